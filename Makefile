@@ -1,0 +1,44 @@
+# praxisfinder: `make run` sets everything up and serves; `make test` runs the suite.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+PF := $(VENV)/bin/praxisfinder
+PYTEST_ARGS ?=
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export TOKENIZERS_PARALLELISM := false
+
+.PHONY: install model index run test test-fast bench eval clean
+
+$(VENV)/.installed: pyproject.toml requirements.lock
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q torch==2.13.0
+	$(PIP) install -q -c requirements.lock -e ".[dev]"
+	touch $@
+
+install: $(VENV)/.installed
+
+model: install
+	$(PF) provision
+
+index: model
+	$(PF) ingest
+
+run: index
+	$(PF) serve
+
+test: index
+	@set +e; $(PY) -m pytest $(PYTEST_ARGS); rc=$$?; \
+	if [ $$rc -eq 5 ]; then \
+	  echo "pytest collected no tests"; \
+	  if [ -n "$(PYTEST_ARGS)" ]; then exit 0; else exit 1; fi; \
+	fi; exit $$rc
+
+test-fast: install
+	$(PY) -m pytest -m "not slow and not browser" $(PYTEST_ARGS)
+
+clean:
+	rm -rf var .pytest_cache

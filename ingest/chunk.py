@@ -1,0 +1,173 @@
+"""Sentence-aware chunking of a cleaned document into passages.
+
+Units are whole sentences (paragraphs), list items (split into sentences only when
+longer than ``chunk_max_words``) and table rows. Units are packed greedily up to
+``chunk_target_words`` without ever exceeding ``chunk_max_words`` (a single longer
+unit stays whole); passages never cross a section boundary; a tail shorter than
+``chunk_min_words`` is merged with (or rebalanced against) its neighbour in the same
+section; the last ``chunk_overlap_sentences`` sentences are repeated at the start of
+the next passage. A lead-in ending with ":" and table captions/header rows are glued
+to what follows them.
+
+``Passage.text == Document.text[start:end]`` except for a table split over several
+passages: passages after the first start with the table's caption and header rows,
+repeated from the document; that prefix is stored in ``Passage.meta["prefix"]`` so
+``text == meta.get("prefix", "") + document.text[start:end]`` always holds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ingest.schema import Document, Passage, passage_id
+from ingest.settings import Settings
+from ingest.sentences import sentence_spans
+from ingest.structure import Block
+
+
+@dataclass
+class Unit:
+    start: int
+    end: int
+    words: int
+    kind: str  # sentence | item | row | header
+    glue: bool = False  # keep together with the next unit
+    table_header: str = ""  # rows: the caption and header rows of their table
+
+
+def _words(text: str) -> int:
+    return len(text.split())
+
+
+def block_units(block: Block, text: str, max_words: int) -> list[Unit]:
+    """Split one block into units with absolute offsets into ``text``."""
+    units: list[Unit] = []
+    if block.kind == "paragraph":
+        units = _sentences(text, block.start, block.end)
+    elif block.kind == "list":
+        for start, end in block.units:
+            if _words(text[start:end]) > max_words:
+                units += _sentences(text, start, end)
+            else:
+                units.append(Unit(start, end, _words(text[start:end]), "item"))
+    elif block.kind == "table":
+        heads = block.units[: block.header_units]
+        header = "\n".join(text[s:e] for s, e in heads)
+        for k, (start, end) in enumerate(block.units):
+            is_head = k < block.header_units
+            units.append(
+                Unit(start, end, _words(text[start:end]), "header" if is_head else "row",
+                     glue=is_head, table_header="" if is_head else header)
+            )
+    if units and text[units[-1].start : units[-1].end].rstrip().endswith(":"):
+        units[-1].glue = True
+    return units
+
+
+def _sentences(text: str, start: int, end: int) -> list[Unit]:
+    piece = text[start:end]
+    return [
+        Unit(start + s, start + e, _words(piece[s:e]), "sentence")
+        for s, e in sentence_spans(piece)
+        if piece[s:e].strip()
+    ]
+
+
+def pack(units: list[Unit], settings: Settings) -> list[tuple[int, int]]:
+    """Greedy packing of one section's units into [i, j) index ranges."""
+    target, most = settings.chunk_target_words, settings.chunk_max_words
+    ranges: list[tuple[int, int]] = []
+    i, n = 0, len(units)
+    while i < n:
+        j, words = i, 0
+        while j < n:
+            if j > i and words + units[j].words > most:
+                break
+            words += units[j].words
+            j += 1
+            if words >= target and not units[j - 1].glue:
+                break
+        while j - 1 > i and units[j - 1].glue and j < n:  # do not end on a lead-in
+            j -= 1
+        ranges.append((i, j))
+        if j >= n:
+            break
+        overlap = 0
+        while (
+            overlap < settings.chunk_overlap_sentences
+            and j - overlap - 1 > i
+            and units[j - overlap - 1].kind in ("sentence", "item")
+        ):
+            overlap += 1
+        i = j - overlap
+    return _fix_tail(units, ranges, settings)
+
+
+def _fix_tail(units: list[Unit], ranges: list[tuple[int, int]], settings: Settings) -> list[tuple[int, int]]:
+    if len(ranges) < 2:
+        return ranges
+    (pi, _), (li, lj) = ranges[-2], ranges[-1]
+    if sum(u.words for u in units[li:lj]) >= settings.chunk_min_words:
+        return ranges
+    total = sum(u.words for u in units[pi:lj])
+    if total <= settings.chunk_max_words:
+        return ranges[:-2] + [(pi, lj)]
+    best, best_gap, acc = li, total, 0  # rebalance: split where both halves are closest
+    for k in range(pi, lj - 1):
+        acc += units[k].words
+        gap = abs(total - 2 * acc)
+        if gap < best_gap and not units[k].glue:
+            best, best_gap = k + 1, gap
+    return ranges[:-2] + [(pi, best), (best, lj)]
+
+
+def sections(blocks: list[Block]) -> list[list[Block]]:
+    """Runs of content blocks between headings (each run shares one section path)."""
+    runs: list[list[Block]] = []
+    current: list[Block] = []
+    for block in blocks:
+        if block.kind == "heading":
+            if current:
+                runs.append(current)
+            current = []
+        elif current and block.section_path != current[0].section_path:
+            runs.append(current)
+            current = [block]
+        else:
+            current.append(block)
+    if current:
+        runs.append(current)
+    return runs
+
+
+def chunk_document(document: Document, blocks: list[Block], settings: Settings) -> list[Passage]:
+    """Passages of one document, in reading order, with deterministic ids."""
+    passages: list[Passage] = []
+    text = document.text
+    for run in sections(blocks):
+        units = [u for b in run for u in block_units(b, text, settings.chunk_max_words)]
+        for i, j in pack(units, settings):
+            start, end = units[i].start, units[j - 1].end
+            body = text[start:end]
+            if not any(ch.isalnum() for ch in body):
+                continue
+            meta: dict = {}
+            if units[i].kind == "row" and units[i].table_header:
+                meta["prefix"] = units[i].table_header + "\n"
+            full = meta.get("prefix", "") + body
+            meta["words"] = _words(full)
+            passages.append(
+                Passage(
+                    id=passage_id(document.id, start, end),
+                    doc_id=document.id,
+                    doc_title=document.title,
+                    text=full,
+                    page=document.page_at(start),
+                    section_path=list(run[0].section_path),
+                    start=start,
+                    end=end,
+                    index=len(passages),
+                    meta=meta,
+                )
+            )
+    return passages

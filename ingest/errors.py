@@ -1,0 +1,67 @@
+"""A few domain errors, each with one HTTP status and one CLI exit code.
+
+The service maps every ``PraxisError`` to the same JSON shape
+(``{"error": {"code", "message", "detail"}}``); the CLI prints the message and exits
+with ``exit_code``. Nothing else should leak to users.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class PraxisError(Exception):
+    code = "error"
+    http_status = 500
+    exit_code = 1
+
+    def __init__(self, message: str, detail: Any = None):
+        super().__init__(message)
+        self.message = message
+        self.detail = detail
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"error": {"code": self.code, "message": self.message, "detail": self.detail}}
+
+
+class ConfigError(PraxisError):
+    code = "config_error"
+    exit_code = 78  # EX_CONFIG
+
+
+class BadRequest(PraxisError):
+    """Invalid user input: empty or oversized query, unknown mode, bad filter."""
+
+    code = "bad_request"
+    http_status = 400
+    exit_code = 2
+
+
+class NotFound(PraxisError):
+    code = "not_found"
+    http_status = 404
+    exit_code = 4
+
+
+class IngestError(PraxisError):
+    """A document could not be read; the ingest report records it and moves on."""
+
+    code = "ingest_error"
+    http_status = 422
+    exit_code = 65  # EX_DATAERR
+
+
+class SnapshotError(PraxisError):
+    """No usable snapshot: missing, corrupt, or built with another model."""
+
+    code = "snapshot_error"
+    http_status = 503
+    exit_code = 3
+
+
+class ModelError(PraxisError):
+    """The embedding model could not be provisioned, loaded or verified."""
+
+    code = "model_error"
+    http_status = 503
+    exit_code = 5

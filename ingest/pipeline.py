@@ -1,0 +1,136 @@
+"""The ingest call sequence: discover files, read, clean, chunk, report.
+
+A file that cannot be read is recorded in the report with its reason and skipped;
+the rest of the run goes on.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ingest.chunk import chunk_document
+from ingest.errors import IngestError
+from ingest.readers import SUPPORTED_SUFFIXES, read_document
+from ingest.schema import Document, Passage
+from ingest.settings import Settings
+from ingest.structure import build
+
+log = logging.getLogger(__name__)
+
+CATALOGUE_NAME = "documents.json"
+SKIPPED_NAMES = {"sources.md", "readme.md", "readme.txt"}
+MAX_TITLE_CHARS = 160
+
+
+@dataclass
+class IngestResult:
+    documents: list[Document] = field(default_factory=list)
+    passages: list[Passage] = field(default_factory=list)
+    report: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[dict[str, Any]]:
+        return [r for r in self.report if r["status"] == "failed"]
+
+
+def discover(paths: list[Path]) -> list[Path]:
+    """Files to ingest: given files as is, folders searched recursively (sorted)."""
+    found: list[Path] = []
+    for path in map(Path, paths):
+        if path.is_dir():
+            for child in sorted(path.rglob("*")):
+                rel = child.relative_to(path)
+                if any(part.startswith(".") for part in rel.parts):
+                    continue
+                if child.is_file() and child.suffix.lower() in SUPPORTED_SUFFIXES \
+                        and child.name.lower() not in SKIPPED_NAMES:
+                    found.append(child)
+        else:
+            found.append(path)
+    unique: dict[Path, None] = {}
+    for path in found:
+        unique.setdefault(path, None)
+    return list(unique)
+
+
+def doc_id_for(path: Path) -> str:
+    """A document id from the file stem: lowercase, ``[a-z0-9._-]`` only."""
+    stem = re.sub(r"[^a-z0-9._-]+", "-", path.stem.lower()).strip("-")
+    return stem or "document"
+
+
+def load_catalogue(folder: Path) -> dict[str, dict[str, Any]]:
+    """``documents.json`` next to the files (id -> title, publisher, year, …), if any."""
+    path = folder / CATALOGUE_NAME
+    if not path.is_file():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        log.warning("ignoring unreadable %s: %s", path, exc)
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def ingest_one(path: Path, settings: Settings, doc_id: str | None = None) -> tuple[Document, list[Passage]]:
+    """Read, clean and chunk one file; raise :class:`IngestError` if it is unusable."""
+    path = Path(path)
+    doc_id = doc_id or doc_id_for(path)
+    meta = dict(load_catalogue(path.parent).get(path.stem, {}))
+    raw = read_document(path, meta)
+    cleaned = build(raw.pages)
+    if not cleaned.text.strip():
+        raise IngestError("no text left after cleaning", {"path": str(path)})
+    title = str(meta.pop("title", "") or cleaned.first_heading or _first_line(cleaned.text) or path.stem)
+    document = Document(
+        id=doc_id,
+        title=title[:MAX_TITLE_CHARS],
+        path=str(path),
+        sha256=raw.sha256,
+        format=raw.format,
+        text=cleaned.text,
+        page_starts=cleaned.page_starts,
+        meta=meta,
+    )
+    passages = chunk_document(document, cleaned.blocks, settings)
+    if not passages:
+        raise IngestError("no passages (document has no body text)", {"path": str(path)})
+    return document, passages
+
+
+def _first_line(text: str) -> str:
+    return next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
+
+
+def ingest_paths(paths: list[Path], settings: Settings, progress: bool = False) -> IngestResult:
+    """Ingest every file found under ``paths``; failures go into the report."""
+    files = discover(paths)
+    result = IngestResult()
+    seen: dict[str, int] = {}
+    iterator = files
+    if progress:
+        from tqdm import tqdm
+
+        iterator = tqdm(files, desc="ingest", unit="file")
+    for path in iterator:
+        base = doc_id_for(path)
+        seen[base] = seen.get(base, 0) + 1
+        doc_id = base if seen[base] == 1 else f"{base}-{seen[base]}"
+        entry: dict[str, Any] = {"path": str(path), "doc_id": doc_id, "status": "ok", "reason": None,
+                                 "pages": 0, "passages": 0, "words": 0}
+        try:
+            document, passages = ingest_one(path, settings, doc_id)
+        except IngestError as exc:
+            entry.update(status="failed", reason=exc.message)
+            log.warning("skipped %s: %s", path, exc.message)
+        else:
+            result.documents.append(document)
+            result.passages.extend(passages)
+            entry.update(pages=document.pages, passages=len(passages), words=len(document.text.split()))
+        result.report.append(entry)
+    return result

