@@ -1,0 +1,1 @@
+"""praxisfinder: index layer."""

@@ -1,0 +1,63 @@
+"""BM25 over analysed German terms, backed by the bm25s library (Lucene variant)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from index.analyzer import analyze
+
+
+class BM25Index:
+    def __init__(self, k1: float = 1.2, b: float = 0.75):
+        import bm25s
+
+        self.k1, self.b = k1, b
+        self._bm25 = bm25s.BM25(k1=k1, b=b, method="lucene")
+        self.size = 0
+
+    def build(self, texts: list[str]) -> "BM25Index":
+        tokens = [analyze(t) or [""] for t in texts]
+        self._bm25.index(tokens, show_progress=False)
+        self.size = len(texts)
+        return self
+
+    def scores(self, terms: list[str]) -> np.ndarray:
+        """BM25 score of every passage for already-analysed query terms."""
+        if not terms or self.size == 0:
+            return np.zeros(self.size, dtype=np.float32)
+        known = [t for t in terms if t in self._bm25.vocab_dict]
+        if not known:
+            return np.zeros(self.size, dtype=np.float32)
+        return np.asarray(self._bm25.get_scores(known), dtype=np.float32)
+
+    def search(self, query: str, k: int, mask: np.ndarray | None = None) -> list[tuple[int, float]]:
+        return top_k(self.scores(analyze(query)), k, mask)
+
+    def save(self, path: Path) -> None:
+        self._bm25.save(str(path))
+
+    @classmethod
+    def load(cls, path: Path) -> "BM25Index":
+        import bm25s
+
+        obj = cls.__new__(cls)
+        obj._bm25 = bm25s.BM25.load(str(path))
+        obj.k1, obj.b = obj._bm25.k1, obj._bm25.b
+        obj.size = int(obj._bm25.scores["num_docs"])
+        return obj
+
+
+def top_k(scores: np.ndarray, k: int, mask: np.ndarray | None = None) -> list[tuple[int, float]]:
+    """Indices and scores of the k best positive scores, best first (ties by index)."""
+    if mask is not None:
+        scores = np.where(mask, scores, 0.0)
+    positive = np.flatnonzero(scores > 0)
+    if positive.size == 0:
+        return []
+    if positive.size > k:
+        part = np.argpartition(-scores[positive], k - 1)[:k]
+        positive = positive[part]
+    order = sorted(positive.tolist(), key=lambda i: (-float(scores[i]), i))
+    return [(i, float(scores[i])) for i in order]

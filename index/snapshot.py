@@ -1,0 +1,226 @@
+"""Immutable index snapshots on disk.
+
+A snapshot is one directory under ``<data_dir>/snapshots/``::
+
+    manifest.json      what was really used: model, prompts, dimension, chunker,
+                       analyzer, backend, corpus hashes, counts, versions, timings
+    documents.jsonl    cleaned documents (with text, for context and offsets)
+    passages.jsonl     passages, in index order
+    vectors.npy        L2-normalised passage vectors (float32), row i = passage i
+    dense/             the vector index (see ``index.vectors``)
+    bm25/              the BM25 index (bm25s)
+    catalogue.json     municipality catalogue
+
+It is written to a hidden temporary directory and renamed into place; the file
+``CURRENT`` (replaced atomically) names the snapshot that serves. Loading checks
+the schema version and refuses a snapshot built with another embedding model.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+import numpy as np
+
+from index import vectors as vector_backends
+from index.bm25 import BM25Index
+from ingest.errors import SnapshotError
+from ingest.schema import Document, Passage
+
+SCHEMA_VERSION = 1
+CURRENT = "CURRENT"
+
+
+@dataclass
+class Snapshot:
+    path: Path
+    manifest: dict[str, Any]
+    documents: list[Document]
+    passages: list[Passage]
+    vectors: np.ndarray
+    dense: Any
+    bm25: BM25Index
+    catalogue: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        return self.manifest["snapshot_id"]
+
+    def write(self, path: Path) -> None:
+        """Write every part of the snapshot into ``path`` (which must not exist)."""
+        path.mkdir(parents=True)
+        _write_jsonl(path / "documents.jsonl", (d.to_dict() for d in self.documents))
+        _write_jsonl(path / "passages.jsonl", (p.to_dict() for p in self.passages))
+        np.save(path / "vectors.npy", np.ascontiguousarray(self.vectors, dtype=np.float32))
+        self.dense.save(path / "dense")
+        self.bm25.save(path / "bm25")
+        (path / "catalogue.json").write_text(json.dumps(self.catalogue, ensure_ascii=False), encoding="utf-8")
+        (path / "manifest.json").write_text(json.dumps(self.manifest, indent=2, ensure_ascii=False), encoding="utf-8")
+        _fsync_dir(path)
+
+
+def load_snapshot(path: Path, expected_model: str | None = None, dense_params: dict | None = None) -> Snapshot:
+    """Load a snapshot; refuse another schema or (when given) another model fingerprint."""
+    path = Path(path)
+    manifest = read_manifest(path)
+    if manifest.get("schema_version") != SCHEMA_VERSION:
+        raise SnapshotError(
+            f"snapshot {path.name} has schema {manifest.get('schema_version')}, expected {SCHEMA_VERSION}; rebuild it"
+        )
+    built_with = manifest.get("model", {}).get("fingerprint")
+    if expected_model is not None and built_with != expected_model:
+        raise SnapshotError(
+            f"snapshot {path.name} was built with model {manifest.get('model', {}).get('name')!r} "
+            f"({str(built_with)[:12]}), not the configured one ({expected_model[:12]}); rebuild with `praxisfinder ingest`",
+            detail={"snapshot_model": built_with, "configured_model": expected_model},
+        )
+    try:
+        documents = [Document.from_dict(d) for d in _read_jsonl(path / "documents.jsonl")]
+        passages = [Passage.from_dict(p) for p in _read_jsonl(path / "passages.jsonl")]
+        vectors = np.load(path / "vectors.npy", mmap_mode="r")
+        dense = vector_backends.load(path / "dense")
+        if dense_params and hasattr(dense, "params"):
+            dense = type(dense).load(path / "dense", json.loads((path / "dense" / "vectors.json").read_text()), dense_params)
+        bm25 = BM25Index.load(path / "bm25")
+        catalogue = json.loads((path / "catalogue.json").read_text(encoding="utf-8"))
+    except SnapshotError:
+        raise
+    except Exception as exc:
+        raise SnapshotError(f"snapshot {path.name} is incomplete or corrupt: {exc}") from exc
+    counts = manifest.get("counts", {})
+    if len(passages) != counts.get("passages") or vectors.shape[0] != len(passages) or dense.ntotal != len(passages):
+        raise SnapshotError(f"snapshot {path.name} is inconsistent: passage, vector and index counts differ")
+    return Snapshot(path, manifest, documents, passages, vectors, dense, bm25, catalogue)
+
+
+def read_manifest(path: Path) -> dict[str, Any]:
+    try:
+        return json.loads((Path(path) / "manifest.json").read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise SnapshotError(f"no snapshot at {path} (manifest.json missing)") from exc
+    except ValueError as exc:
+        raise SnapshotError(f"snapshot manifest at {path} is corrupt") from exc
+
+
+def manifest_hash(manifest: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(manifest, sort_keys=True).encode()).hexdigest()[:16]
+
+
+class SnapshotStore:
+    """The snapshots directory: publish atomically, find the current one, prune old ones."""
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+
+    def current_path(self) -> Path | None:
+        try:
+            name = (self.root / CURRENT).read_text().strip()
+        except FileNotFoundError:
+            return None
+        path = self.root / name
+        return path if name and path.is_dir() else None
+
+    def current_manifest(self) -> dict[str, Any] | None:
+        path = self.current_path()
+        if path is None:
+            return None
+        try:
+            return read_manifest(path)
+        except SnapshotError:
+            return None
+
+    def publish(self, snapshot: Snapshot, keep: int = 3) -> Path:
+        """Write the snapshot to a temp dir, rename it into place, then switch CURRENT."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        name = snapshot.manifest["snapshot_id"]
+        tmp = self.root / f".tmp-{name}-{os.getpid()}"
+        if tmp.exists():
+            shutil.rmtree(tmp)
+        snapshot.write(tmp)
+        final = self.root / name
+        if final.exists():
+            shutil.rmtree(final)
+        os.rename(tmp, final)
+        _atomic_write(self.root / CURRENT, name + "\n")
+        _fsync_dir(self.root)
+        snapshot.path = final
+        self.prune(keep)
+        return final
+
+    def prune(self, keep: int) -> None:
+        current = self.current_path()
+        snaps = sorted((p for p in self.root.iterdir() if p.is_dir() and not p.name.startswith(".")), key=lambda p: p.name)
+        for old in snaps[:-keep] if keep > 0 else []:
+            if current is None or old.resolve() != current.resolve():
+                shutil.rmtree(old, ignore_errors=True)
+        for stale_tmp in self.root.glob(".tmp-*"):
+            pid = stale_tmp.name.rsplit("-", 1)[-1]
+            if not pid.isdigit() or not _pid_alive(int(pid)):
+                shutil.rmtree(stale_tmp, ignore_errors=True)
+
+    @contextlib.contextmanager
+    def writer_lock(self) -> Iterator[None]:
+        """One writer at a time (ingest from the CLI and the API share it)."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        with open(self.root / ".lock", "w") as fh:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError as exc:
+                raise SnapshotError("another ingest is running; try again when it has finished") from exc
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def new_snapshot_id(build_key: str) -> str:
+    return time.strftime("%Y%m%dT%H%M%S", time.gmtime()) + f"-{time.time_ns() % 1_000_000:06d}-{build_key[:8]}"
+
+
+def _write_jsonl(path: Path, rows) -> None:
+    with open(path, "w", encoding="utf-8") as fh:
+        for row in rows:
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def _read_jsonl(path: Path) -> list[dict[str, Any]]:
+    with open(path, encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "w") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

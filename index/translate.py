@@ -1,0 +1,110 @@
+"""English query terms to German BM25 terms, from the Ding German–English dictionary.
+
+The dense arm is multilingual, but BM25 only matches German words. For an English
+query we add German translations of its content words to the BM25 query. The
+dictionary (Debian package ``trans-de-en``, /usr/share/trans/de-en, GPL) is read
+once at index build time and cut down to German words that occur in the corpus; the
+result (English word -> German analysed terms) is stored in the snapshot, so queries
+never touch the 25 MB file.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from pathlib import Path
+
+from index.analyzer import analyze, is_stopword, words
+
+DING_PATH = Path("/usr/share/trans/de-en")
+MAX_TERMS_PER_WORD = 4
+_EN_STOP = frozenset(
+    "a an the and or but of to in on at by for with from about into over under how what which who whom "
+    "whose where when why do does did done is are was were be been being have has had can could should would "
+    "may might must will shall their there they them this that these those it its as than then so such not no "
+    "any all some many much more most other our we you your i me my he she his her us also very".split()
+)
+_ANNOTATION = re.compile(r"\{[^}]*\}|\[[^\]]*\]|\([^)]*\)|<[^>]*>")
+
+
+def _clean(side: str) -> list[list[str]]:
+    """Split one side of a Ding line into aligned sub-entries of synonym lists."""
+    out = []
+    for sub in side.split(" | "):
+        syns = [" ".join(_ANNOTATION.sub(" ", s).split()) for s in sub.split(";")]
+        out.append([s for s in syns if s])
+    return out
+
+
+def build_translations(vocabulary: set[str], path: Path = DING_PATH) -> dict[str, list[str]]:
+    """English word -> up to four German BM25 terms that exist in ``vocabulary``.
+
+    Only single German words are used; English keys are single words or two-word
+    phrases. Candidates are ranked by how many dictionary entries link them.
+    """
+    if not path.exists():
+        return {}
+    links: dict[str, Counter] = defaultdict(Counter)
+    known: dict[str, str | None] = {}
+    with open(path, encoding="utf-8", errors="replace") as fh:
+        for line in fh:
+            if line.startswith("#") or " :: " not in line:
+                continue
+            de_side, en_side = line.rstrip("\n").split(" :: ", 1)
+            for de_syns, en_syns in zip(_clean(de_side), _clean(en_side)):
+                german = [d for d in de_syns if " " not in d and "-" not in d.strip("-")]
+                if not german:
+                    continue
+                terms = []
+                for d in german:
+                    if d not in known:
+                        analysed = analyze(d, decompound=False)
+                        known[d] = analysed[0] if len(analysed) == 1 and analysed[0] in vocabulary else None
+                    if known[d]:
+                        terms.append(known[d])
+                if not terms:
+                    continue
+                for e in en_syns:
+                    key = e.lower().removeprefix("to ")
+                    if 1 <= len(key.split()) <= 2 and len(key) >= 3:
+                        for t in terms:
+                            links[key][t] += 1
+    return {en: [t for t, _ in c.most_common(MAX_TERMS_PER_WORD)] for en, c in links.items()}
+
+
+def _variants(word: str) -> list[str]:
+    out = [word]
+    if word.endswith("ies") and len(word) > 4:
+        out.append(word[:-3] + "y")
+    if word.endswith("es") and len(word) > 4:
+        out.append(word[:-2])
+    if word.endswith("s") and len(word) > 3:
+        out.append(word[:-1])
+    if word.endswith("ing") and len(word) > 5:
+        out.append(word[:-3])
+        out.append(word[:-3] + "e")
+    return out
+
+
+def translate_terms(query: str, table: dict[str, list[str]]) -> list[str]:
+    """German BM25 terms for an English query (two-word phrases first, then words)."""
+    if not table:
+        return []
+    tokens = [w for w in words(query) if w not in _EN_STOP and not is_stopword(w, "en")]
+    terms: list[str] = []
+    used: set[int] = set()
+    for i in range(len(tokens) - 1):
+        phrase = f"{tokens[i]} {tokens[i + 1]}"
+        for v in (phrase, f"{tokens[i]} {_variants(tokens[i + 1])[-1]}"):
+            if v in table:
+                terms.extend(table[v])
+                used.update((i, i + 1))
+                break
+    for i, tok in enumerate(tokens):
+        if i in used:
+            continue
+        found: list[str] = []
+        for v in _variants(tok):
+            found.extend(t for t in table.get(v, []) if t not in found)
+        terms.extend(found[:MAX_TERMS_PER_WORD])
+    return list(dict.fromkeys(terms))

@@ -1,0 +1,144 @@
+"""The HTTP layer: thin routes over the application object, one JSON error shape.
+
+``create_app`` builds the FastAPI app: the JSON API under ``/api``, ``/healthz`` and
+``/readyz``, the German web pages (``service.web``) and their static assets. Every
+error leaves as ``{"error": {"code", "message", "detail"}}``; unexpected exceptions are
+logged here and reach the client only as a 500 with that shape.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Literal
+
+from fastapi import FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from index.search import Filters
+from ingest.errors import PraxisError
+from ingest.settings import Settings
+from service import schemas
+from service.application import Application
+from service.web import SecurityHeaders, mount_web
+
+log = logging.getLogger("praxisfinder.service")
+
+Mode = Literal["hybrid", "dense", "bm25"]
+MunicipalityType = Literal["kreisfreie Stadt", "kreisangehörige Stadt/Gemeinde", "Landkreis", "Stadtbezirk"]
+ERRORS = {status: {"model": schemas.ErrorResponse} for status in (400, 404, 422, 500, 503)}
+_HTTP_CODES = {404: "not_found", 405: "method_not_allowed"}
+
+
+def error_body(code: str, message: str, detail=None) -> dict:
+    return {"error": {"code": code, "message": message, "detail": detail}}
+
+
+def create_app(settings: Settings | None = None, application: Application | None = None) -> FastAPI:
+    settings = settings or Settings.from_env()
+    application = application or Application(settings)
+    # /docs and /redoc would load Swagger/ReDoc from a CDN; the schema stays at /openapi.json.
+    api = FastAPI(title="praxisfinder", version="0.1.0", docs_url=None, redoc_url=None,
+                  description="Semantische Suche und Praxisbeispiele aus Berichten über kommunale "
+                              "Integrationsarbeit. Fehler haben immer die Form "
+                              '`{"error": {"code", "message", "detail"}}`.')
+    api.state.application = application
+    api.add_middleware(SecurityHeaders)
+    _error_handlers(api)
+    app = application
+
+    @api.get("/healthz", response_model=schemas.Health, summary="Process is up", tags=["status"])
+    def healthz():
+        """Answers as long as the process runs; does not touch the snapshot."""
+        return {"status": "ok"}
+
+    @api.get("/readyz", response_model=schemas.Readiness, responses=ERRORS, summary="Snapshot loaded", tags=["status"])
+    def readyz():
+        """200 with the snapshot id once the index snapshot is loaded, else 503."""
+        return app.readiness()
+
+    @api.get("/api/search", response_model=schemas.SearchResponse, responses=ERRORS,
+             summary="Search passages and case examples", tags=["search"])
+    def search(
+        q: str = Query(..., description="Frage oder Stichworte (1–1000 Zeichen, nicht nur Satzzeichen)."),
+        k: int = Query(10, ge=1, le=settings.max_k, description="Number of passages to return."),
+        mode: Mode = Query("hybrid", description="Retrieval mode: dense + BM25 fused, or one arm alone."),
+        doc: list[str] | None = Query(None, description="Only passages of this document id (repeatable)."),
+        bundesland: str | None = Query(None, description="Only passages about municipalities in this Land."),
+        type_: MunicipalityType | None = Query(None, alias="type", description="Municipality type."),
+        min_population: int | None = Query(None, ge=0, description="Smallest population."),
+        max_population: int | None = Query(None, ge=0, description="Largest population."),
+        theme: str | None = Query(None, description="Only passages about municipalities with this theme."),
+    ):
+        """Ranked, cited passages with highlighted snippets, plus the municipalities whose
+        practice matches the question (case examples). An empty, punctuation-only or
+        over-long query is a 400; invalid parameters are a 422."""
+        filters = Filters(doc_ids=doc or None, bundesland=bundesland or None, municipality_type=type_,
+                          min_population=min_population, max_population=max_population, theme=theme or None)
+        return app.search_page(q, k=k, mode=mode, filters=filters)
+
+    @api.get("/api/passages/{passage_id}", response_model=schemas.PassageDetail, responses=ERRORS,
+             summary="A passage in its context", tags=["documents"])
+    def passage(passage_id: str, context: int = Query(1, ge=0, le=5, description="Neighbours on each side."),
+                q: str | None = Query(None, description="Highlight these query terms in `highlighted`.")):
+        """The passage plus the previous and next passages of the same document."""
+        return app.passage(passage_id, context=context, query=q or None)
+
+    @api.get("/api/documents", response_model=list[schemas.DocumentSummary], summary="Indexed documents",
+             responses=ERRORS, tags=["documents"])
+    def documents():
+        return app.documents()
+
+    @api.get("/api/documents/{doc_id}", response_model=schemas.DocumentDetail, responses=ERRORS,
+             summary="One document with its passage outline", tags=["documents"])
+    def document(doc_id: str):
+        return app.document(doc_id)
+
+    @api.get("/api/municipalities", response_model=list[schemas.Municipality], responses=ERRORS,
+             summary="Municipalities in the catalogue", tags=["municipalities"])
+    def municipalities(
+        bundesland: str | None = Query(None), type_: MunicipalityType | None = Query(None, alias="type"),
+        theme: str | None = Query(None), min_population: int | None = Query(None, ge=0),
+        max_population: int | None = Query(None, ge=0), q: str | None = Query(None, description="Name contains."),
+    ):
+        """Filterable list; 503 while the snapshot has no municipality catalogue."""
+        return app.municipalities(bundesland=bundesland or None, type=type_, theme=theme or None,
+                                  min_population=min_population, max_population=max_population, q=q or None)
+
+    @api.get("/api/municipalities/{municipality_id}", response_model=schemas.MunicipalityDetail,
+             responses=ERRORS, summary="One municipality", tags=["municipalities"])
+    def municipality(municipality_id: str):
+        """Facts, projects and the passages about the municipality."""
+        return app.municipality(municipality_id)
+
+    @api.get("/api/municipalities/{municipality_id}/similar", response_model=list[schemas.SimilarMunicipality],
+             responses=ERRORS, summary="Comparable municipalities", tags=["municipalities"])
+    def similar(municipality_id: str, topic: str | None = Query(None, description="Compare on this topic."),
+                k: int = Query(5, ge=1, le=50)):
+        """Municipalities comparable to this one (optionally on a topic), with reasons."""
+        return app.similar_municipalities(municipality_id, topic=topic or None, k=k)
+
+    mount_web(api, application)
+    return api
+
+
+def _error_handlers(api: FastAPI) -> None:
+    @api.exception_handler(PraxisError)
+    async def _praxis_error(_request: Request, exc: PraxisError):
+        return JSONResponse(exc.to_dict(), status_code=exc.http_status)
+
+    @api.exception_handler(RequestValidationError)
+    async def _validation_error(_request: Request, exc: RequestValidationError):
+        detail = [{"loc": list(e.get("loc", ())), "msg": e.get("msg")} for e in exc.errors()]
+        return JSONResponse(error_body("invalid_parameter", "invalid request parameters", detail), status_code=422)
+
+    @api.exception_handler(StarletteHTTPException)
+    async def _http_error(_request: Request, exc: StarletteHTTPException):
+        code = _HTTP_CODES.get(exc.status_code, "http_error")
+        return JSONResponse(error_body(code, str(exc.detail)), status_code=exc.status_code, headers=exc.headers)
+
+    @api.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception):
+        log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+        return JSONResponse(error_body("internal_error", "internal error"), status_code=500)

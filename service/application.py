@@ -1,0 +1,232 @@
+"""The application object: what the API routes, the web page and plain Python callers share.
+
+Every method returns plain dicts and lists (pydantic lives only in ``service.schemas``).
+Snippets are ``markupsafe.Markup``: escaped passage text with ``<mark>`` around query
+terms, safe to put into HTML as is.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from index.runtime import load_embedder, open_searcher
+from index.search import Filters, SearchResult, Searcher
+from ingest.errors import BadRequest, NotFound, SnapshotError
+from ingest.settings import Settings
+from service.cases import case_examples
+from service.catalogue_port import (CatalogueLike, CatalogueUnavailable, Recommender, municipality_record,
+                                    municipality_ref)
+from service.highlight import QueryTerms, highlight, snippet
+
+CASE_DEPTH = 50  # hits that vote for case examples
+SNIPPET_CHARS = 280
+MUNICIPAL_FILTERS = ("bundesland", "municipality_type", "min_population", "max_population", "theme")
+
+
+class Application:
+    def __init__(self, settings: Settings, embedder=None, searcher: Searcher | None = None,
+                 catalogue: CatalogueLike | None = None, recommender: Recommender | None = None):
+        """``catalogue`` overrides the snapshot's own; ``recommender`` powers "similar municipalities"."""
+        self.settings = settings
+        self._embedder = embedder
+        self._searcher = searcher
+        self._catalogue = catalogue
+        self.recommender = recommender
+        self._lock = threading.Lock()
+        self._load_error: str | None = None
+        self._order: tuple[str, dict[str, list[int]], dict[int, int]] | None = None
+        if searcher is not None and catalogue is not None:
+            searcher.catalogue = catalogue
+
+    @property
+    def embedder(self):
+        if self._embedder is None:
+            self._embedder = load_embedder(self.settings)
+        return self._embedder
+
+    @property
+    def searcher(self) -> Searcher:
+        if self._searcher is None:
+            with self._lock:
+                if self._searcher is None:
+                    try:
+                        self._searcher = self._open()
+                        self._load_error = None
+                    except SnapshotError as exc:
+                        self._load_error = exc.message
+                        raise
+        return self._searcher
+
+    def _open(self) -> Searcher:
+        searcher = open_searcher(self.settings, self.embedder)
+        if self._catalogue is not None:
+            searcher.catalogue = self._catalogue
+        return searcher
+
+    @property
+    def catalogue(self) -> CatalogueLike | None:
+        return self._catalogue if self._catalogue is not None else self.searcher.catalogue
+
+    def reload(self) -> str:
+        """Swap in the snapshot CURRENT names now; the old one serves until the swap."""
+        new = self._open()
+        self._searcher = new
+        return new.snapshot.id
+
+    def readiness(self) -> dict[str, Any]:
+        try:
+            s = self.searcher
+        except SnapshotError as exc:
+            raise SnapshotError(f"not ready: {exc.message}") from exc
+        return {"status": "ready", "snapshot_id": s.snapshot.id, "passages": len(s.passages),
+                "documents": len(s.snapshot.documents), "model": s.snapshot.manifest["model"]["name"]}
+
+    def search(self, query: str, k: int = 10, mode: str = "hybrid", filters: Filters | None = None) -> SearchResult:
+        return self.searcher.search(query, k=k, mode=mode, filters=filters)
+
+    # -- search with snippets and case examples (the API and the web page) ----------------
+
+    def search_page(self, query: str, k: int = 10, mode: str = "hybrid", filters: Filters | None = None) -> dict[str, Any]:
+        """Search, highlight the k returned snippets, and rank case examples over the top hits."""
+        if not isinstance(k, int) or not 1 <= k <= self.settings.max_k:
+            raise BadRequest(f"k must be between 1 and {self.settings.max_k}")
+        filters = filters or Filters()
+        catalogue = self.catalogue
+        depth = max(k, min(CASE_DEPTH, self.settings.max_k)) if catalogue is not None else k
+        result = self.searcher.search(query, k=depth, mode=mode, filters=filters)
+        terms = QueryTerms.of(result.query)
+        rows = []
+        for hit in result.hits[:k]:
+            row = hit.to_dict()
+            row["snippet"] = snippet(hit.passage.text, terms, SNIPPET_CHARS)
+            row["municipalities"] = self._refs(hit.passage.id, catalogue)
+            rows.append(row)
+        cases = []
+        if catalogue is not None:
+            cases = case_examples(result.hits, catalogue, terms, self._allowed(catalogue, filters))
+        return {"query": result.query, "mode": result.mode, "k": k, "language": result.language,
+                "took_ms": round(result.took_ms, 2), "snapshot_id": result.snapshot_id,
+                "filters": result.filters, "results": rows, "case_examples": cases}
+
+    @staticmethod
+    def _refs(passage_id: str, catalogue: CatalogueLike | None) -> list[dict[str, Any]]:
+        if catalogue is None:
+            return []
+        return [municipality_ref(m) for m in catalogue.municipalities_for_passage(passage_id)]
+
+    @staticmethod
+    def _allowed(catalogue: CatalogueLike, filters: Filters) -> set[str] | None:
+        if all(getattr(filters, name) in (None, "") for name in MUNICIPAL_FILTERS):
+            return None
+        matching = catalogue.filter(bundesland=filters.bundesland, type=filters.municipality_type,
+                                    theme=filters.theme, min_population=filters.min_population,
+                                    max_population=filters.max_population)
+        return {municipality_record(m)["id"] for m in matching}
+
+    # -- passages and documents ----------------------------------------------------------
+
+    def passage(self, passage_id: str, context: int = 1, query: str | None = None) -> dict[str, Any]:
+        """One passage with ``context`` neighbours on each side from the same document."""
+        s = self.searcher
+        i = s.passage_index(passage_id)
+        if i is None:
+            raise NotFound(f"no passage with id {passage_id!r}")
+        terms = QueryTerms.of(query) if query else None
+        by_doc, position = self._doc_order(s)
+        p = s.passages[i]
+        siblings, pos = by_doc[p.doc_id], position[i]
+        row = self._passage_row(i, terms)
+        row["municipalities"] = self._refs(p.id, self.catalogue)
+        row["context"] = {
+            "previous": [self._passage_row(j, None) for j in siblings[max(0, pos - context):pos]],
+            "next": [self._passage_row(j, None) for j in siblings[pos + 1:pos + 1 + context]],
+        }
+        return row
+
+    def _passage_row(self, i: int, terms: QueryTerms | None) -> dict[str, Any]:
+        p = self.searcher.passages[i]
+        row = {k: v for k, v in p.to_dict().items() if k not in ("meta", "start", "end")}
+        row["passage_id"] = row.pop("id")
+        if terms is not None:
+            row["highlighted"] = highlight(p.text, terms)
+        return row
+
+    def _doc_order(self, s: Searcher) -> tuple[dict[str, list[int]], dict[int, int]]:
+        """Passage positions per document (index order), cached per snapshot."""
+        cached = self._order
+        if cached is None or cached[0] != s.snapshot.id:
+            by_doc: dict[str, list[int]] = {}
+            for i, p in enumerate(s.passages):
+                by_doc.setdefault(p.doc_id, []).append(i)
+            for ids in by_doc.values():
+                ids.sort(key=lambda j: s.passages[j].index)
+            position = {i: n for ids in by_doc.values() for n, i in enumerate(ids)}
+            cached = self._order = (s.snapshot.id, by_doc, position)
+        return cached[1], cached[2]
+
+    def documents(self) -> list[dict[str, Any]]:
+        s = self.searcher
+        by_doc, _ = self._doc_order(s)
+        return [{"id": d.id, "title": d.title, "format": d.format, "pages": d.pages,
+                 "passages": len(by_doc.get(d.id, [])), "meta": d.meta} for d in s.snapshot.documents]
+
+    def document(self, doc_id: str) -> dict[str, Any]:
+        s = self.searcher
+        for doc in self.documents():
+            if doc["id"] == doc_id:
+                by_doc, _ = self._doc_order(s)
+                doc["outline"] = [{"passage_id": s.passages[i].id, "page": s.passages[i].page,
+                                   "section": s.passages[i].section} for i in by_doc.get(doc_id, [])]
+                return doc
+        raise NotFound(f"no document with id {doc_id!r}")
+
+    # -- municipalities ------------------------------------------------------------------
+
+    def _require_catalogue(self) -> CatalogueLike:
+        catalogue = self.catalogue
+        if catalogue is None:
+            raise CatalogueUnavailable("the municipality catalogue is not available for this snapshot")
+        return catalogue
+
+    def municipalities(self, bundesland: str | None = None, type: str | None = None, theme: str | None = None,
+                       min_population: int | None = None, max_population: int | None = None,
+                       q: str | None = None) -> list[dict[str, Any]]:
+        records = self._require_catalogue().filter(bundesland=bundesland, type=type, theme=theme,
+                                                   min_population=min_population,
+                                                   max_population=max_population, q=q)
+        return [municipality_record(m) for m in records]
+
+    def municipality(self, municipality_id: str) -> dict[str, Any]:
+        """The municipality's facts and projects, plus the passages about it."""
+        record = self._require_catalogue().get(municipality_id)
+        if record is None:
+            raise NotFound(f"no municipality with id {municipality_id!r}")
+        m = municipality_record(record)
+        s = self.searcher
+        m["passages"] = [self._passage_row(i, None) for i in
+                         (s.passage_index(pid) for pid in m["passage_ids"]) if i is not None]
+        return m
+
+    def similar_municipalities(self, municipality_id: str, topic: str | None = None, k: int = 5) -> list[dict[str, Any]]:
+        """Comparable municipalities from the recommender, each with its score and reasons."""
+        self.municipality(municipality_id)  # 404 for an unknown id, 503 without catalogue
+        if self.recommender is None:
+            raise CatalogueUnavailable("recommendations are not available: no recommender is connected")
+        out = []
+        for record, score, reasons in self.recommender(municipality_id, topic, k):
+            row = municipality_record(record)
+            row.update(score=round(float(score), 6), reasons=list(reasons))
+            out.append(row)
+        return out
+
+    def filter_options(self) -> dict[str, Any]:
+        """Choices for the search form: documents, Länder, municipality types, themes."""
+        from index.catalogue.gazetteer import BUNDESLAENDER, KREISANGEHOERIG, KREISFREI, LANDKREIS, STADTBEZIRK
+
+        catalogue = self.catalogue
+        return {"documents": [{"id": d["id"], "title": d["title"]} for d in self.documents()],
+                "bundeslaender": sorted(BUNDESLAENDER.values()),
+                "types": [KREISFREI, KREISANGEHOERIG, LANDKREIS, STADTBEZIRK],
+                "themes": list(catalogue.themes()) if catalogue is not None else [],
+                "catalogue": catalogue is not None}
