@@ -35,6 +35,10 @@ class BM25Index:
     def search(self, query: str, k: int, mask: np.ndarray | None = None) -> list[tuple[int, float]]:
         return top_k(self.scores(analyze(query)), k, mask)
 
+    @property
+    def vocabulary(self) -> set[str]:
+        return {t for t in self._bm25.vocab_dict if t}
+
     def save(self, path: Path) -> None:
         self._bm25.save(str(path))
 

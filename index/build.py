@@ -22,6 +22,7 @@ import numpy as np
 from index import vectors as vector_backends
 from index.analyzer import ANALYZER_VERSION
 from index.bm25 import BM25Index
+from index.translate import DING_PATH, build_translations
 from index.snapshot import SCHEMA_VERSION, Snapshot, SnapshotStore, load_snapshot, new_snapshot_id
 from ingest.errors import IngestError, SnapshotError
 from ingest.pipeline import discover, ingest_one
@@ -181,13 +182,15 @@ def _build_locked(settings, embedder, store, paths, add, remove, force, progress
     dense.add(vectors)
     bm25 = BM25Index(BM25_PARAMS["k1"], BM25_PARAMS["b"]).build([_bm25_text(p) for p in passages])
     catalogue = _catalogue(documents, passages)
+    translations = build_translations(bm25.vocabulary)
     t_index = time.perf_counter() - t2
 
     timings = {"ingest_s": round(t_ingest, 2), "embed_s": round(t_embed, 2), "index_s": round(t_index, 2)}
     counts = {"documents": len(documents), "passages": len(passages), "embedded": len(passages) - reused,
               "reused_vectors": reused, "municipalities": len(catalogue.get("municipalities", []))}
     manifest = _manifest(settings, embedder, key, documents, counts, timings, report)
-    snapshot = Snapshot(Path(), manifest, documents, passages, vectors, dense, bm25, catalogue)
+    manifest["translations"] = {"source": str(DING_PATH) if translations else None, "entries": len(translations)}
+    snapshot = Snapshot(Path(), manifest, documents, passages, vectors, dense, bm25, catalogue, translations)
     path = store.publish(snapshot)
     timings["total_s"] = round(time.perf_counter() - t0, 2)
     return BuildOutcome(True, path, "built", report, timings, counts)

@@ -14,14 +14,15 @@ from index.analyzer import analyze, detect_language
 from index.bm25 import top_k
 from index.fusion import fuse
 from index.snapshot import Snapshot
+from index.translate import translate_terms
 from ingest.errors import BadRequest
 from ingest.schema import Hit, Passage
 from ingest.settings import Settings
 
 MODES = ("hybrid", "dense", "bm25")
-# Arm weights by query language (dense, bm25). English queries barely share terms
-# with German passages, so their BM25 arm counts for less.
-ARM_WEIGHTS = {"de": (1.0, 1.0), "en": (1.0, 0.35)}
+# Arm weights by query language (dense, bm25). English queries reach BM25 through
+# dictionary translations, which are noisier than the German original.
+ARM_WEIGHTS = {"de": (1.0, 1.0), "en": (1.0, 0.5)}
 
 
 @dataclass
@@ -112,7 +113,7 @@ class Searcher:
             weights.append(w_dense)
             names.append("dense")
         if mode in ("hybrid", "bm25"):
-            rankings.append(top_k(self.snapshot.bm25.scores(analyze(text)), depth, mask))
+            rankings.append(top_k(self.snapshot.bm25.scores(self.bm25_terms(text, lang)), depth, mask))
             weights.append(w_bm25)
             names.append("bm25")
         if len(rankings) == 1:
@@ -127,6 +128,13 @@ class Searcher:
         took = (time.perf_counter() - t0) * 1000
         return SearchResult(text, mode, k, lang, hits, took, self.snapshot.id,
                             {k_: v for k_, v in filters.__dict__.items() if v not in (None, [], "")})
+
+    def bm25_terms(self, text: str, lang: str) -> list[str]:
+        """Analysed query terms; English queries also get German dictionary translations."""
+        terms = analyze(text)
+        if lang == "en":
+            terms += translate_terms(text, self.snapshot.translations)
+        return terms
 
     def _dense(self, text: str, depth: int, mask: np.ndarray | None) -> list[tuple[int, float]]:
         q = self.embedder.encode_queries([text])[0]

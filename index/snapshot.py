@@ -10,6 +10,7 @@ A snapshot is one directory under ``<data_dir>/snapshots/``::
     dense/             the vector index (see ``index.vectors``)
     bm25/              the BM25 index (bm25s)
     catalogue.json     municipality catalogue
+    translations.json  English word -> German BM25 terms (see ``index.translate``)
 
 It is written to a hidden temporary directory and renamed into place; the file
 ``CURRENT`` (replaced atomically) names the snapshot that serves. Loading checks
@@ -50,6 +51,7 @@ class Snapshot:
     dense: Any
     bm25: BM25Index
     catalogue: dict[str, Any] = field(default_factory=dict)
+    translations: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def id(self) -> str:
@@ -64,6 +66,7 @@ class Snapshot:
         self.dense.save(path / "dense")
         self.bm25.save(path / "bm25")
         (path / "catalogue.json").write_text(json.dumps(self.catalogue, ensure_ascii=False), encoding="utf-8")
+        (path / "translations.json").write_text(json.dumps(self.translations, ensure_ascii=False), encoding="utf-8")
         (path / "manifest.json").write_text(json.dumps(self.manifest, indent=2, ensure_ascii=False), encoding="utf-8")
         _fsync_dir(path)
 
@@ -92,6 +95,7 @@ def load_snapshot(path: Path, expected_model: str | None = None, dense_params: d
             dense = type(dense).load(path / "dense", json.loads((path / "dense" / "vectors.json").read_text()), dense_params)
         bm25 = BM25Index.load(path / "bm25")
         catalogue = json.loads((path / "catalogue.json").read_text(encoding="utf-8"))
+        translations = json.loads((path / "translations.json").read_text(encoding="utf-8"))
     except SnapshotError:
         raise
     except Exception as exc:
@@ -99,7 +103,7 @@ def load_snapshot(path: Path, expected_model: str | None = None, dense_params: d
     counts = manifest.get("counts", {})
     if len(passages) != counts.get("passages") or vectors.shape[0] != len(passages) or dense.ntotal != len(passages):
         raise SnapshotError(f"snapshot {path.name} is inconsistent: passage, vector and index counts differ")
-    return Snapshot(path, manifest, documents, passages, vectors, dense, bm25, catalogue)
+    return Snapshot(path, manifest, documents, passages, vectors, dense, bm25, catalogue, translations)
 
 
 def read_manifest(path: Path) -> dict[str, Any]:

@@ -31,7 +31,7 @@ def _snapshot(fingerprint="model-a", sid="20260101T000000-000001-abc"):
     dense.add(vecs)
     manifest = {"schema_version": SCHEMA_VERSION, "snapshot_id": sid, "build_key": "k",
                 "model": {"name": "m", "fingerprint": fingerprint, "dim": emb.dim}, "counts": {"passages": 3}}
-    return Snapshot(None, manifest, [doc], passages, vecs, dense, BM25Index().build(TEXTS), {"municipalities": []})
+    return Snapshot(None, manifest, [doc], passages, vecs, dense, BM25Index().build(TEXTS), {"municipalities": []}, {"volunteer": ["ehrenamt"]})
 
 
 def test_round_trip(tmp_path):
