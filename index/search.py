@@ -148,6 +148,22 @@ class Searcher:
         order = np.lexsort((allowed, -sims))[:depth]
         return [(int(allowed[j]), float(sims[j])) for j in order]
 
+    def _catalogue_passages(self, f: Filters) -> set[str]:
+        """Passages about municipalities that pass the filters (for a theme: its evidence passages)."""
+        from index.catalogue.taxonomy import canonical_theme
+
+        munis = self.catalogue.filter(bundesland=f.bundesland or None, type=f.municipality_type or None,
+                                      min_population=f.min_population, max_population=f.max_population,
+                                      theme=f.theme or None)
+        if f.municipality:
+            wanted = self.catalogue.resolve(f.municipality).id
+            munis = [m for m in munis if m.id == wanted]
+        theme = canonical_theme(f.theme) if f.theme else None
+        ids: set[str] = set()
+        for m in munis:
+            ids.update(m.theme_evidence.get(theme, []) if theme else m.passages)
+        return ids
+
     def _mask(self, filters: Filters) -> np.ndarray | None:
         if not filters.active():
             return None
@@ -163,7 +179,7 @@ class Searcher:
         if any(v not in (None, "") for v in municipal):
             if self.catalogue is None:
                 raise BadRequest("municipality filters need the municipality catalogue, which this snapshot lacks")
-            ids = self.catalogue.passages_matching(filters)
+            ids = self._catalogue_passages(filters)
             allowed = np.zeros(len(self.passages), dtype=bool)
             for pid in ids:
                 i = self._by_id.get(pid)

@@ -120,3 +120,15 @@ def test_search_modes_filters_and_bad_queries(settings):
     # control characters are stripped, other scripts are fine
     assert s.search("Sprach\x00kurse\x07").query == "Sprach kurse"
     s.search("Интеграция 統合")
+
+
+def test_municipality_filters(settings):
+    emb = HashEmbedder(32)
+    build_index(settings, emb)
+    s = open_searcher(settings, emb)
+    assert s.catalogue is not None and len(s.catalogue.municipalities) > 0
+    some = s.catalogue.municipalities[0]
+    result = s.search("Integration", k=20, filters=Filters(municipality=some.name))
+    assert {h.passage.id for h in result.hits} <= set(some.passages)
+    with pytest.raises(BadRequest):
+        s.search("Integration", filters=Filters(bundesland="Atlantis"))
