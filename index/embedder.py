@@ -52,7 +52,8 @@ class SentenceTransformerEmbedder:
         info = _read_json(model_dir / "praxisfinder_model.json")
         self.name = info.get("name", model_dir.name)
         self.fingerprint = info.get("fingerprint", "")
-        self.dim = int(self.model.get_sentence_embedding_dimension())
+        get_dim = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
+        self.dim = int(get_dim())
         self.prompts = dict(self.model.prompts)
 
     def encode_queries(self, texts: list[str]) -> np.ndarray:
