@@ -97,7 +97,10 @@ _EN_MARKERS = frozenset(
     "would their there this that these those with for from about into municipalities municipality "
     "rural city cities towns town volunteer volunteers refugees refugee integration housing language "
     "courses welcome culture district county migrants local authorities organise organize coordinate "
-    "coordination support help people work jobs office offices".split()
+    "coordination support help people work jobs office offices as a an to on by at its it our your they "
+    "task tasks management province neighbourhood neighbourhoods neighborhood arrival commits opportunities "
+    "mission statement app administration city equal district state states school schools children women "
+    "men young funding funded fund programme program network networks crisis staff care".split()
 )
 _DE_MARKERS = frozenset(
     "der die das und wie was welche welcher wer wo wann warum ist sind wird werden mit für von zu im in "
@@ -107,12 +110,13 @@ _DE_MARKERS = frozenset(
 
 
 def detect_language(text: str) -> str:
-    """'de' or 'en' from function words and umlauts; German wins ties (corpus language)."""
+    """'de' or 'en' from function words; umlauts and ß only break ties (names like
+    "Dülmen" appear in English questions too). German wins remaining ties."""
     tokens = words(text)
     if not tokens:
         return "de"
-    if re.search(r"[äöüß]", text.casefold()):
-        return "de"
     en = sum(t in _EN_MARKERS for t in tokens)
     de = sum(t in _DE_MARKERS for t in tokens)
+    if en == de and re.search(r"[äöüß]", text.lower()):
+        de += 1
     return "en" if en > de else "de"

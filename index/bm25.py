@@ -36,8 +36,10 @@ class BM25Index:
         return top_k(self.scores(analyze(query)), k, mask)
 
     @property
-    def vocabulary(self) -> set[str]:
-        return {t for t in self._bm25.vocab_dict if t}
+    def vocabulary(self) -> dict[str, int]:
+        """Term -> document frequency (number of passages containing it)."""
+        indptr = self._bm25.scores["indptr"]
+        return {t: int(indptr[i + 1] - indptr[i]) for t, i in self._bm25.vocab_dict.items() if t}
 
     def save(self, path: Path) -> None:
         self._bm25.save(str(path))

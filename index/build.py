@@ -22,7 +22,7 @@ import numpy as np
 from index import vectors as vector_backends
 from index.analyzer import ANALYZER_VERSION
 from index.bm25 import BM25Index
-from index.translate import DING_PATH, build_translations
+from index.translate import DING_PATH, build_translations, translation_fingerprint
 from index.snapshot import SCHEMA_VERSION, Snapshot, SnapshotStore, load_snapshot, new_snapshot_id
 from ingest.errors import IngestError, SnapshotError
 from ingest.pipeline import discover, ingest_one
@@ -70,6 +70,7 @@ def build_key(settings: Settings, model_fingerprint: str, sources: list[tuple[st
         "chunker": chunker_params(settings),
         "analyzer": ANALYZER_VERSION,
         "bm25": BM25_PARAMS,
+        "translations": translation_fingerprint(),
         "backend": settings.vector_backend,
         "dense": dense_params(settings) if settings.vector_backend != "faiss-flat" else {},
         "sources": sorted(sources),

@@ -14,7 +14,7 @@ from index.analyzer import analyze, detect_language
 from index.bm25 import top_k
 from index.fusion import fuse
 from index.snapshot import Snapshot
-from index.translate import translate_terms
+from index.translate import ENGLISH_STOPWORDS, translate_terms
 from ingest.errors import BadRequest
 from ingest.schema import Hit, Passage
 from ingest.settings import Settings
@@ -131,10 +131,11 @@ class Searcher:
 
     def bm25_terms(self, text: str, lang: str) -> list[str]:
         """Analysed query terms; English queries also get German dictionary translations."""
-        terms = analyze(text)
-        if lang == "en":
-            terms += translate_terms(text, self.snapshot.translations)
-        return terms
+        if lang != "en":
+            return analyze(text)
+        # keep English words that may be names ("Elm-Asse"), drop English function words
+        terms = [t for t in analyze(text) if t not in ENGLISH_STOPWORDS]
+        return terms + translate_terms(text, self.snapshot.translations)
 
     def _dense(self, text: str, depth: int, mask: np.ndarray | None) -> list[tuple[int, float]]:
         q = self.embedder.encode_queries([text])[0]

@@ -11,6 +11,7 @@ never touch the 25 MB file.
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 from collections import Counter, defaultdict
@@ -19,8 +20,9 @@ from pathlib import Path
 from index.analyzer import ANALYZER_VERSION, analyze, is_stopword, words
 
 DING_PATH = Path("/usr/share/trans/de-en")
+GLOSSARY_PATH = Path(__file__).resolve().parent / "data" / "glossary_en_de.tsv"
 MAX_TERMS_PER_WORD = 4
-_EN_STOP = frozenset(
+ENGLISH_STOPWORDS = frozenset(
     "a an the and or but of to in on at by for with from about into over under how what which who whom "
     "whose where when why do does did done is are was were be been being have has had can could should would "
     "may might must will shall their there they them this that these those it its as than then so such not no "
@@ -38,20 +40,51 @@ def _clean(side: str) -> list[list[str]]:
     return out
 
 
-def build_translations(vocabulary: set[str], path: Path = DING_PATH, cache_dir: Path | None = None) -> dict[str, list[str]]:
-    """English word -> up to four German BM25 terms that exist in ``vocabulary``.
+def build_translations(vocabulary: dict[str, int], path: Path = DING_PATH, cache_dir: Path | None = None) -> dict[str, list[str]]:
+    """English word -> up to four German BM25 terms that occur in the corpus.
 
-    Only single German words are used; English keys are single words or two-word
-    phrases. Candidates are ranked by how many dictionary entries link them.
+    ``vocabulary`` maps German terms to their document frequency. Only single German
+    words are used; English keys are single words or two-word phrases. Candidates are
+    ranked by dictionary links times log document frequency, so the word the corpus
+    actually uses ("Gemeinde", "Kommune") beats a rare synonym ("Stadtverwaltung").
     """
     links = load_dictionary(path, cache_dir)
     table = {}
+    for en, terms in load_glossary().items():
+        table[en] = [t for t in terms if t in vocabulary]
     for en, counts in links.items():
-        kept = [(t, c) for t, c in counts.items() if t in vocabulary]
+        kept = [(t, c * math.log1p(vocabulary[t])) for t, c in counts.items() if t in vocabulary]
         if kept:
             kept.sort(key=lambda tc: (-tc[1], tc[0]))
-            table[en] = [t for t, _ in kept[:MAX_TERMS_PER_WORD]]
-    return table
+            extra = [t for t, _ in kept if t not in table.get(en, [])]
+            table[en] = (table.get(en, []) + extra)[:MAX_TERMS_PER_WORD]
+    return {en: terms for en, terms in table.items() if terms}
+
+
+def translation_fingerprint() -> str:
+    """Changes when the glossary, the dictionary file or this module's rules change."""
+    import hashlib
+
+    h = hashlib.sha256(GLOSSARY_PATH.read_bytes())
+    h.update(Path(__file__).read_bytes())
+    try:
+        st = DING_PATH.stat()
+        h.update(f"{st.st_size}-{int(st.st_mtime)}".encode())
+    except OSError:
+        h.update(b"no-dictionary")
+    return h.hexdigest()[:16]
+
+
+def load_glossary(path: Path = GLOSSARY_PATH) -> dict[str, list[str]]:
+    """The curated domain glossary: English key -> German analysed terms (compound parts included)."""
+    out: dict[str, list[str]] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        en, _, german = line.partition("\t")
+        terms = list(dict.fromkeys(t for word in german.split() for t in analyze(word)))
+        out[en.strip().lower()] = terms
+    return out
 
 
 _memo: dict[tuple[str, str], dict[str, dict[str, int]]] = {}
@@ -138,7 +171,7 @@ def translate_terms(query: str, table: dict[str, list[str]]) -> list[str]:
     """German BM25 terms for an English query (two-word phrases first, then words)."""
     if not table:
         return []
-    tokens = [w for w in words(query) if w not in _EN_STOP and not is_stopword(w, "en")]
+    tokens = [w for w in words(query) if w not in ENGLISH_STOPWORDS and not is_stopword(w, "en")]
     terms: list[str] = []
     used: set[int] = set()
     for i in range(len(tokens) - 1):

@@ -39,3 +39,6 @@ def test_language_detection():
     assert detect_language("Wie organisieren ländliche Gemeinden die Koordination von Ehrenamtlichen?") == "de"
     assert detect_language("Ehrenamtskoordination") == "de"
     assert detect_language("") == "de"
+    # umlauts in names do not make an English question German
+    assert detect_language("How many flats did Dülmen find for refugees?") == "en"
+    assert detect_language("Wohnungen in Dülmen") == "de"
