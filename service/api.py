@@ -14,6 +14,7 @@ from typing import Literal
 from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from index.search import Filters
@@ -49,18 +50,18 @@ def create_app(settings: Settings | None = None, application: Application | None
     app = application
 
     @api.get("/healthz", response_model=schemas.Health, summary="Process is up", tags=["status"])
-    def healthz():
+    async def healthz():
         """Answers as long as the process runs; does not touch the snapshot."""
         return {"status": "ok"}
 
     @api.get("/readyz", response_model=schemas.Readiness, responses=ERRORS, summary="Snapshot loaded", tags=["status"])
-    def readyz():
+    async def readyz():
         """200 with the snapshot id once the index snapshot is loaded, else 503."""
-        return app.readiness()
+        return await run_in_threadpool(app.readiness)
 
     @api.get("/api/search", response_model=schemas.SearchResponse, responses=ERRORS,
              summary="Search passages and case examples", tags=["search"])
-    def search(
+    async def search(
         q: str = Query(..., description="Frage oder Stichworte (1–1000 Zeichen, nicht nur Satzzeichen)."),
         k: int = Query(10, ge=1, le=settings.max_k, description="Number of passages to return."),
         mode: Mode = Query("hybrid", description="Retrieval mode: dense + BM25 fused, or one arm alone."),
@@ -76,48 +77,48 @@ def create_app(settings: Settings | None = None, application: Application | None
         over-long query is a 400; invalid parameters are a 422."""
         filters = Filters(doc_ids=doc or None, bundesland=bundesland or None, municipality_type=type_,
                           min_population=min_population, max_population=max_population, theme=theme or None)
-        return app.search_page(q, k=k, mode=mode, filters=filters)
+        return await run_in_threadpool(app.search_page, q, k=k, mode=mode, filters=filters)
 
     @api.get("/api/passages/{passage_id}", response_model=schemas.PassageDetail, responses=ERRORS,
              summary="A passage in its context", tags=["documents"])
-    def passage(passage_id: str, context: int = Query(1, ge=0, le=5, description="Neighbours on each side."),
+    async def passage(passage_id: str, context: int = Query(1, ge=0, le=5, description="Neighbours on each side."),
                 q: str | None = Query(None, description="Highlight these query terms in `highlighted`.")):
         """The passage plus the previous and next passages of the same document."""
-        return app.passage(passage_id, context=context, query=q or None)
+        return await run_in_threadpool(app.passage, passage_id, context=context, query=q or None)
 
     @api.get("/api/documents", response_model=list[schemas.DocumentSummary], summary="Indexed documents",
              responses=ERRORS, tags=["documents"])
-    def documents():
-        return app.documents()
+    async def documents():
+        return await run_in_threadpool(app.documents)
 
     @api.get("/api/documents/{doc_id}", response_model=schemas.DocumentDetail, responses=ERRORS,
              summary="One document with its passage outline", tags=["documents"])
-    def document(doc_id: str):
-        return app.document(doc_id)
+    async def document(doc_id: str):
+        return await run_in_threadpool(app.document, doc_id)
 
     @api.get("/api/municipalities", response_model=list[schemas.Municipality], responses=ERRORS,
              summary="Municipalities in the catalogue", tags=["municipalities"])
-    def municipalities(
+    async def municipalities(
         bundesland: str | None = Query(None), type_: MunicipalityType | None = Query(None, alias="type"),
         theme: str | None = Query(None), min_population: int | None = Query(None, ge=0),
         max_population: int | None = Query(None, ge=0), q: str | None = Query(None, description="Name contains."),
     ):
         """Filterable list; 503 while the snapshot has no municipality catalogue."""
-        return app.municipalities(bundesland=bundesland or None, type=type_, theme=theme or None,
+        return await run_in_threadpool(app.municipalities, bundesland=bundesland or None, type=type_, theme=theme or None,
                                   min_population=min_population, max_population=max_population, q=q or None)
 
     @api.get("/api/municipalities/{municipality_id}", response_model=schemas.MunicipalityDetail,
              responses=ERRORS, summary="One municipality", tags=["municipalities"])
-    def municipality(municipality_id: str):
+    async def municipality(municipality_id: str):
         """Facts, projects and the passages about the municipality."""
-        return app.municipality(municipality_id)
+        return await run_in_threadpool(app.municipality, municipality_id)
 
     @api.get("/api/municipalities/{municipality_id}/similar", response_model=list[schemas.SimilarMunicipality],
              responses=ERRORS, summary="Comparable municipalities", tags=["municipalities"])
-    def similar(municipality_id: str, topic: str | None = Query(None, description="Compare on this topic."),
+    async def similar(municipality_id: str, topic: str | None = Query(None, description="Compare on this topic."),
                 k: int = Query(5, ge=1, le=50)):
         """Municipalities comparable to this one (optionally on a topic), with reasons."""
-        return app.similar_municipalities(municipality_id, topic=topic or None, k=k)
+        return await run_in_threadpool(app.similar_municipalities, municipality_id, topic=topic or None, k=k)
 
     mount_web(api, application)
     return api

@@ -15,7 +15,7 @@ from index.search import Filters, SearchResult, Searcher
 from ingest.errors import BadRequest, NotFound, SnapshotError
 from ingest.settings import Settings
 from service.cases import case_examples
-from service.catalogue_port import (CatalogueLike, CatalogueUnavailable, Recommender, municipality_record,
+from service.catalogue_port import (CatalogueAdapter, CatalogueLike, CatalogueUnavailable, municipality_record,
                                     municipality_ref)
 from service.highlight import QueryTerms, highlight, snippet
 
@@ -26,18 +26,17 @@ MUNICIPAL_FILTERS = ("bundesland", "municipality_type", "min_population", "max_p
 
 class Application:
     def __init__(self, settings: Settings, embedder=None, searcher: Searcher | None = None,
-                 catalogue: CatalogueLike | None = None, recommender: Recommender | None = None):
-        """``catalogue`` overrides the snapshot's own; ``recommender`` powers "similar municipalities"."""
+                 catalogue: CatalogueLike | None = None):
+        """``catalogue`` replaces the snapshot's own for the service features (case examples,
+        municipality pages); the Searcher's municipality filters always use the snapshot's."""
         self.settings = settings
         self._embedder = embedder
         self._searcher = searcher
         self._catalogue = catalogue
-        self.recommender = recommender
         self._lock = threading.Lock()
         self._load_error: str | None = None
         self._order: tuple[str, dict[str, list[int]], dict[int, int]] | None = None
-        if searcher is not None and catalogue is not None:
-            searcher.catalogue = catalogue
+        self._adapter: tuple[Searcher, CatalogueAdapter | None] | None = None
 
     @property
     def embedder(self):
@@ -51,26 +50,33 @@ class Application:
             with self._lock:
                 if self._searcher is None:
                     try:
-                        self._searcher = self._open()
+                        self._searcher = open_searcher(self.settings, self.embedder)
                         self._load_error = None
                     except SnapshotError as exc:
                         self._load_error = exc.message
                         raise
         return self._searcher
 
-    def _open(self) -> Searcher:
-        searcher = open_searcher(self.settings, self.embedder)
-        if self._catalogue is not None:
-            searcher.catalogue = self._catalogue
-        return searcher
-
     @property
     def catalogue(self) -> CatalogueLike | None:
-        return self._catalogue if self._catalogue is not None else self.searcher.catalogue
+        """The injected catalogue, else an adapter over the current snapshot's (None if it has none)."""
+        if self._catalogue is not None:
+            return self._catalogue
+        s = self.searcher
+        cached = self._adapter
+        if cached is None or cached[0] is not s:
+            adapter = None
+            if s.catalogue is not None:
+                def embed(text: str):
+                    return self.embedder.encode_queries([text])[0]
+
+                adapter = CatalogueAdapter(s.catalogue, s.passages, s.snapshot.vectors, embed)
+            cached = self._adapter = (s, adapter)
+        return cached[1]
 
     def reload(self) -> str:
         """Swap in the snapshot CURRENT names now; the old one serves until the swap."""
-        new = self._open()
+        new = open_searcher(self.settings, self.embedder)
         self._searcher = new
         return new.snapshot.id
 
@@ -122,7 +128,7 @@ class Application:
         matching = catalogue.filter(bundesland=filters.bundesland, type=filters.municipality_type,
                                     theme=filters.theme, min_population=filters.min_population,
                                     max_population=filters.max_population)
-        return {municipality_record(m)["id"] for m in matching}
+        return {municipality_ref(m)["id"] for m in matching}
 
     # -- passages and documents ----------------------------------------------------------
 
@@ -209,14 +215,14 @@ class Application:
         return m
 
     def similar_municipalities(self, municipality_id: str, topic: str | None = None, k: int = 5) -> list[dict[str, Any]]:
-        """Comparable municipalities from the recommender, each with its score and reasons."""
-        self.municipality(municipality_id)  # 404 for an unknown id, 503 without catalogue
-        if self.recommender is None:
-            raise CatalogueUnavailable("recommendations are not available: no recommender is connected")
+        """Comparable municipalities (structure and practice), each with score, reasons and evidence."""
+        catalogue = self._require_catalogue()
+        if catalogue.get(municipality_id) is None:
+            raise NotFound(f"no municipality with id {municipality_id!r}")
         out = []
-        for record, score, reasons in self.recommender(municipality_id, topic, k):
+        for record, score, reasons, evidence in catalogue.recommend(municipality_id, topic, k):
             row = municipality_record(record)
-            row.update(score=round(float(score), 6), reasons=list(reasons))
+            row.update(score=round(float(score), 6), reasons=list(reasons), evidence=list(evidence))
             out.append(row)
         return out
 

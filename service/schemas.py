@@ -1,0 +1,144 @@
+"""Pydantic response models: the documented shape of the HTTP API (and nothing else)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class ErrorBody(BaseModel):
+    code: str = Field(description="Machine-readable error code, e.g. `bad_request`, `not_found`.")
+    message: str = Field(description="Human-readable explanation.")
+    detail: Any = Field(None, description="Optional structured detail (e.g. the invalid parameters).")
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorBody
+
+
+class Health(BaseModel):
+    status: str = Field(examples=["ok"])
+
+
+class Readiness(BaseModel):
+    status: str = Field(examples=["ready"])
+    snapshot_id: str
+    passages: int
+    documents: int
+    model: str
+
+
+class MunicipalityRef(BaseModel):
+    id: str
+    name: str
+    type: str | None = Field(None, description="kreisfreie Stadt, kreisangehörige Stadt/Gemeinde, Landkreis, Stadtbezirk")
+    bundesland: str | None = None
+
+
+class SearchHit(BaseModel):
+    passage_id: str
+    doc_id: str
+    doc_title: str
+    page: int = Field(description="1-based page (or slide) of the source document.")
+    section: str = Field(description="Section path, parts joined by ' › '.")
+    text: str = Field(description="The passage text (plain, untrusted: escape before display).")
+    snippet: str = Field(description="HTML: an excerpt of the escaped text with query terms in `<mark>`.")
+    score: float
+    rank: int
+    scores: dict[str, float] = Field(description="Per-arm scores (dense, bm25) of this passage.")
+    municipalities: list[MunicipalityRef] = Field(description="The municipalities the passage is about.")
+
+
+class Evidence(BaseModel):
+    passage_id: str
+    doc_title: str
+    page: int
+    snippet: str = Field(description="HTML excerpt with `<mark>`ed query terms.")
+
+
+class CaseExample(MunicipalityRef):
+    population: int | None = None
+    projects: list[str] = Field(description="Titles of the municipality's projects.")
+    evidence: list[Evidence] = Field(description="Top passages about this municipality for the query.")
+    score: float = Field(description="Sum of reciprocal ranks of the hits about this municipality.")
+
+
+class SearchResponse(BaseModel):
+    query: str = Field(description="The query after normalisation.")
+    mode: str
+    k: int
+    language: str = Field(description="Detected query language (de or en).")
+    took_ms: float
+    snapshot_id: str
+    filters: dict[str, Any]
+    results: list[SearchHit]
+    case_examples: list[CaseExample] = Field(description="Municipalities whose practice matches, best first.")
+
+
+class PassageBrief(BaseModel):
+    passage_id: str
+    doc_id: str
+    doc_title: str
+    page: int
+    section: str
+    section_path: list[str]
+    index: int = Field(description="Position of the passage within its document.")
+    text: str
+
+
+class PassageContext(BaseModel):
+    previous: list[PassageBrief]
+    next: list[PassageBrief]
+
+
+class PassageDetail(PassageBrief):
+    highlighted: str | None = Field(None, description="HTML text with `<mark>`ed terms (only when `q` is given).")
+    municipalities: list[MunicipalityRef]
+    context: PassageContext
+
+
+class DocumentSummary(BaseModel):
+    id: str
+    title: str
+    format: str
+    pages: int
+    passages: int = Field(description="Number of indexed passages.")
+    meta: dict[str, Any]
+
+
+class OutlineEntry(BaseModel):
+    passage_id: str
+    page: int
+    section: str
+
+
+class DocumentDetail(DocumentSummary):
+    outline: list[OutlineEntry] = Field(description="Every passage of the document in reading order.")
+
+
+class Fact(BaseModel):
+    name: str
+    value: Any
+    doc_id: str | None = Field(None, description="Document the fact was read from.")
+    passage_id: str | None = Field(None, description="Passage the fact was read from.")
+    quote: str | None = Field(None, description="The source text.")
+
+
+class Municipality(MunicipalityRef):
+    population: int | None = None
+    themes: list[str] = Field(description="Handlungsfelder the documents show practice in.")
+    projects: list[str]
+    passage_ids: list[str] = Field(description="Passages about this municipality.")
+    facts: list[Fact] = Field(description="Facts with their sources.")
+    sources: list[str] = Field(description="Documents that mention the municipality.")
+
+
+class MunicipalityDetail(Municipality):
+    passages: list[PassageBrief] = Field(description="The passages about this municipality.")
+
+
+class SimilarMunicipality(Municipality):
+    score: float
+    reasons: list[str] = Field(description="Why it is comparable (shared themes, size, region, ...).")
+    evidence: list[str] = Field(description="Passage ids showing the comparable practice.")

@@ -1,0 +1,178 @@
+import pytest
+from fastapi.testclient import TestClient
+
+from index.embedder import HashEmbedder
+from ingest.settings import Settings
+from service.api import create_app
+from service.application import Application
+
+
+def _error(response, status, code):
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert set(body) == {"error"} and set(body["error"]) == {"code", "message", "detail"}
+    assert body["error"]["code"] == code and body["error"]["message"]
+    assert "Traceback" not in response.text
+    return body["error"]
+
+
+def test_health_and_readiness(client, tiny, tmp_path):
+    assert client.get("/healthz").json() == {"status": "ok"}
+    ready = client.get("/readyz").json()
+    assert ready["snapshot_id"] == tiny[1].id and ready["passages"] == len(tiny[1].passages)
+    empty = Settings.from_env(data_dir=tmp_path)
+    unready = TestClient(create_app(empty, Application(empty, embedder=HashEmbedder(64))))
+    assert unready.get("/healthz").status_code == 200
+    _error(unready.get("/readyz"), 503, "snapshot_error")
+
+
+def test_search_results_snippets_and_municipalities(client, tiny):
+    body = client.get("/api/search", params={"q": "Ehrenamtliche", "k": 3}).json()
+    assert body["k"] == 3 and len(body["results"]) == 3 and body["snapshot_id"] == tiny[1].id
+    top = body["results"][0]
+    assert set(top) >= {"passage_id", "doc_id", "doc_title", "page", "section", "text", "snippet", "score",
+                        "municipalities"}
+    marked = " ".join(r["snippet"] for r in body["results"])
+    assert "<mark>Ehrenamtliche</mark>" in marked and "<mark>ehrenamtlichen</mark>" in marked
+    alheim = next(r for r in body["results"] if "Alheim koordiniert" in r["text"])
+    assert alheim["municipalities"] == [{"id": "alheim", "name": "Alheim", "type": "kreisangehörige Stadt/Gemeinde",
+                                         "bundesland": "Hessen"}]
+
+
+def test_case_examples_sum_reciprocal_ranks(client, tiny):
+    # k covers every passage, so the case scores can be recomputed from the results.
+    body = client.get("/api/search", params={"q": "Ehrenamtliche Sprachkurse Alheim", "k": 20}).json()
+    expected = {}
+    for r in body["results"]:
+        for m in r["municipalities"]:
+            expected[m["id"]] = expected.get(m["id"], 0) + 1 / r["rank"]
+    cases = body["case_examples"]
+    assert [c["id"] for c in cases] == sorted(expected, key=lambda m: (-expected[m], m))
+    assert all(c["score"] == pytest.approx(expected[c["id"]], abs=1e-6) for c in cases)
+    first = cases[0]
+    assert first["id"] == "alheim" and first["projects"] == ["Patenschaften"] and first["population"] == 4900
+    assert {e["passage_id"] for e in first["evidence"]} <= {r["passage_id"] for r in body["results"]}
+    assert any("<mark>" in e["snippet"] for e in first["evidence"])
+
+
+def test_filters(client, tiny):
+    docs = client.get("/api/search", params={"q": "Willkommenskultur", "doc": "boese"}).json()["results"]
+    assert docs and {r["doc_id"] for r in docs} == {"boese"}
+    hessen = client.get("/api/search", params={"q": "Ehrenamtliche", "bundesland": "Hessen"}).json()
+    assert hessen["results"]
+    assert all(any(m["bundesland"] == "Hessen" for m in r["municipalities"]) for r in hessen["results"])
+    assert {c["bundesland"] for c in hessen["case_examples"]} == {"Hessen"}
+    big = client.get("/api/search", params={"q": "Wohnungen", "min_population": 100000}).json()
+    assert [r["municipalities"][0]["id"] for r in big["results"]] == ["lk-osnabrueck"]
+    assert [c["id"] for c in big["case_examples"]] == ["lk-osnabrueck"]
+    typed = client.get("/api/search", params={"q": "Ehrenamtliche", "type": "Landkreis"}).json()
+    assert {c["type"] for c in typed["case_examples"]} == {"Landkreis"}
+    themed = client.get("/api/search", params={"q": "Stadt", "theme": "Partizipation"}).json()
+    assert {m["id"] for r in themed["results"] for m in r["municipalities"]} >= {"duelmen"}
+    assert {c["id"] for c in themed["case_examples"]} == {"duelmen"}
+
+
+def test_error_shape_bad_queries(client):
+    assert "empty" in _error(client.get("/api/search", params={"q": ""}), 400, "bad_request")["message"]
+    _error(client.get("/api/search", params={"q": "   \t "}), 400, "bad_request")
+    _error(client.get("/api/search", params={"q": "?!… —"}), 400, "bad_request")
+    too_long = _error(client.get("/api/search", params={"q": "Wort " * 201}), 400, "bad_request")
+    assert "too long" in too_long["message"]
+    assert client.get("/api/search", params={"q": "a" * 1000}).status_code == 200
+    _error(client.get("/api/search", params={"q": "x", "doc": "nope"}), 400, "bad_request")
+
+
+@pytest.mark.parametrize("params", [
+    {"q": "Ehrenamt", "k": 0}, {"q": "Ehrenamt", "k": 101}, {"q": "Ehrenamt", "k": "zehn"},
+    {"q": "Ehrenamt", "mode": "fuzzy"}, {"q": "Ehrenamt", "type": "Dorf"}, {"q": "Ehrenamt", "min_population": -1},
+    {"k": 3},
+])
+def test_error_shape_bad_parameters(client, params):
+    error = _error(client.get("/api/search", params=params), 422, "invalid_parameter")
+    assert error["detail"] and error["detail"][0]["loc"]
+
+
+def test_not_found(client):
+    _error(client.get("/api/passages/nope"), 404, "not_found")
+    _error(client.get("/api/documents/nope"), 404, "not_found")
+    _error(client.get("/api/municipalities/nope"), 404, "not_found")
+    _error(client.get("/api/does-not-exist"), 404, "not_found")
+    _error(client.post("/api/search"), 405, "method_not_allowed")
+
+
+def test_unexpected_error_is_500_without_details(tiny, app_factory, monkeypatch, caplog):
+    settings, snap = tiny
+    app = app_factory(settings)
+    application = app.state.application
+
+    def boom(*_a, **_k):
+        raise RuntimeError("secret internal state /etc/passwd")
+
+    monkeypatch.setattr(application, "search_page", boom)
+    response = TestClient(app, raise_server_exceptions=False).get("/api/search", params={"q": "Ehrenamt"})
+    error = _error(response, 500, "internal_error")
+    assert "secret" not in response.text and error["detail"] is None
+    assert "secret internal state" in caplog.text  # logged server-side
+
+
+def test_passage_in_context(client, pid):
+    second = pid("In Dülmen wurde")
+    body = client.get(f"/api/passages/{second}", params={"q": "Integrationsbeirat"}).json()
+    assert body["passage_id"] == second and body["section"] == "Teil A › Einleitung"
+    assert [p["passage_id"] for p in body["context"]["previous"]] == [pid("Alheim koordiniert")]
+    assert [p["passage_id"] for p in body["context"]["next"]] == [pid("Landkreis Osnabrück vermittelt")]
+    assert "<mark>Integrationsbeirat</mark>" in body["highlighted"]
+    first = client.get(f"/api/passages/{pid('Alheim koordiniert')}", params={"context": 2}).json()
+    assert first["context"]["previous"] == [] and len(first["context"]["next"]) == 2
+    assert first["highlighted"] is None
+    last = client.get(f"/api/passages/{pid('Willkommensbehörde')}").json()
+    assert last["context"]["next"] == [] and last["context"]["previous"][0]["doc_id"] == "boese"
+
+
+def test_documents(client):
+    docs = client.get("/api/documents").json()
+    assert [(d["id"], d["passages"]) for d in docs] == [("praxis", 5), ("boese", 2)]
+    assert docs[0]["meta"] == {"year": 2024} and docs[0]["pages"] == 2
+    detail = client.get("/api/documents/praxis").json()
+    assert len(detail["outline"]) == 5 and detail["outline"][2]["section"] == "Teil A › Wohnen"
+
+
+def test_municipalities(client, bare_client, pid):
+    hessen = client.get("/api/municipalities", params={"bundesland": "Hessen"}).json()
+    assert {m["id"] for m in hessen} == {"alheim", "xss"}
+    assert [m["id"] for m in client.get("/api/municipalities", params={"q": "dül"}).json()] == ["duelmen"]
+    assert [m["id"] for m in client.get("/api/municipalities", params={"theme": "Wohnen"}).json()] == ["lk-osnabrueck"]
+    _error(client.get("/api/municipalities", params={"bundesland": "Atlantis"}), 400, "bad_request")
+    alheim = client.get("/api/municipalities/alheim").json()
+    assert alheim["facts"][0]["name"] == "Einwohner" and alheim["facts"][0]["quote"] == "4.900 Einwohner"
+    assert alheim["projects"] == ["Patenschaften"] and alheim["themes"] == ["Engagement/Ehrenamt", "Sprache"]
+    assert {p["passage_id"] for p in alheim["passages"]} == {pid("Alheim koordiniert"), pid("Alheim und Dülmen")}
+    _error(client.get("/api/municipalities/nope/similar"), 404, "not_found")
+    # A snapshot without catalogue: a clear 503, never a made-up answer.
+    _error(bare_client.get("/api/municipalities"), 503, "catalogue_unavailable")
+    _error(bare_client.get("/api/municipalities/alheim"), 503, "catalogue_unavailable")
+    _error(bare_client.get("/api/municipalities/alheim/similar"), 503, "catalogue_unavailable")
+    _error(bare_client.get("/api/search", params={"q": "Ehrenamt", "bundesland": "Hessen"}), 400, "bad_request")
+    plain = bare_client.get("/api/search", params={"q": "Ehrenamtliche"}).json()
+    assert plain["case_examples"] == [] and plain["results"][0]["municipalities"] == []
+
+
+def test_similar_municipalities(client, pid):
+    body = client.get("/api/municipalities/alheim/similar", params={"topic": "Ehrenamt", "k": 2}).json()
+    assert len(body) == 2 and "alheim" not in {m["id"] for m in body}
+    assert body[0]["score"] >= body[1]["score"] and all(m["reasons"] for m in body)
+    # Dülmen shares the type and the Ehrenamt practice; it must beat the Landkreis.
+    ranked = [m["id"] for m in client.get("/api/municipalities/alheim/similar", params={"k": 3}).json()]
+    assert ranked.index("duelmen") < ranked.index("lk-osnabrueck")
+
+
+def test_openapi_documents_the_api(client):
+    spec = client.get("/openapi.json").json()
+    search = spec["paths"]["/api/search"]["get"]
+    assert search["summary"] and search["description"]
+    assert {p["name"] for p in search["parameters"]} >= {"q", "k", "mode", "doc", "bundesland", "type",
+                                                         "min_population", "max_population", "theme"}
+    assert "SearchResponse" in spec["components"]["schemas"] and "ErrorResponse" in spec["components"]["schemas"]
+    for path in ("/api/passages/{passage_id}", "/api/documents", "/api/municipalities/{municipality_id}/similar"):
+        assert path in spec["paths"]
+    assert client.get("/docs").status_code == 404  # would need a CDN
