@@ -226,6 +226,35 @@ class Application:
             out.append(row)
         return out
 
+    def recommend(self, query: str, topic: str | None = None, k: int = 10) -> dict[str, Any]:
+        """Comparable municipalities for a municipality name or a free-text description.
+
+        A name is resolved through the catalogue's aliases; an ambiguous name raises
+        BadRequest with the candidates. Text that names no municipality but describes one
+        ("ländlicher Landkreis in Brandenburg, 80.000 Einwohner") is matched by its
+        structure and topic; anything else raises NotFound with suggestions.
+        """
+        if not isinstance(query, str) or not query.strip():
+            raise BadRequest("give a municipality name or a description")
+        if not 1 <= k <= self.settings.max_k:
+            raise BadRequest(f"k must be between 1 and {self.settings.max_k}")
+        adapter = self._require_catalogue()
+        catalogue = getattr(adapter, "catalogue", adapter)
+        try:
+            target = catalogue.resolve(query.strip())
+            described = None
+        except NotFound:
+            if not _describes_municipality(query):
+                raise
+            target, described = query.strip(), query.strip()
+        rows = []
+        for record, score, reasons, evidence in adapter.recommend_for(target, topic, k):
+            row = municipality_record(record, facts=False)
+            row.update(score=round(float(score), 6), reasons=list(reasons), evidence=list(evidence))
+            rows.append(row)
+        about = {"description": described} if described else municipality_record(target, facts=False)
+        return {"query": about, "topic": topic, "recommendations": rows}
+
     def filter_options(self) -> dict[str, Any]:
         """Choices for the search form: documents, Länder, municipality types, themes."""
         from index.catalogue.gazetteer import BUNDESLAENDER, KREISANGEHOERIG, KREISFREI, LANDKREIS, STADTBEZIRK
@@ -236,3 +265,13 @@ class Application:
                 "types": [KREISFREI, KREISANGEHOERIG, LANDKREIS, STADTBEZIRK],
                 "themes": list(catalogue.themes()) if catalogue is not None else [],
                 "catalogue": catalogue is not None}
+
+
+_DESCRIPTION_WORDS = ("landkreis", "kreis", "gemeinde", "stadt", "kommune", "ländlich", "einwohner", "bundesland",
+                      "rural", "district", "town", "city", "municipality")
+
+
+def _describes_municipality(text: str) -> bool:
+    """Free text that describes a municipality rather than naming one."""
+    low = text.lower()
+    return any(ch.isdigit() for ch in low) or (len(low.split()) >= 3 and any(w in low for w in _DESCRIPTION_WORDS))

@@ -77,10 +77,13 @@ class CatalogueAdapter:
         return list(THEMES)
 
     def recommend(self, municipality_id: str, topic: str | None, k: int):
+        return self.recommend_for(self.catalogue.get(municipality_id), topic, k)
+
+    def recommend_for(self, query, topic: str | None, k: int):
+        """``query``: a catalogue record, or a free-text description of one's own municipality."""
         from index.catalogue import recommend
 
-        found = recommend(self.catalogue, self.catalogue.get(municipality_id), topic=topic, k=k,
-                          practice=self._practice_vectors())
+        found = recommend(self.catalogue, query, topic=topic, k=k, practice=self._practice_vectors())
         return [(self.catalogue.get(r.id), r.score, r.reasons, r.evidence) for r in found]
 
     def _practice_vectors(self):

@@ -129,6 +129,112 @@ def _batch(searcher, path: Path, k: int, mode: str, filters) -> None:
 
 
 @app.command()
+def recommend(
+    municipality: Optional[str] = typer.Argument(None, help="Municipality name, or a description of one's own municipality."),
+    topic: Optional[str] = typer.Option(None, "--topic", help="Weight similarity of practice towards this topic."),
+    k: int = typer.Option(10, "-k", help="Number of recommendations."),
+    cases: Optional[Path] = typer.Option(None, "--cases", help='JSONL of {"id", "municipality", "topic"?} lines (batch mode).'),
+    as_json: bool = typer.Option(False, "--json", help="JSON output (one line per case in batch mode)."),
+) -> None:
+    """Recommend comparable municipalities, each with reasons and evidence passages."""
+    from service.application import Application
+
+    if (municipality is None) == (cases is None):
+        _fail(BadRequest("give either a MUNICIPALITY or --cases FILE"))
+    application = Application(_settings())
+    try:
+        if cases is not None:
+            for n, item in enumerate(_read_jsonl(cases), start=1):
+                try:
+                    out = application.recommend(item["municipality"], item.get("topic"), k)
+                    line = {"id": item.get("id", n), "recommendations": out["recommendations"]}
+                except PraxisError as exc:
+                    line = {"id": item.get("id", n), "recommendations": [], "error": exc.message, "detail": exc.detail}
+                sys.stdout.write(json.dumps(line, ensure_ascii=False) + "\n")
+            return
+        result = application.recommend(municipality, topic, k)
+    except PraxisError as exc:
+        if exc.detail:
+            typer.echo(f"  {exc.detail}", err=True)
+        _fail(exc)
+    if as_json:
+        typer.echo(json.dumps(result, ensure_ascii=False, indent=2))
+        return
+    about = result["query"]
+    typer.echo(f"Vergleichbar mit {about.get('name') or about.get('description')}" + (f" (Thema: {topic})" if topic else ""))
+    for i, rec in enumerate(result["recommendations"], start=1):
+        meta = ", ".join(str(v) for v in (rec.get("type"), rec.get("bundesland"), rec.get("population")) if v)
+        typer.echo(f"\n{i:>2}. {rec['name']} [{rec['score']:.3f}] {meta}")
+        for reason in rec["reasons"]:
+            typer.echo(f"    - {reason}")
+
+
+@app.command("eval-recommend")
+def eval_recommend(
+    cases: Path = typer.Option(Path("eval/cases/comparable.jsonl"), "--cases", help="JSONL of comparable-municipality cases."),
+    as_json: Optional[Path] = typer.Option(None, "--json", help="Write the full result (per case) to this file."),
+) -> None:
+    """Recall@5 and recall@10 of the recommender on cases with known comparable municipalities."""
+    from eval.recommend_eval import evaluate_recommendations, load_cases
+    from service.application import Application
+
+    application = Application(_settings())
+    try:
+        adapter = application._require_catalogue()
+        result = evaluate_recommendations(
+            adapter.catalogue, load_cases(cases),
+            lambda _cat, query, topic=None, k=10: [_Rec(r.id) for r, *_ in adapter.recommend_for(query, topic, k)],
+        )
+    except PraxisError as exc:
+        _fail(exc)
+    except (OSError, ValueError, KeyError) as exc:
+        _fail(BadRequest(f"cannot read cases from {cases}: {exc}"))
+    overall = result["overall"]
+    typer.echo(f"{len(result['per_case'])} cases: recall@5 {overall['recall@5']:.3f}  recall@10 {overall['recall@10']:.3f}")
+    if result.get("unresolved"):
+        typer.echo(f"unresolved names: {result['unresolved']}")
+    if as_json:
+        as_json.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+class _Rec:
+    def __init__(self, id: str):
+        self.id = id
+
+
+@app.command("eval")
+def evaluate(
+    queries: Path = typer.Option(Path("eval/judgments.jsonl"), "--queries", help="Judgments JSONL."),
+    system: list[str] = typer.Option(["bm25,dense,hybrid"], "--system", help="Comma-separated: bm25, dense, hybrid, haystack."),
+    k: int = typer.Option(10, "-k"),
+    json_out: Optional[Path] = typer.Option(None, "--json", help="Write results (with per-query scores) here."),
+    report: bool = typer.Option(False, "--report", help="Regenerate eval/REPORT.md and its chart."),
+) -> None:
+    """nDCG@10, Recall@10 and MRR@10 per system, overall and per language."""
+    from eval.cli import run_eval
+
+    raise typer.Exit(run_eval(queries, system, k, json_out, report))
+
+
+def _read_jsonl(path: Path) -> list[dict]:
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise BadRequest(f"cannot read {path}: {exc}") from exc
+    out = []
+    for n, line in enumerate(lines, start=1):
+        if line.strip():
+            try:
+                item = json.loads(line)
+            except ValueError as exc:
+                raise BadRequest(f"{path}:{n}: not valid JSON") from exc
+            if not isinstance(item, dict) or "municipality" not in item:
+                raise BadRequest(f"{path}:{n}: expected an object with 'municipality'")
+            out.append(item)
+    return out
+
+
+@app.command()
 def serve(
     host: Optional[str] = typer.Option(None, help="Bind address (default: settings.host)."),
     port: Optional[int] = typer.Option(None, help="Port (default: settings.port)."),
