@@ -10,7 +10,10 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install model index run test test-fast bench eval clean
+DING := /usr/share/trans/de-en
+CHROMIUM := /usr/bin/chromium
+
+.PHONY: install model index run test test-fast system-deps browser-deps bench eval clean
 
 $(VENV)/.installed: pyproject.toml requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -19,7 +22,17 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 	$(PIP) install -q -c requirements.lock -e ".[dev]"
 	touch $@
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed system-deps
+
+# Debian packages (root installs them; others are told what to install):
+# the Ding German-English dictionary for cross-lingual BM25, Chromium for browser tests.
+APT_INSTALL = if [ "$$(id -u)" = 0 ]; then (apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(1); else echo "please run: sudo apt-get install $(1)"; exit 1; fi
+
+system-deps:
+	@test -f $(DING) || { $(call APT_INSTALL,trans-de-en); }
+
+browser-deps:
+	@test -x $(CHROMIUM) || { $(call APT_INSTALL,chromium); }
 
 model: install
 	$(PF) provision
@@ -30,7 +43,7 @@ index: model
 run: index
 	$(PF) serve
 
-test: index
+test: index browser-deps
 	@set +e; $(PY) -m pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then \
 	  echo "pytest collected no tests"; \

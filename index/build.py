@@ -23,13 +23,14 @@ from index import vectors as vector_backends
 from index.analyzer import ANALYZER_VERSION
 from index.bm25 import BM25Index
 from index.translate import DING_PATH, build_translations, translation_fingerprint
-from index.snapshot import SCHEMA_VERSION, Snapshot, SnapshotStore, load_snapshot, new_snapshot_id
+from index.multivector import TokenStore, windows
+from index.snapshot import SCHEMA_VERSION, Snapshot, SnapshotStore, WindowSet, load_snapshot, new_snapshot_id
 from ingest.errors import IngestError, SnapshotError
 from ingest.pipeline import discover, ingest_one
 from ingest.schema import Document, Passage
 from ingest.settings import Settings
 
-PIPELINE_VERSION = "2"
+PIPELINE_VERSION = "3"
 BM25_PARAMS = {"k1": 1.2, "b": 0.75, "method": "lucene"}
 
 
@@ -71,6 +72,7 @@ def build_key(settings: Settings, model_fingerprint: str, sources: list[tuple[st
         "analyzer": ANALYZER_VERSION,
         "bm25": BM25_PARAMS,
         "translations": translation_fingerprint(),
+        "multivector": {"windows": settings.window_vectors, "tokens": settings.late_interaction},
         "backend": settings.vector_backend,
         "dense": dense_params(settings) if settings.vector_backend != "faiss-flat" else {},
         "sources": sorted(sources),
@@ -175,12 +177,16 @@ def _build_locked(settings, embedder, store, paths, add, remove, force, progress
         return BuildOutcome(False, store.current_path(), "up to date (failed documents skipped)", report, counts=current.get("counts", {}))
 
     t1 = time.perf_counter()
-    vectors, reused = _embed(passages, embedder, previous, settings, progress)
+    vectors, tokens, reused = _embed(passages, embedder, previous, settings, progress)
+    windows = _windows(passages, embedder, previous, settings, progress) if settings.window_vectors else None
     t_embed = time.perf_counter() - t1
 
     t2 = time.perf_counter()
     dense = vector_backends.create(settings.vector_backend, embedder.dim, dense_params(settings))
     dense.add(vectors)
+    if windows is not None:
+        windows.index = vector_backends.create(settings.vector_backend, embedder.dim, dense_params(settings))
+        windows.index.add(windows.vectors)
     bm25 = BM25Index(BM25_PARAMS["k1"], BM25_PARAMS["b"]).build([_bm25_text(p) for p in passages])
     catalogue = _catalogue(documents, passages)
     translations = build_translations(bm25.vocabulary, cache_dir=Path(settings.cache_dir))
@@ -188,10 +194,13 @@ def _build_locked(settings, embedder, store, paths, add, remove, force, progress
 
     timings = {"ingest_s": round(t_ingest, 2), "embed_s": round(t_embed, 2), "index_s": round(t_index, 2)}
     counts = {"documents": len(documents), "passages": len(passages), "embedded": len(passages) - reused,
-              "reused_vectors": reused, "municipalities": len(catalogue.get("municipalities", []))}
+              "reused_vectors": reused, "windows": 0 if windows is None else len(windows.keys),
+              "tokens": 0 if tokens is None else int(tokens.offsets[-1]),
+              "municipalities": len(catalogue.get("municipalities", []))}
     manifest = _manifest(settings, embedder, key, documents, counts, timings, report)
     manifest["translations"] = {"source": str(DING_PATH) if translations else None, "entries": len(translations)}
-    snapshot = Snapshot(Path(), manifest, documents, passages, vectors, dense, bm25, catalogue, translations)
+    snapshot = Snapshot(Path(), manifest, documents, passages, vectors, dense, bm25, catalogue, translations,
+                        windows, tokens)
     path = store.publish(snapshot)
     timings["total_s"] = round(time.perf_counter() - t0, 2)
     return BuildOutcome(True, path, "built", report, timings, counts)
@@ -202,24 +211,51 @@ def _bm25_text(p: Passage) -> str:
     return f"{p.section}\n{p.text}" if p.section_path else p.text
 
 
-def _embed(passages, embedder, previous, settings, progress) -> tuple[np.ndarray, int]:
+def _embed(passages, embedder, previous, settings, progress):
+    """Passage vectors (and token vectors when late interaction is on), reusing unchanged ones."""
     texts = [p.embedding_text() for p in passages]
-    cache: dict[str, np.ndarray] = {}
-    if previous is not None:
-        for p, vec in zip(previous.passages, previous.vectors):
-            cache[_text_key(p.embedding_text())] = vec
+    want_tokens = settings.late_interaction
+    cache: dict[str, tuple[np.ndarray, np.ndarray | None]] = {}
+    if previous is not None and (not want_tokens or previous.tokens is not None):
+        for i, p in enumerate(previous.passages):
+            tok = np.asarray(previous.tokens.get(i), dtype=np.float32) if want_tokens else None
+            cache[_text_key(p.embedding_text())] = (previous.vectors[i], tok)
     vectors = np.zeros((len(passages), embedder.dim), dtype=np.float32)
+    tokens: list[np.ndarray | None] = [None] * len(passages)
     missing = []
     for i, text in enumerate(texts):
-        vec = cache.get(_text_key(text))
-        if vec is not None:
-            vectors[i] = vec
+        hit = cache.get(_text_key(text))
+        if hit is not None:
+            vectors[i], tokens[i] = hit
         else:
             missing.append(i)
     if missing:
-        new = embedder.encode_passages([texts[i] for i in missing], batch_size=settings.embed_batch_size, progress=progress)
+        batch = [texts[i] for i in missing]
+        if want_tokens:
+            new, new_tokens = embedder.encode_with_tokens(batch, "passage", settings.embed_batch_size, progress)
+            for i, tok in zip(missing, new_tokens):
+                tokens[i] = tok
+        else:
+            new = embedder.encode_passages(batch, batch_size=settings.embed_batch_size, progress=progress)
         vectors[missing] = new
-    return vectors, len(passages) - len(missing)
+    store = TokenStore.from_list(tokens, embedder.dim) if want_tokens else None
+    return vectors, store, len(passages) - len(missing)
+
+
+def _windows(passages, embedder, previous, settings, progress) -> WindowSet:
+    texts, owner = windows(passages)
+    keys = [_text_key(t) for t in texts]
+    cache = {}
+    if previous is not None and previous.windows is not None:
+        cache = {k: previous.windows.vectors[i] for i, k in enumerate(previous.windows.keys)}
+    vectors = np.zeros((len(texts), embedder.dim), dtype=np.float32)
+    missing = [i for i, k in enumerate(keys) if k not in cache]
+    for i, k in enumerate(keys):
+        if k in cache:
+            vectors[i] = cache[k]
+    if missing:
+        vectors[missing] = embedder.encode_passages([texts[i] for i in missing], settings.embed_batch_size, progress)
+    return WindowSet(vectors, owner, keys, None)
 
 
 def _text_key(text: str) -> str:
@@ -273,7 +309,3 @@ def _versions() -> dict[str, str]:
         except metadata.PackageNotFoundError:
             out[dist] = "not installed"
     return out
-
-
-def remove_all(settings: Settings) -> None:
-    shutil.rmtree(settings.snapshots_dir, ignore_errors=True)

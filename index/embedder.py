@@ -30,6 +30,10 @@ class Embedder(Protocol):
 
     def encode_passages(self, texts: list[str], batch_size: int = 16, progress: bool = False) -> np.ndarray: ...
 
+    def encode_with_tokens(
+        self, texts: list[str], prompt: str, batch_size: int = 16, progress: bool = False
+    ) -> tuple[np.ndarray, list[np.ndarray]]: ...
+
 
 class SentenceTransformerEmbedder:
     """The real model: L2-normalised float32 vectors, prompts from the model config."""
@@ -75,17 +79,26 @@ class SentenceTransformerEmbedder:
         )
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
-    def token_vectors(self, texts: list[str], prompt: str) -> list[np.ndarray]:
-        """Per-token output vectors (L2-normalised), for late-interaction reranking."""
-        out = self.model.encode(
-            list(texts), prompt_name=prompt, output_value="token_embeddings", convert_to_numpy=False
+    def encode_with_tokens(
+        self, texts: list[str], prompt: str, batch_size: int = 16, progress: bool = False
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Pooled vectors and per-token output vectors (L2-normalised) from one forward pass."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32), []
+        outputs = self.model.encode(
+            list(texts), prompt_name=prompt, batch_size=batch_size, output_value=None,
+            convert_to_numpy=False, show_progress_bar=progress,
         )
-        result = []
-        for t in out:
-            arr = t.float().cpu().numpy()
-            arr /= np.linalg.norm(arr, axis=1, keepdims=True) + 1e-12
-            result.append(arr.astype(np.float32))
-        return result
+        vectors = np.zeros((len(texts), self.dim), dtype=np.float32)
+        tokens = []
+        for i, out in enumerate(outputs):
+            vec = out["sentence_embedding"].float().cpu().numpy()
+            vectors[i] = vec / (np.linalg.norm(vec) + 1e-12)
+            mask = out["attention_mask"].bool().cpu().numpy()
+            tok = out["token_embeddings"].float().cpu().numpy()[mask]
+            tok /= np.linalg.norm(tok, axis=1, keepdims=True) + 1e-12
+            tokens.append(tok.astype(np.float32))
+        return vectors, tokens
 
 
 class HashEmbedder:
@@ -112,6 +125,10 @@ class HashEmbedder:
 
     def encode_passages(self, texts: list[str], batch_size: int = 16, progress: bool = False) -> np.ndarray:
         return self.encode_queries(texts)
+
+    def encode_with_tokens(self, texts: list[str], prompt: str, batch_size: int = 16, progress: bool = False):
+        tokens = [np.stack([self._one(w) for w in (t.split() or [t])]) for t in texts]
+        return self.encode_queries(texts), tokens
 
 
 def _read_json(path: Path) -> dict:

@@ -12,6 +12,7 @@ import numpy as np
 
 from index.analyzer import analyze, detect_language
 from index.bm25 import top_k
+from index.dense import DenseArm
 from index.fusion import fuse
 from index.snapshot import Snapshot
 from index.translate import ENGLISH_STOPWORDS, translate_terms
@@ -20,9 +21,6 @@ from ingest.schema import Hit, Passage
 from ingest.settings import Settings
 
 MODES = ("hybrid", "dense", "bm25")
-# Arm weights by query language (dense, bm25). English queries reach BM25 through
-# dictionary translations, which are noisier than the German original.
-ARM_WEIGHTS = {"de": (1.0, 1.0), "en": (1.0, 0.5)}
 
 
 @dataclass
@@ -91,6 +89,7 @@ class Searcher:
         self.passages: list[Passage] = snapshot.passages
         self._doc_of = np.array([p.doc_id for p in self.passages])
         self._by_id = {p.id: i for i, p in enumerate(self.passages)}
+        self.dense = DenseArm(snapshot, embedder, settings.late_interaction)
 
     def passage_index(self, passage_id: str) -> int | None:
         return self._by_id.get(passage_id)
@@ -106,20 +105,27 @@ class Searcher:
         mask = self._mask(filters)
         lang = detect_language(text)
         depth = max(self.settings.candidate_depth, k)
-        rankings, weights, names = [], [], []
-        w_dense, w_bm25 = ARM_WEIGHTS[lang]
+        rankings, names = [], []
+        q_tokens = None
         if mode in ("hybrid", "dense"):
-            rankings.append(self._dense(text, depth, mask))
-            weights.append(w_dense)
+            q_vec, q_tokens = self.dense.encode(text)
+            rankings.append(self.dense.rank(q_vec, depth, mask))
             names.append("dense")
         if mode in ("hybrid", "bm25"):
             rankings.append(top_k(self.snapshot.bm25.scores(self.bm25_terms(text, lang)), depth, mask))
-            weights.append(w_bm25)
             names.append("bm25")
         if len(rankings) == 1:
             fused = rankings[0]
         else:
-            fused = fuse(self.settings.fusion, rankings, weights, rrf_k=self.settings.rrf_k)
+            w = self.settings.hybrid_dense_weight
+            fused = fuse(self.settings.fusion, rankings, [w, 1.0 - w], rrf_k=self.settings.rrf_k)
+            reranked = self.dense.rerank(q_tokens, fused[: self.settings.rerank_depth])
+            if reranked:
+                rankings.append(reranked)
+                names.append("maxsim")
+                head = fuse("weighted", [fused[: self.settings.rerank_depth], reranked],
+                            [1.0 - self.settings.rerank_weight, self.settings.rerank_weight])
+                fused = head + fused[self.settings.rerank_depth :]
         arm_scores = [dict(r) for r in rankings]
         hits = []
         for rank, (idx, score) in enumerate(fused[:k], start=1):
@@ -136,18 +142,6 @@ class Searcher:
         # keep English words that may be names ("Elm-Asse"), drop English function words
         terms = [t for t in analyze(text) if t not in ENGLISH_STOPWORDS]
         return terms + translate_terms(text, self.snapshot.translations)
-
-    def _dense(self, text: str, depth: int, mask: np.ndarray | None) -> list[tuple[int, float]]:
-        q = self.embedder.encode_queries([text])[0]
-        if mask is None:
-            scores, ids = self.snapshot.dense.search(q.reshape(1, -1), depth)
-            return [(int(i), float(s)) for s, i in zip(scores[0], ids[0]) if i >= 0]
-        allowed = np.flatnonzero(mask)
-        if allowed.size == 0:
-            return []
-        sims = np.asarray(self.snapshot.vectors[allowed]) @ q
-        order = np.lexsort((allowed, -sims))[:depth]
-        return [(int(allowed[j]), float(sims[j])) for j in order]
 
     def _catalogue_passages(self, f: Filters) -> set[str]:
         """Passages about municipalities that pass the filters (for a theme: its evidence passages)."""

@@ -11,6 +11,9 @@ A snapshot is one directory under ``<data_dir>/snapshots/``::
     bm25/              the BM25 index (bm25s)
     catalogue.json     municipality catalogue
     translations.json  English word -> German BM25 terms (see ``index.translate``)
+    windows/           optional: sentence-window vectors (``windows.npy``, owners, text keys)
+                       and their vector index (see ``index.multivector``)
+    tokens.npy         optional: float16 token vectors, ``token_offsets.npy`` per passage
 
 It is written to a hidden temporary directory and renamed into place; the file
 ``CURRENT`` (replaced atomically) names the snapshot that serves. Loading checks
@@ -34,6 +37,7 @@ import numpy as np
 
 from index import vectors as vector_backends
 from index.bm25 import BM25Index
+from index.multivector import TokenStore
 from ingest.errors import SnapshotError
 from ingest.schema import Document, Passage
 
@@ -52,6 +56,8 @@ class Snapshot:
     bm25: BM25Index
     catalogue: dict[str, Any] = field(default_factory=dict)
     translations: dict[str, list[str]] = field(default_factory=dict)
+    windows: WindowSet | None = None
+    tokens: TokenStore | None = None
 
     @property
     def id(self) -> str:
@@ -67,6 +73,11 @@ class Snapshot:
         self.bm25.save(path / "bm25")
         (path / "catalogue.json").write_text(json.dumps(self.catalogue, ensure_ascii=False), encoding="utf-8")
         (path / "translations.json").write_text(json.dumps(self.translations, ensure_ascii=False), encoding="utf-8")
+        if self.windows is not None:
+            self.windows.write(path / "windows")
+        if self.tokens is not None:
+            np.save(path / "tokens.npy", self.tokens.matrix)
+            np.save(path / "token_offsets.npy", self.tokens.offsets)
         (path / "manifest.json").write_text(json.dumps(self.manifest, indent=2, ensure_ascii=False), encoding="utf-8")
         _fsync_dir(path)
 
@@ -96,6 +107,10 @@ def load_snapshot(path: Path, expected_model: str | None = None, dense_params: d
         bm25 = BM25Index.load(path / "bm25")
         catalogue = json.loads((path / "catalogue.json").read_text(encoding="utf-8"))
         translations = json.loads((path / "translations.json").read_text(encoding="utf-8"))
+        windows = WindowSet.read(path / "windows", dense_params) if (path / "windows").is_dir() else None
+        tokens = None
+        if (path / "tokens.npy").exists():
+            tokens = TokenStore(np.load(path / "tokens.npy", mmap_mode="r"), np.load(path / "token_offsets.npy"))
     except SnapshotError:
         raise
     except Exception as exc:
@@ -103,7 +118,34 @@ def load_snapshot(path: Path, expected_model: str | None = None, dense_params: d
     counts = manifest.get("counts", {})
     if len(passages) != counts.get("passages") or vectors.shape[0] != len(passages) or dense.ntotal != len(passages):
         raise SnapshotError(f"snapshot {path.name} is inconsistent: passage, vector and index counts differ")
-    return Snapshot(path, manifest, documents, passages, vectors, dense, bm25, catalogue, translations)
+    if tokens is not None and len(tokens.offsets) != len(passages) + 1:
+        raise SnapshotError(f"snapshot {path.name} is inconsistent: token vectors do not match the passages")
+    return Snapshot(path, manifest, documents, passages, vectors, dense, bm25, catalogue, translations, windows, tokens)
+
+
+@dataclass
+class WindowSet:
+    """Sentence-window vectors, the passage owning each window, and their text keys (for reuse)."""
+
+    vectors: np.ndarray
+    owner: np.ndarray
+    keys: list[str]
+    index: Any
+
+    def write(self, path: Path) -> None:
+        path.mkdir()
+        np.save(path / "windows.npy", np.ascontiguousarray(self.vectors, dtype=np.float32))
+        np.save(path / "owner.npy", self.owner)
+        (path / "keys.json").write_text(json.dumps(self.keys))
+        self.index.save(path / "index")
+
+    @classmethod
+    def read(cls, path: Path, dense_params: dict | None = None) -> "WindowSet":
+        index = vector_backends.load(path / "index")
+        if dense_params and hasattr(index, "params"):
+            index = type(index).load(path / "index", json.loads((path / "index" / "vectors.json").read_text()), dense_params)
+        return cls(np.load(path / "windows.npy", mmap_mode="r"), np.load(path / "owner.npy"),
+                   json.loads((path / "keys.json").read_text()), index)
 
 
 def read_manifest(path: Path) -> dict[str, Any]:

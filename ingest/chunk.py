@@ -17,7 +17,7 @@ repeated from the document; that prefix is stored in ``Passage.meta["prefix"]`` 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import replace, dataclass
 
 from ingest.schema import Document, Passage, passage_id
 from ingest.settings import Settings
@@ -122,22 +122,48 @@ def _fix_tail(units: list[Unit], ranges: list[tuple[int, int]], settings: Settin
 
 
 def sections(blocks: list[Block]) -> list[list[Block]]:
-    """Runs of content blocks between headings (each run shares one section path)."""
+    """Runs of content blocks between headings (each run shares one section path).
+
+    A heading with neither content nor sub-headings before the next heading of the same
+    or a higher level (slide cells the cleaner took for headings, e.g. "Dezernat für
+    Inklusion und Migration") is kept as a run of its own, so its text stays searchable.
+    """
     runs: list[list[Block]] = []
     current: list[Block] = []
-    for block in blocks:
+    orphan_parent: list[str] | None = None  # parent path of the last run of empty headings
+    for n, block in enumerate(blocks):
         if block.kind == "heading":
             if current:
                 runs.append(current)
+                orphan_parent = None
             current = []
+            if _empty_heading(blocks, n):
+                # consecutive empty headings under one parent make one run (e.g. an imprint)
+                parent = block.section_path[:-1]
+                as_text = replace(block, kind="paragraph", units=[], section_path=parent)
+                if orphan_parent == parent and runs:
+                    runs[-1].append(as_text)
+                else:
+                    runs.append([as_text])
+                orphan_parent = parent
         elif current and block.section_path != current[0].section_path:
             runs.append(current)
             current = [block]
+            orphan_parent = None
         else:
             current.append(block)
+            orphan_parent = None
     if current:
         runs.append(current)
     return runs
+
+
+def _empty_heading(blocks: list[Block], n: int) -> bool:
+    following = blocks[n + 1] if n + 1 < len(blocks) else None
+    path = blocks[n].section_path
+    if following is not None and (following.kind != "heading" or following.section_path[: len(path)] == path):
+        return False
+    return any(ch.isalpha() for ch in blocks[n].text) and not blocks[n].text[:1].isdigit()
 
 
 def chunk_document(document: Document, blocks: list[Block], settings: Settings) -> list[Passage]:

@@ -43,21 +43,39 @@ class Settings:
     embed_batch_size: int = setting(16, "Passages per batch when embedding.")
     vector_backend: str = setting(
         "faiss-flat",
-        "Dense index: exact `faiss-flat`, approximate `faiss-hnsw` or `faiss-ivfpq`, or `numpy` (reference).",
-        ("faiss-flat", "faiss-hnsw", "faiss-ivfpq", "numpy"),
+        "Dense index: exact `faiss-flat`, approximate `faiss-hnsw`, `faiss-hnsw-sq8` or `faiss-ivfpq`, or `numpy` (reference).",
+        ("faiss-flat", "faiss-hnsw", "faiss-hnsw-sq8", "faiss-ivfpq", "numpy"),
     )
     hnsw_m: int = setting(32, "HNSW graph degree (faiss-hnsw).")
     hnsw_ef_search: int = setting(128, "HNSW search breadth (faiss-hnsw).")
     ivf_nlist: int = setting(4096, "IVF cells (faiss-ivfpq).")
     ivf_nprobe: int = setting(64, "IVF cells probed per query (faiss-ivfpq).")
     pq_m: int = setting(48, "PQ sub-quantizers (faiss-ivfpq); must divide the dimension.")
-    fusion: str = setting("rrf", "How dense and BM25 rankings are fused: `rrf` or `weighted`.", ("rrf", "weighted"))
-    rrf_k: int = setting(60, "Reciprocal rank fusion constant.")
+    fusion: str = setting(
+        "weighted", "How dense and BM25 rankings are fused: `weighted` (min-max scores) or `rrf`.", ("rrf", "weighted")
+    )
+    hybrid_dense_weight: float = setting(0.5, "Weight of the dense arm in hybrid fusion (BM25 gets the rest).")
+    rrf_k: int = setting(60, "Reciprocal rank fusion constant (fusion=rrf).")
     candidate_depth: int = setting(100, "Candidates taken from each arm before fusion.")
+    window_vectors: bool = setting(True, "Also embed 3-sentence windows of each passage; dense score = max over them.")
+    late_interaction: bool = setting(True, "Keep token vectors and rerank the top candidates with MaxSim.")
+    rerank_depth: int = setting(30, "Fused candidates re-scored by MaxSim (late_interaction).")
+    rerank_weight: float = setting(0.5, "Weight of the MaxSim score when fused with the first-stage score.")
     host: str = setting("127.0.0.1", "Address `praxisfinder serve` binds to.")
     port: int = setting(8000, "Port `praxisfinder serve` listens on.")
     max_query_chars: int = setting(1000, "Longest accepted query, in characters.")
     max_k: int = setting(100, "Largest number of results one request may ask for.")
+    hnsw_ef_construction: int = setting(200, "HNSW build breadth (faiss-hnsw, faiss-hnsw-sq8); lower builds faster.")
+    upload_token: str = field(default="", repr=False, metadata={
+        "help": "Bearer token for `POST`/`DELETE /api/documents`; empty disables uploads (403). Never logged.",
+        "choices": None, "secret": True})
+    max_upload_bytes: int = setting(25 * 1024 * 1024, "Largest accepted upload, in bytes (413 above).")
+    upload_rate_per_minute: int = setting(10, "Upload/delete requests per client IP and minute (429 above).")
+    upload_check_seconds: int = setting(60, "Time limit for reading an uploaded file in a sandboxed subprocess.")
+    upload_check_memory_mb: int = setting(1024, "Memory limit (address space) of that subprocess, in MiB.")
+    reload_check_seconds: float = setting(
+        1.0, "How often (at most) a serving process checks `CURRENT` and swaps in a new snapshot; 0 = never.")
+    cors_origins: str = setting("", "Comma-separated origins allowed to call the API from a browser; empty = no CORS.")
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides: Any) -> "Settings":
@@ -86,6 +104,11 @@ class Settings:
         new = replace(self, **changes)
         new.validate()
         return new
+
+    @property
+    def sources_dir(self) -> Path:
+        """Where uploaded source files are kept (``<data_dir>/sources``)."""
+        return Path(self.data_dir) / "sources"
 
     @property
     def snapshots_dir(self) -> Path:
@@ -119,6 +142,7 @@ def describe() -> list[dict[str, Any]]:
                 "default": f.default,
                 "help": f.metadata["help"],
                 "choices": f.metadata.get("choices"),
+                "secret": bool(f.metadata.get("secret")),
             }
         )
     return out

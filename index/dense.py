@@ -1,0 +1,77 @@
+"""The dense arm of a search: query encoding, passage and window vectors, MaxSim rerank."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+
+import numpy as np
+
+from index.fusion import Ranking
+from index.multivector import max_pool
+from index.snapshot import Snapshot
+
+QUERY_CACHE_SIZE = 512
+WINDOW_FANOUT = 3  # windows fetched per wanted passage
+
+
+class DenseArm:
+    def __init__(self, snapshot: Snapshot, embedder, late_interaction: bool):
+        self.snapshot = snapshot
+        self.embedder = embedder
+        self.late_interaction = late_interaction and snapshot.tokens is not None
+        self._cache: OrderedDict[str, tuple[np.ndarray, np.ndarray | None]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def encode(self, text: str) -> tuple[np.ndarray, np.ndarray | None]:
+        """Query vector (and token vectors when reranking), cached per query text."""
+        with self._lock:
+            if text in self._cache:
+                self._cache.move_to_end(text)
+                return self._cache[text]
+        if self.late_interaction:
+            vecs, toks = self.embedder.encode_with_tokens([text], "query")
+            value = (vecs[0], toks[0])
+        else:
+            value = (self.embedder.encode_queries([text])[0], None)
+        with self._lock:
+            self._cache[text] = value
+            while len(self._cache) > QUERY_CACHE_SIZE:
+                self._cache.popitem(last=False)
+        return value
+
+    def rank(self, q: np.ndarray, depth: int, mask: np.ndarray | None) -> Ranking:
+        """Passages by max(passage score, best window score), best first."""
+        snap = self.snapshot
+        n = len(snap.passages)
+        if mask is None:
+            scores, ids = snap.dense.search(q.reshape(1, -1), depth)
+            found = {int(i): float(s) for s, i in zip(scores[0], ids[0]) if i >= 0}
+            if snap.windows is not None and len(snap.windows.keys):
+                wscores, wids = snap.windows.index.search(q.reshape(1, -1), depth * WINDOW_FANOUT)
+                keep = wids[0] >= 0
+                owners = snap.windows.owner[wids[0][keep]]
+                for owner, s in zip(owners, wscores[0][keep]):
+                    owner = int(owner)
+                    if owner not in found:
+                        found[owner] = float(np.dot(snap.vectors[owner], q))
+                    found[owner] = max(found[owner], float(s))
+            ranking = sorted(found.items(), key=lambda item: (-item[1], item[0]))
+            return ranking[:depth]
+        allowed = np.flatnonzero(mask)
+        if allowed.size == 0:
+            return []
+        sims = np.full(n, -np.inf, dtype=np.float32)
+        sims[allowed] = np.asarray(snap.vectors[allowed]) @ q
+        if snap.windows is not None and len(snap.windows.keys):
+            in_mask = mask[snap.windows.owner]
+            wsims = np.asarray(snap.windows.vectors[in_mask]) @ q
+            sims = np.maximum(sims, max_pool(wsims, snap.windows.owner[in_mask], n))
+        order = allowed[np.lexsort((allowed, -sims[allowed]))][:depth]
+        return [(int(i), float(sims[i])) for i in order]
+
+    def rerank(self, query_tokens: np.ndarray | None, candidates: Ranking) -> Ranking:
+        """MaxSim scores of the candidates (empty when late interaction is off)."""
+        if not self.late_interaction or query_tokens is None or not candidates:
+            return []
+        return self.snapshot.tokens.maxsim(query_tokens, [i for i, _ in candidates])

@@ -1,0 +1,30 @@
+from pathlib import Path
+
+import pytest
+
+from ingest.errors import ConfigError
+from ingest.settings import Settings, describe
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def test_every_setting_is_documented_in_readme():
+    text = README.read_text(encoding="utf-8")
+    missing = [d["env"] for d in describe() if d["env"] not in text]
+    assert not missing, f"undocumented settings: {missing}"
+
+
+def test_environment_overrides_and_types():
+    s = Settings.from_env({"PRAXISFINDER_PORT": "9001", "PRAXISFINDER_WINDOW_VECTORS": "false",
+                           "PRAXISFINDER_HYBRID_DENSE_WEIGHT": "0.7", "PRAXISFINDER_DATA_DIR": "/tmp/x"})
+    assert s.port == 9001 and s.window_vectors is False and s.hybrid_dense_weight == 0.7
+    assert s.data_dir == Path("/tmp/x") and s.snapshots_dir == Path("/tmp/x/snapshots")
+
+
+def test_bad_values_are_refused_with_the_valid_choices():
+    with pytest.raises(ConfigError, match="faiss-flat"):
+        Settings.from_env({"PRAXISFINDER_VECTOR_BACKEND": "annoy"})
+    with pytest.raises(ConfigError, match="expected int"):
+        Settings.from_env({"PRAXISFINDER_PORT": "eighty"})
+    with pytest.raises(ConfigError, match="chunk sizes"):
+        Settings.from_env({"PRAXISFINDER_CHUNK_MIN_WORDS": "500"})
