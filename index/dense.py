@@ -20,6 +20,9 @@ class DenseArm:
         self.snapshot = snapshot
         self.embedder = embedder
         self.late_interaction = late_interaction and snapshot.tokens is not None
+        if self.late_interaction:
+            # float16 on disk; float32 in memory, because converting per query costs more than the MaxSim
+            snapshot.tokens.matrix = np.asarray(snapshot.tokens.matrix, dtype=np.float32)
         self._cache: OrderedDict[str, tuple[np.ndarray, np.ndarray | None]] = OrderedDict()
         self._lock = threading.Lock()
 

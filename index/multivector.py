@@ -72,10 +72,15 @@ class TokenStore:
         return self.matrix[self.offsets[i] : self.offsets[i + 1]]
 
     def maxsim(self, query_tokens: np.ndarray, candidates: list[int]) -> list[tuple[int, float]]:
+        """MaxSim of each candidate: one matrix product over all their tokens, then segment maxima."""
         q = query_tokens[QUERY_PREFIX_TOKENS:-1] if len(query_tokens) > QUERY_PREFIX_TOKENS + 1 else query_tokens
-        out = []
-        for i in candidates:
-            tokens = np.asarray(self.get(i), dtype=np.float32)
-            score = float((q @ tokens.T).max(axis=1).mean()) if len(tokens) else 0.0
-            out.append((i, score))
+        spans = [(i, int(self.offsets[i]), int(self.offsets[i + 1])) for i in candidates]
+        spans = [(i, a, b) for i, a, b in spans if b > a]
+        out = [(i, 0.0) for i in candidates if self.offsets[i + 1] == self.offsets[i]]
+        if spans:
+            tokens = np.concatenate([self.matrix[a:b] for _, a, b in spans])
+            sims = q.astype(tokens.dtype) @ tokens.T  # (query tokens, candidate tokens)
+            starts = np.cumsum([0] + [b - a for _, a, b in spans[:-1]])
+            best = np.maximum.reduceat(sims, starts, axis=1)  # (query tokens, candidates)
+            out += [(i, float(score)) for (i, _, _), score in zip(spans, best.mean(axis=0))]
         return sorted(out, key=lambda item: (-item[1], item[0]))
