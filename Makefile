@@ -19,7 +19,7 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
 	$(PIP) install -q torch==2.13.0
-	$(PIP) install -q -c requirements.lock -e ".[dev]"
+	$(PIP) install -q -c requirements.lock -e ".[dev,peer]"
 	touch $@
 
 install: $(VENV)/.installed system-deps
