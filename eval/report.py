@@ -1,0 +1,170 @@
+"""Regenerate ``eval/REPORT.md`` and ``eval/report.png`` from an evaluation result.
+
+The input is the dict :func:`eval.run.evaluate` returns (or its JSON). The report names
+the snapshot it measured, gives the exact command that reproduces it, tables of
+systems x metrics (overall, per language, per kind) and the queries each system
+handles worst.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+WORST = 10
+_NUMBER = re.compile(r"-?\d+(\.\d+)?")
+
+
+def write_report(results: dict[str, Any], out_dir: Path = Path("eval")) -> Path:
+    """Write ``REPORT.md`` and ``report.png`` into ``out_dir``; return the Markdown path."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    write_chart(results, out_dir / "report.png")
+    path = out_dir / "REPORT.md"
+    path.write_text(render_markdown(results, chart="report.png"), encoding="utf-8")
+    return path
+
+
+def _metrics(results: dict[str, Any]) -> list[str]:
+    k = results["k"]
+    return [f"ndcg@{k}", f"recall@{k}", f"mrr@{k}", f"entry_recall@{k}"]
+
+
+def _table(header: list[str], rows: list[list[Any]]) -> list[str]:
+    """A Markdown table; numeric columns (judged by the first row) are right-aligned."""
+    fmt = lambda v: f"{v:.3f}" if isinstance(v, float) else str(v)  # noqa: E731
+    first = rows[0] if rows else [""] * len(header)
+    align = ["---:" if isinstance(v, (int, float)) or _NUMBER.fullmatch(str(v)) else "---" for v in first]
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(align) + "|"]
+    lines += ["| " + " | ".join(fmt(v) for v in row) + " |" for row in rows]
+    return lines
+
+
+def render_markdown(results: dict[str, Any], chart: str | None = "report.png") -> str:
+    systems = results["systems"]
+    metrics = _metrics(results)
+    snap, settings = results["snapshot"], results.get("settings", {})
+    out = ["# Retrieval evaluation", ""]
+    out += [f"Measured {results.get('date', '?')} on {results['judgments']['queries']} judged queries "
+            f"(`{results['judgments'].get('path', 'eval/judgments.jsonl')}`), top k = {results['k']}.", ""]
+    out += ["## What was measured", ""]
+    out += [f"- Snapshot `{snap['id']}` (manifest hash `{snap['manifest_hash']}`, built {snap.get('created_at')}), "
+            f"{snap.get('documents')} documents, {snap.get('passages')} passages",
+            f"- Model: {snap.get('model')} (fingerprint `{snap.get('model_fingerprint')}`), "
+            f"vector backend `{snap.get('vector_backend')}`",
+            "- Search settings: " + ", ".join(f"{key}=`{value}`" for key, value in settings.items()),
+            f"- Judgments: `{results['judgments'].get('path', '?')}` (sha256 `{results['judgments'].get('sha256', '?')}`)"]
+    out += [f"- `{name}`: {s.get('description', name)}" for name, s in systems.items()]
+    out += ["", "Reproduce:", "", "```sh", results.get("command", "praxisfinder eval --queries eval/judgments.jsonl --report"),
+            "```", ""]
+    out += ["## Overall", ""]
+    out += _table(["system"] + metrics + ["ms/query (mean)", "ms/query (median)"],
+                  [[n] + [s["overall"][m] for m in metrics] + [f"{s['latency_ms']['mean']:.1f}",
+                                                                 f"{s['latency_ms']['median']:.1f}"]
+                   for n, s in systems.items()])
+    machine = results.get("machine")
+    if machine:
+        out += ["", f"Latency is wall-clock per call after one warm-up query, on {machine['cpus']} CPU cores with load "
+                f"average {machine['loadavg']} (a shared machine: treat these figures as rough)."]
+    if chart:
+        out += ["", f"![nDCG, Recall and MRR per system]({chart})"]
+    for group, title in (("by_lang", "Per language"), ("by_kind", "Per query kind")):
+        out += ["", f"## {title}", ""]
+        keys = sorted({key for s in systems.values() for key in s[group]})
+        rows = []
+        for key in keys:
+            for name, s in systems.items():
+                if key in s[group]:
+                    cell = s[group][key]
+                    rows.append([key, name, cell["queries"]] + [cell[m] for m in metrics])
+        out += _table([group.split("_")[1], "system", "queries"] + metrics, rows)
+    out += ["", "## Where we lose", ""] + observations(results)
+    out += ["", "Metrics: ranx nDCG/Recall/MRR over passage qrels derived from each system's own run by "
+            "`eval.judgments.qrels` (a relevant fact no retrieved passage contains counts as one missing relevant "
+            "item); entry recall = share of a query's relevant facts found in the top k.", ""]
+    return "\n".join(out)
+
+
+def observations(results: dict[str, Any]) -> list[str]:
+    """Weak slices, zero-score counts, worst queries per system, and where another system beats hybrid."""
+    k = results["k"]
+    ndcg = f"ndcg@{k}"
+    systems = results["systems"]
+    lines = []
+    for name, s in systems.items():
+        slices = [(cell[ndcg], f"{group.split('_')[1]} {key}") for group in ("by_lang", "by_kind")
+                  for key, cell in s[group].items()]
+        low_value, low_name = min(slices)
+        zero = [q for q, row in s["per_query"].items() if row[ndcg] == 0]
+        lines.append(f"- `{name}`: weakest slice {low_name} (nDCG@{k} {low_value:.3f}); "
+                     f"{len(zero)} of {len(s['per_query'])} queries with nDCG@{k} = 0")
+    everyone = set.intersection(*({q for q, r in s["per_query"].items() if r[ndcg] == 0} for s in systems.values()))
+    if everyone:
+        lines.append(f"- Missed by every system (check the judgments or the chunking): {', '.join(sorted(everyone))}")
+    for name, s in systems.items():
+        worst = sorted(s["per_query"].items(), key=lambda item: (item[1][ndcg], item[0]))[:WORST]
+        lines += ["", f"### Worst queries: `{name}`", ""]
+        lines += _table(["id", "lang", "kind", "query", ndcg, f"entry_recall@{k}"],
+                        [[q, r["lang"], r["kind"], _clip(r["query"]), r[ndcg], r[f"entry_recall@{k}"]]
+                         for q, r in worst])
+    if "hybrid" in systems:
+        ours = systems["hybrid"]["per_query"]
+        for name, s in systems.items():
+            if name == "hybrid":
+                continue
+            gaps = sorted(((s["per_query"][q][ndcg] - ours[q][ndcg], q) for q in ours if q in s["per_query"]),
+                          reverse=True)
+            better = [(g, q) for g, q in gaps if g > 0][:WORST]
+            wins = sum(g > 0 for g, _ in gaps)
+            losses = sum(g < 0 for g, _ in gaps)
+            lines += ["", f"### `{name}` vs `hybrid`", "",
+                      f"`{name}` scores higher on {wins} queries, lower on {losses}. Largest gaps in its favour:", ""]
+            lines += _table(["id", "lang", "kind", "query", f"{name} {ndcg}", f"hybrid {ndcg}"],
+                            [[q, ours[q]["lang"], ours[q]["kind"], _clip(ours[q]["query"]),
+                              s["per_query"][q][ndcg], ours[q][ndcg]] for _, q in better])
+    return lines
+
+
+def _clip(text: str, width: int = 70) -> str:
+    text = " ".join(text.split()).replace("|", "/")
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def write_chart(results: dict[str, Any], path: Path) -> Path:
+    """Grouped bars: systems x nDCG/Recall/MRR overall, and nDCG per language."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    k = results["k"]
+    metrics = [f"ndcg@{k}", f"recall@{k}", f"mrr@{k}"]
+    names = list(results["systems"])
+    langs = sorted({lang for s in results["systems"].values() for lang in s["by_lang"]})
+    fig, axes = plt.subplots(1, 2, figsize=(13, 4.8), gridspec_kw={"width_ratios": [3, 2]})
+    width = 0.8 / max(1, len(names))
+    for panel, (ax, groups, getter, title) in enumerate((
+        (axes[0], metrics, lambda s, g: s["overall"][g], "Overall"),
+        (axes[1], langs, lambda s, g: s["by_lang"].get(g, {}).get(f"ndcg@{k}", 0.0), f"nDCG@{k} per language"),
+    )):
+        x = np.arange(len(groups))
+        for i, name in enumerate(names):
+            values = [getter(results["systems"][name], g) for g in groups]
+            bars = ax.bar(x + (i - (len(names) - 1) / 2) * width, values, width, label=name)
+            ax.bar_label(bars, fmt="%.2f", fontsize=6, padding=1)
+        ax.set_xticks(x, groups)
+        ax.set_ylim(0, 1)
+        ax.set_title(title)
+        ax.grid(axis="y", alpha=0.3)
+        if panel == 0:
+            ax.set_ylabel("score")
+    axes[0].legend(fontsize=8, ncols=2, loc="upper left")
+    snap = results["snapshot"]
+    fig.suptitle(f"praxisfinder retrieval, {results['judgments']['queries']} queries, snapshot {snap['id']}",
+                 fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return Path(path)

@@ -1,0 +1,37 @@
+"""Session fixtures shared across test folders: the real model and the real snapshot."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from ingest.settings import Settings
+
+
+@pytest.fixture(scope="session")
+def real_settings() -> Settings:
+    return Settings.from_env()
+
+
+@pytest.fixture(scope="session")
+def real_embedder(real_settings):
+    from index.runtime import load_embedder
+
+    return load_embedder(real_settings)
+
+
+@pytest.fixture(scope="session")
+def real_searcher(real_settings, real_embedder):
+    """A Searcher over the real corpus snapshot, built with the real model if missing or stale."""
+    from index.build import build_index
+    from index.runtime import open_searcher
+
+    outcome = build_index(real_settings, real_embedder)
+    if outcome.snapshot_path is None:
+        pytest.fail(f"no snapshot could be built: {outcome.reason}")
+    return open_searcher(real_settings, real_embedder)
+
+
+def in_ci() -> bool:
+    return bool(os.environ.get("CI"))

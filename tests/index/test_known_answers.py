@@ -1,0 +1,80 @@
+"""Known-answer queries over the real corpus with the real model."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+RURAL_VOLUNTEERS = {"Alheim", "Diemelstadt", "Samtgemeinde Elm-Asse"}
+
+
+def _about(hit, names):
+    p = hit.passage
+    return any(n in p.section_path or n in p.text for n in names)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "Wie organisieren ländliche Gemeinden die Koordination von Ehrenamtlichen?",
+        "how do rural municipalities organise volunteer coordination",
+    ],
+)
+def test_rural_volunteer_coordination(real_searcher, query):
+    hits = real_searcher.search(query, k=5).hits
+    assert any(_about(h, RURAL_VOLUNTEERS) for h in hits), [(h.passage.doc_id, h.passage.section) for h in hits]
+
+
+@pytest.mark.parametrize(
+    "query, doc_id, names",
+    [
+        ("Mitfahrerbänke", "difu-zusammenleben-hand-in-hand-2018", {"Samtgemeinde Elm-Asse"}),
+        ("Modellprojekt Ausländerbehörden als Willkommensbehörden", "bamf-willkommensbehoerden-2014", set()),
+        ("Selbstcheck Weltoffenheit für Kommunalverwaltungen", "phineo-weltoffene-kommune", set()),
+        ("Willkommenskultur in den Partnerstädten von Darmstadt", "darmstadt-partnerstaedte-willkommenskultur", set()),
+        ("welcome culture in Darmstadt's partner cities", "darmstadt-partnerstaedte-willkommenskultur", set()),
+        ("Nähstube und Fahrradwerkstatt", "difu-zusammenleben-hand-in-hand-2018", {"Diemelstadt"}),
+    ],
+)
+def test_known_answers(real_searcher, query, doc_id, names):
+    hits = real_searcher.search(query, k=5).hits
+    assert any(h.passage.doc_id == doc_id and (not names or _about(h, names)) for h in hits), [
+        (h.passage.doc_id, h.passage.section) for h in hits
+    ]
+
+
+def test_each_mode_returns_cited_passages(real_searcher):
+    for mode in ("hybrid", "dense", "bm25"):
+        result = real_searcher.search("Integrationskonzept", k=10, mode=mode)
+        assert len(result.hits) == 10
+        for h in result.hits:
+            d = h.to_dict()
+            assert d["doc_title"] and d["page"] >= 1 and d["text"]
+
+
+def test_cli_search_batch_mode(real_searcher, tmp_path):
+    queries = tmp_path / "q.jsonl"
+    queries.write_text(
+        json.dumps({"id": "a", "query": "Mitfahrerbänke"}) + "\n" + json.dumps({"id": "b", "query": ""}) + "\n",
+        encoding="utf-8",
+    )
+    out = subprocess.run(
+        [sys.executable, "-m", "service.cli", "search", "--queries", str(queries), "-k", "3", "--json"],
+        capture_output=True, text=True, check=True,
+    )
+    lines = [json.loads(line) for line in out.stdout.splitlines()]
+    assert [line["id"] for line in lines] == ["a", "b"]
+    hit = lines[0]["hits"][0]
+    assert set(hit) >= {"passage_id", "doc_id", "doc_title", "page", "section", "text", "score"}
+    assert lines[1]["hits"] == [] and "empty" in lines[1]["error"]
+
+
+def test_cli_search_human_output_and_bad_query(real_searcher):
+    ok = subprocess.run([sys.executable, "-m", "service.cli", "search", "Sprachkurse", "-k", "2"],
+                        capture_output=True, text=True)
+    assert ok.returncode == 0 and " 1. [" in ok.stdout and "S." in ok.stdout
+    bad = subprocess.run([sys.executable, "-m", "service.cli", "search", "   "], capture_output=True, text=True)
+    assert bad.returncode == 2 and "query is empty" in bad.stderr and "Traceback" not in bad.stderr
