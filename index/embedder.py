@@ -59,6 +59,8 @@ class SentenceTransformerEmbedder:
         get_dim = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
         self.dim = int(get_dim())
         self.prompts = dict(self.model.prompts)
+        # query tokens that carry no content: <s>, "▁query", ":" and the closing </s>
+        self.query_token_trim = (3, 1)
 
     def encode_queries(self, texts: list[str]) -> np.ndarray:
         return self._encode(texts, "query", batch_size=32, progress=False)
@@ -109,6 +111,7 @@ class HashEmbedder:
         self.name = f"hash-trigram-{dim}"
         self.fingerprint = self.name
         self.prompts = {"query": "", "passage": ""}
+        self.query_token_trim = (0, 0)
 
     def _one(self, text: str) -> np.ndarray:
         vec = np.zeros(self.dim, dtype=np.float32)

@@ -24,7 +24,6 @@ from ingest.schema import Passage
 WINDOW_SENTENCES = 3
 WINDOW_STRIDE = 2
 WINDOW_MIN_WORDS = 5
-QUERY_PREFIX_TOKENS = 3  # <s>, "▁query", ":" — skipped in MaxSim, as is </s>
 
 
 def windows(passages: list[Passage]) -> tuple[list[str], np.ndarray]:
@@ -73,7 +72,7 @@ class TokenStore:
 
     def maxsim(self, query_tokens: np.ndarray, candidates: list[int]) -> list[tuple[int, float]]:
         """MaxSim of each candidate: one matrix product over all their tokens, then segment maxima."""
-        q = query_tokens[QUERY_PREFIX_TOKENS:-1] if len(query_tokens) > QUERY_PREFIX_TOKENS + 1 else query_tokens
+        q = query_tokens
         spans = [(i, int(self.offsets[i]), int(self.offsets[i + 1])) for i in candidates]
         spans = [(i, a, b) for i, a, b in spans if b > a]
         out = [(i, 0.0) for i in candidates if self.offsets[i + 1] == self.offsets[i]]

@@ -108,7 +108,7 @@ class Searcher:
         rankings, names = [], []
         q_tokens = None
         if mode in ("hybrid", "dense"):
-            q_vec, q_tokens = self.dense.encode(text)
+            q_vec, q_tokens = self.dense.encode(text, lang)
             rankings.append(self.dense.rank(q_vec, depth, mask))
             names.append("dense")
         if mode in ("hybrid", "bm25"):

@@ -10,6 +10,7 @@ never touch the 25 MB file.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import os
@@ -167,18 +168,42 @@ def _variants(word: str) -> list[str]:
     return out
 
 
+@functools.lru_cache(maxsize=1)
+def _glossary_words() -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for line in GLOSSARY_PATH.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            en, _, german = line.partition("\t")
+            out[en.strip().lower()] = german.split()
+    return out
+
+
+def german_query(query: str) -> str:
+    """A German pseudo-query from the glossary's words ("" when nothing is known).
+
+    The dense arm embeds it beside the English query: the e5 model matches German
+    passages much better from German words than from their English equivalents.
+    """
+    return " ".join(_lookup([w for w in words(query) if w not in ENGLISH_STOPWORDS], _glossary_words(), 2))
+
+
 def translate_terms(query: str, table: dict[str, list[str]]) -> list[str]:
     """German BM25 terms for an English query (two-word phrases first, then words)."""
     if not table:
         return []
     tokens = [w for w in words(query) if w not in ENGLISH_STOPWORDS and not is_stopword(w, "en")]
+    return _lookup(tokens, table, MAX_TERMS_PER_WORD)
+
+
+def _lookup(tokens: list[str], table: dict[str, list[str]], per_word: int) -> list[str]:
+    """Two-word phrases first, then single words (with plural/-ing variants)."""
     terms: list[str] = []
     used: set[int] = set()
     for i in range(len(tokens) - 1):
         phrase = f"{tokens[i]} {tokens[i + 1]}"
         for v in (phrase, f"{tokens[i]} {_variants(tokens[i + 1])[-1]}"):
             if v in table:
-                terms.extend(table[v])
+                terms.extend(table[v][:per_word])
                 used.update((i, i + 1))
                 break
     for i, tok in enumerate(tokens):
@@ -187,5 +212,5 @@ def translate_terms(query: str, table: dict[str, list[str]]) -> list[str]:
         found: list[str] = []
         for v in _variants(tok):
             found.extend(t for t in table.get(v, []) if t not in found)
-        terms.extend(found[:MAX_TERMS_PER_WORD])
+        terms.extend(found[:per_word])
     return list(dict.fromkeys(terms))
