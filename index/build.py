@@ -26,7 +26,7 @@ from index.translate import DING_PATH, build_translations, translation_fingerpri
 from index.multivector import TokenStore, windows
 from index.snapshot import SCHEMA_VERSION, Snapshot, SnapshotStore, WindowSet, load_snapshot, new_snapshot_id
 from ingest.errors import IngestError, SnapshotError
-from ingest.pipeline import discover, ingest_one
+from ingest.pipeline import discover, doc_id_for, ingest_one
 from ingest.schema import Document, Passage
 from ingest.settings import Settings
 
@@ -61,6 +61,7 @@ def dense_params(settings: Settings) -> dict[str, Any]:
         "ivf_nlist": settings.ivf_nlist,
         "ivf_nprobe": settings.ivf_nprobe,
         "pq_m": settings.pq_m,
+        "hnsw_ef_construction": settings.hnsw_ef_construction,
     }
 
 
@@ -98,7 +99,7 @@ def build_index(
     force: bool = False,
     progress: bool = False,
 ) -> BuildOutcome:
-    """Sync the snapshot with ``paths`` (default: the corpus dir) or, with ``add``, add them.
+    """Sync the snapshot with ``paths`` (default: the corpus dir and uploaded sources) or, with ``add``, add them.
 
     ``add=False`` makes the snapshot hold exactly the documents found under ``paths``;
     ``add=True`` keeps every document of the current snapshot and adds or replaces
@@ -113,13 +114,14 @@ def build_index(
 def _build_locked(settings, embedder, store, paths, add, remove, force, progress) -> BuildOutcome:
     t0 = time.perf_counter()
     previous = _load_previous(store, embedder.fingerprint)
-    files = discover([Path(p) for p in (paths or [settings.corpus_dir])])
+    default = [settings.corpus_dir] + ([settings.sources_dir] if settings.sources_dir.is_dir() else [])
+    files = discover([Path(p) for p in (paths or default)])
     targets: dict[str, Path] = {}
     if add and previous is not None:
         for doc in previous.documents:
             targets[doc.id] = Path(doc.path)
     for f in files:
-        targets[f.stem] = f
+        targets[doc_id_for(f)] = f
     for doc_id in remove:
         targets.pop(doc_id, None)
 

@@ -1,7 +1,14 @@
-"""Open the serving parts: the embedder and a Searcher over the current snapshot."""
+"""Open the serving parts: the embedder and a Searcher over the current snapshot.
+
+Test-only switch: ``PRAXISFINDER_TEST_EMBEDDER=hash`` makes ``load_embedder`` return the
+tiny ``HashEmbedder(64)`` instead of the real model, so tests can run the real CLI
+(``praxisfinder ingest``/``serve``) in a subprocess in seconds. It is deliberately not a
+Setting: nothing but a test should ever set it.
+"""
 
 from __future__ import annotations
 
+import os
 import threading
 
 from index.embedder import SentenceTransformerEmbedder
@@ -10,12 +17,17 @@ from index.snapshot import SnapshotStore, load_snapshot
 from ingest.errors import SnapshotError
 from ingest.settings import Settings
 
+TEST_EMBEDDER_ENV = "PRAXISFINDER_TEST_EMBEDDER"
 _lock = threading.Lock()
 _embedders: dict[str, SentenceTransformerEmbedder] = {}
 
 
 def load_embedder(settings: Settings, provision: bool = True) -> SentenceTransformerEmbedder:
     """The real model, provisioned on first use and cached per process."""
+    if os.environ.get(TEST_EMBEDDER_ENV) == "hash":
+        from index.embedder import HashEmbedder
+
+        return HashEmbedder(64)
     key = str(settings.model_dir)
     with _lock:
         if key not in _embedders:

@@ -17,11 +17,15 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from index.catalogue.gazetteer import BUNDESLAENDER
+from index.catalogue.taxonomy import THEMES as THEME_NAMES
 from index.search import Filters
 from ingest.errors import PraxisError
 from ingest.settings import Settings
 from service import schemas
+from service.admin_api import mount_admin
 from service.application import Application
+from service.security import add_cors
 from service.web import SecurityHeaders, mount_web
 
 log = logging.getLogger("praxisfinder.service")
@@ -29,6 +33,9 @@ log = logging.getLogger("praxisfinder.service")
 Mode = Literal["hybrid", "dense", "bm25"]
 MunicipalityType = Literal["kreisfreie Stadt", "kreisangehörige Stadt/Gemeinde", "Landkreis", "Stadtbezirk"]
 ERRORS = {status: {"model": schemas.ErrorResponse} for status in (400, 404, 422, 500, 503)}
+# Documented choices; other values get a 400 that lists them (an empty value means: no filter).
+LAENDER = {"enum": sorted(BUNDESLAENDER.values())}
+THEMES = {"enum": list(THEME_NAMES)}
 _HTTP_CODES = {404: "not_found", 405: "method_not_allowed"}
 
 
@@ -46,6 +53,7 @@ def create_app(settings: Settings | None = None, application: Application | None
                               '`{"error": {"code", "message", "detail"}}`.')
     api.state.application = application
     api.add_middleware(SecurityHeaders)
+    add_cors(api, settings)
     _error_handlers(api)
     app = application
 
@@ -66,11 +74,13 @@ def create_app(settings: Settings | None = None, application: Application | None
         k: int = Query(10, ge=1, le=settings.max_k, description="Number of passages to return."),
         mode: Mode = Query("hybrid", description="Retrieval mode: dense + BM25 fused, or one arm alone."),
         doc: list[str] | None = Query(None, description="Only passages of this document id (repeatable)."),
-        bundesland: str | None = Query(None, description="Only passages about municipalities in this Land."),
+        bundesland: str | None = Query(None, description="Only passages about municipalities in this Land.",
+                                       json_schema_extra=LAENDER),
         type_: MunicipalityType | None = Query(None, alias="type", description="Municipality type."),
         min_population: int | None = Query(None, ge=0, description="Smallest population."),
         max_population: int | None = Query(None, ge=0, description="Largest population."),
-        theme: str | None = Query(None, description="Only passages about municipalities with this theme."),
+        theme: str | None = Query(None, description="Only passages about municipalities with this theme.",
+                                  json_schema_extra=THEMES),
     ):
         """Ranked, cited passages with highlighted snippets, plus the municipalities whose
         practice matches the question (case examples). An empty, punctuation-only or
@@ -99,8 +109,9 @@ def create_app(settings: Settings | None = None, application: Application | None
     @api.get("/api/municipalities", response_model=list[schemas.Municipality], responses=ERRORS,
              summary="Municipalities in the catalogue", tags=["municipalities"])
     async def municipalities(
-        bundesland: str | None = Query(None), type_: MunicipalityType | None = Query(None, alias="type"),
-        theme: str | None = Query(None), min_population: int | None = Query(None, ge=0),
+        bundesland: str | None = Query(None, json_schema_extra=LAENDER),
+        type_: MunicipalityType | None = Query(None, alias="type"),
+        theme: str | None = Query(None, json_schema_extra=THEMES), min_population: int | None = Query(None, ge=0),
         max_population: int | None = Query(None, ge=0), q: str | None = Query(None, description="Name contains."),
     ):
         """Filterable list; 503 while the snapshot has no municipality catalogue."""
@@ -120,6 +131,7 @@ def create_app(settings: Settings | None = None, application: Application | None
         """Municipalities comparable to this one (optionally on a topic), with reasons."""
         return await run_in_threadpool(app.similar_municipalities, municipality_id, topic=topic or None, k=k)
 
+    mount_admin(api, application, settings)
     mount_web(api, application)
     return api
 
@@ -127,7 +139,7 @@ def create_app(settings: Settings | None = None, application: Application | None
 def _error_handlers(api: FastAPI) -> None:
     @api.exception_handler(PraxisError)
     async def _praxis_error(_request: Request, exc: PraxisError):
-        return JSONResponse(exc.to_dict(), status_code=exc.http_status)
+        return JSONResponse(exc.to_dict(), status_code=exc.http_status, headers=getattr(exc, "headers", None))
 
     @api.exception_handler(RequestValidationError)
     async def _validation_error(_request: Request, exc: RequestValidationError):

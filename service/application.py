@@ -7,11 +7,15 @@ terms, safe to put into HTML as is.
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
+from pathlib import Path
 from typing import Any
 
 from index.runtime import load_embedder, open_searcher
 from index.search import Filters, SearchResult, Searcher
+from index.snapshot import CURRENT
 from ingest.errors import BadRequest, NotFound, SnapshotError
 from ingest.settings import Settings
 from service.cases import case_examples
@@ -19,6 +23,7 @@ from service.catalogue_port import (CatalogueAdapter, CatalogueLike, CatalogueUn
                                     municipality_ref)
 from service.highlight import QueryTerms, highlight, snippet
 
+log = logging.getLogger("praxisfinder.service")
 CASE_DEPTH = 50  # hits that vote for case examples
 SNIPPET_CHARS = 280
 MUNICIPAL_FILTERS = ("bundesland", "municipality_type", "min_population", "max_population", "theme")
@@ -34,6 +39,10 @@ class Application:
         self._searcher = searcher
         self._catalogue = catalogue
         self._lock = threading.Lock()
+        self._auto_reload = searcher is None  # an injected Searcher is never swapped behind the caller's back
+        self._next_check = 0.0
+        self._reloading: threading.Thread | None = None
+        self._failed_reload: str | None = None
         self._load_error: str | None = None
         self._order: tuple[str, dict[str, list[int]], dict[int, int]] | None = None
         self._adapter: tuple[Searcher, CatalogueAdapter | None] | None = None
@@ -55,14 +64,49 @@ class Application:
                     except SnapshotError as exc:
                         self._load_error = exc.message
                         raise
+        elif self._auto_reload and self.settings.reload_check_seconds > 0:
+            self._check_current()
         return self._searcher
+
+    def _check_current(self) -> None:
+        """At most once per ``reload_check_seconds``: if CURRENT names another snapshot (a CLI
+        ingest or another replica published one), load it in a background thread; requests
+        keep using the old snapshot until the new one is ready."""
+        now = time.monotonic()
+        if now < self._next_check:
+            return
+        self._next_check = now + self.settings.reload_check_seconds
+        try:
+            name = (self.settings.snapshots_dir / CURRENT).read_text().strip()
+        except OSError:
+            return
+        loaded = self._searcher.snapshot.path
+        if not name or loaded is None or name == Path(loaded).name or name == self._failed_reload:
+            return
+        with self._lock:
+            if self._reloading is not None and self._reloading.is_alive():
+                return
+            self._reloading = threading.Thread(target=self._background_reload, args=(name,),
+                                               name="praxisfinder-reload", daemon=True)
+            self._reloading.start()
+
+    def _background_reload(self, name: str) -> None:
+        try:
+            log.info("snapshot %s is now serving", self.reload())
+            self._failed_reload = None
+        except Exception as exc:  # keep serving the old snapshot; retry when CURRENT changes again
+            self._failed_reload = name
+            log.warning("could not load snapshot %s, the previous one keeps serving: %s", name,
+                        getattr(exc, "message", type(exc).__name__))
 
     @property
     def catalogue(self) -> CatalogueLike | None:
         """The injected catalogue, else an adapter over the current snapshot's (None if it has none)."""
+        return self._catalogue_for(self.searcher)
+
+    def _catalogue_for(self, s: Searcher) -> CatalogueLike | None:
         if self._catalogue is not None:
             return self._catalogue
-        s = self.searcher
         cached = self._adapter
         if cached is None or cached[0] is not s:
             adapter = None
@@ -75,7 +119,11 @@ class Application:
         return cached[1]
 
     def reload(self) -> str:
-        """Swap in the snapshot CURRENT names now; the old one serves until the swap."""
+        """Swap in the snapshot CURRENT names now; the old one serves until the swap.
+
+        Requests that already hold the old Searcher finish on it (each request reads
+        ``self.searcher`` once); the next ones see the new one.
+        """
         new = open_searcher(self.settings, self.embedder)
         self._searcher = new
         return new.snapshot.id
@@ -98,9 +146,10 @@ class Application:
         if not isinstance(k, int) or not 1 <= k <= self.settings.max_k:
             raise BadRequest(f"k must be between 1 and {self.settings.max_k}")
         filters = filters or Filters()
-        catalogue = self.catalogue
+        s = self.searcher  # one snapshot for the whole request, even if a reload swaps meanwhile
+        catalogue = self._catalogue_for(s)
         depth = max(k, min(CASE_DEPTH, self.settings.max_k)) if catalogue is not None else k
-        result = self.searcher.search(query, k=depth, mode=mode, filters=filters)
+        result = s.search(query, k=depth, mode=mode, filters=filters)
         terms = QueryTerms.of(result.query)
         rows = []
         for hit in result.hits[:k]:
@@ -142,16 +191,17 @@ class Application:
         by_doc, position = self._doc_order(s)
         p = s.passages[i]
         siblings, pos = by_doc[p.doc_id], position[i]
-        row = self._passage_row(i, terms)
-        row["municipalities"] = self._refs(p.id, self.catalogue)
+        row = self._passage_row(s, i, terms)
+        row["municipalities"] = self._refs(p.id, self._catalogue_for(s))
         row["context"] = {
-            "previous": [self._passage_row(j, None) for j in siblings[max(0, pos - context):pos]],
-            "next": [self._passage_row(j, None) for j in siblings[pos + 1:pos + 1 + context]],
+            "previous": [self._passage_row(s, j, None) for j in siblings[max(0, pos - context):pos]],
+            "next": [self._passage_row(s, j, None) for j in siblings[pos + 1:pos + 1 + context]],
         }
         return row
 
-    def _passage_row(self, i: int, terms: QueryTerms | None) -> dict[str, Any]:
-        p = self.searcher.passages[i]
+    @staticmethod
+    def _passage_row(s: Searcher, i: int, terms: QueryTerms | None) -> dict[str, Any]:
+        p = s.passages[i]
         row = {k: v for k, v in p.to_dict().items() if k not in ("meta", "start", "end")}
         row["passage_id"] = row.pop("id")
         if terms is not None:
@@ -171,15 +221,15 @@ class Application:
             cached = self._order = (s.snapshot.id, by_doc, position)
         return cached[1], cached[2]
 
-    def documents(self) -> list[dict[str, Any]]:
-        s = self.searcher
+    def documents(self, s: Searcher | None = None) -> list[dict[str, Any]]:
+        s = s or self.searcher
         by_doc, _ = self._doc_order(s)
         return [{"id": d.id, "title": d.title, "format": d.format, "pages": d.pages,
                  "passages": len(by_doc.get(d.id, [])), "meta": d.meta} for d in s.snapshot.documents]
 
     def document(self, doc_id: str) -> dict[str, Any]:
         s = self.searcher
-        for doc in self.documents():
+        for doc in self.documents(s):
             if doc["id"] == doc_id:
                 by_doc, _ = self._doc_order(s)
                 doc["outline"] = [{"passage_id": s.passages[i].id, "page": s.passages[i].page,
@@ -210,7 +260,7 @@ class Application:
             raise NotFound(f"no municipality with id {municipality_id!r}")
         m = municipality_record(record)
         s = self.searcher
-        m["passages"] = [self._passage_row(i, None) for i in
+        m["passages"] = [self._passage_row(s, i, None) for i in
                          (s.passage_index(pid) for pid in m["passage_ids"]) if i is not None]
         return m
 

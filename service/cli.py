@@ -255,7 +255,9 @@ def show_settings() -> None:
 
     current = _settings()
     for item in describe():
-        typer.echo(f"{item['env']}={getattr(current, item['name'])}\n    {item['help']}")
+        value = getattr(current, item["name"])
+        shown = ("(set)" if value else "(empty)") if item.get("secret") else value
+        typer.echo(f"{item['env']}={shown}\n    {item['help']}")
 
 
 def main() -> None:

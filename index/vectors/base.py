@@ -15,7 +15,7 @@ import numpy as np
 
 from ingest.errors import ConfigError, SnapshotError
 
-BACKENDS = ("numpy", "faiss-flat", "faiss-hnsw", "faiss-ivfpq")
+BACKENDS = ("numpy", "faiss-flat", "faiss-hnsw", "faiss-hnsw-sq8", "faiss-ivfpq")
 
 
 class VectorIndex(Protocol):

@@ -1,0 +1,94 @@
+"""The write endpoints: upload (``POST /api/documents``) and delete a document.
+
+Both need ``Authorization: Bearer <upload_token>`` and share a per-IP rate limit.
+Order of checks: uploads enabled (403), rate limit (429), token (401), content type
+(415), size (413, enforced while the body streams in), file type (415); then the
+work runs in a worker thread (see ``service.upload``).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Literal
+
+from fastapi import FastAPI, Header, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+
+from ingest.errors import BadRequest
+from ingest.settings import Settings
+from service import schemas
+from service.security import (PayloadTooLarge, RateLimiter, UnsupportedMediaType, client_key, limited_receive,
+                              require_token)
+from service.upload import DocumentAdmin
+
+log = logging.getLogger("praxisfinder.service")
+
+MULTIPART_SLACK = 64 * 1024  # boundaries and part headers on top of the file itself
+WRITE_ERRORS = {status: {"model": schemas.ErrorResponse}
+                for status in (400, 401, 403, 404, 409, 413, 415, 422, 429, 500, 503)}
+UPLOAD_BODY = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+    "type": "object", "required": ["file"],
+    "properties": {"file": {"type": "string", "format": "binary",
+                            "description": "A .pdf, .txt or .md file; its sanitised name becomes the document id."}},
+}}}}}
+
+
+class WriteResult(BaseModel):
+    status: Literal["added", "replaced", "duplicate", "deleted"]
+    doc_id: str
+    snapshot_id: str | None = None
+    rebuilt: bool | None = None
+    counts: dict[str, int] = Field(default_factory=dict)
+    timings: dict[str, float] = Field(default_factory=dict)
+    report: list[dict[str, Any]] = Field(default_factory=list, description="The ingest report of this build.")
+    checked: dict[str, Any] | None = Field(None, description="Pages, passages and title found in the upload.")
+
+
+def mount_admin(api: FastAPI, application, settings: Settings) -> DocumentAdmin:
+    admin = DocumentAdmin(settings, application)
+    limiter = RateLimiter(settings.upload_rate_per_minute)
+    api.state.document_admin = admin
+
+    def guard(request: Request, authorization: str | None) -> None:
+        if not settings.upload_token:
+            require_token(settings, authorization)  # raises Forbidden
+        limiter.check(client_key(request))
+        require_token(settings, authorization)
+
+    @api.post("/api/documents", status_code=201, response_model=WriteResult, responses=WRITE_ERRORS,
+              openapi_extra=UPLOAD_BODY, summary="Add or replace a document", tags=["documents"])
+    async def upload(request: Request, authorization: str | None = Header(None, description="`Bearer <token>`")):
+        """Upload a .pdf/.txt/.md file (multipart field `file`). 201 with the ingest report once
+        the new snapshot serves; 200 with status `duplicate` if the same content is already indexed."""
+        guard(request, authorization)
+        if not request.headers.get("content-type", "").startswith("multipart/form-data"):
+            raise UnsupportedMediaType("send the file as multipart/form-data in the field 'file'")
+        limit = settings.max_upload_bytes + MULTIPART_SLACK
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limit:
+            raise PayloadTooLarge(f"upload is larger than the limit of {settings.max_upload_bytes} bytes")
+        body = Request(request.scope, limited_receive(request.receive, limit))
+        async with body.form(max_files=1, max_fields=4) as form:
+            file = form.get("file")
+            if not isinstance(file, UploadFile):
+                raise BadRequest("no file in the multipart field 'file'")
+            result = await run_in_threadpool(admin.upload, file.filename, file.file)
+        log.info("upload from %s: %s %s", client_key(request), result["status"], result["doc_id"])
+        if result["status"] == "duplicate":
+            return JSONResponse(WriteResult(**result).model_dump(), status_code=200)
+        return result
+
+    @api.delete("/api/documents/{doc_id}", response_model=WriteResult, responses=WRITE_ERRORS,
+                summary="Remove a document", tags=["documents"])
+    async def delete(doc_id: str, request: Request,
+                     authorization: str | None = Header(None, description="`Bearer <token>`")):
+        """Remove the document from the index; 200 with the ingest report once the new snapshot serves."""
+        guard(request, authorization)
+        result = await run_in_threadpool(admin.delete, doc_id)
+        log.info("delete from %s: %s", client_key(request), doc_id)
+        return result
+
+    return admin

@@ -1,0 +1,129 @@
+"""Guards for the write endpoints and the browser boundary.
+
+- ``require_token``: bearer-token check for uploads and deletes (constant-time compare);
+  no token configured means the write API is switched off (403).
+- ``RateLimiter``: an in-process token bucket per client IP (429 with Retry-After).
+- ``limited_receive``: stops reading a request body past a byte limit (413), so an
+  oversized upload is refused while it streams in, not after it has been spooled.
+- ``add_cors``: CORS headers only for the origins the ``cors_origins`` setting lists.
+
+The token never appears in a response, an exception message or a log line.
+"""
+
+from __future__ import annotations
+
+import hmac
+import math
+import threading
+import time
+
+from fastapi import FastAPI, Request
+
+from ingest.errors import PraxisError
+from ingest.settings import Settings
+
+
+class Unauthorized(PraxisError):
+    code = "unauthorized"
+    http_status = 401
+    headers = {"WWW-Authenticate": "Bearer"}
+
+
+class Forbidden(PraxisError):
+    code = "forbidden"
+    http_status = 403
+
+
+class Conflict(PraxisError):
+    code = "conflict"
+    http_status = 409
+
+
+class PayloadTooLarge(PraxisError):
+    code = "payload_too_large"
+    http_status = 413
+
+
+class UnsupportedMediaType(PraxisError):
+    code = "unsupported_media_type"
+    http_status = 415
+
+
+class TooManyRequests(PraxisError):
+    code = "rate_limited"
+    http_status = 429
+
+    def __init__(self, message: str, retry_after: int):
+        super().__init__(message, {"retry_after_seconds": retry_after})
+        self.headers = {"Retry-After": str(retry_after)}
+
+
+def require_token(settings: Settings, authorization: str | None) -> None:
+    """Raise Forbidden when uploads are off, Unauthorized unless ``Bearer <token>`` matches."""
+    expected = settings.upload_token
+    if not expected:
+        raise Forbidden("uploads are disabled on this server: set PRAXISFINDER_UPLOAD_TOKEN to enable them")
+    scheme, _, given = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), expected.encode()):
+        raise Unauthorized("missing or wrong bearer token")
+
+
+class RateLimiter:
+    """Token bucket per key: ``rate_per_minute`` requests, refilled continuously."""
+
+    def __init__(self, rate_per_minute: int, clock=time.monotonic, max_keys: int = 10_000):
+        self.capacity = max(1, rate_per_minute)
+        self.refill_per_s = self.capacity / 60.0
+        self.clock = clock
+        self.max_keys = max_keys
+        self._buckets: dict[str, tuple[float, float]] = {}
+        self._lock = threading.Lock()
+
+    def check(self, key: str) -> None:
+        """Take one token for ``key`` or raise TooManyRequests with the wait in seconds."""
+        now = self.clock()
+        with self._lock:
+            if len(self._buckets) >= self.max_keys:  # bounded memory: forget full buckets
+                self._buckets = {k: v for k, v in self._buckets.items() if self._level(v, now) < self.capacity}
+            level = self._level(self._buckets.get(key, (self.capacity, now)), now)
+            if level < 1:
+                wait = math.ceil((1 - level) / self.refill_per_s)
+                self._buckets[key] = (level, now)
+                raise TooManyRequests(f"too many upload requests; retry in {wait} s", wait)
+            self._buckets[key] = (level - 1, now)
+
+    def _level(self, bucket: tuple[float, float], now: float) -> float:
+        tokens, since = bucket
+        return min(self.capacity, tokens + (now - since) * self.refill_per_s)
+
+
+def client_key(request: Request) -> str:
+    """The peer address (a proxy in front should enforce its own limits)."""
+    return request.client.host if request.client else "unknown"
+
+
+def limited_receive(receive, limit: int):
+    """An ASGI ``receive`` that raises PayloadTooLarge once the body passes ``limit`` bytes."""
+    seen = 0
+
+    async def wrapped():
+        nonlocal seen
+        message = await receive()
+        if message["type"] == "http.request":
+            seen += len(message.get("body", b""))
+            if seen > limit:
+                raise PayloadTooLarge(f"upload is larger than the limit of {limit} bytes")
+        return message
+
+    return wrapped
+
+
+def add_cors(api: FastAPI, settings: Settings) -> None:
+    """Allow cross-origin GETs from the listed origins only; nothing is sent otherwise."""
+    origins = [o.strip() for o in settings.cors_origins.split(",") if o.strip()]
+    if not origins:
+        return
+    from starlette.middleware.cors import CORSMiddleware
+
+    api.add_middleware(CORSMiddleware, allow_origins=origins, allow_methods=["GET"], allow_credentials=False,
+                       allow_headers=["Accept", "Content-Type"], max_age=600)
