@@ -58,6 +58,10 @@ class DenseArm:
                 self._cache.popitem(last=False)
         return value
 
+    def clear_cache(self) -> None:
+        with self._lock:
+            self._cache.clear()
+
     def rank(self, q: np.ndarray, depth: int, mask: np.ndarray | None) -> Ranking:
         """Passages by max(passage score, best window score), best first."""
         snap = self.snapshot

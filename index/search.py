@@ -91,6 +91,10 @@ class Searcher:
         self._by_id = {p.id: i for i, p in enumerate(self.passages)}
         self.dense = DenseArm(snapshot, embedder, settings.late_interaction)
 
+    def clear_cache(self) -> None:
+        """Forget cached query vectors (for latency measurements)."""
+        self.dense.clear_cache()
+
     def passage_index(self, passage_id: str) -> int | None:
         return self._by_id.get(passage_id)
 

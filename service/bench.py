@@ -87,7 +87,8 @@ def run(url: str, embedder, requests: int, k: int, mode: str, warmup: int = 20) 
         embed(q)
     http_ms, search_ms, embed_ms = [], [], []
     for i in range(requests):
-        q = QUERIES[i % len(QUERIES)]
+        # a unique text per request: the server caches query vectors, the bench must not hit that cache
+        q = f"{QUERIES[i % len(QUERIES)]} {i}"
         embed_ms.append(embed(q))
         total, took = request(q)
         http_ms.append(total)
