@@ -39,7 +39,7 @@ def test_difu_profiles_have_section_paths(result):
     assert alheim and alheim[0].section_path[:2] == ["4 Prämierte Beiträge", "4.2 Kreisangehörige Städte und Gemeinden"]
     elm = [p for p in result.passages if "Samtgemeinde Elm-Asse" in p.section_path]
     assert elm
-    overview = [p for p in result.passages if p.section_path[-1] == "Kommune und Wettbewerbsbeitrag im Überblick"]
+    overview = [p for p in result.passages if p.section_path[-1:] == ["Kommune und Wettbewerbsbeitrag im Überblick"]]
     assert len(overview) == 17 and all("Einwohnerzahl\t" in p.text for p in overview)
 
 
