@@ -27,6 +27,7 @@ from index.multivector import TokenStore, windows
 from index.snapshot import SCHEMA_VERSION, Snapshot, SnapshotStore, WindowSet, load_snapshot, new_snapshot_id
 from ingest.errors import IngestError, SnapshotError
 from ingest.pipeline import discover, doc_id_for, ingest_one
+from ingest.readers import sha256_file
 from ingest.schema import Document, Passage
 from ingest.settings import Settings
 
@@ -81,14 +82,6 @@ def build_key(settings: Settings, model_fingerprint: str, sources: list[tuple[st
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 
-def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def build_index(
     settings: Settings,
     embedder,
@@ -132,7 +125,7 @@ def _build_locked(settings, embedder, store, paths, add, remove, force, progress
     hashes: dict[str, str] = {}
     for doc_id, path in sorted(targets.items()):
         try:
-            hashes[doc_id] = file_sha256(path)
+            hashes[doc_id] = sha256_file(path)
             sources.append((doc_id, hashes[doc_id]))
         except OSError as exc:
             old = prev_docs.get(doc_id)

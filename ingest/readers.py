@@ -170,3 +170,12 @@ def _pdf_paragraphs(text: str) -> str:
         if short and (ends_sentence or title):
             out.append("")
     return "\n".join(out)
+
+
+def sha256_file(path: Path) -> str:
+    """SHA-256 of a file's bytes, read in 1 MiB blocks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
