@@ -160,11 +160,12 @@ def write_chart(results: dict[str, Any], path: Path) -> Path:
         ax.grid(axis="y", alpha=0.3)
         if panel == 0:
             ax.set_ylabel("score")
-    axes[0].legend(fontsize=8, ncols=2, loc="upper left")
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, fontsize=8, ncols=min(len(names), 7), loc="lower center")
     snap = results["snapshot"]
     fig.suptitle(f"praxisfinder retrieval, {results['judgments']['queries']} queries, snapshot {snap['id']}",
                  fontsize=9)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.07, 1, 1))
     fig.savefig(path, dpi=120)
     plt.close(fig)
     return Path(path)

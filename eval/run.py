@@ -187,7 +187,7 @@ def search_settings(settings) -> dict[str, Any]:
     out = {name: getattr(settings, name) for name in ("fusion", "rrf_k", "candidate_depth")}
     for f in dataclasses.fields(settings):
         value = getattr(settings, f.name)
-        if f.metadata.get("secret") or isinstance(value, Path) or f.name in ("host", "port"):
+        if f.metadata.get("secret") or isinstance(value, Path) or f.name in ("host", "port", "cors_origins", "reload_check_seconds", "embed_batch_size"):
             continue
         if f.name.startswith(("upload_", "max_")):
             continue
