@@ -108,18 +108,8 @@ def search(
 
 
 def _batch(searcher, path: Path, k: int, mode: str, filters) -> None:
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise BadRequest(f"cannot read {path}: {exc}") from exc
-    for n, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            item = json.loads(line)
-            qid, text = item["id"], item["query"]
-        except (ValueError, KeyError, TypeError) as exc:
-            raise BadRequest(f"{path}:{n}: expected a JSON object with 'id' and 'query'") from exc
+    for item in _read_jsonl(path, ("id", "query")):
+        qid, text = item["id"], item["query"]
         try:
             hits = [h.to_dict() for h in searcher.search(text, k=k, mode=mode, filters=filters).hits]
             out = {"id": qid, "hits": hits}
@@ -144,7 +134,7 @@ def recommend(
     application = Application(_settings())
     try:
         if cases is not None:
-            for n, item in enumerate(_read_jsonl(cases), start=1):
+            for n, item in enumerate(_read_jsonl(cases, ("municipality",)), start=1):
                 try:
                     out = application.recommend(item["municipality"], item.get("topic"), k)
                     line = {"id": item.get("id", n), "recommendations": out["recommendations"]}
@@ -216,21 +206,24 @@ def evaluate(
     raise typer.Exit(run_eval(queries, system, k, json_out, report))
 
 
-def _read_jsonl(path: Path) -> list[dict]:
+def _read_jsonl(path: Path, required: tuple[str, ...]) -> list[dict]:
+    """All objects of a JSONL file; a bad line is a BadRequest naming the file and line."""
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError as exc:
         raise BadRequest(f"cannot read {path}: {exc}") from exc
+    expected = " and ".join(repr(key) for key in required)
     out = []
     for n, line in enumerate(lines, start=1):
-        if line.strip():
-            try:
-                item = json.loads(line)
-            except ValueError as exc:
-                raise BadRequest(f"{path}:{n}: not valid JSON") from exc
-            if not isinstance(item, dict) or "municipality" not in item:
-                raise BadRequest(f"{path}:{n}: expected an object with 'municipality'")
-            out.append(item)
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except ValueError as exc:
+            raise BadRequest(f"{path}:{n}: not valid JSON") from exc
+        if not isinstance(item, dict) or any(key not in item for key in required):
+            raise BadRequest(f"{path}:{n}: expected a JSON object with {expected}")
+        out.append(item)
     return out
 
 
