@@ -32,6 +32,22 @@ class BM25Index:
             return np.zeros(self.size, dtype=np.float32)
         return np.asarray(self._bm25.get_scores(known), dtype=np.float32)
 
+    def weighted_scores(self, weights: dict[str, float]) -> np.ndarray:
+        """BM25 score of every passage for analysed terms, each term's contribution scaled by its weight."""
+        total = np.zeros(self.size, dtype=np.float32)
+        for term, weight in weights.items():
+            if weight > 0 and term in self._bm25.vocab_dict:
+                total += weight * np.asarray(self._bm25.get_scores([term]), dtype=np.float32)
+        return total
+
+    def postings(self, term: str) -> np.ndarray:
+        """Sorted indices of the passages that contain an analysed term (empty if unknown)."""
+        col = self._bm25.vocab_dict.get(term)
+        if col is None:
+            return np.zeros(0, dtype=np.int64)
+        indptr, indices = self._bm25.scores["indptr"], self._bm25.scores["indices"]
+        return np.sort(np.asarray(indices[indptr[col] : indptr[col + 1]], dtype=np.int64))
+
     def search(self, query: str, k: int, mask: np.ndarray | None = None) -> list[tuple[int, float]]:
         return top_k(self.scores(analyze(query)), k, mask)
 

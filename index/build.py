@@ -21,7 +21,7 @@ import numpy as np
 from index import vectors as vector_backends
 from index.analyzer import ANALYZER_VERSION
 from index.bm25 import BM25Index
-from index.translate import DING_PATH, build_translations, translation_fingerprint
+from index.translate import DING_PATH, build_surface_forms, build_translations, translation_fingerprint
 from index.multivector import TokenStore, windows
 from index.snapshot import SCHEMA_VERSION, Snapshot, SnapshotStore, WindowSet, load_snapshot, new_snapshot_id
 from ingest.errors import IngestError, SnapshotError
@@ -30,7 +30,7 @@ from ingest.readers import sha256_file
 from ingest.schema import Document, Passage
 from ingest.settings import Settings
 
-PIPELINE_VERSION = "3"
+PIPELINE_VERSION = "4"
 BM25_PARAMS = {"k1": 1.2, "b": 0.75, "method": "lucene"}
 
 
@@ -184,6 +184,7 @@ def _build_locked(settings, embedder, store, paths, add, remove, force, progress
     bm25 = BM25Index(BM25_PARAMS["k1"], BM25_PARAMS["b"]).build([_bm25_text(p) for p in passages])
     catalogue = _catalogue(documents, passages)
     translations = build_translations(bm25.vocabulary, cache_dir=Path(settings.cache_dir))
+    surface_forms = build_surface_forms([p.text for p in passages], translations)
     t_index = time.perf_counter() - t2
 
     timings = {"ingest_s": round(t_ingest, 2), "embed_s": round(t_embed, 2), "index_s": round(t_index, 2)}
@@ -194,7 +195,7 @@ def _build_locked(settings, embedder, store, paths, add, remove, force, progress
     manifest = _manifest(settings, embedder, key, documents, counts, timings, report)
     manifest["translations"] = {"source": str(DING_PATH) if translations else None, "entries": len(translations)}
     snapshot = Snapshot(Path(), manifest, documents, passages, vectors, dense, bm25, catalogue, translations,
-                        windows, tokens)
+                        windows, tokens, surface_forms)
     path = store.publish(snapshot)
     timings["total_s"] = round(time.perf_counter() - t0, 2)
     return BuildOutcome(True, path, "built", report, timings, counts)

@@ -30,7 +30,7 @@ class DenseArm:
     def encode(self, text: str, lang: str = "de") -> tuple[np.ndarray, np.ndarray | None]:
         """Query vector (and content token vectors when reranking), cached per query text.
 
-        An English query is embedded together with its German glossary translation
+        An English query is embedded together with its German pseudo-query
         (``index.translate.german_query``); the two vectors are averaged and their
         tokens pooled, which lifts English nDCG@10 markedly (see eval/REPORT.md).
         """
@@ -41,7 +41,7 @@ class DenseArm:
                 return self._cache[key]
         texts = [text]
         if lang == "en":
-            german = german_query(text)
+            german = german_query(text, self.snapshot.translations, self.snapshot.surface_forms)
             if german:
                 texts.append(german)
         if self.late_interaction:

@@ -15,7 +15,7 @@ from index.bm25 import top_k
 from index.dense import DenseArm
 from index.fusion import fuse
 from index.snapshot import Snapshot
-from index.translate import ENGLISH_STOPWORDS, translate_terms
+from index.translate import ENGLISH_STOPWORDS, translation_groups, weigh_translations
 from ingest.errors import BadRequest
 from ingest.schema import Hit, Passage
 from ingest.settings import Settings
@@ -116,12 +116,12 @@ class Searcher:
             rankings.append(self.dense.rank(q_vec, depth, mask))
             names.append("dense")
         if mode in ("hybrid", "bm25"):
-            rankings.append(top_k(self.snapshot.bm25.scores(self.bm25_terms(text, lang)), depth, mask))
+            rankings.append(top_k(self.snapshot.bm25.weighted_scores(self.bm25_weights(text, lang)), depth, mask))
             names.append("bm25")
         if len(rankings) == 1:
             fused = rankings[0]
         else:
-            w = self.settings.hybrid_dense_weight
+            w = self.settings.hybrid_dense_weight_en if lang == "en" else self.settings.hybrid_dense_weight
             fused = fuse(self.settings.fusion, rankings, [w, 1.0 - w], rrf_k=self.settings.rrf_k)
             reranked = self.dense.rerank(q_tokens, fused[: self.settings.rerank_depth])
             if reranked:
@@ -141,11 +141,19 @@ class Searcher:
 
     def bm25_terms(self, text: str, lang: str) -> list[str]:
         """Analysed query terms; English queries also get German dictionary translations."""
+        return list(self.bm25_weights(text, lang))
+
+    def bm25_weights(self, text: str, lang: str) -> dict[str, float]:
+        """BM25 query terms with weights: 1 for the query's own terms; for English queries
+        also German translations, weighted by ``index.translate.weigh_translations``."""
         if lang != "en":
-            return analyze(text)
+            return dict.fromkeys(analyze(text), 1.0)
         # keep English words that may be names ("Elm-Asse"), drop English function words
-        terms = [t for t in analyze(text) if t not in ENGLISH_STOPWORDS]
-        return terms + translate_terms(text, self.snapshot.translations)
+        weights = dict.fromkeys((t for t in analyze(text) if t not in ENGLISH_STOPWORDS), 1.0)
+        groups = translation_groups(text, self.snapshot.translations)
+        for term, weight in weigh_translations(groups, self.snapshot.bm25.postings).items():
+            weights[term] = max(weights.get(term, 0.0), weight)
+        return weights
 
     def _catalogue_passages(self, f: Filters) -> set[str]:
         """Passages about municipalities that pass the filters (for a theme: its evidence passages)."""

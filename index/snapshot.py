@@ -11,6 +11,7 @@ A snapshot is one directory under ``<data_dir>/snapshots/``::
     bm25/              the BM25 index (bm25s)
     catalogue.json     municipality catalogue
     translations.json  English word -> German BM25 terms (see ``index.translate``)
+    surface_forms.json German term -> its usual word form in the corpus (English pseudo-queries)
     windows/           optional: sentence-window vectors (``windows.npy``, owners, text keys)
                        and their vector index (see ``index.multivector``)
     tokens.npy         optional: float16 token vectors, ``token_offsets.npy`` per passage
@@ -58,6 +59,7 @@ class Snapshot:
     translations: dict[str, list[str]] = field(default_factory=dict)
     windows: WindowSet | None = None
     tokens: TokenStore | None = None
+    surface_forms: dict[str, str] = field(default_factory=dict)
 
     @property
     def id(self) -> str:
@@ -73,6 +75,7 @@ class Snapshot:
         self.bm25.save(path / "bm25")
         (path / "catalogue.json").write_text(json.dumps(self.catalogue, ensure_ascii=False), encoding="utf-8")
         (path / "translations.json").write_text(json.dumps(self.translations, ensure_ascii=False), encoding="utf-8")
+        (path / "surface_forms.json").write_text(json.dumps(self.surface_forms, ensure_ascii=False), encoding="utf-8")
         if self.windows is not None:
             self.windows.write(path / "windows")
         if self.tokens is not None:
@@ -107,6 +110,8 @@ def load_snapshot(path: Path, expected_model: str | None = None, dense_params: d
         bm25 = BM25Index.load(path / "bm25")
         catalogue = json.loads((path / "catalogue.json").read_text(encoding="utf-8"))
         translations = json.loads((path / "translations.json").read_text(encoding="utf-8"))
+        surface_path = path / "surface_forms.json"  # absent in snapshots from before pipeline version 4
+        surface_forms = json.loads(surface_path.read_text(encoding="utf-8")) if surface_path.exists() else {}
         windows = WindowSet.read(path / "windows", dense_params) if (path / "windows").is_dir() else None
         tokens = None
         if (path / "tokens.npy").exists():
@@ -120,7 +125,8 @@ def load_snapshot(path: Path, expected_model: str | None = None, dense_params: d
         raise SnapshotError(f"snapshot {path.name} is inconsistent: passage, vector and index counts differ")
     if tokens is not None and len(tokens.offsets) != len(passages) + 1:
         raise SnapshotError(f"snapshot {path.name} is inconsistent: token vectors do not match the passages")
-    return Snapshot(path, manifest, documents, passages, vectors, dense, bm25, catalogue, translations, windows, tokens)
+    return Snapshot(path, manifest, documents, passages, vectors, dense, bm25, catalogue, translations, windows, tokens,
+                    surface_forms)
 
 
 @dataclass

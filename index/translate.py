@@ -17,12 +17,16 @@ import os
 import re
 from collections import Counter, defaultdict
 from pathlib import Path
+from typing import Callable
+
+import numpy as np
 
 from index.analyzer import ANALYZER_VERSION, analyze, is_stopword, words
 
 DING_PATH = Path("/usr/share/trans/de-en")
 GLOSSARY_PATH = Path(__file__).resolve().parent / "data" / "glossary_en_de.tsv"
 MAX_TERMS_PER_WORD = 4
+TRANSLATION_DECAY = 0.6  # BM25 weight of a word's n-th translation: decay ** n
 ENGLISH_STOPWORDS = frozenset(
     "a an the and or but of to in on at by for with from about into over under how what which who whom "
     "whose where when why do does did done is are was were be been being have has had can could should would "
@@ -178,32 +182,77 @@ def _glossary_words() -> dict[str, list[str]]:
     return out
 
 
-def german_query(query: str) -> str:
-    """A German pseudo-query from the glossary's words ("" when nothing is known).
+def build_surface_forms(texts: list[str], table: dict[str, list[str]]) -> dict[str, str]:
+    """German analysed term -> the word form the corpus uses most often, for the terms in ``table``.
 
-    The dense arm embeds it beside the English query: the e5 model matches German
-    passages much better from German words than from their English equivalents.
+    BM25 translations are stems ("finanzi", "eingereicht"); the dense pseudo-query
+    (``german_query``) needs real words, and the corpus's own spelling embeds best.
     """
-    return " ".join(_lookup([w for w in words(query) if w not in ENGLISH_STOPWORDS], _glossary_words(), 2))
+    wanted = {t for terms in table.values() for t in terms}
+    forms: dict[str, Counter] = defaultdict(Counter)
+    for text in texts:
+        for word in re.findall(r"\w[\w-]*", text):
+            analysed = analyze(word, decompound=False)
+            if len(analysed) == 1 and analysed[0] in wanted:
+                forms[analysed[0]][word] += 1
+    return {term: counts.most_common(1)[0][0] for term, counts in sorted(forms.items())}
+
+
+def german_query(query: str, table: dict[str, list[str]] | None = None, surface: dict[str, str] | None = None) -> str:
+    """A German pseudo-query for an English one ("" when nothing is known).
+
+    Each content word contributes its glossary words (up to two) or, failing that, the
+    corpus word form of its best dictionary translation (``table`` and ``surface`` from
+    the snapshot). Untranslatable words (names) are left out: the English query, which
+    is embedded beside this one, already carries them. The dense arm embeds both: the
+    e5 model matches German passages much better from German words than from their
+    English equivalents (measured in eval/REPORT.md).
+    """
+    glossary = _glossary_words()
+    tokens = [w for w in words(query) if w not in ENGLISH_STOPWORDS and not is_stopword(w, "en")]
+    out: list[str] = []
+    used: set[int] = set()
+    for i in range(len(tokens) - 1):
+        phrase = f"{tokens[i]} {tokens[i + 1]}"
+        if phrase in glossary:
+            out.extend(glossary[phrase][:2])
+            used.update((i, i + 1))
+    for i, tok in enumerate(tokens):
+        if i in used:
+            continue
+        known = next((glossary[v] for v in _variants(tok) if v in glossary), None)
+        if known:
+            out.extend(known[:2])
+            continue
+        found: list[str] = []
+        for v in _variants(tok):
+            found.extend(t for t in (table or {}).get(v, []) if t not in found)
+        if found and surface and found[0] in surface:
+            out.append(surface[found[0]])
+    return " ".join(dict.fromkeys(out))
 
 
 def translate_terms(query: str, table: dict[str, list[str]]) -> list[str]:
     """German BM25 terms for an English query (two-word phrases first, then words)."""
+    return list(dict.fromkeys(t for group in translation_groups(query, table) for t in group))
+
+
+def translation_groups(query: str, table: dict[str, list[str]]) -> list[list[str]]:
+    """The German candidates of each English phrase or word of the query, best first.
+
+    Two-word phrases are looked up first ("camper van"), then the remaining words with
+    plural and -ing variants; each group holds at most ``MAX_TERMS_PER_WORD`` terms.
+    """
     if not table:
         return []
     tokens = [w for w in words(query) if w not in ENGLISH_STOPWORDS and not is_stopword(w, "en")]
-    return _lookup(tokens, table, MAX_TERMS_PER_WORD)
-
-
-def _lookup(tokens: list[str], table: dict[str, list[str]], per_word: int) -> list[str]:
-    """Two-word phrases first, then single words (with plural/-ing variants)."""
-    terms: list[str] = []
+    groups: list[list[str]] = []
     used: set[int] = set()
     for i in range(len(tokens) - 1):
         phrase = f"{tokens[i]} {tokens[i + 1]}"
         for v in (phrase, f"{tokens[i]} {_variants(tokens[i + 1])[-1]}"):
             if v in table:
-                terms.extend(table[v][:per_word])
+                groups.append(list(table[v][:MAX_TERMS_PER_WORD]))
                 used.update((i, i + 1))
                 break
     for i, tok in enumerate(tokens):
@@ -212,5 +261,32 @@ def _lookup(tokens: list[str], table: dict[str, list[str]], per_word: int) -> li
         found: list[str] = []
         for v in _variants(tok):
             found.extend(t for t in table.get(v, []) if t not in found)
-        terms.extend(found[:per_word])
-    return list(dict.fromkeys(terms))
+        if found:
+            groups.append(found[:MAX_TERMS_PER_WORD])
+    return groups
+
+
+def weigh_translations(groups: list[list[str]], postings: Callable[[str], np.ndarray],
+                       decay: float = TRANSLATION_DECAY) -> dict[str, float]:
+    """BM25 query weights for translation candidates, disambiguated by co-occurrence.
+
+    A word's candidates are re-ordered by how often they share passages with the
+    candidates of the query's other words (the translation that fits the context wins:
+    "competition" -> "Wettbewerb" next to "Projekt", not "Konkurrenz"), then weighted
+    ``decay ** rank``. ``postings(term)`` gives the passages containing a term.
+    Measured on eval/judgments.jsonl: English hybrid nDCG@10 +0.014 over equal weights.
+    """
+    docs = {t: postings(t) for group in groups for t in group}
+    weights: dict[str, float] = {}
+    for gi, group in enumerate(groups):
+        def context(term: str) -> float:
+            score = 0.0
+            for gj, other in enumerate(groups):
+                if gj != gi:
+                    score += max((np.intersect1d(docs[term], docs[o], assume_unique=True).size
+                                  / math.sqrt(1 + docs[o].size) for o in other), default=0.0)
+            return score
+        ranked = sorted(group, key=context, reverse=True)  # stable: ties keep dictionary order
+        for rank, term in enumerate(ranked):
+            weights[term] = max(weights.get(term, 0.0), decay ** rank)
+    return weights

@@ -1,0 +1,103 @@
+"""English -> German query terms: the Ding dictionary reader, the glossary, the pseudo-query."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from index.analyzer import analyze
+from index.translate import (
+    build_surface_forms,
+    build_translations,
+    german_query,
+    load_dictionary,
+    load_glossary,
+    translate_terms,
+    translation_groups,
+    weigh_translations,
+)
+
+# Ding format: German side :: English side, "|" separates aligned sub-entries, ";" synonyms
+DING = """# Version :: 1.9
+Gemeinde {f}; Kommune {f} :: municipality; community
+Gemeinschaft {f} :: community
+Wettbewerb {m} | Wettbewerbe {pl} :: competition | competitions
+Wohnmobil {n} :: camper van
+finanziert :: financed
+Ring {m} :: ring
+"""
+
+
+def _vocabulary(*terms_df: tuple[str, int]) -> dict[str, int]:
+    return {analyze(word, decompound=False)[0]: df for word, df in terms_df}
+
+
+def test_dictionary_links_english_words_and_phrases_to_german_terms(tmp_path):
+    path = tmp_path / "de-en"
+    path.write_text(DING, encoding="utf-8")
+    links = load_dictionary(path)
+    assert set(links["community"]) == {analyze("Gemeinde")[0], analyze("Kommune")[0], analyze("Gemeinschaft")[0]}
+    assert links["camper van"] == {analyze("Wohnmobil")[0]: 1}
+    assert load_dictionary(tmp_path / "missing") == {}
+
+
+def test_translations_keep_corpus_words_ranked_by_links_and_frequency(tmp_path):
+    path = tmp_path / "de-en"
+    path.write_text(DING, encoding="utf-8")
+    vocab = _vocabulary(("Gemeinschaft", 50), ("Kommune", 3), ("Wettbewerb", 10), ("finanziert", 4))
+    table = build_translations(vocab, path=path)
+    # "Gemeinde" is not in the corpus; the frequent "Gemeinschaft" outranks the rare "Kommune"
+    assert table["community"][:2] == [analyze("Gemeinschaft")[0], analyze("Kommune")[0]]
+    assert table["financed"] == [analyze("finanziert")[0]]
+    assert "ring" not in table  # its only German word is not in the corpus
+
+
+def test_glossary_terms_are_analysed_and_take_precedence(tmp_path):
+    glossary = load_glossary()
+    assert analyze("Bürgermeister")[0] in glossary["mayor"]
+    path = tmp_path / "de-en"
+    path.write_text("Stadtverwaltung {f} :: municipality\n", encoding="utf-8")
+    vocab = _vocabulary(("Gemeinde", 40), ("Kommune", 30), ("Stadtverwaltung", 5))
+    table = build_translations(vocab, path=path)
+    assert table["municipality"][0] == analyze("Gemeinde")[0]
+    assert analyze("Stadtverwaltung", decompound=False)[0] in table["municipality"]
+
+
+def test_translate_terms_prefers_phrases_and_handles_plurals():
+    table = {"camper van": ["wohnmobil"], "camper": ["camping"], "refugee": ["geflucht"], "volunteer": ["ehrenamt"]}
+    terms = translate_terms("a camper van for refugees and volunteering", table)
+    assert terms[0] == "wohnmobil" and "camping" not in terms
+    assert "geflucht" in terms  # "refugees" -> "refugee"
+    assert translate_terms("anything", {}) == []
+
+
+def test_surface_forms_pick_the_most_frequent_corpus_spelling():
+    table = {"financed": [analyze("finanziert", decompound=False)[0]]}
+    texts = ["Das Projekt wird finanziert.", "Finanziert wurde es von der Stadt.", "Es ist finanziert."]
+    assert build_surface_forms(texts, table) == {analyze("finanziert", decompound=False)[0]: "finanziert"}
+
+
+def test_german_query_uses_glossary_then_dictionary_word_forms():
+    assert german_query("How do rural municipalities organise volunteers?").split()[:3] == [
+        "ländlich", "Gemeinden", "Kommunen"]
+    stem = analyze("finanziert", decompound=False)[0]
+    table = {"financed": [stem]}
+    # without the snapshot's tables only glossary words are used
+    assert "finanziert" not in german_query("projects financed by the city")
+    assert "finanziert" in german_query("projects financed by the city", table, {stem: "finanziert"}).split()
+    assert german_query("xyzzy plugh") == ""
+
+
+def test_translation_groups_keep_one_group_per_english_word():
+    table = {"competition": ["konkurrenz", "wettbewerb"], "project": ["projekt"], "camper van": ["wohnmobil"]}
+    assert translation_groups("the project competition and a camper van", table) == [
+        ["wohnmobil"], ["projekt"], ["konkurrenz", "wettbewerb"]]
+    assert translation_groups("anything", {}) == []
+
+
+def test_co_occurrence_picks_the_translation_that_fits_the_other_words():
+    postings = {"projekt": np.array([0, 1, 2]), "konkurrenz": np.array([7]), "wettbewerb": np.array([1, 2, 9])}
+    weights = weigh_translations([["projekt"], ["konkurrenz", "wettbewerb"]], lambda t: postings[t], decay=0.5)
+    assert weights == {"projekt": 1.0, "wettbewerb": 1.0, "konkurrenz": 0.5}
+    # a lone word keeps the dictionary order
+    assert weigh_translations([["konkurrenz", "wettbewerb"]], lambda t: postings[t], decay=0.5) == {
+        "konkurrenz": 1.0, "wettbewerb": 0.5}
