@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
@@ -33,11 +34,17 @@ class BM25Index:
         return np.asarray(self._bm25.get_scores(known), dtype=np.float32)
 
     def weighted_scores(self, weights: dict[str, float]) -> np.ndarray:
-        """BM25 score of every passage for analysed terms, each term's contribution scaled by its weight."""
-        total = np.zeros(self.size, dtype=np.float32)
+        """BM25 score of every passage for distinct analysed terms, each term's contribution scaled by its weight.
+
+        Terms of equal weight are scored together (one call for an unweighted German query).
+        """
+        by_weight: dict[float, list[str]] = defaultdict(list)
         for term, weight in weights.items():
             if weight > 0 and term in self._bm25.vocab_dict:
-                total += weight * np.asarray(self._bm25.get_scores([term]), dtype=np.float32)
+                by_weight[weight].append(term)
+        total = np.zeros(self.size, dtype=np.float32)
+        for weight, terms in by_weight.items():
+            total += weight * np.asarray(self._bm25.get_scores(terms), dtype=np.float32)
         return total
 
     def postings(self, term: str) -> np.ndarray:

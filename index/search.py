@@ -139,10 +139,6 @@ class Searcher:
         return SearchResult(text, mode, k, lang, hits, took, self.snapshot.id,
                             {k_: v for k_, v in filters.__dict__.items() if v not in (None, [], "")})
 
-    def bm25_terms(self, text: str, lang: str) -> list[str]:
-        """Analysed query terms; English queries also get German dictionary translations."""
-        return list(self.bm25_weights(text, lang))
-
     def bm25_weights(self, text: str, lang: str) -> dict[str, float]:
         """BM25 query terms with weights: 1 for the query's own terms; for English queries
         also German translations, weighted by ``index.translate.weigh_translations``."""

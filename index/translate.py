@@ -16,8 +16,8 @@ import math
 import os
 import re
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
@@ -182,6 +182,19 @@ def _glossary_words() -> dict[str, list[str]]:
     return out
 
 
+def _content_words(query: str) -> list[str]:
+    """Case-folded words of an English query without English function words."""
+    return [w for w in words(query) if w not in ENGLISH_STOPWORDS and not is_stopword(w, "en")]
+
+
+def _word_candidates(word: str, table: dict[str, list[str]]) -> list[str]:
+    """German terms for one English word, over its plural and -ing variants, best first."""
+    found: list[str] = []
+    for v in _variants(word):
+        found.extend(t for t in table.get(v, []) if t not in found)
+    return found
+
+
 def build_surface_forms(texts: list[str], table: dict[str, list[str]]) -> dict[str, str]:
     """German analysed term -> the word form the corpus uses most often, for the terms in ``table``.
 
@@ -189,12 +202,12 @@ def build_surface_forms(texts: list[str], table: dict[str, list[str]]) -> dict[s
     (``german_query``) needs real words, and the corpus's own spelling embeds best.
     """
     wanted = {t for terms in table.values() for t in terms}
+    counts = Counter(word for text in texts for word in re.findall(r"\w[\w-]*", text))
     forms: dict[str, Counter] = defaultdict(Counter)
-    for text in texts:
-        for word in re.findall(r"\w[\w-]*", text):
-            analysed = analyze(word, decompound=False)
-            if len(analysed) == 1 and analysed[0] in wanted:
-                forms[analysed[0]][word] += 1
+    for word, n in counts.items():  # each distinct word is analysed once
+        analysed = analyze(word, decompound=False)
+        if len(analysed) == 1 and analysed[0] in wanted:
+            forms[analysed[0]][word] += n
     return {term: counts.most_common(1)[0][0] for term, counts in sorted(forms.items())}
 
 
@@ -209,7 +222,7 @@ def german_query(query: str, table: dict[str, list[str]] | None = None, surface:
     English equivalents (measured in eval/REPORT.md).
     """
     glossary = _glossary_words()
-    tokens = [w for w in words(query) if w not in ENGLISH_STOPWORDS and not is_stopword(w, "en")]
+    tokens = _content_words(query)
     out: list[str] = []
     used: set[int] = set()
     for i in range(len(tokens) - 1):
@@ -224,9 +237,7 @@ def german_query(query: str, table: dict[str, list[str]] | None = None, surface:
         if known:
             out.extend(known[:2])
             continue
-        found: list[str] = []
-        for v in _variants(tok):
-            found.extend(t for t in (table or {}).get(v, []) if t not in found)
+        found = _word_candidates(tok, table or {})
         if found and surface and found[0] in surface:
             out.append(surface[found[0]])
     return " ".join(dict.fromkeys(out))
@@ -245,7 +256,7 @@ def translation_groups(query: str, table: dict[str, list[str]]) -> list[list[str
     """
     if not table:
         return []
-    tokens = [w for w in words(query) if w not in ENGLISH_STOPWORDS and not is_stopword(w, "en")]
+    tokens = _content_words(query)
     groups: list[list[str]] = []
     used: set[int] = set()
     for i in range(len(tokens) - 1):
@@ -258,9 +269,7 @@ def translation_groups(query: str, table: dict[str, list[str]]) -> list[list[str
     for i, tok in enumerate(tokens):
         if i in used:
             continue
-        found: list[str] = []
-        for v in _variants(tok):
-            found.extend(t for t in table.get(v, []) if t not in found)
+        found = _word_candidates(tok, table)
         if found:
             groups.append(found[:MAX_TERMS_PER_WORD])
     return groups
@@ -277,16 +286,17 @@ def weigh_translations(groups: list[list[str]], postings: Callable[[str], np.nda
     Measured on eval/judgments.jsonl: English hybrid nDCG@10 +0.014 over equal weights.
     """
     docs = {t: postings(t) for group in groups for t in group}
+
+    def fit(term: str, other: list[str]) -> float:
+        """Best overlap of a candidate with another word's candidates (damped by their frequency)."""
+        return max(np.intersect1d(docs[term], docs[o], assume_unique=True).size / math.sqrt(1 + docs[o].size)
+                   for o in other) if other else 0.0
+
     weights: dict[str, float] = {}
     for gi, group in enumerate(groups):
-        def context(term: str) -> float:
-            score = 0.0
-            for gj, other in enumerate(groups):
-                if gj != gi:
-                    score += max((np.intersect1d(docs[term], docs[o], assume_unique=True).size
-                                  / math.sqrt(1 + docs[o].size) for o in other), default=0.0)
-            return score
-        ranked = sorted(group, key=context, reverse=True)  # stable: ties keep dictionary order
+        others = [other for gj, other in enumerate(groups) if gj != gi]
+        context = {term: sum(fit(term, other) for other in others) for term in group}
+        ranked = sorted(group, key=context.__getitem__, reverse=True)  # stable: ties keep dictionary order
         for rank, term in enumerate(ranked):
             weights[term] = max(weights.get(term, 0.0), decay ** rank)
     return weights
