@@ -22,12 +22,13 @@ REPORT_DIR = PROJECT_ROOT / "eval"
 
 def run_eval(queries: Path, systems: list[str], k: int, json_out: Path | None, report: bool,
              settings: Settings | None = None, open_searcher: Callable[[Settings], Any] | None = None,
-             report_dir: Path = REPORT_DIR) -> int:
+             report_dir: Path = REPORT_DIR, pool_out: Path | None = None) -> int:
     """Evaluate ``systems`` on the judgments in ``queries``; return a process exit code.
 
     ``systems`` may hold comma-separated names (``["bm25,dense", "haystack"]``).
     ``open_searcher`` (default: the real model and the current snapshot) lets tests
-    pass a searcher over a tiny snapshot.
+    pass a searcher over a tiny snapshot. ``pool_out`` also writes the blind pool of
+    every system's top k for assessment (see ``eval.pool``).
     """
     systems = list(dict.fromkeys(n.strip() for item in systems for n in item.split(",") if n.strip()))
     try:
@@ -41,7 +42,8 @@ def run_eval(queries: Path, systems: list[str], k: int, json_out: Path | None, r
             from eval.peer_haystack import haystack_systems
 
             extra = haystack_systems(searcher, settings, peers)
-        results = evaluate(searcher, judgments, systems, k=k, extra_systems=extra)
+        runs: dict[str, dict[str, list]] = {}
+        results = evaluate(searcher, judgments, systems, k=k, extra_systems=extra, runs_out=runs)
     except PraxisError as exc:
         print(f"error: {exc.message}", file=sys.stderr)
         return exc.exit_code
@@ -52,10 +54,48 @@ def run_eval(queries: Path, systems: list[str], k: int, json_out: Path | None, r
         json_out.parent.mkdir(parents=True, exist_ok=True)
         json_out.write_text(json.dumps(results, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
         print(f"\nJSON: {json_out}")
+    if pool_out is not None:
+        from eval.pool import blind_pool, write_pool
+
+        total = write_pool(blind_pool(judgments, runs, depth=k), pool_out)
+        print(f"Pool: {total} passages for {len(judgments)} queries in {pool_out}")
     if report:
         from eval.report import write_report
 
-        print(f"Report: {write_report(results, report_dir)}")
+        print(f"Report: {write_report(results, report_dir, report_name(queries))}")
+    return 0
+
+
+def report_name(queries: Path) -> str:
+    """``REPORT-pooled`` for ``judgments-pooled.jsonl`` (``judgments-<x>`` -> ``REPORT-<x>``), else ``REPORT``."""
+    stem = Path(queries).stem
+    if stem.startswith("judgments-") and stem != "judgments-":
+        return "REPORT-" + stem.removeprefix("judgments-")
+    return "REPORT"
+
+
+def run_merge(queries: Path, assessments: Path, out: Path, settings: Settings | None = None) -> int:
+    """Write pooled judgments: ``queries`` plus an entry per grade-2 assessed passage (see ``eval.pool``)."""
+    from eval.pool import load_assessments, merge_assessments, snapshot_passages, write_judgments
+    from index.snapshot import SnapshotStore
+
+    settings = settings or Settings.from_env()
+    try:
+        current = SnapshotStore(settings.snapshots_dir).current_path()
+        if current is None:
+            raise PraxisError("no snapshot: run `praxisfinder ingest` first (the merge needs the assessed passages)")
+        judgments = load_judgments(queries)
+        rows, stats = merge_assessments(judgments, load_assessments(assessments), snapshot_passages(current))
+    except PraxisError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return exc.exit_code
+    write_judgments(rows, out)
+    original = stats["original_relevant_graded"]
+    print(f"{stats['assessed']} assessed passages (grade 2/1/0: {stats['graded'][2]}/{stats['graded'][1]}/"
+          f"{stats['graded'][0]}); {stats['added_entries']} entries added to {stats['queries']} queries -> {out}")
+    if stats["original_relevant_assessed"]:
+        print(f"passages the written judgments call relevant: {stats['original_relevant_assessed']}, "
+              f"graded 2/1/0: {original[2]}/{original[1]}/{original[0]}")
     return 0
 
 

@@ -49,7 +49,7 @@ from ingest.errors import PraxisError
 LANGS = ("de", "en")
 KINDS = ("question", "keyword", "paraphrase")
 TOPICS = ("place", "practice", "figure", "definition")
-MAX_ENTRIES = 5
+MAX_ENTRIES = 40  # written judgments keep to 5 or fewer; pooled ones (eval/pool.py) add more
 MISSING_PREFIX = "<missing>"
 
 _INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"), None)

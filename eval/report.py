@@ -16,13 +16,14 @@ WORST = 10
 _NUMBER = re.compile(r"-?\d+(\.\d+)?")
 
 
-def write_report(results: dict[str, Any], out_dir: Path = Path("eval")) -> Path:
-    """Write ``REPORT.md`` and ``report.png`` into ``out_dir``; return the Markdown path."""
+def write_report(results: dict[str, Any], out_dir: Path = Path("eval"), name: str = "REPORT") -> Path:
+    """Write ``<name>.md`` and its chart ``<name lower-cased>.png`` into ``out_dir``; return the Markdown path."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    write_chart(results, out_dir / "report.png")
-    path = out_dir / "REPORT.md"
-    path.write_text(render_markdown(results, chart="report.png"), encoding="utf-8")
+    chart = f"{name.lower()}.png"
+    write_chart(results, out_dir / chart)
+    path = out_dir / f"{name}.md"
+    path.write_text(render_markdown(results, chart=chart), encoding="utf-8")
     return path
 
 

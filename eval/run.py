@@ -85,8 +85,13 @@ def evaluate(
     systems: list[str],
     k: int = 10,
     extra_systems: Mapping[str, SearchFn] | None = None,
+    runs_out: dict[str, dict[str, list]] | None = None,
 ) -> dict[str, Any]:
-    """Run every named system over all judgments and score it (see the module docstring)."""
+    """Run every named system over all judgments and score it (see the module docstring).
+
+    With ``runs_out`` each system's ranked hits per query id are stored there too
+    (``eval.pool`` pools them for assessment).
+    """
     registry: dict[str, SearchFn] = {name: our_system(searcher, name) for name in OUR_SYSTEMS}
     registry.update(extra_systems or {})
     check_systems(systems, registry)
@@ -96,6 +101,8 @@ def evaluate(
     results = {}
     for name in systems:
         runs, latencies = run_system(registry[name], judgments, k)
+        if runs_out is not None:
+            runs_out[name] = runs
         results[name] = {"description": getattr(registry[name], "description", name), **score_run(judgments, runs, k)}
         results[name]["latency_ms"] = {
             "mean": round(statistics.fmean(latencies), 2),

@@ -198,12 +198,25 @@ def evaluate(
     system: list[str] = typer.Option(["bm25,dense,hybrid"], "--system", help="Comma-separated: bm25, dense, hybrid, haystack."),
     k: int = typer.Option(10, "-k"),
     json_out: Optional[Path] = typer.Option(None, "--json", help="Write results (with per-query scores) here."),
-    report: bool = typer.Option(False, "--report", help="Regenerate eval/REPORT.md and its chart."),
+    report: bool = typer.Option(False, "--report", help="Regenerate eval/REPORT.md (REPORT-pooled.md for judgments-pooled.jsonl) and its chart."),
+    pool: Optional[Path] = typer.Option(None, "--pool", help="Also write the blind pool of every system's top k here, for assessment."),
 ) -> None:
     """nDCG@10, Recall@10 and MRR@10 per system, overall and per language."""
     from eval.cli import run_eval
 
-    raise typer.Exit(run_eval(queries, system, k, json_out, report))
+    raise typer.Exit(run_eval(queries, system, k, json_out, report, pool_out=pool))
+
+
+@app.command("eval-merge")
+def eval_merge(
+    queries: Path = typer.Option(Path("eval/judgments.jsonl"), "--queries", help="Written judgments JSONL."),
+    assessments: Path = typer.Option(Path("eval/assessments.jsonl"), "--assessments", help="Graded pool passages JSONL."),
+    out: Path = typer.Option(Path("eval/judgments-pooled.jsonl"), "--out", help="Where to write the pooled judgments."),
+) -> None:
+    """Add every passage assessors graded relevant to the judgments (pooled judgments)."""
+    from eval.cli import run_merge
+
+    raise typer.Exit(run_merge(queries, assessments, out))
 
 
 def _read_jsonl(path: Path, required: tuple[str, ...]) -> list[dict]:

@@ -159,7 +159,7 @@ def test_load_skips_blank_lines(tmp_path):
         ("{not json", "invalid JSON"),
         (_line(lang="fr"), "lang='fr'"),
         (_line(kind="guess"), "kind='guess'"),
-        (_line(relevant=[]), "1 to 5"),
+        (_line(relevant=[]), "1 to 40"),
         (_line(relevant=[{"doc": "d1"}]), "relevant[0]"),
         (_line(relevant=[{"doc": "d1", "contains": "  "}]), "non-empty"),
         (_line(id="q1"), "duplicate id"),

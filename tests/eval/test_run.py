@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -150,3 +151,11 @@ def test_timed_calls_do_not_reuse_cached_query_vectors():
     calls = []
     forget_queries(SimpleNamespace(clear_cache=lambda: calls.append(1), dense=SimpleNamespace(_cache={"x": 1})))
     assert calls == [1]
+
+
+def test_report_is_named_after_a_judgments_variant():
+    from eval.cli import report_name
+
+    assert report_name(Path("eval/judgments.jsonl")) == "REPORT"
+    assert report_name(Path("eval/judgments-pooled.jsonl")) == "REPORT-pooled"
+    assert report_name(Path("/tmp/tiny.jsonl")) == "REPORT"
