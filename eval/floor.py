@@ -1,12 +1,16 @@
 """The quality floor: the recorded hybrid nDCG@10 that a later build may not fall below.
 
-``eval/floor.json`` holds the figure and the snapshot it came from. Record a new one
-from an evaluation JSON (``praxisfinder eval ... --json OUT``) with::
+``eval/floor.json`` holds the figure for the written judgments (``eval/judgments.jsonl``)
+and the snapshot it came from; ``eval/floor-pooled.json`` and ``eval/floor-heldout.json``
+do the same for ``judgments-pooled.jsonl`` and ``judgments-heldout.jsonl`` (each floor
+names its judgments file). Record a new one from an evaluation JSON
+(``praxisfinder eval --queries FILE ... --json OUT``) with::
 
-    python -m eval.floor OUT.json
+    python -m eval.floor OUT.json              # -> the floor file of OUT's judgments
 
-``tests/eval/test_quality_floor.py`` (marked ``slow``) re-measures hybrid search and
-fails when nDCG@10 drops more than ``tolerance`` below the recorded figure.
+``tests/eval/test_quality_floor.py`` (marked ``slow``) re-measures hybrid search on every
+floor's judgments and fails when nDCG@10 drops more than ``tolerance`` below the
+recorded figure.
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ from typing import Any
 from ingest.settings import PROJECT_ROOT
 
 FLOOR_PATH = PROJECT_ROOT / "eval" / "floor.json"
+FLOOR_PATHS = (FLOOR_PATH, PROJECT_ROOT / "eval" / "floor-pooled.json", PROJECT_ROOT / "eval" / "floor-heldout.json")
+DEFAULT_JUDGMENTS = "eval/judgments.jsonl"
 SYSTEM = "hybrid"
 METRIC = "ndcg@10"
 TOLERANCE = 0.02
@@ -38,12 +44,20 @@ def record_floor(results: dict[str, Any], path: Path = FLOOR_PATH) -> dict[str, 
         "value": results["systems"][SYSTEM]["overall"][METRIC],
         "tolerance": TOLERANCE,
         "queries": results["judgments"]["queries"],
+        "judgments": results["judgments"].get("path", DEFAULT_JUDGMENTS),
         "snapshot": results["snapshot"],
         "settings": results.get("settings", {}),
         "date": results.get("date"),
     }
     Path(path).write_text(json.dumps(floor, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return floor
+
+
+def floor_path_for(judgments: str) -> Path:
+    """``eval/floor.json`` for ``eval/judgments.jsonl``, ``eval/floor-<x>.json`` for ``judgments-<x>.jsonl``."""
+    stem = Path(judgments).stem
+    suffix = stem.removeprefix("judgments") if stem.startswith("judgments") else f"-{stem}"
+    return PROJECT_ROOT / "eval" / f"floor{suffix}.json"
 
 
 def check_floor(measured: float, floor: dict[str, Any]) -> str | None:
@@ -58,7 +72,9 @@ def check_floor(measured: float, floor: dict[str, Any]) -> str | None:
 
 
 if __name__ == "__main__":  # pragma: no cover - thin command line
-    if len(sys.argv) != 2:
-        sys.exit("usage: python -m eval.floor RESULTS.json")
-    recorded = record_floor(json.loads(Path(sys.argv[1]).read_text(encoding="utf-8")))
-    print(f"recorded {recorded['system']} {recorded['metric']} = {recorded['value']} in {FLOOR_PATH}")
+    if len(sys.argv) not in (2, 3):
+        sys.exit("usage: python -m eval.floor RESULTS.json [FLOOR.json]")
+    results = json.loads(Path(sys.argv[1]).read_text(encoding="utf-8"))
+    target = Path(sys.argv[2]) if len(sys.argv) == 3 else floor_path_for(results["judgments"].get("path", DEFAULT_JUDGMENTS))
+    recorded = record_floor(results, target)
+    print(f"recorded {recorded['system']} {recorded['metric']} = {recorded['value']} ({recorded['judgments']}) in {target}")

@@ -24,3 +24,19 @@ def test_record_and_check(tmp_path):
 
 def test_unrecorded_floor_is_reported():
     assert "no quality floor recorded" in check_floor(0.5, {"system": "hybrid", "metric": "ndcg@10", "value": None})
+
+
+def test_each_judgment_set_has_its_own_floor_file():
+    from eval.floor import FLOOR_PATHS, floor_path_for
+
+    assert floor_path_for("eval/judgments.jsonl").name == "floor.json"
+    assert floor_path_for("eval/judgments-pooled.jsonl").name == "floor-pooled.json"
+    assert floor_path_for("/tmp/mine.jsonl").name == "floor-mine.json"
+    assert [p.name for p in FLOOR_PATHS] == ["floor.json", "floor-pooled.json", "floor-heldout.json"]
+
+
+def test_recorded_floor_names_its_judgments(tmp_path):
+    results = _results(0.7)
+    results["judgments"]["path"] = "eval/judgments-heldout.jsonl"
+    assert record_floor(results, tmp_path / "f.json")["judgments"] == "eval/judgments-heldout.jsonl"
+    assert record_floor(_results(0.7), tmp_path / "g.json")["judgments"] == "eval/judgments.jsonl"
