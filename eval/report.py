@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 WORST = 10
+RESAMPLES = 10_000
+SEED = 0
 _NUMBER = re.compile(r"-?\d+(\.\d+)?")
 
 
@@ -80,11 +82,62 @@ def render_markdown(results: dict[str, Any], chart: str | None = "report.png") -
                     cell = s[group][key]
                     rows.append([key, name, cell["queries"]] + [cell[m] for m in metrics])
         out += _table([group.split("_")[1], "system", "queries"] + metrics, rows)
+    out += ["", "## How sure", ""] + uncertainty(results)
     out += ["", "## Where we lose", ""] + observations(results)
     out += ["", "Metrics: ranx nDCG/Recall/MRR over passage qrels derived from each system's own run by "
             "`eval.judgments.qrels` (a relevant fact no retrieved passage contains counts as one missing relevant "
             "item); entry recall = share of a query's relevant facts found in the top k.", ""]
     return "\n".join(out)
+
+
+def uncertainty(results: dict[str, Any]) -> list[str]:
+    """95 % confidence intervals of each system's mean nDCG@k, and paired tests against ``hybrid``.
+
+    Bootstrap intervals (``scipy.stats.bootstrap``, BCa) over queries; the paired test is a
+    sign-flip permutation test of the mean per-query difference (``scipy.stats.permutation_test``,
+    ``permutation_type="samples"``). Fixed seed, so a report is reproducible.
+    """
+    rows, comparisons = interval_rows(results)
+    k = results["k"]
+    lines = [f"95 % bootstrap confidence intervals over queries ({RESAMPLES:,} resamples):", ""]
+    lines += _table(["system", f"ndcg@{k}", "95 % CI low", "95 % CI high"], rows)
+    if comparisons:
+        lines += ["", f"Paired against `hybrid` (mean per-query difference in nDCG@{k}, its 95 % CI, and the two-sided "
+                  "p-value of a sign-flip permutation test):", ""]
+        lines += _table(["system", "hybrid minus system", "95 % CI low", "95 % CI high", "p"], comparisons)
+    return lines
+
+
+def interval_rows(results: dict[str, Any]) -> tuple[list[list[Any]], list[list[Any]]]:
+    import numpy as np
+    from scipy import stats
+
+    ndcg = f"ndcg@{results['k']}"
+    systems = results["systems"]
+    qids = sorted(set.intersection(*(set(s["per_query"]) for s in systems.values())))
+    scores = {name: np.array([s["per_query"][q][ndcg] for q in qids]) for name, s in systems.items()}
+
+    def interval(values):
+        if len(values) < 2 or np.ptp(values) == 0:
+            return float(values.mean()), float(values.mean())
+        ci = stats.bootstrap((values,), np.mean, n_resamples=RESAMPLES, rng=np.random.default_rng(SEED)).confidence_interval
+        return float(ci.low), float(ci.high)
+
+    rows = [[name, float(v.mean()), *interval(v)] for name, v in scores.items()]
+    comparisons = []
+    if "hybrid" in scores:
+        for name, v in scores.items():
+            if name == "hybrid":
+                continue
+            diff = scores["hybrid"] - v
+            if len(diff) < 2 or np.ptp(diff) == 0:
+                p = 1.0
+            else:
+                p = float(stats.permutation_test((scores["hybrid"], v), lambda a, b: np.mean(a - b),
+                                                 permutation_type="samples", n_resamples=RESAMPLES,
+                                                 rng=np.random.default_rng(SEED)).pvalue)
+            comparisons.append([name, float(diff.mean()), *interval(diff), f"{p:.4f}" if p >= 0.001 else "< 0.001"])
+    return rows, comparisons
 
 
 def observations(results: dict[str, Any]) -> list[str]:
