@@ -57,7 +57,12 @@ def build_translations(vocabulary: dict[str, int], path: Path = DING_PATH, cache
     table = {}
     for en, terms in load_glossary().items():
         table[en] = [t for t in terms if t in vocabulary]
+    merged: dict[str, Counter] = defaultdict(Counter)
     for en, counts in links.items():
+        key = phrase_key(en)
+        if len(key.split()) <= 2:
+            merged[key].update(counts)
+    for en, counts in merged.items():
         kept = [(t, c * math.log1p(vocabulary[t])) for t, c in counts.items() if t in vocabulary]
         if kept:
             kept.sort(key=lambda tc: (-tc[1], tc[0]))
@@ -80,6 +85,15 @@ def translation_fingerprint() -> str:
     return h.hexdigest()[:16]
 
 
+def phrase_key(text: str) -> str:
+    """An English dictionary key as queries can reach it: lower case, hyphens as spaces.
+
+    Query words are split at hyphens ("go-between" -> "go", "between"), so a key kept
+    with its hyphen could never match; "go-between" becomes the two-word phrase "go between".
+    """
+    return " ".join(text.lower().replace("-", " ").split())
+
+
 def load_glossary(path: Path = GLOSSARY_PATH) -> dict[str, list[str]]:
     """The curated domain glossary: English key -> German analysed terms (compound parts included)."""
     out: dict[str, list[str]] = {}
@@ -88,7 +102,8 @@ def load_glossary(path: Path = GLOSSARY_PATH) -> dict[str, list[str]]:
             continue
         en, _, german = line.partition("\t")
         terms = list(dict.fromkeys(t for word in german.split() for t in analyze(word)))
-        out[en.strip().lower()] = terms
+        key = phrase_key(en)
+        out[key] = list(dict.fromkeys(out.get(key, []) + terms))
     return out
 
 
@@ -178,7 +193,8 @@ def _glossary_words() -> dict[str, list[str]]:
     for line in GLOSSARY_PATH.read_text(encoding="utf-8").splitlines():
         if line.strip() and not line.startswith("#"):
             en, _, german = line.partition("\t")
-            out[en.strip().lower()] = german.split()
+            key = phrase_key(en)
+            out[key] = list(dict.fromkeys(out.get(key, []) + german.split()))
     return out
 
 

@@ -101,3 +101,32 @@ def test_co_occurrence_picks_the_translation_that_fits_the_other_words():
     # a lone word keeps the dictionary order
     assert weigh_translations([["konkurrenz", "wettbewerb"]], lambda t: postings[t], decay=0.5) == {
         "konkurrenz": 1.0, "wettbewerb": 0.5}
+
+
+def test_hyphenated_keys_become_reachable_two_word_phrases(tmp_path):
+    from index.translate import phrase_key, translation_groups
+
+    assert phrase_key(" Go-Between ") == "go between" and phrase_key("one-stop  shop") == "one stop shop"
+    path = tmp_path / "de-en"
+    path.write_text("Vermittler {m} :: go-between\nVermittler {m} :: go between\n", encoding="utf-8")
+    table = build_translations(_vocabulary(("Vermittler", 5)), path=path)
+    assert "go-between" not in table and table["go between"] == [analyze("Vermittler")[0]]
+    # a query word "go-betweens" is split at the hyphen and still finds the phrase
+    assert translation_groups("refugees acting as go-betweens", table) == [[analyze("Vermittler")[0]]]
+
+
+def test_glossary_file_is_well_formed():
+    """Every line: one tab, a key of one or two words, German words that analyse to terms."""
+    from index.translate import GLOSSARY_PATH, phrase_key
+
+    keys = []
+    for number, line in enumerate(GLOSSARY_PATH.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        assert line.count("\t") == 1, f"line {number}: {line!r}"
+        en, german = line.split("\t")
+        assert 1 <= len(phrase_key(en).split()) <= 2, f"line {number}: key {en!r} can never match a query"
+        assert german.split() and all(analyze(w) for w in german.split()), f"line {number}: {german!r}"
+        keys.append(phrase_key(en))
+    duplicates = sorted({k for k in keys if keys.count(k) > 1})
+    assert len(keys) >= 600 and duplicates == []
