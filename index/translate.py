@@ -94,17 +94,25 @@ def phrase_key(text: str) -> str:
     return " ".join(text.lower().replace("-", " ").split())
 
 
-def load_glossary(path: Path = GLOSSARY_PATH) -> dict[str, list[str]]:
-    """The curated domain glossary: English key -> German analysed terms (compound parts included)."""
+def read_glossary(path: Path = GLOSSARY_PATH) -> dict[str, list[str]]:
+    """The curated domain glossary as written: English key (``phrase_key``) -> German words.
+
+    Lines whose keys coincide ("self-check", "self check") are merged in file order.
+    """
     out: dict[str, list[str]] = {}
     for line in path.read_text(encoding="utf-8").splitlines():
         if not line.strip() or line.startswith("#"):
             continue
         en, _, german = line.partition("\t")
-        terms = list(dict.fromkeys(t for word in german.split() for t in analyze(word)))
         key = phrase_key(en)
-        out[key] = list(dict.fromkeys(out.get(key, []) + terms))
+        out[key] = list(dict.fromkeys(out.get(key, []) + german.split()))
     return out
+
+
+def load_glossary(path: Path = GLOSSARY_PATH) -> dict[str, list[str]]:
+    """The glossary for BM25: English key -> German analysed terms (compound parts included)."""
+    return {en: list(dict.fromkeys(t for word in german for t in analyze(word)))
+            for en, german in read_glossary(path).items()}
 
 
 _memo: dict[tuple[str, str], dict[str, dict[str, int]]] = {}
@@ -189,13 +197,8 @@ def _variants(word: str) -> list[str]:
 
 @functools.lru_cache(maxsize=1)
 def _glossary_words() -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {}
-    for line in GLOSSARY_PATH.read_text(encoding="utf-8").splitlines():
-        if line.strip() and not line.startswith("#"):
-            en, _, german = line.partition("\t")
-            key = phrase_key(en)
-            out[key] = list(dict.fromkeys(out.get(key, []) + german.split()))
-    return out
+    """The glossary's German words, read once per process (the dense pseudo-query needs them per query)."""
+    return read_glossary(GLOSSARY_PATH)
 
 
 def _content_words(query: str) -> list[str]:
