@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any, Callable
 
-from eval.judgments import load_judgments
+from eval.judgments import load_judgments, set_suffix
 from eval.run import OUR_SYSTEMS, PEER_SYSTEMS, VALID_SYSTEMS, check_systems, evaluate
 from ingest.errors import PraxisError
 from ingest.settings import PROJECT_ROOT, Settings
@@ -68,10 +68,7 @@ def run_eval(queries: Path, systems: list[str], k: int, json_out: Path | None, r
 
 def report_name(queries: Path) -> str:
     """``REPORT-pooled`` for ``judgments-pooled.jsonl`` (``judgments-<x>`` -> ``REPORT-<x>``), else ``REPORT``."""
-    stem = Path(queries).stem
-    if stem.startswith("judgments-") and stem != "judgments-":
-        return "REPORT-" + stem.removeprefix("judgments-")
-    return "REPORT"
+    return "REPORT" + (set_suffix(queries) or "")
 
 
 def run_merge(queries: Path, assessments: Path, out: Path, settings: Settings | None = None) -> int:

@@ -20,6 +20,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from eval.judgments import set_suffix
 from ingest.settings import PROJECT_ROOT
 
 FLOOR_PATH = PROJECT_ROOT / "eval" / "floor.json"
@@ -54,10 +55,10 @@ def record_floor(results: dict[str, Any], path: Path = FLOOR_PATH) -> dict[str, 
 
 
 def floor_path_for(judgments: str) -> Path:
-    """``eval/floor.json`` for ``eval/judgments.jsonl``, ``eval/floor-<x>.json`` for ``judgments-<x>.jsonl``."""
-    stem = Path(judgments).stem
-    suffix = stem.removeprefix("judgments") if stem.startswith("judgments") else f"-{stem}"
-    return PROJECT_ROOT / "eval" / f"floor{suffix}.json"
+    """``eval/floor.json`` for ``eval/judgments.jsonl``, ``eval/floor-<x>.json`` for ``judgments-<x>.jsonl``
+    (and ``floor-<stem>.json`` for any other file)."""
+    suffix = set_suffix(judgments)
+    return PROJECT_ROOT / "eval" / f"floor{f'-{Path(judgments).stem}' if suffix is None else suffix}.json"
 
 
 def check_floor(measured: float, floor: dict[str, Any]) -> str | None:

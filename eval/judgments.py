@@ -72,6 +72,20 @@ class JudgmentError(PraxisError):
     exit_code = 65  # EX_DATAERR
 
 
+def set_suffix(path: str | Path) -> str | None:
+    """Which judgment set a file is: ``""`` for ``judgments.jsonl``, ``"-pooled"`` for
+    ``judgments-pooled.jsonl`` (``"-<x>"`` for ``judgments-<x>``), ``None`` for any other name.
+
+    Reports (``REPORT<suffix>.md``) and quality floors (``floor<suffix>.json``) are named by it.
+    """
+    stem = Path(path).stem
+    if stem == "judgments":
+        return ""
+    if stem.startswith("judgments-") and stem != "judgments-":
+        return stem.removeprefix("judgments")
+    return None
+
+
 def normalize(text: str) -> str:
     """Normalise text for phrase matching (see the module docstring)."""
     text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE).translate(_PUNCT)

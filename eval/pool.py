@@ -53,11 +53,11 @@ def blind_pool(judgments: Sequence[Judgment], runs: Mapping[str, Mapping[str, Se
         pool: dict[str, dict[str, Any]] = {}
         for system_runs in runs.values():
             for hit in list(system_runs.get(judgment.id, ()))[:depth]:
-                doc_id, passage_id, _ = hit_fields(hit)
-                passage = getattr(hit, "passage", hit)
+                doc_id, passage_id, text = hit_fields(hit)
+                passage = getattr(hit, "passage", hit)  # a Passage shows its section apart from its text
                 pool.setdefault(passage_id, {
                     "pid": passage_id, "doc": doc_id,
-                    "section": getattr(passage, "section", ""), "text": getattr(passage, "text", hit_fields(hit)[2]),
+                    "section": getattr(passage, "section", ""), "text": getattr(passage, "text", text),
                 })
         order = sorted(pool.values(), key=lambda p: hashlib.sha1(f"{judgment.id}\t{p['pid']}".encode()).hexdigest())
         out.append({"id": judgment.id, "query": judgment.query,
