@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ingest.chunk import chunk_document
+from ingest.kinds import passage_kind
 from ingest.errors import IngestError
 from ingest.readers import SUPPORTED_SUFFIXES, read_document
 from ingest.schema import Document, Passage
@@ -98,6 +99,8 @@ def ingest_one(path: Path, settings: Settings, doc_id: str | None = None) -> tup
         meta=meta,
     )
     passages = chunk_document(document, cleaned.blocks, settings)
+    for p in passages:
+        p.meta["kind"] = passage_kind(p.text, p.section_path)
     if not passages:
         raise IngestError("no passages (document has no body text)", {"path": str(path)})
     return document, passages

@@ -16,6 +16,7 @@ from collections import defaultdict
 
 from ingest.schema import Document, Passage
 from index.catalogue import gazetteer as gz
+from index.catalogue import geodata
 from index.catalogue.evidence import attach_passages
 from index.catalogue.model import Catalogue, Municipality
 from index.catalogue.names import ParsedName, aliases_for, parse_name
@@ -39,7 +40,8 @@ def build_catalogue(documents: list[Document], passages: list[Passage]) -> Catal
         records.extend(parse_ideas(doc.id, doc.text, lambda item: _resolve_item(catalogue, item)))
     catalogue = _assemble(records)
     attach_passages(catalogue, documents, passages)
-    return catalogue
+    geodata.enrich(catalogue.municipalities, documents)
+    return Catalogue(catalogue.municipalities)  # re-indexed: enrich may add a Land
 
 
 def collect_records(documents: list[Document]) -> list[Record]:

@@ -23,7 +23,7 @@ from index.catalogue import gazetteer as gz
 from index.catalogue.matcher import AliasIndex, alias_key
 from index.catalogue.taxonomy import THEMES, canonical_theme
 
-CATALOGUE_VERSION = 1
+CATALOGUE_VERSION = 4
 _TYPE_WORDS = {
     "kreisfrei": gz.KREISFREI, "kreisangehoerig": gz.KREISANGEHOERIG, "gemeinde": gz.KREISANGEHOERIG,
     "landkreis": gz.LANDKREIS, "kreis": gz.LANDKREIS, "stadtbezirk": gz.STADTBEZIRK, "bezirk": gz.STADTBEZIRK,
@@ -44,9 +44,13 @@ class Municipality:
     projects: list[str] = field(default_factory=list)
     themes: list[str] = field(default_factory=list)
     theme_evidence: dict[str, list[str]] = field(default_factory=dict)  # theme -> passage ids
-    passages: list[str] = field(default_factory=list)
+    passages: list[str] = field(default_factory=list)  # passages about it (its subject)
+    mentions: list[str] = field(default_factory=list)  # prose passages that only name it
+    passage_titles: dict[str, str] = field(default_factory=dict)  # subject passage -> portrait/profile title
     sources: list[str] = field(default_factory=list)
-    provenance: dict[str, str] = field(default_factory=dict)  # field -> "dokument" | "gazetteer"
+    provenance: dict[str, str] = field(default_factory=dict)  # field -> "dokument" | "gazetteer" | "geonames"
+    # Where the population figure comes from: {"source", "year", "doc_id", "passage_id", "quote"}
+    population_source: dict[str, Any] | None = None
 
     def fact(self, name: str) -> list[dict[str, Any]]:
         return [f for f in self.facts if f["name"] == name]
@@ -95,7 +99,14 @@ class Catalogue:
     def find_in_text(self, text: str) -> list[Municipality]:
         return [self._by_id[i] for i in self.index.find(text)]
 
-    def filter(self, bundesland=None, type=None, min_population=None, max_population=None, theme=None):
+    def filter(self, bundesland=None, type=None, min_population=None, max_population=None, theme=None,
+               include_unknown_population: bool = False) -> list[Municipality]:
+        """Municipalities matching every given criterion, in id order.
+
+        A population bound excludes municipalities whose population is unknown unless
+        ``include_unknown_population`` ("ohne Angabe") is set. Unknown Land, type or theme
+        values raise ``BadRequest`` listing the valid ones.
+        """
         land = None
         if bundesland is not None:
             land = gz.land_name(bundesland)
@@ -113,9 +124,11 @@ class Catalogue:
                 continue
             if wanted_type and m.type != wanted_type:
                 continue
-            if min_population is not None and (m.population is None or m.population < min_population):
-                continue
-            if max_population is not None and (m.population is None or m.population > max_population):
+            if m.population is None:
+                if (min_population is not None or max_population is not None) and not include_unknown_population:
+                    continue
+            elif (min_population is not None and m.population < min_population) or (
+                    max_population is not None and m.population > max_population):
                 continue
             if wanted_theme and wanted_theme not in m.themes:
                 continue
