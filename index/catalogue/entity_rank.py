@@ -5,7 +5,9 @@ fused and MaxSim-reranked) for its top ``SEARCH_DEPTH`` passages and lets every 
 for the municipalities it is about (Balog et al. 2006, "model 2" document-centric entity
 ranking: an entity's score aggregates the scores of the documents associated with it):
 
-- a hit's weight is its fused score divided by the best hit's (so in (0, 1]);
+- a hit's weight is (its fused score / the best hit's) ** ``SHARPNESS`` (so in (0, 1];
+  squaring keeps the many near-relevant passages of long portraits from outvoting a
+  precise match); hits under ``MIN_VOTE`` do not vote;
 - a hit votes fully for the passage's *subjects* (the portrait, prize profile or section
   it stands in, ``Municipality.passages``; 1/n of a vote in a list of n "good ideas") and with ``MENTION_WEIGHT`` / (number of
   municipalities named) for a municipality prose merely *mentions*; reference material
@@ -16,14 +18,18 @@ ranking: an entity's score aggregates the scores of the documents associated wit
 
 Project titles are the second source of practice: the Difu prize profiles and appendix
 name each entry's title ("Fahrradwerkstatt für Geflüchtete"), DESI lists its "good
-ideas". Each title is scored against the topic by its BM25 terms (the search's own German
-analysis, English queries through the same translations) and by the cosine of e5
-vectors, both rescaled to [0, 1] over all titles; a municipality's title score is its
-best title's. Titles are catalogue facts with a source, not passages, so an appendix row
-supplies a project title but never passage evidence.
+ideas". Each title is scored against the topic by 0.5 × its term coverage (the share of
+the topic's BM25 query terms, IDF-weighted over all titles, that the title contains; the
+search's own German analysis, English topics through the same translations) + 0.5 × the
+cosine of e5 vectors rescaled so that the median title scores 0 and the best 1. A
+municipality's title score is its best title's. Titles are catalogue facts with a
+source, not passages, so an appendix row supplies a project title but never passage
+evidence.
 
-``practice = passages + TITLE_WEIGHT * titles``, then divided by the best candidate's,
-so the best practice match scores 1.
+``practice = max(P, T) + TITLE_WEIGHT * min(P, T)`` with P the passage score divided by
+the best candidate's and T the title score, then divided by the best candidate's, so the
+best practice match scores 1. Either kind of evidence alone can make a candidate; both
+together rank it higher.
 """
 
 from __future__ import annotations
@@ -39,10 +45,9 @@ SEARCH_DEPTH = 100
 TOP_HITS = 3
 DECAY = 0.5
 MENTION_WEIGHT = 0.3
-TITLE_WEIGHT = 0.6
+TITLE_WEIGHT = 0.3
 MIN_VOTE = 0.2  # hits scoring below this share of the best hit do not vote
-SHARPNESS = 1.0  # vote = (score / best score) ** SHARPNESS
-COMBINE = "sum"
+SHARPNESS = 2.0  # vote = (score / best score) ** SHARPNESS
 
 # (passage id, fused score) of the hybrid search, best first
 SearchFn = Callable[[str, int], Sequence[tuple[str, float]]]
@@ -163,12 +168,9 @@ class PracticeRanker:
         top_pass = max((ps.passages for ps in out.values()), default=0.0)
         raw = {}
         for mid, ps in out.items():
+            pn = ps.passages / top_pass if top_pass > 0 else 0.0
             t = ps.title.score if ps.title else 0.0
-            if COMBINE == "sum":
-                raw[mid] = ps.passages + TITLE_WEIGHT * t
-            else:
-                pn = ps.passages / top_pass if top_pass > 0 else 0.0
-                raw[mid] = max(pn, t) + TITLE_WEIGHT * min(pn, t)
+            raw[mid] = max(pn, t) + TITLE_WEIGHT * min(pn, t)
         top = max(raw.values(), default=0.0)
         for mid, ps in out.items():
             ps.score = raw[mid] / top if top > 0 else 0.0
@@ -180,7 +182,8 @@ class PracticeRanker:
         weights = self._query_terms(topic)
         lex = np.array([sum(w * self._idf.get(t, 0.0) for t, w in weights.items() if t in terms)
                         for terms in self._title_terms], dtype=np.float32)
-        lex = lex / lex.max() if lex.max() > 0 else lex
+        known = sum(w * self._idf[t] for t, w in weights.items() if t in self._idf)
+        lex = lex / known if known > 0 else lex
         score = lex
         dense = self._dense(topic)
         if dense is not None:

@@ -173,7 +173,7 @@ def attach_passages(catalogue: Catalogue, documents: list[Document], passages: l
                 score = min(n, MAX_HITS_PER_PASSAGE) * w
                 scores[mid][theme] += score
                 evidence[mid][theme].append((-score, order, p.id))
-    locate = _locator(passages)
+    locate = passage_locator(passages)
     for m in catalogue.municipalities:
         m.passages = by_muni.get(m.id, [])
         m.mentions = mentioned.get(m.id, [])
@@ -195,7 +195,7 @@ def attach_passages(catalogue: Catalogue, documents: list[Document], passages: l
         }
 
 
-def _locator(passages: list[Passage]):
+def passage_locator(passages: list[Passage]):
     """(doc id, offset) -> id of the passage covering it, or None."""
     by_doc: dict[str, list[tuple[int, int, str]]] = defaultdict(list)
     for p in passages:

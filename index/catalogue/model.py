@@ -23,7 +23,7 @@ from index.catalogue import gazetteer as gz
 from index.catalogue.matcher import AliasIndex, alias_key
 from index.catalogue.taxonomy import THEMES, canonical_theme
 
-CATALOGUE_VERSION = 4
+CATALOGUE_VERSION = 5
 _TYPE_WORDS = {
     "kreisfrei": gz.KREISFREI, "kreisangehoerig": gz.KREISANGEHOERIG, "gemeinde": gz.KREISANGEHOERIG,
     "landkreis": gz.LANDKREIS, "kreis": gz.LANDKREIS, "stadtbezirk": gz.STADTBEZIRK, "bezirk": gz.STADTBEZIRK,
@@ -65,8 +65,12 @@ class Municipality:
 
 
 class Catalogue:
-    def __init__(self, municipalities: list[Municipality]):
+    """The municipalities, their alias index, and the documents' own groupings of them
+    (``groups``: dicts of ``index.catalogue.groups.Group``)."""
+
+    def __init__(self, municipalities: list[Municipality], groups: list[dict[str, Any]] | None = None):
         self.municipalities = sorted(municipalities, key=lambda m: m.id)
+        self.groups = list(groups or [])
         self._by_id = {m.id: m for m in self.municipalities}
         self.index = AliasIndex((a, m.id) for m in self.municipalities for a in [m.name, *m.aliases])
 
@@ -81,6 +85,10 @@ class Catalogue:
             return self._by_id[mid]
         except KeyError:
             raise NotFound(f"unbekannte Kommune: {mid}", {"suggestions": self._suggest(mid)}) from None
+
+    def groups_of(self, mid: str) -> list[dict[str, Any]]:
+        """The groups (prize category, case studies, programme) a municipality belongs to."""
+        return [g for g in self.groups if mid in g["members"]]
 
     def by_alias(self, name: str) -> list[Municipality]:
         return [self._by_id[i] for i in sorted(self.index.exact(name))]
@@ -154,11 +162,12 @@ class Catalogue:
         }
 
     def to_dict(self) -> dict[str, Any]:
-        return {"version": CATALOGUE_VERSION, "municipalities": [m.to_dict() for m in self.municipalities]}
+        return {"version": CATALOGUE_VERSION, "municipalities": [m.to_dict() for m in self.municipalities],
+                "groups": self.groups}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Catalogue":
-        return cls([Municipality.from_dict(m) for m in data.get("municipalities", [])])
+        return cls([Municipality.from_dict(m) for m in data.get("municipalities", [])], data.get("groups", []))
 
     def _containing(self, name: str) -> list[Municipality]:
         query = alias_key(name)

@@ -10,15 +10,17 @@ score = ``WEIGHTS["practice"]`` * practice + ``WEIGHTS["shared"]`` * shared
   (``entity_rank.PracticeRanker``): the passages about the candidate and its project
   titles. Without a topic, a named municipality's own project titles are the topic;
 - shared: the candidate and the query municipality are subjects of the same portrait or
-  section (the documents present them together); weighted by how well that passage
-  answers the topic;
-- structure: mean of type (same 1, two kinds of town 0.5), size (1 − |log10 ratio|,
+  section (the documents present them together), weighted by how well that passage
+  answers the topic; or they belong to the same group of the documents (prize category,
+  case studies, programme: ``groups.py``), worth ``GROUP_WEIGHT`` × 2/sqrt(members);
+- structure: weighted sum (``STRUCTURE_WEIGHTS``) of type (same 1, two kinds of town 0.5), size (1 − |log10 ratio|,
   floored at 0), region (same Land 1, neighbouring Land 0.6, same side of the former
   inner-German border 0.3) and settlement (rural/urban alike 1, one mixed 0.5). Unknown
   values score ``UNKNOWN`` so missing data neither wins nor excludes.
 
-Practice weighs clearly more than structure when a topic is given; without one,
-structure leads (``NO_TOPIC_WEIGHTS``). Every recommendation carries reasons a person
+Practice (practice + shared, 0.65) weighs clearly more than structure (0.35) when a topic
+is given; without one, structure leads (``NO_TOPIC_WEIGHTS``). The weights were chosen
+on both case sets (``eval/cases/``; README "Comparable municipalities" has the lever table). Every recommendation carries reasons a person
 can check: the portrait or project title with its field of action and passage, the
 portrait shared with the query municipality, and the structure it shares (type, size
 class, Land or neighbour, rural or urban) with the source of each figure. No raw
@@ -39,11 +41,12 @@ from index.catalogue.model import Catalogue, Municipality
 from index.catalogue.profile import MIXED, QueryProfile, parse_description, profile_of, settlement_of
 from index.catalogue.taxonomy import themes_in_text
 
-WEIGHTS = {"practice": 0.6, "shared": 0.15, "structure": 0.25}
-NO_TOPIC_WEIGHTS = {"practice": 0.25, "shared": 0.25, "structure": 0.5}
-STRUCTURE_WEIGHTS = {"type": 0.3, "size": 0.25, "region": 0.3, "settlement": 0.15}
+WEIGHTS = {"practice": 0.45, "shared": 0.2, "structure": 0.35}
+NO_TOPIC_WEIGHTS = {"practice": 0.15, "shared": 0.35, "structure": 0.5}
+STRUCTURE_WEIGHTS = {"type": 0.3, "size": 0.25, "region": 0.5, "settlement": 0.15}
 UNKNOWN = {"type": 0.2, "size": 0.2, "region": 0.1, "settlement": 0.5}
 SHARED_WITHOUT_HIT = 0.5  # a shared portrait the topic search did not return
+GROUP_WEIGHT = 0.8  # a shared group (prize category, case studies, programme) at most counts this much
 _TOWNS = {gz.KREISFREI, gz.KREISANGEHOERIG, gz.STADTBEZIRK}
 MAX_EVIDENCE = 5
 MAX_PRACTICE_REASONS = 2
@@ -217,14 +220,21 @@ def _shared(cand: Municipality, query_subjects: dict[str, str], ps: PracticeScor
             details: list[Reason], catalogue: Catalogue, practice: PracticeRanker | None) -> float:
     """Portraits both are subjects of (same passage, same title); a passage that ends one
     portrait and begins the next does not make its two sets of municipalities peers."""
+    value = 0.0
     shared = [p for p, title in cand.passage_titles.items() if query_subjects.get(p) == title]
-    if not shared:
-        return 0.0
-    hit = {v.passage_id: v.weight for v in (ps.votes if ps else []) if v.subject}
-    best = max(shared, key=lambda p: (hit.get(p, 0.0), p))
-    label = _label(best, cand, practice) or "derselbe Abschnitt"
-    details.insert(0, Reason("shared", f"gemeinsam mit {profile.name} vorgestellt: „{label}“", best))
-    return max(hit.get(best, 0.0), SHARED_WITHOUT_HIT)
+    if shared:
+        hit = {v.passage_id: v.weight for v in (ps.votes if ps else []) if v.subject}
+        best = max(shared, key=lambda p: (hit.get(p, 0.0), p))
+        label = _label(best, cand, practice) or "derselbe Abschnitt"
+        details.insert(0, Reason("shared", f"gemeinsam mit {profile.name} vorgestellt: „{label}“", best))
+        value = max(hit.get(best, 0.0), SHARED_WITHOUT_HIT)
+    if profile.id:
+        groups = [g for g in catalogue.groups_of(cand.id) if profile.id in g["members"]]
+        for g in sorted(groups, key=lambda g: len(g["members"]))[:1]:
+            evidence = g.get("passage_id") or (cand.passages[0] if cand.passages else None)
+            details.insert(len(shared and details[:1]), Reason("shared", f"wie {profile.name}: {g['label']}", evidence))
+            value = max(value, GROUP_WEIGHT * min(1.0, 2.0 / math.sqrt(max(1, len(g["members"])))))
+    return value
 
 
 def _structure(q: QueryProfile, c: Municipality, details: list[Reason]) -> tuple[float, dict[str, float]]:
