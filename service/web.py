@@ -9,6 +9,7 @@ Errors reach the page in German (``german_message``), never as a stack trace.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
@@ -58,7 +59,15 @@ def kommune_url(municipality_id: str, thema: str | None = None) -> str:
     return url(f"/kommune/{quote(municipality_id, safe='')}", thema=thema)
 
 
+def short_title(title: str | None) -> str:
+    """The citation form of a document title: "Zusammenleben Hand in Hand … (Difu 2018)" ->
+    "Difu 2018"; a title without a closing parenthesis stays as it is."""
+    match = re.search(r"\(([^()]+)\)\s*$", title or "")
+    return match.group(1).strip() if match else (title or "")
+
+
 _env.globals.update(url=url, kommune_url=kommune_url)
+_env.filters["short_title"] = short_title
 
 
 class SecurityHeaders:

@@ -152,7 +152,7 @@ def rich_client(tiny, pid, app_factory, tmp_path_factory):
         dict(id="neustadt-he", name="Neustadt (Hessen)", aliases=["Neustadt"], type=KA, bundesland="Hessen",
              population=None, themes=["Engagement/Ehrenamt"], projects=["Ehrenamtsbörse"]),
         dict(id="neustadt-sn", name="Neustadt in Sachsen", aliases=["Neustadt"], type=KA, bundesland="Sachsen",
-             population=12000, themes=["Sprache"]),
+             population=5200, themes=["Sprache"], population_source={**GEONAMES, "quote": "5200"}),
     ]
     data_dir = tmp_path_factory.mktemp("rich")
     SnapshotStore(Settings.from_env(data_dir=data_dir).snapshots_dir).publish(
@@ -233,7 +233,11 @@ def test_vergleich_by_name_and_topic_matches_the_api(rich_client, pid):
     assert "Alheim und Dülmen organisieren Sprachkurse" in first  # the snippet of the evidence
     # Population with its source: GeoNames with year; a document figure links its passage.
     assert "46.000 Einwohner</span> (<span class=\"source\">Quelle: GeoNames (cities500), Stand 2026</span>)" in html
-    assert f'<a href="/passage/{pid("Alheim koordiniert")}">Praxisbericht Ehrenamt</a>, Stand 2024' in html
+    assert f'<a href="/passage/{pid("Alheim koordiniert")}" title="Praxisbericht Ehrenamt">Praxisbericht Ehrenamt</a>, Stand 2024' in html
+    # A structure reason from a data set names its source (GeoNames has no passage).
+    card = html[html.index('href="/kommune/neustadt-sn'):]
+    card = card[:card.index("</article>")]
+    assert "ähnliche Größe: 5.200 Einwohner" in card and "Quelle: GeoNames (cities500) 2026" in card
     # No raw similarity numbers on the page.
     for row in rows:
         assert str(row["score"]) not in html and f"{row['score']:.2f}" not in html
@@ -338,7 +342,7 @@ def test_kommune_page_honours_the_topic(rich_client, pid):
     assert "Alle Vergleichskommunen" in html
     # Population with its source; subject passages and mere mentions apart.
     facts = section(html, "Steckbrief")
-    assert "4.900" in facts and f'<a href="/passage/{pid("Alheim koordiniert")}">Praxisbericht Ehrenamt</a>' in facts
+    assert "4.900" in facts and f'<a href="/passage/{pid("Alheim koordiniert")}" title="Praxisbericht Ehrenamt">Praxisbericht Ehrenamt</a>' in facts
     about = section(html, "Passagen über Alheim")
     mentions = section(html, "Erwähnungen")
     assert "Alheim koordiniert" in about and "Ausländerbehörde" not in about
@@ -389,11 +393,11 @@ def test_kommunen_filters(rich_client):
     assert row_names(rich_client.get("/kommunen", params={"thema": "Wohnen"}).text) == ["Landkreis Osnabrück"]
     landkreise = rich_client.get("/kommunen", params={"thema": "Wohnen", "typ": "Landkreis"})
     assert Tags(landkreise.text).find("a", href="/kommune/lk-osnabrueck?thema=Wohnen")
-    bounded = rich_client.get("/kommunen", params={"einwohner_min": "10.000"}).text
+    bounded = rich_client.get("/kommunen", params={"einwohner_min": "5.000"}).text
     assert row_names(bounded) == ["Dülmen", "Landkreis Osnabrück", "Neustadt in Sachsen"]
     assert "1 Kommune ohne Einwohnerangabe ist nicht enthalten." in bounded
-    assert Tags(bounded).find("a", href="/kommunen?einwohner_min=10.000&ohne_angabe=1")
-    kept = rich_client.get("/kommunen", params={"einwohner_min": "10.000", "ohne_angabe": "1"}).text
+    assert Tags(bounded).find("a", href="/kommunen?einwohner_min=5.000&ohne_angabe=1")
+    kept = rich_client.get("/kommunen", params={"einwohner_min": "5.000", "ohne_angabe": "1"}).text
     assert "Neustadt (Hessen)" in row_names(kept) and "nicht enthalten" not in kept
 
 
@@ -437,3 +441,14 @@ def test_xss_is_inert_on_the_catalogue_pages(rich_client):
     tags = Tags(echo.text)
     assert not tags.find("img") and not tags.find("svg")
     assert not [a for _, a in tags.tags if any(k.startswith("on") for k in a)]
+
+
+@pytest.mark.parametrize("title,short", [
+    ("Zusammenleben Hand in Hand – Kommunen gestalten (Difu 2018)", "Difu 2018"),
+    ("Weltoffene Kommune (PHINEO/Bertelsmann Stiftung 2019–2022)", "PHINEO/Bertelsmann Stiftung 2019–2022"),
+    ("Praxisbericht Ehrenamt", "Praxisbericht Ehrenamt"), ("Teil (1) der Reihe", "Teil (1) der Reihe"), (None, ""),
+])
+def test_evidence_cites_the_short_form_of_a_document_title(title, short):
+    from service.web import short_title
+
+    assert short_title(title) == short
