@@ -10,11 +10,11 @@ A passage is reference material when
    Anlage, Literatur, Quellen(verzeichnis), Inhalt(sverzeichnis), Impressum, Kontakt,
    Teilnehmer lists, Abbildungs-/Tabellenverzeichnis); or
 2. less than half of its words stand in lines of running text (``MIN_PROSE_SHARE``: lines
-   of 12+ words that end or contain a sentence) and its text is dense with list furniture
+   of 12+ words that end or contain a sentence and hold no list furniture) and its text is dense with list furniture
    (one line, the densest, is not counted when there are three or more: a portrait's
    contact block does not make it a list): postcodes followed by a place, phone numbers,
    URLs, e-mail addresses and bibliography years "(2019)" / "2019:" together make up more
-   than ``MAX_FURNITURE_PER_100_WORDS`` per 100 words, or
+   than ``MAX_FURNITURE_PER_100_WORDS`` per 100 words (and at least two), or
 3. it is mostly lines without a sentence verb: at least ``MIN_LIST_LINES`` lines and under
    ``MAX_SENTENCE_SHARE`` of them end a sentence, with furniture present.
 The rules are written for German reports in general (not for one document); the
@@ -56,9 +56,11 @@ _SENTENCE_END = re.compile(r"[.!?…][\"“”»«)]*$")
 
 
 def _is_prose_line(line: str) -> bool:
-    """A line of running text: several sentences, or one long sentence."""
-    words = len(line.split())
-    return words >= 12 and (bool(_SENTENCE_END.search(line)) or line.count(". ") >= 1)
+    """A line of running text: 12 words or more that end or contain a sentence, with no
+    list furniture (an address, phone number or bibliography year is not running text)."""
+    if len(line.split()) < 12 or _FURNITURE.search(line):
+        return False
+    return bool(_SENTENCE_END.search(line) or re.search(r"[a-zäöüß]{2}\. [A-ZÄÖÜ]", line))
 
 
 def is_reference_heading(heading: str) -> bool:
@@ -81,7 +83,7 @@ def passage_kind(text: str, section_path: Sequence[str] = ()) -> str:
     if len(per_line) >= 3:
         per_line = per_line[:-1]  # one contact block ("Kontakt ... Telefon ... E-Mail") is not a list
     furniture = sum(per_line)
-    if furniture * 100 / words > MAX_FURNITURE_PER_100_WORDS:
+    if furniture >= 2 and furniture * 100 / words > MAX_FURNITURE_PER_100_WORDS:
         return REFERENCE
     if furniture and len(lines) >= MIN_LIST_LINES:
         sentences = sum(ln.endswith((".", "!", "?", ":", "“", '"')) for ln in lines)

@@ -157,6 +157,10 @@ class Catalogue:
             "with_projects": sum(bool(m.projects) for m in ms),
             "with_themes": sum(bool(m.themes) for m in ms),
             "with_passages": sum(bool(m.passages) for m in ms),
+            "with_mentions": sum(bool(m.mentions) for m in ms),
+            "with_evidence": sum(bool(m.passages or m.mentions or m.projects) for m in ms),
+            "population_from_documents": sum(m.provenance.get("population") == "dokument" for m in ms),
+            "population_from_geonames": sum(m.provenance.get("population") == "geonames" for m in ms),
             "facts": sum(len(m.facts) for m in ms),
             "by_type": dict(sorted(by_type.items())),
         }
