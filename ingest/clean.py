@@ -156,8 +156,16 @@ def strip_html(line: str) -> str:
     return stripped
 
 
+# A table-of-contents row with dot leaders ("2.1 Wohnen ........ 15", "Fazit … 46").
+_DOT_LEADER = re.compile(r"(?<=\S)[ \t]*(?:(?:\.[ \t]?){4,}|…+|(?:·[ \t]?){4,})[ \t]*(\d{1,4})[ \t]*$")
+
+
 def normalize_line(line: str) -> str:
-    """One line of page text, cleaned: see the module docstring for what changes."""
+    """One line of page text, cleaned: see the module docstring for what changes.
+
+    A table-of-contents row with dot leaders becomes a tab-separated row ("Fazit\t46"),
+    the form the exports use, so the TOC is recognised as a table.
+    """
     line = _LINE_END_HYPHEN.sub("-", line)
     line = line.replace("\u00a0", " ").replace("\u00ad", "").replace("\ufeff", "")
     line = line.replace("\u2010", "-").replace("\u2011", "-")
@@ -168,6 +176,7 @@ def normalize_line(line: str) -> str:
     line = line[:indent] + re.sub(r" {2,}", " ", line[indent:])
     for _ in range(2):
         line = _MD_EMPHASIS.sub(r"\2", line)
+    line = _DOT_LEADER.sub(r"\t\1", line)
     return line.rstrip()
 
 

@@ -354,3 +354,52 @@ def test_pdfium_failure_falls_back_to_pypdf(tmp_path, settings, pdf_factory, mon
     document, _ = _ingest(pdf_factory(tmp_path / "fallback.pdf"), settings)
     assert "Großweiler" in document.text
     assert document.meta["pdf"]["pypdf_pages"] == [1, 2, 3]
+
+
+# -- pages from a table of contents --------------------------------------------------------------
+
+DOTTED = """Integrationskonzept der Stadt Nordheim
+
+Inhaltsverzeichnis
+
+1 Einleitung ........................ 3
+2 Sprachförderung ................... 5
+2.1 Kurse für Eltern ................ 7
+3 Wohnen …………… 9
+Literatur . . . . . . . . . . . . . . 12
+
+1 Einleitung
+
+Die Stadt Nordheim hat 2016 ihr erstes Integrationskonzept beschlossen. {filler}
+
+2 Sprachförderung
+
+Die Volkshochschule bietet Integrationskurse an. {filler}
+
+2.1 Kurse für Eltern
+
+Während der Kurse werden die Kinder betreut. {filler}
+
+3 Wohnen
+
+Die Wohnungsbaugesellschaft stellt Wohnungen bereit. {filler}
+
+Literatur
+
+Stadt Nordheim (2016): Integrationskonzept. Nordheim.
+"""
+
+
+def test_own_dotted_toc_gives_printed_pages(tmp_path, settings):
+    filler = "Ehrenamtliche begleiten die Familien im Alltag und bei Behördengängen. " * 12
+    path = tmp_path / "konzept.txt"
+    path.write_text(DOTTED.format(filler=filler), encoding="utf-8")
+    document, passages = _ingest(path, settings)
+    assert "........" not in document.text and "Inhaltsverzeichnis" not in document.text
+    cited = {p.section_path[-1]: p.page_label for p in passages if p.section_path}
+    assert cited["1 Einleitung"] == "3–4"
+    assert cited["2 Sprachförderung"] == "5–6"
+    assert cited["2.1 Kurse für Eltern"] == "7–8"
+    assert cited["3 Wohnen"] == "9–11"
+    assert cited["Literatur"] == "12 ff."
+    assert report_extras(document)["page_source"] == "table of contents"
