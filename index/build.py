@@ -26,12 +26,12 @@ from index.translate import DING_PATH, build_surface_forms, build_translations, 
 from index.multivector import TokenStore, windows
 from index.snapshot import SCHEMA_VERSION, Snapshot, SnapshotStore, WindowSet, load_snapshot, new_snapshot_id
 from ingest.errors import IngestError, SnapshotError
-from ingest.pipeline import discover, doc_id_for, ingest_one
+from ingest.pipeline import discover, doc_id_for, ingest_one, report_extras
 from ingest.readers import sha256_file
 from ingest.schema import Document, Passage
 from ingest.settings import Settings
 
-PIPELINE_VERSION = "5"  # 5: passage kinds (prose / reference)
+PIPELINE_VERSION = "6"  # 5: pages from the TOC, cleaning; 6: passage kinds (prose / reference)
 BM25_PARAMS = {"k1": 1.2, "b": 0.75, "method": "lucene"}
 
 
@@ -163,7 +163,8 @@ def _build_locked(settings, embedder, store, paths, add, remove, force, progress
             continue
         documents.append(doc)
         passages.extend(doc_passages)
-        report.append({"path": doc.path, "doc_id": doc.id, "status": "ok", "reused": False, "pages": doc.pages, "passages": len(doc_passages)})
+        report.append({"path": doc.path, "doc_id": doc.id, "status": "ok", "reused": False, "pages": doc.pages,
+                       "passages": len(doc_passages), **report_extras(doc)})
     t_ingest = time.perf_counter() - t0
     if not passages:
         raise SnapshotError("no passages to index: every document failed or the corpus is empty", detail=report)

@@ -18,6 +18,7 @@ from index.runtime import load_embedder, open_searcher
 from index.search import Filters, SearchResult, Searcher
 from index.snapshot import CURRENT
 from ingest.errors import BadRequest, NotFound, SnapshotError
+from ingest.schema import Passage
 from ingest.settings import Settings
 from service.cases import case_examples
 from service.catalogue_port import (CatalogueAdapter, CatalogueLike, CatalogueUnavailable, municipality_record,
@@ -29,6 +30,38 @@ CASE_DEPTH = 50  # hits that vote for case examples
 SNIPPET_CHARS = 280
 MUNICIPAL_FILTERS = ("bundesland", "municipality_type", "min_population", "max_population", "theme")
 
+
+
+def reader_texts(passages: list[Passage], keep: int) -> list[str]:
+    """The texts of consecutive passages of one document with each sentence shown once.
+
+    Passages overlap (the last sentence of one opens the next; a table split over
+    passages repeats its caption and header rows). ``passages[keep]`` is shown whole;
+    a passage before it loses the tail the following passage repeats, a passage after
+    it loses the head the previous one already showed. Offsets (``start``/``end`` into
+    the document text) decide what overlaps; a repeated table header (``meta.prefix``)
+    is shown only on the first passage of the listing. Returns one text per passage.
+    """
+    out: list[str] = []
+    for n, p in enumerate(passages):
+        prefix = p.meta.get("prefix", "")
+        body = p.text[len(prefix):] if prefix and p.text.startswith(prefix) else p.text
+        start, end = p.start, p.end
+        if n < keep:
+            nxt = passages[n + 1]
+            if nxt.start < end and nxt.start > start:
+                body = body[: nxt.start - start].rstrip()
+        elif n > keep:
+            prev = passages[n - 1]
+            if prev.end > start and prev.end < end:
+                body = body[prev.end - start:].lstrip()
+        else:
+            out.append(p.text)
+            continue
+        if prefix and n == 0:
+            body = prefix + body  # the first passage shown: its table header is not shown elsewhere
+        out.append(body)
+    return out
 
 class Application:
     def __init__(self, settings: Settings, embedder=None, searcher: Searcher | None = None,
@@ -191,9 +224,12 @@ class Application:
         siblings, pos = by_doc[p.doc_id], position[i]
         row = self._passage_row(s, i, terms)
         row["municipalities"] = self._refs(p.id, self._catalogue_for(s))
+        before, after = siblings[max(0, pos - context):pos], siblings[pos + 1:pos + 1 + context]
+        shown = reader_texts([s.passages[j] for j in before + [i] + after], keep=len(before))
         row["context"] = {
-            "previous": [self._passage_row(s, j, None) for j in siblings[max(0, pos - context):pos]],
-            "next": [self._passage_row(s, j, None) for j in siblings[pos + 1:pos + 1 + context]],
+            "previous": [dict(self._passage_row(s, j, None), reader_text=t) for j, t in zip(before, shown)],
+            "next": [dict(self._passage_row(s, j, None), reader_text=t)
+                     for j, t in zip(after, shown[len(before) + 1:])],
         }
         return row
 
@@ -231,6 +267,7 @@ class Application:
             if doc["id"] == doc_id:
                 by_doc, _ = self._doc_order(s)
                 doc["outline"] = [{"passage_id": s.passages[i].id, "page": s.passages[i].page,
+                                   "page_label": s.passages[i].page_label,
                                    "section": s.passages[i].section} for i in by_doc.get(doc_id, [])]
                 return doc
         raise NotFound(f"no document with id {doc_id!r}")

@@ -62,7 +62,12 @@ def ingest(
     else:
         for row in outcome.report:
             status = "ok" if row["status"] == "ok" else f"FAILED ({row.get('reason')})"
-            typer.echo(f"  {row['doc_id']}: {status}" + (f", {row.get('passages')} passages" if row["status"] == "ok" else ""))
+            line = f"  {row['doc_id']}: {status}" + (f", {row.get('passages')} passages" if row["status"] == "ok" else "")
+            if row.get("repairs"):
+                line += f", encoding repaired: {row['repairs']}"
+            if row.get("running_lines"):
+                line += f", {row['running_lines']} running header/footer lines removed"
+            typer.echo(line)
         typer.echo(f"{outcome.reason}: {outcome.snapshot_path} {outcome.counts} {outcome.timings}")
     if any(r["status"] != "ok" for r in outcome.report):
         raise typer.Exit(65)
@@ -101,7 +106,8 @@ def search(
         p = hit.passage
         snippet = " ".join(p.text.split())
         snippet = snippet[:240] + ("…" if len(snippet) > 240 else "")
-        typer.echo(f"\n{hit.rank:>2}. [{hit.score:.4f}] {p.doc_title}, S. {p.page}")
+        cited = f", S. {p.page_label}" if p.page_label else ""
+        typer.echo(f"\n{hit.rank:>2}. [{hit.score:.4f}] {p.doc_title}{cited}")
         if p.section:
             typer.echo(f"    {p.section}")
         typer.echo(f"    {snippet}")

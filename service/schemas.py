@@ -40,7 +40,14 @@ class SearchHit(BaseModel):
     passage_id: str
     doc_id: str
     doc_title: str
-    page: int = Field(description="1-based page (or slide) of the source document.")
+    page: int | None = Field(description="Page of the source document: the physical page for PDFs, the first "
+                                         "printed page of the cited range for text exports with a table of "
+                                         "contents; null where no page is known.")
+    page_end: int | None = Field(None, description="Last page of the cited range (same numbering as `page`); "
+                                                   "null for an open end or where no page is known.")
+    page_label: str | None = Field(None, description="What a citation shows after \"S.\": the printed page or "
+                                                     "range (\"12\", \"67–70\", \"113 ff.\"); null where no "
+                                                     "page is known.")
     section: str = Field(description="Section path, parts joined by ' › '.")
     text: str = Field(description="The passage text (plain, untrusted: escape before display).")
     snippet: str = Field(description="HTML: an excerpt of the escaped text with query terms in `<mark>`.")
@@ -53,7 +60,8 @@ class SearchHit(BaseModel):
 class Evidence(BaseModel):
     passage_id: str
     doc_title: str
-    page: int
+    page: int | None
+    page_label: str | None = None
     snippet: str = Field(description="HTML excerpt with `<mark>`ed query terms.")
 
 
@@ -80,11 +88,22 @@ class PassageBrief(BaseModel):
     passage_id: str
     doc_id: str
     doc_title: str
-    page: int
+    page: int | None = Field(description="Page of the source document: the physical page for PDFs, the first "
+                                         "printed page of the cited range for text exports with a table of "
+                                         "contents; null where no page is known.")
+    page_end: int | None = Field(None, description="Last page of the cited range (same numbering as `page`); "
+                                                   "null for an open end or where no page is known.")
+    page_label: str | None = Field(None, description="What a citation shows after \"S.\": the printed page or "
+                                                     "range (\"12\", \"67–70\", \"113 ff.\"); null where no "
+                                                     "page is known.")
     section: str
     section_path: list[str]
     index: int = Field(description="Position of the passage within its document.")
     text: str
+    reader_text: str | None = Field(None, description="In a context listing: the text without the sentences "
+                                                      "the neighbouring passage shown beside it already holds "
+                                                      "(passages overlap by a sentence), so the reader shows "
+                                                      "each sentence once.")
 
 
 class PassageContext(BaseModel):
@@ -109,7 +128,8 @@ class DocumentSummary(BaseModel):
 
 class OutlineEntry(BaseModel):
     passage_id: str
-    page: int
+    page: int | None
+    page_label: str | None = None
     section: str
 
 

@@ -223,7 +223,7 @@ def mount_web(api: FastAPI, application: Application) -> None:
         except PraxisError as exc:
             return error_page(request, exc)
         return render(request, "passage.html", passage=p, q=q, qs=_query_string(request),
-                      title=f"{p['doc_title']}, S. {p['page']}")
+                      title=f"{p['doc_title']}, S. {p['page_label']}" if p.get("page_label") else p["doc_title"])
 
     def kommune_page(request: Request, municipality_id: str) -> HTMLResponse:
         thema = request.query_params.get("thema", "").strip()
