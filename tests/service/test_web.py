@@ -378,7 +378,8 @@ def test_kommunen_lists_and_searches_the_catalogue(rich_client):
     assert tags.find("a", href="/kommune/alheim")
     assert "<th scope=\"col\">Handlungsfelder</th>" in html and "Engagement/Ehrenamt, Sprache" in html
     assert '<td data-label="Einwohner"><span class="population unknown">ohne Angabe</span></td>' in html
-    assert "(<span class=\"source\">Quelle: GeoNames (cities500), Stand 2026</span>)" in html
+    assert ('<td data-label="Einwohner"><span class="population">46.000</span> '
+            '<span class="source">Quelle: GeoNames (cities500), Stand 2026</span></td>') in html
     # Name search: case, umlauts, decomposed Unicode.
     for q in ("Osnabru\u0308ck", "osnabrück", "OSNABRÜCK"):
         found = rich_client.get("/kommunen", params={"q": q}).text
