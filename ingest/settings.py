@@ -63,6 +63,8 @@ class Settings:
     late_interaction: bool = setting(True, "Keep token vectors and rerank the top candidates with MaxSim.")
     rerank_depth: int = setting(30, "Fused candidates re-scored by MaxSim (late_interaction).")
     rerank_weight: float = setting(0.7, "Weight of the MaxSim score when fused with the first-stage score.")
+    typo_tolerance: bool = setting(
+        True, "German BM25 queries: an unknown word of 8+ letters also searches its closest corpus terms (1–2 edits).")
     host: str = setting("127.0.0.1", "Address `praxisfinder serve` binds to.")
     port: int = setting(8000, "Port `praxisfinder serve` listens on.")
     max_query_chars: int = setting(1000, "Longest accepted query, in characters.")

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from index.runtime import load_embedder, open_searcher
-from index.search import Filters, SearchResult, Searcher
+from index.search import Filters, SearchResult, Searcher, nfc
 from index.snapshot import CURRENT
 from ingest.errors import BadRequest, NotFound, SnapshotError
 from ingest.settings import Settings
@@ -286,6 +286,7 @@ class Application:
         """
         if not isinstance(query, str) or not query.strip():
             raise BadRequest("give a municipality name or a description")
+        query, topic = nfc(query), nfc(topic) if isinstance(topic, str) else topic  # CLI and file input too
         if not 1 <= k <= self.settings.max_k:
             raise BadRequest(f"k must be between 1 and {self.settings.max_k}")
         adapter = self._require_catalogue()
