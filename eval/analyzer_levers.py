@@ -47,7 +47,7 @@ def _apply(on: set[str]) -> None:
         "umlauts": analyzer.umlauts, "mark": analyzer._GENDER_MARK, "endings": analyzer._AGENT_ENDINGS,
         "concepts": abbreviations.concept_terms})
     analyzer.umlauts = original["umlauts"] if "umlauts" in on else (lambda word: word)
-    analyzer._GENDER_MARK = original["mark"] if "gender" in on else re.compile(r"(?!)")
+    analyzer._GENDER_MARK = original["mark"] if "gender" in on else re.compile(r"(?!)(x)")
     analyzer._AGENT_ENDINGS = original["endings"] if "gender" in on else ()
     abbreviations.concept_terms = original["concepts"] if "abbreviations" in on else (lambda mains, parts=None: [])
     analyzer.base_form.cache_clear()
