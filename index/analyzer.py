@@ -66,11 +66,13 @@ _stemmer = Stemmer.Stemmer("german")
 # "Lehrer_innen", "Lehrer·innen", "Lehrer/-innen", "Lehrer/innen", "Lehrer(innen)", "Geflüchtete:r".
 _GENDER_MARK = re.compile(r"(?<=[^\W\d_])(?:[:*_·•]|/-?|\()(innen|in|r|n|e|en|er|em|es)\)?(?![^\W\d_])")
 # Agent-noun endings before a feminine "-in"/"-innen" that Snowball does not strip itself
-# ("-erin" it does, and "Schwerin" it keeps): Kolleg-in, Migrant-in, Student-in, Journalist-in, Autor-in, Pädagog-in,
-# Ingenieur-in, Expert-in, Beamt-in, Ärzt-in, Nachbar-in, Freund-in.
+# ("-erin" it does, and "Schwerin" it keeps): Kolleg-in, Migrant-in, Student-in, Journalist-in,
+# Autor-in, Pädagog-in, Ingenieur-in, Expert-in, Beamt-in, Ärzt-in, Nachbar-in, Freund-in,
+# (Sprach)pat-in, (Integrations)lots-in, Kund-in, Muslim-in, (Land)rät-in, Anwält-in, Kandidat-in.
 _AGENT_ENDINGS = ("eg", "ant", "ent", "ist", "or", "og", "eur", "ert", "amt", "ärzt", "arzt",
-                  "nachbar", "freund")
+                  "nachbar", "freund", "pat", "lots", "kund", "muslim", "rät", "wält", "dat")
 _FEMININE_MIN_STEM = 4
+_SHORT_AGENTS = frozenset({"pat"})  # "Patin", "Patinnen": the base noun is "Pate"
 _VOWELS = frozenset("aeiouyäöü")
 _UMLAUT = {"ae": "ä", "oe": "ö", "ue": "ü"}
 
@@ -114,17 +116,19 @@ def umlauts(word: str) -> str:
 
 @functools.lru_cache(maxsize=200_000)
 def base_form(word: str) -> str:
-    """A lower-case word with umlauts restored and a feminine "-in"/"-innen" removed from agent nouns.
+    """A lower-case word with umlauts restored and a feminine "-in"/"-innen" of an agent noun
+    replaced by "-e", which the stemmer removes again like the base noun's own endings.
 
-    "kolleginnen" -> "kolleg", "migrantin" -> "migrant", "aerztinnen" -> "ärzt",
-    "lehrerinnen" -> "lehrer"; "termin", "berlin", "beginnen" stay.
+    "kolleginnen" -> "kollege", "migrantin" -> "migrante", "aerztinnen" -> "ärzte",
+    "lotsinnen" -> "lotse"; "lehrerinnen" stays (Snowball strips "-erinnen" itself);
+    "termin", "berlin", "beginnen", "platin" stay.
     """
     word = umlauts(word)
     for suffix in ("innen", "in"):
         if word.endswith(suffix):
             stem = word[: -len(suffix)]
-            if len(stem) >= _FEMININE_MIN_STEM and stem.endswith(_AGENT_ENDINGS):
-                return stem
+            if (len(stem) >= _FEMININE_MIN_STEM or stem in _SHORT_AGENTS) and stem.endswith(_AGENT_ENDINGS):
+                return stem + "e"  # "Lotse", "Kollege", "Migrante": stems like the base noun's forms
             break
     return word
 

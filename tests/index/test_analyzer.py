@@ -80,11 +80,11 @@ def test_genuine_ae_oe_ue_words_are_kept_or_folded_consistently():
 
 def test_gender_inclusive_forms_fold_onto_the_base_noun():
     for base in ("Lehrer", "Bürger", "Mitarbeiter", "Kolleg", "Migrant", "Student", "Pädagog", "Ärzt",
-                 "Journalist", "Koordinator", "Expert", "Teilnehmer", "Ansprechpartner"):
+                 "Journalist", "Koordinator", "Expert", "Teilnehmer", "Ansprechpartner", "Lots", "Sprachpat"):
         forms = [f"{base}:innen", f"{base}*innen", f"{base}_innen", f"{base}·innen", f"{base}/-innen",
                  f"{base}/innen", f"{base}(innen)", f"{base}Innen", f"{base}innen", f"{base}:in", f"{base}*in", f"{base}in"]
         want = analyze(forms[0])
-        assert len(want) == 1, (base, want)
+        assert want and not want[0].endswith(("in", "inn")), (base, want)
         for form in forms[1:]:
             assert analyze(form) == want, (form, analyze(form), want)
     # ... and meet the masculine or generic form
@@ -92,14 +92,19 @@ def test_gender_inclusive_forms_fold_onto_the_base_noun():
                             ("Migrant*innen", "Migranten"), ("Ärzt:innen", "Arzt"), ("Student_innen", "Studenten"),
                             ("Bürger:innen", "Bürgern"), ("Mitarbeiter*innen", "Mitarbeiter"),
                             ("Geflüchtete:r", "Geflüchtete"), ("Ehrenamtliche*r", "Ehrenamtliche"),
-                            ("Pädagog:innen", "Pädagogen"), ("Journalistinnen", "Journalisten")]:
+                            ("Pädagog:innen", "Pädagogen"), ("Journalistinnen", "Journalisten"),
+                            ("Integrationslots*innen", "Integrationslotsen"), ("Patinnen", "Paten"),
+                            ("Sprachpat:innen", "Sprachpaten"), ("Kund_innen", "Kunden"), ("Landrätin", "Landrat"),
+                            ("Anwält:innen", "Anwälte"), ("Musliminnen", "Muslime"), ("Expertin", "Experte")]:
         assert analyze(gendered) == analyze(plain), (gendered, plain)
 
 
 def test_feminine_fold_leaves_other_words_ending_in_in_or_innen():
     for word in ("termin", "berlin", "medizin", "disziplin", "magazin", "beginnen", "gewinnen", "innen", "schwerin"):
         assert base_form(word) == word
-    assert base_form("kolleginnen") == "kolleg" and base_form("aerztin") == "ärzt" and base_form("beamtinnen") == "beamt"
+    assert base_form("kolleginnen") == "kollege" and base_form("aerztin") == "ärzte" and base_form("lotsinnen") == "lotse"
+    for word in ("platin", "latein", "routin", "kamin", "kaminen"):
+        assert base_form(word) == word
     # a colon before a capitalised word is punctuation, not a gender mark
     assert analyze("Hinweis:In der Praxis") == analyze("Hinweis: In der Praxis")
     assert words("und/oder Frankfurt/Oder") == ["und", "oder", "frankfurt", "oder"]
