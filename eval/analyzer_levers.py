@@ -10,6 +10,12 @@ Query embeddings are computed once and shared by all configurations. A lever is
 switched off by replacing the analyzer step with the identity (a measurement device
 only; the shipped analyzer has no switches except the ``typo_tolerance`` setting).
 
+``--variant`` rewrites every query the way users type before searching (the judgments
+stay): ``ascii`` writes umlauts as ae/oe/ue and ß as ss, ``nfd`` decomposes them (macOS),
+``typo`` swaps two adjacent letters in the middle of the query's longest word of 10+
+letters (German queries only), ``gender`` writes a plural agent noun as "-:innen"
+("Mitarbeiter" -> "Mitarbeiter:innen", "Bürgern" -> "Bürger:innen").
+
 Configurations: ``base`` = all four levers off (the analyzer before issue 12);
 ``umlauts``, ``gender``, ``abbreviations``, ``typo`` = base plus that lever alone;
 ``all`` = everything on (what ships); ``all-<lever>`` = everything but one lever.
@@ -35,6 +41,28 @@ def _levers(config: str) -> set[str]:
     if config.startswith("all-"):
         return set(LEVERS) - {config[4:]}
     return {config}
+
+
+_GENDERABLE = re.compile(r"(?<=\s)(\w{3,}(?:er|ent|ant|ist|eg|og))(?:en|e|n)?\b")
+_ASCII = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue", "ß": "ss"})
+
+
+def rewrite(query: str, lang: str, variant: str | None) -> str:
+    """The query as a user might type it (see the module docstring); unchanged when nothing applies."""
+    import unicodedata
+
+    if variant == "ascii":
+        return query.translate(_ASCII)
+    if variant == "nfd":
+        return unicodedata.normalize("NFD", query)
+    if variant == "typo" and lang == "de":
+        longest = max(re.findall(r"[^\W\d_]{10,}", query), key=len, default=None)
+        if longest:
+            i = len(longest) // 2
+            return query.replace(longest, longest[:i] + longest[i + 1] + longest[i] + longest[i + 2:], 1)
+    if variant == "gender" and lang == "de":
+        return _GENDERABLE.sub(lambda m: m.group(1) + ":innen" if m.group(1)[0].isupper() else m.group(0), query)
+    return query
 
 
 def _apply(on: set[str]) -> None:
@@ -95,12 +123,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--configs", default="base,umlauts,gender,abbreviations,typo,all")
     parser.add_argument("--systems", default="bm25,hybrid")
     parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument("--variant", choices=("ascii", "nfd", "typo", "gender"), default=None)
+    parser.add_argument("--lang", choices=("de", "en"), default=None, help="only the queries in this language")
     args = parser.parse_args(argv)
     settings = Settings.from_env()
     searcher = open_searcher(settings, load_embedder(settings))
     _share_query_vectors(searcher)
     doc_ids = [d.id for d in searcher.snapshot.documents]
-    judgments = {name: load_judgments(path, doc_ids) for name, path in SETS.items()}
+    import dataclasses
+
+    judgments = {name: [dataclasses.replace(j, query=rewrite(j.query, j.lang, args.variant))
+                        for j in load_judgments(path, doc_ids) if args.lang in (None, j.lang)]
+                 for name, path in SETS.items()}
+    originals = {j.id: j.query for path in SETS.values() for j in load_judgments(path, doc_ids)}
+    changed = sum(j.query != originals[j.id] for js in judgments.values() for j in js)
+    print(f"variant {args.variant}: {changed} queries rewritten", flush=True)
     systems = args.systems.split(",")
     table: dict[str, dict] = {}
     for config in args.configs.split(","):
