@@ -87,3 +87,25 @@ def test_queries_and_filters_are_nfc():
                 theme="Bu\u0308rgerbeteiligung", municipality="Landkreis Osnabru\u0308ck", min_population=10)
     assert f.doc_ids == ["dokument-über"] and f.bundesland == "Baden-Württemberg"
     assert f.theme == "Bürgerbeteiligung" and f.municipality == "Landkreis Osnabrück" and f.min_population == 10
+
+
+def test_changed_analyzer_rebuilds_bm25_and_reuses_every_vector(tmp_path, monkeypatch):
+    import index.abbreviations
+    from index.analyzer import ANALYZER_VERSION, analyzer_fingerprint
+    from index.build import build_index
+    from index.embedder import HashEmbedder
+    from index.snapshot import SnapshotStore
+    from ingest.settings import Settings
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(FIXTURE_CORPUS, corpus)
+    settings = Settings.from_env(data_dir=tmp_path / "var", corpus_dir=corpus)
+    emb = HashEmbedder(32)
+    first = build_index(settings, emb)
+    manifest = SnapshotStore(settings.snapshots_dir).current_manifest()
+    assert manifest["analyzer"] == analyzer_fingerprint() and manifest["analyzer"].startswith(ANALYZER_VERSION)
+    assert not build_index(settings, emb).rebuilt
+    monkeypatch.setattr(index.abbreviations, "fingerprint", lambda: "an-edited-list")  # the list was edited
+    second = build_index(settings, emb)
+    assert second.rebuilt and second.counts["embedded"] == 0
+    assert second.counts["reused_vectors"] == first.counts["passages"]
