@@ -46,6 +46,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from pathlib import Path
 
 import Stemmer
 from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_GERMAN
@@ -203,12 +204,20 @@ def analyze(text: str, decompound: bool = True) -> list[str]:
 
 
 def analyzer_fingerprint() -> str:
-    """``ANALYZER_VERSION`` plus a hash of the abbreviation list: recorded in the snapshot
-    manifest and its build key, so a changed analyzer or list rebuilds the BM25 index
-    (passage vectors are reused: the embedding texts do not change)."""
+    """``ANALYZER_VERSION`` plus a hash of the analyzer's code and the abbreviation list.
+
+    Recorded in the snapshot manifest and its build key, so any change to the analysis
+    (a rule here, in ``index.abbreviations``, or a line of the list) makes the snapshot
+    stale and rebuilds the BM25 index; passage vectors are reused, since the embedding
+    texts do not change.
+    """
+    import hashlib
+
     from index.abbreviations import fingerprint
 
-    return f"{ANALYZER_VERSION}+abbreviations-{fingerprint()}"
+    h = hashlib.sha256(Path(__file__).read_bytes())
+    h.update(Path(__file__).with_name("abbreviations.py").read_bytes())
+    return f"{ANALYZER_VERSION}+{h.hexdigest()[:12]}+abbreviations-{fingerprint()}"
 
 
 def is_stopword(word: str, lang: str = "de") -> bool:
