@@ -1,18 +1,44 @@
-"""German text analysis for BM25.
+"""German text analysis for BM25 (documents and queries go through the same steps).
 
 Decisions, made explicit:
+- Unicode: text is NFKC-normalised first, so a decomposed "u" + U+0308 (as macOS
+  types it) is the same "ü" as the precomposed one; soft hyphens are dropped.
 - Tokens are Unicode word runs (``\\w+``), so "über", "Größe", "Straßen" survive;
   case folding with ``str.lower`` (keeps ß; the stemmer folds it to "ss" later).
+- Gender-inclusive forms are joined before tokenising: "Lehrer:innen",
+  "Lehrer*innen", "Lehrer_innen", "Lehrer·innen", "Lehrer/-innen", "Lehrer/innen",
+  "Lehrer(innen)" become "Lehrerinnen" (only a lower-case "in"/"innen" after the mark,
+  so "Hinweis:In der Praxis" is left alone); "Geflüchtete:r", "Ehrenamtliche*r",
+  "Kolleg:in" likewise. Binnen-I ("LehrerInnen") needs nothing: lower-casing joins it.
+- Feminine forms fold onto the base noun: Snowball already stems "Lehrerin",
+  "Lehrerinnen" and "Lehrer" to one term ("-erin(nen)"); for the other agent-noun
+  endings we strip "-in"/"-innen" ourselves ("Kolleginnen" -> "Kolleg",
+  "Migrantinnen" -> "Migrant", "Ärztinnen" -> "Ärzt" -> "arzt"), but only when what is
+  left has at least four letters and ends like an agent noun (``_AGENT_ENDINGS``), so
+  "Termin", "Berlin", "beginnen", "gewinnen", "Medizin" keep their endings. The price:
+  a query for women only ("Migrantinnen") also finds "Migranten".
+- Umlauts written as ae/oe/ue ("Fluechtlingsunterkunft", "fuer") are read as ä/ö/ü
+  with the rule of Snowball's german2 variant (which PyStemmer 3's German stemmer
+  applies inside the stem too): "ue" stays when a vowel precedes the "u" ("Feuer",
+  "neue", "Frauen", "Steuerung") or a "q" does ("Quelle", "Frequenz"). Words that
+  already contain ä/ö/ü/ß are left as written. Genuine ae/oe/ue words are read the
+  same way on both sides ("Israel" -> "isral", "aktuell" -> "aktull"), so they still
+  match themselves; the rule only conflates a word with its umlaut spelling. Doing it
+  before the stopword test and the compound splitter makes "fuer" a stopword and
+  splits "Fluechtlingsunterkunft" like "Flüchtlingsunterkunft".
 - Hyphens split: "Elm-Asse" gives "elm" and "asse"; "Integrations- und
   Willkommenskultur" gives "integrations", "willkommenskultur" (plus its parts).
 - Stopwords: bm25s' German list (and, for the cross-lingual BM25 arm, its English one).
-- Stemming: Snowball German via PyStemmer. Snowball folds ä/ö/ü to a/o/u, so
-  "Flüchtlinge" and "Fluechtlinge"-less spellings meet; the folding happens on
-  both the index and the query side.
+- Stemming: Snowball German via PyStemmer (folds ä/ö/ü to a/o/u and ß to ss).
 - Compounds: a German compound is indexed as itself AND as its two parts when the
   ``compound-split`` splitter is confident (score above ``COMPOUND_MIN_SCORE``,
   both parts at least four letters), so "Ehrenamtskoordination" also matches
   "Koordination" and "Ehrenamt". Parts are split once more (two levels).
+- Administrative abbreviations (``index.abbreviations``, list with sources in
+  ``index/data/abbreviations_de.tsv``): an abbreviation ("BAMF", "ABHn") and each of
+  its long forms ("Bundesamt für Migration und Flüchtlinge", "Ausländerbehörde") add
+  one shared concept term ("=bamf"), on both sides, so either finds the other.
+- ``decompound=False`` gives one term per word: no compound parts, no concept terms.
 """
 
 from __future__ import annotations
@@ -20,11 +46,12 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from pathlib import Path
 
 import Stemmer
 from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_GERMAN
 
-ANALYZER_VERSION = "de-snowball-compound-v1"
+ANALYZER_VERSION = "de-snowball-compound-v2-umlaut-gender-abbrev"
 COMPOUND_MIN_SCORE = 0.4
 COMPOUND_MIN_WORD = 10
 COMPOUND_MIN_PART = 4
@@ -36,11 +63,75 @@ _STOP_DE = frozenset(w.casefold() for w in STOPWORDS_GERMAN)
 _STOP_EN = frozenset(w.casefold() for w in STOPWORDS_EN)
 _stemmer = Stemmer.Stemmer("german")
 
+# A gender mark between a letter and a lower-case inflection: "Lehrer:innen", "Lehrer*in",
+# "Lehrer_innen", "Lehrer·innen", "Lehrer/-innen", "Lehrer/innen", "Lehrer(innen)", "Geflüchtete:r".
+_GENDER_MARK = re.compile(r"(?<=[^\W\d_])(?:[:*_·•]|/-?|\()(innen|in|r|n|e|en|er|em|es)\)?(?![^\W\d_])")
+# Agent-noun endings before a feminine "-in"/"-innen" that Snowball does not strip itself
+# ("-erin" it does, and "Schwerin" it keeps): Kolleg-in, Migrant-in, Student-in, Journalist-in,
+# Autor-in, Pädagog-in, Ingenieur-in, Expert-in, Beamt-in, Ärzt-in, Nachbar-in, Freund-in,
+# (Sprach)pat-in, (Integrations)lots-in, Kund-in, Muslim-in, (Land)rät-in, Anwält-in, Kandidat-in.
+_AGENT_ENDINGS = ("eg", "ant", "ent", "ist", "or", "og", "eur", "ert", "amt", "ärzt", "arzt",
+                  "nachbar", "freund", "pat", "lots", "kund", "muslim", "rät", "wält", "dat")
+_FEMININE_MIN_STEM = 4
+_SHORT_AGENTS = frozenset({"pat"})  # "Patin", "Patinnen": the base noun is "Pate"
+_VOWELS = frozenset("aeiouyäöü")
+_UMLAUT = {"ae": "ä", "oe": "ö", "ue": "ü"}
+
 
 def words(text: str) -> list[str]:
-    """Case-folded Unicode word tokens (no stopword removal, no stemming)."""
+    """Case-folded Unicode word tokens (no stopword removal, no stemming).
+
+    NFKC first (decomposed umlauts compose, ligatures unfold), soft hyphens dropped,
+    gender marks joined ("Lehrer:innen" -> "lehrerinnen"). Single digits are dropped.
+    """
     text = unicodedata.normalize("NFKC", text).replace("\u00ad", "")
+    text = _GENDER_MARK.sub(r"\1", text)
     return [w for w in _WORD.findall(text.lower()) if not w.isdigit() or len(w) >= 2]
+
+
+@functools.lru_cache(maxsize=200_000)
+def umlauts(word: str) -> str:
+    """A lower-case word with ae/oe/ue read as ä/ö/ü (Snowball german2 rule), else unchanged.
+
+    "fluechtlinge" -> "flüchtlinge", "fuer" -> "für", "aerztin" -> "ärztin"; "ue" after a
+    vowel or a "q" stays ("feuer", "neue", "quelle"); a word that already has ä/ö/ü/ß is
+    written with umlauts and stays as it is ("blüte", "abenteuer").
+    """
+    if "e" not in word or any(c in word for c in "äöüß"):
+        return word
+    out: list[str] = []
+    i, n = 0, len(word)
+    while i < n:
+        pair = word[i:i + 2]
+        if pair == "qu":
+            out.append(pair)
+            i += 2
+        elif pair in _UMLAUT and not (pair == "ue" and i > 0 and word[i - 1] in _VOWELS):
+            out.append(_UMLAUT[pair])
+            i += 2
+        else:
+            out.append(word[i])
+            i += 1
+    return "".join(out)
+
+
+@functools.lru_cache(maxsize=200_000)
+def base_form(word: str) -> str:
+    """A lower-case word with umlauts restored and a feminine "-in"/"-innen" of an agent noun
+    replaced by "-e", which the stemmer removes again like the base noun's own endings.
+
+    "kolleginnen" -> "kollege", "migrantin" -> "migrante", "aerztinnen" -> "ärzte",
+    "lotsinnen" -> "lotse"; "lehrerinnen" stays (Snowball strips "-erinnen" itself);
+    "termin", "berlin", "beginnen", "platin" stay.
+    """
+    word = umlauts(word)
+    for suffix in ("innen", "in"):
+        if word.endswith(suffix):
+            stem = word[: -len(suffix)]
+            if (len(stem) >= _FEMININE_MIN_STEM or stem in _SHORT_AGENTS) and stem.endswith(_AGENT_ENDINGS):
+                return stem + "e"  # "Lotse", "Kollege", "Migrante": stems like the base noun's forms
+            break
+    return word
 
 
 @functools.lru_cache(maxsize=200_000)
@@ -74,18 +165,59 @@ def _stem(word: str) -> str:
     return _stemmer.stemWord(word)
 
 
-def analyze(text: str, decompound: bool = True) -> list[str]:
-    """Index/query terms: words minus stopwords, stemmed, compounds expanded."""
-    out: list[str] = []
+def word_terms(text: str) -> list[str]:
+    """One term per word: ``base_form``, stopwords dropped, Snowball-stemmed (no parts, no concepts)."""
+    out = []
     for w in words(text):
+        w = base_form(w)
+        if w not in _STOP_DE and len(w) >= 2:
+            out.append(_stem(w))
+    return out
+
+
+def analyze(text: str, decompound: bool = True) -> list[str]:
+    """Index/query terms: words minus stopwords, stemmed, compounds expanded, abbreviation concepts added.
+
+    Returns a list of terms in text order: each word's stem, then (``decompound``) the
+    stems of its compound parts; after all words, one concept term per abbreviation or
+    long form found (``index.abbreviations``). With ``decompound=False``: one term per word.
+    """
+    out: list[str] = []
+    mains: list[str] = []
+    parts_of: list[tuple[str, ...]] = []
+    for w in words(text):
+        w = base_form(w)
         if w in _STOP_DE or len(w) < 2:
             continue
-        out.append(_stem(w))
+        term = _stem(w)
+        out.append(term)
         if decompound:
-            for part in split_compound(w):
-                if part not in _STOP_DE:
-                    out.append(_stem(part))
+            parts = tuple(_stem(p) for p in split_compound(w) if p not in _STOP_DE)
+            out.extend(parts)
+            mains.append(term)
+            parts_of.append(parts)
+    if decompound and mains:
+        from index.abbreviations import concept_terms
+
+        out.extend(concept_terms(mains, parts_of))
     return out
+
+
+def analyzer_fingerprint() -> str:
+    """``ANALYZER_VERSION`` plus a hash of the analyzer's code and the abbreviation list.
+
+    Recorded in the snapshot manifest and its build key, so any change to the analysis
+    (a rule here, in ``index.abbreviations``, or a line of the list) makes the snapshot
+    stale and rebuilds the BM25 index; passage vectors are reused, since the embedding
+    texts do not change.
+    """
+    import hashlib
+
+    from index.abbreviations import fingerprint
+
+    h = hashlib.sha256(Path(__file__).read_bytes())
+    h.update(Path(__file__).with_name("abbreviations.py").read_bytes())
+    return f"{ANALYZER_VERSION}+{h.hexdigest()[:12]}+abbreviations-{fingerprint()}"
 
 
 def is_stopword(word: str, lang: str = "de") -> bool:

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from index import vectors as vector_backends
-from index.analyzer import ANALYZER_VERSION
+from index.analyzer import analyzer_fingerprint
 from index.catalogue.model import CATALOGUE_VERSION
 from index.bm25 import BM25Index
 from index.translate import DING_PATH, build_surface_forms, build_translations, translation_fingerprint
@@ -71,7 +71,7 @@ def build_key(settings: Settings, model_fingerprint: str, sources: list[tuple[st
         "schema": SCHEMA_VERSION,
         "model": model_fingerprint,
         "chunker": chunker_params(settings),
-        "analyzer": ANALYZER_VERSION,
+        "analyzer": analyzer_fingerprint(),
         "catalogue": CATALOGUE_VERSION,
         "bm25": BM25_PARAMS,
         "translations": translation_fingerprint(),
@@ -310,7 +310,7 @@ def _manifest(settings, embedder, key, documents, counts, timings, report) -> di
         "model": {"name": embedder.name, "fingerprint": embedder.fingerprint, "dim": embedder.dim,
                   "prompts": embedder.prompts},
         "chunker": chunker_params(settings),
-        "analyzer": ANALYZER_VERSION,
+        "analyzer": analyzer_fingerprint(),
         "catalogue": CATALOGUE_VERSION,
         "bm25": BM25_PARAMS,
         "vector_backend": settings.vector_backend,

@@ -10,12 +10,13 @@ from typing import Any
 
 import numpy as np
 
-from index.analyzer import analyze, detect_language
+from index.analyzer import analyze, detect_language, words
 from index.bm25 import top_k
 from index.dense import DenseArm
 from index.fusion import fuse
 from index.snapshot import Snapshot
 from index.translate import ENGLISH_STOPWORDS, translation_groups, weigh_translations
+from index.typo import TypoCorrector
 from ingest.errors import BadRequest
 from ingest.kinds import REFERENCE
 from ingest.schema import Hit, Passage
@@ -36,8 +37,21 @@ class Filters:
     theme: str | None = None
     municipality: str | None = None
 
+    def __post_init__(self) -> None:
+        """Text values in NFC, so a decomposed "Thu\u0308ringen" (macOS input) equals "Thüringen"."""
+        for name, value in self.__dict__.items():
+            if isinstance(value, str):
+                setattr(self, name, nfc(value))
+            elif isinstance(value, list):
+                setattr(self, name, [nfc(v) if isinstance(v, str) else v for v in value])
+
     def active(self) -> bool:
         return any(v not in (None, [], "") for v in self.__dict__.values())
+
+
+def nfc(text: str) -> str:
+    """Unicode NFC: composed characters ("u" + U+0308 -> "ü"); the form the index and catalogue use."""
+    return unicodedata.normalize("NFC", text)
 
 
 @dataclass
@@ -68,6 +82,9 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def clean_query(query: Any, max_chars: int) -> str:
+    """The query as searched: NFKC (composed umlauts, ligatures unfolded, full-width forms
+    narrowed), control characters as spaces, stripped. Raises ``BadRequest`` (English
+    message) for a non-string, over-long, empty or word-less query."""
     if not isinstance(query, str):
         raise BadRequest("query must be a string")
     text = unicodedata.normalize("NFKC", query)
@@ -92,6 +109,7 @@ class Searcher:
         self._by_id = {p.id: i for i, p in enumerate(self.passages)}
         self._reference = np.array([p.meta.get("kind") == REFERENCE for p in self.passages], dtype=bool)
         self.dense = DenseArm(snapshot, embedder, settings.late_interaction)
+        self._typo: TypoCorrector | None = None
 
     def clear_cache(self) -> None:
         """Forget cached query vectors (for latency measurements)."""
@@ -157,13 +175,22 @@ class Searcher:
         """BM25 query terms with weights: 1 for the query's own terms; for English queries
         also German translations, weighted by ``index.translate.weigh_translations``."""
         if lang != "en":
-            return dict.fromkeys(analyze(text), 1.0)
+            weights = dict.fromkeys(analyze(text), 1.0)
+            return self.typo.expand(weights) if self.settings.typo_tolerance else weights
         # keep English words that may be names ("Elm-Asse"), drop English function words
-        weights = dict.fromkeys((t for t in analyze(text) if t not in ENGLISH_STOPWORDS), 1.0)
+        content = " ".join(w for w in words(text) if w not in ENGLISH_STOPWORDS)
+        weights = dict.fromkeys((t for t in analyze(content) if t not in ENGLISH_STOPWORDS), 1.0)
         groups = translation_groups(text, self.snapshot.translations)
         for term, weight in weigh_translations(groups, self.snapshot.bm25.postings).items():
             weights[term] = max(weights.get(term, 0.0), weight)
         return weights
+
+    @property
+    def typo(self) -> TypoCorrector:
+        """Typo corrections over this snapshot's BM25 vocabulary (built on first use)."""
+        if self._typo is None:
+            self._typo = TypoCorrector(self.snapshot.bm25.vocabulary)
+        return self._typo
 
     def _catalogue_passages(self, f: Filters) -> set[str]:
         """Passages about municipalities that pass the filters (for a theme: its evidence passages)."""

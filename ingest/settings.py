@@ -66,6 +66,8 @@ class Settings:
     reference_weight: float = setting(
         0.5, "Factor on the final score of reference passages (address lists, interview lists, bibliographies), "
              "so they rank below prose; 1 = no demotion.")
+    typo_tolerance: bool = setting(
+        True, "German BM25 queries: an unknown word of 8+ letters also searches its closest corpus terms (1–2 edits).")
     host: str = setting("127.0.0.1", "Address `praxisfinder serve` binds to.")
     port: int = setting(8000, "Port `praxisfinder serve` listens on.")
     max_query_chars: int = setting(1000, "Longest accepted query, in characters.")

@@ -27,6 +27,7 @@ from service import schemas
 from service.admin_api import mount_admin
 from service.application import Application
 from service.security import add_cors
+from service.unicode_nfc import NFCMiddleware
 from service.web import SecurityHeaders, mount_web
 
 log = logging.getLogger("praxisfinder.service")
@@ -60,6 +61,7 @@ def create_app(settings: Settings | None = None, application: Application | None
                               '`{"error": {"code", "message", "detail"}}`.')
     api.state.application = application
     api.add_middleware(SecurityHeaders)
+    api.add_middleware(NFCMiddleware)  # every path and query parameter in NFC before routing
     add_cors(api, settings)
     _error_handlers(api)
     app = application

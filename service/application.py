@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from index.runtime import load_embedder, open_searcher
-from index.search import Filters, SearchResult, Searcher
+from index.search import Filters, SearchResult, Searcher, nfc
 from index.snapshot import CURRENT
 from ingest.errors import BadRequest, NotFound, SnapshotError
 from ingest.schema import Passage
