@@ -38,7 +38,8 @@ class Group:
     label: str
     members: list[str] = field(default_factory=list)  # municipality ids
     doc_id: str | None = None
-    passage_id: str | None = None
+    passage_id: str | None = None  # the passage that names the group (a membership list)
+    evidence: dict[str, str] = field(default_factory=dict)  # member -> its passage in the group (prize profile)
 
     @property
     def strength(self) -> float:
@@ -61,13 +62,27 @@ def find_groups(catalogue: Catalogue, documents: list[Document], locate) -> list
                 label = "Fallstudie im DESI-Handbuch"
             else:
                 continue
-            g = groups.setdefault(label, Group(label, [], src.get("doc_id"), src.get("passage_id")))
+            g = groups.setdefault(label, Group(label, [], src.get("doc_id"), None))
             if m.id not in g.members:
                 g.members.append(m.id)
+                own = src.get("passage_id") or _profile_passage(m)
+                if own:
+                    g.evidence[m.id] = own
     for doc in documents:
         for g in _membership_lists(catalogue, doc, locate):
             groups.setdefault(g.label, g)
     return [g for g in groups.values() if len(g.members) >= 2]
+
+
+def _profile_passage(m) -> str | None:
+    """The municipality's prize profile or table row passage: where its population or
+    project title is stated."""
+    for fact in m.facts:
+        if fact["name"] in ("Einwohnerzahl", "Titel des Beitrags"):
+            pid = (fact.get("source") or {}).get("passage_id")
+            if pid:
+                return pid
+    return m.passages[0] if m.passages else None
 
 
 def _membership_lists(catalogue: Catalogue, doc: Document, locate) -> list[Group]:

@@ -23,7 +23,7 @@ from index.catalogue import gazetteer as gz
 from index.catalogue.matcher import AliasIndex, alias_key
 from index.catalogue.taxonomy import THEMES, canonical_theme
 
-CATALOGUE_VERSION = 5
+CATALOGUE_VERSION = 6
 _TYPE_WORDS = {
     "kreisfrei": gz.KREISFREI, "kreisangehoerig": gz.KREISANGEHOERIG, "gemeinde": gz.KREISANGEHOERIG,
     "landkreis": gz.LANDKREIS, "kreis": gz.LANDKREIS, "stadtbezirk": gz.STADTBEZIRK, "bezirk": gz.STADTBEZIRK,
@@ -84,7 +84,7 @@ class Catalogue:
         try:
             return self._by_id[mid]
         except KeyError:
-            raise NotFound(f"unbekannte Kommune: {mid}", {"suggestions": self._suggest(mid)}) from None
+            raise NotFound(f"unknown municipality: {mid!r}", {"suggestions": self._suggest(mid)}) from None
 
     def groups_of(self, mid: str) -> list[dict[str, Any]]:
         """The groups (prize category, case studies, programme) a municipality belongs to."""
@@ -95,14 +95,14 @@ class Catalogue:
 
     def resolve(self, name: str) -> Municipality:
         if not name or not name.strip():
-            raise BadRequest("leerer Name")
+            raise BadRequest("empty municipality name")
         for candidates in (self.by_alias(name), self.find_in_text(name), self._containing(name)):
             if len(candidates) == 1:
                 return candidates[0]
             if len(candidates) > 1:
                 names = [m.name for m in candidates]
-                raise BadRequest(f"mehrdeutiger Name: {name!r}", {"candidates": names})
-        raise NotFound(f"unbekannte Kommune: {name!r}", {"suggestions": self._suggest(name)})
+                raise BadRequest(f"ambiguous municipality name: {name!r}", {"candidates": names})
+        raise NotFound(f"unknown municipality: {name!r}", {"suggestions": self._suggest(name)})
 
     def find_in_text(self, text: str) -> list[Municipality]:
         return [self._by_id[i] for i in self.index.find(text)]
@@ -119,13 +119,13 @@ class Catalogue:
         if bundesland is not None:
             land = gz.land_name(bundesland)
             if land is None:
-                raise BadRequest(f"unbekanntes Bundesland: {bundesland!r}", {"valid": list(gz.BUNDESLAENDER.values())})
+                raise BadRequest(f"unknown Bundesland: {bundesland!r}", {"valid": list(gz.BUNDESLAENDER.values())})
         wanted_type = _canonical_type(type) if type is not None else None
         wanted_theme = None
         if theme is not None:
             wanted_theme = canonical_theme(theme)
             if wanted_theme is None:
-                raise BadRequest(f"unbekanntes Handlungsfeld: {theme!r}", {"valid": list(THEMES)})
+                raise BadRequest(f"unknown field of action (theme): {theme!r}", {"valid": list(THEMES)})
         out = []
         for m in self.municipalities:
             if land and m.bundesland != land:
@@ -200,4 +200,4 @@ def _canonical_type(value: str) -> str:
         for stem, typ in _TYPE_WORDS.items():
             if word.startswith(stem):
                 return typ
-    raise BadRequest(f"unbekannter Typ: {value!r}", {"valid": list(gz.TYPES)})
+    raise BadRequest(f"unknown municipality type: {value!r}", {"valid": list(gz.TYPES)})

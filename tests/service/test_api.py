@@ -176,3 +176,53 @@ def test_openapi_documents_the_api(client):
     for path in ("/api/passages/{passage_id}", "/api/documents", "/api/municipalities/{municipality_id}/similar"):
         assert path in spec["paths"]
     assert client.get("/docs").status_code == 404  # would need a CDN
+
+
+def test_recommend_by_name_id_or_description(client):
+    by_name = client.get("/api/recommend", params={"municipality": "Alheim", "topic": "Wohnraum", "k": 3}).json()
+    assert by_name["query"]["id"] == "alheim" and by_name["topic"] == "Wohnraum"
+    recs = by_name["recommendations"]
+    assert 1 <= len(recs) <= 3 and "alheim" not in {r["id"] for r in recs}
+    # the Landkreis whose passage answers the topic comes first, with that passage as evidence
+    assert recs[0]["id"] == "lk-osnabrueck"
+    practice = [d for d in recs[0]["reason_details"] if d["kind"] == "practice"]
+    assert practice and practice[0]["evidence"]["doc_id"] == "praxis"
+    assert practice[0]["passage_id"] in recs[0]["evidence"]
+    assert all(r["reasons"] == [d["text"] for d in r["reason_details"]] for r in recs)
+    assert client.get("/api/recommend", params={"municipality": "alheim", "topic": "Wohnraum", "k": 3}).json() == by_name
+    decomposed = client.get("/api/recommend", params={"municipality": "Du\u0308lmen"}).json()
+    assert decomposed["query"]["id"] == "duelmen"
+    described = client.get("/api/recommend", params={"description": "kleine Gemeinde in Hessen, 5.000 Einwohner",
+                                                     "topic": "Ehrenamt"}).json()
+    assert described["query"] == {"description": "kleine Gemeinde in Hessen, 5.000 Einwohner", "id": None,
+                                  "name": None, "type": None, "bundesland": None, "population": None}
+    assert described["recommendations"][0]["id"] == "alheim"
+
+
+def test_recommend_filters_candidates(client):
+    only = client.get("/api/recommend", params={"municipality": "Alheim", "type": "Landkreis"}).json()
+    assert {r["type"] for r in only["recommendations"]} == {"Landkreis"}
+    hessen = client.get("/api/recommend", params={"municipality": "Dülmen", "bundesland": "Hessen"}).json()
+    assert {r["bundesland"] for r in hessen["recommendations"]} == {"Hessen"}
+    big = client.get("/api/recommend", params={"municipality": "Alheim", "min_population": 10000}).json()
+    assert {r["id"] for r in big["recommendations"]} == {"duelmen", "lk-osnabrueck"}
+
+
+def test_recommend_errors(client):
+    unknown = _error(client.get("/api/recommend", params={"municipality": "Alheimm"}), 404, "not_found")
+    assert "Alheim" in unknown["detail"]["suggestions"] and unknown["message"].startswith("unknown municipality")
+    _error(client.get("/api/recommend"), 400, "bad_request")
+    _error(client.get("/api/recommend", params={"municipality": "Alheim", "description": "Gemeinde"}), 400, "bad_request")
+    too_long = _error(client.get("/api/recommend", params={"municipality": "Alheim", "topic": "x" * 1001}), 400,
+                      "bad_request")
+    assert "too long" in too_long["message"]
+    _error(client.get("/api/recommend", params={"description": "Gemeinde " * 200}), 400, "bad_request")
+    _error(client.get("/api/recommend", params={"municipality": "Alheim", "k": 0}), 422, "invalid_parameter")
+    _error(client.get("/api/recommend", params={"municipality": "Alheim", "bundesland": "Atlantis"}), 400,
+           "bad_request")
+    _error(client.get("/api/municipalities/alheim/similar", params={"topic": "y" * 1001}), 400, "bad_request")
+
+
+def test_municipality_list_search_is_unicode_normalised(client):
+    names = [m["name"] for m in client.get("/api/municipalities", params={"q": "Du\u0308lm"}).json()]
+    assert names == ["Dülmen"]
