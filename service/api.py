@@ -122,10 +122,13 @@ def create_app(settings: Settings | None = None, application: Application | None
         type_: MunicipalityType | None = Query(None, alias="type"),
         theme: str | None = Query(None, json_schema_extra=THEMES), min_population: int | None = Query(None, ge=0),
         max_population: int | None = Query(None, ge=0), q: str | None = Query(None, description="Name contains."),
+        include_unknown_population: bool = Query(False, description="Keep municipalities without a known population "
+                                                                    "when a population bound is set."),
     ):
         """Filterable list; 503 while the snapshot has no municipality catalogue."""
         return await run_in_threadpool(app.municipalities, bundesland=bundesland or None, type=type_, theme=theme or None,
-                                  min_population=min_population, max_population=max_population, q=q or None)
+                                  min_population=min_population, max_population=max_population, q=q or None,
+                                  include_unknown_population=include_unknown_population)
 
     @api.get("/api/municipalities/{municipality_id}", response_model=schemas.MunicipalityDetail,
              responses=ERRORS, summary="One municipality", tags=["municipalities"])
