@@ -20,19 +20,20 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from index.catalogue.gazetteer import BUNDESLAENDER
 from index.catalogue.taxonomy import THEMES as THEME_NAMES
 from index.search import Filters
-from ingest.errors import PraxisError
+from index.snapshot import SnapshotStore
+from ingest.errors import Busy, PraxisError, StorageFull, is_disk_full
 from ingest.settings import Settings
 from service import schemas
 from service.admin_api import mount_admin
 from service.application import Application
-from service.security import add_cors
+from service.security import ReadRateLimit, add_cors
 from service.web import SecurityHeaders, mount_web
 
 log = logging.getLogger("praxisfinder.service")
 
 Mode = Literal["hybrid", "dense", "bm25"]
 MunicipalityType = Literal["kreisfreie Stadt", "kreisangehörige Stadt/Gemeinde", "Landkreis", "Stadtbezirk"]
-ERRORS = {status: {"model": schemas.ErrorResponse} for status in (400, 404, 422, 500, 503)}
+ERRORS = {status: {"model": schemas.ErrorResponse} for status in (400, 404, 422, 429, 500, 503)}
 # Documented choices; other values get a 400 that lists them (an empty value means: no filter).
 LAENDER = {"enum": sorted(BUNDESLAENDER.values())}
 THEMES = {"enum": list(THEME_NAMES)}
@@ -52,8 +53,10 @@ def create_app(settings: Settings | None = None, application: Application | None
                               "Integrationsarbeit. Fehler haben immer die Form "
                               '`{"error": {"code", "message", "detail"}}`.')
     api.state.application = application
+    api.add_middleware(ReadRateLimit, settings=settings)
     api.add_middleware(SecurityHeaders)
     add_cors(api, settings)
+    text = settings.max_query_chars  # every free-text parameter obeys the query length limit
     _error_handlers(api)
     app = application
 
@@ -92,7 +95,7 @@ def create_app(settings: Settings | None = None, application: Application | None
     @api.get("/api/passages/{passage_id}", response_model=schemas.PassageDetail, responses=ERRORS,
              summary="A passage in its context", tags=["documents"])
     async def passage(passage_id: str, context: int = Query(1, ge=0, le=5, description="Neighbours on each side."),
-                q: str | None = Query(None, description="Highlight these query terms in `highlighted`.")):
+                q: str | None = Query(None, max_length=text, description="Highlight these query terms in `highlighted`.")):
         """The passage plus the previous and next passages of the same document."""
         return await run_in_threadpool(app.passage, passage_id, context=context, query=q or None)
 
@@ -112,7 +115,8 @@ def create_app(settings: Settings | None = None, application: Application | None
         bundesland: str | None = Query(None, json_schema_extra=LAENDER),
         type_: MunicipalityType | None = Query(None, alias="type"),
         theme: str | None = Query(None, json_schema_extra=THEMES), min_population: int | None = Query(None, ge=0),
-        max_population: int | None = Query(None, ge=0), q: str | None = Query(None, description="Name contains."),
+        max_population: int | None = Query(None, ge=0),
+        q: str | None = Query(None, max_length=text, description="Name contains."),
     ):
         """Filterable list; 503 while the snapshot has no municipality catalogue."""
         return await run_in_threadpool(app.municipalities, bundesland=bundesland or None, type=type_, theme=theme or None,
@@ -126,14 +130,36 @@ def create_app(settings: Settings | None = None, application: Application | None
 
     @api.get("/api/municipalities/{municipality_id}/similar", response_model=list[schemas.SimilarMunicipality],
              responses=ERRORS, summary="Comparable municipalities", tags=["municipalities"])
-    async def similar(municipality_id: str, topic: str | None = Query(None, description="Compare on this topic."),
+    async def similar(municipality_id: str,
+                      topic: str | None = Query(None, max_length=text, description="Compare on this topic."),
                 k: int = Query(5, ge=1, le=50)):
         """Municipalities comparable to this one (optionally on a topic), with reasons."""
         return await run_in_threadpool(app.similar_municipalities, municipality_id, topic=topic or None, k=k)
 
-    mount_admin(api, application, settings)
+    admin = mount_admin(api, application, settings)
     mount_web(api, application)
+    recover(settings, admin)
     return api
+
+
+def recover(settings: Settings, admin) -> None:
+    """At start-up, if no writer is running: remove what failed or killed writers left
+    (temporary snapshot directories, CURRENT temp files) and reconcile ``sources/`` with
+    the index. A read-only data directory is left alone."""
+    store = SnapshotStore(settings.snapshots_dir)
+    if not settings.snapshots_dir.is_dir():
+        return
+    try:
+        with store.writer_lock():
+            removed = store.cleanup()
+            if removed:
+                log.warning("removed leftovers of failed or interrupted writes: %s", removed)
+            if settings.sources_dir.is_dir():
+                admin.reconcile()
+    except Busy:
+        log.info("a writer is running; start-up cleanup skipped")
+    except OSError as exc:
+        log.info("start-up cleanup skipped: %s", exc.strerror or exc)
 
 
 def _error_handlers(api: FastAPI) -> None:
@@ -153,5 +179,8 @@ def _error_handlers(api: FastAPI) -> None:
 
     @api.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception):
+        if is_disk_full(exc):
+            full = StorageFull("the disk is full; the last good snapshot keeps serving. Free disk space and try again.")
+            return JSONResponse(full.to_dict(), status_code=full.http_status)
         log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
         return JSONResponse(error_body("internal_error", "internal error"), status_code=500)

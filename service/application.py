@@ -187,6 +187,7 @@ class Application:
         i = s.passage_index(passage_id)
         if i is None:
             raise NotFound(f"no passage with id {passage_id!r}")
+        self._check_text("q", query)
         terms = QueryTerms.of(query) if query else None
         by_doc, position = self._doc_order(s)
         p = s.passages[i]
@@ -248,6 +249,7 @@ class Application:
     def municipalities(self, bundesland: str | None = None, type: str | None = None, theme: str | None = None,
                        min_population: int | None = None, max_population: int | None = None,
                        q: str | None = None) -> list[dict[str, Any]]:
+        self._check_text("q", q)
         records = self._require_catalogue().filter(bundesland=bundesland, type=type, theme=theme,
                                                    min_population=min_population,
                                                    max_population=max_population, q=q)
@@ -266,6 +268,7 @@ class Application:
 
     def similar_municipalities(self, municipality_id: str, topic: str | None = None, k: int = 5) -> list[dict[str, Any]]:
         """Comparable municipalities (structure and practice), each with score, reasons and evidence."""
+        self._check_text("topic", topic)
         catalogue = self._require_catalogue()
         if catalogue.get(municipality_id) is None:
             raise NotFound(f"no municipality with id {municipality_id!r}")
@@ -286,6 +289,8 @@ class Application:
         """
         if not isinstance(query, str) or not query.strip():
             raise BadRequest("give a municipality name or a description")
+        self._check_text("query", query)
+        self._check_text("topic", topic)
         if not 1 <= k <= self.settings.max_k:
             raise BadRequest(f"k must be between 1 and {self.settings.max_k}")
         adapter = self._require_catalogue()
@@ -304,6 +309,11 @@ class Application:
             rows.append(row)
         about = {"description": described} if described else municipality_record(target, facts=False)
         return {"query": about, "topic": topic, "recommendations": rows}
+
+    def _check_text(self, name: str, value: str | None) -> None:
+        """Every free-text input obeys the query length limit (``max_query_chars``)."""
+        if value is not None and len(value) > self.settings.max_query_chars:
+            raise BadRequest(f"{name} is too long ({len(value)} characters; the limit is {self.settings.max_query_chars})")
 
     def filter_options(self) -> dict[str, Any]:
         """Choices for the search form: documents, Länder, municipality types, themes."""

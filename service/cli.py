@@ -249,9 +249,10 @@ def serve(
     import uvicorn
 
     from service.api import create_app
+    from service.server import server_config
 
     settings = _settings()
-    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port, log_level="info")
+    uvicorn.Server(server_config(create_app(settings), settings, host, port, log_level="info")).run()
 
 
 @app.command("settings")
