@@ -3,9 +3,9 @@
 ``praxisfinder serve``, the live-server helper of the tests and the benchmarks all build
 their server here, so what is measured and tested is what runs. Limits (all settings):
 
-- request head size: h11's ``max_incomplete_event_size`` (``http_max_header_bytes``); a
-  longer head gets 400 and the connection is closed, so a header flood costs at most that
-  much memory and a parse per received chunk (uvicorn's default httptools parser has no
+- request head size (``http_max_header_bytes``): h11's ``max_incomplete_event_size``
+  closes a connection whose head grows past it (400), so a header flood costs at most that
+  much memory; a head that arrived complete in one read and is still too large gets 431 (uvicorn's default httptools parser has no
   such limit and parsed a 200 MB header for about a minute, stalling every other request);
 - time to send a complete request head (``http_header_timeout_seconds``), counted from
   the connection's start and from the end of each response: a slow client ("slowloris")
@@ -70,6 +70,32 @@ class BoundedH11Protocol(H11Protocol):
             self.transport.close()
 
 
+class HeadSizeLimit:
+    """ASGI wrapper: 431 for a request whose line and headers exceed ``limit`` bytes.
+
+    h11 bounds only an *incomplete* head; one that arrives complete in a single read (up
+    to asyncio's read size) passes it, so the limit is checked again on the parsed head.
+    """
+
+    def __init__(self, app, limit: int):
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http":
+            size = len(scope.get("raw_path") or b"") + len(scope.get("query_string") or b"") + \
+                sum(len(k) + len(v) + 4 for k, v in scope.get("headers", []))
+            if size > self.limit:
+                body = (b'{"error":{"code":"header_too_large","message":"request line and headers are larger '
+                        b'than the limit of %d bytes","detail":null}}' % self.limit)
+                await send({"type": "http.response.start", "status": 431,
+                            "headers": [(b"content-type", b"application/json"), (b"connection", b"close"),
+                                        (b"content-length", str(len(body)).encode())]})
+                await send({"type": "http.response.body", "body": body})
+                return
+        await self.app(scope, receive, send)
+
+
 def protocol_class(header_timeout: float) -> type[BoundedH11Protocol]:
     return type("BoundedH11Protocol", (BoundedH11Protocol,), {"header_timeout": float(header_timeout)})
 
@@ -91,4 +117,4 @@ def server_config(app, settings: Settings, host: str | None = None, port: int | 
         proxy_headers=bool(proxies), forwarded_allow_ips=",".join(proxies) if proxies else "",
     )
     options.update(extra)
-    return uvicorn.Config(app, **options)
+    return uvicorn.Config(HeadSizeLimit(app, settings.http_max_header_bytes), **options)
