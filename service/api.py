@@ -73,7 +73,8 @@ def create_app(settings: Settings | None = None, application: Application | None
     @api.get("/api/search", response_model=schemas.SearchResponse, responses=ERRORS,
              summary="Search passages and case examples", tags=["search"])
     async def search(
-        q: str = Query(..., description="Frage oder Stichworte (1–1000 Zeichen, nicht nur Satzzeichen)."),
+        q: str = Query(..., description="Frage oder Stichworte (1–1000 Zeichen, nicht nur Satzzeichen).",
+                       json_schema_extra={"minLength": 1, "maxLength": settings.max_query_chars, "pattern": r"\w"}),
         k: int = Query(10, ge=1, le=settings.max_k, description="Number of passages to return."),
         mode: Mode = Query("hybrid", description="Retrieval mode: dense + BM25 fused, or one arm alone."),
         doc: list[str] | None = Query(None, description="Only passages of this document id (repeatable)."),
@@ -88,7 +89,7 @@ def create_app(settings: Settings | None = None, application: Application | None
         """Ranked, cited passages with highlighted snippets, plus the municipalities whose
         practice matches the question (case examples). An empty, punctuation-only or
         over-long query is a 400; invalid parameters are a 422."""
-        filters = Filters(doc_ids=doc or None, bundesland=bundesland or None, municipality_type=type_,
+        filters = Filters(doc_ids=[d for d in doc or () if d] or None, bundesland=bundesland or None, municipality_type=type_,
                           min_population=min_population, max_population=max_population, theme=theme or None)
         return await run_in_threadpool(app.search_page, q, k=k, mode=mode, filters=filters)
 
@@ -173,9 +174,12 @@ def _error_handlers(api: FastAPI) -> None:
         return JSONResponse(error_body("invalid_parameter", "invalid request parameters", detail), status_code=422)
 
     @api.exception_handler(StarletteHTTPException)
-    async def _http_error(_request: Request, exc: StarletteHTTPException):
+    async def _http_error(request: Request, exc: StarletteHTTPException):
         code = _HTTP_CODES.get(exc.status_code, "http_error")
-        return JSONResponse(error_body(code, str(exc.detail)), status_code=exc.status_code, headers=exc.headers)
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:  # Starlette lists only the first route's methods; a path can have several
+            headers["Allow"] = ", ".join(_allowed_methods(api, request.scope))
+        return JSONResponse(error_body(code, str(exc.detail)), status_code=exc.status_code, headers=headers)
 
     @api.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception):
@@ -184,3 +188,14 @@ def _error_handlers(api: FastAPI) -> None:
             return JSONResponse(full.to_dict(), status_code=full.http_status)
         log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
         return JSONResponse(error_body("internal_error", "internal error"), status_code=500)
+
+
+def _allowed_methods(api: FastAPI, scope) -> list[str]:
+    """Every method some route of the app serves at this path."""
+    from starlette.routing import Match
+
+    methods: set[str] = set()
+    for route in api.router.routes:
+        if getattr(route, "methods", None) and route.matches(scope)[0] != Match.NONE:
+            methods |= set(route.methods)
+    return sorted(methods)

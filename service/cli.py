@@ -260,7 +260,12 @@ def serve(
     from service.server import server_config
 
     settings = _settings()
-    uvicorn.Server(server_config(create_app(settings), settings, host, port, log_level="info")).run()
+    api = create_app(settings)
+    try:  # load the model and the snapshot now, not in the first request (seconds on a busy CPU)
+        api.state.application.readiness()
+    except PraxisError as exc:
+        typer.echo(f"warning: {exc.message}; /readyz answers 503 until a snapshot is published", err=True)
+    uvicorn.Server(server_config(api, settings, host, port, log_level="info")).run()
 
 
 @app.command("settings")
