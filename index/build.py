@@ -173,7 +173,9 @@ def _select_sources(settings, previous, registry, paths, add, remove, prepared, 
                 report.append(_row(doc_id, f, "skipped", "skipped", f"same document id as {sources[doc_id].path.name}"))
                 continue
             given.add(doc_id)
-            sources[doc_id] = _Source(f.resolve() if f.exists() else f, origin)
+            in_corpus = registry_mod.origin_of(f, settings) == "corpus"  # `ingest corpus/x.pdf` stays a corpus file
+            sources[doc_id] = _Source(f if in_corpus else (f.resolve() if f.exists() else f),
+                                      "corpus" if in_corpus else origin)
             tombs.pop(doc_id, None)
     for doc, doc_passages in prepared:
         sources[doc.id] = _Source(Path(doc.path), "upload", (doc, doc_passages))
