@@ -67,8 +67,9 @@ class ModelError(PraxisError):
     exit_code = 5
 
 
-class Busy(PraxisError):
-    """Another writer (an ingest, upload or delete) holds the writer lock; try again later."""
+class Busy(SnapshotError):
+    """Another writer (an ingest, upload or delete) holds the writer lock; try again later.
+    A SnapshotError for callers that catch those, but 409 and exit code 75, not 503/3."""
 
     code = "conflict"
     http_status = 409
