@@ -1,14 +1,22 @@
-"""Recall@k of comparable-municipality recommendations against hand-made cases.
+"""Recall@k and nDCG@10 of comparable-municipality recommendations against case sets.
 
-A case (one line of ``eval/cases/comparable.jsonl``)::
+A case (one line of ``eval/cases/*.jsonl``)::
 
-    {"id": "c01", "municipality": "Kaiserslautern", "topic": "...", "comparable": ["Landkreis Kassel"]}
+    {"id": "c01", "municipality": "Kaiserslautern", "topic": "...", "comparable": ["Landkreis Kassel"],
+     "source": "where in the documents the grouping comes from"}
 
-Names are resolved through the catalogue (aliases, so "Kempten" finds "Kempten
-(Allgäu)"). recall@k = share of a case's resolvable comparable municipalities among
-the top k recommendations; a name the catalogue cannot resolve still counts in the
-denominator (the system cannot recommend what it does not know) and is listed under
-``unresolved``. The output has one shape: ``overall`` plus ``per_case``.
+Two sets: ``comparable.jsonl`` (32 cases written with the system in view) and
+``comparable-blind.jsonl`` (62 cases written blind, from the documents' own groupings, by
+a session that never ran the recommender). Names are resolved through the catalogue
+(aliases, so "Kempten" finds "Kempten (Allgäu)"); a name the catalogue cannot resolve
+still counts as relevant (the system cannot recommend what it does not know) and is
+listed under ``unresolved``. Metrics come from ranx (binary relevance): recall@5,
+recall@10, nDCG@10. The output has one shape: ``overall`` plus ``per_case``.
+
+``eval/floor-recommend.json`` holds the recorded figures per set; CI
+(``tests/eval/test_recommend_floor.py``) fails when recall@10 or nDCG@10 of a set drops
+more than ``TOLERANCE`` below them. Record new floors with
+``praxisfinder eval-recommend --record-floor``.
 """
 
 from __future__ import annotations
@@ -18,29 +26,42 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from ingest.errors import PraxisError
+from ranx import Qrels, Run, evaluate
 
-RecommendFn = Callable[..., list]  # (catalogue, query, topic=..., k=...) -> [Recommendation]
+from ingest.errors import PraxisError
+from ingest.settings import PROJECT_ROOT
+
+RecommendFn = Callable[..., list]  # (catalogue, query, topic=..., k=...) -> [objects with .id]
+CASE_SETS = (PROJECT_ROOT / "eval" / "cases" / "comparable.jsonl",
+             PROJECT_ROOT / "eval" / "cases" / "comparable-blind.jsonl")
+FLOOR_PATH = PROJECT_ROOT / "eval" / "floor-recommend.json"
+METRICS = ("recall@5", "recall@10", "ndcg@10")
+DEPTH = 10
+TOLERANCE = 0.03
 
 
 def load_cases(path: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
+    """The cases of one JSONL file; raises ``ValueError`` on a line without id,
+    municipality or comparable."""
+    cases = [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
+    for case in cases:
+        missing = [key for key in ("id", "municipality", "comparable") if key not in case]
+        if missing:
+            raise ValueError(f"case {case.get('id', '?')} lacks {', '.join(missing)}")
+    return cases
 
 
-def evaluate_recommendations(
-    catalogue, cases: Iterable[dict[str, Any]], recommend_fn: RecommendFn, ks: tuple[int, ...] = (5, 10)
-) -> dict[str, Any]:
+def evaluate_recommendations(catalogue, cases: Iterable[dict[str, Any]], recommend_fn: RecommendFn) -> dict[str, Any]:
+    """Run ``recommend_fn`` on every case and score the top ``DEPTH`` with ranx.
+
+    :returns: ``{"overall": {metric: mean, "cases": n}, "per_case": [...], "unresolved": [...]}``;
+        a case whose query cannot be resolved scores 0 on every metric.
+    """
     per_case, unresolved = [], []
-    depth = max(ks)
+    qrels: dict[str, dict[str, int]] = {}
+    run: dict[str, dict[str, float]] = {}
     for case in cases:
         row: dict[str, Any] = {"id": case["id"], "municipality": case["municipality"], "topic": case.get("topic")}
-        try:
-            query = catalogue.resolve(case["municipality"])
-        except PraxisError as exc:
-            unresolved.append({"case": case["id"], "name": case["municipality"], "error": exc.code})
-            row.update({f"recall@{k}": 0.0 for k in ks}, error="query not resolved")
-            per_case.append(row)
-            continue
         wanted = []
         for name in case["comparable"]:
             try:
@@ -48,15 +69,53 @@ def evaluate_recommendations(
             except PraxisError as exc:
                 unresolved.append({"case": case["id"], "name": name, "error": exc.code})
                 wanted.append(f"<unresolved>:{name}")
-        recs = recommend_fn(catalogue, query, topic=case.get("topic"), k=depth)
-        ranked = [r.id for r in recs]
-        for k in ks:
-            top = set(ranked[:k])
-            row[f"recall@{k}"] = sum(w in top for w in wanted) / len(wanted) if wanted else 0.0
+        qrels[case["id"]] = {w: 1 for w in wanted}
+        try:
+            query = catalogue.resolve(case["municipality"])
+        except PraxisError as exc:
+            unresolved.append({"case": case["id"], "name": case["municipality"], "error": exc.code})
+            row["error"] = "query not resolved"
+            run[case["id"]] = {}
+            per_case.append(row)
+            continue
+        ranked = [r.id for r in recommend_fn(catalogue, query, topic=case.get("topic"), k=DEPTH)]
+        run[case["id"]] = {mid: float(DEPTH - i) for i, mid in enumerate(ranked)}
         row["expected"] = wanted
         row["ranks"] = {w: (ranked.index(w) + 1 if w in ranked else None) for w in wanted}
+        row["top"] = ranked[:DEPTH]
         per_case.append(row)
+    scores = _ranx(qrels, run)
+    for row in per_case:
+        row.update({m: round(scores[m].get(row["id"], 0.0), 4) for m in METRICS})
     n = len(per_case)
-    overall = {f"recall@{k}": round(sum(r[f"recall@{k}"] for r in per_case) / n, 4) if n else 0.0 for k in ks}
+    overall: dict[str, Any] = {m: round(sum(r[m] for r in per_case) / n, 4) if n else 0.0 for m in METRICS}
     overall["cases"] = n
     return {"overall": overall, "per_case": per_case, "unresolved": unresolved}
+
+
+def _ranx(qrels: dict[str, dict[str, int]], run: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
+    """Per-case scores for ``METRICS``; ranx needs one scored item per run entry, so an
+    empty run gets a placeholder that matches nothing."""
+    filled = {q: (docs or {"<none>": 0.0}) for q, docs in run.items()}
+    if not qrels:
+        return {m: {} for m in METRICS}
+    result = evaluate(Qrels(qrels), Run(filled), list(METRICS), return_mean=False, make_comparable=True)
+    return {m: dict(zip(qrels.keys(), map(float, result[m]))) for m in METRICS} if isinstance(result, dict) else {}
+
+
+def set_name(path: Path) -> str:
+    """'comparable' / 'comparable-blind' for a case file."""
+    return Path(path).stem
+
+
+def read_floor(path: Path = FLOOR_PATH) -> dict[str, Any]:
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def record_floor(results: dict[str, dict[str, Any]], snapshot_id: str, path: Path = FLOOR_PATH) -> dict[str, Any]:
+    """Store ``{set name: overall}`` as the new floors (with the snapshot they came from)."""
+    floor = {"snapshot_id": snapshot_id, "tolerance": TOLERANCE,
+             "sets": {name: {m: r["overall"][m] for m in METRICS} | {"cases": r["overall"]["cases"]}
+                      for name, r in results.items()}}
+    Path(path).write_text(json.dumps(floor, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return floor

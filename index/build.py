@@ -20,19 +20,20 @@ import numpy as np
 
 from index import vectors as vector_backends
 from index.analyzer import ANALYZER_VERSION
+from index.catalogue.model import CATALOGUE_VERSION
 from index.bm25 import BM25Index
 from index.translate import DING_PATH, build_surface_forms, build_translations, translation_fingerprint
 from index.multivector import TokenStore, windows
 from index import registry as registry_mod
 from index.snapshot import SCHEMA_VERSION, Snapshot, SnapshotStore, WindowSet, load_snapshot, new_snapshot_id
 from ingest.errors import IngestError, SnapshotError
-from ingest.pipeline import discover, doc_id_for, ingest_one
+from ingest.pipeline import discover, doc_id_for, ingest_one, report_extras
 from ingest.sandbox import ingest_sandboxed
 from ingest.readers import sha256_file
 from ingest.schema import Document, Passage
 from ingest.settings import Settings
 
-PIPELINE_VERSION = "5"  # 5: sentences longer than chunk_max_words are split
+PIPELINE_VERSION = "7"  # 5: pages from the TOC, cleaning; 6: passage kinds (prose / reference); 7: overlong sentences split
 BM25_PARAMS = {"k1": 1.2, "b": 0.75, "method": "lucene"}
 
 
@@ -73,6 +74,7 @@ def build_key(settings: Settings, model_fingerprint: str, sources: list[tuple[st
         "model": model_fingerprint,
         "chunker": chunker_params(settings),
         "analyzer": ANALYZER_VERSION,
+        "catalogue": CATALOGUE_VERSION,
         "bm25": BM25_PARAMS,
         "translations": translation_fingerprint(),
         "multivector": {"windows": settings.window_vectors, "tokens": settings.late_interaction},
@@ -284,7 +286,8 @@ def _build_locked(settings, embedder, store, paths, add, remove, force, progress
         documents.append(doc)
         passages.extend(doc_passages)
         action = "added" if old is None else ("replaced" if old.sha256 != doc.sha256 else "reindexed")
-        report.append(_row(doc.id, doc.path, "ok", action, None, reused=False, pages=doc.pages, passages=len(doc_passages)))
+        report.append(_row(doc.id, doc.path, "ok", action, None, reused=False, pages=doc.pages, passages=len(doc_passages),
+                           **report_extras(doc)))
     t_ingest = time.perf_counter() - t0
     if not passages:
         raise SnapshotError("no passages to index: every document failed or the corpus is empty", detail=report)
@@ -307,6 +310,7 @@ def _build_locked(settings, embedder, store, paths, add, remove, force, progress
         windows.index.add(windows.vectors)
     bm25 = BM25Index(BM25_PARAMS["k1"], BM25_PARAMS["b"]).build([_bm25_text(p) for p in passages])
     catalogue = _catalogue(documents, passages)
+    project_vectors = _project_vectors(catalogue, embedder, previous, settings)
     translations = build_translations(bm25.vocabulary, cache_dir=Path(settings.cache_dir))
     surface_forms = build_surface_forms([p.text for p in passages], translations)
     t_index = time.perf_counter() - t2
@@ -320,7 +324,7 @@ def _build_locked(settings, embedder, store, paths, add, remove, force, progress
     manifest["registry"] = new_registry
     manifest["translations"] = {"source": str(DING_PATH) if translations else None, "entries": len(translations)}
     snapshot = Snapshot(Path(), manifest, documents, passages, vectors, dense, bm25, catalogue, translations,
-                        windows, tokens, surface_forms)
+                        windows, tokens, surface_forms, project_vectors)
     path = store.publish(snapshot)
     timings["total_s"] = round(time.perf_counter() - t0, 2)
     return BuildOutcome(True, path, "built", report, timings, counts)
@@ -388,6 +392,30 @@ def _catalogue(documents: list[Document], passages: list[Passage]) -> dict[str, 
     return build_catalogue(documents, passages).to_dict()
 
 
+def _project_vectors(catalogue: dict[str, Any], embedder, previous, settings) -> np.ndarray | None:
+    """e5 passage vectors of the catalogue's project titles (``catalogue["project_titles"]``
+    names the rows), reusing the previous snapshot's vectors of unchanged titles."""
+    from index.catalogue.entity_rank import project_titles
+    from index.catalogue.model import Municipality
+
+    titles = sorted({t for m in catalogue.get("municipalities", [])
+                     for t, _ in project_titles(Municipality.from_dict(m))})
+    catalogue["project_titles"] = titles
+    if not titles:
+        return None
+    cache: dict[str, np.ndarray] = {}
+    if previous is not None and previous.project_vectors is not None:
+        cache = dict(zip(previous.catalogue.get("project_titles", []), previous.project_vectors))
+    vectors = np.zeros((len(titles), embedder.dim), dtype=np.float32)
+    missing = [i for i, t in enumerate(titles) if t not in cache]
+    for i, t in enumerate(titles):
+        if t in cache:
+            vectors[i] = cache[t]
+    if missing:
+        vectors[missing] = embedder.encode_passages([titles[i] for i in missing], settings.embed_batch_size)
+    return vectors
+
+
 def _load_previous(store: SnapshotStore, fingerprint: str) -> Snapshot | None:
     path = store.current_path()
     if path is None:
@@ -408,6 +436,7 @@ def _manifest(settings, embedder, key, documents, counts, timings, report) -> di
                   "prompts": embedder.prompts},
         "chunker": chunker_params(settings),
         "analyzer": ANALYZER_VERSION,
+        "catalogue": CATALOGUE_VERSION,
         "bm25": BM25_PARAMS,
         "vector_backend": settings.vector_backend,
         "dense_params": dense_params(settings),

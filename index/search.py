@@ -17,6 +17,7 @@ from index.fusion import fuse
 from index.snapshot import Snapshot
 from index.translate import ENGLISH_STOPWORDS, translation_groups, weigh_translations
 from ingest.errors import BadRequest
+from ingest.kinds import REFERENCE
 from ingest.schema import Hit, Passage
 from ingest.settings import Settings
 
@@ -96,6 +97,7 @@ class Searcher:
         self.passages: list[Passage] = snapshot.passages
         self._doc_of = np.array([p.doc_id for p in self.passages])
         self._by_id = {p.id: i for i, p in enumerate(self.passages)}
+        self._reference = np.array([p.meta.get("kind") == REFERENCE for p in self.passages], dtype=bool)
         self.dense = DenseArm(snapshot, embedder, settings.late_interaction)
 
     def clear_cache(self) -> None:
@@ -137,6 +139,7 @@ class Searcher:
                 head = fuse("weighted", [fused[: self.settings.rerank_depth], reranked],
                             [1.0 - self.settings.rerank_weight, self.settings.rerank_weight])
                 fused = head + fused[self.settings.rerank_depth :]
+        fused = self._demote_reference(fused)
         arm_scores = [dict(r) for r in rankings]
         hits = []
         for rank, (idx, score) in enumerate(fused[:k], start=1):
@@ -145,6 +148,17 @@ class Searcher:
         took = (time.perf_counter() - t0) * 1000
         return SearchResult(text, mode, k, lang, hits, took, self.snapshot.id,
                             {k_: v for k_, v in filters.__dict__.items() if v not in (None, [], "")})
+
+    def _demote_reference(self, ranking: list[tuple[int, float]]) -> list[tuple[int, float]]:
+        """Multiply the scores of reference passages (``ingest.kinds``) by
+        ``settings.reference_weight`` and re-sort (stable), so address lists and
+        bibliographies rank below prose that scores about as well."""
+        factor = self.settings.reference_weight
+        if factor == 1.0 or not self._reference.any():
+            return ranking
+        out = [(i, s * factor if self._reference[i] else s) for i, s in ranking]
+        out.sort(key=lambda x: -x[1])
+        return out
 
     def bm25_weights(self, text: str, lang: str) -> dict[str, float]:
         """BM25 query terms with weights: 1 for the query's own terms; for English queries

@@ -9,7 +9,8 @@ A snapshot is one directory under ``<data_dir>/snapshots/``::
     vectors.npy        L2-normalised passage vectors (float32), row i = passage i
     dense/             the vector index (see ``index.vectors``)
     bm25/              the BM25 index (bm25s)
-    catalogue.json     municipality catalogue
+    catalogue.json     municipality catalogue (with ``project_titles``, the rows of
+                       ``project_vectors.npy``: e5 passage vectors of its project titles)
     translations.json  English word -> German BM25 terms (see ``index.translate``)
     surface_forms.json German term -> its usual word form in the corpus (English pseudo-queries)
     windows/           optional: sentence-window vectors (``windows.npy``, owners, text keys)
@@ -60,6 +61,7 @@ class Snapshot:
     windows: WindowSet | None = None
     tokens: TokenStore | None = None
     surface_forms: dict[str, str] = field(default_factory=dict)
+    project_vectors: np.ndarray | None = None  # row i = catalogue["project_titles"][i]
 
     @property
     def id(self) -> str:
@@ -76,6 +78,8 @@ class Snapshot:
         (path / "catalogue.json").write_text(json.dumps(self.catalogue, ensure_ascii=False), encoding="utf-8")
         (path / "translations.json").write_text(json.dumps(self.translations, ensure_ascii=False), encoding="utf-8")
         (path / "surface_forms.json").write_text(json.dumps(self.surface_forms, ensure_ascii=False), encoding="utf-8")
+        if self.project_vectors is not None:
+            np.save(path / "project_vectors.npy", np.ascontiguousarray(self.project_vectors, dtype=np.float32))
         if self.windows is not None:
             self.windows.write(path / "windows")
         if self.tokens is not None:
@@ -113,6 +117,9 @@ def load_snapshot(path: Path, expected_model: str | None = None, dense_params: d
         surface_path = path / "surface_forms.json"  # absent in snapshots from before pipeline version 4
         surface_forms = json.loads(surface_path.read_text(encoding="utf-8")) if surface_path.exists() else {}
         windows = WindowSet.read(path / "windows", dense_params) if (path / "windows").is_dir() else None
+        project_vectors = None
+        if (path / "project_vectors.npy").exists():
+            project_vectors = np.load(path / "project_vectors.npy")
         tokens = None
         if (path / "tokens.npy").exists():
             tokens = TokenStore(np.load(path / "tokens.npy", mmap_mode="r"), np.load(path / "token_offsets.npy"))
@@ -125,8 +132,10 @@ def load_snapshot(path: Path, expected_model: str | None = None, dense_params: d
         raise SnapshotError(f"snapshot {path.name} is inconsistent: passage, vector and index counts differ")
     if tokens is not None and len(tokens.offsets) != len(passages) + 1:
         raise SnapshotError(f"snapshot {path.name} is inconsistent: token vectors do not match the passages")
+    if project_vectors is not None and len(project_vectors) != len(catalogue.get("project_titles", [])):
+        raise SnapshotError(f"snapshot {path.name} is inconsistent: project title vectors do not match the catalogue")
     return Snapshot(path, manifest, documents, passages, vectors, dense, bm25, catalogue, translations, windows, tokens,
-                    surface_forms)
+                    surface_forms, project_vectors)
 
 
 @dataclass

@@ -208,13 +208,16 @@ def chunk_document(document: Document, blocks: list[Block], settings: Settings) 
                 meta["prefix"] = units[i].table_header + "\n"
             full = meta.get("prefix", "") + body
             meta["words"] = _words(full)
+            page, page_end, page_label = document.citation(start, end)
             passages.append(
                 Passage(
                     id=passage_id(document.id, start, end),
                     doc_id=document.id,
                     doc_title=document.title,
                     text=full,
-                    page=document.page_at(start),
+                    page=page,
+                    page_end=page_end,
+                    page_label=page_label,
                     section_path=list(run[0].section_path),
                     start=start,
                     end=end,

@@ -7,12 +7,24 @@ them into headings, paragraphs, lists and tables with offsets.
 Hyphenation rule: a word split at a line (or page) end is joined when the next
 fragment starts lowercase ("Unter-" / "stützung" -> "Unterstützung"); the hyphen is
 kept before "und"/"oder"/... ("Integrations- und") and before a capital letter or a
-digit ("Elm-" / "Asse" -> "Elm-Asse").
+digit ("Elm-" / "Asse" -> "Elm-Asse"). A soft hyphen (U+00AD) or Unicode hyphen
+(U+2010, U+2011) at a line end is a hyphen at a line end; inside a line a soft hyphen
+is dropped and the Unicode hyphens become "-".
+
+Each line is also NFC-normalised, typographic ligatures (U+FB00–FB06) are folded to
+their letters, spacing diacritics that PDF extractors emit beside their letter
+("B¨urger", "f¨ur") are composed ("Bürger", "für"), and HTML remnants of web exports
+(``<p>``, ``<ul style=...>``, ``<br>``, entities) are stripped. Lines that repeat at the
+top or bottom of many pages (running headers and footers, "Seite 1 von 2") are removed
+by :func:`strip_running_lines` and kept as document metadata.
 """
 
 from __future__ import annotations
 
+import html
 import re
+import unicodedata
+from collections import Counter
 from dataclasses import dataclass, field
 
 # Lines that are page furniture, photo credits, slide template text or image alt text.
@@ -25,7 +37,7 @@ _FURNITURE_LINE = re.compile(
     | name\ des\ amtes\ \|\ bereich | name\ der\ abteilung | maximal\ \d-zeilig
     | [dl]ifu
     | gefördert\ durch:? | in\ kooperation\ mit:?
-    | seite\ \d+(?:\ von\ \d+)? | \d{1,3}
+    | (?:seite|s\.|page)\ ?\d+(?:\ ?(?:von|/|of)\ ?\d+)? | \d{1,3} | [-–—]\ ?\d{1,4}\ ?[-–—]
     | (?:a|an|the)\ (?:handwritten|photo(?:graph)?|image|picture|logo|signature|group|portrait
         |close-up|map|chart|diagram|screenshot|illustration)\b.*
     """
@@ -41,10 +53,11 @@ _MD_EMPHASIS = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
 _MD_LINK = re.compile(r"\[([^\]\n]+)\]\([^)\s]*\)")
 _CONJUNCTIONS = {"und", "oder", "bzw.", "sowie", "als", "wie", "bis", "&"}
 _TERMINAL = (".", "!", "?", ":", ";", "“", "”", '"', ")", "…")
+MAX_RUNNING_HEADING_WORDS = 14  # longer unterminated text at a page end is running text
 # Words a sentence cannot end with: a fragment ending in one continues after a break.
 _OPEN_WORDS = set(
     "und oder sowie bzw. der die das des dem den ein eine einer eines einem einen mit von zu zur zum "
-    "für in im auf an am bei aus nach über unter vor durch als wie dass ist sind wird werden wurde "
+    "für in im auf an am bei beim aus nach über unter vor vom durch als wie dass ist sind wird werden wurde "
     "wurden hat haben kann können sich nicht auch noch sehr the of and".split()
 )
 
@@ -100,14 +113,70 @@ def join_fragments(left: str, right: str) -> tuple[str, int]:
     return f"{left} {right}", len(left) + 1
 
 
+_LIGATURES = str.maketrans({"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi",
+                            "\ufb04": "ffl", "\ufb05": "st", "\ufb06": "st"})
+# Spacing diacritics and the combining marks they stand for.
+_SPACING_MARKS = {"\u00a8": "\u0308", "\u00b4": "\u0301", "\u02cb": "\u0300", "\u02c6": "\u0302",
+                  "\u02dc": "\u0303", "\u00b8": "\u0327", "\u02c7": "\u030c", "\u02da": "\u030a"}
+_MARK_BEFORE = re.compile("([\u00a8\u00b4\u02cb\u02c6\u02dc\u00b8\u02c7\u02da]) ?([A-Za-z])")
+_MARK_AFTER = re.compile("([AOUaouEeIi]) ?(\u00a8)")  # "u¨ber": only the diaeresis
+# Letters a detached mark may form (an acute used as an apostrophe, "geht´s", stays).
+_COMPOSABLE = set("äöüÄÖÜëïËÏÿáéíóúÁÉÍÓÚàèìòùÀÈÌÒÙâêîôûÂÊÎÔÛñÑãõçÇåÅčšžČŠŽ")
+_HTML_TAG = re.compile(
+    r"(?i)</?(?:p|br|ul|ol|li|div|span|b|i|u|em|strong|small|sup|sub|a|h[1-6]|table|thead|tbody|tr|td|th"
+    r"|font|blockquote|section|article|header|footer|nav|img|hr)\b(?:\s[^<>]*)?/?>"
+)
+_HTML_ENTITY = re.compile(r"&(?:[a-zA-Z]{2,8}|#\d{2,6}|#x[0-9a-fA-F]{2,6});")
+_LINE_END_HYPHEN = re.compile("[\u00ad\u2010\u2011]\\s*$")
+
+
+def fold_glyphs(line: str) -> str:
+    """Ligatures to letters, detached diacritics onto their letters, then NFC."""
+    line = line.translate(_LIGATURES)
+    if any(mark in line for mark in _SPACING_MARKS):
+        line = _MARK_BEFORE.sub(lambda m: _compose(m.group(2), m.group(1), m.group(0)), line)
+        line = _MARK_AFTER.sub(lambda m: _compose(m.group(1), m.group(2), m.group(0)), line)
+    return unicodedata.normalize("NFC", line)
+
+
+def _compose(letter: str, mark: str, original: str) -> str:
+    composed = unicodedata.normalize("NFC", letter + _SPACING_MARKS[mark])
+    return composed if composed in _COMPOSABLE else original
+
+
+def strip_html(line: str) -> str:
+    """Remove HTML tags and decode entities; "</p> <p>" between two texts becomes a space."""
+    if "<" not in line and "&" not in line:
+        return line
+    stripped = _HTML_TAG.sub(" ", line)
+    if stripped != line or _HTML_ENTITY.search(stripped):
+        stripped = html.unescape(stripped)
+        stripped = re.sub(r"[ ]{2,}", " ", stripped)
+        stripped = "\t".join(cell.strip(" ") for cell in stripped.split("\t"))
+    return stripped
+
+
+# A table-of-contents row with dot leaders ("2.1 Wohnen ........ 15", "Fazit … 46").
+_DOT_LEADER = re.compile(r"(?<=\S)[ \t]*(?:(?:\.[ \t]?){4,}|…+|(?:·[ \t]?){4,})[ \t]*(\d{1,4})[ \t]*$")
+
+
 def normalize_line(line: str) -> str:
+    """One line of page text, cleaned: see the module docstring for what changes.
+
+    A table-of-contents row with dot leaders becomes a tab-separated row ("Fazit\t46"),
+    the form the exports use, so the TOC is recognised as a table.
+    """
+    line = _LINE_END_HYPHEN.sub("-", line)
     line = line.replace("\u00a0", " ").replace("\u00ad", "").replace("\ufeff", "")
+    line = line.replace("\u2010", "-").replace("\u2011", "-")
+    line = fold_glyphs(strip_html(line))
     line = _MD_LINK.sub(r"\1", line)
     line = _INLINE_HYPHEN.sub(_join_inline, line)
     indent = len(line) - len(line.lstrip(" "))
     line = line[:indent] + re.sub(r" {2,}", " ", line[indent:])
     for _ in range(2):
         line = _MD_EMPHASIS.sub(r"\2", line)
+    line = _DOT_LEADER.sub(r"\t\1", line)
     return line.rstrip()
 
 
@@ -120,8 +189,16 @@ def _join_inline(m: re.Match) -> str:
     return m.group(0) if word in _CONJUNCTIONS else word
 
 
+_PAGE_OF = re.compile(r"(\d{1,4}) ?/ ?(\d{1,4})")
+
+
 def is_furniture(line: str) -> bool:
-    return bool(_FURNITURE_LINE.fullmatch(line.strip()))
+    """Page furniture: page numbers ("12", "Seite 3 von 9", "33/56"), credits, logo text."""
+    line = line.strip()
+    page_of = _PAGE_OF.fullmatch(line)
+    if page_of and 0 < int(page_of.group(1)) <= int(page_of.group(2)):
+        return True
+    return bool(_FURNITURE_LINE.fullmatch(line))
 
 
 def page_pieces(page_text: str, page: int) -> list[Piece]:
@@ -172,11 +249,77 @@ def _group_pieces(lines: list[str], page: int) -> list[Piece]:
     return out
 
 
-def _continues(prev: str, nxt: str) -> bool:
-    """Does ``nxt`` continue the sentence that ``prev`` left open?"""
+RUNNING_ZONE_LINES = 3  # lines at the top and at the bottom of a page that may be furniture
+RUNNING_MIN_SHARE = 0.4  # share of the pages a running header/footer must appear on
+_DIGITS = re.compile(r"\d+")
+
+
+def _running_key(line: str) -> str:
+    return _DIGITS.sub("#", re.sub(r"\s+", " ", unicodedata.normalize("NFC", line)).strip().lower())
+
+
+def strip_running_lines(pages: list[str]) -> tuple[list[str], list[str]]:
+    """Remove running headers and footers; return (pages, the removed lines).
+
+    A line is a running header or footer when, with its digits ignored ("Seite 1 von 2"
+    and "Seite 2 von 2" are one line), it appears among the first or last
+    ``RUNNING_ZONE_LINES`` non-empty lines of at least two pages and of at least
+    ``RUNNING_MIN_SHARE`` of the pages with text, is short (at most
+    ``RUNNING_MAX_WORDS`` words) and does not end like a sentence or clause ("." "," ";").
+    Only the runs of such lines at the very top and the very bottom of a page are
+    removed (a repeated line inside the text stays); the removed lines are returned
+    once each, in first-seen form.
+    """
+    zones: list[list[int]] = []
+    counts: Counter[str] = Counter()
+    for text in pages:
+        lines = text.split("\n")
+        filled = [i for i, ln in enumerate(lines) if ln.strip()]
+        zones.append(filled)
+        zone = set(filled[:RUNNING_ZONE_LINES] + filled[-RUNNING_ZONE_LINES:])
+        counts.update({_running_key(lines[i]) for i in zone if _may_run(lines[i])})
+    with_text = sum(1 for z in zones if z)
+    need = max(2, RUNNING_MIN_SHARE * with_text)
+    running = {key for key, n in counts.items() if n >= need and key}
+    if not running:
+        return pages, []
+    removed: dict[str, str] = {}
+    out: list[str] = []
+    for text, filled in zip(pages, zones):
+        lines = text.split("\n")
+        drop: set[int] = set()
+        for order in (filled[:RUNNING_ZONE_LINES], filled[::-1][:RUNNING_ZONE_LINES]):
+            for i in order:  # from the edge inwards, while the lines are running lines
+                if _running_key(lines[i]) not in running or not _may_run(lines[i]):
+                    break
+                drop.add(i)
+        for i in sorted(drop):
+            removed.setdefault(_running_key(lines[i]), lines[i].strip())
+        out.append("\n".join(ln for i, ln in enumerate(lines) if i not in drop))
+    return out, list(removed.values())
+
+
+RUNNING_MAX_WORDS = 16
+
+
+def _may_run(line: str) -> bool:
+    """Short enough for a header or footer, and not the end of a sentence or clause."""
+    stripped = line.strip()
+    return len(stripped.split()) <= RUNNING_MAX_WORDS and not stripped.endswith((".", ",", ";"))
+
+
+def _continues(prev: str, nxt: str, page_break: bool = False) -> bool:
+    """Does ``nxt`` continue the sentence that ``prev`` left open?
+
+    Across a page break, a paragraph that stops without a sentence end goes on with the
+    next page's first paragraph when both are longer than a heading could be.
+    """
     prev, nxt = prev.rstrip(), nxt.lstrip()
     if not prev or not nxt or prev.endswith(_TERMINAL):
         return False
+    if (page_break and nxt[0].isalnum() and len(prev.split()) > MAX_RUNNING_HEADING_WORDS
+            and len(nxt.split()) > MAX_RUNNING_HEADING_WORDS):
+        return True
     if prev.endswith(",") or (re.search(r"[^\W\d_]-$", prev) and nxt[0].isalpha()):
         return True
     if nxt[0].islower():
@@ -192,7 +335,8 @@ def merge_pieces(pieces: list[Piece]) -> list[Piece]:
         if prev is None:
             out.append(piece)
         elif piece.kind == "text" and prev.kind in ("text", "list") and _continues(
-            prev.items[-1].text, piece.items[0].text
+            prev.items[-1].text, piece.items[0].text,
+            prev.kind == "text" and piece.items[0].page != prev.items[-1].marks[-1][1],
         ):
             prev.items[-1].append(piece.items[0])
         elif piece.kind == "list" and prev.kind == "list":

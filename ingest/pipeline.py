@@ -14,11 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from ingest.chunk import chunk_document
+from ingest.kinds import passage_kind
 from ingest.errors import IngestError
 from ingest.readers import SUPPORTED_SUFFIXES, read_document
 from ingest.schema import Document, Passage
 from ingest.settings import Settings
-from ingest.structure import build
+from ingest.structure import build, toc_page_ranges
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +27,21 @@ CATALOGUE_NAME = "documents.json"
 SKIPPED_NAMES = {"sources.md", "readme.md", "readme.txt"}  # corpus notes, not documents
 RESERVED_IDS = {Path(n).stem for n in SKIPPED_NAMES} | {Path(CATALOGUE_NAME).stem}
 MAX_TITLE_CHARS = 160
+MAX_RUNNING_LINES = 20  # running headers/footers kept per document (metadata)
+
+
+def report_extras(document: Document) -> dict[str, Any]:
+    """Report fields for a read document: encoding repairs, removed headers, page source."""
+    extras: dict[str, Any] = {}
+    if document.meta.get("repairs"):
+        extras["repairs"] = document.meta["repairs"]
+    if document.meta.get("running_lines"):
+        extras["running_lines"] = len(document.meta["running_lines"])
+    extras["page_source"] = (
+        ("page labels" if any(document.page_labels) else "physical pages") if document.physical_pages
+        else "table of contents" if document.page_ranges else "none"
+    )
+    return extras
 
 
 @dataclass
@@ -98,8 +114,19 @@ def ingest_one(path: Path, settings: Settings, doc_id: str | None = None) -> tup
         text=cleaned.text,
         page_starts=cleaned.page_starts,
         meta=meta,
+        page_labels=list(raw.page_labels),
+        physical_pages=raw.physical_pages,
     )
+    if not raw.physical_pages:
+        document.page_ranges = toc_page_ranges(cleaned.toc)
+    if cleaned.running_lines:
+        meta["running_lines"] = cleaned.running_lines[:MAX_RUNNING_LINES]
+    for key in ("repairs", "pdf"):
+        if key in raw.meta:
+            meta[key] = raw.meta[key]
     passages = chunk_document(document, cleaned.blocks, settings)
+    for p in passages:
+        p.meta["kind"] = passage_kind(p.text, p.section_path)
     if not passages:
         raise IngestError("no passages (document has no body text)", {"path": str(path)})
     if len(passages) > settings.max_document_passages:
@@ -147,6 +174,7 @@ def ingest_paths(paths: list[Path], settings: Settings, progress: bool = False) 
         else:
             result.documents.append(document)
             result.passages.extend(passages)
-            entry.update(pages=document.pages, passages=len(passages), words=len(document.text.split()))
+            entry.update(pages=document.pages, passages=len(passages), words=len(document.text.split()),
+                         **report_extras(document))
         result.report.append(entry)
     return result

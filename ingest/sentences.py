@@ -34,7 +34,11 @@ _ORDINAL_END = re.compile(r"(?:^|[\s(])(?:\d{1,2}|[IVX]{1,4})\.$")
 _STARTERS = set(
     "Der Die Das Dem Den Des Dies Diese Dieser Dieses Es Er Sie Wir Ich Man Im In Am Auch Zudem "
     "Dabei Damit Danach Daher Deshalb Außerdem Hier So Ein Eine Einen Bei Mit Nach Für Zur Zum Um "
-    "Wenn Als Seit Darüber Weitere Insgesamt Zusätzlich".split()
+    "Wenn Als Seit Darüber Weitere Insgesamt Zusätzlich Viele Alle Einige Manche Mehrere Nur Seitdem "
+    "Inzwischen Heute Jetzt Dort Darauf Daraufhin Anschließend Schließlich Trotzdem Dennoch Allerdings "
+    "Jedoch Aber Und Oder Denn Doch Nun Wie Was Wer Warum Welche Welcher Jede Jeder Jedes Davon Dazu "
+    "Hierzu Hierbei Ihr Ihre Sein Seine Unser Unsere Bisher Derzeit Aktuell Rund Knapp Etwa Fast Mehr "
+    "Weniger Gleichzeitig Ebenso Darunter Davor Dadurch Somit Also".split()
 )
 
 
@@ -87,6 +91,7 @@ def tokenizer() -> PunktSentenceTokenizer:
     """The shipped German tokenizer (abbreviation list only if the JSON is missing)."""
     if PARAMS_PATH.exists():
         params = params_from_dict(json.loads(PARAMS_PATH.read_text(encoding="utf-8")))
+        params.abbrev_types.update(load_abbreviations())  # the list may be newer than the JSON
     else:
         log.warning("%s missing; sentence splitting uses the abbreviation list only", PARAMS_PATH)
         params = PunktParameters()

@@ -63,6 +63,9 @@ class Settings:
     late_interaction: bool = setting(True, "Keep token vectors and rerank the top candidates with MaxSim.")
     rerank_depth: int = setting(30, "Fused candidates re-scored by MaxSim (late_interaction).")
     rerank_weight: float = setting(0.7, "Weight of the MaxSim score when fused with the first-stage score.")
+    reference_weight: float = setting(
+        0.5, "Factor on the final score of reference passages (address lists, interview lists, bibliographies), "
+             "so they rank below prose; 1 = no demotion.")
     host: str = setting("127.0.0.1", "Address `praxisfinder serve` binds to.")
     port: int = setting(8000, "Port `praxisfinder serve` listens on.")
     max_query_chars: int = setting(1000, "Longest accepted query, in characters.")
@@ -119,7 +122,7 @@ class Settings:
                 raise ConfigError(f"{f.name}={value!r} is not valid; choose one of: {', '.join(choices)}")
         if self.chunk_min_words > self.chunk_target_words or self.chunk_target_words > self.chunk_max_words:
             raise ConfigError("chunk sizes must satisfy chunk_min_words <= chunk_target_words <= chunk_max_words")
-        for name in ("hybrid_dense_weight", "hybrid_dense_weight_en", "rerank_weight"):
+        for name in ("hybrid_dense_weight", "hybrid_dense_weight_en", "rerank_weight", "reference_weight"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ConfigError(f"{name}={getattr(self, name)!r} is not valid; it must lie between 0 and 1")
         for name in ("http_max_header_bytes", "http_header_timeout_seconds", "http_keep_alive_seconds",

@@ -8,7 +8,10 @@ Heading rules (tuned on the corpus, see tests/ingest/test_structure.py):
 * an unnumbered heading directly followed by a *recurring* heading (one that appears
   several times in the document, such as "Kommune und Wettbewerbsbeitrag im
   Überblick") opens a profile: municipality names in the Difu documentation;
-* table-of-contents tables (rows ending in a tab and a page number) are dropped.
+* table-of-contents tables (rows ending in a tab and a page number) are dropped from
+  the text and kept as :attr:`CleanText.toc`; :func:`toc_page_ranges` anchors each TOC
+  entry to the heading it names, which gives exports without page marks their printed
+  pages.
 """
 
 from __future__ import annotations
@@ -17,11 +20,16 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from ingest.clean import Piece, Span, clean_pages
+import unicodedata
+
+from ingest.clean import Piece, Span, clean_pages, strip_running_lines
 
 _NUMBERED = re.compile(r"^(\d{1,2}(?:\.\d{1,2})*)(?:\.|\s*\|)?\s+([A-ZÄÖÜ„\"].*)$")
 _CAPTION = re.compile(r"^(?:Tab\.|Tabelle|Abb\.|Abbildung|Übersicht|Grafik|Schaubild)\s*\d+\b")
 _TOC_ROW = re.compile(r"^.+\t\s*\d{1,4}$")
+_TOC_ENTRY = re.compile(r"^(.+?)\t\s*(\d{1,4})$")
+# "31.12." or "1.10.2024" at a line start is a date, not a section number.
+_DATE_START = re.compile(r"^(?:0?[1-9]|[12]\d|3[01])\.(?:0?[1-9]|1[0-2])\.(?:\d{2,4})?(?:\s|$)")
 _TOC_TITLES = {"inhalt", "inhaltsverzeichnis", "contents"}
 # Unnumbered titles that open a top-level chapter (they reset the numbered levels).
 _CHAPTER_TITLES = re.compile(
@@ -50,10 +58,21 @@ class Block:
 
 
 @dataclass
+class TocEntry:
+    """One table-of-contents row: title and printed page; ``offset`` once anchored."""
+
+    title: str
+    page: int
+    offset: int | None = None
+
+
+@dataclass
 class CleanText:
     text: str
     page_starts: list[int]
     blocks: list[Block]
+    toc: list[TocEntry] = field(default_factory=list)
+    running_lines: list[str] = field(default_factory=list)
 
     @property
     def first_heading(self) -> str | None:
@@ -63,7 +82,7 @@ class CleanText:
 def numbered_heading(text: str) -> tuple[int, str] | None:
     """(level, section label) for a numbered heading line, else None."""
     m = _NUMBERED.match(text)
-    if not m or not _heading_shape(m.group(2), allow_question=True):
+    if not m or _DATE_START.match(text) or not _heading_shape(m.group(2), allow_question=True):
         return None
     number = m.group(1)
     return number.count(".") + 1, f"{number} {m.group(2).strip()}"
@@ -105,15 +124,25 @@ def _header_rows(rows: list[str]) -> int:
     return count if count < len(rows) else 0
 
 
-def _classify(pieces: list[Piece]) -> list[tuple[Block, list[Span], list[int]]]:
-    """Pieces to blocks (without offsets) with the spans they are rendered from."""
+def _classify(pieces: list[Piece], toc: list[TocEntry] | None = None) -> list[tuple[Block, list[Span], list[int]]]:
+    """Pieces to blocks (without offsets) with the spans they are rendered from.
+
+    The rows of table-of-contents tables are appended to ``toc`` (first TOC only).
+    """
     out: list[tuple[Block, list[Span], list[int]]] = []
     caption: Span | None = None
+    toc_at: int | None = None
     for i, piece in enumerate(pieces):
         if piece.kind == "table":
             if _is_toc(piece):
                 if out and out[-1][0].kind == "heading" and out[-1][1][0].text.lower() in _TOC_TITLES:
                     out.pop()
+                if toc is not None and (toc_at is None or toc_at == len(out)):
+                    toc_at = len(out)
+                    for item in piece.items:
+                        m = _TOC_ENTRY.match(item.text.strip())
+                        if m:
+                            toc.append(TocEntry(re.sub(r"\s+", " ", m.group(1)).strip(), int(m.group(2))))
                 continue
             spans = ([caption] if caption else []) + piece.items
             block = Block("table", "", header_units=(1 if caption else 0) + _header_rows([s.text for s in piece.items]))
@@ -211,9 +240,101 @@ def _render(items: list[tuple[Block, list[Span], list[int]]], pages: int) -> Cle
 
 
 def build(pages: list[str]) -> CleanText:
-    """Clean raw pages and return the document text, page starts and blocks."""
-    items = _classify(clean_pages(pages))
+    """Clean raw pages and return the document text, page starts, blocks and TOC.
+
+    Running headers and footers are removed first (kept in ``running_lines``, see
+    :func:`ingest.clean.strip_running_lines`); the entries of the document's table of
+    contents are anchored to the headings they name (``toc``, see :func:`anchor_toc`).
+    """
+    pages, running = strip_running_lines(pages)
+    toc: list[TocEntry] = []
+    items = _classify(clean_pages(pages), toc)
     for block, spans, _ in items:
         block.text = "\n".join(s.text for s in spans)
     _assign_sections([b for b, _, _ in items])
-    return _render(items, max(1, len(pages)))
+    clean = _render(items, max(1, len(pages)))
+    clean.running_lines = running
+    clean.toc = anchor_toc(toc, clean.blocks)
+    return clean
+
+
+def _toc_key(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).lower()
+    return "".join(ch for ch in text if ch.isalnum())
+
+
+def _toc_match(entry: str, block: Block) -> bool:
+    """Does a block (its first line) start the section a TOC entry names?"""
+    line = _toc_key(block.text.split("\n", 1)[0])
+    if not line or not entry:
+        return False
+    if line == entry:
+        return True
+    if block.kind != "heading" or min(len(line), len(entry)) < 6:
+        return False
+    common = 0
+    for a, b in zip(line, entry):
+        if a != b:
+            break
+        common += 1
+    # "Vorworte" names "Vorwort des Bundesministers …"; a heading may wrap or be cut.
+    return common >= min(len(entry), len(line)) - 1
+
+
+def anchor_toc(entries: list[TocEntry], blocks: list[Block]) -> list[TocEntry]:
+    """Anchor TOC entries to blocks: the largest set of matches in reading order.
+
+    Each entry may match several blocks (a heading "Verwaltung" in two chapters); a
+    dynamic programme picks, among the chains whose offsets grow with the entries'
+    order and whose pages do not fall, one with the most anchored entries (earliest
+    offsets on ties). Entries without an anchor keep ``offset=None``. Returns all
+    entries, in TOC order.
+    """
+    if not entries:
+        return []
+    candidates: list[list[int]] = []
+    for entry in entries:
+        key = _toc_key(entry.title)
+        candidates.append([b.start for b in blocks if _toc_match(key, b)])
+    # best[(i, offset)] = (matched count, -sum offsets, previous state)
+    best: dict[tuple[int, int], tuple[int, int, tuple[int, int] | None]] = {}
+    for i, offsets in enumerate(candidates):
+        for off in offsets:
+            score: tuple[int, int, tuple[int, int] | None] = (1, -off, None)
+            for (j, prev_off), (count, neg, _) in best.items():
+                if j < i and prev_off < off and entries[j].page <= entries[i].page:
+                    if (count + 1, neg - off) > score[:2]:
+                        score = (count + 1, neg - off, (j, prev_off))
+            best[(i, off)] = score
+    if not best:
+        return entries
+    state: tuple[int, int] | None = max(best, key=lambda k: best[k][:2])
+    while state is not None:
+        entries[state[0]].offset = state[1]
+        state = best[state][2]
+    return entries
+
+
+
+def toc_page_ranges(toc: list[TocEntry]) -> list[list[int]]:
+    """Printed page ranges from anchored TOC entries: ``[offset, first, last]`` rows.
+
+    Text from ``offset`` on lies on pages ``first``..``last`` (``last`` 0: open end, the
+    last entry). A section runs from its TOC page to the page before the next anchored
+    entry's page, or to that page itself when both start on the same page. Text before
+    the first anchor (cover, imprint, the TOC itself) lies before that anchor's page.
+    Returns [] when no entry is anchored.
+    """
+    anchored = sorted((e for e in toc if e.offset is not None), key=lambda e: e.offset)
+    if not anchored:
+        return []
+    ranges: list[list[int]] = []
+    if anchored[0].offset > 0:
+        ranges.append([0, 1, max(1, anchored[0].page - 1)])
+    for k, entry in enumerate(anchored):
+        if k + 1 < len(anchored):
+            last = max(entry.page, anchored[k + 1].page - 1)
+        else:
+            last = 0
+        ranges.append([entry.offset, entry.page, last])
+    return ranges

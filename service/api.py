@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from index.catalogue.gazetteer import BUNDESLAENDER
 from index.catalogue.taxonomy import THEMES as THEME_NAMES
+from index.catalogue import CandidateFilter
 from index.search import Filters
 from index.snapshot import SnapshotStore
 from ingest.errors import Busy, PraxisError, StorageFull, is_disk_full
@@ -38,6 +39,12 @@ ERRORS = {status: {"model": schemas.ErrorResponse} for status in (400, 404, 422,
 LAENDER = {"enum": sorted(BUNDESLAENDER.values())}
 THEMES = {"enum": list(THEME_NAMES)}
 _HTTP_CODES = {404: "not_found", 405: "method_not_allowed"}
+
+
+def recommend_filter(bundesland, type_, min_population, max_population, include_unknown) -> CandidateFilter | None:
+    """The candidate restriction of a recommend request (None when nothing restricts)."""
+    f = CandidateFilter(bundesland or None, type_ or None, min_population, max_population, include_unknown)
+    return f if any(v is not None for v in (f.bundesland, f.type, f.min_population, f.max_population)) else None
 
 
 def error_body(code: str, message: str, detail=None) -> dict:
@@ -136,6 +143,28 @@ def create_app(settings: Settings | None = None, application: Application | None
                 k: int = Query(5, ge=1, le=50)):
         """Municipalities comparable to this one (optionally on a topic), with reasons."""
         return await run_in_threadpool(app.similar_municipalities, municipality_id, topic=topic or None, k=k)
+
+    @api.get("/api/recommend", response_model=schemas.RecommendResponse, responses=ERRORS,
+             summary="Comparable municipalities for a name or a description", tags=["municipalities"])
+    async def recommend(
+        municipality: str | None = Query(None, max_length=text, description="A catalogue name or id (\"Landkreis Osnabrück\")."),
+        description: str | None = Query(None, max_length=text, description="Or a description of one's own municipality "
+                                                          "(\"ländlicher Landkreis in Brandenburg, 80.000 Einwohner\")."),
+        topic: str | None = Query(None, max_length=text, description="What to learn about (\"Wohnraum für Geflüchtete\")."),
+        k: int = Query(10, ge=1, le=50),
+        bundesland: str | None = Query(None, description="Only candidates in this Land.", json_schema_extra=LAENDER),
+        type_: MunicipalityType | None = Query(None, alias="type", description="Only candidates of this type."),
+        min_population: int | None = Query(None, ge=0), max_population: int | None = Query(None, ge=0),
+        include_unknown_population: bool = Query(False, description="Keep candidates without a known population "
+                                                                    "when a population bound is set."),
+    ):
+        """Ranked comparable municipalities: practice from the hybrid search for the topic first,
+        then structure (type, size, Land, rural/urban), each with reasons and evidence
+        passages. An unknown name is a 404 with `detail.suggestions`, an ambiguous one a 400
+        with `detail.candidates`."""
+        return await run_in_threadpool(app.recommend_request, municipality, description, topic, k,
+                                       recommend_filter(bundesland, type_, min_population, max_population,
+                                                        include_unknown_population))
 
     admin = mount_admin(api, application, settings)
     mount_web(api, application)

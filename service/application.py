@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from index.runtime import load_embedder, open_searcher
 from index.search import Filters, SearchResult, Searcher
 from index.snapshot import CURRENT
 from ingest.errors import BadRequest, NotFound, SnapshotError
+from ingest.schema import Passage
 from ingest.settings import Settings
 from service.cases import case_examples
 from service.catalogue_port import (CatalogueAdapter, CatalogueLike, CatalogueUnavailable, municipality_record,
@@ -28,6 +30,38 @@ CASE_DEPTH = 50  # hits that vote for case examples
 SNIPPET_CHARS = 280
 MUNICIPAL_FILTERS = ("bundesland", "municipality_type", "min_population", "max_population", "theme")
 
+
+
+def reader_texts(passages: list[Passage], keep: int) -> list[str]:
+    """The texts of consecutive passages of one document with each sentence shown once.
+
+    Passages overlap (the last sentence of one opens the next; a table split over
+    passages repeats its caption and header rows). ``passages[keep]`` is shown whole;
+    a passage before it loses the tail the following passage repeats, a passage after
+    it loses the head the previous one already showed. Offsets (``start``/``end`` into
+    the document text) decide what overlaps; a repeated table header (``meta.prefix``)
+    is shown only on the first passage of the listing. Returns one text per passage.
+    """
+    out: list[str] = []
+    for n, p in enumerate(passages):
+        prefix = p.meta.get("prefix", "")
+        body = p.text[len(prefix):] if prefix and p.text.startswith(prefix) else p.text
+        start, end = p.start, p.end
+        if n < keep:
+            nxt = passages[n + 1]
+            if nxt.start < end and nxt.start > start:
+                body = body[: nxt.start - start].rstrip()
+        elif n > keep:
+            prev = passages[n - 1]
+            if prev.end > start and prev.end < end:
+                body = body[prev.end - start:].lstrip()
+        else:
+            out.append(p.text)
+            continue
+        if prefix and n == 0:
+            body = prefix + body  # the first passage shown: its table header is not shown elsewhere
+        out.append(body)
+    return out
 
 class Application:
     def __init__(self, settings: Settings, embedder=None, searcher: Searcher | None = None,
@@ -111,10 +145,7 @@ class Application:
         if cached is None or cached[0] is not s:
             adapter = None
             if s.catalogue is not None:
-                def embed(text: str):
-                    return self.embedder.encode_queries([text])[0]
-
-                adapter = CatalogueAdapter(s.catalogue, s.passages, s.snapshot.vectors, embed)
+                adapter = CatalogueAdapter(s.catalogue, s)
             cached = self._adapter = (s, adapter)
         return cached[1]
 
@@ -194,9 +225,12 @@ class Application:
         siblings, pos = by_doc[p.doc_id], position[i]
         row = self._passage_row(s, i, terms)
         row["municipalities"] = self._refs(p.id, self._catalogue_for(s))
+        before, after = siblings[max(0, pos - context):pos], siblings[pos + 1:pos + 1 + context]
+        shown = reader_texts([s.passages[j] for j in before + [i] + after], keep=len(before))
         row["context"] = {
-            "previous": [self._passage_row(s, j, None) for j in siblings[max(0, pos - context):pos]],
-            "next": [self._passage_row(s, j, None) for j in siblings[pos + 1:pos + 1 + context]],
+            "previous": [dict(self._passage_row(s, j, None), reader_text=t) for j, t in zip(before, shown)],
+            "next": [dict(self._passage_row(s, j, None), reader_text=t)
+                     for j, t in zip(after, shown[len(before) + 1:])],
         }
         return row
 
@@ -234,6 +268,7 @@ class Application:
             if doc["id"] == doc_id:
                 by_doc, _ = self._doc_order(s)
                 doc["outline"] = [{"passage_id": s.passages[i].id, "page": s.passages[i].page,
+                                   "page_label": s.passages[i].page_label,
                                    "section": s.passages[i].section} for i in by_doc.get(doc_id, [])]
                 return doc
         raise NotFound(f"no document with id {doc_id!r}")
@@ -248,11 +283,17 @@ class Application:
 
     def municipalities(self, bundesland: str | None = None, type: str | None = None, theme: str | None = None,
                        min_population: int | None = None, max_population: int | None = None,
-                       q: str | None = None) -> list[dict[str, Any]]:
-        self._check_text("q", q)
+                       q: str | None = None, include_unknown_population: bool = False) -> list[dict[str, Any]]:
+        """Catalogue records matching every criterion; ``q`` matches a part of the name or an
+        alias after Unicode NFC and folding (case, umlauts). A population bound drops
+        municipalities without a known population unless ``include_unknown_population``."""
+        q = unicodedata.normalize("NFC", q).strip() if q else None
+        if q and len(q) > self.settings.max_query_chars:
+            raise BadRequest(f"q is too long: {len(q)} characters, at most {self.settings.max_query_chars} allowed")
         records = self._require_catalogue().filter(bundesland=bundesland, type=type, theme=theme,
                                                    min_population=min_population,
-                                                   max_population=max_population, q=q)
+                                                   max_population=max_population, q=q or None,
+                                                   include_unknown_population=include_unknown_population)
         return [municipality_record(m) for m in records]
 
     def municipality(self, municipality_id: str) -> dict[str, Any]:
@@ -264,49 +305,62 @@ class Application:
         s = self.searcher
         m["passages"] = [self._passage_row(s, i, None) for i in
                          (s.passage_index(pid) for pid in m["passage_ids"]) if i is not None]
+        data = record if isinstance(record, dict) else vars(record)
+        m["mentions"] = [self._passage_row(s, i, None) for i in
+                         (s.passage_index(pid) for pid in data.get("mentions", [])) if i is not None]
         return m
 
-    def similar_municipalities(self, municipality_id: str, topic: str | None = None, k: int = 5) -> list[dict[str, Any]]:
-        """Comparable municipalities (structure and practice), each with score, reasons and evidence."""
-        self._check_text("topic", topic)
+    def similar_municipalities(self, municipality_id: str, topic: str | None = None, k: int = 5,
+                               candidates=None) -> list[dict[str, Any]]:
+        """Comparable municipalities (practice from the search, then structure), each with
+        score, reasons and evidence; ``topic`` steers the practice part."""
         catalogue = self._require_catalogue()
         if catalogue.get(municipality_id) is None:
             raise NotFound(f"no municipality with id {municipality_id!r}")
-        out = []
-        for record, score, reasons, evidence in catalogue.recommend(municipality_id, topic, k):
-            row = municipality_record(record)
-            row.update(score=round(float(score), 6), reasons=list(reasons), evidence=list(evidence))
-            out.append(row)
-        return out
+        topic = self._topic(topic)
+        return [self._recommendation_row(record, rec) for record, rec in
+                catalogue.recommend(municipality_id, topic, k, candidates)]
 
-    def recommend(self, query: str, topic: str | None = None, k: int = 10) -> dict[str, Any]:
+    def recommend(self, query: str, topic: str | None = None, k: int = 10, candidates=None,
+                  as_description: bool = False, record=None) -> dict[str, Any]:
         """Comparable municipalities for a municipality name or a free-text description.
 
-        A name is resolved through the catalogue's aliases; an ambiguous name raises
-        BadRequest with the candidates. Text that names no municipality but describes one
-        ("ländlicher Landkreis in Brandenburg, 80.000 Einwohner") is matched by its
-        structure and topic; anything else raises NotFound with suggestions.
+        A name is resolved through the catalogue's aliases (after Unicode NFC); an
+        ambiguous name raises BadRequest with the candidates. Text that names no
+        municipality but describes one ("ländlicher Landkreis in Brandenburg, 80.000
+        Einwohner") is matched by its structure and topic; anything else raises NotFound
+        with suggestions. ``as_description`` skips name resolution; ``record`` gives the
+        already resolved catalogue record.
+
+        :returns: ``{"query", "topic", "recommendations"}``; each recommendation has the
+            municipality's fields plus ``score``, ``reasons``, ``evidence``,
+            ``reason_details`` and ``components``.
         """
         if not isinstance(query, str) or not query.strip():
             raise BadRequest("give a municipality name or a description")
-        self._check_text("query", query)
-        self._check_text("topic", topic)
+        query = unicodedata.normalize("NFC", query).strip()
+        if len(query) > self.settings.max_query_chars:
+            raise BadRequest(f"the description is too long: {len(query)} characters, "
+                             f"at most {self.settings.max_query_chars} allowed")
         if not 1 <= k <= self.settings.max_k:
             raise BadRequest(f"k must be between 1 and {self.settings.max_k}")
+        topic = self._topic(topic)
         adapter = self._require_catalogue()
         catalogue = getattr(adapter, "catalogue", adapter)
-        try:
-            target = catalogue.resolve(query.strip())
-            described = None
-        except NotFound:
-            if not _describes_municipality(query):
-                raise
-            target, described = query.strip(), query.strip()
-        rows = []
-        for record, score, reasons, evidence in adapter.recommend_for(target, topic, k):
-            row = municipality_record(record, facts=False)
-            row.update(score=round(float(score), 6), reasons=list(reasons), evidence=list(evidence))
-            rows.append(row)
+        described = None
+        if record is not None:
+            target = record
+        elif as_description:
+            target = described = query
+        else:
+            try:
+                target = catalogue.resolve(query)
+            except NotFound:
+                if not _describes_municipality(query):
+                    raise
+                target = described = query
+        rows = [self._recommendation_row(record, rec) for record, rec in
+                adapter.recommend_for(target, topic, k, candidates)]
         about = {"description": described} if described else municipality_record(target, facts=False)
         return {"query": about, "topic": topic, "recommendations": rows}
 
@@ -314,6 +368,59 @@ class Application:
         """Every free-text input obeys the query length limit (``max_query_chars``)."""
         if value is not None and len(value) > self.settings.max_query_chars:
             raise BadRequest(f"{name} is too long ({len(value)} characters; the limit is {self.settings.max_query_chars})")
+
+    def recommend_request(self, municipality: str | None, description: str | None, topic: str | None = None,
+                          k: int = 10, candidates=None) -> dict[str, Any]:
+        """``recommend`` for exactly one of a municipality (name or catalogue id) or a
+        description, as the API and the web page take them."""
+        if bool(municipality and municipality.strip()) == bool(description and description.strip()):
+            raise BadRequest("give either municipality or description")
+        if candidates is not None and candidates.bundesland:
+            from index.catalogue.gazetteer import BUNDESLAENDER, land_name
+
+            if land_name(candidates.bundesland) is None:
+                raise BadRequest(f"unknown Bundesland: {candidates.bundesland!r}",
+                                 {"valid": list(BUNDESLAENDER.values())})
+        if municipality and municipality.strip():
+            adapter = self._require_catalogue()
+            catalogue = getattr(adapter, "catalogue", adapter)
+            by_id = getattr(catalogue, "_by_id", {}).get(municipality.strip())
+            return self.recommend(municipality, topic, k, candidates, record=by_id)
+        return self.recommend(description, topic, k, candidates, as_description=True)
+
+    def _topic(self, topic: str | None) -> str | None:
+        if topic is None:
+            return None
+        topic = unicodedata.normalize("NFC", topic).strip()
+        if len(topic) > self.settings.max_query_chars:
+            raise BadRequest(f"topic is too long: {len(topic)} characters, at most "
+                             f"{self.settings.max_query_chars} allowed")
+        return topic or None
+
+    def _recommendation_row(self, record, rec) -> dict[str, Any]:
+        row = municipality_record(record, facts=False)
+        s = self.searcher
+        details = []
+        for reason in rec.details:
+            d = {"kind": reason.kind, "text": reason.text, "passage_id": reason.passage_id,
+                 "source": reason.source, "evidence": None}
+            i = s.passage_index(reason.passage_id) if reason.passage_id else None
+            if i is not None:
+                p = s.passages[i]
+                text = " ".join(p.text.split())
+                d["evidence"] = {"passage_id": p.id, "doc_id": p.doc_id, "doc_title": p.doc_title, "page": p.page,
+                                 "section": p.section, "snippet": text[:220] + ("…" if len(text) > 220 else "")}
+            details.append(d)
+        row.update(score=round(float(rec.score), 6), reasons=list(rec.reasons), evidence=list(rec.evidence),
+                   reason_details=details, components=dict(rec.components))
+        return row
+
+    def municipality_names(self) -> list[dict[str, Any]]:
+        """Every catalogue municipality as ``{"id", "name", "type", "bundesland"}``, by name
+        (for name suggestions in forms)."""
+        catalogue = self._require_catalogue()
+        records = catalogue.filter()
+        return sorted((municipality_ref(m) for m in records), key=lambda r: (r["name"].casefold(), r["id"]))
 
     def filter_options(self) -> dict[str, Any]:
         """Choices for the search form: documents, Länder, municipality types, themes."""

@@ -42,7 +42,7 @@ def case_examples(hits: list[Hit], catalogue: CatalogueLike, terms: QueryTerms, 
         out.append({
             "id": m["id"], "name": m["name"], "type": m["type"], "bundesland": m["bundesland"],
             "population": m["population"], "projects": m["projects"],
-            "evidence": [{"passage_id": h.passage.id, "doc_title": h.passage.doc_title, "page": h.passage.page,
+            "evidence": [{"passage_id": h.passage.id, "doc_title": h.passage.doc_title, "page": h.passage.page, "page_label": h.passage.page_label,
                           "snippet": snippet(h.passage.text, terms, EVIDENCE_CHARS)}
                          for h in votes[mid][:evidence]],
             "score": round(scores[mid], 6),

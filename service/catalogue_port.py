@@ -12,6 +12,7 @@ from __future__ import annotations
 import threading
 from typing import Any, Callable, Protocol
 
+from index.catalogue.recommend import size_class
 from ingest.errors import PraxisError
 
 
@@ -28,7 +29,7 @@ class CatalogueLike(Protocol):
         """The record; raises ``NotFound`` (or returns None) for an unknown id."""
 
     def municipalities_for_passage(self, passage_id: str) -> list[Any]:
-        """The municipalities a passage is about (records)."""
+        """The municipalities a passage is about (its subjects; records)."""
 
     def filter(self, *, bundesland: str | None = None, type: str | None = None, theme: str | None = None,
                min_population: int | None = None, max_population: int | None = None,
@@ -38,16 +39,21 @@ class CatalogueLike(Protocol):
     def themes(self) -> list[str]:
         """The theme vocabulary (Handlungsfelder), for the filter form."""
 
-    def recommend(self, municipality_id: str, topic: str | None, k: int) -> list[tuple[Any, float, list[str], list[str]]]:
-        """Comparable municipalities: (record, score, reasons, evidence passage ids), best first."""
+    def recommend(self, municipality_id: str, topic: str | None, k: int) -> list[tuple[Any, Any]]:
+        """Comparable municipalities: (record, ``index.catalogue.Recommendation``), best first."""
 
 
 class CatalogueAdapter:
-    """``CatalogueLike`` over the real ``Catalogue`` of a snapshot."""
+    """``CatalogueLike`` over the real ``Catalogue`` of a snapshot.
 
-    def __init__(self, catalogue, passages, vectors, embed_query: Callable[[str], Any] | None = None):
+    :param catalogue: the snapshot's ``index.catalogue.Catalogue``.
+    :param searcher: the snapshot's ``Searcher``; recommendations take their practice
+        evidence from its hybrid search (without it, structure only).
+    """
+
+    def __init__(self, catalogue, searcher=None):
         self.catalogue = catalogue
-        self._passages, self._vectors, self._embed = passages, vectors, embed_query
+        self._searcher = searcher
         self._practice = None
         self._lock = threading.Lock()
         self._by_passage: dict[str, list[Any]] = {}
@@ -61,9 +67,11 @@ class CatalogueAdapter:
     def municipalities_for_passage(self, passage_id: str) -> list[Any]:
         return self._by_passage.get(passage_id, [])
 
-    def filter(self, *, bundesland=None, type=None, theme=None, min_population=None, max_population=None, q=None):
+    def filter(self, *, bundesland=None, type=None, theme=None, min_population=None, max_population=None, q=None,
+               include_unknown_population=False):
         found = self.catalogue.filter(bundesland=bundesland, type=type, theme=theme,
-                                      min_population=min_population, max_population=max_population)
+                                      min_population=min_population, max_population=max_population,
+                                      include_unknown_population=include_unknown_population)
         if q:
             from index.catalogue.gazetteer import fold
 
@@ -76,23 +84,52 @@ class CatalogueAdapter:
 
         return list(THEMES)
 
-    def recommend(self, municipality_id: str, topic: str | None, k: int):
-        return self.recommend_for(self.catalogue.get(municipality_id), topic, k)
+    def recommend(self, municipality_id: str, topic: str | None, k: int, candidates=None):
+        return self.recommend_for(self.catalogue.get(municipality_id), topic, k, candidates)
 
-    def recommend_for(self, query, topic: str | None, k: int):
-        """``query``: a catalogue record, or a free-text description of one's own municipality."""
+    def recommend_for(self, query, topic: str | None, k: int, candidates=None):
+        """``query``: a catalogue record, or a free-text description of one's own municipality.
+
+        :returns: [(record, Recommendation)], best first.
+        """
         from index.catalogue import recommend
 
-        found = recommend(self.catalogue, query, topic=topic, k=k, practice=self._practice_vectors())
-        return [(self.catalogue.get(r.id), r.score, r.reasons, r.evidence) for r in found]
+        found = recommend(self.catalogue, query, topic=topic, k=k, practice=self.practice_ranker(),
+                          candidates=candidates)
+        return [(self.catalogue.get(r.id), r) for r in found]
 
-    def _practice_vectors(self):
+    def practice_ranker(self):
+        """The search-backed ``PracticeRanker`` of this snapshot (built once, on first use)."""
+        if self._searcher is None:
+            return None
         with self._lock:
             if self._practice is None:
-                from index.catalogue import PracticeVectors
+                from index.analyzer import analyze, detect_language
+                from index.catalogue import PracticeRanker
+                from index.search import clean_query
 
-                self._practice = PracticeVectors.from_catalogue(self.catalogue, self._passages, self._vectors,
-                                                                self._embed)
+                s = self._searcher
+
+                def search(text: str, k: int):
+                    hits = s.search(text, k=min(k, s.settings.max_k)).hits
+                    return [(h.passage.id, h.score) for h in hits]
+
+                def _clean(text: str) -> tuple[str, str]:
+                    clean = clean_query(text, s.settings.max_query_chars)
+                    return clean, detect_language(clean)
+
+                def query_terms(text: str):
+                    return s.bm25_weights(*_clean(text))
+
+                def embed_query(text: str):
+                    return s.dense.encode(*_clean(text))[0]  # cached by the search that ran first
+
+                snap = s.snapshot
+                titles = None
+                if snap.project_vectors is not None:
+                    titles = dict(zip(snap.catalogue.get("project_titles", []), snap.project_vectors))
+                self._practice = PracticeRanker(self.catalogue, s.passages, search, query_terms, analyze,
+                                                embed_query, titles)
             return self._practice
 
 
@@ -105,6 +142,8 @@ def municipality_record(record: Any, facts: bool = True) -> dict[str, Any]:
         "type": data.get("type"),
         "bundesland": data.get("bundesland"),
         "population": data.get("population"),
+        "population_source": data.get("population_source"),
+        "size_class": size_class(data.get("population")),
         "themes": list(data.get("themes", [])),
         "projects": [str(p) for p in data.get("projects", [])],
         "passage_ids": list(data.get("passages", [])),

@@ -70,7 +70,12 @@ def ingest(
             status = f"FAILED ({row.get('reason')})" if row["status"] == "failed" else action
             if row["status"] != "failed" and row.get("reason"):
                 status += f" ({row['reason']})"
-            typer.echo(f"  {row['doc_id']}: {status}" + (f", {row.get('passages')} passages" if row["status"] == "ok" else ""))
+            line = f"  {row['doc_id']}: {status}" + (f", {row.get('passages')} passages" if row["status"] == "ok" else "")
+            if row.get("repairs"):
+                line += f", encoding repaired: {row['repairs']}"
+            if row.get("running_lines"):
+                line += f", {row['running_lines']} running header/footer lines removed"
+            typer.echo(line)
         typer.echo(f"{outcome.reason}: {outcome.snapshot_path} {outcome.counts} {outcome.timings}")
     if any(r["status"] == "failed" for r in outcome.report):
         raise typer.Exit(65)
@@ -109,7 +114,8 @@ def search(
         p = hit.passage
         snippet = " ".join(p.text.split())
         snippet = snippet[:240] + ("…" if len(snippet) > 240 else "")
-        typer.echo(f"\n{hit.rank:>2}. [{hit.score:.4f}] {p.doc_title}, S. {p.page}")
+        cited = f", S. {p.page_label}" if p.page_label else ""
+        typer.echo(f"\n{hit.rank:>2}. [{hit.score:.4f}] {p.doc_title}{cited}")
         if p.section:
             typer.echo(f"    {p.section}")
         typer.echo(f"    {snippet}")
@@ -169,35 +175,41 @@ def recommend(
 
 @app.command("eval-recommend")
 def eval_recommend(
-    cases: Path = typer.Option(Path("eval/cases/comparable.jsonl"), "--cases", help="JSONL of comparable-municipality cases."),
-    as_json: Optional[Path] = typer.Option(None, "--json", help="Write the full result (per case) to this file."),
+    cases: Optional[list[Path]] = typer.Option(
+        None, "--cases", help="JSONL of comparable-municipality cases (repeatable; default: both sets in eval/cases/)."),
+    as_json: Optional[Path] = typer.Option(None, "--json", help="Write the full result (per set and case) to this file."),
+    record_floor: bool = typer.Option(False, "--record-floor", help="Store the figures as the CI floor (eval/floor-recommend.json)."),
 ) -> None:
-    """Recall@5 and recall@10 of the recommender on cases with known comparable municipalities."""
-    from eval.recommend_eval import evaluate_recommendations, load_cases
+    """Recall@5, recall@10 and nDCG@10 of the recommender on each case set."""
+    from eval.recommend_eval import CASE_SETS, evaluate_recommendations, load_cases, set_name
+    from eval.recommend_eval import record_floor as write_floor
     from service.application import Application
 
     application = Application(_settings())
+    paths = list(cases or CASE_SETS)
+    results = {}
     try:
         adapter = application._require_catalogue()
-        result = evaluate_recommendations(
-            adapter.catalogue, load_cases(cases),
-            lambda _cat, query, topic=None, k=10: [_Rec(r.id) for r, *_ in adapter.recommend_for(query, topic, k)],
-        )
+        for path in paths:
+            results[set_name(path)] = evaluate_recommendations(
+                adapter.catalogue, load_cases(path),
+                lambda _cat, query, topic=None, k=10: [r for _, r in adapter.recommend_for(query, topic, k)],
+            )
     except PraxisError as exc:
         _fail(exc)
     except (OSError, ValueError, KeyError) as exc:
-        _fail(BadRequest(f"cannot read cases from {cases}: {exc}"))
-    overall = result["overall"]
-    typer.echo(f"{len(result['per_case'])} cases: recall@5 {overall['recall@5']:.3f}  recall@10 {overall['recall@10']:.3f}")
-    if result.get("unresolved"):
-        typer.echo(f"unresolved names: {result['unresolved']}")
+        _fail(BadRequest(f"cannot read cases: {exc}"))
+    for name, result in results.items():
+        o = result["overall"]
+        typer.echo(f"{name}: {o['cases']} cases: recall@5 {o['recall@5']:.3f}  recall@10 {o['recall@10']:.3f}  "
+                   f"nDCG@10 {o['ndcg@10']:.3f}")
+        if result.get("unresolved"):
+            typer.echo(f"  unresolved names: {result['unresolved']}")
     if as_json:
-        as_json.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
-
-
-class _Rec:
-    def __init__(self, id: str):
-        self.id = id
+        as_json.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
+    if record_floor:
+        floor = write_floor(results, application.searcher.snapshot.id)
+        typer.echo(f"floor recorded for {', '.join(floor['sets'])}")
 
 
 @app.command("eval")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -40,7 +40,14 @@ class SearchHit(BaseModel):
     passage_id: str
     doc_id: str
     doc_title: str
-    page: int = Field(description="1-based page (or slide) of the source document.")
+    page: int | None = Field(description="Page of the source document: the physical page for PDFs, the first "
+                                         "printed page of the cited range for text exports with a table of "
+                                         "contents; null where no page is known.")
+    page_end: int | None = Field(None, description="Last page of the cited range (same numbering as `page`); "
+                                                   "null for an open end or where no page is known.")
+    page_label: str | None = Field(None, description="What a citation shows after \"S.\": the printed page or "
+                                                     "range (\"12\", \"67–70\", \"113 ff.\"); null where no "
+                                                     "page is known.")
     section: str = Field(description="Section path, parts joined by ' › '.")
     text: str = Field(description="The passage text (plain, untrusted: escape before display).")
     snippet: str = Field(description="HTML: an excerpt of the escaped text with query terms in `<mark>`.")
@@ -53,7 +60,8 @@ class SearchHit(BaseModel):
 class Evidence(BaseModel):
     passage_id: str
     doc_title: str
-    page: int
+    page: int | None
+    page_label: str | None = None
     snippet: str = Field(description="HTML excerpt with `<mark>`ed query terms.")
 
 
@@ -80,11 +88,22 @@ class PassageBrief(BaseModel):
     passage_id: str
     doc_id: str
     doc_title: str
-    page: int
+    page: int | None = Field(description="Page of the source document: the physical page for PDFs, the first "
+                                         "printed page of the cited range for text exports with a table of "
+                                         "contents; null where no page is known.")
+    page_end: int | None = Field(None, description="Last page of the cited range (same numbering as `page`); "
+                                                   "null for an open end or where no page is known.")
+    page_label: str | None = Field(None, description="What a citation shows after \"S.\": the printed page or "
+                                                     "range (\"12\", \"67–70\", \"113 ff.\"); null where no "
+                                                     "page is known.")
     section: str
     section_path: list[str]
     index: int = Field(description="Position of the passage within its document.")
     text: str
+    reader_text: str | None = Field(None, description="In a context listing: the text without the sentences "
+                                                      "the neighbouring passage shown beside it already holds "
+                                                      "(passages overlap by a sentence), so the reader shows "
+                                                      "each sentence once.")
 
 
 class PassageContext(BaseModel):
@@ -109,7 +128,8 @@ class DocumentSummary(BaseModel):
 
 class OutlineEntry(BaseModel):
     passage_id: str
-    page: int
+    page: int | None
+    page_label: str | None = None
     section: str
 
 
@@ -125,8 +145,18 @@ class Fact(BaseModel):
     quote: str | None = Field(None, description="The source text.")
 
 
+class PopulationSource(BaseModel):
+    source: str = Field(description="Document title, or the data set (GeoNames).")
+    year: Any = Field(None, description="Year of the document or data set.")
+    doc_id: str | None = None
+    passage_id: str | None = Field(None, description="Passage that states the figure.")
+    quote: str | None = None
+
+
 class Municipality(MunicipalityRef):
-    population: int | None = None
+    population: int | None = Field(None, description="Inhabitants; null when no source states it.")
+    population_source: PopulationSource | None = Field(None, description="Where the population comes from.")
+    size_class: str | None = Field(None, description="German size class, e.g. \"20.000–50.000\".")
     themes: list[str] = Field(description="Handlungsfelder the documents show practice in.")
     projects: list[str]
     passage_ids: list[str] = Field(description="Passages about this municipality.")
@@ -135,10 +165,49 @@ class Municipality(MunicipalityRef):
 
 
 class MunicipalityDetail(Municipality):
-    passages: list[PassageBrief] = Field(description="The passages about this municipality.")
+    passages: list[PassageBrief] = Field(description="The passages about this municipality (its portraits, profiles, sections).")
+    mentions: list[PassageBrief] = Field(default_factory=list,
+                                         description="Prose passages that only name it (no reference material).")
+
+
+class ReasonEvidence(BaseModel):
+    passage_id: str
+    doc_id: str
+    doc_title: str
+    page: int
+    section: str
+    snippet: str = Field(description="The start of the passage (plain text).")
+
+
+class Reason(BaseModel):
+    kind: Literal["practice", "project", "shared", "structure"] = Field(
+        description="practice: a passage about it answers the topic; project: a project title matches; "
+                    "shared: portrayed together with the query municipality; structure: type, size, Land, settlement.")
+    text: str = Field(description="The reason in German, as shown on the web page.")
+    passage_id: str | None = Field(None, description="The evidence passage.")
+    source: str | None = Field(None, description="A data source that is not a passage (GeoNames and year).")
+    evidence: ReasonEvidence | None = Field(None, description="The evidence passage, cited.")
 
 
 class SimilarMunicipality(Municipality):
     score: float
-    reasons: list[str] = Field(description="Why it is comparable (shared themes, size, region, ...).")
+    reasons: list[str] = Field(description="Why it is comparable: the texts of `reason_details`.")
     evidence: list[str] = Field(description="Passage ids showing the comparable practice.")
+    reason_details: list[Reason] = Field(default_factory=list, description="Each reason with its kind and evidence.")
+    components: dict[str, float] = Field(default_factory=dict,
+                                         description="Score components in [0, 1]: practice, shared, structure.")
+
+
+class RecommendQuery(BaseModel):
+    id: str | None = Field(None, description="Catalogue id when a municipality was given.")
+    name: str | None = None
+    type: str | None = None
+    bundesland: str | None = None
+    population: int | None = None
+    description: str | None = Field(None, description="The description, when one was given instead of a name.")
+
+
+class RecommendResponse(BaseModel):
+    query: RecommendQuery
+    topic: str | None
+    recommendations: list[SimilarMunicipality]

@@ -1,14 +1,17 @@
-"""The German web pages: search (``/``), a passage in context, a municipality.
+"""The German web pages: search (``/``), a passage in context, a municipality, the catalogue
+(``/kommunen``) and comparable municipalities (``/vergleich``).
 
 Server-rendered with Jinja2 (autoescape on), so everything works without JavaScript;
-``static/app.js`` only adds the ``/`` shortcut and auto-submit of filter selects.
+``static/app.js`` only adds the ``/`` shortcut and drops empty fields from GET forms.
 Corpus text is untrusted: templates escape it, snippets arrive as escaped Markup.
+Errors reach the page in German (``german_message``), never as a stack trace.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import jinja2
 from fastapi import FastAPI, Request
@@ -17,8 +20,9 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 
+from index.catalogue import CandidateFilter
 from index.search import Filters
-from ingest.errors import BadRequest, PraxisError
+from ingest.errors import BadRequest, NotFound, PraxisError
 from service.application import Application
 
 HERE = Path(__file__).parent
@@ -32,11 +36,38 @@ HEADERS = [
 ]
 SEARCH_PARAMS = ("q", "k", "mode", "doc", "bundesland", "type", "min_population", "max_population", "theme")
 MODES = {"hybrid": "Hybrid (empfohlen)", "dense": "Semantisch", "bm25": "Stichwörter"}
+COMPARE_K = 10  # comparable municipalities on /vergleich
+SIMILAR_K = 5  # ... and in the section of /kommune/{id}
+# Filters shared by /vergleich and /kommunen: URL parameter -> German label.
+CATALOGUE_FILTERS = {"bundesland": "Bundesland", "typ": "Art", "einwohner_min": "Einwohner von",
+                     "einwohner_max": "Einwohner bis"}
 
 _env = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True,
                           trim_blocks=True, lstrip_blocks=True)
 _env.filters["de_int"] = lambda n: f"{int(n):,}".replace(",", ".")
 templates = Jinja2Templates(env=_env)
+
+
+def url(path: str, **params) -> str:
+    """``path`` with the non-empty ``params`` as its query string (for links in pages)."""
+    pairs = [(k, v) for k, v in params.items() if v not in (None, "", False)]
+    return f"{path}?{urlencode(pairs)}" if pairs else path
+
+
+def kommune_url(municipality_id: str, thema: str | None = None) -> str:
+    """The link to a municipality's page, keeping the comparison topic."""
+    return url(f"/kommune/{quote(municipality_id, safe='')}", thema=thema)
+
+
+def short_title(title: str | None) -> str:
+    """The citation form of a document title: "Zusammenleben Hand in Hand … (Difu 2018)" ->
+    "Difu 2018"; a title without a closing parenthesis stays as it is."""
+    match = re.search(r"\(([^()]+)\)\s*$", title or "")
+    return match.group(1).strip() if match else (title or "")
+
+
+_env.globals.update(url=url, kommune_url=kommune_url)
+_env.filters["short_title"] = short_title
 
 
 class SecurityHeaders:
@@ -57,15 +88,19 @@ class SecurityHeaders:
         return await self.app(scope, receive, send_with_headers)
 
 
+class WebInputError(BadRequest):
+    """Invalid input found by the web layer itself; its message is already German."""
+
+
 def _int(value: str | None, name: str) -> int | None:
     if value is None or value.strip() == "":
         return None
     try:
         number = int(value.replace(".", "").replace(" ", ""))
     except ValueError:
-        raise BadRequest(f"„{name}“ muss eine ganze Zahl sein") from None
+        raise WebInputError(f"„{name}“ muss eine ganze Zahl sein") from None
     if number < 0:
-        raise BadRequest(f"„{name}“ darf nicht negativ sein")
+        raise WebInputError(f"„{name}“ darf nicht negativ sein")
     return number
 
 
@@ -85,14 +120,59 @@ def _query_string(request: Request) -> str:
     return urlencode(pairs)
 
 
+def _catalogue_state(request: Request, *names: str) -> dict:
+    """Form values of /vergleich and /kommunen: ``names`` plus the shared catalogue filters
+    (stripped strings; ``ohne_angabe`` a bool)."""
+    p = request.query_params
+    state = {n: p.get(n, "").strip() for n in (*names, *CATALOGUE_FILTERS)}
+    state["ohne_angabe"] = p.get("ohne_angabe", "") in ("1", "on", "true", "ja")
+    return state
+
+
+def _population_bounds(state: dict) -> tuple[int | None, int | None]:
+    low = _int(state["einwohner_min"], "Einwohner von")
+    high = _int(state["einwohner_max"], "Einwohner bis")
+    if low is not None and high is not None and low > high:
+        raise WebInputError("„Einwohner von“ ist größer als „Einwohner bis“.")
+    return low, high
+
+
+def _filter_summary(state: dict, extra: dict[str, str] | None = None) -> list[str]:
+    """The active filters in words, e.g. ["Bundesland: Bayern", "Einwohner 10.000–50.000"]."""
+    words = [f"{label}: {state[key]}" for key, label in (extra or {}).items() if state.get(key)]
+    words += [f"{label}: {state[key]}" for key, label in (("bundesland", "Bundesland"), ("typ", "Art"))
+              if state[key]]
+    low, high = state["einwohner_min"], state["einwohner_max"]
+    if low or high:
+        words.append(f"Einwohner {_de_number(low) or '0'} bis {_de_number(high) or 'beliebig'}"
+                     + (" (auch ohne Angabe)" if state["ohne_angabe"] else ""))
+    return words
+
+
+def _de_number(value: str) -> str:
+    """ "80000" -> "80.000"; anything that is not a number stays as typed."""
+    try:
+        return f"{_int(value, '') or 0:,}".replace(",", ".") if value else ""
+    except BadRequest:
+        return value
+
+
+def _check_choice(value: str, choices: list[str], label: str) -> None:
+    if value and value not in choices:
+        raise WebInputError(f"Unbekannte Auswahl für „{label}“: „{value}“. Bitte wählen Sie aus der Liste.")
+
+
 def mount_web(api: FastAPI, application: Application) -> None:
     api.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    limit = application.settings.max_query_chars
 
     def render(request: Request, name: str, status: int = 200, **context) -> HTMLResponse:
-        return templates.TemplateResponse(request, name, context, status_code=status)
+        return templates.TemplateResponse(request, name, {"max_chars": limit, **context}, status_code=status)
 
     def error_page(request: Request, exc: PraxisError) -> HTMLResponse:
-        return render(request, "error.html", exc.http_status, error=exc, title="Fehler")
+        return render(request, "error.html", exc.http_status, error=exc, message=german_message(exc, limit),
+                      suggestions=[{"name": n, "href": url("/kommunen", q=n)} for n in _alternatives(exc)],
+                      title="Fehler")
 
     # Each page does its work in one worker-thread hop (sync FastAPI routes take several).
     @api.get("/", response_class=HTMLResponse, include_in_schema=False)
@@ -106,6 +186,14 @@ def mount_web(api: FastAPI, application: Application) -> None:
     @api.get("/kommune/{municipality_id}", response_class=HTMLResponse, include_in_schema=False)
     async def kommune(request: Request, municipality_id: str):
         return await run_in_threadpool(kommune_page, request, municipality_id)
+
+    @api.get("/kommunen", response_class=HTMLResponse, include_in_schema=False)
+    async def kommunen(request: Request):
+        return await run_in_threadpool(kommunen_page, request)
+
+    @api.get("/vergleich", response_class=HTMLResponse, include_in_schema=False)
+    async def vergleich(request: Request):
+        return await run_in_threadpool(vergleich_page, request)
 
     def index_page(request: Request) -> HTMLResponse:
         state = _search_state(request)
@@ -123,7 +211,7 @@ def mount_web(api: FastAPI, application: Application) -> None:
                                   theme=state["theme"] or None)
                 page = application.search_page(state["q"], k=10, mode=state["mode"], filters=filters)
             except PraxisError as exc:
-                error, status = _german(exc), exc.http_status
+                error, status = german_message(exc, limit), exc.http_status
         return render(request, "index.html", status, state=state, options=options, page=page, error=error,
                       modes=MODES, qs=_query_string(request),
                       title=f"{state['q']} – Suche" if state["q"] else None)
@@ -135,31 +223,148 @@ def mount_web(api: FastAPI, application: Application) -> None:
         except PraxisError as exc:
             return error_page(request, exc)
         return render(request, "passage.html", passage=p, q=q, qs=_query_string(request),
-                      title=f"{p['doc_title']}, S. {p['page']}")
+                      title=f"{p['doc_title']}, S. {p['page_label']}" if p.get("page_label") else p["doc_title"])
 
     def kommune_page(request: Request, municipality_id: str) -> HTMLResponse:
+        thema = request.query_params.get("thema", "").strip()
         try:
             m = application.municipality(municipality_id)
+            themes = application.filter_options()["themes"]
         except PraxisError as exc:
             return error_page(request, exc)
         similar, similar_error = [], None
         try:
-            similar = application.similar_municipalities(municipality_id, k=5)
+            similar = application.similar_municipalities(municipality_id, topic=thema or None, k=SIMILAR_K)
         except PraxisError as exc:
-            similar_error = exc.message
-        return render(request, "kommune.html", m=m, similar=similar, similar_error=similar_error, title=m["name"])
+            similar_error = german_message(exc, limit)
+        return render(request, "kommune.html", m=m, thema=thema, themes=themes, similar=similar,
+                      similar_error=similar_error, compare_url=url("/vergleich", kommune=m["name"], thema=thema),
+                      title=f"{m['name']} – {thema}" if thema else m["name"])
+
+    def kommunen_page(request: Request) -> HTMLResponse:
+        state = _catalogue_state(request, "q", "thema")
+        try:
+            options = application.filter_options()
+        except PraxisError as exc:
+            return error_page(request, exc)
+        rows, hidden, error, status = [], 0, None, 200
+        try:
+            _check_choice(state["bundesland"], options["bundeslaender"], "Bundesland")
+            _check_choice(state["thema"], options["themes"], "Handlungsfeld")
+            low, high = _population_bounds(state)
+            criteria = dict(bundesland=state["bundesland"] or None, type=state["typ"] or None,
+                            theme=state["thema"] or None, q=state["q"] or None)
+            rows = application.municipalities(min_population=low, max_population=high,
+                                              include_unknown_population=state["ohne_angabe"], **criteria)
+            if (low is not None or high is not None) and not state["ohne_angabe"]:
+                hidden = sum(m["population"] is None for m in application.municipalities(**criteria))
+        except PraxisError as exc:
+            error, status = german_message(exc, limit), exc.http_status
+        rows.sort(key=lambda m: (m["name"].casefold(), m["id"]))
+        params = dict(request.query_params)
+        return render(request, "kommunen.html", status, state=state, options=options, rows=rows, error=error,
+                      hidden=hidden, show_hidden_url=url("/kommunen", **{**params, "ohne_angabe": "1"}),
+                      summary=_filter_summary(state, {"q": "Name enthält", "thema": "Handlungsfeld"}),
+                      title="Kommunen")
+
+    def vergleich_page(request: Request) -> HTMLResponse:
+        state = _catalogue_state(request, "kommune", "beschreibung", "thema")
+        try:
+            options = application.filter_options()
+            names = application.municipality_names() if options["catalogue"] else []
+        except PraxisError as exc:
+            return error_page(request, exc)
+        result, problem, status = None, None, 200
+        keep = {k: state[k] for k in ("thema", *CATALOGUE_FILTERS)}
+        keep["ohne_angabe"] = "1" if state["ohne_angabe"] else ""
+        if "kommune" in request.query_params or "beschreibung" in request.query_params:
+            try:
+                result = compare(state, options)
+            except PraxisError as exc:
+                status = exc.http_status
+                detail = exc.detail if isinstance(exc.detail, dict) else {}
+                problem = {"message": german_message(exc, limit, state),
+                           "ambiguous": "candidates" in detail, "links": [
+                               {"name": name, "href": url("/vergleich", kommune=name, **keep)}
+                               for name in _alternatives(exc)]}
+        low, high = state["einwohner_min"], state["einwohner_max"]
+        hides_unknown = result is not None and bool(low or high) and not state["ohne_angabe"]
+        params = dict(request.query_params)
+        about = result["query"] if result else None
+        return render(request, "vergleich.html", status, state=state, options=options, names=names,
+                      result=result, problem=problem, summary=_filter_summary(state),
+                      hides_unknown=hides_unknown,
+                      show_hidden_url=url("/vergleich", **{**params, "ohne_angabe": "1"}),
+                      filters_active=any(state[k] for k in CATALOGUE_FILTERS) or state["ohne_angabe"],
+                      title=("Vergleich: " + (about.get("name") or "Beschreibung")) if about else "Vergleich")
+
+    def compare(state: dict, options: dict) -> dict:
+        if state["kommune"] and state["beschreibung"]:
+            raise WebInputError("Bitte geben Sie entweder eine Kommune oder eine Beschreibung an, nicht beides.")
+        _check_choice(state["bundesland"], options["bundeslaender"], "Bundesland")
+        _check_choice(state["typ"], options["types"], "Art der Kommune")
+        low, high = _population_bounds(state)
+        candidates = None
+        if state["bundesland"] or state["typ"] or low is not None or high is not None:
+            candidates = CandidateFilter(state["bundesland"] or None, state["typ"] or None, low, high,
+                                         state["ohne_angabe"])
+        return application.recommend_request(state["kommune"] or None, state["beschreibung"] or None,
+                                             state["thema"] or None, COMPARE_K, candidates)
 
 
-_MESSAGES = {
-    "query is empty": "Bitte geben Sie eine Frage oder Stichwörter ein.",
-    "query has no words": "Die Suchanfrage enthält keine Wörter, nur Satz- oder Sonderzeichen.",
-    "query is too long": "Die Suchanfrage ist zu lang.",
-}
+def _alternatives(exc: PraxisError) -> list[str]:
+    """Names to offer after an unknown (``suggestions``) or ambiguous (``candidates``) name."""
+    detail = exc.detail if isinstance(exc.detail, dict) else {}
+    names = detail.get("suggestions") or detail.get("candidates") or []
+    return [str(n) for n in names]
 
 
-def _german(exc: PraxisError) -> str:
-    """A German message for the common input errors; the original message otherwise."""
-    for prefix, text in _MESSAGES.items():
-        if exc.message.startswith(prefix):
-            return f"{text} ({exc.message})" if prefix == "query is too long" else text
-    return exc.message
+# Message fragments (case-insensitive; the application speaks English, the catalogue
+# partly German) -> German text for the page. "{n}" is the configured length limit.
+_MESSAGES = [
+    ("query is empty", "Bitte geben Sie eine Frage oder Stichwörter ein."),
+    ("query has no words", "Die Suchanfrage enthält keine Wörter, nur Satz- oder Sonderzeichen."),
+    ("query is too long", "Die Suchanfrage ist zu lang (höchstens {n} Zeichen)."),
+    ("give either municipality or description", "Bitte geben Sie eine Kommune oder eine Beschreibung an."),
+    ("give a municipality name or a description", "Bitte geben Sie eine Kommune oder eine Beschreibung an."),
+    ("leerer name", "Bitte geben Sie eine Kommune oder eine Beschreibung an."),
+    ("description is too long", "Die Beschreibung ist zu lang (höchstens {n} Zeichen)."),
+    ("topic is too long", "Das Thema ist zu lang (höchstens {n} Zeichen)."),
+    ("q is too long", "Der Suchbegriff ist zu lang (höchstens {n} Zeichen)."),
+    ("k must be between", "Die gewünschte Anzahl an Ergebnissen ist nicht möglich."),
+    ("bundesland", "Unbekanntes Bundesland. Bitte wählen Sie eines aus der Liste."),
+    ("unbekannter typ", "Unbekannte Art der Kommune. Bitte wählen Sie eine aus der Liste."),
+    ("unbekanntes handlungsfeld", "Unbekanntes Handlungsfeld. Bitte wählen Sie eines aus der Liste."),
+    ("catalogue is not available", "Für diesen Suchindex gibt es keinen Kommunenkatalog; "
+                                   "Kommunen und Vergleiche sind nicht verfügbar."),
+    ("no municipality with id", "Diese Kommune gibt es im Katalog nicht."),
+    ("no passage with id", "Diese Passage gibt es im Index nicht."),
+    ("no document with id", "Dieses Dokument gibt es im Index nicht."),
+]
+_FALLBACK = {400: "Die Eingabe ist ungültig.", 404: "Nicht gefunden.",
+             503: "Der Suchindex ist gerade nicht verfügbar. Bitte versuchen Sie es später noch einmal."}
+
+
+def german_message(exc: PraxisError, limit: int = 1000, state: dict | None = None) -> str:
+    """The German sentence shown on a page for an application error.
+
+    Unknown (``detail.suggestions``) and ambiguous (``detail.candidates``) municipality
+    names get a sentence naming what the user typed (``state["kommune"]``); the common
+    input errors a fixed translation; anything else a sentence for its HTTP status.
+    """
+    if isinstance(exc, WebInputError):
+        return exc.message
+    name = (state or {}).get("kommune", "")
+    detail = exc.detail if isinstance(exc.detail, dict) else {}
+    if "candidates" in detail:
+        return (f"„{name}“ passt zu mehreren Kommunen. Welche meinen Sie?" if name
+                else "Der Name passt zu mehreren Kommunen. Welche meinen Sie?")
+    if isinstance(exc, NotFound) and "suggestions" in detail:
+        known = f"„{name}“ ist nicht im Kommunenkatalog." if name else "Diese Kommune gibt es im Katalog nicht."
+        return known + ("" if detail["suggestions"] else
+                        " Prüfen Sie die Schreibweise oder beschreiben Sie Ihre Kommune im Feld „Beschreibung“.")
+    low = exc.message.casefold()
+    for fragment, text in _MESSAGES:
+        if fragment in low:
+            return text.format(n=f"{limit:,}".replace(",", "."))
+    return _FALLBACK.get(exc.http_status, "Die Anfrage konnte nicht bearbeitet werden.")

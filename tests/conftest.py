@@ -33,5 +33,13 @@ def real_searcher(real_settings, real_embedder):
     return open_searcher(real_settings, real_embedder)
 
 
+@pytest.fixture(scope="session")
+def real_application(real_settings, real_embedder, real_searcher):
+    """The service's application object over the real snapshot and model."""
+    from service.application import Application
+
+    return Application(real_settings, embedder=real_embedder, searcher=real_searcher)
+
+
 def in_ci() -> bool:
     return bool(os.environ.get("CI"))

@@ -2,12 +2,14 @@
 
 ``build_catalogue(documents, passages)`` turns the corpus into a ``Catalogue`` of
 ``Municipality`` records (type, Land, population, facts with sources, projects,
-themes, passages); ``recommend`` ranks comparable municipalities.
+themes, passages); ``recommend`` ranks comparable municipalities, with practice evidence from the hybrid
+search (``PracticeRanker``) and structure data from the documents and GeoNames.
 """
 
 from index.catalogue.extract import build_catalogue
 from index.catalogue.model import Catalogue, Municipality
-from index.catalogue.practice import PracticeVectors
-from index.catalogue.recommend import Recommendation, recommend
+from index.catalogue.entity_rank import PracticeRanker
+from index.catalogue.recommend import CandidateFilter, Reason, Recommendation, recommend
 
-__all__ = ["Catalogue", "Municipality", "PracticeVectors", "Recommendation", "build_catalogue", "recommend"]
+__all__ = ["CandidateFilter", "Catalogue", "Municipality", "PracticeRanker", "Reason", "Recommendation",
+           "build_catalogue", "recommend"]

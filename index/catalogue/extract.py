@@ -16,7 +16,9 @@ from collections import defaultdict
 
 from ingest.schema import Document, Passage
 from index.catalogue import gazetteer as gz
-from index.catalogue.evidence import attach_passages
+from index.catalogue import geodata
+from index.catalogue.evidence import attach_passages, passage_locator
+from index.catalogue.groups import find_groups
 from index.catalogue.model import Catalogue, Municipality
 from index.catalogue.names import ParsedName, aliases_for, parse_name
 from index.catalogue.records import Record
@@ -39,7 +41,10 @@ def build_catalogue(documents: list[Document], passages: list[Passage]) -> Catal
         records.extend(parse_ideas(doc.id, doc.text, lambda item: _resolve_item(catalogue, item)))
     catalogue = _assemble(records)
     attach_passages(catalogue, documents, passages)
-    return catalogue
+    geodata.enrich(catalogue.municipalities, documents)
+    catalogue = Catalogue(catalogue.municipalities)  # re-indexed: enrich may add a Land
+    groups = find_groups(catalogue, documents, passage_locator(passages))
+    return Catalogue(catalogue.municipalities, [g.to_dict() for g in groups])
 
 
 def collect_records(documents: list[Document]) -> list[Record]:

@@ -81,8 +81,12 @@ _EXTRA = {
 
 
 def fold(text: str) -> str:
-    """Matching key: case-folded, umlauts spelled out, accents and punctuation dropped."""
-    t = text.casefold().replace("ä", "ae").replace("ö", "oe").replace("ü", "ue").replace("ß", "ss")
+    """Matching key: case-folded, umlauts spelled out, accents and punctuation dropped.
+
+    The text is NFC-normalised first, so a decomposed "u" + U+0308 (as macOS writes it)
+    folds like "ü": "Osnabru\u0308ck" -> "osnabrueck".
+    """
+    t = unicodedata.normalize("NFC", text).casefold().replace("ä", "ae").replace("ö", "oe").replace("ü", "ue").replace("ß", "ss")
     t = unicodedata.normalize("NFKD", t)
     t = "".join(c for c in t if not unicodedata.combining(c))
     return re.sub(r"[^a-z0-9]+", " ", t).strip()

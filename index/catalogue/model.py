@@ -23,7 +23,7 @@ from index.catalogue import gazetteer as gz
 from index.catalogue.matcher import AliasIndex, alias_key
 from index.catalogue.taxonomy import THEMES, canonical_theme
 
-CATALOGUE_VERSION = 1
+CATALOGUE_VERSION = 5
 _TYPE_WORDS = {
     "kreisfrei": gz.KREISFREI, "kreisangehoerig": gz.KREISANGEHOERIG, "gemeinde": gz.KREISANGEHOERIG,
     "landkreis": gz.LANDKREIS, "kreis": gz.LANDKREIS, "stadtbezirk": gz.STADTBEZIRK, "bezirk": gz.STADTBEZIRK,
@@ -44,9 +44,13 @@ class Municipality:
     projects: list[str] = field(default_factory=list)
     themes: list[str] = field(default_factory=list)
     theme_evidence: dict[str, list[str]] = field(default_factory=dict)  # theme -> passage ids
-    passages: list[str] = field(default_factory=list)
+    passages: list[str] = field(default_factory=list)  # passages about it (its subject)
+    mentions: list[str] = field(default_factory=list)  # prose passages that only name it
+    passage_titles: dict[str, str] = field(default_factory=dict)  # subject passage -> portrait/profile title
     sources: list[str] = field(default_factory=list)
-    provenance: dict[str, str] = field(default_factory=dict)  # field -> "dokument" | "gazetteer"
+    provenance: dict[str, str] = field(default_factory=dict)  # field -> "dokument" | "gazetteer" | "geonames"
+    # Where the population figure comes from: {"source", "year", "doc_id", "passage_id", "quote"}
+    population_source: dict[str, Any] | None = None
 
     def fact(self, name: str) -> list[dict[str, Any]]:
         return [f for f in self.facts if f["name"] == name]
@@ -61,8 +65,12 @@ class Municipality:
 
 
 class Catalogue:
-    def __init__(self, municipalities: list[Municipality]):
+    """The municipalities, their alias index, and the documents' own groupings of them
+    (``groups``: dicts of ``index.catalogue.groups.Group``)."""
+
+    def __init__(self, municipalities: list[Municipality], groups: list[dict[str, Any]] | None = None):
         self.municipalities = sorted(municipalities, key=lambda m: m.id)
+        self.groups = list(groups or [])
         self._by_id = {m.id: m for m in self.municipalities}
         self.index = AliasIndex((a, m.id) for m in self.municipalities for a in [m.name, *m.aliases])
 
@@ -77,6 +85,10 @@ class Catalogue:
             return self._by_id[mid]
         except KeyError:
             raise NotFound(f"unbekannte Kommune: {mid}", {"suggestions": self._suggest(mid)}) from None
+
+    def groups_of(self, mid: str) -> list[dict[str, Any]]:
+        """The groups (prize category, case studies, programme) a municipality belongs to."""
+        return [g for g in self.groups if mid in g["members"]]
 
     def by_alias(self, name: str) -> list[Municipality]:
         return [self._by_id[i] for i in sorted(self.index.exact(name))]
@@ -95,7 +107,14 @@ class Catalogue:
     def find_in_text(self, text: str) -> list[Municipality]:
         return [self._by_id[i] for i in self.index.find(text)]
 
-    def filter(self, bundesland=None, type=None, min_population=None, max_population=None, theme=None):
+    def filter(self, bundesland=None, type=None, min_population=None, max_population=None, theme=None,
+               include_unknown_population: bool = False) -> list[Municipality]:
+        """Municipalities matching every given criterion, in id order.
+
+        A population bound excludes municipalities whose population is unknown unless
+        ``include_unknown_population`` ("ohne Angabe") is set. Unknown Land, type or theme
+        values raise ``BadRequest`` listing the valid ones.
+        """
         land = None
         if bundesland is not None:
             land = gz.land_name(bundesland)
@@ -113,9 +132,11 @@ class Catalogue:
                 continue
             if wanted_type and m.type != wanted_type:
                 continue
-            if min_population is not None and (m.population is None or m.population < min_population):
-                continue
-            if max_population is not None and (m.population is None or m.population > max_population):
+            if m.population is None:
+                if (min_population is not None or max_population is not None) and not include_unknown_population:
+                    continue
+            elif (min_population is not None and m.population < min_population) or (
+                    max_population is not None and m.population > max_population):
                 continue
             if wanted_theme and wanted_theme not in m.themes:
                 continue
@@ -136,16 +157,21 @@ class Catalogue:
             "with_projects": sum(bool(m.projects) for m in ms),
             "with_themes": sum(bool(m.themes) for m in ms),
             "with_passages": sum(bool(m.passages) for m in ms),
+            "with_mentions": sum(bool(m.mentions) for m in ms),
+            "with_evidence": sum(bool(m.passages or m.mentions or m.projects) for m in ms),
+            "population_from_documents": sum(m.provenance.get("population") == "dokument" for m in ms),
+            "population_from_geonames": sum(m.provenance.get("population") == "geonames" for m in ms),
             "facts": sum(len(m.facts) for m in ms),
             "by_type": dict(sorted(by_type.items())),
         }
 
     def to_dict(self) -> dict[str, Any]:
-        return {"version": CATALOGUE_VERSION, "municipalities": [m.to_dict() for m in self.municipalities]}
+        return {"version": CATALOGUE_VERSION, "municipalities": [m.to_dict() for m in self.municipalities],
+                "groups": self.groups}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Catalogue":
-        return cls([Municipality.from_dict(m) for m in data.get("municipalities", [])])
+        return cls([Municipality.from_dict(m) for m in data.get("municipalities", [])], data.get("groups", []))
 
     def _containing(self, name: str) -> list[Municipality]:
         query = alias_key(name)

@@ -80,8 +80,14 @@ def parse_description(text: str) -> QueryProfile:
     )
 
 
+_DATE = re.compile(r"\b\d{1,2}\.\s?\d{1,2}\.\s?(?:\d{4}|\d{2})\b|\b\d{1,2}\.\s?(?:Januar|Februar|März|April|Mai|"
+                   r"Juni|Juli|August|September|Oktober|November|Dezember)\s+\d{4}\b", re.IGNORECASE)
+
+
 def parse_population(text: str) -> int | None:
-    """'80.000 Einwohner', '80 000', '80k', '1,2 Mio.' -> int; years like 2018 are skipped."""
+    """'80.000 Einwohner', '80 000', '80k', '1,2 Mio.' -> int; years like 2018 and German
+    dates ("Stand 31.12.2022", "1. Januar 2023") are never read as figures."""
+    text = _DATE.sub(" ", text)
     for m in _POPULATION.finditer(text):
         raw, unit, ew = m.group("num"), (m.group("unit") or "").lower().rstrip("."), m.group("ew")
         value = float(re.sub(r"[.\s\u202f]", "", raw).replace(",", "."))

@@ -132,3 +132,12 @@ def test_municipality_filters(settings):
     assert {h.passage.id for h in result.hits} <= set(some.passages)
     with pytest.raises(BadRequest):
         s.search("Integration", filters=Filters(bundesland="Atlantis"))
+
+
+def test_build_report_names_encoding_repairs(settings, corpus):
+    (corpus / "kaputt.txt").write_bytes("Das Sprachcafé im Bürgerhaus ist dienstags geöffnet, 15 ".encode()
+                                        + b"\x96 18 Uhr. Ehrenamtliche helfen bei Formularen.\n")
+    outcome = build_index(settings, HashEmbedder(32))
+    entry = next(r for r in outcome.report if r["doc_id"] == "kaputt")
+    assert entry["status"] == "ok" and entry["repairs"] == {"cp1252_bytes": 1}
+    assert load_snapshot(outcome.snapshot_path).manifest["ingest_report"]

@@ -121,8 +121,12 @@ def test_build_merges_sources_and_assigns_passages(small):
     alheim = small.resolve("Alheim")
     assert alheim.passages == ["p1"]  # by section heading, the text never names Alheim
     assert "Engagement/Ehrenamt" in alheim.themes
-    assert small.resolve("Osnabrück").passages == ["p2"]
-    assert small.resolve("Landkreis Osnabrück").passages == ["p2", "p3"]
+    # p2 stands in an "Anhang" (reference material): it links no municipality at all;
+    # p3 only names the Landkreis in prose: a mention, not a passage about it
+    assert small.resolve("Osnabrück").passages == [] and small.resolve("Osnabrück").mentions == []
+    assert small.resolve("Landkreis Osnabrück").passages == []
+    assert small.resolve("Landkreis Osnabrück").mentions == ["p3"]
+    assert alheim.passage_titles == {"p1": "Flüchtlingshilfe Alheim"}  # the prize profile's project title
     city = small.resolve("Osnabrück")
     assert city.population == 166960 and city.sources == ["desi", "difu"]
     assert city.type == "kreisfreie Stadt" and city.provenance["type"] == "dokument"

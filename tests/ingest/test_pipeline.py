@@ -31,7 +31,9 @@ def test_fixture_corpus(settings, fixture_corpus):
         assert p.text == p.meta.get("prefix", "") + docs[p.doc_id].text[p.start:p.end]
         assert p.doc_title == docs[p.doc_id].title
     wohnen = [p for p in result.passages if "Wohnungsvermittlung nach Jahr" in p.text]
-    assert wohnen and wohnen[0].section_path == ["2 Maßnahmen", "2.1 Wohnen und Nachbarschaft"] and wohnen[0].page == 2
+    assert wohnen and wohnen[0].section_path == ["2 Maßnahmen", "2.1 Wohnen und Nachbarschaft"]
+    # blank-line page breaks of a text export are guesses, and it has no TOC: no page is cited
+    assert wohnen[0].page is None and wohnen[0].page_label is None
 
 
 def test_generated_pdf_page_numbers(tmp_path: Path, settings, pdf_factory):
@@ -41,6 +43,7 @@ def test_generated_pdf_page_numbers(tmp_path: Path, settings, pdf_factory):
     assert "Großweiler" in document.text and "Straßensozialarbeiterinnen" in document.text
     by_section = {p.section_path[0]: p.page for p in passages}
     assert by_section == {"1 Einleitung": 1, "2 Sprachförderung": 2, "3 Wohnen": 3}
+    assert {p.section_path[0]: p.page_label for p in passages}["3 Wohnen"] == "3"  # no printed labels: physical
     assert document.title == "1 Einleitung"
     assert all(p.text == document.text[p.start:p.end] for p in passages)
 

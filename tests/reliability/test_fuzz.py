@@ -35,6 +35,15 @@ def api_schema(template):
     return schemathesis.openapi.from_asgi("/openapi.json", app)
 
 
+def excluded(label: str) -> list:
+    """``GET /api/recommend`` takes exactly one of ``municipality`` and ``description``,
+    which OpenAPI cannot state for query parameters; a request with neither is a documented
+    400, not a rejected valid request. Every other operation gets every check."""
+    from schemathesis.specs.openapi.checks import positive_data_acceptance
+
+    return [positive_data_acceptance] if label == "GET /api/recommend" else []
+
+
 def test_api_conforms_to_its_schema(api_schema):
     """Every operation: EXAMPLES generated cases, all of Schemathesis' default checks."""
     from hypothesis import given
@@ -47,7 +56,7 @@ def test_api_conforms_to_its_schema(api_schema):
         @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True,
                   database=None)
         def check(case):
-            case.call_and_validate()
+            case.call_and_validate(excluded_checks=excluded(case.operation.label))
             calls[case.operation.label] = calls.get(case.operation.label, 0) + 1
 
         check()

@@ -1,0 +1,220 @@
+"""Practice evidence for comparable municipalities: entity ranking over the hybrid search.
+
+For a topic, ``PracticeRanker.rank`` asks the one search function (hybrid: dense + BM25,
+fused and MaxSim-reranked) for its top ``SEARCH_DEPTH`` passages and lets every hit vote
+for the municipalities it is about (Balog et al. 2006, "model 2" document-centric entity
+ranking: an entity's score aggregates the scores of the documents associated with it):
+
+- a hit's weight is (its fused score / the best hit's) ** ``SHARPNESS`` (so in (0, 1];
+  squaring keeps the many near-relevant passages of long portraits from outvoting a
+  precise match); hits under ``MIN_VOTE`` do not vote;
+- a hit votes fully for the passage's *subjects* (the portrait, prize profile or section
+  it stands in, ``Municipality.passages``; 1/n of a vote in a list of n "good ideas") and with ``MENTION_WEIGHT`` / (number of
+  municipalities named) for a municipality prose merely *mentions*; reference material
+  (address lists, bibliographies) never votes;
+- a municipality's passage score is the sum of its best ``TOP_HITS`` votes with weights
+  1, ``DECAY``, ``DECAY``², ... (several good passages beat one, without letting long
+  portraits win by length alone).
+
+Project titles are the second source of practice: the Difu prize profiles and appendix
+name each entry's title ("Fahrradwerkstatt für Geflüchtete"), DESI lists its "good
+ideas". Each title is scored against the topic by 0.5 × its term coverage (the share of
+the topic's BM25 query terms, IDF-weighted over all titles, that the title contains; the
+search's own German analysis, English topics through the same translations) + 0.5 × the
+cosine of e5 vectors rescaled so that the median title scores 0 and the best 1. A
+municipality's title score is its best title's. Titles are catalogue facts with a
+source, not passages, so an appendix row supplies a project title but never passage
+evidence.
+
+``practice = max(P, T) + TITLE_WEIGHT * min(P, T)`` with P the passage score divided by
+the best candidate's and T the title score, then divided by the best candidate's, so the
+best practice match scores 1. Either kind of evidence alone can make a candidate; both
+together rank it higher.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+SEARCH_DEPTH = 100
+TOP_HITS = 3
+DECAY = 0.5
+MENTION_WEIGHT = 0.3
+TITLE_WEIGHT = 0.3
+MIN_VOTE = 0.2  # hits scoring below this share of the best hit do not vote
+SHARPNESS = 2.0  # vote = (score / best score) ** SHARPNESS
+
+# (passage id, fused score) of the hybrid search, best first
+SearchFn = Callable[[str, int], Sequence[tuple[str, float]]]
+# BM25 query terms with weights for a text (the search's own analysis and translation)
+TermsFn = Callable[[str], dict[str, float]]
+# analysed terms of a document-side text
+AnalyzeFn = Callable[[str], list[str]]
+# the unit query vector of a text, shape (dim,)
+EmbedFn = Callable[[str], np.ndarray]
+
+
+@dataclass
+class Vote:
+    passage_id: str
+    weight: float  # the hit's normalised score times the membership weight
+    subject: bool
+
+
+@dataclass
+class TitleMatch:
+    title: str
+    score: float  # in [0, 1]
+    fact: dict | None = None  # the catalogue fact that names the title (with its source)
+
+
+@dataclass
+class PracticeScore:
+    score: float = 0.0  # in [0, 1] after normalisation over candidates
+    passages: float = 0.0
+    votes: list[Vote] = field(default_factory=list)
+    title: TitleMatch | None = None
+
+
+class PracticeRanker:
+    """Scores every municipality's practice for a topic; one instance per snapshot.
+
+    :param catalogue: the ``Catalogue`` (subjects in ``passages``, mentions in ``mentions``).
+    :param passages: the snapshot's ``Passage`` list (for headings and text of evidence).
+    :param search: the hybrid search, ``(text, k) -> [(passage id, score)]``.
+    :param query_terms: ``text -> {term: weight}``, the search's BM25 query analysis.
+    :param analyze: ``text -> [term]``, the search's document-side analysis.
+    :param embed_query: optional e5 query encoder, ``text -> unit vector``.
+    :param title_vectors: e5 passage vectors of the project titles (the snapshot's
+        ``project_vectors``); with ``embed_query`` titles also match by meaning, else by
+        terms only.
+    """
+
+    def __init__(self, catalogue, passages: Sequence, search: SearchFn, query_terms: TermsFn,
+                 analyze: AnalyzeFn, embed_query: EmbedFn | None = None,
+                 title_vectors: dict[str, np.ndarray] | None = None):
+        self.catalogue = catalogue
+        self._passages = {p.id: p for p in passages}
+        self._search = search
+        self._query_terms = query_terms
+        self._embed = embed_query
+        self._subjects: dict[str, list[str]] = defaultdict(list)
+        self._mentions: dict[str, list[str]] = defaultdict(list)
+        for m in catalogue.municipalities:
+            for pid in m.passages:
+                self._subjects[pid].append(m.id)
+            for pid in m.mentions:
+                self._mentions[pid].append(m.id)
+        # a passage holding several portrait/idea title lines (a bullet list of "good
+        # ideas") is about each of them only in part
+        ideas: dict[str, set[str]] = defaultdict(set)
+        for m in catalogue.municipalities:
+            for f in m.facts:
+                pid = (f.get("source") or {}).get("passage_id")
+                if f["name"] == "Gute Idee (DESI)" and pid:
+                    ideas[pid].add(f["value"])
+        self._share = {pid: 1.0 / len(titles) for pid, titles in ideas.items() if len(titles) > 1}
+        self._titles: list[tuple[str, str, dict | None]] = []  # (municipality id, title, fact)
+        for m in catalogue.municipalities:
+            for title, fact in project_titles(m):
+                self._titles.append((m.id, title, fact))
+        self._title_terms = [set(analyze(t)) for _, t, _ in self._titles]
+        df: dict[str, int] = defaultdict(int)
+        for terms in self._title_terms:
+            for t in terms:
+                df[t] += 1
+        n = max(1, len(self._titles))
+        self._idf = {t: math.log(1 + (n - c + 0.5) / (c + 0.5)) for t, c in df.items()}
+        self._title_vectors: np.ndarray | None = None
+        if title_vectors and all(t in title_vectors for _, t, _ in self._titles):
+            self._title_vectors = np.stack([title_vectors[t] for _, t, _ in self._titles]).astype(np.float32)
+
+    def subjects(self, passage_id: str) -> list[str]:
+        return self._subjects.get(passage_id, [])
+
+    def section_path(self, passage_id: str) -> list[str]:
+        p = self._passages.get(passage_id)
+        return list(p.section_path) if p is not None else []
+
+    def text(self, passage_id: str) -> str:
+        p = self._passages.get(passage_id)
+        return p.text if p is not None else ""
+
+    def rank(self, topic: str) -> dict[str, PracticeScore]:
+        """Municipality id -> practice score for ``topic`` (only those with evidence)."""
+        out: dict[str, PracticeScore] = defaultdict(PracticeScore)
+        hits = list(self._search(topic, SEARCH_DEPTH))
+        best = max((s for _, s in hits), default=0.0)
+        if best > 0:
+            for pid, score in hits:
+                weight = (score / best) ** SHARPNESS
+                if weight < MIN_VOTE:
+                    continue
+                for mid in self._subjects.get(pid, []):
+                    out[mid].votes.append(Vote(pid, weight * self._share.get(pid, 1.0), True))
+                mentioned = [m for m in self._mentions.get(pid, []) if m not in self._subjects.get(pid, [])]
+                for mid in mentioned:
+                    out[mid].votes.append(Vote(pid, weight * MENTION_WEIGHT / len(mentioned), False))
+        for ps in out.values():
+            ps.votes.sort(key=lambda v: -v.weight)
+            ps.passages = sum(v.weight * DECAY ** i for i, v in enumerate(ps.votes[:TOP_HITS]))
+        for mid, match in self._title_matches(topic).items():
+            out[mid].title = match
+        top_pass = max((ps.passages for ps in out.values()), default=0.0)
+        raw = {}
+        for mid, ps in out.items():
+            pn = ps.passages / top_pass if top_pass > 0 else 0.0
+            t = ps.title.score if ps.title else 0.0
+            raw[mid] = max(pn, t) + TITLE_WEIGHT * min(pn, t)
+        top = max(raw.values(), default=0.0)
+        for mid, ps in out.items():
+            ps.score = raw[mid] / top if top > 0 else 0.0
+        return dict(out)
+
+    def _title_matches(self, topic: str) -> dict[str, TitleMatch]:
+        if not self._titles:
+            return {}
+        weights = self._query_terms(topic)
+        lex = np.array([sum(w * self._idf.get(t, 0.0) for t, w in weights.items() if t in terms)
+                        for terms in self._title_terms], dtype=np.float32)
+        known = sum(w * self._idf[t] for t, w in weights.items() if t in self._idf)
+        lex = lex / known if known > 0 else lex
+        score = lex
+        dense = self._dense(topic)
+        if dense is not None:
+            score = 0.5 * lex + 0.5 * dense
+        best: dict[str, TitleMatch] = {}
+        for i, (mid, title, fact) in enumerate(self._titles):
+            s = float(score[i])
+            if s > 0 and (mid not in best or s > best[mid].score):
+                best[mid] = TitleMatch(title, s, fact)
+        return best
+
+    def _dense(self, topic: str) -> np.ndarray | None:
+        """Cosine of topic and titles, rescaled: the median title 0, the best 1."""
+        if self._embed is None or self._title_vectors is None:
+            return None
+        q = np.asarray(self._embed(topic), dtype=np.float32).reshape(-1)
+        cos = self._title_vectors @ q
+        floor, top = float(np.median(cos)), float(cos.max())
+        if top <= floor:
+            return np.zeros_like(cos)
+        return np.clip((cos - floor) / (top - floor), 0.0, 1.0)
+
+
+_TITLE_FACTS = ("Titel des Beitrags", "Titel des Wettbewerbsbeitrags", "Einzelprojekt", "Gute Idee (DESI)")
+
+
+def project_titles(m) -> list[tuple[str, dict | None]]:
+    """A municipality's project titles with the fact that states each (None if none does)."""
+    facts = {f["value"]: f for f in m.facts if f["name"] in _TITLE_FACTS}
+    out = []
+    for title in dict.fromkeys([*m.projects, *facts]):
+        if len(title.split()) >= 1 and len(title) >= 4:
+            out.append((title, facts.get(title)))
+    return out
