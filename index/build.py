@@ -24,14 +24,16 @@ from index.catalogue.model import CATALOGUE_VERSION
 from index.bm25 import BM25Index
 from index.translate import DING_PATH, build_surface_forms, build_translations, translation_fingerprint
 from index.multivector import TokenStore, windows
+from index import registry as registry_mod
 from index.snapshot import SCHEMA_VERSION, Snapshot, SnapshotStore, WindowSet, load_snapshot, new_snapshot_id
 from ingest.errors import IngestError, SnapshotError
 from ingest.pipeline import discover, doc_id_for, ingest_one, report_extras
+from ingest.sandbox import ingest_sandboxed
 from ingest.readers import sha256_file
 from ingest.schema import Document, Passage
 from ingest.settings import Settings
 
-PIPELINE_VERSION = "6"  # 5: pages from the TOC, cleaning; 6: passage kinds (prose / reference)
+PIPELINE_VERSION = "7"  # 5: pages from the TOC, cleaning; 6: passage kinds (prose / reference); 7: overlong sentences split
 BM25_PARAMS = {"k1": 1.2, "b": 0.75, "method": "lucene"}
 
 
@@ -92,85 +94,207 @@ def build_index(
     remove: tuple[str, ...] = (),
     force: bool = False,
     progress: bool = False,
+    prepared: list[tuple[Document, list[Passage]]] = (),
+    origin: str = "cli",
 ) -> BuildOutcome:
-    """Sync the snapshot with ``paths`` (default: the corpus dir and uploaded sources) or, with ``add``, add them.
+    """Sync the snapshot with the corpus folder (or ``paths``) or, with ``add``, add files.
 
-    ``add=False`` makes the snapshot hold exactly the documents found under ``paths``;
-    ``add=True`` keeps every document of the current snapshot and adds or replaces
-    those under ``paths``. ``remove`` drops documents by id. The previous snapshot keeps
-    serving until the new one is published; a failed build publishes nothing.
+    A sync (``add=False``) follows the corpus folder (``paths`` replace it when given) and
+    keeps every document added explicitly (``praxisfinder ingest PATH``, uploads), as the
+    document registry (``index.registry``) records them; ids deleted before stay deleted.
+    ``add=True`` keeps every document of the current snapshot and adds or replaces the files
+    under ``paths`` (with ``origin``) and the already parsed ``prepared`` documents (uploads,
+    parsed in the sandbox; origin ``upload``). ``remove`` drops documents by id and leaves a
+    tombstone. Every document gets a report row: ``status`` ok / failed / skipped / removed
+    and ``action`` added / replaced / unchanged / reindexed / kept / removed / skipped /
+    failed, with the reason. Two files with the same content are indexed once (the other is
+    skipped as a duplicate). A document that fails to re-read keeps its indexed version.
+
+    The previous snapshot keeps serving until the new one is published; a failed build
+    publishes nothing and removes what it wrote. Raises Busy when another writer holds the
+    lock, StorageFull when the disk is full, SnapshotError when nothing could be indexed.
     """
     store = SnapshotStore(settings.snapshots_dir)
     with store.writer_lock():
-        return _build_locked(settings, embedder, store, paths, add, remove, force, progress)
+        store.cleanup()
+        return _build_locked(settings, embedder, store, paths, add, remove, force, progress, list(prepared), origin)
 
 
-def _build_locked(settings, embedder, store, paths, add, remove, force, progress) -> BuildOutcome:
-    t0 = time.perf_counter()
-    previous = _load_previous(store, embedder.fingerprint)
-    default = [settings.corpus_dir] + ([settings.sources_dir] if settings.sources_dir.is_dir() else [])
-    files = discover([Path(p) for p in (paths or default)])
-    targets: dict[str, Path] = {}
-    if add and previous is not None:
-        for doc in previous.documents:
-            targets[doc.id] = Path(doc.path)
-    for f in files:
-        targets[doc_id_for(f)] = f
+@dataclass
+class _Source:
+    path: Path
+    origin: str
+    prepared: tuple[Document, list[Passage]] | None = None
+    sha256: str = ""
+    missing: bool = False
+
+
+def _row(doc_id: str, path, status: str, action: str, reason: str | None = None, **extra) -> dict[str, Any]:
+    return {"path": str(path), "doc_id": doc_id, "status": status, "action": action, "reason": reason, **extra}
+
+
+def _select_sources(settings, previous, registry, paths, add, remove, prepared, origin, report) -> dict[str, _Source]:
+    """The documents the next snapshot should hold, by id, from the registry and the arguments."""
+    entries, tombs = registry["documents"], registry["tombstones"]
+    sources: dict[str, _Source] = {}
+    if add:
+        for doc_id, e in entries.items():
+            sources[doc_id] = _Source(Path(e["path"]), e["origin"])
+    else:
+        for doc_id, e in entries.items():
+            if e["origin"] != "corpus":
+                sources[doc_id] = _Source(Path(e["path"]), e["origin"])
+        roots = [Path(p) for p in (paths or [settings.corpus_dir])]
+        found = [(f, "corpus") for f in discover(roots)]
+        legacy = previous is None or "registry" not in previous.manifest
+        if legacy and settings.sources_dir.is_dir():  # uploads from before the registry
+            found += [(f, "upload") for f in discover([settings.sources_dir]) if doc_id_for(f) not in sources]
+        corpus_ids = set()
+        for f, kind in found:
+            doc_id = doc_id_for(f)
+            if doc_id in tombs:
+                report.append(_row(doc_id, f, "skipped", "skipped", "deleted earlier (DELETE or --remove); "
+                                   "add the file with `praxisfinder ingest PATH` to restore it"))
+                continue
+            if doc_id in sources:
+                other = sources[doc_id]
+                why = (f"the id belongs to the {other.origin} document {other.path.name}" if other.origin != "corpus"
+                       else f"same document id as {other.path.name}")
+                report.append(_row(doc_id, f, "skipped", "skipped", why))
+                continue
+            sources[doc_id] = _Source(f, kind)
+            corpus_ids.add(doc_id)
+        for doc_id, e in entries.items():
+            if e["origin"] == "corpus" and doc_id not in sources and doc_id not in tombs:
+                report.append(_row(doc_id, e["path"], "removed", "removed", "file no longer in the corpus folder"))
+    if add and paths:
+        given: set[str] = set()
+        for f in discover([Path(p) for p in paths]):
+            doc_id = doc_id_for(f)
+            if doc_id in given:
+                report.append(_row(doc_id, f, "skipped", "skipped", f"same document id as {sources[doc_id].path.name}"))
+                continue
+            given.add(doc_id)
+            in_corpus = registry_mod.origin_of(f, settings) == "corpus"  # `ingest corpus/x.pdf` stays a corpus file
+            sources[doc_id] = _Source(f if in_corpus else (f.resolve() if f.exists() else f),
+                                      "corpus" if in_corpus else origin)
+            tombs.pop(doc_id, None)
+    for doc, doc_passages in prepared:
+        sources[doc.id] = _Source(Path(doc.path), "upload", (doc, doc_passages))
+        tombs.pop(doc.id, None)
     for doc_id in remove:
-        targets.pop(doc_id, None)
+        gone = sources.pop(doc_id, None)
+        if gone is None:
+            report.append(_row(doc_id, "", "skipped", "skipped", "not in the index"))
+            continue
+        entry = entries.get(doc_id) or {"origin": gone.origin, "path": str(gone.path), "sha256": ""}
+        tombs[doc_id] = registry_mod.tombstone(entry)
+        report.append(_row(doc_id, gone.path, "removed", "removed", "removed on request"))
+    return sources
 
-    report: list[dict[str, Any]] = []
-    prev_docs = {d.id: d for d in previous.documents} if previous else {}
-    same_chunker = previous is not None and previous.manifest.get("chunker") == chunker_params(settings)
-    sources: list[tuple[str, str]] = []
-    hashes: dict[str, str] = {}
-    for doc_id, path in sorted(targets.items()):
+
+def _hash_sources(sources, prev_docs, report) -> None:
+    """Fill in each source's SHA-256; a vanished explicit source keeps its indexed copy.
+    Then index each content once: a second file with the same bytes is skipped."""
+    for doc_id, src in sorted(sources.items()):
+        if src.prepared is not None:
+            src.sha256 = src.prepared[0].sha256
+            continue
         try:
-            hashes[doc_id] = sha256_file(path)
-            sources.append((doc_id, hashes[doc_id]))
+            src.sha256 = sha256_file(src.path)
         except OSError as exc:
             old = prev_docs.get(doc_id)
-            if add and old is not None:  # source moved away: keep the stored copy
-                hashes[doc_id] = old.sha256
-                sources.append((doc_id, old.sha256))
+            if old is not None and src.origin != "corpus":
+                src.sha256, src.missing = old.sha256, True
             else:
-                report.append({"path": str(path), "doc_id": doc_id, "status": "failed", "reason": f"unreadable: {exc}"})
+                report.append(_row(doc_id, src.path, "failed", "failed", f"unreadable: {exc.strerror or exc}"))
+                del sources[doc_id]
+    by_hash: dict[str, list[str]] = {}
+    for doc_id, src in sources.items():
+        by_hash.setdefault(src.sha256, []).append(doc_id)
+    for sha, ids in by_hash.items():
+        if len(ids) < 2:
+            continue
+        # keep the one already indexed with this content, else an explicit addition, else the first id
+        keep = min(ids, key=lambda i: (not (i in prev_docs and prev_docs[i].sha256 == sha),
+                                       sources[i].origin == "corpus", i))
+        for doc_id in ids:
+            if doc_id != keep:
+                report.append(_row(doc_id, sources[doc_id].path, "skipped", "skipped",
+                                   f"duplicate: same content as document {keep!r}", duplicate_of=keep))
+                del sources[doc_id]
 
-    key = build_key(settings, embedder.fingerprint, sources)
+
+def _build_locked(settings, embedder, store, paths, add, remove, force, progress, prepared, origin) -> BuildOutcome:
+    t0 = time.perf_counter()
+    previous = _load_previous(store, embedder.fingerprint)
+    prev_docs = {d.id: d for d in previous.documents} if previous else {}
+    registry = registry_mod.from_manifest(previous.manifest if previous else None,
+                                          previous.documents if previous else [], settings)
+    report: list[dict[str, Any]] = []
+    sources = _select_sources(settings, previous, registry, paths, add, remove, prepared, origin, report)
+    _hash_sources(sources, prev_docs, report)
+
+    def registry_for(ids) -> dict[str, Any]:
+        return {"documents": {i: {"origin": sources[i].origin, "path": str(sources[i].path),
+                                  "sha256": sources[i].sha256} for i in sorted(ids)},
+                "tombstones": dict(sorted(registry["tombstones"].items()))}
+
+    key = build_key(settings, embedder.fingerprint, [(i, s.sha256) for i, s in sources.items()])
     current = store.current_manifest()
-    if not force and current and current.get("build_key") == key and previous is not None:
+    if not force and current and current.get("build_key") == key and previous is not None \
+            and current.get("registry") == registry_for(sources):
         return BuildOutcome(False, store.current_path(), "up to date", report, counts=current.get("counts", {}))
 
     documents: list[Document] = []
     passages: list[Passage] = []
-    iterator = sorted(hashes.items())
+    same_chunker = previous is not None and previous.manifest.get("chunker") == chunker_params(settings)
+    iterator = sorted(sources.items())
     if progress:
         from tqdm import tqdm
 
         iterator = tqdm(iterator, desc="Dokumente lesen", unit="Dok")
-    for doc_id, sha in iterator:
+    for doc_id, src in iterator:
         old = prev_docs.get(doc_id)
-        if same_chunker and old is not None and old.sha256 == sha:
-            documents.append(old)
+        if src.prepared is None and old is not None and (src.missing or (same_chunker and old.sha256 == src.sha256)):
             kept = [p for p in previous.passages if p.doc_id == doc_id]
+            documents.append(old)
             passages.extend(kept)
-            report.append({"path": old.path, "doc_id": doc_id, "status": "ok", "reused": True, "pages": old.pages, "passages": len(kept)})
+            action, reason = ("kept", "source file missing; the indexed copy is kept") if src.missing else ("unchanged", None)
+            report.append(_row(doc_id, old.path, "ok", action, reason, reused=True, pages=old.pages, passages=len(kept)))
             continue
         try:
-            doc, doc_passages = ingest_one(targets[doc_id], settings)
+            if src.prepared is not None:
+                doc, doc_passages = src.prepared
+            elif src.origin == "upload":  # untrusted bytes: parsed only under the sandbox's limits
+                doc, doc_passages, _ = ingest_sandboxed(src.path, settings, doc_id)
+                doc.path = str(src.path)
+            else:
+                doc, doc_passages = ingest_one(src.path, settings, doc_id)
         except IngestError as exc:
-            report.append({"path": str(targets[doc_id]), "doc_id": doc_id, "status": "failed", "reason": exc.message})
+            if old is not None:
+                kept = [p for p in previous.passages if p.doc_id == doc_id]
+                documents.append(old)
+                passages.extend(kept)
+                src.sha256 = old.sha256
+                report.append(_row(doc_id, src.path, "failed", "failed", f"{exc.message}; the previous version stays indexed",
+                                   reused=True, pages=old.pages, passages=len(kept)))
+            else:
+                report.append(_row(doc_id, src.path, "failed", "failed", exc.message))
+                src.sha256 = ""
             continue
         documents.append(doc)
         passages.extend(doc_passages)
-        report.append({"path": doc.path, "doc_id": doc.id, "status": "ok", "reused": False, "pages": doc.pages,
-                       "passages": len(doc_passages), **report_extras(doc)})
+        action = "added" if old is None else ("replaced" if old.sha256 != doc.sha256 else "reindexed")
+        report.append(_row(doc.id, doc.path, "ok", action, None, reused=False, pages=doc.pages, passages=len(doc_passages),
+                           **report_extras(doc)))
     t_ingest = time.perf_counter() - t0
     if not passages:
         raise SnapshotError("no passages to index: every document failed or the corpus is empty", detail=report)
-    sources = sorted((d.id, d.sha256) for d in documents)
-    key = build_key(settings, embedder.fingerprint, sources)
-    if not force and current and current.get("build_key") == key:
+    indexed = {d.id for d in documents}
+    new_registry = registry_for(indexed)
+    key = build_key(settings, embedder.fingerprint, sorted((d.id, d.sha256) for d in documents))
+    if not force and current and current.get("build_key") == key and current.get("registry") == new_registry:
         return BuildOutcome(False, store.current_path(), "up to date (failed documents skipped)", report, counts=current.get("counts", {}))
 
     t1 = time.perf_counter()
@@ -197,6 +321,7 @@ def _build_locked(settings, embedder, store, paths, add, remove, force, progress
               "tokens": 0 if tokens is None else int(tokens.offsets[-1]),
               "municipalities": len(catalogue.get("municipalities", []))}
     manifest = _manifest(settings, embedder, key, documents, counts, timings, report)
+    manifest["registry"] = new_registry
     manifest["translations"] = {"source": str(DING_PATH) if translations else None, "entries": len(translations)}
     snapshot = Snapshot(Path(), manifest, documents, passages, vectors, dense, bm25, catalogue, translations,
                         windows, tokens, surface_forms, project_vectors)

@@ -78,6 +78,13 @@ class SearchResult:
         }
 
 
+class UnknownDocument(BadRequest):
+    """A ``doc`` filter names no indexed document: 404 like every other unknown id."""
+
+    code = "not_found"
+    http_status = 404
+
+
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
@@ -87,10 +94,10 @@ def clean_query(query: Any, max_chars: int) -> str:
     message) for a non-string, over-long, empty or word-less query."""
     if not isinstance(query, str):
         raise BadRequest("query must be a string")
+    if len(query) > max_chars:  # as sent (the published schema's maxLength); NFKC may expand it a little
+        raise BadRequest(f"query is too long: {len(query)} characters, at most {max_chars} allowed")
     text = unicodedata.normalize("NFKC", query)
     text = _CONTROL.sub(" ", text).strip()
-    if len(text) > max_chars:
-        raise BadRequest(f"query is too long: {len(text)} characters, at most {max_chars} allowed")
     if not text:
         raise BadRequest("query is empty")
     if not re.search(r"\w", text):
@@ -216,7 +223,7 @@ class Searcher:
             known = {d.id for d in self.snapshot.documents}
             unknown = [d for d in filters.doc_ids if d not in known]
             if unknown:
-                raise BadRequest(f"unknown document id(s): {', '.join(unknown)}", detail={"known": sorted(known)})
+                raise UnknownDocument(f"unknown document id(s): {', '.join(unknown)}", detail={"known": sorted(known)})
             mask &= np.isin(self._doc_of, filters.doc_ids)
         municipal = (filters.bundesland, filters.municipality_type, filters.min_population,
                      filters.max_population, filters.theme, filters.municipality)

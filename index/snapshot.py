@@ -40,7 +40,7 @@ import numpy as np
 from index import vectors as vector_backends
 from index.bm25 import BM25Index
 from index.multivector import TokenStore
-from ingest.errors import SnapshotError
+from ingest.errors import Busy, SnapshotError, StorageFull, is_disk_full
 from ingest.schema import Document, Passage
 
 SCHEMA_VERSION = 1
@@ -200,24 +200,42 @@ class SnapshotStore:
             return None
 
     def publish(self, snapshot: Snapshot, keep: int = 3) -> Path:
-        """Write the snapshot to a temp dir, rename it into place, then switch CURRENT."""
+        """Write the snapshot to a temp dir, rename it into place, then switch CURRENT.
+
+        Call it under :meth:`writer_lock`. On any failure everything written so far is
+        removed again and CURRENT is untouched, so the last good snapshot keeps serving; a
+        full disk (ENOSPC/EDQUOT) raises :class:`StorageFull`, another OSError a SnapshotError.
+        """
         self.root.mkdir(parents=True, exist_ok=True)
         name = snapshot.manifest["snapshot_id"]
         tmp = self.root / f".tmp-{name}-{os.getpid()}"
-        if tmp.exists():
-            shutil.rmtree(tmp)
-        snapshot.write(tmp)
         final = self.root / name
-        if final.exists():
-            shutil.rmtree(final)
-        os.rename(tmp, final)
-        _atomic_write(self.root / CURRENT, name + "\n")
-        _fsync_dir(self.root)
+        try:
+            if tmp.exists():
+                shutil.rmtree(tmp)
+            snapshot.write(tmp)
+            if final.exists():
+                shutil.rmtree(final)
+            os.rename(tmp, final)
+            _atomic_write(self.root / CURRENT, name + "\n")
+            _fsync_dir(self.root)
+        except BaseException as exc:
+            shutil.rmtree(tmp, ignore_errors=True)
+            if final.exists() and self.current_path() != final:
+                shutil.rmtree(final, ignore_errors=True)
+            if is_disk_full(exc):
+                raise StorageFull("the disk is full: the new snapshot could not be written and was removed; "
+                                  "the previous snapshot keeps serving. Free disk space and try again.") from exc
+            if isinstance(exc, OSError):
+                raise SnapshotError(f"could not write the snapshot ({exc.strerror or type(exc).__name__}); "
+                                    "the previous snapshot keeps serving") from exc
+            raise
         snapshot.path = final
         self.prune(keep)
         return final
 
     def prune(self, keep: int) -> None:
+        """Remove all but the newest ``keep`` snapshots (never the current one) and stale temporaries."""
         current = self.current_path()
         snaps = sorted((p for p in self.root.iterdir() if p.is_dir() and not p.name.startswith(".")), key=lambda p: p.name)
         for old in snaps[:-keep] if keep > 0 else []:
@@ -228,6 +246,28 @@ class SnapshotStore:
             if not pid.isdigit() or not _pid_alive(int(pid)):
                 shutil.rmtree(stale_tmp, ignore_errors=True)
 
+    def cleanup(self, keep: int = 3) -> list[str]:
+        """Remove what failed or killed writers left behind: ``.tmp-*`` snapshot directories,
+        ``.CURRENT.<pid>.tmp`` files, and snapshots beyond the newest ``keep``.
+
+        Call it only while holding :meth:`writer_lock` (then no temporary belongs to a live
+        writer, whatever its pid); ``build_index`` does before each write, the server at
+        start-up. Returns the names removed.
+        """
+        if not self.root.is_dir():
+            return []
+        removed = []
+        for stale in list(self.root.glob(".tmp-*")) + list(self.root.glob(f".{CURRENT}.*.tmp")):
+            if stale.is_dir():
+                shutil.rmtree(stale, ignore_errors=True)
+            else:
+                stale.unlink(missing_ok=True)
+            removed.append(stale.name)
+        before = {p.name for p in self.root.iterdir() if p.is_dir()}
+        self.prune(keep)
+        removed += sorted(before - {p.name for p in self.root.iterdir() if p.is_dir()})
+        return removed
+
     @contextlib.contextmanager
     def writer_lock(self) -> Iterator[None]:
         """One writer at a time (ingest from the CLI and the API share it)."""
@@ -236,7 +276,7 @@ class SnapshotStore:
             try:
                 fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError as exc:
-                raise SnapshotError("another ingest is running; try again when it has finished") from exc
+                raise Busy("another ingest, upload or delete is running; try again when it has finished") from exc
             try:
                 yield
             finally:
@@ -262,11 +302,15 @@ def _read_jsonl(path: Path) -> list[dict[str, Any]]:
 
 def _atomic_write(path: Path, text: str) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "w") as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "w") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def _fsync_dir(path: Path) -> None:

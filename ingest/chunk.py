@@ -3,7 +3,8 @@
 Units are whole sentences (paragraphs), list items (split into sentences only when
 longer than ``chunk_max_words``) and table rows. Units are packed greedily up to
 ``chunk_target_words`` without ever exceeding ``chunk_max_words`` (a single longer
-unit stays whole); passages never cross a section boundary; a tail shorter than
+unit, such as text without sentence punctuation, is cut at whitespace into pieces of
+``chunk_max_words`` words); passages never cross a section boundary; a tail shorter than
 ``chunk_min_words`` is merged with (or rebalanced against) its neighbour in the same
 section; the last ``chunk_overlap_sentences`` sentences are repeated at the start of
 the next passage. A lead-in ending with ":" and table captions/header rows are glued
@@ -17,6 +18,7 @@ repeated from the document; that prefix is stored in ``Passage.meta["prefix"]`` 
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace, dataclass
 
 from ingest.schema import Document, Passage, passage_id
@@ -61,7 +63,31 @@ def block_units(block: Block, text: str, max_words: int) -> list[Unit]:
             )
     if units and text[units[-1].start : units[-1].end].rstrip().endswith(":"):
         units[-1].glue = True
+    if any(u.words > max_words for u in units):
+        units = [piece for u in units for piece in split_long(u, text, max_words)]
     return units
+
+
+_WORD = re.compile(r"\S+")
+
+
+def split_long(unit: Unit, text: str, max_words: int) -> list[Unit]:
+    """A unit of more than ``max_words`` words as consecutive pieces of at most
+    ``max_words`` words, cut at whitespace (offsets stay exact). Text without sentence
+    punctuation (a 500,000-word "sentence") thus still makes passages of bounded size.
+    Linear in the unit's length."""
+    if unit.words <= max_words:
+        return [unit]
+    starts, ends = [], []
+    for m in _WORD.finditer(text, unit.start, unit.end):
+        starts.append(m.start())
+        ends.append(m.end())
+    pieces = []
+    for k in range(0, len(starts), max_words):
+        last = min(k + max_words, len(starts)) - 1
+        pieces.append(replace(unit, start=starts[k], end=ends[last], words=last - k + 1, glue=False))
+    pieces[-1].glue = unit.glue
+    return pieces
 
 
 def _sentences(text: str, start: int, end: int) -> list[Unit]:

@@ -65,3 +65,31 @@ class ModelError(PraxisError):
     code = "model_error"
     http_status = 503
     exit_code = 5
+
+
+class Busy(SnapshotError):
+    """Another writer (an ingest, upload or delete) holds the writer lock; try again later.
+    A SnapshotError for callers that catch those, but 409 and exit code 75, not 503/3."""
+
+    code = "conflict"
+    http_status = 409
+    exit_code = 75  # EX_TEMPFAIL
+
+
+class StorageFull(PraxisError):
+    """The disk (or quota) is full: nothing was published, the last good snapshot keeps serving."""
+
+    code = "insufficient_storage"
+    http_status = 507
+    exit_code = 74  # EX_IOERR
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """True for ENOSPC / EDQUOT (an OSError anywhere in the cause chain)."""
+    import errno
+
+    while exc is not None:
+        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False

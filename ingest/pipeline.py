@@ -24,7 +24,8 @@ from ingest.structure import build, toc_page_ranges
 log = logging.getLogger(__name__)
 
 CATALOGUE_NAME = "documents.json"
-SKIPPED_NAMES = {"sources.md", "readme.md", "readme.txt"}
+SKIPPED_NAMES = {"sources.md", "readme.md", "readme.txt"}  # corpus notes, not documents
+RESERVED_IDS = {Path(n).stem for n in SKIPPED_NAMES} | {Path(CATALOGUE_NAME).stem}
 MAX_TITLE_CHARS = 160
 MAX_RUNNING_LINES = 20  # running headers/footers kept per document (metadata)
 
@@ -99,6 +100,7 @@ def ingest_one(path: Path, settings: Settings, doc_id: str | None = None) -> tup
     doc_id = doc_id or doc_id_for(path)
     meta = dict(load_catalogue(path.parent).get(path.stem, {}))
     raw = read_document(path, meta)
+    check_size(sum(len(page) for page in raw.pages), settings, path)
     cleaned = build(raw.pages)
     if not cleaned.text.strip():
         raise IngestError("no text left after cleaning", {"path": str(path)})
@@ -127,7 +129,21 @@ def ingest_one(path: Path, settings: Settings, doc_id: str | None = None) -> tup
         p.meta["kind"] = passage_kind(p.text, p.section_path)
     if not passages:
         raise IngestError("no passages (document has no body text)", {"path": str(path)})
+    if len(passages) > settings.max_document_passages:
+        raise IngestError(f"document yields {len(passages)} passages; the limit is {settings.max_document_passages} "
+                          "per document (PRAXISFINDER_MAX_DOCUMENT_PASSAGES)",
+                          {"path": str(path), "passages": len(passages), "limit": settings.max_document_passages})
     return document, passages
+
+
+def check_size(chars: int, settings: Settings, path: Path | None = None) -> None:
+    """Refuse a document whose extracted text has more than ``max_document_chars``
+    characters, before any superlinear-risk or costly step (cleaning, chunking, embedding)."""
+    if chars > settings.max_document_chars:
+        raise IngestError(f"document has {chars} characters of text; the limit is {settings.max_document_chars} "
+                          "per document (PRAXISFINDER_MAX_DOCUMENT_CHARS)",
+                          {"path": str(path) if path else None, "characters": chars,
+                           "limit": settings.max_document_chars})
 
 
 def _first_line(text: str) -> str:

@@ -254,6 +254,8 @@ def _pdf_pages(data: bytes, path: Path) -> tuple[list[str], list[str], dict[str,
         raise
     except FileNotDecryptedError as exc:
         raise IngestError("encrypted PDF (password required)", detail) from exc
+    except DependencyError as exc:  # AES without `cryptography`: raised by PdfReader() itself, not only decrypt()
+        raise IngestError("encrypted PDF (cannot decrypt: AES needs the `cryptography` package)", detail) from exc
     except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError,
             OSError, AssertionError, ZeroDivisionError) as exc:
         raise IngestError(f"corrupt PDF: {type(exc).__name__}: {exc}"[:300], detail) from exc

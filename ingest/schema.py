@@ -7,6 +7,7 @@ nothing here imports from them. Objects are plain dataclasses with ``to_dict`` /
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
@@ -102,14 +103,9 @@ class Document:
         return found
 
     def page_at(self, offset: int) -> int:
-        """1-based page number of a character offset."""
-        page = 1
-        for i, start in enumerate(self.page_starts):
-            if start <= offset:
-                page = i + 1
-            else:
-                break
-        return page
+        """1-based page number of a character offset (binary search: a text file can hold
+        a page break per line, so a linear scan per passage would be quadratic)."""
+        return max(1, bisect.bisect_right(self.page_starts, offset))
 
     def to_dict(self, with_text: bool = True) -> dict[str, Any]:
         data = asdict(self)

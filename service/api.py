@@ -21,12 +21,13 @@ from index.catalogue.gazetteer import BUNDESLAENDER
 from index.catalogue.taxonomy import THEMES as THEME_NAMES
 from index.catalogue import CandidateFilter
 from index.search import Filters
-from ingest.errors import PraxisError
+from index.snapshot import SnapshotStore
+from ingest.errors import Busy, PraxisError, StorageFull, is_disk_full
 from ingest.settings import Settings
 from service import schemas
 from service.admin_api import mount_admin
 from service.application import Application
-from service.security import add_cors
+from service.security import ReadRateLimit, add_cors
 from service.unicode_nfc import NFCMiddleware
 from service.web import SecurityHeaders, mount_web
 
@@ -34,7 +35,7 @@ log = logging.getLogger("praxisfinder.service")
 
 Mode = Literal["hybrid", "dense", "bm25"]
 MunicipalityType = Literal["kreisfreie Stadt", "kreisangehörige Stadt/Gemeinde", "Landkreis", "Stadtbezirk"]
-ERRORS = {status: {"model": schemas.ErrorResponse} for status in (400, 404, 422, 500, 503)}
+ERRORS = {status: {"model": schemas.ErrorResponse} for status in (400, 404, 422, 429, 500, 503)}
 # Documented choices; other values get a 400 that lists them (an empty value means: no filter).
 LAENDER = {"enum": sorted(BUNDESLAENDER.values())}
 THEMES = {"enum": list(THEME_NAMES)}
@@ -60,9 +61,11 @@ def create_app(settings: Settings | None = None, application: Application | None
                               "Integrationsarbeit. Fehler haben immer die Form "
                               '`{"error": {"code", "message", "detail"}}`.')
     api.state.application = application
+    api.add_middleware(ReadRateLimit, settings=settings)
     api.add_middleware(SecurityHeaders)
     api.add_middleware(NFCMiddleware)  # every path and query parameter in NFC before routing
     add_cors(api, settings)
+    text = settings.max_query_chars  # every free-text parameter obeys the query length limit
     _error_handlers(api)
     app = application
 
@@ -79,7 +82,8 @@ def create_app(settings: Settings | None = None, application: Application | None
     @api.get("/api/search", response_model=schemas.SearchResponse, responses=ERRORS,
              summary="Search passages and case examples", tags=["search"])
     async def search(
-        q: str = Query(..., description="Frage oder Stichworte (1–1000 Zeichen, nicht nur Satzzeichen)."),
+        q: str = Query(..., description="Frage oder Stichworte (1–1000 Zeichen, nicht nur Satzzeichen).",
+                       json_schema_extra={"minLength": 1, "maxLength": settings.max_query_chars, "pattern": r"\w"}),
         k: int = Query(10, ge=1, le=settings.max_k, description="Number of passages to return."),
         mode: Mode = Query("hybrid", description="Retrieval mode: dense + BM25 fused, or one arm alone."),
         doc: list[str] | None = Query(None, description="Only passages of this document id (repeatable)."),
@@ -94,14 +98,14 @@ def create_app(settings: Settings | None = None, application: Application | None
         """Ranked, cited passages with highlighted snippets, plus the municipalities whose
         practice matches the question (case examples). An empty, punctuation-only or
         over-long query is a 400; invalid parameters are a 422."""
-        filters = Filters(doc_ids=doc or None, bundesland=bundesland or None, municipality_type=type_,
+        filters = Filters(doc_ids=[d for d in doc or () if d] or None, bundesland=bundesland or None, municipality_type=type_,
                           min_population=min_population, max_population=max_population, theme=theme or None)
         return await run_in_threadpool(app.search_page, q, k=k, mode=mode, filters=filters)
 
     @api.get("/api/passages/{passage_id}", response_model=schemas.PassageDetail, responses=ERRORS,
              summary="A passage in its context", tags=["documents"])
     async def passage(passage_id: str, context: int = Query(1, ge=0, le=5, description="Neighbours on each side."),
-                q: str | None = Query(None, description="Highlight these query terms in `highlighted`.")):
+                q: str | None = Query(None, max_length=text, description="Highlight these query terms in `highlighted`.")):
         """The passage plus the previous and next passages of the same document."""
         return await run_in_threadpool(app.passage, passage_id, context=context, query=q or None)
 
@@ -121,7 +125,8 @@ def create_app(settings: Settings | None = None, application: Application | None
         bundesland: str | None = Query(None, json_schema_extra=LAENDER),
         type_: MunicipalityType | None = Query(None, alias="type"),
         theme: str | None = Query(None, json_schema_extra=THEMES), min_population: int | None = Query(None, ge=0),
-        max_population: int | None = Query(None, ge=0), q: str | None = Query(None, description="Name contains."),
+        max_population: int | None = Query(None, ge=0),
+        q: str | None = Query(None, max_length=text, description="Name contains."),
         include_unknown_population: bool = Query(False, description="Keep municipalities without a known population "
                                                                     "when a population bound is set."),
     ):
@@ -138,7 +143,8 @@ def create_app(settings: Settings | None = None, application: Application | None
 
     @api.get("/api/municipalities/{municipality_id}/similar", response_model=list[schemas.SimilarMunicipality],
              responses=ERRORS, summary="Comparable municipalities", tags=["municipalities"])
-    async def similar(municipality_id: str, topic: str | None = Query(None, description="Compare on this topic."),
+    async def similar(municipality_id: str,
+                      topic: str | None = Query(None, max_length=text, description="Compare on this topic."),
                 k: int = Query(5, ge=1, le=50)):
         """Municipalities comparable to this one (optionally on a topic), with reasons."""
         return await run_in_threadpool(app.similar_municipalities, municipality_id, topic=topic or None, k=k)
@@ -146,10 +152,10 @@ def create_app(settings: Settings | None = None, application: Application | None
     @api.get("/api/recommend", response_model=schemas.RecommendResponse, responses=ERRORS,
              summary="Comparable municipalities for a name or a description", tags=["municipalities"])
     async def recommend(
-        municipality: str | None = Query(None, description="A catalogue name or id (\"Landkreis Osnabrück\")."),
-        description: str | None = Query(None, description="Or a description of one's own municipality "
+        municipality: str | None = Query(None, max_length=text, description="A catalogue name or id (\"Landkreis Osnabrück\")."),
+        description: str | None = Query(None, max_length=text, description="Or a description of one's own municipality "
                                                           "(\"ländlicher Landkreis in Brandenburg, 80.000 Einwohner\")."),
-        topic: str | None = Query(None, description="What to learn about (\"Wohnraum für Geflüchtete\")."),
+        topic: str | None = Query(None, max_length=text, description="What to learn about (\"Wohnraum für Geflüchtete\")."),
         k: int = Query(10, ge=1, le=50),
         bundesland: str | None = Query(None, description="Only candidates in this Land.", json_schema_extra=LAENDER),
         type_: MunicipalityType | None = Query(None, alias="type", description="Only candidates of this type."),
@@ -165,9 +171,30 @@ def create_app(settings: Settings | None = None, application: Application | None
                                        recommend_filter(bundesland, type_, min_population, max_population,
                                                         include_unknown_population))
 
-    mount_admin(api, application, settings)
+    admin = mount_admin(api, application, settings)
     mount_web(api, application)
+    recover(settings, admin)
     return api
+
+
+def recover(settings: Settings, admin) -> None:
+    """At start-up, if no writer is running: remove what failed or killed writers left
+    (temporary snapshot directories, CURRENT temp files) and reconcile ``sources/`` with
+    the index. A read-only data directory is left alone."""
+    store = SnapshotStore(settings.snapshots_dir)
+    if not settings.snapshots_dir.is_dir():
+        return
+    try:
+        with store.writer_lock():
+            removed = store.cleanup()
+            if removed:
+                log.warning("removed leftovers of failed or interrupted writes: %s", removed)
+            if settings.sources_dir.is_dir():
+                admin.reconcile()
+    except Busy:
+        log.info("a writer is running; start-up cleanup skipped")
+    except OSError as exc:
+        log.info("start-up cleanup skipped: %s", exc.strerror or exc)
 
 
 def _error_handlers(api: FastAPI) -> None:
@@ -181,11 +208,28 @@ def _error_handlers(api: FastAPI) -> None:
         return JSONResponse(error_body("invalid_parameter", "invalid request parameters", detail), status_code=422)
 
     @api.exception_handler(StarletteHTTPException)
-    async def _http_error(_request: Request, exc: StarletteHTTPException):
+    async def _http_error(request: Request, exc: StarletteHTTPException):
         code = _HTTP_CODES.get(exc.status_code, "http_error")
-        return JSONResponse(error_body(code, str(exc.detail)), status_code=exc.status_code, headers=exc.headers)
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:  # Starlette lists only the first route's methods; a path can have several
+            headers["Allow"] = ", ".join(_allowed_methods(api, request.scope))
+        return JSONResponse(error_body(code, str(exc.detail)), status_code=exc.status_code, headers=headers)
 
     @api.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception):
+        if is_disk_full(exc):
+            full = StorageFull("the disk is full; the last good snapshot keeps serving. Free disk space and try again.")
+            return JSONResponse(full.to_dict(), status_code=full.http_status)
         log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
         return JSONResponse(error_body("internal_error", "internal error"), status_code=500)
+
+
+def _allowed_methods(api: FastAPI, scope) -> list[str]:
+    """Every method some route of the app serves at this path."""
+    from starlette.routing import Match
+
+    methods: set[str] = set()
+    for route in api.router.routes:
+        if getattr(route, "methods", None) and route.matches(scope)[0] != Match.NONE:
+            methods |= set(route.methods)
+    return sorted(methods)

@@ -218,6 +218,7 @@ class Application:
         i = s.passage_index(passage_id)
         if i is None:
             raise NotFound(f"no passage with id {passage_id!r}")
+        self._check_text("q", query)
         terms = QueryTerms.of(query) if query else None
         by_doc, position = self._doc_order(s)
         p = s.passages[i]
@@ -362,6 +363,11 @@ class Application:
                 adapter.recommend_for(target, topic, k, candidates)]
         about = {"description": described} if described else municipality_record(target, facts=False)
         return {"query": about, "topic": topic, "recommendations": rows}
+
+    def _check_text(self, name: str, value: str | None) -> None:
+        """Every free-text input obeys the query length limit (``max_query_chars``)."""
+        if value is not None and len(value) > self.settings.max_query_chars:
+            raise BadRequest(f"{name} is too long ({len(value)} characters; the limit is {self.settings.max_query_chars})")
 
     def recommend_request(self, municipality: str | None, description: str | None, topic: str | None = None,
                           k: int = 10, candidates=None) -> dict[str, Any]:

@@ -19,8 +19,13 @@ def _settings() -> Settings:
     return Settings.from_env()
 
 
-def _fail(exc: PraxisError) -> None:
-    typer.echo(f"error: {exc.message}", err=True)
+def _fail(exc: PraxisError, as_json: bool = False) -> None:
+    """Print the error (under ``--json`` as the API's JSON error shape on stdout) and exit
+    with the error's code: 75 when another writer holds the lock, 74 when the disk is full."""
+    if as_json:
+        typer.echo(json.dumps(exc.to_dict(), ensure_ascii=False, default=str))
+    else:
+        typer.echo(f"error: {exc.message}", err=True)
     raise typer.Exit(exc.exit_code)
 
 
@@ -54,14 +59,17 @@ def ingest(
         outcome = build_index(settings, embedder, list(paths) if paths else None, add=bool(paths),
                               remove=tuple(remove), force=force, progress=not as_json)
     except PraxisError as exc:
-        _fail(exc)
+        _fail(exc, as_json)
     if as_json:
         typer.echo(json.dumps({"rebuilt": outcome.rebuilt, "reason": outcome.reason, "snapshot": str(outcome.snapshot_path),
                                "counts": outcome.counts, "timings": outcome.timings, "report": outcome.report},
                               ensure_ascii=False, indent=2))
     else:
         for row in outcome.report:
-            status = "ok" if row["status"] == "ok" else f"FAILED ({row.get('reason')})"
+            action = row.get("action", row["status"])
+            status = f"FAILED ({row.get('reason')})" if row["status"] == "failed" else action
+            if row["status"] != "failed" and row.get("reason"):
+                status += f" ({row['reason']})"
             line = f"  {row['doc_id']}: {status}" + (f", {row.get('passages')} passages" if row["status"] == "ok" else "")
             if row.get("repairs"):
                 line += f", encoding repaired: {row['repairs']}"
@@ -69,7 +77,7 @@ def ingest(
                 line += f", {row['running_lines']} running header/footer lines removed"
             typer.echo(line)
         typer.echo(f"{outcome.reason}: {outcome.snapshot_path} {outcome.counts} {outcome.timings}")
-    if any(r["status"] != "ok" for r in outcome.report):
+    if any(r["status"] == "failed" for r in outcome.report):
         raise typer.Exit(65)
 
 
@@ -97,7 +105,7 @@ def search(
             return
         result = searcher.search(query, k=k, mode=mode, filters=filters)
     except PraxisError as exc:
-        _fail(exc)
+        _fail(exc, as_json)
     if as_json:
         typer.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
         return
@@ -261,9 +269,15 @@ def serve(
     import uvicorn
 
     from service.api import create_app
+    from service.server import server_config
 
     settings = _settings()
-    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port, log_level="info")
+    api = create_app(settings)
+    try:  # load the model and the snapshot now, not in the first request (seconds on a busy CPU)
+        api.state.application.readiness()
+    except PraxisError as exc:
+        typer.echo(f"warning: {exc.message}; /readyz answers 503 until a snapshot is published", err=True)
+    uvicorn.Server(server_config(api, settings, host, port, log_level="info")).run()
 
 
 @app.command("settings")

@@ -1,7 +1,7 @@
 """Run an ASGI app with uvicorn on a free loopback port in a background thread.
 
 Used by the benchmark (``service.bench``) and the browser tests: a real server, real
-sockets, no mocks.
+sockets, no mocks, with the same limits as ``praxisfinder serve`` (``service.server``).
 """
 
 from __future__ import annotations
@@ -11,6 +11,9 @@ import threading
 import time
 
 import uvicorn
+
+from ingest.settings import Settings
+from service.server import server_config
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -22,11 +25,14 @@ def free_port(host: str = "127.0.0.1") -> int:
 class LiveServer:
     """``with LiveServer(app) as server: requests to server.url``."""
 
-    def __init__(self, app, host: str = "127.0.0.1", port: int | None = None, log_level: str = "warning"):
+    def __init__(self, app, host: str = "127.0.0.1", port: int | None = None, log_level: str = "warning",
+                 settings: Settings | None = None):
+        """The server has the limits of ``settings`` (default: the environment's), like ``serve``."""
         self.host = host
         self.port = port or free_port(host)
-        self.server = uvicorn.Server(uvicorn.Config(app, host=host, port=self.port, log_level=log_level,
-                                                    access_log=False, lifespan="off"))
+        config = server_config(app, settings or Settings.from_env(), host, self.port, log_level=log_level,
+                               access_log=False, lifespan="off")
+        self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, name="praxisfinder-live-server", daemon=True)
 
     @property

@@ -1,11 +1,18 @@
 """A bounded load test against a praxisfinder server on this machine.
 
-N concurrent clients (httpx.AsyncClient) send ``GET /api/search`` with the evaluation
-queries for a fixed time each; the report gives throughput, p50/p95/p99 latency, errors
-and the load average. Only loopback addresses are accepted as targets.
+N concurrent clients (httpx.AsyncClient) send ``GET /api/search`` for a fixed time (and
+at most ``max_requests``) each; the report gives throughput, p50/p95/p99 latency, errors
+and the load average, separately for
 
-    .venv/bin/praxisfinder serve --port 8765 &
-    .venv/bin/python -m service.loadtest --url http://127.0.0.1:8765 --concurrency 1,2,4,8 --duration 60
+- ``cold``: every request a query the server has never seen (an evaluation query plus a
+  per-run unique suffix), so the query-vector cache never hits: the cost of a new query;
+- ``warm``: a fixed set of ``WARM_QUERIES`` evaluation queries, primed once, then repeated:
+  the cost of a repeated query (cache hit; no query embedding).
+
+Only loopback addresses are accepted as targets.
+
+    PRAXISFINDER_READ_RATE_PER_MINUTE=0 .venv/bin/praxisfinder serve --port 8765 &
+    .venv/bin/python -m service.loadtest --url http://127.0.0.1:8765 --concurrency 1,4,8 --duration 60
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ import ipaddress
 import json
 import os
 import time
+import uuid
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -46,9 +54,21 @@ def load_queries(path: Path = QUERIES) -> list[str]:
         return FALLBACK
 
 
-async def run_level(url: str, concurrency: int, duration: float, queries: list[str], k: int = 10,
-                    timeout: float = 30.0, max_requests: int = 1_000_000) -> dict:
-    """``concurrency`` clients loop over the queries until ``duration`` seconds have passed."""
+WARM_QUERIES = 20
+MAX_REQUESTS = 100_000
+
+
+def cold_queries(queries: list[str], salt: str | None = None):
+    """Query n: an evaluation query plus a suffix unique to this run and request."""
+    salt = salt or uuid.uuid4().hex[:6]
+    return lambda n: f"{queries[n % len(queries)]} {salt}{n}"
+
+
+async def run_level(url: str, concurrency: int, duration: float, queries, k: int = 10,
+                    timeout: float = 30.0, max_requests: int = MAX_REQUESTS, cache: str = "warm") -> dict:
+    """``concurrency`` clients send searches until ``duration`` seconds have passed or
+    ``max_requests`` were sent; ``queries`` is a list (looped) or a function of the request number."""
+    pick = queries if callable(queries) else (lambda n: queries[n % len(queries)])
     latencies: list[float] = []
     errors: dict[str, int] = {}
     counter = iter(range(max_requests))
@@ -58,7 +78,7 @@ async def run_level(url: str, concurrency: int, duration: float, queries: list[s
         for n in counter:
             if time.monotonic() >= deadline:
                 return
-            q = queries[n % len(queries)]
+            q = pick(n)
             t0 = time.perf_counter()
             try:
                 r = await session.get("/api/search", params={"q": q, "k": k})
@@ -78,7 +98,7 @@ async def run_level(url: str, concurrency: int, duration: float, queries: list[s
         await asyncio.gather(*(client(session) for _ in range(concurrency)))
     elapsed = time.monotonic() - start
     lat = np.array(latencies) if latencies else np.zeros(1)
-    return {"concurrency": concurrency, "seconds": round(elapsed, 1), "requests": len(latencies),
+    return {"cache": cache, "concurrency": concurrency, "seconds": round(elapsed, 1), "requests": len(latencies),
             "throughput_rps": round(len(latencies) / elapsed, 2),
             "p50_ms": round(float(np.percentile(lat, 50)), 1), "p95_ms": round(float(np.percentile(lat, 95)), 1),
             "p99_ms": round(float(np.percentile(lat, 99)), 1), "errors": errors,
@@ -86,14 +106,27 @@ async def run_level(url: str, concurrency: int, duration: float, queries: list[s
             "loadavg_after": [round(v, 2) for v in os.getloadavg()]}
 
 
-async def run(url: str, levels: list[int], duration: float, warmup: float = 5.0) -> list[dict]:
+async def run(url: str, levels: list[int], duration: float, warmup: float = 5.0,
+              caches: tuple[str, ...] = ("cold", "warm"), max_requests: int = MAX_REQUESTS) -> list[dict]:
+    """Each cache mode at each concurrency level, one after another (cold first)."""
     queries = load_queries()
     loopback_only(url)
     async with httpx.AsyncClient(base_url=url, timeout=60) as session:
         (await session.get("/readyz")).raise_for_status()
-    if warmup > 0:
-        await run_level(url, 1, warmup, queries)
-    return [await run_level(url, c, duration, queries) for c in levels]
+    if warmup > 0:  # load the model and the snapshot; unique queries, so nothing warm is left behind
+        await run_level(url, 1, warmup, cold_queries(queries), max_requests=max_requests, cache="warmup")
+    rows = []
+    for cache in caches:
+        if cache not in ("cold", "warm"):
+            raise ValueError(f"unknown cache mode {cache!r}; choose cold or warm")
+        if cache == "warm":
+            async with httpx.AsyncClient(base_url=url, timeout=60) as session:
+                for q in queries[:WARM_QUERIES]:  # prime the cache
+                    await session.get("/api/search", params={"q": q, "k": 10})
+        for c in levels:  # a fresh suffix per cold level: no level repeats another's queries
+            source = cold_queries(queries) if cache == "cold" else queries[:WARM_QUERIES]
+            rows.append(await run_level(url, c, duration, source, max_requests=max_requests, cache=cache))
+    return rows
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -102,13 +135,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--concurrency", default="1,2,4,8", help="Comma-separated client counts, run one after another.")
     ap.add_argument("--duration", type=float, default=60.0, help="Seconds per concurrency level.")
     ap.add_argument("--warmup", type=float, default=5.0)
+    ap.add_argument("--cache", default="cold,warm", help="cold (unique queries), warm (repeated queries), or both.")
+    ap.add_argument("--max-requests", type=int, default=MAX_REQUESTS, help="Upper bound on requests per level.")
     ap.add_argument("--out", type=Path, default=None, help="Write the results as JSON here.")
     args = ap.parse_args(argv)
     levels = [int(c) for c in args.concurrency.split(",")]
-    rows = asyncio.run(run(args.url, levels, args.duration, args.warmup))
-    print(f"{'clients':>7} {'req':>6} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7}  errors  load(1m)")
+    caches = tuple(c.strip() for c in args.cache.split(",") if c.strip())
+    rows = asyncio.run(run(args.url, levels, args.duration, args.warmup, caches, args.max_requests))
+    print(f"{'cache':>5} {'clients':>7} {'req':>6} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7}  errors  load(1m)")
     for r in rows:
-        print(f"{r['concurrency']:>7} {r['requests']:>6} {r['throughput_rps']:>7} {r['p50_ms']:>7} {r['p95_ms']:>7} "
+        print(f"{r['cache']:>5} {r['concurrency']:>7} {r['requests']:>6} {r['throughput_rps']:>7} {r['p50_ms']:>7} {r['p95_ms']:>7} "
               f"{r['p99_ms']:>7}  {sum(r['errors'].values()):>6}  {r['loadavg_after'][0]}")
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -2,7 +2,9 @@
 
 - ``require_token``: bearer-token check for uploads and deletes (constant-time compare);
   no token configured means the write API is switched off (403).
-- ``RateLimiter``: an in-process token bucket per client IP (429 with Retry-After).
+- ``RateLimiter``: an in-process token bucket per key (429 with Retry-After); ``WriteGuard``
+  keys writes on the token and failed authentications on the client, ``ReadRateLimit``
+  limits reads per client address.
 - ``limited_receive``: stops reading a request body past a byte limit (413), so an
   oversized upload is refused while it streams in, not after it has been spooled.
 - ``add_cors``: CORS headers only for the origins the ``cors_origins`` setting lists.
@@ -60,18 +62,49 @@ class TooManyRequests(PraxisError):
 
 def require_token(settings: Settings, authorization: str | None) -> None:
     """Raise Forbidden when uploads are off, Unauthorized unless ``Bearer <token>`` matches."""
+    if not token_valid(settings, authorization):
+        raise Unauthorized("missing or wrong bearer token")
+
+
+def token_valid(settings: Settings, authorization: str | None) -> bool:
+    """True for ``Bearer <upload_token>`` (constant-time compare); Forbidden when uploads are off."""
     expected = settings.upload_token
     if not expected:
         raise Forbidden("uploads are disabled on this server: set PRAXISFINDER_UPLOAD_TOKEN to enable them")
     scheme, _, given = (authorization or "").partition(" ")
-    if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), expected.encode()):
+    return scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), expected.encode())
+
+
+class WriteGuard:
+    """Rate limits for the write endpoints, checked after the token.
+
+    A request with the valid token counts against the token's own bucket
+    (``upload_rate_per_minute``); a request without it counts against its client's
+    failed-authentication bucket (``auth_failures_per_minute``, 429 once used up, else
+    401). Anonymous requests therefore never lock the token holder out, even from the same
+    address (a proxy, or loopback).
+    """
+
+    TOKEN_KEY = "token"
+
+    def __init__(self, settings: Settings, clock=time.monotonic):
+        self.settings = settings
+        self.authorised = RateLimiter(settings.upload_rate_per_minute, clock, what="upload or delete")
+        self.failures = RateLimiter(settings.auth_failures_per_minute, clock, what="failed authentication")
+
+    def check(self, client: str, authorization: str | None) -> None:
+        if token_valid(self.settings, authorization):
+            self.authorised.check(self.TOKEN_KEY)
+            return
+        self.failures.check(client)
         raise Unauthorized("missing or wrong bearer token")
 
 
 class RateLimiter:
     """Token bucket per key: ``rate_per_minute`` requests, refilled continuously."""
 
-    def __init__(self, rate_per_minute: int, clock=time.monotonic, max_keys: int = 10_000):
+    def __init__(self, rate_per_minute: int, clock=time.monotonic, max_keys: int = 10_000, what: str = "upload"):
+        self.what = what
         self.capacity = max(1, rate_per_minute)
         self.refill_per_s = self.capacity / 60.0
         self.clock = clock
@@ -89,7 +122,7 @@ class RateLimiter:
             if level < 1:
                 wait = math.ceil((1 - level) / self.refill_per_s)
                 self._buckets[key] = (level, now)
-                raise TooManyRequests(f"too many upload requests; retry in {wait} s", wait)
+                raise TooManyRequests(f"too many {self.what} requests; retry in {wait} s", wait)
             self._buckets[key] = (level - 1, now)
 
     def _level(self, bucket: tuple[float, float], now: float) -> float:
@@ -98,8 +131,36 @@ class RateLimiter:
 
 
 def client_key(request: Request) -> str:
-    """The peer address (a proxy in front should enforce its own limits)."""
+    """The client address: the peer, or what a trusted proxy forwarded (``service.server``)."""
     return request.client.host if request.client else "unknown"
+
+
+READ_EXEMPT = ("/healthz", "/readyz", "/static/")
+
+
+class ReadRateLimit:
+    """ASGI middleware: ``read_rate_per_minute`` requests per client address for every
+    request except the write endpoints (own limits), health checks and static assets.
+    Over the limit: 429 with Retry-After in the one JSON error shape."""
+
+    def __init__(self, app, settings: Settings, clock=time.monotonic):
+        self.app = app
+        self.limiter = RateLimiter(settings.read_rate_per_minute, clock, what="read") \
+            if settings.read_rate_per_minute > 0 else None
+
+    async def __call__(self, scope, receive, send):
+        if self.limiter is None or scope["type"] != "http" or scope["path"].startswith(READ_EXEMPT) \
+                or (scope["path"].startswith("/api/documents") and scope["method"] in ("POST", "DELETE")):
+            return await self.app(scope, receive, send)
+        client = scope.get("client")
+        try:
+            self.limiter.check(client[0] if client else "unknown")
+        except TooManyRequests as exc:
+            from starlette.responses import JSONResponse
+
+            response = JSONResponse(exc.to_dict(), status_code=429, headers=exc.headers)
+            return await response(scope, receive, send)
+        return await self.app(scope, receive, send)
 
 
 def limited_receive(receive, limit: int):

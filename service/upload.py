@@ -2,15 +2,22 @@
 
 An upload is handled synchronously (the response carries the ingest report):
 
-1. the body is streamed into a hidden temp file under ``<data_dir>/sources/`` while its
+1. the body is streamed into a hidden file ``<data_dir>/sources/.incoming-*`` while its
    size is checked and its SHA-256 computed; a file whose hash the current snapshot
    already holds is a duplicate (no rebuild);
-2. the file is read, cleaned and chunked in a sandboxed subprocess (CPU-time and memory
-   limits, wall-clock timeout), so a hostile PDF cannot stall or exhaust the server;
-3. under the writer lock it is renamed to ``sources/<id><suffix>`` and
-   ``build_index(..., add=True)`` publishes a new snapshot (only the new document is
-   embedded; the rest is reused); a second concurrent write gets 409;
-4. ``Application.reload`` swaps the new snapshot in; requests in flight finish on the old one.
+2. under the upload lock, the whole document build (read, clean, chunk) runs once, in
+   the sandboxed subprocess (CPU-time and memory limits, wall-clock timeout, the
+   per-document size caps); the server indexes what it returned and never parses the
+   bytes itself;
+3. ``build_index(..., prepared=...)`` publishes a new snapshot under the writer lock
+   (only the new passages are embedded); a second concurrent write gets 409;
+4. only then is the file moved to ``sources/<id><suffix>`` (other suffixes of that id are
+   removed), and ``Application.reload`` swaps the new snapshot in.
+
+A crash at any point leaves either the old snapshot and no new file in ``sources/``, or
+the new snapshot and its file still under ``.incoming-*``; :meth:`DocumentAdmin.reconcile`
+(run at start-up) completes or discards such leftovers and removes files the index does
+not know. A full disk is a 507 (StorageFull) and leaves the last good snapshot serving.
 """
 
 from __future__ import annotations
@@ -25,15 +32,17 @@ import uuid
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from ingest.errors import IngestError, NotFound, SnapshotError
+from ingest.errors import IngestError, NotFound, SnapshotError, StorageFull, is_disk_full
+from ingest.pipeline import RESERVED_IDS
 from ingest.readers import SUPPORTED_SUFFIXES
 from ingest.settings import Settings
-from service.sandbox import check_file
+from ingest.sandbox import ingest_sandboxed
 from service.security import Conflict, PayloadTooLarge, UnsupportedMediaType
 
 log = logging.getLogger("praxisfinder.upload")
 
 MAX_ID_CHARS = 80
+INCOMING_PREFIX = ".incoming-"
 _TRANSLIT = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "ae", "Ö": "oe", "Ü": "ue"})
 
 
@@ -41,7 +50,8 @@ def safe_name(filename: str | None) -> tuple[str, str]:
     """(doc id, suffix) from a client filename: no directories, ``[a-z0-9._-]`` only.
 
     ``../../etc/passwd.txt`` -> ``("passwd", ".txt")``; ``Übersicht 2024.PDF`` ->
-    ``("uebersicht-2024", ".pdf")``. Raise UnsupportedMediaType for other suffixes.
+    ``("uebersicht-2024", ".pdf")``; reserved names are renamed (``README.md`` ->
+    ``("readme-dokument", ".md")``). Raise UnsupportedMediaType for other suffixes.
     """
     name = (filename or "").replace("\x00", "")
     name = re.split(r"[/\\]", name)[-1]
@@ -52,6 +62,8 @@ def safe_name(filename: str | None) -> tuple[str, str]:
         raise UnsupportedMediaType(f"unsupported file type {suffix or '(none)'}; allowed: {', '.join(SUPPORTED_SUFFIXES)}")
     ascii_stem = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode().lower()
     doc_id = re.sub(r"[^a-z0-9._-]+", "-", ascii_stem).strip("._-")[:MAX_ID_CHARS].strip("._-")
+    if doc_id in RESERVED_IDS:  # README.md, sources.md, documents: notes a folder sync skips
+        doc_id = f"{doc_id}-dokument"
     return doc_id, suffix
 
 
@@ -71,7 +83,7 @@ class DocumentAdmin:
 
     def upload(self, filename: str | None, stream: BinaryIO) -> dict[str, Any]:
         doc_id, suffix = safe_name(filename)
-        incoming = self.sources / f".incoming-{uuid.uuid4().hex}{suffix}"
+        incoming = self.sources / f"{INCOMING_PREFIX}{uuid.uuid4().hex}{suffix}"
         try:
             sha = self._receive(stream, incoming)
             if not doc_id:
@@ -80,14 +92,7 @@ class DocumentAdmin:
             for doc in documents:
                 if doc.sha256 == sha:
                     return {"status": "duplicate", "doc_id": doc.id, "snapshot_id": snapshot_id}
-
-            def work() -> dict[str, Any]:
-                checked = check_file(incoming, self.settings)
-                result = self._publish(doc_id, suffix, incoming)
-                result["checked"] = checked
-                return result
-
-            return self._locked(work)
+            return self._locked(lambda: self._publish(doc_id, suffix, incoming))
         finally:
             incoming.unlink(missing_ok=True)
 
@@ -99,13 +104,51 @@ class DocumentAdmin:
             raise Conflict("the only document of the index cannot be deleted")
 
         def remove() -> dict[str, Any]:
-            outcome = self._build([self.sources], remove=(doc_id,))
-            for path in self.sources.glob(f"{doc_id}.*"):
-                if path.stem == doc_id:
-                    path.unlink(missing_ok=True)
+            outcome = self._build(remove=(doc_id,))
+            self._remove_files(doc_id)  # after the publish: a crash before it only leaves an orphan
             return self._result("deleted", doc_id, outcome)
 
         return self._locked(remove)
+
+    def reconcile(self) -> dict[str, list[str]]:
+        """Make ``sources/`` match the index after a crash (call with no write running).
+
+        An ``.incoming-*`` file whose content the index holds under an uploaded id whose
+        file is missing is moved into place (the crash fell between publish and move);
+        other ``.incoming-*``/``.backup-*`` files and files no uploaded document of the index
+        points to are removed. Returns ``{"restored", "removed"}`` file names.
+        """
+        out: dict[str, list[str]] = {"restored": [], "removed": []}
+        if not self.settings.sources_dir.is_dir():
+            return out
+        from ingest.readers import sha256_file
+
+        try:
+            snapshot = self.application.searcher.snapshot
+        except SnapshotError:
+            return out
+        registry = snapshot.manifest.get("registry") or {}
+        uploads = {i: e for i, e in registry.get("documents", {}).items() if e.get("origin") == "upload"}
+        if not registry:  # a snapshot from before the registry: every indexed path counts
+            uploads = {d.id: {"path": d.path, "sha256": d.sha256} for d in snapshot.documents}
+        wanted = {Path(e["path"]).name: e for e in uploads.values()}
+        for path in sorted(self.sources.iterdir()):
+            if not path.is_file():
+                continue
+            if path.name.startswith(INCOMING_PREFIX):
+                sha = sha256_file(path)
+                target = next((n for n, e in wanted.items() if e.get("sha256") == sha
+                               and not (self.sources / n).exists()), None)
+                if target is not None:
+                    os.replace(path, self.sources / target)
+                    out["restored"].append(target)
+                    continue
+            if path.name not in wanted or path.name.startswith("."):
+                path.unlink(missing_ok=True)
+                out["removed"].append(path.name)
+        if out["restored"] or out["removed"]:
+            log.warning("sources reconciled with the index: restored %s, removed %s", out["restored"], out["removed"])
+        return out
 
     # -- steps ---------------------------------------------------------------------------
 
@@ -120,15 +163,21 @@ class DocumentAdmin:
     def _receive(self, stream: BinaryIO, target: Path) -> str:
         """Copy the upload to ``target`` (fsynced), enforcing the size limit; return its SHA-256."""
         limit, size, digest = self.settings.max_upload_bytes, 0, hashlib.sha256()
-        with open(target, "wb") as out:
-            for block in iter(lambda: stream.read(1 << 20), b""):
-                size += len(block)
-                if size > limit:
-                    raise PayloadTooLarge(f"upload is larger than the limit of {limit} bytes")
-                digest.update(block)
-                out.write(block)
-            out.flush()
-            os.fsync(out.fileno())
+        try:
+            with open(target, "wb") as out:
+                for block in iter(lambda: stream.read(1 << 20), b""):
+                    size += len(block)
+                    if size > limit:
+                        raise PayloadTooLarge(f"upload is larger than the limit of {limit} bytes")
+                    digest.update(block)
+                    out.write(block)
+                out.flush()
+                os.fsync(out.fileno())
+        except OSError as exc:
+            if is_disk_full(exc):
+                raise StorageFull("the disk is full: the upload could not be stored; the index is unchanged. "
+                                  "Free disk space and try again.") from exc
+            raise
         if size == 0:
             raise IngestError("empty file", {"file": target.suffix})
         return digest.hexdigest()
@@ -143,35 +192,31 @@ class DocumentAdmin:
 
     def _publish(self, doc_id: str, suffix: str, incoming: Path) -> dict[str, Any]:
         final = self.sources / f"{doc_id}{suffix}"
-        backup = self.sources / f".backup-{doc_id}{suffix}"
-        replaced = final.exists()
-        if replaced:
-            os.replace(final, backup)
-        os.replace(incoming, final)
-        try:
-            outcome = self._build([final])
-            failed = [r for r in outcome.report if r.get("doc_id") == doc_id and r["status"] != "ok"]
-            if failed:
-                raise IngestError(f"document could not be indexed: {failed[0].get('reason')}",
-                                  [{k: v for k, v in row.items() if k != "path"} for row in failed])
-        except BaseException:
-            final.unlink(missing_ok=True)
-            if replaced:
-                os.replace(backup, final)
-            raise
-        backup.unlink(missing_ok=True)
+        document, passages, checked = ingest_sandboxed(incoming, self.settings, doc_id)
+        document.path = str(final)
+        replaced = doc_id in {d.id for d in self._current()[1]}
+        outcome = self._build(prepared=[(document, passages)])
+        failed = [r for r in outcome.report if r.get("doc_id") == doc_id and r["status"] == "failed"]
+        if failed:
+            raise IngestError(f"document could not be indexed: {failed[0].get('reason')}",
+                              [{k: v for k, v in row.items() if k != "path"} for row in failed])
+        self._remove_files(doc_id, keep=final.name)
+        os.replace(incoming, final)  # only now: the index that holds it is published
         log.info("document %s %s", doc_id, "replaced" if replaced else "added")
-        return self._result("replaced" if replaced else "added", doc_id, outcome)
+        result = self._result("replaced" if replaced else "added", doc_id, outcome)
+        result["checked"] = checked
+        return result
 
-    def _build(self, paths: list[Path], remove: tuple[str, ...] = ()):
+    def _remove_files(self, doc_id: str, keep: str | None = None) -> None:
+        for path in self.sources.glob(f"{doc_id}.*"):
+            if path.stem == doc_id and path.name != keep:
+                path.unlink(missing_ok=True)
+
+    def _build(self, remove: tuple[str, ...] = (), prepared=()):
         from index.build import build_index
 
-        try:
-            return build_index(self.settings, self.application.embedder, paths, add=True, remove=remove)
-        except SnapshotError as exc:
-            if isinstance(exc.__cause__, BlockingIOError):  # the writer lock is held (CLI ingest?)
-                raise Conflict(exc.message) from exc
-            raise
+        return build_index(self.settings, self.application.embedder, None, add=True, remove=remove,
+                           prepared=prepared)
 
     def _result(self, status: str, doc_id: str, outcome) -> dict[str, Any]:
         snapshot_id = self.application.reload()

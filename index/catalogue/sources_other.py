@@ -8,6 +8,7 @@ filtered by a stoplist and by noun endings.
 
 from __future__ import annotations
 
+import bisect
 import re
 
 from index.catalogue import gazetteer as gz
@@ -30,6 +31,7 @@ _STOP = {
     "politik", "region", "raum", "bevölkerung", "flüchtlinge", "geflüchtete", "mitarbeiter", "rat",
     "gemeinsam", "selbst", "hand", "alle", "heimat", "land", "vielfalt", "stadtteil", "quartier",
 }
+QUOTE_SOURCE_CHARS = 4000  # a quote is at most 300 characters; clean no more of a line than this
 _NOUN_ENDINGS = ("ung", "heit", "keit", "schaft", "tion", "ierte", "ismus", "ität", "ment", "ende", "ern")
 
 
@@ -86,8 +88,16 @@ def _guidelines(doc_id: str, text: str, cities: set[str]) -> list[Record]:
 
 
 def scan_mentions(doc_id: str, text: str) -> list[Record]:
-    """'Landkreis X', 'Stadt X', ... anywhere in the text, one record per mention."""
+    """'Landkreis X', 'Stadt X', ... anywhere in the text, one record per mention.
+
+    Linear in the text: line bounds come from one list of line starts (binary search per
+    mention) and each line's quote is cleaned once, from at most ``QUOTE_SOURCE_CHARS`` of
+    it, however many mentions the line holds (cleaning the whole line again for every
+    mention made a 200 KB one-line text take 18 s).
+    """
     out = []
+    line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
+    quotes: dict[int, str] = {}
     for m in _MENTION.finditer(text):
         name = m.group("name")
         first = name.split()[0].split("-")[0]
@@ -100,8 +110,11 @@ def scan_mentions(doc_id: str, text: str) -> list[Record]:
             if prefix != "Kreis":
                 continue
             prefix = m.group("compound") + prefix  # "Rhein-Kreis Neuss"
-        line_start = text.rfind("\n", 0, m.start()) + 1
-        line_end = text.find("\n", m.end())
-        quote = short(text[line_start : line_end if line_end >= 0 else len(text)])
+        line = bisect.bisect_right(line_starts, m.start()) - 1
+        quote = quotes.get(line)
+        if quote is None:
+            line_start = line_starts[line]
+            line_end = line_starts[line + 1] - 1 if line + 1 < len(line_starts) else len(text)
+            quote = quotes[line] = short(text[line_start : min(line_end, line_start + QUOTE_SOURCE_CHARS)])
         out.append(Record(f"{prefix} {name}", doc_id, m.start("prefix"), quote, "erwaehnung"))
     return out

@@ -91,10 +91,26 @@ def test_small_tail_is_merged_into_neighbour():
     assert all(sum(u.words for u in units[i:j]) >= 40 for i, j in ranges)
 
 
-def test_long_sentence_stays_whole():
+def test_long_sentence_is_split_at_the_word_limit():
     long_sentence = "Die Verwaltung " + " ".join(f"plant{i}" for i in range(300)) + " heute."
     doc, passages = _chunk([long_sentence + " Danach folgt ein kurzer Satz."])
-    assert any(long_sentence in p.text for p in passages)
+    settings = Settings()
+    assert all(len(p.text.split()) <= settings.chunk_max_words for p in passages)
+    words = " ".join(p.text for p in passages).split()
+    for i in (0, 150, 299):  # every word kept, in order
+        assert f"plant{i}" in words
+    assert all(p.text == doc.text[p.start:p.end] for p in passages)
+
+
+@pytest.mark.parametrize("words, max_words", [(500_00, 260), (10_000, 100), (1000, 50)])
+def test_text_without_punctuation_makes_bounded_passages(words, max_words):
+    """Issue 16, item 8: 500,000 words without a full stop were one passage (6 MB per hit)."""
+    text = " ".join(f"wort{i % 997}" for i in range(words))
+    settings = Settings(chunk_max_words=max_words, chunk_target_words=max_words // 2, chunk_min_words=max_words // 5)
+    doc, passages = _chunk([text], settings)
+    assert max(len(p.text.split()) for p in passages) <= max_words
+    assert len(passages) >= words // max_words
+    assert passages[0].start == 0 and passages[-1].end == len(doc.text.rstrip())
 
 
 def test_list_kept_with_lead_in():

@@ -42,7 +42,7 @@ build.build_translations = lambda *a, **k: {}
 build._embed = announce_before(build._embed, "embed")
 snapshot._write_jsonl = announce_after(snapshot._write_jsonl, lambda path, rows: f"wrote-{Path(path).stem}")
 snapshot._atomic_write = announce_before(snapshot._atomic_write, "switch-current")
-snapshot.SnapshotStore.prune = announce_before(snapshot.SnapshotStore.prune, "published")
+snapshot.SnapshotStore.publish = announce_after(snapshot.SnapshotStore.publish, "published")
 _rename = os.rename
 os.rename = announce_after(_rename, "renamed")
 

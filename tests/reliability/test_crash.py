@@ -16,6 +16,8 @@ from index.runtime import open_searcher
 from index.snapshot import SnapshotStore
 from tests.reliability.conftest import GERMAN
 
+pytestmark = pytest.mark.integration
+
 CHILD = Path(__file__).with_name("crash_child.py")
 ROOT = Path(__file__).resolve().parents[2]
 # stage -> is the new document committed once the process dies there?

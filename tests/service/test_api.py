@@ -79,7 +79,7 @@ def test_error_shape_bad_queries(client):
     too_long = _error(client.get("/api/search", params={"q": "Wort " * 201}), 400, "bad_request")
     assert "too long" in too_long["message"]
     assert client.get("/api/search", params={"q": "a" * 1000}).status_code == 200
-    _error(client.get("/api/search", params={"q": "x", "doc": "nope"}), 400, "bad_request")
+    _error(client.get("/api/search", params={"q": "x", "doc": "nope"}), 404, "not_found")  # an unknown id, like elsewhere
 
 
 @pytest.mark.parametrize("params", [

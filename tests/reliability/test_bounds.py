@@ -1,0 +1,76 @@
+"""Bounded work per document and per request (issue 16, items 6 and 8): uploads are parsed
+once, in the sandbox; passages and documents have size caps; every free-text parameter
+obeys the query length limit."""
+
+from __future__ import annotations
+
+import pytest
+
+from index.build import build_index
+from index.embedder import HashEmbedder
+from ingest.errors import BadRequest
+from tests.reliability.conftest import GERMAN
+from tests.reliability.test_upload import upload
+
+
+def test_upload_is_parsed_only_in_the_sandbox(writer, monkeypatch):
+    import index.build
+    import ingest.pipeline
+    import ingest.readers
+    import ingest.structure
+
+    def never(*args, **kwargs):
+        raise AssertionError("untrusted bytes parsed in the server process")
+
+    for module, name in [(ingest.readers, "read_document"), (ingest.pipeline, "read_document"),
+                         (ingest.pipeline, "ingest_one"), (index.build, "ingest_one"), (ingest.structure, "build"),
+                         (ingest.pipeline, "build")]:
+        monkeypatch.setattr(module, name, never)
+    r = upload(writer, "sandbox.txt", GERMAN.encode())
+    assert r.status_code == 201, r.text
+    assert r.json()["checked"]["passages"] >= 1
+
+
+def test_text_without_punctuation_gives_bounded_passages(writer, data_settings):
+    words = " ".join(f"wohnraum{i % 50} ehrenamt" for i in range(10_000))  # 20,000 words, no full stop
+    r = upload(writer, "endlos.txt", words.encode())
+    assert r.status_code == 201, r.text
+    hits = writer.get("/api/search", params={"q": "wohnraum7 ehrenamt", "mode": "bm25", "k": 5,
+                                             "doc": "endlos"}).json()["results"]
+    assert hits and all(len(h["text"].split()) <= data_settings.chunk_max_words for h in hits)
+
+
+@pytest.mark.parametrize("limits, reason", [({"max_document_chars": 5000}, "limit is 5000"),
+                                            ({"max_document_passages": 3}, "limit is 3")])
+def test_document_caps_are_stated(data_settings, make_client, limits, reason):
+    client = make_client(data_settings.with_(**limits))
+    r = upload(client, "gross.txt", (GERMAN * 20).encode())
+    assert r.status_code == 422
+    error = r.json()["error"]
+    assert error["code"] == "ingest_error" and reason in error["message"]
+    assert "PRAXISFINDER_MAX_DOCUMENT" in error["message"]
+
+
+def test_document_caps_in_a_sync(data_settings, tmp_path):
+    big = tmp_path / "gross.txt"
+    big.write_text(GERMAN * 20, encoding="utf-8")
+    out = build_index(data_settings.with_(max_document_chars=5000), HashEmbedder(64), [big], add=True)
+    row = next(r for r in out.report if r["doc_id"] == "gross")
+    assert row["status"] == "failed" and "limit is 5000" in row["reason"]
+
+
+@pytest.mark.parametrize("path, param", [("/api/municipalities/x/similar", "topic"), ("/api/municipalities", "q"),
+                                         ("/api/passages/x", "q")])
+def test_free_text_parameters_obey_the_length_limit(writer, data_settings, path, param):
+    r = writer.get(path, params={param: "Ehrenamt " * 200})  # 1,800 characters
+    assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_parameter"
+    assert "1000" in str(r.json()["error"]["detail"])
+
+
+def test_application_checks_topic_length(writer):
+    app = writer.app.state.application
+    some = app.municipalities()[0]["id"]
+    with pytest.raises(BadRequest, match="too long"):
+        app.similar_municipalities(some, topic="T" * 1001)
+    with pytest.raises(BadRequest, match="too long"):
+        app.recommend("Landkreis Osnabrück", topic="T" * 1001)
