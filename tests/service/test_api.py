@@ -213,16 +213,27 @@ def test_recommend_errors(client):
     assert "Alheim" in unknown["detail"]["suggestions"] and unknown["message"].startswith("unknown municipality")
     _error(client.get("/api/recommend"), 400, "bad_request")
     _error(client.get("/api/recommend", params={"municipality": "Alheim", "description": "Gemeinde"}), 400, "bad_request")
-    too_long = _error(client.get("/api/recommend", params={"municipality": "Alheim", "topic": "x" * 1001}), 400,
-                      "bad_request")
-    assert "too long" in too_long["message"]
-    _error(client.get("/api/recommend", params={"description": "Gemeinde " * 200}), 400, "bad_request")
+    # free-text parameters obey the query length limit at the HTTP edge (422), and in the
+    # application for other callers (400)
+    _error(client.get("/api/recommend", params={"municipality": "Alheim", "topic": "x" * 1001}), 422,
+           "invalid_parameter")
+    _error(client.get("/api/recommend", params={"description": "Gemeinde " * 200}), 422, "invalid_parameter")
     _error(client.get("/api/recommend", params={"municipality": "Alheim", "k": 0}), 422, "invalid_parameter")
     _error(client.get("/api/recommend", params={"municipality": "Alheim", "bundesland": "Atlantis"}), 400,
            "bad_request")
-    _error(client.get("/api/municipalities/alheim/similar", params={"topic": "y" * 1001}), 400, "bad_request")
+    _error(client.get("/api/municipalities/alheim/similar", params={"topic": "y" * 1001}), 422, "invalid_parameter")
 
 
 def test_municipality_list_search_is_unicode_normalised(client):
     names = [m["name"] for m in client.get("/api/municipalities", params={"q": "Du\u0308lm"}).json()]
     assert names == ["Dülmen"]
+
+
+def test_application_refuses_overlong_topic_and_description(tiny):
+    from ingest.errors import BadRequest
+
+    application = Application(tiny[0], embedder=HashEmbedder(64))
+    with pytest.raises(BadRequest, match="topic is too long"):
+        application.recommend("Alheim", "x" * 1001)
+    with pytest.raises(BadRequest, match="description is too long"):
+        application.recommend("Gemeinde " * 200, as_description=True)
