@@ -64,7 +64,7 @@ class Settings:
     rerank_depth: int = setting(30, "Fused candidates re-scored by MaxSim (late_interaction).")
     rerank_weight: float = setting(0.7, "Weight of the MaxSim score when fused with the first-stage score.")
     reference_weight: float = setting(
-        0.5, "Factor on the final score of reference passages (address lists, interview lists, bibliographies), "
+        0.75, "Factor on the final score of reference passages (address lists, interview lists, bibliographies), "
              "so they rank below prose; 1 = no demotion.")
     typo_tolerance: bool = setting(
         True, "German BM25 queries: an unknown word of 8+ letters also searches its closest corpus terms (1–2 edits).")
