@@ -319,22 +319,22 @@ def _alternatives(exc: PraxisError) -> list[str]:
     return [str(n) for n in names]
 
 
-# Message fragments (case-insensitive; the application speaks English, the catalogue
-# partly German) -> German text for the page. "{n}" is the configured length limit.
+# Message fragments (case-insensitive; the application and the catalogue speak English)
+# -> German text for the page. "{n}" is the configured length limit.
 _MESSAGES = [
     ("query is empty", "Bitte geben Sie eine Frage oder Stichwörter ein."),
     ("query has no words", "Die Suchanfrage enthält keine Wörter, nur Satz- oder Sonderzeichen."),
     ("query is too long", "Die Suchanfrage ist zu lang (höchstens {n} Zeichen)."),
     ("give either municipality or description", "Bitte geben Sie eine Kommune oder eine Beschreibung an."),
     ("give a municipality name or a description", "Bitte geben Sie eine Kommune oder eine Beschreibung an."),
-    ("leerer name", "Bitte geben Sie eine Kommune oder eine Beschreibung an."),
+    ("empty municipality name", "Bitte geben Sie eine Kommune oder eine Beschreibung an."),
     ("description is too long", "Die Beschreibung ist zu lang (höchstens {n} Zeichen)."),
     ("topic is too long", "Das Thema ist zu lang (höchstens {n} Zeichen)."),
     ("q is too long", "Der Suchbegriff ist zu lang (höchstens {n} Zeichen)."),
     ("k must be between", "Die gewünschte Anzahl an Ergebnissen ist nicht möglich."),
     ("bundesland", "Unbekanntes Bundesland. Bitte wählen Sie eines aus der Liste."),
-    ("unbekannter typ", "Unbekannte Art der Kommune. Bitte wählen Sie eine aus der Liste."),
-    ("unbekanntes handlungsfeld", "Unbekanntes Handlungsfeld. Bitte wählen Sie eines aus der Liste."),
+    ("unknown municipality type", "Unbekannte Art der Kommune. Bitte wählen Sie eine aus der Liste."),
+    ("unknown field of action", "Unbekanntes Handlungsfeld. Bitte wählen Sie eines aus der Liste."),
     ("catalogue is not available", "Für diesen Suchindex gibt es keinen Kommunenkatalog; "
                                    "Kommunen und Vergleiche sind nicht verfügbar."),
     ("no municipality with id", "Diese Kommune gibt es im Katalog nicht."),

@@ -237,7 +237,7 @@ def test_vergleich_by_name_and_topic_matches_the_api(rich_client, pid):
     # A structure reason from a data set names its source (GeoNames has no passage).
     card = html[html.index('href="/kommune/neustadt-sn'):]
     card = card[:card.index("</article>")]
-    assert "ähnliche Größe: 5.200 Einwohner" in card and "Quelle: GeoNames (cities500) 2026" in card
+    assert "ähnliche Größe: 5.200 Einwohner" in card and "Quelle: GeoNames (cities500), Stand 2026" in card
     # No raw similarity numbers on the page.
     for row in rows:
         assert str(row["score"]) not in html and f"{row['score']:.2f}" not in html
