@@ -141,6 +141,12 @@ class PracticeRanker:
         p = self._passages.get(passage_id)
         return list(p.section_path) if p is not None else []
 
+    def is_reference(self, passage_id: str | None) -> bool:
+        """True for reference material (address lists, bibliographies): never evidence."""
+        p = self._passages.get(passage_id or "")
+        meta = getattr(p, "meta", None) or {}
+        return meta.get("kind") == "reference"
+
     def text(self, passage_id: str) -> str:
         p = self._passages.get(passage_id)
         return p.text if p is not None else ""

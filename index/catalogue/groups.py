@@ -65,7 +65,7 @@ def find_groups(catalogue: Catalogue, documents: list[Document], locate) -> list
             g = groups.setdefault(label, Group(label, [], src.get("doc_id"), None))
             if m.id not in g.members:
                 g.members.append(m.id)
-                own = src.get("passage_id") or _profile_passage(m)
+                own = _profile_passage(m)  # its profile or table row, never the interview list
                 if own:
                     g.evidence[m.id] = own
     for doc in documents:

@@ -23,7 +23,7 @@ from index.catalogue import gazetteer as gz
 from index.catalogue.matcher import AliasIndex, alias_key
 from index.catalogue.taxonomy import THEMES, canonical_theme
 
-CATALOGUE_VERSION = 6
+CATALOGUE_VERSION = 7
 _TYPE_WORDS = {
     "kreisfrei": gz.KREISFREI, "kreisangehoerig": gz.KREISANGEHOERIG, "gemeinde": gz.KREISANGEHOERIG,
     "landkreis": gz.LANDKREIS, "kreis": gz.LANDKREIS, "stadtbezirk": gz.STADTBEZIRK, "bezirk": gz.STADTBEZIRK,

@@ -207,7 +207,11 @@ def _practice_reasons(cand: Municipality, ps: PracticeScore, catalogue: Catalogu
         src = fact.get("source") or {}
         where = {"Gute Idee (DESI)": "gute Idee laut DESI-Handbuch",
                  "Einzelprojekt": "Einzelprojekt im Difu-Wettbewerb"}.get(fact.get("name"), "Wettbewerbsbeitrag")
-        out.append(Reason("project", f"Projekt „{ps.title.title}“ ({where})", src.get("passage_id")))
+        pid = src.get("passage_id")
+        source = None
+        if practice.is_reference(pid):  # a title from the participants' list: cite the list, link no passage
+            pid, source = None, f"Teilnehmerliste im Anhang von {src.get('doc_id')}"
+        out.append(Reason("project", f"Projekt „{ps.title.title}“ ({where})", pid, source))
     return out
 
 

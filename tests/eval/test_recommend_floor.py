@@ -53,3 +53,5 @@ def test_every_recommendation_has_a_reason_with_evidence(results, real_applicati
         for _, rec in adapter.recommend_for(query, case.get("topic"), 10):
             assert any(r.passage_id or r.source or r.kind == "structure" for r in rec.details), (case["id"], rec.id)
             assert rec.details, (case["id"], rec.id)
+            ranker = adapter.practice_ranker()
+            assert not any(ranker.is_reference(r.passage_id) for r in rec.details), (case["id"], rec.id)

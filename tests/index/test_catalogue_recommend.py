@@ -211,3 +211,17 @@ def test_no_raw_similarity_numbers_in_reasons_and_ties_are_deterministic():
     assert ids(first) == ["m0", "m1", "m2"] == ids(recommend(cat, cat.get("q"), k=3))
     assert recommend(cat, cat.get("q"), k=0) == []
     assert not any("Kosinus" in reason or re.search(r"\b0[.,]\d", reason) for r in first for reason in r.reasons)
+
+
+def test_a_title_from_a_reference_list_cites_the_list_but_links_no_passage():
+    fact = {"name": "Einzelprojekt", "value": "Fahrradwerkstatt für Geflüchtete",
+            "source": {"doc_id": "difu", "passage_id": "appendix-1", "offset": 0, "quote": "…"}}
+    cat = Catalogue([muni("q", KA, "Hessen", 10_000),
+                     muni("bikes", KA, "Bayern", 10_000, projects=["Fahrradwerkstatt für Geflüchtete"], facts=[fact])])
+    appendix = P("appendix-1", ("Anhang",))
+    appendix.meta = {"kind": "reference"}
+    practice = PracticeRanker(cat, [appendix], lambda text, k: [], lambda text: {"fahrradwerkstatt": 1.0},
+                              lambda text: text.lower().split())
+    reason = next(d for d in recommend(cat, cat.get("q"), topic="Fahrradwerkstatt", k=1, practice=practice)[0].details
+                  if d.kind == "project")
+    assert reason.passage_id is None and reason.source == "Teilnehmerliste im Anhang von difu"
