@@ -409,6 +409,7 @@ class Application:
                 p = s.passages[i]
                 text = " ".join(p.text.split())
                 d["evidence"] = {"passage_id": p.id, "doc_id": p.doc_id, "doc_title": p.doc_title, "page": p.page,
+                                 "page_end": getattr(p, "page_end", None), "page_label": getattr(p, "page_label", None),
                                  "section": p.section, "snippet": text[:220] + ("…" if len(text) > 220 else "")}
             details.append(d)
         row.update(score=round(float(rec.score), 6), reasons=list(rec.reasons), evidence=list(rec.evidence),

@@ -36,7 +36,9 @@ class MunicipalityRef(BaseModel):
     bundesland: str | None = None
 
 
-class SearchHit(BaseModel):
+class Cited(BaseModel):
+    """A passage as a citation: document, page (or range) where known."""
+
     passage_id: str
     doc_id: str
     doc_title: str
@@ -48,6 +50,9 @@ class SearchHit(BaseModel):
     page_label: str | None = Field(None, description="What a citation shows after \"S.\": the printed page or "
                                                      "range (\"12\", \"67–70\", \"113 ff.\"); null where no "
                                                      "page is known.")
+
+
+class SearchHit(Cited):
     section: str = Field(description="Section path, parts joined by ' › '.")
     text: str = Field(description="The passage text (plain, untrusted: escape before display).")
     snippet: str = Field(description="HTML: an excerpt of the escaped text with query terms in `<mark>`.")
@@ -84,18 +89,7 @@ class SearchResponse(BaseModel):
     case_examples: list[CaseExample] = Field(description="Municipalities whose practice matches, best first.")
 
 
-class PassageBrief(BaseModel):
-    passage_id: str
-    doc_id: str
-    doc_title: str
-    page: int | None = Field(description="Page of the source document: the physical page for PDFs, the first "
-                                         "printed page of the cited range for text exports with a table of "
-                                         "contents; null where no page is known.")
-    page_end: int | None = Field(None, description="Last page of the cited range (same numbering as `page`); "
-                                                   "null for an open end or where no page is known.")
-    page_label: str | None = Field(None, description="What a citation shows after \"S.\": the printed page or "
-                                                     "range (\"12\", \"67–70\", \"113 ff.\"); null where no "
-                                                     "page is known.")
+class PassageBrief(Cited):
     section: str
     section_path: list[str]
     index: int = Field(description="Position of the passage within its document.")
@@ -170,11 +164,7 @@ class MunicipalityDetail(Municipality):
                                          description="Prose passages that only name it (no reference material).")
 
 
-class ReasonEvidence(BaseModel):
-    passage_id: str
-    doc_id: str
-    doc_title: str
-    page: int
+class ReasonEvidence(Cited):
     section: str
     snippet: str = Field(description="The start of the passage (plain text).")
 

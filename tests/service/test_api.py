@@ -237,3 +237,12 @@ def test_application_refuses_overlong_topic_and_description(tiny):
         application.recommend("Alheim", "x" * 1001)
     with pytest.raises(BadRequest, match="description is too long"):
         application.recommend("Gemeinde " * 200, as_description=True)
+
+
+def test_reason_evidence_accepts_a_passage_without_page():
+    """Documents without a table of contents cite no page; their passages can still be evidence."""
+    from service import schemas
+
+    ev = schemas.ReasonEvidence(passage_id="p", doc_id="d", doc_title="T", page=None, section="", snippet="…")
+    assert ev.page is None and ev.page_label is None
+    assert set(schemas.SearchHit.model_fields) >= set(schemas.Cited.model_fields)
