@@ -69,7 +69,7 @@ def _apply(on: set[str]) -> None:
     """Switch the analyzer steps of the levers not in ``on`` to the identity and clear caches."""
     import index.abbreviations as abbreviations
     import index.analyzer as analyzer
-    import index.translate as translate
+    import index.search.translate as translate
 
     original = _apply.__dict__.setdefault("original", {
         "umlauts": analyzer.umlauts, "mark": analyzer._GENDER_MARK, "endings": analyzer._AGENT_ENDINGS,
@@ -86,7 +86,7 @@ def _apply(on: set[str]) -> None:
 def _rebuild(searcher, on: set[str]) -> None:
     from index.bm25 import BM25Index
     from index.build import BM25_PARAMS, _bm25_text
-    from index.translate import build_surface_forms, build_translations
+    from index.search.translate import build_surface_forms, build_translations
 
     _apply(on)
     snap = searcher.snapshot
@@ -117,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     from eval.judgments import load_judgments
     from eval.run import evaluate
     from index.runtime import load_embedder, open_searcher
-    from ingest.settings import Settings
+    from core.settings import Settings
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--configs", default="base,umlauts,gender,abbreviations,typo,all")

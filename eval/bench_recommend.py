@@ -13,7 +13,7 @@ from __future__ import annotations
 import statistics
 import time
 
-from ingest.settings import Settings
+from core.settings import Settings
 
 CASES = [("Alheim", "Ehrenamt im ländlichen Raum"), ("Halle (Saale)", "Unterbringung in Wohnungen"),
          ("Landkreis Osnabrück", "Integrationskonzept"), ("Kiel", "internships for refugees"),

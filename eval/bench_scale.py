@@ -1,6 +1,6 @@
 """How the dense index scales: a million synthetic passages on one machine.
 
-Builds an approximate FAISS index (the same ``index.vectors`` backends and the same
+Builds an approximate FAISS index (the same ``index.ann`` backends and the same
 Settings the service uses) over N synthetic unit vectors, then measures, in a fresh
 process that only loads the saved index (what a serving replica holds):
 build time, resident memory, single-query latency (p50/p95, 1 and 2 threads) and
@@ -28,9 +28,9 @@ from pathlib import Path
 
 import numpy as np
 
-from index import vectors as vector_backends
+from index import ann as vector_backends
 from index.snapshot import SnapshotStore
-from ingest.settings import Settings
+from core.settings import Settings
 
 DIM = 384
 K = 10

@@ -14,8 +14,8 @@ from typing import Any, Callable
 
 from eval.judgments import load_judgments, set_suffix
 from eval.run import OUR_SYSTEMS, PEER_SYSTEMS, VALID_SYSTEMS, check_systems, evaluate
-from ingest.errors import PraxisError
-from ingest.settings import PROJECT_ROOT, Settings
+from core.errors import PraxisError
+from core.settings import PROJECT_ROOT, Settings
 
 REPORT_DIR = PROJECT_ROOT / "eval"
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from eval.judgments import set_suffix
-from ingest.settings import PROJECT_ROOT
+from core.settings import PROJECT_ROOT
 
 FLOOR_PATH = PROJECT_ROOT / "eval" / "floor.json"
 FLOOR_PATHS = (FLOOR_PATH, PROJECT_ROOT / "eval" / "floor-pooled.json", PROJECT_ROOT / "eval" / "floor-heldout.json")

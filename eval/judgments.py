@@ -44,7 +44,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ingest.errors import PraxisError
+from core.errors import PraxisError
 
 LANGS = ("de", "en")
 KINDS = ("question", "keyword", "paraphrase")

@@ -32,7 +32,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from ingest.schema import Document, Passage
+from core.schema import Document, Passage
 
 _TOC_ROW = re.compile(r"^(?P<title>[^\t]+?)\t\s*(?P<page>\d{1,4})\s*$")
 OPEN_END = 10_000
@@ -131,7 +131,7 @@ def _load(snapshot: Path | None, corpus: Path) -> tuple[list[Document], list[Pas
         return ([Document.from_dict(d) for d in read("documents.jsonl")],
                 [Passage.from_dict(p) for p in read("passages.jsonl")])
     from ingest.pipeline import ingest_paths
-    from ingest.settings import Settings
+    from core.settings import Settings
 
     result = ingest_paths([corpus], Settings())
     return result.documents, result.passages

@@ -35,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from ingest.errors import ConfigError
+from core.errors import ConfigError
 
 SYSTEMS = ("haystack", "haystack-bm25", "haystack-dense", "haystack-ctx")
 SPOT_CHECK = 8

@@ -171,7 +171,7 @@ def merge_assessments(
 
 def snapshot_passages(snapshot_path: Path) -> dict[str, tuple[str, str]]:
     """Passage id -> (doc id, section + text) from a snapshot directory's passages.jsonl."""
-    from ingest.schema import Passage
+    from core.schema import Passage
 
     out = {}
     with (Path(snapshot_path) / "passages.jsonl").open(encoding="utf-8") as f:

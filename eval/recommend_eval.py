@@ -28,8 +28,8 @@ from typing import Any
 
 from ranx import Qrels, Run, evaluate
 
-from ingest.errors import PraxisError
-from ingest.settings import PROJECT_ROOT
+from core.errors import PraxisError
+from core.settings import PROJECT_ROOT
 
 RecommendFn = Callable[..., list]  # (catalogue, query, topic=..., k=...) -> [objects with .id]
 CASE_SETS = (PROJECT_ROOT / "eval" / "cases" / "comparable.jsonl",

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from eval.judgments import KINDS, LANGS, Judgment, entry_recall, hit_fields, qrels
-from ingest.errors import BadRequest
+from core.errors import BadRequest
 
 OUR_SYSTEMS = ("bm25", "dense", "hybrid")
 PEER_SYSTEMS = ("haystack", "haystack-bm25", "haystack-dense", "haystack-ctx")

@@ -19,8 +19,8 @@ from pathlib import Path
 
 from ingest.chunk import chunk_document
 from ingest.readers import read_document
-from ingest.schema import Document
-from ingest.settings import Settings
+from core.schema import Document
+from core.settings import Settings
 from ingest.structure import build
 
 LINE = ("Die Gemeinde Alheim arbeitet mit dem Landkreis Osnabrück und der Stadt Dülmen zusammen; "

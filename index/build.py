@@ -18,20 +18,20 @@ from typing import Any
 
 import numpy as np
 
-from index import vectors as vector_backends
+from index import ann as vector_backends
 from index.analyzer import analyzer_fingerprint
-from index.catalogue.model import CATALOGUE_VERSION
+from index.municipalities.model import CATALOGUE_VERSION
 from index.bm25 import BM25Index
-from index.translate import DING_PATH, build_surface_forms, build_translations, translation_fingerprint
+from index.search.translate import DING_PATH, build_surface_forms, build_translations, translation_fingerprint
 from index.multivector import TokenStore, windows
 from index import registry as registry_mod
 from index.snapshot import SCHEMA_VERSION, Snapshot, SnapshotStore, WindowSet, load_snapshot, new_snapshot_id
-from ingest.errors import IngestError, SnapshotError
+from core.errors import IngestError, SnapshotError
 from ingest.pipeline import discover, doc_id_for, ingest_one, report_extras
 from ingest.sandbox import ingest_sandboxed
 from ingest.readers import sha256_file
-from ingest.schema import Document, Passage
-from ingest.settings import Settings
+from core.schema import Document, Passage
+from core.settings import Settings
 
 PIPELINE_VERSION = "7"  # 5: pages from the TOC, cleaning; 6: passage kinds (prose / reference); 7: overlong sentences split
 BM25_PARAMS = {"k1": 1.2, "b": 0.75, "method": "lucene"}
@@ -387,7 +387,7 @@ def _text_key(text: str) -> str:
 
 
 def _catalogue(documents: list[Document], passages: list[Passage]) -> dict[str, Any]:
-    from index.catalogue import build_catalogue
+    from index.municipalities import build_catalogue
 
     return build_catalogue(documents, passages).to_dict()
 
@@ -395,8 +395,8 @@ def _catalogue(documents: list[Document], passages: list[Passage]) -> dict[str, 
 def _project_vectors(catalogue: dict[str, Any], embedder, previous, settings) -> np.ndarray | None:
     """e5 passage vectors of the catalogue's project titles (``catalogue["project_titles"]``
     names the rows), reusing the previous snapshot's vectors of unchanged titles."""
-    from index.catalogue.entity_rank import project_titles
-    from index.catalogue.model import Municipality
+    from index.municipalities.entity_rank import project_titles
+    from index.municipalities.model import Municipality
 
     titles = sorted({t for m in catalogue.get("municipalities", [])
                      for t, _ in project_titles(Municipality.from_dict(m))})

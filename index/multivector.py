@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ingest.schema import Passage
+from core.schema import Passage
 
 WINDOW_SENTENCES = 3
 WINDOW_STRIDE = 2

@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ingest.settings import Settings
+from core.settings import Settings
 
 ORIGINS = ("corpus", "cli", "upload")
 

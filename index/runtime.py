@@ -11,11 +11,11 @@ from __future__ import annotations
 import os
 import threading
 
-from index.embedder import SentenceTransformerEmbedder
+from index.model.embedder import SentenceTransformerEmbedder
 from index.search import Searcher
 from index.snapshot import SnapshotStore, load_snapshot
-from ingest.errors import SnapshotError
-from ingest.settings import Settings
+from core.errors import SnapshotError
+from core.settings import Settings
 
 TEST_EMBEDDER_ENV = "PRAXISFINDER_TEST_EMBEDDER"
 _lock = threading.Lock()
@@ -25,14 +25,14 @@ _embedders: dict[str, SentenceTransformerEmbedder] = {}
 def load_embedder(settings: Settings, provision: bool = True) -> SentenceTransformerEmbedder:
     """The real model, provisioned on first use and cached per process."""
     if os.environ.get(TEST_EMBEDDER_ENV) == "hash":
-        from index.embedder import HashEmbedder
+        from index.model.embedder import HashEmbedder
 
         return HashEmbedder(64)
     key = str(settings.model_dir)
     with _lock:
         if key not in _embedders:
             if provision:
-                from index.provision import provision as provision_model
+                from index.model.provision import provision as provision_model
 
                 provision_model(settings.model_dir)
             _embedders[key] = SentenceTransformerEmbedder(settings.model_dir)
@@ -49,7 +49,7 @@ def open_searcher(settings: Settings, embedder) -> Searcher:
     snapshot = load_snapshot(path, expected_model=embedder.fingerprint, dense_params=dense_params(settings))
     catalogue = None
     if snapshot.catalogue:
-        from index.catalogue import Catalogue
+        from index.municipalities import Catalogue
 
         catalogue = Catalogue.from_dict(snapshot.catalogue)
     return Searcher(snapshot, embedder, settings, catalogue=catalogue)

@@ -7,11 +7,11 @@ A snapshot is one directory under ``<data_dir>/snapshots/``::
     documents.jsonl    cleaned documents (with text, for context and offsets)
     passages.jsonl     passages, in index order
     vectors.npy        L2-normalised passage vectors (float32), row i = passage i
-    dense/             the vector index (see ``index.vectors``)
+    dense/             the vector index (see ``index.ann``)
     bm25/              the BM25 index (bm25s)
     catalogue.json     municipality catalogue (with ``project_titles``, the rows of
                        ``project_vectors.npy``: e5 passage vectors of its project titles)
-    translations.json  English word -> German BM25 terms (see ``index.translate``)
+    translations.json  English word -> German BM25 terms (see ``index.search.translate``)
     surface_forms.json German term -> its usual word form in the corpus (English pseudo-queries)
     windows/           optional: sentence-window vectors (``windows.npy``, owners, text keys)
                        and their vector index (see ``index.multivector``)
@@ -37,11 +37,11 @@ from typing import Any, Iterator
 
 import numpy as np
 
-from index import vectors as vector_backends
+from index import ann as vector_backends
 from index.bm25 import BM25Index
 from index.multivector import TokenStore
-from ingest.errors import Busy, SnapshotError, StorageFull, is_disk_full
-from ingest.schema import Document, Passage
+from core.errors import Busy, SnapshotError, StorageFull, is_disk_full
+from core.schema import Document, Passage
 
 SCHEMA_VERSION = 1
 CURRENT = "CURRENT"

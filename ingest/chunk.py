@@ -21,8 +21,8 @@ from __future__ import annotations
 import re
 from dataclasses import replace, dataclass
 
-from ingest.schema import Document, Passage, passage_id
-from ingest.settings import Settings
+from core.schema import Document, Passage, passage_id
+from core.settings import Settings
 from ingest.sentences import sentence_spans
 from ingest.structure import Block
 

@@ -15,10 +15,10 @@ from typing import Any
 
 from ingest.chunk import chunk_document
 from ingest.kinds import passage_kind
-from ingest.errors import IngestError
+from core.errors import IngestError
 from ingest.readers import SUPPORTED_SUFFIXES, read_document
-from ingest.schema import Document, Passage
-from ingest.settings import Settings
+from core.schema import Document, Passage
+from core.settings import Settings
 from ingest.structure import build, toc_page_ranges
 
 log = logging.getLogger(__name__)

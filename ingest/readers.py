@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ingest.errors import IngestError
+from core.errors import IngestError
 
 log = logging.getLogger(__name__)
 

@@ -20,9 +20,9 @@ from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any
 
-from ingest.errors import IngestError
-from ingest.schema import Document, Passage
-from ingest.settings import Settings
+from core.errors import IngestError
+from core.schema import Document, Passage
+from core.settings import Settings
 
 log = logging.getLogger("praxisfinder.sandbox")
 

@@ -18,8 +18,8 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from ingest.errors import BadRequest
-from ingest.settings import Settings
+from core.errors import BadRequest
+from core.settings import Settings
 from service import schemas
 from service.security import PayloadTooLarge, UnsupportedMediaType, WriteGuard, client_key, limited_receive
 from service.upload import DocumentAdmin

@@ -17,13 +17,13 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from index.catalogue.gazetteer import BUNDESLAENDER
-from index.catalogue.taxonomy import THEMES as THEME_NAMES
-from index.catalogue import CandidateFilter
+from index.municipalities.gazetteer import BUNDESLAENDER
+from index.municipalities.taxonomy import THEMES as THEME_NAMES
+from index.municipalities import CandidateFilter
 from index.search import Filters
 from index.snapshot import SnapshotStore
-from ingest.errors import Busy, PraxisError, StorageFull, is_disk_full
-from ingest.settings import Settings
+from core.errors import Busy, PraxisError, StorageFull, is_disk_full
+from core.settings import Settings
 from service import schemas
 from service.admin_api import mount_admin
 from service.application import Application

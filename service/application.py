@@ -17,9 +17,9 @@ from typing import Any
 from index.runtime import load_embedder, open_searcher
 from index.search import Filters, SearchResult, Searcher, nfc
 from index.snapshot import CURRENT
-from ingest.errors import BadRequest, NotFound, SnapshotError
-from ingest.schema import Passage
-from ingest.settings import Settings
+from core.errors import BadRequest, NotFound, SnapshotError
+from core.schema import Passage
+from core.settings import Settings
 from service.cases import case_examples
 from service.catalogue_port import (CatalogueAdapter, CatalogueLike, CatalogueUnavailable, municipality_record,
                                     municipality_ref)
@@ -376,7 +376,7 @@ class Application:
         if bool(municipality and municipality.strip()) == bool(description and description.strip()):
             raise BadRequest("give either municipality or description")
         if candidates is not None and candidates.bundesland:
-            from index.catalogue.gazetteer import BUNDESLAENDER, land_name
+            from index.municipalities.gazetteer import BUNDESLAENDER, land_name
 
             if land_name(candidates.bundesland) is None:
                 raise BadRequest(f"unknown Bundesland: {candidates.bundesland!r}",
@@ -425,7 +425,7 @@ class Application:
 
     def filter_options(self) -> dict[str, Any]:
         """Choices for the search form: documents, Länder, municipality types, themes."""
-        from index.catalogue.gazetteer import BUNDESLAENDER, KREISANGEHOERIG, KREISFREI, LANDKREIS, STADTBEZIRK
+        from index.municipalities.gazetteer import BUNDESLAENDER, KREISANGEHOERIG, KREISFREI, LANDKREIS, STADTBEZIRK
 
         catalogue = self.catalogue
         return {"documents": [{"id": d["id"], "title": d["title"]} for d in self.documents()],

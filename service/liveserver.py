@@ -12,7 +12,7 @@ import time
 
 import uvicorn
 
-from ingest.settings import Settings
+from core.settings import Settings
 from service.server import server_config
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ingest.sandbox import ingest_sandboxed
-from ingest.settings import Settings
+from core.settings import Settings
 
 __all__ = ["check_file", "ingest_sandboxed"]
 

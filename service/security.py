@@ -21,8 +21,8 @@ import time
 
 from fastapi import FastAPI, Request
 
-from ingest.errors import PraxisError
-from ingest.settings import Settings
+from core.errors import PraxisError
+from core.settings import Settings
 
 
 class Unauthorized(PraxisError):

@@ -26,7 +26,7 @@ import h11
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from ingest.settings import Settings
+from core.settings import Settings
 
 
 class BoundedH11Protocol(H11Protocol):

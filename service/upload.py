@@ -32,10 +32,10 @@ import uuid
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from ingest.errors import IngestError, NotFound, SnapshotError, StorageFull, is_disk_full
+from core.errors import IngestError, NotFound, SnapshotError, StorageFull, is_disk_full
 from ingest.pipeline import RESERVED_IDS
 from ingest.readers import SUPPORTED_SUFFIXES
-from ingest.settings import Settings
+from core.settings import Settings
 from ingest.sandbox import ingest_sandboxed
 from service.security import Conflict, PayloadTooLarge, UnsupportedMediaType
 

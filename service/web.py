@@ -20,9 +20,9 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 
-from index.catalogue import CandidateFilter
+from index.municipalities import CandidateFilter
 from index.search import Filters
-from ingest.errors import BadRequest, NotFound, PraxisError
+from core.errors import BadRequest, NotFound, PraxisError
 from service.application import Application
 
 HERE = Path(__file__).parent

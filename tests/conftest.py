@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from ingest.settings import Settings
+from core.settings import Settings
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.settings import PROJECT_ROOT, Settings
+from core.settings import PROJECT_ROOT, Settings
 
 FIXTURE_CORPUS = PROJECT_ROOT / "tests" / "fixtures" / "corpus"
 
@@ -29,7 +29,7 @@ TINY_JUDGMENTS = [
 @pytest.fixture(scope="session")
 def tiny_settings(tmp_path_factory) -> Settings:
     from index.build import build_index
-    from index.embedder import HashEmbedder
+    from index.model.embedder import HashEmbedder
 
     settings = Settings.from_env(data_dir=tmp_path_factory.mktemp("eval-data"), corpus_dir=FIXTURE_CORPUS)
     build_index(settings, HashEmbedder(64))
@@ -38,7 +38,7 @@ def tiny_settings(tmp_path_factory) -> Settings:
 
 @pytest.fixture(scope="session")
 def tiny_searcher(tiny_settings):
-    from index.embedder import HashEmbedder
+    from index.model.embedder import HashEmbedder
     from index.runtime import open_searcher
 
     return open_searcher(tiny_settings, HashEmbedder(64))

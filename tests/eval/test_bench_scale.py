@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from eval.bench_scale import Generator, build, serve
-from index import vectors
-from ingest.settings import Settings
+from index import ann as vectors
+from core.settings import Settings
 
 
 @pytest.mark.parametrize("backend", ["faiss-hnsw", "faiss-hnsw-sq8"])

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from eval.judgments import normalize
-from ingest.settings import PROJECT_ROOT
+from core.settings import PROJECT_ROOT
 
 CORPUS = PROJECT_ROOT / "corpus"
 CASES = PROJECT_ROOT / "eval" / "cases" / "comparable.jsonl"

@@ -8,7 +8,7 @@ import pytest
 
 from eval.judgments import KINDS, load_judgments, normalize
 from eval.pool import RELEVANT_GRADE, load_assessments
-from ingest.settings import PROJECT_ROOT
+from core.settings import PROJECT_ROOT
 
 EVAL = PROJECT_ROOT / "eval"
 CORPUS = PROJECT_ROOT / "corpus"

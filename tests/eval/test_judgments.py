@@ -21,8 +21,8 @@ from eval.judgments import (
     parse_judgment,
     qrels,
 )
-from ingest.schema import Hit, Passage
-from ingest.settings import PROJECT_ROOT
+from core.schema import Hit, Passage
+from core.settings import PROJECT_ROOT
 
 CORPUS = PROJECT_ROOT / "corpus"
 JUDGMENTS = PROJECT_ROOT / "eval" / "judgments.jsonl"

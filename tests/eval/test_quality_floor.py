@@ -11,7 +11,7 @@ import pytest
 from eval.floor import FLOOR_PATHS, METRIC, SYSTEM, check_floor, read_floor
 from eval.judgments import load_judgments
 from eval.run import evaluate
-from ingest.settings import PROJECT_ROOT
+from core.settings import PROJECT_ROOT
 
 pytestmark = pytest.mark.slow
 

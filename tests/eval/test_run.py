@@ -13,7 +13,7 @@ from eval.cli import run_eval
 from eval.judgments import load_judgments, parse_judgment
 from eval.run import OUR_SYSTEMS, VALID_SYSTEMS, evaluate, parse_systems
 from index.snapshot import manifest_hash
-from ingest.errors import BadRequest, ConfigError
+from core.errors import BadRequest, ConfigError
 
 METRICS = ("ndcg@10", "recall@10", "mrr@10", "entry_recall@10")
 

@@ -6,12 +6,12 @@ from pathlib import Path
 import pytest
 
 from index.build import build_index
-from index.embedder import HashEmbedder
+from index.model.embedder import HashEmbedder
 from index.runtime import open_searcher
 from index.search import Filters
 from index.snapshot import SnapshotStore, load_snapshot
-from ingest.errors import BadRequest, SnapshotError
-from ingest.settings import Settings
+from core.errors import BadRequest, SnapshotError
+from core.settings import Settings
 
 FIXTURE_CORPUS = Path(__file__).resolve().parents[1] / "fixtures" / "corpus"
 

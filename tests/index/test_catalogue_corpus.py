@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from index.catalogue import build_catalogue
-from ingest.errors import BadRequest
-from ingest.schema import Document, Passage, passage_id
+from index.municipalities import build_catalogue
+from core.errors import BadRequest
+from core.schema import Document, Passage, passage_id
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpus"
 
@@ -46,7 +46,7 @@ def raw():
 @pytest.fixture(scope="module")
 def ingested():
     from ingest.pipeline import ingest_paths
-    from ingest.settings import Settings
+    from core.settings import Settings
 
     result = ingest_paths([CORPUS], Settings.from_env())
     return build_catalogue(result.documents, result.passages), result

@@ -6,14 +6,14 @@ import json
 
 import pytest
 
-from index.catalogue import Catalogue, Municipality, build_catalogue
-from index.catalogue.gazetteer import fold, land_code, slugify
-from index.catalogue.names import parse_name
-from index.catalogue.sources_desi import parse_table1
-from index.catalogue.sources_difu import appendix_names, parse_appendix, parse_profiles
-from index.catalogue.taxonomy import canonical_theme, themes_in_text
-from ingest.errors import BadRequest, NotFound
-from ingest.schema import Document, Passage
+from index.municipalities import Catalogue, Municipality, build_catalogue
+from index.municipalities.gazetteer import fold, land_code, slugify
+from index.municipalities.names import parse_name
+from index.municipalities.sources.desi import parse_table1
+from index.municipalities.sources.difu import appendix_names, parse_appendix, parse_profiles
+from index.municipalities.taxonomy import canonical_theme, themes_in_text
+from core.errors import BadRequest, NotFound
+from core.schema import Document, Passage
 
 PROFILE = """4.2 Kreisangehörige Städte und Gemeinden
 

@@ -8,9 +8,9 @@ import re
 import numpy as np
 import pytest
 
-from index.catalogue import CandidateFilter, Catalogue, Municipality, PracticeRanker
-from index.catalogue.profile import parse_description, parse_population
-from index.catalogue.recommend import recommend, size_class
+from index.municipalities import CandidateFilter, Catalogue, Municipality, PracticeRanker
+from index.municipalities.profile import parse_description, parse_population
+from index.municipalities.recommend import recommend, size_class
 
 
 LK, KA, KF = "Landkreis", "kreisangehörige Stadt/Gemeinde", "kreisfreie Stadt"

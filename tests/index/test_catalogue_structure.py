@@ -7,11 +7,11 @@ from types import SimpleNamespace
 
 import pytest
 
-from index.catalogue import Catalogue, Municipality
-from index.catalogue import geodata
-from index.catalogue.gazetteer import land_code
-from index.catalogue.groups import find_groups
-from index.catalogue.model import CATALOGUE_VERSION
+from index.municipalities import Catalogue, Municipality
+from index.municipalities import geodata
+from index.municipalities.gazetteer import land_code
+from index.municipalities.groups import find_groups
+from index.municipalities.model import CATALOGUE_VERSION
 
 KA, KF, LK = "kreisangehörige Stadt/Gemeinde", "kreisfreie Stadt", "Landkreis"
 
@@ -93,9 +93,9 @@ def test_catalogue_round_trip_keeps_groups_and_titles():
 
 @pytest.fixture(scope="module")
 def corpus():
-    from index.catalogue import build_catalogue
+    from index.municipalities import build_catalogue
     from ingest.pipeline import ingest_paths
-    from ingest.settings import PROJECT_ROOT, Settings
+    from core.settings import PROJECT_ROOT, Settings
 
     result = ingest_paths([PROJECT_ROOT / "corpus"], Settings.from_env())
     return build_catalogue(result.documents, result.passages), {p.id: p for p in result.passages}
@@ -115,7 +115,7 @@ def test_portrait_title_lines_make_subjects(corpus):
 
 
 def test_reference_passages_link_no_municipality(corpus):
-    from index.catalogue.evidence import is_reference
+    from index.municipalities.evidence import is_reference
 
     cat, passages = corpus
     linked = {pid for m in cat for pid in [*m.passages, *m.mentions]}

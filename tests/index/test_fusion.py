@@ -1,7 +1,7 @@
 import pytest
 
-from index.fusion import fuse, rrf, weighted
-from ingest.errors import ConfigError
+from index.search.fusion import fuse, rrf, weighted
+from core.errors import ConfigError
 
 
 def test_rrf_hand_computed():

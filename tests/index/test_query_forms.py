@@ -9,7 +9,7 @@ import pytest
 
 from index.analyzer import analyze
 from index.search import Filters, clean_query, nfc
-from index.typo import TypoCorrector, max_distance
+from index.search.typo import TypoCorrector, max_distance
 
 FIXTURE_CORPUS = Path(__file__).resolve().parents[1] / "fixtures" / "corpus"
 VOCABULARY = {analyze(w, decompound=False)[0]: df for w, df in [
@@ -52,9 +52,9 @@ def test_known_short_or_far_terms_are_left_alone():
 
 def test_searcher_corrects_german_queries_only_and_setting_turns_it_off(tmp_path):
     from index.build import build_index
-    from index.embedder import HashEmbedder
+    from index.model.embedder import HashEmbedder
     from index.runtime import open_searcher
-    from ingest.settings import Settings
+    from core.settings import Settings
 
     corpus = tmp_path / "corpus"
     shutil.copytree(FIXTURE_CORPUS, corpus)
@@ -93,9 +93,9 @@ def test_changed_analyzer_rebuilds_bm25_and_reuses_every_vector(tmp_path, monkey
     import index.abbreviations
     from index.analyzer import ANALYZER_VERSION, analyzer_fingerprint
     from index.build import build_index
-    from index.embedder import HashEmbedder
+    from index.model.embedder import HashEmbedder
     from index.snapshot import SnapshotStore
-    from ingest.settings import Settings
+    from core.settings import Settings
 
     corpus = tmp_path / "corpus"
     shutil.copytree(FIXTURE_CORPUS, corpus)

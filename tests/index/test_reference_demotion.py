@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from index.search import Searcher
-from ingest.settings import Settings
+from core.settings import Settings
 
 
 def searcher_with(reference: list[bool], factor: float) -> Searcher:

@@ -3,12 +3,12 @@ import json
 import numpy as np
 import pytest
 
-from index import vectors
+from index import ann as vectors
 from index.bm25 import BM25Index
-from index.embedder import HashEmbedder
+from index.model.embedder import HashEmbedder
 from index.snapshot import SCHEMA_VERSION, Snapshot, SnapshotStore, load_snapshot
-from ingest.errors import SnapshotError
-from ingest.schema import Document, Passage, passage_id
+from core.errors import SnapshotError
+from core.schema import Document, Passage, passage_id
 
 TEXTS = [
     "Die Gemeinde Alheim koordiniert Ehrenamtliche mit einem Patenschaftsmodell.",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from index.analyzer import analyze
-from index.translate import (
+from index.search.translate import (
     build_surface_forms,
     build_translations,
     german_query,
@@ -104,7 +104,7 @@ def test_co_occurrence_picks_the_translation_that_fits_the_other_words():
 
 
 def test_hyphenated_keys_become_reachable_two_word_phrases(tmp_path):
-    from index.translate import phrase_key, translation_groups
+    from index.search.translate import phrase_key, translation_groups
 
     assert phrase_key(" Go-Between ") == "go between" and phrase_key("one-stop  shop") == "one stop shop"
     path = tmp_path / "de-en"
@@ -117,7 +117,7 @@ def test_hyphenated_keys_become_reachable_two_word_phrases(tmp_path):
 
 def test_glossary_file_is_well_formed():
     """Every line: one tab, a key of one or two words, German words that analyse to terms."""
-    from index.translate import GLOSSARY_PATH, phrase_key
+    from index.search.translate import GLOSSARY_PATH, phrase_key
 
     keys = []
     for number, line in enumerate(GLOSSARY_PATH.read_text(encoding="utf-8").splitlines(), start=1):

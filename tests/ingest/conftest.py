@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.settings import Settings
+from core.settings import Settings
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 FIXTURE_CORPUS = FIXTURES / "corpus"

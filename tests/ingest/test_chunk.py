@@ -3,9 +3,9 @@ import re
 import pytest
 
 from ingest.chunk import chunk_document, pack, Unit
-from ingest.schema import Document, passage_id
+from core.schema import Document, passage_id
 from ingest.sentences import split_sentences
-from ingest.settings import Settings
+from core.settings import Settings
 from ingest.structure import build
 
 SENTENCES = [

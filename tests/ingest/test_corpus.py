@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from ingest.pipeline import ingest_paths
-from ingest.settings import Settings
+from core.settings import Settings
 
 REAL_CORPUS = Path(__file__).resolve().parents[2] / "corpus"
 

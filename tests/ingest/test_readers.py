@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.errors import IngestError
+from core.errors import IngestError
 from ingest.readers import decode_text, read_document, split_pages
 
 

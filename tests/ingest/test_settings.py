@@ -2,8 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from ingest.errors import ConfigError
-from ingest.settings import Settings, describe
+from core.errors import ConfigError
+from core.settings import Settings, describe
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 

@@ -10,8 +10,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from index.build import build_index
-from index.embedder import HashEmbedder
-from ingest.settings import Settings
+from index.model.embedder import HashEmbedder
+from core.settings import Settings
 from service.api import create_app
 from service.application import Application
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import index.build as build
 import index.snapshot as snapshot
-from index.embedder import HashEmbedder
-from ingest.settings import Settings
+from index.model.embedder import HashEmbedder
+from core.settings import Settings
 
 PAUSE = 0.5
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 
 from index.build import build_index
-from index.embedder import HashEmbedder
-from ingest.errors import BadRequest
+from index.model.embedder import HashEmbedder
+from core.errors import BadRequest
 from tests.reliability.conftest import GERMAN
 from tests.reliability.test_upload import upload
 

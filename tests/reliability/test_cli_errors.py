@@ -7,7 +7,7 @@ import json
 
 from typer.testing import CliRunner
 
-from index.embedder import HashEmbedder
+from index.model.embedder import HashEmbedder
 from index.snapshot import SnapshotStore
 from service.cli import app
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from index.build import build_index
-from index.embedder import HashEmbedder
+from index.model.embedder import HashEmbedder
 from index.runtime import open_searcher
 from index.snapshot import SnapshotStore
 from tests.reliability.conftest import GERMAN

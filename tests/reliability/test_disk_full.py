@@ -13,9 +13,9 @@ import subprocess
 import pytest
 
 from index.build import build_index
-from index.embedder import HashEmbedder
+from index.model.embedder import HashEmbedder
 from index.snapshot import CURRENT, SnapshotStore
-from ingest.errors import StorageFull
+from core.errors import StorageFull
 from tests.reliability.conftest import AUTH, GERMAN
 from tests.reliability.test_upload import doc_ids, upload
 

@@ -8,11 +8,11 @@ import shutil
 import pytest
 
 from index.build import build_index
-from index.embedder import HashEmbedder
-from ingest.errors import IngestError
+from index.model.embedder import HashEmbedder
+from core.errors import IngestError
 from ingest.pipeline import ingest_one
 from ingest.readers import read_document
-from ingest.settings import Settings
+from core.settings import Settings
 from tests.reliability.conftest import FIXTURE_CORPUS, GERMAN, make_pdf
 from tests.reliability.test_upload import upload
 

@@ -23,8 +23,8 @@ EXAMPLES = int(os.environ.get("PRAXISFINDER_FUZZ_EXAMPLES", "30"))
 
 @pytest.fixture(scope="module")
 def api_schema(template):
-    from index.embedder import HashEmbedder
-    from ingest.settings import Settings
+    from index.model.embedder import HashEmbedder
+    from core.settings import Settings
     from service.api import create_app
     from service.application import Application
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from ingest.settings import Settings
+from core.settings import Settings
 from tests.reliability import hostile
 from tests.reliability.conftest import GERMAN, make_pdf
 from tests.reliability.test_upload import upload
@@ -88,7 +88,7 @@ def test_legacy_encodings_are_accepted(writer, name, data):
 def reader(template):
     from fastapi.testclient import TestClient
 
-    from index.embedder import HashEmbedder
+    from index.model.embedder import HashEmbedder
     from service.api import create_app
     from service.application import Application
 

@@ -11,7 +11,7 @@ import time
 import httpx
 import pytest
 
-from index.embedder import HashEmbedder
+from index.model.embedder import HashEmbedder
 from service.api import create_app
 from service.application import Application
 from service.liveserver import LiveServer

@@ -6,8 +6,8 @@ import asyncio
 
 import pytest
 
-from index.embedder import HashEmbedder
-from ingest.settings import Settings
+from index.model.embedder import HashEmbedder
+from core.settings import Settings
 from service.api import create_app
 from service.application import Application
 from service.liveserver import LiveServer

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 from index.build import build_index
-from index.embedder import HashEmbedder
+from index.model.embedder import HashEmbedder
 from index.runtime import TEST_EMBEDDER_ENV
 from index.snapshot import SnapshotStore
 from service.application import Application

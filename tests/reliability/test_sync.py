@@ -8,9 +8,9 @@ import shutil
 import pytest
 
 from index.build import build_index
-from index.embedder import HashEmbedder
+from index.model.embedder import HashEmbedder
 from index.runtime import open_searcher
-from ingest.settings import Settings
+from core.settings import Settings
 from tests.reliability.conftest import AUTH, FIXTURE_CORPUS, GERMAN
 from tests.reliability.test_upload import doc_ids, upload
 

@@ -59,7 +59,7 @@ def test_pdf_upload(writer, tmp_path):
 
 
 def test_uploads_disabled_without_token(template, tmp_path, make_client):
-    from ingest.settings import Settings
+    from core.settings import Settings
 
     corpus, _ = template
     client = make_client(Settings.from_env(data_dir=tmp_path, corpus_dir=corpus, upload_token=""))

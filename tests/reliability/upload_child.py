@@ -11,8 +11,8 @@ from pathlib import Path
 import index.build as build
 import index.snapshot as snapshot
 import service.upload as upload
-from index.embedder import HashEmbedder
-from ingest.settings import Settings
+from index.model.embedder import HashEmbedder
+from core.settings import Settings
 from service.application import Application
 
 

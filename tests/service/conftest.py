@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from index import vectors
+from index import ann as vectors
 from index.bm25 import BM25Index
-from index.catalogue import Catalogue, Municipality
-from index.embedder import HashEmbedder
+from index.municipalities import Catalogue, Municipality
+from index.model.embedder import HashEmbedder
 from index.snapshot import SCHEMA_VERSION, Snapshot, SnapshotStore
-from ingest.schema import Document, Passage, passage_id
-from ingest.settings import Settings
+from core.schema import Document, Passage, passage_id
+from core.settings import Settings
 from service.api import create_app
 from service.application import Application
 

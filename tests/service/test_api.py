@@ -1,8 +1,8 @@
 import pytest
 from fastapi.testclient import TestClient
 
-from index.embedder import HashEmbedder
-from ingest.settings import Settings
+from index.model.embedder import HashEmbedder
+from core.settings import Settings
 from service.api import create_app
 from service.application import Application
 
@@ -230,7 +230,7 @@ def test_municipality_list_search_is_unicode_normalised(client):
 
 
 def test_application_refuses_overlong_topic_and_description(tiny):
-    from ingest.errors import BadRequest
+    from core.errors import BadRequest
 
     application = Application(tiny[0], embedder=HashEmbedder(64))
     with pytest.raises(BadRequest, match="topic is too long"):

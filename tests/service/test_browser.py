@@ -32,7 +32,7 @@ def live_url(request, tiny, app_factory):
     if os.environ.get("PRAXISFINDER_BROWSER_URL"):
         yield os.environ["PRAXISFINDER_BROWSER_URL"].rstrip("/")
         return
-    from ingest.settings import Settings
+    from core.settings import Settings
     from service.api import create_app
     from service.liveserver import LiveServer
 

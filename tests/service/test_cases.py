@@ -1,4 +1,4 @@
-from ingest.schema import Hit, Passage
+from core.schema import Hit, Passage
 from service.cases import case_examples
 from service.highlight import QueryTerms
 

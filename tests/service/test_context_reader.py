@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from ingest.chunk import chunk_document
-from ingest.schema import Document
+from core.schema import Document
 from ingest.sentences import split_sentences
-from ingest.settings import Settings
+from core.settings import Settings
 from ingest.structure import build
 from service.application import reader_texts
 
@@ -62,7 +62,7 @@ def test_passage_page_and_api_show_each_sentence_once(tmp_path, app_factory):
     from fastapi.testclient import TestClient
 
     from index.build import build_index
-    from index.embedder import HashEmbedder
+    from index.model.embedder import HashEmbedder
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()

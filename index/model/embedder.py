@@ -1,0 +1,143 @@
+"""Dense text embedders behind one small interface.
+
+``SentenceTransformerEmbedder`` loads the provisioned multilingual-e5-small model
+(see ``index.model.provision``) with its ``query: `` / ``passage: `` prompts.
+``HashEmbedder`` is a tiny deterministic stand-in for unit tests: character n-gram
+hashing, so texts that share words land near each other.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from core.errors import ModelError
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+
+class Embedder(Protocol):
+    name: str
+    dim: int
+    prompts: dict[str, str]
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray: ...
+
+    def encode_passages(self, texts: list[str], batch_size: int = 16, progress: bool = False) -> np.ndarray: ...
+
+    def encode_with_tokens(
+        self, texts: list[str], prompt: str, batch_size: int = 16, progress: bool = False
+    ) -> tuple[np.ndarray, list[np.ndarray]]: ...
+
+
+class SentenceTransformerEmbedder:
+    """The real model: L2-normalised float32 vectors, prompts from the model config."""
+
+    def __init__(self, model_dir: Path, threads: int | None = None):
+        model_dir = Path(model_dir)
+        if not (model_dir / "modules.json").exists():
+            raise ModelError(
+                f"no sentence-transformers model at {model_dir}; run `praxisfinder provision` first"
+            )
+        try:
+            import torch
+            from sentence_transformers import SentenceTransformer
+        except ImportError as exc:  # pragma: no cover - depends on the install
+            raise ModelError("sentence-transformers is not installed: pip install -e .") from exc
+        if threads:
+            torch.set_num_threads(threads)
+        self.model = SentenceTransformer(str(model_dir), device="cpu", local_files_only=True)
+        self.model_dir = model_dir
+        info = _read_json(model_dir / "praxisfinder_model.json")
+        self.name = info.get("name", model_dir.name)
+        self.fingerprint = info.get("fingerprint", "")
+        get_dim = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
+        self.dim = int(get_dim())
+        self.prompts = dict(self.model.prompts)
+        # query tokens that carry no content: <s>, "▁query", ":" and the closing </s>
+        self.query_token_trim = (3, 1)
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        return self._encode(texts, "query", batch_size=32, progress=False)
+
+    def encode_passages(self, texts: list[str], batch_size: int = 16, progress: bool = False) -> np.ndarray:
+        return self._encode(texts, "passage", batch_size=batch_size, progress=progress)
+
+    def _encode(self, texts: list[str], prompt: str, batch_size: int, progress: bool) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        vectors = self.model.encode(
+            list(texts),
+            prompt_name=prompt,
+            batch_size=batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=progress,
+        )
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+    def encode_with_tokens(
+        self, texts: list[str], prompt: str, batch_size: int = 16, progress: bool = False
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Pooled vectors and per-token output vectors (L2-normalised) from one forward pass."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32), []
+        outputs = self.model.encode(
+            list(texts), prompt_name=prompt, batch_size=batch_size, output_value=None,
+            convert_to_numpy=False, show_progress_bar=progress,
+        )
+        vectors = np.zeros((len(texts), self.dim), dtype=np.float32)
+        tokens = []
+        for i, out in enumerate(outputs):
+            vec = out["sentence_embedding"].float().cpu().numpy()
+            vectors[i] = vec / (np.linalg.norm(vec) + 1e-12)
+            mask = out["attention_mask"].bool().cpu().numpy()
+            tok = out["token_embeddings"].float().cpu().numpy()[mask]
+            tok /= np.linalg.norm(tok, axis=1, keepdims=True) + 1e-12
+            tokens.append(tok.astype(np.float32))
+        return vectors, tokens
+
+
+class HashEmbedder:
+    """Deterministic character-trigram hashing embedder for fast unit tests."""
+
+    def __init__(self, dim: int = 64):
+        self.dim = dim
+        self.name = f"hash-trigram-{dim}"
+        self.fingerprint = self.name
+        self.prompts = {"query": "", "passage": ""}
+        self.query_token_trim = (0, 0)
+
+    def _one(self, text: str) -> np.ndarray:
+        vec = np.zeros(self.dim, dtype=np.float32)
+        for word in text.casefold().split():
+            padded = f"#{word}#"
+            for i in range(max(1, len(padded) - 2)):
+                h = int.from_bytes(hashlib.blake2b(padded[i : i + 3].encode(), digest_size=4).digest(), "little")
+                vec[h % self.dim] += 1.0 if (h >> 31) & 1 else -1.0
+        norm = np.linalg.norm(vec)
+        return vec / norm if norm > 0 else vec
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        return np.stack([self._one(t) for t in texts]) if texts else np.zeros((0, self.dim), np.float32)
+
+    def encode_passages(self, texts: list[str], batch_size: int = 16, progress: bool = False) -> np.ndarray:
+        return self.encode_queries(texts)
+
+    def encode_with_tokens(self, texts: list[str], prompt: str, batch_size: int = 16, progress: bool = False):
+        tokens = [np.stack([self._one(w) for w in (t.split() or [t])]) for t in texts]
+        return self.encode_queries(texts), tokens
+
+
+def _read_json(path: Path) -> dict:
+    import json
+
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}

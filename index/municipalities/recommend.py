@@ -1,0 +1,310 @@
+"""Comparable municipalities: practice from the search first, structure second.
+
+``recommend(catalogue, query, topic, k, practice)`` ranks the catalogue for a municipality
+(or a free-text description of one) and returns ``Recommendation`` records, best first.
+
+score = ``WEIGHTS["practice"]`` * practice + ``WEIGHTS["shared"]`` * shared
+        + ``WEIGHTS["structure"]`` * structure, each component in [0, 1]:
+
+- practice: entity ranking of the hybrid search's hits for the topic
+  (``entity_rank.PracticeRanker``): the passages about the candidate and its project
+  titles. Without a topic, a named municipality's own project titles are the topic;
+- shared: the candidate and the query municipality are subjects of the same portrait or
+  section (the documents present them together), weighted by how well that passage
+  answers the topic; or they belong to the same group of the documents (prize category,
+  case studies, programme: ``groups.py``), worth ``GROUP_WEIGHT`` × 2/sqrt(members);
+- structure: weighted sum (``STRUCTURE_WEIGHTS``) of type (same 1, two kinds of town 0.5), size (1 − |log10 ratio|,
+  floored at 0), region (same Land 1, neighbouring Land 0.6, same side of the former
+  inner-German border 0.3) and settlement (rural/urban alike 1, one mixed 0.5). Unknown
+  values score ``UNKNOWN`` so missing data neither wins nor excludes.
+
+Practice (practice + shared, 0.65) weighs clearly more than structure (0.35) when a topic
+is given; without one, structure leads (``NO_TOPIC_WEIGHTS``). The weights were chosen
+on both case sets (``eval/cases/``; README "Comparable municipalities" has the lever table). Every recommendation carries reasons a person
+can check: the portrait or project title with its field of action and passage, the
+portrait shared with the query municipality, and the structure it shares (type, size
+class, Land or neighbour, rural or urban) with the source of each figure. No raw
+similarity numbers go into the reasons. Ties break by name, so rankings are
+deterministic.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from index.municipalities import gazetteer as gz
+from index.municipalities.entity_rank import PracticeRanker, PracticeScore
+from index.municipalities.model import Catalogue, Municipality
+from index.municipalities.profile import MIXED, QueryProfile, parse_description, profile_of, settlement_of
+from index.municipalities.taxonomy import themes_in_text
+
+WEIGHTS = {"practice": 0.45, "shared": 0.2, "structure": 0.35}
+NO_TOPIC_WEIGHTS = {"practice": 0.15, "shared": 0.35, "structure": 0.5}
+STRUCTURE_WEIGHTS = {"type": 0.3, "size": 0.25, "region": 0.5, "settlement": 0.15}
+UNKNOWN = {"type": 0.2, "size": 0.2, "region": 0.1, "settlement": 0.5}
+SHARED_WITHOUT_HIT = 0.5  # a shared portrait the topic search did not return
+GROUP_WEIGHT = 0.8  # a shared group (prize category, case studies, programme) at most counts this much
+_TOWNS = {gz.KREISFREI, gz.KREISANGEHOERIG, gz.STADTBEZIRK}
+MAX_EVIDENCE = 5
+MAX_PRACTICE_REASONS = 2
+
+
+@dataclass
+class Reason:
+    """One reason for a recommendation, with what backs it.
+
+    ``kind``: "practice" (a passage about the candidate answers the topic), "project" (a
+    project title matches the topic), "shared" (portrayed together with the query
+    municipality), "structure" (type, size, Land, settlement). ``passage_id`` links the
+    evidence passage; ``source`` names a data source that is not a passage (GeoNames).
+    """
+
+    kind: str
+    text: str
+    passage_id: str | None = None
+    source: str | None = None
+
+
+@dataclass
+class CandidateFilter:
+    """Restricts the candidates; None means no restriction. ``include_unknown_population``
+    keeps municipalities whose population is not known when a population bound is set."""
+
+    bundesland: str | None = None  # Land name or code
+    type: str | None = None
+    min_population: int | None = None
+    max_population: int | None = None
+    include_unknown_population: bool = False
+
+    def accepts(self, m: Municipality) -> bool:
+        if self.bundesland and m.bundesland != gz.land_name(self.bundesland):
+            return False
+        if self.type and m.type != self.type:
+            return False
+        if self.min_population is None and self.max_population is None:
+            return True
+        if m.population is None:
+            return self.include_unknown_population
+        if self.min_population is not None and m.population < self.min_population:
+            return False
+        return self.max_population is None or m.population <= self.max_population
+
+
+@dataclass
+class Recommendation:
+    id: str
+    name: str
+    type: str | None
+    bundesland: str | None
+    score: float
+    reasons: list[str] = field(default_factory=list)  # the reason texts, as before
+    evidence: list[str] = field(default_factory=list)  # passage ids backing the reasons
+    components: dict[str, float] = field(default_factory=dict)
+    details: list[Reason] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def recommend(
+    catalogue: Catalogue,
+    query: Municipality | str,
+    topic: str | None = None,
+    k: int = 10,
+    practice: PracticeRanker | None = None,
+    candidates: CandidateFilter | None = None,
+) -> list[Recommendation]:
+    """Rank comparable municipalities for ``query`` (a record, a name or a description).
+
+    :param topic: what the user wants to learn about ("Wohnraum für Geflüchtete"); German
+        or English.
+    :param k: number of recommendations (0 gives an empty list).
+    :param practice: the search-backed practice ranker; without it only structure counts.
+    :param candidates: optional restriction of the candidates (Land, type, population).
+    :returns: up to ``k`` recommendations, best first, each with reasons and evidence.
+    """
+    profile = _profile(catalogue, query)
+    topic_text = (topic or "").strip() or _implicit_topic(catalogue, profile)
+    scores: dict[str, PracticeScore] = practice.rank(topic_text) if practice and topic_text else {}
+    weights = WEIGHTS if (topic or "").strip() or not profile.id else NO_TOPIC_WEIGHTS
+    query_subjects = dict(catalogue.get(profile.id).passage_titles) if profile.id else {}
+    out = []
+    for cand in catalogue.municipalities:
+        if cand.id == profile.id or (candidates and not candidates.accepts(cand)):
+            continue
+        comps: dict[str, float] = {}
+        details: list[Reason] = []
+        ps = scores.get(cand.id)
+        comps["practice"] = ps.score if ps else 0.0
+        if ps:
+            details += _practice_reasons(cand, ps, catalogue, practice)
+        comps["shared"] = _shared(cand, query_subjects, ps, profile, details, catalogue, practice)
+        structure, parts = _structure(profile, cand, details)
+        comps["structure"] = structure
+        comps.update({f"structure.{n}": v for n, v in parts.items()})
+        score = sum(weights[n] * comps[n] for n in weights)
+        evidence = list(dict.fromkeys(r.passage_id for r in details if r.passage_id))[:MAX_EVIDENCE]
+        out.append(Recommendation(cand.id, cand.name, cand.type, cand.bundesland, round(score, 6),
+                                  [r.text for r in details], evidence,
+                                  {n: round(v, 4) for n, v in comps.items()}, details))
+    out.sort(key=lambda r: (-r.score, r.name, r.id))
+    return out[: max(0, k)]
+
+
+def _profile(catalogue: Catalogue, query: Municipality | str) -> QueryProfile:
+    if isinstance(query, Municipality):
+        return profile_of(query)
+    exact = catalogue.by_alias(query)
+    return profile_of(exact[0]) if len(exact) == 1 else parse_description(query)
+
+
+_FOCUS = re.compile(r"(?i)\b(?:schwerpunkt|thema|fokus|focus|topic)\b[:\s]+(.+)$")
+
+
+def _implicit_topic(catalogue: Catalogue, profile: QueryProfile) -> str:
+    """The topic when none is given: a description's focus ("Schwerpunkt Ehrenamt") or its
+    themes; a named municipality's own project titles."""
+    if profile.id is None:
+        m = _FOCUS.search(profile.text or "")
+        if m:
+            return m.group(1).strip(" .,;")
+        return " ".join(t.replace("/", " ") for t in profile.themes)
+    m = catalogue.get(profile.id)
+    return " ".join(m.projects[:3])
+
+
+def _label(passage_id: str, cand: Municipality, practice: PracticeRanker | None) -> str:
+    """What a passage about ``cand`` is titled: its portrait or prize-profile title, else the
+    passage's last section heading."""
+    if passage_id in cand.passage_titles:
+        return cand.passage_titles[passage_id].strip("„“\"' ")
+    path = practice.section_path(passage_id) if practice is not None else []
+    return path[-1] if path else ""
+
+
+def _practice_reasons(cand: Municipality, ps: PracticeScore, catalogue: Catalogue,
+                      practice: PracticeRanker) -> list[Reason]:
+    out: list[Reason] = []
+    seen: set[str] = set()
+    for vote in ps.votes:
+        if len(out) >= MAX_PRACTICE_REASONS:
+            break
+        label = _label(vote.passage_id, cand, practice)
+        if not label or label in seen:
+            continue
+        seen.add(label)
+        field_ = _field(practice.text(vote.passage_id))
+        suffix = f" (Handlungsfeld {field_})" if field_ else ""
+        if vote.subject:
+            out.append(Reason("practice", f"Praxis zum Thema: „{label}“{suffix}", vote.passage_id))
+        elif not out:
+            out.append(Reason("practice", f"erwähnt im Abschnitt „{label}“{suffix}", vote.passage_id))
+    if ps.title and ps.title.score >= 0.5 and ps.title.title not in seen:
+        fact = ps.title.fact or {}
+        src = fact.get("source") or {}
+        where = {"Gute Idee (DESI)": "gute Idee laut DESI-Handbuch",
+                 "Einzelprojekt": "Einzelprojekt im Difu-Wettbewerb"}.get(fact.get("name"), "Wettbewerbsbeitrag")
+        pid = src.get("passage_id")
+        source = None
+        if practice.is_reference(pid):  # a title from the participants' list: cite the list, link no passage
+            pid, source = None, f"Teilnehmerliste im Anhang von {src.get('doc_id')}"
+        out.append(Reason("project", f"Projekt „{ps.title.title}“ ({where})", pid, source))
+    return out
+
+
+def _field(text: str) -> str | None:
+    found = themes_in_text(text)
+    return found[0] if found else None
+
+
+def _shared(cand: Municipality, query_subjects: dict[str, str], ps: PracticeScore | None, profile: QueryProfile,
+            details: list[Reason], catalogue: Catalogue, practice: PracticeRanker | None) -> float:
+    """Portraits both are subjects of (same passage, same title); a passage that ends one
+    portrait and begins the next does not make its two sets of municipalities peers."""
+    value = 0.0
+    shared = [p for p, title in cand.passage_titles.items() if query_subjects.get(p) == title]
+    if shared:
+        hit = {v.passage_id: v.weight for v in (ps.votes if ps else []) if v.subject}
+        best = max(shared, key=lambda p: (hit.get(p, 0.0), p))
+        label = _label(best, cand, practice) or "derselbe Abschnitt"
+        details.insert(0, Reason("shared", f"gemeinsam mit {profile.name} vorgestellt: „{label}“", best))
+        value = max(hit.get(best, 0.0), SHARED_WITHOUT_HIT)
+    if profile.id:
+        groups = [g for g in catalogue.groups_of(cand.id) if profile.id in g["members"]]
+        for g in sorted(groups, key=lambda g: len(g["members"]))[:1]:
+            evidence = (g.get("evidence") or {}).get(cand.id) or g.get("passage_id")
+            details.insert(len(shared and details[:1]), Reason("shared", f"wie {profile.name}: {g['label']}", evidence))
+            value = max(value, GROUP_WEIGHT * min(1.0, 2.0 / math.sqrt(max(1, len(g["members"])))))
+    return value
+
+
+def _structure(q: QueryProfile, c: Municipality, details: list[Reason]) -> tuple[float, dict[str, float]]:
+    parts: dict[str, float] = {}
+    if q.type is None or c.type is None:
+        parts["type"] = UNKNOWN["type"]
+    elif q.type == c.type:
+        parts["type"] = 1.0
+        details.append(Reason("structure", f"gleicher Typ: {c.type}"))
+    else:
+        parts["type"] = 0.5 if {q.type, c.type} <= _TOWNS else 0.0
+    parts["size"] = _size(q, c, details)
+    parts["region"] = _region(q.land, gz.land_code(c.bundesland), details)
+    c_settle = settlement_of(c.type, c.population)
+    if q.settlement is None or c_settle is None:
+        parts["settlement"] = UNKNOWN["settlement"]
+    elif q.settlement == c_settle:
+        parts["settlement"] = 1.0
+        details.append(Reason("structure", f"ebenfalls {c_settle} geprägt" if c_settle != MIXED
+                              else "ebenfalls mittelgroß, weder ländlich noch großstädtisch"))
+    else:
+        parts["settlement"] = 0.5 if MIXED in (q.settlement, c_settle) else 0.0
+    total = sum(STRUCTURE_WEIGHTS[n] * v for n, v in parts.items())
+    return total, parts
+
+
+SIZE_CLASSES = ((5_000, "unter 5.000"), (20_000, "5.000–20.000"), (50_000, "20.000–50.000"),
+                (100_000, "50.000–100.000"), (500_000, "100.000–500.000"), (math.inf, "über 500.000"))
+
+
+def size_class(population: int | None) -> str | None:
+    """German size class label ("20.000–50.000") for a population, None if unknown."""
+    if population is None:
+        return None
+    return next(label for limit, label in SIZE_CLASSES if population < limit)
+
+
+def _size(q: QueryProfile, c: Municipality, details: list[Reason]) -> float:
+    if not q.population or not c.population:
+        return UNKNOWN["size"]
+    value = max(0.0, 1.0 - abs(math.log10(q.population) - math.log10(c.population)))
+    if size_class(q.population) == size_class(c.population) or value >= 0.8:
+        src = c.population_source or {}
+        origin = src.get("source") or "Dokument"
+        year = f", Stand {src['year']}" if src.get("year") else ""
+        details.append(Reason("structure", f"ähnliche Größe: {_fmt(c.population)} Einwohner "
+                                           f"(Größenklasse {size_class(c.population)})",
+                              src.get("passage_id"), f"{origin}{year}"))
+    return value
+
+
+def _region(q: str | None, c: str | None, details: list[Reason]) -> float:
+    if q is None or c is None:
+        return UNKNOWN["region"]
+    if q == c:
+        details.append(Reason("structure", f"ebenfalls in {gz.BUNDESLAENDER[c]}"))
+        return 1.0
+    if c in gz.neighbours(q):
+        details.append(Reason("structure", f"Nachbarland: {gz.BUNDESLAENDER[c]}"))
+        return 0.6
+    if gz.is_east(q) == gz.is_east(c):
+        details.append(Reason("structure", "ebenfalls " + ("in Ostdeutschland" if gz.is_east(c) else "in Westdeutschland")))
+        return 0.3
+    return 0.0
+
+
+def _fmt(n: int) -> str:
+    """German thousands separator: 82000 -> '82.000'."""
+    return f"{n:,}".replace(",", ".")

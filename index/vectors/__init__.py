@@ -1,5 +1,0 @@
-"""Dense vector backends behind one small contract (see ``base.VectorIndex``)."""
-
-from index.vectors.base import VectorIndex, create, load
-
-__all__ = ["VectorIndex", "create", "load"]
