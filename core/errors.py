@@ -1,8 +1,10 @@
-"""A few domain errors, each with one HTTP status and one CLI exit code.
+"""A few domain errors, each named by a stable ``code`` string.
 
-The service maps every ``PraxisError`` to the same JSON shape
-(``{"error": {"code", "message", "detail"}}``); the CLI prints the message and exits
-with ``exit_code``. Nothing else should leak to users.
+Errors carry no HTTP status or exit code: the edges map the ``code``
+(``service/errors.py``: HTTP status for the API and web, exit code for the CLI). The
+service answers every ``PraxisError`` in the same JSON shape
+(``{"error": {"code", "message", "detail"}}``); messages are English. Nothing else
+should leak to users.
 """
 
 from __future__ import annotations
@@ -11,9 +13,10 @@ from typing import Any
 
 
 class PraxisError(Exception):
+    """Base of every error users may see: ``code`` (stable, snake_case), an English
+    ``message`` and optional JSON-serialisable ``detail``."""
+
     code = "error"
-    http_status = 500
-    exit_code = 1
 
     def __init__(self, message: str, detail: Any = None):
         super().__init__(message)
@@ -21,67 +24,57 @@ class PraxisError(Exception):
         self.detail = detail
 
     def to_dict(self) -> dict[str, Any]:
+        """The API's error shape: ``{"error": {"code", "message", "detail"}}``."""
         return {"error": {"code": self.code, "message": self.message, "detail": self.detail}}
 
 
 class ConfigError(PraxisError):
+    """A setting or option has an invalid value."""
+
     code = "config_error"
-    exit_code = 78  # EX_CONFIG
 
 
 class BadRequest(PraxisError):
     """Invalid user input: empty or oversized query, unknown mode, bad filter."""
 
     code = "bad_request"
-    http_status = 400
-    exit_code = 2
 
 
 class NotFound(PraxisError):
+    """An unknown id: document, passage, municipality."""
+
     code = "not_found"
-    http_status = 404
-    exit_code = 4
 
 
 class IngestError(PraxisError):
     """A document could not be read; the ingest report records it and moves on."""
 
     code = "ingest_error"
-    http_status = 422
-    exit_code = 65  # EX_DATAERR
 
 
 class SnapshotError(PraxisError):
     """No usable snapshot: missing, corrupt, or built with another model."""
 
     code = "snapshot_error"
-    http_status = 503
-    exit_code = 3
 
 
 class ModelError(PraxisError):
     """The embedding model could not be provisioned, loaded or verified."""
 
     code = "model_error"
-    http_status = 503
-    exit_code = 5
 
 
 class Busy(SnapshotError):
     """Another writer (an ingest, upload or delete) holds the writer lock; try again later.
-    A SnapshotError for callers that catch those, but 409 and exit code 75, not 503/3."""
+    A SnapshotError for callers that catch those, with its own code ("conflict")."""
 
     code = "conflict"
-    http_status = 409
-    exit_code = 75  # EX_TEMPFAIL
 
 
 class StorageFull(PraxisError):
     """The disk (or quota) is full: nothing was published, the last good snapshot keeps serving."""
 
     code = "insufficient_storage"
-    http_status = 507
-    exit_code = 74  # EX_IOERR
 
 
 def is_disk_full(exc: BaseException) -> bool:

@@ -23,8 +23,25 @@ def _default_cache() -> Path:
     return Path(base) / "praxisfinder"
 
 
-def setting(default: Any, help: str, choices: tuple[str, ...] | None = None):
+def setting(default: Any, help: str, choices: tuple[str, ...] | str | None = None):
+    """A settings field with its help text and, optionally, its allowed values.
+
+    ``choices`` is a tuple, or ``"module:ATTRIBUTE"`` naming the registry that owns
+    them (``"index.ann.factory:BACKENDS"``): resolved when first validated, so the base
+    layer never imports an upper layer at import time and the list exists once.
+    """
     return field(default=default, metadata={"help": help, "choices": choices})
+
+
+def choices_of(f) -> tuple[str, ...] | None:
+    """The allowed values of settings field ``f`` (a registry reference is resolved)."""
+    choices = f.metadata.get("choices")
+    if isinstance(choices, str):
+        import importlib
+
+        module, _, name = choices.partition(":")
+        return tuple(getattr(importlib.import_module(module), name))
+    return choices
 
 
 @dataclass(frozen=True)
@@ -43,8 +60,9 @@ class Settings:
     embed_batch_size: int = setting(16, "Passages per batch when embedding.")
     vector_backend: str = setting(
         "faiss-flat",
-        "Dense index: exact `faiss-flat`, approximate `faiss-hnsw`, `faiss-hnsw-sq8` or `faiss-ivfpq`, or `numpy` (reference).",
-        ("faiss-flat", "faiss-hnsw", "faiss-hnsw-sq8", "faiss-ivfpq", "numpy"),
+        "Dense index: exact `faiss-flat`, approximate `faiss-hnsw`, `faiss-hnsw-sq8` or `faiss-ivfpq`, or `numpy` "
+        "(reference). The choices are the registry in `index/ann/factory.py`.",
+        "index.ann.factory:BACKENDS",
     )
     hnsw_m: int = setting(32, "HNSW graph degree (faiss-hnsw).")
     hnsw_ef_search: int = setting(128, "HNSW search breadth (faiss-hnsw).")
@@ -52,7 +70,8 @@ class Settings:
     ivf_nprobe: int = setting(64, "IVF cells probed per query (faiss-ivfpq).")
     pq_m: int = setting(48, "PQ sub-quantizers (faiss-ivfpq); must divide the dimension.")
     fusion: str = setting(
-        "weighted", "How dense and BM25 rankings are fused: `weighted` (min-max scores) or `rrf`.", ("rrf", "weighted")
+        "minmax", "How dense and BM25 rankings are fused: `minmax` (min-max normalised scores; `weighted` is its old "
+        "name, still accepted) or `rrf` (reciprocal rank fusion).", ("minmax", "rrf", "weighted")
     )
     hybrid_dense_weight: float = setting(0.5, "Weight of the dense arm in hybrid fusion (BM25 gets the rest).")
     hybrid_dense_weight_en: float = setting(
@@ -118,7 +137,7 @@ class Settings:
 
     def validate(self) -> None:
         for f in fields(self):
-            choices = f.metadata.get("choices")
+            choices = choices_of(f)
             value = getattr(self, f.name)
             if choices and value not in choices:
                 raise ConfigError(f"{f.name}={value!r} is not valid; choose one of: {', '.join(choices)}")
@@ -176,7 +195,7 @@ def describe() -> list[dict[str, Any]]:
                 "env": ENV_PREFIX + f.name.upper(),
                 "default": f.default,
                 "help": f.metadata["help"],
-                "choices": f.metadata.get("choices"),
+                "choices": choices_of(f),
                 "secret": bool(f.metadata.get("secret")),
             }
         )

@@ -23,7 +23,10 @@ REPORT_DIR = PROJECT_ROOT / "eval"
 def run_eval(queries: Path, systems: list[str], k: int, json_out: Path | None, report: bool,
              settings: Settings | None = None, open_searcher: Callable[[Settings], Any] | None = None,
              report_dir: Path = REPORT_DIR, pool_out: Path | None = None) -> int:
-    """Evaluate ``systems`` on the judgments in ``queries``; return a process exit code.
+    """Evaluate ``systems`` on the judgments in ``queries``; return 0 (the process exit code).
+
+    Raises ``PraxisError`` (``BadRequest`` for an unknown system, ``JudgmentError`` for a
+    malformed file, ``SnapshotError`` without an index); the CLI maps it to an exit code.
 
     ``systems`` may hold comma-separated names (``["bm25,dense", "haystack"]``).
     ``open_searcher`` (default: the real model and the current snapshot) lets tests
@@ -31,22 +34,18 @@ def run_eval(queries: Path, systems: list[str], k: int, json_out: Path | None, r
     every system's top k for assessment (see ``eval.pool``).
     """
     systems = list(dict.fromkeys(n.strip() for item in systems for n in item.split(",") if n.strip()))
-    try:
-        check_systems(systems, VALID_SYSTEMS)
-        settings = settings or Settings.from_env()
-        searcher = (open_searcher or _open_real)(settings)
-        judgments = load_judgments(queries, [d.id for d in searcher.snapshot.documents])
-        peers = [s for s in systems if s in PEER_SYSTEMS]
-        extra = {}
-        if peers:
-            from eval.peer_haystack import haystack_systems
+    check_systems(systems, VALID_SYSTEMS)
+    settings = settings or Settings.from_env()
+    searcher = (open_searcher or _open_real)(settings)
+    judgments = load_judgments(queries, [d.id for d in searcher.snapshot.documents])
+    peers = [s for s in systems if s in PEER_SYSTEMS]
+    extra = {}
+    if peers:
+        from eval.peer_haystack import haystack_systems
 
-            extra = haystack_systems(searcher, settings, peers)
-        runs: dict[str, dict[str, list]] = {}
-        results = evaluate(searcher, judgments, systems, k=k, extra_systems=extra, runs_out=runs)
-    except PraxisError as exc:
-        print(f"error: {exc.message}", file=sys.stderr)
-        return exc.exit_code
+        extra = haystack_systems(searcher, settings, peers)
+    runs: dict[str, dict[str, list]] = {}
+    results = evaluate(searcher, judgments, systems, k=k, extra_systems=extra, runs_out=runs)
     results["judgments"].update(path=_rel(queries), sha256=_sha256(queries))
     results["command"] = reproduce_command(queries, systems, k, json_out, report)
     print(format_table(results))
@@ -77,15 +76,11 @@ def run_merge(queries: Path, assessments: Path, out: Path, settings: Settings | 
     from index.snapshot import SnapshotStore
 
     settings = settings or Settings.from_env()
-    try:
-        current = SnapshotStore(settings.snapshots_dir).current_path()
-        if current is None:
-            raise PraxisError("no snapshot: run `praxisfinder ingest` first (the merge needs the assessed passages)")
-        judgments = load_judgments(queries)
-        rows, stats = merge_assessments(judgments, load_assessments(assessments), snapshot_passages(current))
-    except PraxisError as exc:
-        print(f"error: {exc.message}", file=sys.stderr)
-        return exc.exit_code
+    current = SnapshotStore(settings.snapshots_dir).current_path()
+    if current is None:
+        raise PraxisError("no snapshot: run `praxisfinder ingest` first (the merge needs the assessed passages)")
+    judgments = load_judgments(queries)
+    rows, stats = merge_assessments(judgments, load_assessments(assessments), snapshot_passages(current))
     write_judgments(rows, out)
     original = stats["original_relevant_graded"]
     print(f"{stats['assessed']} assessed passages (grade 2/1/0: {stats['graded'][2]}/{stats['graded'][1]}/"

@@ -68,8 +68,6 @@ class JudgmentError(PraxisError):
     """The judgments file is malformed; the message names file and line."""
 
     code = "judgment_error"
-    http_status = 422
-    exit_code = 65  # EX_DATAERR
 
 
 def set_suffix(path: str | Path) -> str | None:

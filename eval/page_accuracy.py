@@ -130,7 +130,7 @@ def _load(snapshot: Path | None, corpus: Path) -> tuple[list[Document], list[Pas
         read = lambda name: [json.loads(ln) for ln in (snapshot / name).read_text(encoding="utf-8").splitlines() if ln]
         return ([Document.from_dict(d) for d in read("documents.jsonl")],
                 [Passage.from_dict(p) for p in read("passages.jsonl")])
-    from ingest.pipeline import ingest_paths
+    from ingest.loop import ingest_paths
     from core.settings import Settings
 
     result = ingest_paths([corpus], Settings())

@@ -26,10 +26,9 @@ from index.search.translate import DING_PATH, build_surface_forms, build_transla
 from index.multivector import TokenStore, windows
 from index import registry as registry_mod
 from index.snapshot import SCHEMA_VERSION, Snapshot, SnapshotStore, WindowSet, load_snapshot, new_snapshot_id
-from core.errors import IngestError, SnapshotError
-from ingest.pipeline import discover, doc_id_for, ingest_one, report_extras
-from ingest.sandbox import ingest_sandboxed
-from ingest.readers import sha256_file
+from core.errors import SnapshotError
+from ingest.loop import Source, claim_ids, hash_and_deduplicate, ingest_sources, row
+from ingest.pipeline import discover, doc_id_for
 from core.schema import Document, Passage
 from core.settings import Settings
 
@@ -120,109 +119,56 @@ def build_index(
         return _build_locked(settings, embedder, store, paths, add, remove, force, progress, list(prepared), origin)
 
 
-@dataclass
-class _Source:
-    path: Path
-    origin: str
-    prepared: tuple[Document, list[Passage]] | None = None
-    sha256: str = ""
-    missing: bool = False
-
-
-def _row(doc_id: str, path, status: str, action: str, reason: str | None = None, **extra) -> dict[str, Any]:
-    return {"path": str(path), "doc_id": doc_id, "status": status, "action": action, "reason": reason, **extra}
-
-
-def _select_sources(settings, previous, registry, paths, add, remove, prepared, origin, report) -> dict[str, _Source]:
+def _select_sources(settings, previous, registry, paths, add, remove, prepared, origin, report) -> dict[str, Source]:
     """The documents the next snapshot should hold, by id, from the registry and the arguments."""
     entries, tombs = registry["documents"], registry["tombstones"]
-    sources: dict[str, _Source] = {}
+    sources: dict[str, Source] = {}
     if add:
         for doc_id, e in entries.items():
-            sources[doc_id] = _Source(Path(e["path"]), e["origin"])
+            sources[doc_id] = Source(Path(e["path"]), e["origin"])
     else:
         for doc_id, e in entries.items():
             if e["origin"] != "corpus":
-                sources[doc_id] = _Source(Path(e["path"]), e["origin"])
+                sources[doc_id] = Source(Path(e["path"]), e["origin"])
         roots = [Path(p) for p in (paths or [settings.corpus_dir])]
         found = [(f, "corpus") for f in discover(roots)]
         legacy = previous is None or "registry" not in previous.manifest
         if legacy and settings.sources_dir.is_dir():  # uploads from before the registry
             found += [(f, "upload") for f in discover([settings.sources_dir]) if doc_id_for(f) not in sources]
-        corpus_ids = set()
-        for f, kind in found:
-            doc_id = doc_id_for(f)
+        kinds = dict(found)
+        for doc_id, f in claim_ids([f for f, _ in found], report):
+            kind = kinds[f]
             if doc_id in tombs:
-                report.append(_row(doc_id, f, "skipped", "skipped", "deleted earlier (DELETE or --remove); "
+                report.append(row(doc_id, f, "skipped", "skipped", "deleted earlier (DELETE or --remove); "
                                    "add the file with `praxisfinder ingest PATH` to restore it"))
                 continue
-            if doc_id in sources:
+            if doc_id in sources:  # an explicitly added document holds the id
                 other = sources[doc_id]
-                why = (f"the id belongs to the {other.origin} document {other.path.name}" if other.origin != "corpus"
-                       else f"same document id as {other.path.name}")
-                report.append(_row(doc_id, f, "skipped", "skipped", why))
+                report.append(row(doc_id, f, "skipped", "skipped",
+                                  f"the id belongs to the {other.origin} document {other.path.name}"))
                 continue
-            sources[doc_id] = _Source(f, kind)
-            corpus_ids.add(doc_id)
+            sources[doc_id] = Source(f, kind)
         for doc_id, e in entries.items():
             if e["origin"] == "corpus" and doc_id not in sources and doc_id not in tombs:
-                report.append(_row(doc_id, e["path"], "removed", "removed", "file no longer in the corpus folder"))
+                report.append(row(doc_id, e["path"], "removed", "removed", "file no longer in the corpus folder"))
     if add and paths:
-        given: set[str] = set()
-        for f in discover([Path(p) for p in paths]):
-            doc_id = doc_id_for(f)
-            if doc_id in given:
-                report.append(_row(doc_id, f, "skipped", "skipped", f"same document id as {sources[doc_id].path.name}"))
-                continue
-            given.add(doc_id)
+        for doc_id, f in claim_ids(discover([Path(p) for p in paths]), report):
             in_corpus = registry_mod.origin_of(f, settings) == "corpus"  # `ingest corpus/x.pdf` stays a corpus file
-            sources[doc_id] = _Source(f if in_corpus else (f.resolve() if f.exists() else f),
+            sources[doc_id] = Source(f if in_corpus else (f.resolve() if f.exists() else f),
                                       "corpus" if in_corpus else origin)
             tombs.pop(doc_id, None)
     for doc, doc_passages in prepared:
-        sources[doc.id] = _Source(Path(doc.path), "upload", (doc, doc_passages))
+        sources[doc.id] = Source(Path(doc.path), "upload", (doc, doc_passages))
         tombs.pop(doc.id, None)
     for doc_id in remove:
         gone = sources.pop(doc_id, None)
         if gone is None:
-            report.append(_row(doc_id, "", "skipped", "skipped", "not in the index"))
+            report.append(row(doc_id, "", "skipped", "skipped", "not in the index"))
             continue
         entry = entries.get(doc_id) or {"origin": gone.origin, "path": str(gone.path), "sha256": ""}
         tombs[doc_id] = registry_mod.tombstone(entry)
-        report.append(_row(doc_id, gone.path, "removed", "removed", "removed on request"))
+        report.append(row(doc_id, gone.path, "removed", "removed", "removed on request"))
     return sources
-
-
-def _hash_sources(sources, prev_docs, report) -> None:
-    """Fill in each source's SHA-256; a vanished explicit source keeps its indexed copy.
-    Then index each content once: a second file with the same bytes is skipped."""
-    for doc_id, src in sorted(sources.items()):
-        if src.prepared is not None:
-            src.sha256 = src.prepared[0].sha256
-            continue
-        try:
-            src.sha256 = sha256_file(src.path)
-        except OSError as exc:
-            old = prev_docs.get(doc_id)
-            if old is not None and src.origin != "corpus":
-                src.sha256, src.missing = old.sha256, True
-            else:
-                report.append(_row(doc_id, src.path, "failed", "failed", f"unreadable: {exc.strerror or exc}"))
-                del sources[doc_id]
-    by_hash: dict[str, list[str]] = {}
-    for doc_id, src in sources.items():
-        by_hash.setdefault(src.sha256, []).append(doc_id)
-    for sha, ids in by_hash.items():
-        if len(ids) < 2:
-            continue
-        # keep the one already indexed with this content, else an explicit addition, else the first id
-        keep = min(ids, key=lambda i: (not (i in prev_docs and prev_docs[i].sha256 == sha),
-                                       sources[i].origin == "corpus", i))
-        for doc_id in ids:
-            if doc_id != keep:
-                report.append(_row(doc_id, sources[doc_id].path, "skipped", "skipped",
-                                   f"duplicate: same content as document {keep!r}", duplicate_of=keep))
-                del sources[doc_id]
 
 
 def _build_locked(settings, embedder, store, paths, add, remove, force, progress, prepared, origin) -> BuildOutcome:
@@ -233,7 +179,7 @@ def _build_locked(settings, embedder, store, paths, add, remove, force, progress
                                           previous.documents if previous else [], settings)
     report: list[dict[str, Any]] = []
     sources = _select_sources(settings, previous, registry, paths, add, remove, prepared, origin, report)
-    _hash_sources(sources, prev_docs, report)
+    hash_and_deduplicate(sources, {i: d.sha256 for i, d in prev_docs.items()}, report)
 
     def registry_for(ids) -> dict[str, Any]:
         return {"documents": {i: {"origin": sources[i].origin, "path": str(sources[i].path),
@@ -246,48 +192,9 @@ def _build_locked(settings, embedder, store, paths, add, remove, force, progress
             and current.get("registry") == registry_for(sources):
         return BuildOutcome(False, store.current_path(), "up to date", report, counts=current.get("counts", {}))
 
-    documents: list[Document] = []
-    passages: list[Passage] = []
-    same_chunker = previous is not None and previous.manifest.get("chunker") == chunker_params(settings)
-    iterator = sorted(sources.items())
-    if progress:
-        from tqdm import tqdm
-
-        iterator = tqdm(iterator, desc="Dokumente lesen", unit="Dok")
-    for doc_id, src in iterator:
-        old = prev_docs.get(doc_id)
-        if src.prepared is None and old is not None and (src.missing or (same_chunker and old.sha256 == src.sha256)):
-            kept = [p for p in previous.passages if p.doc_id == doc_id]
-            documents.append(old)
-            passages.extend(kept)
-            action, reason = ("kept", "source file missing; the indexed copy is kept") if src.missing else ("unchanged", None)
-            report.append(_row(doc_id, old.path, "ok", action, reason, reused=True, pages=old.pages, passages=len(kept)))
-            continue
-        try:
-            if src.prepared is not None:
-                doc, doc_passages = src.prepared
-            elif src.origin == "upload":  # untrusted bytes: parsed only under the sandbox's limits
-                doc, doc_passages, _ = ingest_sandboxed(src.path, settings, doc_id)
-                doc.path = str(src.path)
-            else:
-                doc, doc_passages = ingest_one(src.path, settings, doc_id)
-        except IngestError as exc:
-            if old is not None:
-                kept = [p for p in previous.passages if p.doc_id == doc_id]
-                documents.append(old)
-                passages.extend(kept)
-                src.sha256 = old.sha256
-                report.append(_row(doc_id, src.path, "failed", "failed", f"{exc.message}; the previous version stays indexed",
-                                   reused=True, pages=old.pages, passages=len(kept)))
-            else:
-                report.append(_row(doc_id, src.path, "failed", "failed", exc.message))
-                src.sha256 = ""
-            continue
-        documents.append(doc)
-        passages.extend(doc_passages)
-        action = "added" if old is None else ("replaced" if old.sha256 != doc.sha256 else "reindexed")
-        report.append(_row(doc.id, doc.path, "ok", action, None, reused=False, pages=doc.pages, passages=len(doc_passages),
-                           **report_extras(doc)))
+    read = ingest_sources(sources, settings, _Previous(previous, settings) if previous else None, progress)
+    documents, passages = read.documents, read.passages
+    report.extend(read.report)
     t_ingest = time.perf_counter() - t0
     if not passages:
         raise SnapshotError("no passages to index: every document failed or the corpus is empty", detail=report)
@@ -414,6 +321,20 @@ def _project_vectors(catalogue: dict[str, Any], embedder, previous, settings) ->
     if missing:
         vectors[missing] = embedder.encode_passages([titles[i] for i in missing], settings.embed_batch_size)
     return vectors
+
+
+class _Previous:
+    """The last snapshot as ``ingest.loop.Previous``: its documents and passages by id."""
+
+    def __init__(self, snapshot: Snapshot, settings: Settings):
+        self.documents = {d.id: d for d in snapshot.documents}
+        self.same_chunker = snapshot.manifest.get("chunker") == chunker_params(settings)
+        self._passages: dict[str, list[Passage]] = {}
+        for p in snapshot.passages:
+            self._passages.setdefault(p.doc_id, []).append(p)
+
+    def passages_of(self, doc_id: str) -> list[Passage]:
+        return self._passages.get(doc_id, [])
 
 
 def _load_previous(store: SnapshotStore, fingerprint: str) -> Snapshot | None:

@@ -1,7 +1,6 @@
-"""The ingest call sequence: discover files, read, clean, chunk, report.
+"""Reading one document: discover files, read, clean, chunk (``ingest_one``).
 
-A file that cannot be read is recorded in the report with its reason and skipped;
-the rest of the run goes on.
+The loop over many files (names, duplicates, reuse, report) is ``ingest.loop``.
 """
 
 from __future__ import annotations
@@ -9,7 +8,6 @@ from __future__ import annotations
 import json
 import logging
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -42,17 +40,6 @@ def report_extras(document: Document) -> dict[str, Any]:
         else "table of contents" if document.page_ranges else "none"
     )
     return extras
-
-
-@dataclass
-class IngestResult:
-    documents: list[Document] = field(default_factory=list)
-    passages: list[Passage] = field(default_factory=list)
-    report: list[dict[str, Any]] = field(default_factory=list)
-
-    @property
-    def failed(self) -> list[dict[str, Any]]:
-        return [r for r in self.report if r["status"] == "failed"]
 
 
 def discover(paths: list[Path]) -> list[Path]:
@@ -148,33 +135,3 @@ def check_size(chars: int, settings: Settings, path: Path | None = None) -> None
 
 def _first_line(text: str) -> str:
     return next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
-
-
-def ingest_paths(paths: list[Path], settings: Settings, progress: bool = False) -> IngestResult:
-    """Ingest every file found under ``paths``; failures go into the report."""
-    files = discover(paths)
-    result = IngestResult()
-    seen: dict[str, int] = {}
-    iterator = files
-    if progress:
-        from tqdm import tqdm
-
-        iterator = tqdm(files, desc="ingest", unit="file")
-    for path in iterator:
-        base = doc_id_for(path)
-        seen[base] = seen.get(base, 0) + 1
-        doc_id = base if seen[base] == 1 else f"{base}-{seen[base]}"
-        entry: dict[str, Any] = {"path": str(path), "doc_id": doc_id, "status": "ok", "reason": None,
-                                 "pages": 0, "passages": 0, "words": 0}
-        try:
-            document, passages = ingest_one(path, settings, doc_id)
-        except IngestError as exc:
-            entry.update(status="failed", reason=exc.message)
-            log.warning("skipped %s: %s", path, exc.message)
-        else:
-            result.documents.append(document)
-            result.passages.extend(passages)
-            entry.update(pages=document.pages, passages=len(passages), words=len(document.text.split()),
-                         **report_extras(document))
-        result.report.append(entry)
-    return result

@@ -1,7 +1,8 @@
-"""The HTTP layer: thin routes over the application object, one JSON error shape.
+"""The HTTP app: middleware, routers, one JSON error shape.
 
-``create_app`` builds the FastAPI app: the JSON API under ``/api``, ``/healthz`` and
-``/readyz``, the German web pages (``service.web``) and their static assets. Every
+``create_app`` builds the FastAPI app from one router per resource (``service/routes/``:
+status, search, passages, documents, municipalities, admin), the German web pages
+(``service.web``) and their static assets. Every
 error leaves as ``{"error": {"code", "message", "detail"}}``; unexpected exceptions are
 logged here and reach the client only as a 500 with that shape.
 """
@@ -9,50 +10,38 @@ logged here and reach the client only as a 500 with that shape.
 from __future__ import annotations
 
 import logging
-from typing import Literal
 
-from fastapi import FastAPI, Query, Request
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from index.municipalities.gazetteer import BUNDESLAENDER
-from index.municipalities.taxonomy import THEMES as THEME_NAMES
-from index.municipalities import CandidateFilter
-from index.search import Filters
 from index.snapshot import SnapshotStore
 from core.errors import Busy, PraxisError, StorageFull, is_disk_full
 from core.settings import Settings
-from service import schemas
-from service.admin_api import mount_admin
+from service.errors import http_status
 from service.application import Application
+from service.routes import documents, municipalities, passages, search, status
+from service.routes.admin import mount_admin
 from service.security import ReadRateLimit, add_cors
 from service.unicode_nfc import NFCMiddleware
 from service.web import SecurityHeaders, mount_web
 
 log = logging.getLogger("praxisfinder.service")
 
-Mode = Literal["hybrid", "dense", "bm25"]
-MunicipalityType = Literal["kreisfreie Stadt", "kreisangehörige Stadt/Gemeinde", "Landkreis", "Stadtbezirk"]
-ERRORS = {status: {"model": schemas.ErrorResponse} for status in (400, 404, 422, 429, 500, 503)}
-# Documented choices; other values get a 400 that lists them (an empty value means: no filter).
-LAENDER = {"enum": sorted(BUNDESLAENDER.values())}
-THEMES = {"enum": list(THEME_NAMES)}
 _HTTP_CODES = {404: "not_found", 405: "method_not_allowed"}
 
 
-def recommend_filter(bundesland, type_, min_population, max_population, include_unknown) -> CandidateFilter | None:
-    """The candidate restriction of a recommend request (None when nothing restricts)."""
-    f = CandidateFilter(bundesland or None, type_ or None, min_population, max_population, include_unknown)
-    return f if any(v is not None for v in (f.bundesland, f.type, f.min_population, f.max_population)) else None
-
-
 def error_body(code: str, message: str, detail=None) -> dict:
+    """The API's error shape ``{"error": {"code", "message", "detail"}}``."""
     return {"error": {"code": code, "message": message, "detail": detail}}
 
 
 def create_app(settings: Settings | None = None, application: Application | None = None) -> FastAPI:
+    """The whole app: middleware, the API routers (``service/routes/``), the write routes,
+    the German web pages (``service.web``) and start-up recovery of interrupted writes.
+
+    ``application`` defaults to one over the current snapshot of ``settings``."""
     settings = settings or Settings.from_env()
     application = application or Application(settings)
     # /docs and /redoc would load Swagger/ReDoc from a CDN; the schema stays at /openapi.json.
@@ -65,112 +54,10 @@ def create_app(settings: Settings | None = None, application: Application | None
     api.add_middleware(SecurityHeaders)
     api.add_middleware(NFCMiddleware)  # every path and query parameter in NFC before routing
     add_cors(api, settings)
-    text = settings.max_query_chars  # every free-text parameter obeys the query length limit
     _error_handlers(api)
-    app = application
 
-    @api.get("/healthz", response_model=schemas.Health, summary="Process is up", tags=["status"])
-    async def healthz():
-        """Answers as long as the process runs; does not touch the snapshot."""
-        return {"status": "ok"}
-
-    @api.get("/readyz", response_model=schemas.Readiness, responses=ERRORS, summary="Snapshot loaded", tags=["status"])
-    async def readyz():
-        """200 with the snapshot id once the index snapshot is loaded, else 503."""
-        return await run_in_threadpool(app.readiness)
-
-    @api.get("/api/search", response_model=schemas.SearchResponse, responses=ERRORS,
-             summary="Search passages and case examples", tags=["search"])
-    async def search(
-        q: str = Query(..., description="Frage oder Stichworte (1–1000 Zeichen, nicht nur Satzzeichen).",
-                       json_schema_extra={"minLength": 1, "maxLength": settings.max_query_chars, "pattern": r"\w"}),
-        k: int = Query(10, ge=1, le=settings.max_k, description="Number of passages to return."),
-        mode: Mode = Query("hybrid", description="Retrieval mode: dense + BM25 fused, or one arm alone."),
-        doc: list[str] | None = Query(None, description="Only passages of this document id (repeatable)."),
-        bundesland: str | None = Query(None, description="Only passages about municipalities in this Land.",
-                                       json_schema_extra=LAENDER),
-        type_: MunicipalityType | None = Query(None, alias="type", description="Municipality type."),
-        min_population: int | None = Query(None, ge=0, description="Smallest population."),
-        max_population: int | None = Query(None, ge=0, description="Largest population."),
-        theme: str | None = Query(None, description="Only passages about municipalities with this theme.",
-                                  json_schema_extra=THEMES),
-    ):
-        """Ranked, cited passages with highlighted snippets, plus the municipalities whose
-        practice matches the question (case examples). An empty, punctuation-only or
-        over-long query is a 400; invalid parameters are a 422."""
-        filters = Filters(doc_ids=[d for d in doc or () if d] or None, bundesland=bundesland or None, municipality_type=type_,
-                          min_population=min_population, max_population=max_population, theme=theme or None)
-        return await run_in_threadpool(app.search_page, q, k=k, mode=mode, filters=filters)
-
-    @api.get("/api/passages/{passage_id}", response_model=schemas.PassageDetail, responses=ERRORS,
-             summary="A passage in its context", tags=["documents"])
-    async def passage(passage_id: str, context: int = Query(1, ge=0, le=5, description="Neighbours on each side."),
-                q: str | None = Query(None, max_length=text, description="Highlight these query terms in `highlighted`.")):
-        """The passage plus the previous and next passages of the same document."""
-        return await run_in_threadpool(app.passage, passage_id, context=context, query=q or None)
-
-    @api.get("/api/documents", response_model=list[schemas.DocumentSummary], summary="Indexed documents",
-             responses=ERRORS, tags=["documents"])
-    async def documents():
-        return await run_in_threadpool(app.documents)
-
-    @api.get("/api/documents/{doc_id}", response_model=schemas.DocumentDetail, responses=ERRORS,
-             summary="One document with its passage outline", tags=["documents"])
-    async def document(doc_id: str):
-        return await run_in_threadpool(app.document, doc_id)
-
-    @api.get("/api/municipalities", response_model=list[schemas.Municipality], responses=ERRORS,
-             summary="Municipalities in the catalogue", tags=["municipalities"])
-    async def municipalities(
-        bundesland: str | None = Query(None, json_schema_extra=LAENDER),
-        type_: MunicipalityType | None = Query(None, alias="type"),
-        theme: str | None = Query(None, json_schema_extra=THEMES), min_population: int | None = Query(None, ge=0),
-        max_population: int | None = Query(None, ge=0),
-        q: str | None = Query(None, max_length=text, description="Name contains."),
-        include_unknown_population: bool = Query(False, description="Keep municipalities without a known population "
-                                                                    "when a population bound is set."),
-    ):
-        """Filterable list; 503 while the snapshot has no municipality catalogue."""
-        return await run_in_threadpool(app.municipalities, bundesland=bundesland or None, type=type_, theme=theme or None,
-                                  min_population=min_population, max_population=max_population, q=q or None,
-                                  include_unknown_population=include_unknown_population)
-
-    @api.get("/api/municipalities/{municipality_id}", response_model=schemas.MunicipalityDetail,
-             responses=ERRORS, summary="One municipality", tags=["municipalities"])
-    async def municipality(municipality_id: str):
-        """Facts, projects and the passages about the municipality."""
-        return await run_in_threadpool(app.municipality, municipality_id)
-
-    @api.get("/api/municipalities/{municipality_id}/similar", response_model=list[schemas.SimilarMunicipality],
-             responses=ERRORS, summary="Comparable municipalities", tags=["municipalities"])
-    async def similar(municipality_id: str,
-                      topic: str | None = Query(None, max_length=text, description="Compare on this topic."),
-                k: int = Query(5, ge=1, le=50)):
-        """Municipalities comparable to this one (optionally on a topic), with reasons."""
-        return await run_in_threadpool(app.similar_municipalities, municipality_id, topic=topic or None, k=k)
-
-    @api.get("/api/recommend", response_model=schemas.RecommendResponse, responses=ERRORS,
-             summary="Comparable municipalities for a name or a description", tags=["municipalities"])
-    async def recommend(
-        municipality: str | None = Query(None, max_length=text, description="A catalogue name or id (\"Landkreis Osnabrück\")."),
-        description: str | None = Query(None, max_length=text, description="Or a description of one's own municipality "
-                                                          "(\"ländlicher Landkreis in Brandenburg, 80.000 Einwohner\")."),
-        topic: str | None = Query(None, max_length=text, description="What to learn about (\"Wohnraum für Geflüchtete\")."),
-        k: int = Query(10, ge=1, le=50),
-        bundesland: str | None = Query(None, description="Only candidates in this Land.", json_schema_extra=LAENDER),
-        type_: MunicipalityType | None = Query(None, alias="type", description="Only candidates of this type."),
-        min_population: int | None = Query(None, ge=0), max_population: int | None = Query(None, ge=0),
-        include_unknown_population: bool = Query(False, description="Keep candidates without a known population "
-                                                                    "when a population bound is set."),
-    ):
-        """Ranked comparable municipalities: practice from the hybrid search for the topic first,
-        then structure (type, size, Land, rural/urban), each with reasons and evidence
-        passages. An unknown name is a 404 with `detail.suggestions`, an ambiguous one a 400
-        with `detail.candidates`."""
-        return await run_in_threadpool(app.recommend_request, municipality, description, topic, k,
-                                       recommend_filter(bundesland, type_, min_population, max_population,
-                                                        include_unknown_population))
-
+    for module in (status, search, passages, documents, municipalities):
+        api.include_router(module.router(settings))
     admin = mount_admin(api, application, settings)
     mount_web(api, application)
     recover(settings, admin)
@@ -200,7 +87,7 @@ def recover(settings: Settings, admin) -> None:
 def _error_handlers(api: FastAPI) -> None:
     @api.exception_handler(PraxisError)
     async def _praxis_error(_request: Request, exc: PraxisError):
-        return JSONResponse(exc.to_dict(), status_code=exc.http_status, headers=getattr(exc, "headers", None))
+        return JSONResponse(exc.to_dict(), status_code=http_status(exc), headers=getattr(exc, "headers", None))
 
     @api.exception_handler(RequestValidationError)
     async def _validation_error(_request: Request, exc: RequestValidationError):
@@ -219,7 +106,7 @@ def _error_handlers(api: FastAPI) -> None:
     async def _unexpected(request: Request, exc: Exception):
         if is_disk_full(exc):
             full = StorageFull("the disk is full; the last good snapshot keeps serving. Free disk space and try again.")
-            return JSONResponse(full.to_dict(), status_code=full.http_status)
+            return JSONResponse(full.to_dict(), status_code=http_status(full))
         log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
         return JSONResponse(error_body("internal_error", "internal error"), status_code=500)
 

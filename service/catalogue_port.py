@@ -20,8 +20,6 @@ class CatalogueUnavailable(PraxisError):
     """The snapshot has no municipality catalogue."""
 
     code = "catalogue_unavailable"
-    http_status = 503
-    exit_code = 3
 
 
 class CatalogueLike(Protocol):

@@ -11,6 +11,7 @@ import typer
 
 from core.errors import BadRequest, PraxisError
 from core.settings import Settings
+from service.errors import exit_code
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="praxisfinder: Praxisbeispiele kommunaler Integrationsarbeit finden.")
 
@@ -26,7 +27,7 @@ def _fail(exc: PraxisError, as_json: bool = False) -> None:
         typer.echo(json.dumps(exc.to_dict(), ensure_ascii=False, default=str))
     else:
         typer.echo(f"error: {exc.message}", err=True)
-    raise typer.Exit(exc.exit_code)
+    raise typer.Exit(exit_code(exc))
 
 
 @app.command()
@@ -224,7 +225,11 @@ def evaluate(
     """nDCG@10, Recall@10 and MRR@10 per system, overall and per language."""
     from eval.cli import run_eval
 
-    raise typer.Exit(run_eval(queries, system, k, json_out, report, pool_out=pool))
+    try:
+        code = run_eval(queries, system, k, json_out, report, pool_out=pool)
+    except PraxisError as exc:
+        _fail(exc)
+    raise typer.Exit(code)
 
 
 @app.command("eval-merge")
@@ -236,7 +241,11 @@ def eval_merge(
     """Add every passage assessors graded relevant to the judgments (pooled judgments)."""
     from eval.cli import run_merge
 
-    raise typer.Exit(run_merge(queries, assessments, out))
+    try:
+        code = run_merge(queries, assessments, out)
+    except PraxisError as exc:
+        _fail(exc)
+    raise typer.Exit(code)
 
 
 def _read_jsonl(path: Path, required: tuple[str, ...]) -> list[dict]:

@@ -27,33 +27,27 @@ from core.settings import Settings
 
 class Unauthorized(PraxisError):
     code = "unauthorized"
-    http_status = 401
     headers = {"WWW-Authenticate": "Bearer"}
 
 
 class Forbidden(PraxisError):
     code = "forbidden"
-    http_status = 403
 
 
 class Conflict(PraxisError):
     code = "conflict"
-    http_status = 409
 
 
 class PayloadTooLarge(PraxisError):
     code = "payload_too_large"
-    http_status = 413
 
 
 class UnsupportedMediaType(PraxisError):
     code = "unsupported_media_type"
-    http_status = 415
 
 
 class TooManyRequests(PraxisError):
     code = "rate_limited"
-    http_status = 429
 
     def __init__(self, message: str, retry_after: int):
         super().__init__(message, {"retry_after_seconds": retry_after})

@@ -24,6 +24,7 @@ from index.municipalities import CandidateFilter
 from index.search import Filters
 from core.errors import BadRequest, NotFound, PraxisError
 from service.application import Application
+from service.errors import http_status
 
 HERE = Path(__file__).parent
 CSP = ("default-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'; "
@@ -167,10 +168,11 @@ def mount_web(api: FastAPI, application: Application) -> None:
     limit = application.settings.max_query_chars
 
     def render(request: Request, name: str, status: int = 200, **context) -> HTMLResponse:
-        return templates.TemplateResponse(request, name, {"max_chars": limit, **context}, status_code=status)
+        return templates.TemplateResponse(request, name, {"max_chars": limit, "status": status, **context},
+                                          status_code=status)
 
     def error_page(request: Request, exc: PraxisError) -> HTMLResponse:
-        return render(request, "error.html", exc.http_status, error=exc, message=german_message(exc, limit),
+        return render(request, "error.html", http_status(exc), error=exc, message=german_message(exc, limit),
                       suggestions=[{"name": n, "href": url("/kommunen", q=n)} for n in _alternatives(exc)],
                       title="Fehler")
 
@@ -211,7 +213,7 @@ def mount_web(api: FastAPI, application: Application) -> None:
                                   theme=state["theme"] or None)
                 page = application.search_page(state["q"], k=10, mode=state["mode"], filters=filters)
             except PraxisError as exc:
-                error, status = german_message(exc, limit), exc.http_status
+                error, status = german_message(exc, limit), http_status(exc)
         return render(request, "index.html", status, state=state, options=options, page=page, error=error,
                       modes=MODES, qs=_query_string(request),
                       title=f"{state['q']} – Suche" if state["q"] else None)
@@ -259,7 +261,7 @@ def mount_web(api: FastAPI, application: Application) -> None:
             if (low is not None or high is not None) and not state["ohne_angabe"]:
                 hidden = sum(m["population"] is None for m in application.municipalities(**criteria))
         except PraxisError as exc:
-            error, status = german_message(exc, limit), exc.http_status
+            error, status = german_message(exc, limit), http_status(exc)
         rows.sort(key=lambda m: (m["name"].casefold(), m["id"]))
         params = dict(request.query_params)
         return render(request, "kommunen.html", status, state=state, options=options, rows=rows, error=error,
@@ -281,7 +283,7 @@ def mount_web(api: FastAPI, application: Application) -> None:
             try:
                 result = compare(state, options)
             except PraxisError as exc:
-                status = exc.http_status
+                status = http_status(exc)
                 detail = exc.detail if isinstance(exc.detail, dict) else {}
                 problem = {"message": german_message(exc, limit, state),
                            "ambiguous": "candidates" in detail, "links": [
@@ -367,4 +369,4 @@ def german_message(exc: PraxisError, limit: int = 1000, state: dict | None = Non
     for fragment, text in _MESSAGES:
         if fragment in low:
             return text.format(n=f"{limit:,}".replace(",", "."))
-    return _FALLBACK.get(exc.http_status, "Die Anfrage konnte nicht bearbeitet werden.")
+    return _FALLBACK.get(http_status(exc), "Die Anfrage konnte nicht bearbeitet werden.")

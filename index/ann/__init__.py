@@ -1,5 +1,6 @@
-"""Dense vector backends behind one small contract (see ``base.VectorIndex``)."""
+"""Dense vector backends: the contract (``base``), the registry (``factory``), one module per backend."""
 
-from index.ann.base import VectorIndex, create, load
+from index.ann.base import VectorIndex
+from index.ann.factory import BACKENDS, check, create, load
 
-__all__ = ["VectorIndex", "create", "load"]
+__all__ = ["BACKENDS", "VectorIndex", "check", "create", "load"]

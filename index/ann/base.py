@@ -1,8 +1,9 @@
-"""The vector-index contract and the backend registry.
+"""The vector-index contract every backend follows, and helpers shared by backends.
 
 A backend stores L2-normalised float32 vectors and answers inner-product top-k
 queries. ``numpy`` is the brute-force reference; ``faiss-*`` are the production
-engines. FAISS is imported only when a FAISS backend is built.
+engines. The registry of names lives in ``index.ann.factory``; this module imports no
+backend, so backends can import it without a cycle.
 """
 
 from __future__ import annotations
@@ -13,64 +14,46 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from core.errors import ConfigError, SnapshotError
-
-BACKENDS = ("numpy", "faiss-flat", "faiss-hnsw", "faiss-hnsw-sq8", "faiss-ivfpq")
 
 
 class VectorIndex(Protocol):
+    """A store of L2-normalised float32 vectors of one dimension, searched by inner product.
+
+    Ids are insertion order (0 .. ntotal-1). Implementations: ``index.ann.numpy`` and
+    ``index.ann.faiss``; register new ones in ``index.ann.factory.REGISTRY``.
+    """
+
     backend: str
     dim: int
 
-    def add(self, vectors: np.ndarray) -> None: ...
+    def add(self, vectors: np.ndarray) -> None:
+        """Append float32 vectors of shape (n, dim); they get the next n ids."""
+        ...
 
     def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """(scores, ids), each of shape (n_queries, k); missing slots have id -1."""
         ...
 
-    def save(self, path: Path) -> None: ...
+    def save(self, path: Path) -> None:
+        """Write the index into the folder ``path`` (with ``vectors.json`` naming the backend)."""
+        ...
 
     @property
-    def ntotal(self) -> int: ...
-
-
-def create(backend: str, dim: int, params: dict[str, Any] | None = None) -> VectorIndex:
-    params = params or {}
-    if backend == "numpy":
-        from index.ann.numpy import NumpyIndex
-
-        return NumpyIndex(dim)
-    if backend.startswith("faiss-") and backend in BACKENDS:
-        from index.ann.faiss import FaissIndex
-
-        return FaissIndex(backend, dim, params)
-    raise ConfigError(f"unknown vector backend {backend!r}; choose one of: {', '.join(BACKENDS)}")
-
-
-def load(path: Path) -> VectorIndex:
-    path = Path(path)
-    try:
-        meta = json.loads((path / "vectors.json").read_text())
-    except (OSError, ValueError) as exc:
-        raise SnapshotError(f"vector index at {path} is missing or unreadable") from exc
-    backend = meta.get("backend")
-    if backend == "numpy":
-        from index.ann.numpy import NumpyIndex
-
-        return NumpyIndex.load(path, meta)
-    if isinstance(backend, str) and backend.startswith("faiss-"):
-        from index.ann.faiss import FaissIndex
-
-        return FaissIndex.load(path, meta)
-    raise SnapshotError(f"vector index at {path} has unknown backend {backend!r}")
+    def ntotal(self) -> int:
+        """Number of vectors stored."""
+        ...
 
 
 def write_meta(path: Path, meta: dict[str, Any]) -> None:
+    """Create the folder ``path`` and write ``meta`` (backend, dim, ...) as ``vectors.json``."""
     path.mkdir(parents=True, exist_ok=True)
     (path / "vectors.json").write_text(json.dumps(meta, indent=2))
 
 
 def as_matrix(vectors: np.ndarray, dim: int) -> np.ndarray:
+    """``vectors`` as a C-contiguous float32 matrix (n, dim); one vector becomes (1, dim).
+
+    Raises ``ValueError`` when the second dimension is not ``dim``."""
     arr = np.ascontiguousarray(vectors, dtype=np.float32)
     if arr.ndim == 1:
         arr = arr.reshape(1, -1)

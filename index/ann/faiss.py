@@ -28,6 +28,14 @@ def _faiss():
 
 
 class FaissIndex:
+    """A FAISS index (``faiss-flat``, ``faiss-hnsw``, ``faiss-hnsw-sq8`` or ``faiss-ivfpq``)
+    behind ``index.ann.base.VectorIndex``; inner product over L2-normalised vectors."""
+
+    @classmethod
+    def create(cls, backend: str, dim: int, params: dict[str, Any]) -> "FaissIndex":
+        """An empty index of the FAISS type ``backend``; ``params`` override ``DEFAULTS``."""
+        return cls(backend, dim, params)
+
     def __init__(self, backend: str, dim: int, params: dict[str, Any] | None = None, index=None):
         faiss = _faiss()
         self.backend, self.dim = backend, dim

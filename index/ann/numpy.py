@@ -13,6 +13,11 @@ from index.ann.base import as_matrix, write_meta
 class NumpyIndex:
     backend = "numpy"
 
+    @classmethod
+    def create(cls, backend: str, dim: int, params: dict[str, Any]) -> "NumpyIndex":
+        """An empty index (``backend`` is always "numpy"; ``params`` are ignored)."""
+        return cls(dim)
+
     def __init__(self, dim: int):
         self.dim = dim
         self._vectors = np.zeros((0, dim), dtype=np.float32)

@@ -1,4 +1,10 @@
-"""The dense arm of a search: query encoding, passage and window vectors, MaxSim rerank."""
+"""The dense retriever: e5 query encoding, then passage and sentence-window vectors.
+
+A passage's dense score is the max of its own cosine and its windows' cosines
+(``index.multivector``: a 150-word passage dilutes a single fact; windows of three
+sentences recover it). The vector search runs in the snapshot's backend
+(``index.ann``); with a filter, only the allowed passages are scored.
+"""
 
 from __future__ import annotations
 
@@ -7,28 +13,42 @@ from collections import OrderedDict
 
 import numpy as np
 
-from index.search.fusion import Ranking
 from index.multivector import max_pool
-from index.snapshot import Snapshot
+from index.search.fusion import Ranking
+from index.search.query import Encoding, Query
 from index.search.translate import german_query
+from index.snapshot import Snapshot
 
 QUERY_CACHE_SIZE = 512
 WINDOW_FANOUT = 3  # windows fetched per wanted passage
 
 
-class DenseArm:
+class DenseRetriever:
+    """Dense retrieval over the snapshot's passage and window vectors.
+
+    :param snapshot: the loaded snapshot (vectors, windows, translations).
+    :param embedder: an ``index.model.embedder.Embedder``.
+    :param late_interaction: also return the query's token vectors (for ``MaxSimReranker``);
+        only when the snapshot stores passage token vectors.
+    Query encodings are cached (LRU, ``QUERY_CACHE_SIZE`` queries), thread-safe.
+    """
+
+    name = "dense"
+
     def __init__(self, snapshot: Snapshot, embedder, late_interaction: bool):
         self.snapshot = snapshot
         self.embedder = embedder
         self.late_interaction = late_interaction and snapshot.tokens is not None
-        if self.late_interaction:
-            # float16 on disk; float32 in memory, because converting per query costs more than the MaxSim
-            snapshot.tokens.matrix = np.asarray(snapshot.tokens.matrix, dtype=np.float32)
-        self._cache: OrderedDict[str, tuple[np.ndarray, np.ndarray | None]] = OrderedDict()
+        self._cache: OrderedDict[str, Encoding] = OrderedDict()
         self._lock = threading.Lock()
 
-    def encode(self, text: str, lang: str = "de") -> tuple[np.ndarray, np.ndarray | None]:
-        """Query vector (and content token vectors when reranking), cached per query text.
+    def retrieve(self, query: Query) -> Ranking:
+        """The ``query.depth`` best passages inside ``query.mask`` by dense score, best first."""
+        return self.rank(query.vector, query.depth, query.mask)
+
+    def encode(self, text: str, lang: str = "de") -> Encoding:
+        """Query vector (dim,) and content token vectors (t, dim) when late interaction is
+        on (else None), cached per query text.
 
         An English query is embedded together with its German pseudo-query
         (``index.search.translate.german_query``); the two vectors are averaged and their
@@ -59,11 +79,17 @@ class DenseArm:
         return value
 
     def clear_cache(self) -> None:
+        """Forget cached query encodings (for latency measurements)."""
         with self._lock:
             self._cache.clear()
 
     def rank(self, q: np.ndarray, depth: int, mask: np.ndarray | None) -> Ranking:
-        """Passages by max(passage score, best window score), best first."""
+        """Passages by max(passage score, best window score), best first.
+
+        :param q: query vector (dim,), L2-normalised.
+        :param depth: number of passages returned (at most).
+        :param mask: bool (n_passages,) of allowed passages, or None for all.
+        """
         snap = self.snapshot
         n = len(snap.passages)
         if mask is None:
@@ -91,9 +117,3 @@ class DenseArm:
             sims = np.maximum(sims, max_pool(wsims, snap.windows.owner[in_mask], n))
         order = allowed[np.lexsort((allowed, -sims[allowed]))][:depth]
         return [(int(i), float(sims[i])) for i in order]
-
-    def rerank(self, query_tokens: np.ndarray | None, candidates: Ranking) -> Ranking:
-        """MaxSim scores of the candidates (empty when late interaction is off)."""
-        if not self.late_interaction or query_tokens is None or not candidates:
-            return []
-        return self.snapshot.tokens.maxsim(query_tokens, [i for i, _ in candidates])

@@ -1,8 +1,18 @@
-"""Rank fusion: pure functions over rankings of passage indices.
+"""Rank fusion: pure functions over rankings of passage indices, and the ``Fusion``
+component ``Searcher`` uses to combine its retrievers.
 
 A ranking is a list of ``(index, score)`` pairs, best first. Each mode returns the
 fused ranking as ``(index, fused_score)`` pairs, best first, ties broken by index so
 results are deterministic.
+
+- ``minmax``: convex combination of min-max normalised scores (the "linear combination"
+  of Fox & Shaw 1994 / Lee 1997; Elasticsearch's and Weaviate's "relativeScoreFusion").
+  ``weighted`` is the old name and still accepted.
+- ``rrf``: reciprocal rank fusion (Cormack, Clarke & Büttcher 2009).
+
+To change the fusion weights, change the settings ``hybrid_dense_weight`` and
+``hybrid_dense_weight_en`` (``core/settings.py``); to add a mode, add a function here
+and its name to ``MODES``.
 """
 
 from __future__ import annotations
@@ -11,13 +21,14 @@ from collections import defaultdict
 
 from core.errors import ConfigError
 
-MODES = ("rrf", "weighted")
+MODES = ("minmax", "rrf")
+ALIASES = {"weighted": "minmax"}
 
 Ranking = list[tuple[int, float]]
 
 
 def rrf(rankings: list[Ranking], k: int = 60, weights: list[float] | None = None) -> Ranking:
-    """Reciprocal rank fusion: sum over arms of weight / (k + rank), rank starting at 1."""
+    """Reciprocal rank fusion: sum over rankings of weight / (k + rank), rank starting at 1."""
     weights = weights or [1.0] * len(rankings)
     fused: dict[int, float] = defaultdict(float)
     for ranking, weight in zip(rankings, weights):
@@ -26,8 +37,9 @@ def rrf(rankings: list[Ranking], k: int = 60, weights: list[float] | None = None
     return _sorted(fused)
 
 
-def weighted(rankings: list[Ranking], weights: list[float] | None = None) -> Ranking:
-    """Convex combination of min-max normalised scores; a missing passage scores 0 in that arm."""
+def minmax(rankings: list[Ranking], weights: list[float] | None = None) -> Ranking:
+    """Convex combination of min-max normalised scores, each in [0, 1]; a passage missing
+    from a ranking scores 0 there; a ranking whose scores are all equal gives each 1."""
     weights = weights or [1.0] * len(rankings)
     fused: dict[int, float] = defaultdict(float)
     for ranking, weight in zip(rankings, weights):
@@ -41,12 +53,46 @@ def weighted(rankings: list[Ranking], weights: list[float] | None = None) -> Ran
     return _sorted(fused)
 
 
+weighted = minmax  # the mode's old name
+
+
+def canonical_mode(mode: str) -> str:
+    """``mode`` with aliases resolved ("weighted" -> "minmax"); ``ConfigError`` if unknown."""
+    mode = ALIASES.get(mode, mode)
+    if mode not in MODES:
+        raise ConfigError(f"unknown fusion mode {mode!r}; choose one of: {', '.join(MODES + tuple(ALIASES))}")
+    return mode
+
+
 def fuse(mode: str, rankings: list[Ranking], weights: list[float] | None = None, rrf_k: int = 60) -> Ranking:
-    if mode == "rrf":
+    """Fuse ``rankings`` with ``mode`` ("minmax", its alias "weighted", or "rrf") and one
+    weight per ranking. Raises ``ConfigError`` for an unknown mode."""
+    if canonical_mode(mode) == "rrf":
         return rrf(rankings, k=rrf_k, weights=weights)
-    if mode == "weighted":
-        return weighted(rankings, weights=weights)
-    raise ConfigError(f"unknown fusion mode {mode!r}; choose one of: {', '.join(MODES)}")
+    return minmax(rankings, weights=weights)
+
+
+class Fusion:
+    """Combines the retrievers' rankings of one query.
+
+    The dense ranking gets ``dense_weight`` (``dense_weight_en`` for English queries,
+    whose BM25 side searches dictionary translations), BM25 the rest. A single ranking
+    passes through unchanged.
+    """
+
+    def __init__(self, mode: str, dense_weight: float, dense_weight_en: float, rrf_k: int = 60):
+        self.mode = canonical_mode(mode)
+        self.dense_weight = dense_weight
+        self.dense_weight_en = dense_weight_en
+        self.rrf_k = rrf_k
+
+    def __call__(self, lang: str, rankings: dict[str, Ranking]) -> Ranking:
+        """``rankings`` by retriever name ("dense", "bm25") -> one fused ranking."""
+        if len(rankings) == 1:
+            return next(iter(rankings.values()))
+        w = self.dense_weight_en if lang == "en" else self.dense_weight
+        weights = [w if name == "dense" else 1.0 - w for name in rankings]
+        return fuse(self.mode, list(rankings.values()), weights, rrf_k=self.rrf_k)
 
 
 def _sorted(fused: dict[int, float]) -> Ranking:

@@ -109,10 +109,19 @@ def test_run_eval_rejects_unknown_system_before_loading_anything(tmp_path, capsy
     def never(settings):
         raise AssertionError("must not open a searcher for an invalid system list")
 
-    code = run_eval(tmp_path / "missing.jsonl", ["hybrid,lucene"], 10, None, False, open_searcher=never)
-    assert code == BadRequest.exit_code
-    err = capsys.readouterr().err
-    assert "lucene" in err and "haystack" in err
+    with pytest.raises(BadRequest) as err:
+        run_eval(tmp_path / "missing.jsonl", ["hybrid,lucene"], 10, None, False, open_searcher=never)
+    assert "lucene" in err.value.message and "haystack" in err.value.message
+
+
+def test_cli_eval_maps_unknown_system_to_exit_code_2(tmp_path):
+    from typer.testing import CliRunner
+
+    from service.cli import app
+
+    result = CliRunner().invoke(app, ["eval", "--queries", str(tmp_path / "missing.jsonl"), "--system", "hybrid,lucene"])
+    assert result.exit_code == 2
+    assert "lucene" in result.output
 
 
 def test_haystack_missing_errors_clearly(tiny_searcher, tiny_settings, monkeypatch):

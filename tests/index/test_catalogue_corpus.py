@@ -45,7 +45,7 @@ def raw():
 
 @pytest.fixture(scope="module")
 def ingested():
-    from ingest.pipeline import ingest_paths
+    from ingest.loop import ingest_paths
     from core.settings import Settings
 
     result = ingest_paths([CORPUS], Settings.from_env())

@@ -94,7 +94,7 @@ def test_catalogue_round_trip_keeps_groups_and_titles():
 @pytest.fixture(scope="module")
 def corpus():
     from index.municipalities import build_catalogue
-    from ingest.pipeline import ingest_paths
+    from ingest.loop import ingest_paths
     from core.settings import PROJECT_ROOT, Settings
 
     result = ingest_paths([PROJECT_ROOT / "corpus"], Settings.from_env())

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.pipeline import ingest_paths
+from ingest.loop import ingest_paths
 from core.settings import Settings
 
 REAL_CORPUS = Path(__file__).resolve().parents[2] / "corpus"

@@ -83,7 +83,7 @@ def test_own_whole_cp1252_file_is_still_cp1252():
 
 
 def test_ingest_report_names_the_repair(tmp_path, settings):
-    from ingest.pipeline import ingest_paths
+    from ingest.loop import ingest_paths
 
     (tmp_path / "kaputt.txt").write_bytes("Öffnungszeiten im Bürgerhaus: 15 ".encode() + b"\x96 18 Uhr.\n")
     entry = ingest_paths([tmp_path], settings).report[0]

@@ -2,7 +2,8 @@ import json
 import shutil
 from pathlib import Path
 
-from ingest.pipeline import discover, ingest_one, ingest_paths
+from ingest.loop import ingest_paths
+from ingest.pipeline import discover, ingest_one
 
 
 def test_discover_skips_readme_sources_hidden_and_other_types(tmp_path: Path):
@@ -71,10 +72,19 @@ def test_bad_files_are_reported_and_the_run_goes_on(tmp_path: Path, settings, pd
     json.dumps(result.report)  # the report is plain data
 
 
-def test_duplicate_stems_get_distinct_ids(tmp_path: Path, settings, fixture_corpus):
+def test_one_rule_for_duplicate_names_and_contents(tmp_path: Path, settings, fixture_corpus):
+    """The same rule as a build (``ingest.loop``): the first file keeps an id, a later file
+    with the same stem is skipped and named; equal bytes under two ids are indexed once."""
     for folder in ("a", "b"):
         (tmp_path / folder).mkdir()
-        shutil.copy(fixture_corpus / "ehrenamt-wohnen.txt", tmp_path / folder / "bericht.txt")
+    shutil.copy(fixture_corpus / "ehrenamt-wohnen.txt", tmp_path / "a" / "bericht.txt")
+    (tmp_path / "b" / "bericht.txt").write_text("Ein anderer Bericht über Sprachkurse in Gemeinden. " * 20)
+    shutil.copy(fixture_corpus / "ehrenamt-wohnen.txt", tmp_path / "b" / "kopie.txt")
     result = ingest_paths([tmp_path], settings)
-    assert [d.id for d in result.documents] == ["bericht", "bericht-2"]
+    assert [d.id for d in result.documents] == ["bericht"]
+    assert Path(result.documents[0].path).parent.name == "a"
+    rows = {(r["doc_id"], Path(r["path"]).parent.name): r for r in result.report}
+    assert rows[("bericht", "b")]["status"] == "skipped"
+    assert rows[("bericht", "b")]["reason"] == "same document id as bericht.txt"
+    assert rows[("kopie", "b")]["status"] == "skipped" and rows[("kopie", "b")]["duplicate_of"] == "bericht"
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from typing import Any, Literal
 
-from fastapi import FastAPI, Header, Request
+from fastapi import APIRouter, FastAPI, Header, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
@@ -37,6 +37,8 @@ UPLOAD_BODY = {"requestBody": {"required": True, "content": {"multipart/form-dat
 
 
 class WriteResult(BaseModel):
+    """The answer to an upload or delete: what happened, the new snapshot, the ingest report."""
+
     status: Literal["added", "replaced", "duplicate", "deleted"]
     doc_id: str
     snapshot_id: str | None = None
@@ -48,15 +50,18 @@ class WriteResult(BaseModel):
 
 
 def mount_admin(api: FastAPI, application, settings: Settings) -> DocumentAdmin:
+    """Add the write routes (upload, delete) to ``api``; returns the ``DocumentAdmin`` doing
+    the work (also kept as ``api.state.document_admin`` for start-up recovery)."""
     admin = DocumentAdmin(settings, application)
     write_guard = WriteGuard(settings)
     api.state.document_admin = admin
+    r = APIRouter(tags=["documents"])
 
     def guard(request: Request, authorization: str | None) -> None:
         write_guard.check(client_key(request), authorization)
 
-    @api.post("/api/documents", status_code=201, response_model=WriteResult, responses=WRITE_ERRORS,
-              openapi_extra=UPLOAD_BODY, summary="Add or replace a document", tags=["documents"])
+    @r.post("/api/documents", status_code=201, response_model=WriteResult, responses=WRITE_ERRORS,
+            openapi_extra=UPLOAD_BODY, summary="Add or replace a document")
     async def upload(request: Request, authorization: str | None = Header(None, description="`Bearer <token>`")):
         """Upload a .pdf/.txt/.md file (multipart field `file`). 201 with the ingest report once
         the new snapshot serves; 200 with status `duplicate` if the same content is already indexed."""
@@ -78,8 +83,8 @@ def mount_admin(api: FastAPI, application, settings: Settings) -> DocumentAdmin:
             return JSONResponse(WriteResult(**result).model_dump(), status_code=200)
         return result
 
-    @api.delete("/api/documents/{doc_id}", response_model=WriteResult, responses=WRITE_ERRORS,
-                summary="Remove a document", tags=["documents"])
+    @r.delete("/api/documents/{doc_id}", response_model=WriteResult, responses=WRITE_ERRORS,
+              summary="Remove a document")
     async def delete(doc_id: str, request: Request,
                      authorization: str | None = Header(None, description="`Bearer <token>`")):
         """Remove the document from the index; 200 with the ingest report once the new snapshot serves."""
@@ -88,4 +93,5 @@ def mount_admin(api: FastAPI, application, settings: Settings) -> DocumentAdmin:
         log.info("delete from %s: %s", client_key(request), doc_id)
         return result
 
+    api.include_router(r)
     return admin

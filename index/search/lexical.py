@@ -1,0 +1,60 @@
+"""The BM25 retriever: German analysed terms, English translated, long typos corrected.
+
+Scores come from the snapshot's ``index.bm25.BM25Index`` (Okapi BM25, k1 1.2, b 0.75;
+Robertson & Zaragoza 2009) over the German analyzer's terms (``index.analyzer``).
+"""
+
+from __future__ import annotations
+
+from index.analyzer import analyze, words
+from index.bm25 import top_k
+from index.search.fusion import Ranking
+from index.search.query import Query
+from index.search.translate import ENGLISH_STOPWORDS, translation_groups, weigh_translations
+from index.search.typo import TypoCorrector
+from index.snapshot import Snapshot
+
+
+class BM25Retriever:
+    """BM25 over the snapshot's passages.
+
+    German queries search their own analysed terms (weight 1), with typo corrections of
+    long unknown words when ``typo_tolerance`` is on (``index.search.typo``). English
+    queries search their content words plus German dictionary translations
+    (``index.search.translate``), each translation weighted below 1.
+    """
+
+    name = "bm25"
+
+    def __init__(self, snapshot: Snapshot, typo_tolerance: bool = True):
+        self.snapshot = snapshot
+        self.typo_tolerance = typo_tolerance
+        self._typo: TypoCorrector | None = None
+
+    def retrieve(self, query: Query) -> Ranking:
+        """The ``query.depth`` best passages with a positive BM25 score inside
+        ``query.mask``, best first (ties by index)."""
+        weights = self.weights(query.text, query.lang)
+        return top_k(self.snapshot.bm25.weighted_scores(weights), query.depth, query.mask)
+
+    def weights(self, text: str, lang: str) -> dict[str, float]:
+        """BM25 query terms (analysed stems) -> weight: 1 for the query's own terms; for
+        English queries also German translations, weighted by
+        ``index.search.translate.weigh_translations``."""
+        if lang != "en":
+            weights = dict.fromkeys(analyze(text), 1.0)
+            return self.typo.expand(weights) if self.typo_tolerance else weights
+        # keep English words that may be names ("Elm-Asse"), drop English function words
+        content = " ".join(w for w in words(text) if w not in ENGLISH_STOPWORDS)
+        weights = dict.fromkeys((t for t in analyze(content) if t not in ENGLISH_STOPWORDS), 1.0)
+        groups = translation_groups(text, self.snapshot.translations)
+        for term, weight in weigh_translations(groups, self.snapshot.bm25.postings).items():
+            weights[term] = max(weights.get(term, 0.0), weight)
+        return weights
+
+    @property
+    def typo(self) -> TypoCorrector:
+        """Typo corrections over this snapshot's BM25 vocabulary (built on first use)."""
+        if self._typo is None:
+            self._typo = TypoCorrector(self.snapshot.bm25.vocabulary)
+        return self._typo

@@ -1,0 +1,86 @@
+"""A query as the search components see it: cleaned text, language, depth, filter mask,
+and its dense encoding computed once on first use.
+
+``Query`` is what flows through ``Searcher.search``: every retriever, the fusion and the
+reranker read from it, so no component re-derives the language or re-encodes the text.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from core.errors import BadRequest
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+# (vector (dim,) float32 L2-normalised, content token vectors (t, dim) or None)
+Encoding = tuple[np.ndarray, np.ndarray | None]
+
+
+def nfc(text: str) -> str:
+    """Unicode NFC: composed characters ("u" + U+0308 -> "ü"); the form the index and catalogue use."""
+    return unicodedata.normalize("NFC", text)
+
+
+def clean_query(query: Any, max_chars: int) -> str:
+    """The query as searched: NFKC (composed umlauts, ligatures unfolded, full-width forms
+    narrowed), control characters as spaces, stripped.
+
+    ``max_chars`` counts characters as sent. Raises ``BadRequest`` (English message) for a
+    non-string, over-long, empty or word-less query."""
+    if not isinstance(query, str):
+        raise BadRequest("query must be a string")
+    if len(query) > max_chars:  # as sent (the published schema's maxLength); NFKC may expand it a little
+        raise BadRequest(f"query is too long: {len(query)} characters, at most {max_chars} allowed")
+    text = unicodedata.normalize("NFKC", query)
+    text = _CONTROL.sub(" ", text).strip()
+    if not text:
+        raise BadRequest("query is empty")
+    if not re.search(r"\w", text):
+        raise BadRequest("query has no words (only punctuation or symbols)")
+    return text
+
+
+@dataclass
+class Query:
+    """One search request after validation.
+
+    :param text: the cleaned query (``clean_query``).
+    :param lang: "de" or "en" (``index.analyzer.detect_language``).
+    :param depth: how many candidates each retriever returns (>= k).
+    :param mask: bool array (n_passages,) of passages the filters allow, or None for all.
+    :param encode: ``(text, lang) -> Encoding``; called at most once, by the first
+        component that needs ``vector`` or ``token_vectors``.
+    """
+
+    text: str
+    lang: str
+    depth: int
+    mask: np.ndarray | None = None
+    encode: Callable[[str, str], Encoding] | None = None
+    _encoding: Encoding | None = field(default=None, repr=False)
+
+    @property
+    def encoding(self) -> Encoding:
+        """The dense encoding (vector, token vectors), computed on first use."""
+        if self._encoding is None:
+            if self.encode is None:
+                raise RuntimeError("this query has no dense encoder")
+            self._encoding = self.encode(self.text, self.lang)
+        return self._encoding
+
+    @property
+    def vector(self) -> np.ndarray:
+        """The query vector: float32 (dim,), L2-normalised."""
+        return self.encoding[0]
+
+    @property
+    def token_vectors(self) -> np.ndarray | None:
+        """The query's content token vectors (t, dim) for MaxSim, or None without late interaction."""
+        return self.encoding[1]

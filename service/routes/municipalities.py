@@ -1,0 +1,82 @@
+"""``GET /api/municipalities…`` and ``GET /api/recommend``: the catalogue and comparable municipalities."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Query, Request
+from starlette.concurrency import run_in_threadpool
+
+from core.settings import Settings
+from index.municipalities import CandidateFilter
+from service import schemas
+from service.routes.common import ERRORS, LAENDER, THEMES, MunicipalityType, application
+
+
+def recommend_filter(bundesland, type_, min_population, max_population, include_unknown) -> CandidateFilter | None:
+    """The candidate restriction of a recommend request (None when nothing restricts)."""
+    f = CandidateFilter(bundesland or None, type_ or None, min_population, max_population, include_unknown)
+    return f if any(v is not None for v in (f.bundesland, f.type, f.min_population, f.max_population)) else None
+
+
+def router(settings: Settings) -> APIRouter:
+    """The municipality routes; ``settings.max_query_chars`` bounds every free-text parameter."""
+    text = settings.max_query_chars
+    r = APIRouter(tags=["municipalities"])
+
+    @r.get("/api/municipalities", response_model=list[schemas.Municipality], responses=ERRORS,
+           summary="Municipalities in the catalogue")
+    async def municipalities(
+        request: Request,
+        bundesland: str | None = Query(None, json_schema_extra=LAENDER),
+        type_: MunicipalityType | None = Query(None, alias="type"),
+        theme: str | None = Query(None, json_schema_extra=THEMES), min_population: int | None = Query(None, ge=0),
+        max_population: int | None = Query(None, ge=0),
+        q: str | None = Query(None, max_length=text, description="Name contains."),
+        include_unknown_population: bool = Query(False, description="Keep municipalities without a known population "
+                                                                    "when a population bound is set."),
+    ):
+        """Filterable list; 503 while the snapshot has no municipality catalogue."""
+        return await run_in_threadpool(application(request).municipalities, bundesland=bundesland or None, type=type_,
+                                       theme=theme or None, min_population=min_population,
+                                       max_population=max_population, q=q or None,
+                                       include_unknown_population=include_unknown_population)
+
+    @r.get("/api/municipalities/{municipality_id}", response_model=schemas.MunicipalityDetail,
+           responses=ERRORS, summary="One municipality")
+    async def municipality(request: Request, municipality_id: str):
+        """Facts, projects and the passages about the municipality."""
+        return await run_in_threadpool(application(request).municipality, municipality_id)
+
+    @r.get("/api/municipalities/{municipality_id}/similar", response_model=list[schemas.SimilarMunicipality],
+           responses=ERRORS, summary="Comparable municipalities")
+    async def similar(request: Request, municipality_id: str,
+                      topic: str | None = Query(None, max_length=text, description="Compare on this topic."),
+                      k: int = Query(5, ge=1, le=50)):
+        """Municipalities comparable to this one (optionally on a topic), with reasons."""
+        return await run_in_threadpool(application(request).similar_municipalities, municipality_id,
+                                       topic=topic or None, k=k)
+
+    @r.get("/api/recommend", response_model=schemas.RecommendResponse, responses=ERRORS,
+           summary="Comparable municipalities for a name or a description")
+    async def recommend(
+        request: Request,
+        municipality: str | None = Query(None, max_length=text,
+                                         description="A catalogue name or id (\"Landkreis Osnabrück\")."),
+        description: str | None = Query(None, max_length=text, description="Or a description of one's own municipality "
+                                        "(\"ländlicher Landkreis in Brandenburg, 80.000 Einwohner\")."),
+        topic: str | None = Query(None, max_length=text, description="What to learn about (\"Wohnraum für Geflüchtete\")."),
+        k: int = Query(10, ge=1, le=50),
+        bundesland: str | None = Query(None, description="Only candidates in this Land.", json_schema_extra=LAENDER),
+        type_: MunicipalityType | None = Query(None, alias="type", description="Only candidates of this type."),
+        min_population: int | None = Query(None, ge=0), max_population: int | None = Query(None, ge=0),
+        include_unknown_population: bool = Query(False, description="Keep candidates without a known population "
+                                                                    "when a population bound is set."),
+    ):
+        """Ranked comparable municipalities: practice from the hybrid search for the topic first,
+        then structure (type, size, Land, rural/urban), each with reasons and evidence
+        passages. An unknown name is a 404 with `detail.suggestions`, an ambiguous one a 400
+        with `detail.candidates`."""
+        return await run_in_threadpool(application(request).recommend_request, municipality, description, topic, k,
+                                       recommend_filter(bundesland, type_, min_population, max_population,
+                                                        include_unknown_population))
+
+    return r
