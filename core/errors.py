@@ -11,6 +11,9 @@ from typing import Any
 
 
 class PraxisError(Exception):
+    """Base of all domain errors: a stable machine ``code``, an English ``message`` and an
+    optional JSON-serialisable ``detail`` (e.g. ``{"suggestions": [...]}``)."""
+
     code = "error"
     http_status = 500
     exit_code = 1
@@ -21,10 +24,13 @@ class PraxisError(Exception):
         self.detail = detail
 
     def to_dict(self) -> dict[str, Any]:
+        """The one error shape of API and CLI: ``{"error": {"code", "message", "detail"}}``."""
         return {"error": {"code": self.code, "message": self.message, "detail": self.detail}}
 
 
 class ConfigError(PraxisError):
+    """A setting or environment variable has an invalid value (see ``core.settings``)."""
+
     code = "config_error"
     exit_code = 78  # EX_CONFIG
 
@@ -38,6 +44,8 @@ class BadRequest(PraxisError):
 
 
 class NotFound(PraxisError):
+    """An unknown id or name: document, passage, snapshot or municipality."""
+
     code = "not_found"
     http_status = 404
     exit_code = 4
