@@ -46,12 +46,17 @@ def report_extras(document: Document) -> dict[str, Any]:
 
 @dataclass
 class IngestResult:
+    """What :func:`ingest_paths` produced: the documents, all their passages in order, and
+    one report entry per file (``path``, ``doc_id``, ``status`` "ok"/"failed", ``reason``,
+    ``pages``, ``passages``, ``words`` and :func:`report_extras`)."""
+
     documents: list[Document] = field(default_factory=list)
     passages: list[Passage] = field(default_factory=list)
     report: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def failed(self) -> list[dict[str, Any]]:
+        """The report entries of files that could not be ingested."""
         return [r for r in self.report if r["status"] == "failed"]
 
 
@@ -95,7 +100,15 @@ def load_catalogue(folder: Path) -> dict[str, dict[str, Any]]:
 
 
 def ingest_one(path: Path, settings: Settings, doc_id: str | None = None) -> tuple[Document, list[Passage]]:
-    """Read, clean and chunk one file; raise :class:`IngestError` if it is unusable."""
+    """Read, clean and chunk one file; raise :class:`IngestError` if it is unusable.
+
+    ``doc_id`` defaults to :func:`doc_id_for`; title and meta come from a
+    ``documents.json`` beside the file, else the first heading, first line or file stem.
+    Raises ``IngestError`` for an unreadable or unsupported file, more than
+    ``max_document_chars`` characters, no text or passages left, or more than
+    ``max_document_passages`` passages. Every passage gets ``meta["kind"]``
+    (:func:`ingest.kinds.passage_kind`).
+    """
     path = Path(path)
     doc_id = doc_id or doc_id_for(path)
     meta = dict(load_catalogue(path.parent).get(path.stem, {}))
@@ -151,7 +164,11 @@ def _first_line(text: str) -> str:
 
 
 def ingest_paths(paths: list[Path], settings: Settings, progress: bool = False) -> IngestResult:
-    """Ingest every file found under ``paths``; failures go into the report."""
+    """Ingest every file found under ``paths``; failures go into the report.
+
+    Files come from :func:`discover`; a second file with the same id gets ``<id>-2``.
+    An ``IngestError`` never escapes: the file's report entry says ``failed`` and why.
+    """
     files = discover(paths)
     result = IngestResult()
     seen: dict[str, int] = {}
