@@ -32,6 +32,8 @@ TOLERANCE = 0.02
 
 
 def read_floor(path: Path = FLOOR_PATH) -> dict[str, Any]:
+    """The stored floor (a JSON object written by :func:`record_floor`); ``FileNotFoundError``
+    or ``json.JSONDecodeError`` propagate for a missing or broken file."""
     return json.loads(Path(path).read_text(encoding="utf-8"))
 
 

@@ -47,6 +47,7 @@ def parse_systems(text: str, valid: Iterable[str] = VALID_SYSTEMS) -> list[str]:
 
 
 def check_systems(names: Sequence[str], valid: Iterable[str]) -> None:
+    """Raise ``BadRequest`` for an empty list or unknown names (``detail``: unknown, valid)."""
     valid = list(valid)
     if not names:
         raise BadRequest(f"no system given; choose from: {', '.join(valid)}")
@@ -57,6 +58,8 @@ def check_systems(names: Sequence[str], valid: Iterable[str]) -> None:
 
 
 def our_system(searcher, mode: str) -> SearchFn:
+    """``search(query, k) -> hits`` over ``Searcher.search`` in ``mode`` ("bm25", "dense",
+    "hybrid"), with the query-vector cache emptied before each call (cold latency)."""
     def search(query: str, k: int) -> list:
         forget_queries(searcher)
         return searcher.search(query, k=k, mode=mode).hits
