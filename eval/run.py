@@ -93,7 +93,9 @@ def evaluate(
     """Run every named system over all judgments and score it (see the module docstring).
 
     With ``runs_out`` each system's ranked hits per query id are stored there too
-    (``eval.pool`` pools them for assessment).
+    (``eval.pool`` pools them for assessment). ``extra_systems`` adds peers by name.
+    Raises ``BadRequest`` for an unknown system or no judgments. Latencies are wall-clock
+    milliseconds per call (mean, median).
     """
     registry: dict[str, SearchFn] = {name: our_system(searcher, name) for name in OUR_SYSTEMS}
     registry.update(extra_systems or {})
@@ -129,7 +131,12 @@ def run_system(system: SearchFn, judgments: Sequence[Judgment], k: int) -> tuple
 
 
 def score_run(judgments: Sequence[Judgment], runs: Mapping[str, Sequence[Any]], k: int) -> dict[str, Any]:
-    """Per-query ranx scores plus means overall, by language and by kind."""
+    """Per-query ranx scores plus means overall, by language and by kind.
+
+    Metrics: ranx nDCG@k, Recall@k, MRR@k over the qrels of :func:`eval.judgments.qrels`
+    (placeholders for unfound facts) plus ``entry_recall@k``; every mean dict also has
+    ``queries``. ``per_query[qid]`` holds query, lang, kind, the metrics and the top 3 ids.
+    """
     from ranx import Qrels, Run, evaluate as ranx_evaluate
 
     names = [f"{m}@{k}" for m in METRICS]

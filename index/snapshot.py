@@ -291,7 +291,11 @@ class SnapshotStore:
 
     @contextlib.contextmanager
     def writer_lock(self) -> Iterator[None]:
-        """One writer at a time (ingest from the CLI and the API share it)."""
+        """One writer at a time (ingest from the CLI and the API share it).
+
+        A context manager over an exclusive, non-blocking ``flock`` on ``<root>/.lock``;
+        raises ``Busy`` at once when another process holds it.
+        """
         self.root.mkdir(parents=True, exist_ok=True)
         with open(self.root / ".lock", "w") as fh:
             try:

@@ -61,7 +61,12 @@ class IngestResult:
 
 
 def discover(paths: list[Path]) -> list[Path]:
-    """Files to ingest: given files as is, folders searched recursively (sorted)."""
+    """Files to ingest: given files as is, folders searched recursively (sorted).
+
+    In folders only supported suffixes (``.pdf``, ``.txt``, ``.md``) count; hidden files
+    and folders and ``SKIPPED_NAMES`` are left out; duplicates are dropped, order kept.
+    A given file is returned even if unsupported (reading it then reports why).
+    """
     found: list[Path] = []
     for path in map(Path, paths):
         if path.is_dir():
@@ -87,7 +92,10 @@ def doc_id_for(path: Path) -> str:
 
 
 def load_catalogue(folder: Path) -> dict[str, dict[str, Any]]:
-    """``documents.json`` next to the files (id -> title, publisher, year, …), if any."""
+    """``documents.json`` next to the files (id -> title, publisher, year, …), if any.
+
+    ``{}`` when it is missing, unreadable, not JSON or not an object (logged, never raised).
+    """
     path = folder / CATALOGUE_NAME
     if not path.is_file():
         return {}

@@ -540,7 +540,7 @@ def _pdf_paragraphs(text: str) -> str:
 
 
 def sha256_file(path: Path) -> str:
-    """SHA-256 of a file's bytes, read in 1 MiB blocks."""
+    """SHA-256 of a file's bytes as 64 hex digits, read in 1 MiB blocks (OSError propagates)."""
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
