@@ -61,7 +61,7 @@ class Document:
 
     @property
     def pages(self) -> int:
-        """Number of physical pages (1 for a text without page breaks)."""
+        """Number of pages as the reader split them (1 for a text without page breaks)."""
         return len(self.page_starts)
 
     def citation(self, start: int, end: int) -> tuple[int | None, int | None, str | None]:

@@ -85,7 +85,8 @@ class TokenStore:
         """MaxSim of each candidate: one matrix product over all their tokens, then segment maxima.
 
         Late interaction as in ColBERT (Khattab & Zaharia 2020): the mean over query
-        tokens of the best cosine with any passage token. ``query_tokens``: (q, dim),
+        tokens of the best cosine with any passage token (ColBERT sums; the mean keeps
+        the score in [-1, 1]). ``query_tokens``: (q, dim),
         L2-normalised; ``candidates``: passage indices. Returns ``(index, score)`` for
         every candidate (0.0 without tokens), best first, ties by index.
         """

@@ -116,8 +116,8 @@ def pack(units: list[Unit], settings: Settings) -> list[tuple[int, int]]:
 
     Each range holds about ``chunk_target_words`` and at most ``chunk_max_words`` words
     (a single longer unit stands alone); a short tail (< ``chunk_min_words``) is merged
-    or rebalanced with its neighbour; consecutive ranges share up to ``chunk_overlap_sentences`` sentence or item units
-    (never table rows).
+    or rebalanced with its neighbour; consecutive ranges share up to
+    ``chunk_overlap_sentences`` sentence or list-item units (never table rows).
     """
     target, most = settings.chunk_target_words, settings.chunk_max_words
     ranges: list[tuple[int, int]] = []

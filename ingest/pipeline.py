@@ -94,7 +94,7 @@ def doc_id_for(path: Path) -> str:
 def load_catalogue(folder: Path) -> dict[str, dict[str, Any]]:
     """``documents.json`` next to the files (id -> title, publisher, year, …), if any.
 
-    ``{}`` when it is missing, unreadable, not JSON or not an object (logged, never raised).
+    ``{}`` when it is missing, unreadable, not JSON or not an object (never raised).
     """
     path = folder / CATALOGUE_NAME
     if not path.is_file():
