@@ -63,7 +63,7 @@ class Municipality:
     population_source: dict[str, Any] | None = None
 
     def fact(self, name: str) -> list[dict[str, Any]]:
-        """All facts with this ``name`` ("Titel", "Schwerpunkt", ...), in stored order."""
+        """All facts with this ``name`` ("Titel des Beitrags", "Prämierung", ...), in stored order."""
         return [f for f in self.facts if f["name"] == name]
 
     def to_dict(self) -> dict[str, Any]:

@@ -97,7 +97,8 @@ class CandidateFilter:
 @dataclass
 class Recommendation:
     """One comparable municipality: ``score`` = weighted sum of the ``components``
-    ("practice", "shared", "structure", each in [0, 1], plus "structure.*" parts),
+    ("practice" and "shared" in [0, 1], "structure" = ``STRUCTURE_WEIGHTS`` · its
+    "structure.*" parts, each part in [0, 1]),
     ``reasons`` (German texts) with their ``details`` and up to 5 ``evidence`` passage ids."""
 
     id: str
