@@ -13,8 +13,8 @@ from typing import Any
 
 
 class PraxisError(Exception):
-    """Base of every error users may see: ``code`` (stable, snake_case), an English
-    ``message`` and optional JSON-serialisable ``detail``."""
+    """Base of all domain errors: a stable machine ``code``, an English ``message`` and an
+    optional JSON-serialisable ``detail`` (e.g. ``{"suggestions": [...]}``)."""
 
     code = "error"
 
@@ -24,12 +24,12 @@ class PraxisError(Exception):
         self.detail = detail
 
     def to_dict(self) -> dict[str, Any]:
-        """The API's error shape: ``{"error": {"code", "message", "detail"}}``."""
+        """The one error shape of API and CLI: ``{"error": {"code", "message", "detail"}}``."""
         return {"error": {"code": self.code, "message": self.message, "detail": self.detail}}
 
 
 class ConfigError(PraxisError):
-    """A setting or option has an invalid value."""
+    """A setting or environment variable has an invalid value (see ``core.settings``)."""
 
     code = "config_error"
 
@@ -41,7 +41,7 @@ class BadRequest(PraxisError):
 
 
 class NotFound(PraxisError):
-    """An unknown id: document, passage, municipality."""
+    """An unknown id or name: document, passage, snapshot or municipality."""
 
     code = "not_found"
 

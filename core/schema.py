@@ -16,7 +16,8 @@ SECTION_SEPARATOR = " › "
 
 
 def passage_id(doc_id: str, start: int, end: int) -> str:
-    """Deterministic passage id: a short hash of document id and character offsets."""
+    """Deterministic passage id: ``<doc_id[:24]>-<12 hex digits of SHA-1("doc_id:start:end")>``;
+    ``start``/``end`` are character offsets into the cleaned document text."""
     digest = hashlib.sha1(f"{doc_id}:{start}:{end}".encode("utf-8")).hexdigest()
     return f"{doc_id[:24]}-{digest[:12]}"
 
@@ -60,6 +61,7 @@ class Document:
 
     @property
     def pages(self) -> int:
+        """Number of pages as the reader split them (1 for a text without page breaks)."""
         return len(self.page_starts)
 
     def citation(self, start: int, end: int) -> tuple[int | None, int | None, str | None]:
@@ -108,6 +110,7 @@ class Document:
         return max(1, bisect.bisect_right(self.page_starts, offset))
 
     def to_dict(self, with_text: bool = True) -> dict[str, Any]:
+        """All fields as JSON-ready data; ``with_text=False`` leaves out the full text."""
         data = asdict(self)
         if not with_text:
             data.pop("text")
@@ -115,6 +118,7 @@ class Document:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Document":
+        """Inverse of :meth:`to_dict`; unknown keys are ignored (older/newer snapshots)."""
         return _from_dict(cls, data)
 
 
@@ -150,6 +154,7 @@ class Passage:
 
     @property
     def section(self) -> str:
+        """The section path joined with " › " ("" for text before the first heading)."""
         return SECTION_SEPARATOR.join(self.section_path)
 
     def embedding_text(self) -> str:
@@ -160,12 +165,14 @@ class Passage:
         return f"{context}\n{self.text}"
 
     def to_dict(self) -> dict[str, Any]:
+        """All fields as JSON-ready data, plus the joined ``section`` string."""
         data = asdict(self)
         data["section"] = self.section
         return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Passage":
+        """Inverse of :meth:`to_dict`; unknown keys (such as ``section``) are ignored."""
         return _from_dict(cls, data)
 
 

@@ -46,6 +46,13 @@ def choices_of(f) -> tuple[str, ...] | None:
 
 @dataclass(frozen=True)
 class Settings:
+    """Every setting of praxisfinder with its default and help text, immutable.
+
+    Build it with :meth:`from_env` (defaults < ``PRAXISFINDER_<NAME>`` < keyword
+    overrides); units are in the names or help texts (words, bytes, seconds, MiB).
+    ``praxisfinder settings`` and :func:`describe` list them all.
+    """
+
     corpus_dir: Path = setting(PROJECT_ROOT / "corpus", "Folder of source documents ingested by default.")
     data_dir: Path = setting(PROJECT_ROOT / "var", "Where index snapshots are kept (`snapshots/` below it).")
     cache_dir: Path = setting(_default_cache(), "Cache for derived data that outlives snapshots (parsed dictionary).")
@@ -123,7 +130,11 @@ class Settings:
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides: Any) -> "Settings":
-        """Defaults, then ``PRAXISFINDER_*`` variables, then explicit keyword overrides."""
+        """Defaults, then ``PRAXISFINDER_*`` variables, then explicit keyword overrides.
+
+        ``env`` defaults to ``os.environ``; empty variables are ignored; booleans accept
+        1/true/yes/on. Raises ``ConfigError`` for a value of the wrong type or an invalid one.
+        """
         env = os.environ if env is None else env
         values: dict[str, Any] = {}
         for f in fields(cls):
@@ -136,6 +147,10 @@ class Settings:
         return settings
 
     def validate(self) -> None:
+        """Check choices, chunk-size order, weights in [0, 1] and positive limits.
+
+        Raises ``ConfigError`` naming the first invalid setting and what is allowed.
+        """
         for f in fields(self):
             choices = choices_of(f)
             value = getattr(self, f.name)
@@ -155,6 +170,7 @@ class Settings:
                 raise ConfigError(f"{name}={getattr(self, name)!r} is not valid; it must be 0 or more")
 
     def with_(self, **changes: Any) -> "Settings":
+        """A validated copy with ``changes`` applied (raises ``ConfigError`` like :meth:`validate`)."""
         new = replace(self, **changes)
         new.validate()
         return new
@@ -166,6 +182,7 @@ class Settings:
 
     @property
     def snapshots_dir(self) -> Path:
+        """Where index snapshots live (``<data_dir>/snapshots``)."""
         return Path(self.data_dir) / "snapshots"
 
 
@@ -186,7 +203,9 @@ def _coerce(name: str, type_name: Any, raw: str) -> Any:
 
 
 def describe() -> list[dict[str, Any]]:
-    """Every setting as data: name, environment variable, default, help."""
+    """Every setting as data, in declaration order: one dict per setting with ``name``,
+    ``env`` (the ``PRAXISFINDER_*`` variable), ``default``, ``help``, ``choices`` (tuple or
+    None) and ``secret`` (True for values never to be printed, e.g. ``upload_token``)."""
     out = []
     for f in fields(Settings):
         out.append(

@@ -114,6 +114,9 @@ def _share_query_vectors(searcher) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """CLI (usage in the module docstring): prints one row of nDCG@10/recall@10 per
+    configuration and judgment set; ``--json`` also writes them with per-query nDCG@10.
+    Needs the real model and a current snapshot (``SnapshotError`` otherwise). Returns 0."""
     from eval.judgments import load_judgments
     from eval.run import evaluate
     from index.runtime import load_embedder, open_searcher

@@ -59,6 +59,8 @@ class Generator:
         self.dim = dim
 
     def sample(self, n: int) -> np.ndarray:
+        """``n`` unit vectors, float32 (n, dim): a random centre + 0.6 × a 32-dim latent
+        variation + 0.15 × isotropic noise, L2-normalised."""
         which = self.rng.integers(0, len(self.centres), n)
         z = self.rng.standard_normal((n, LATENT), dtype=np.float32)
         noise = self.rng.standard_normal((n, self.dim), dtype=np.float32) / np.sqrt(self.dim)
@@ -70,6 +72,8 @@ def _normalise(x: np.ndarray) -> np.ndarray:
 
 
 def real_centres(settings: Settings) -> np.ndarray | None:
+    """The current snapshot's passage vectors (float32 (n, 384)) as cluster centres, or
+    None when there is no snapshot or its dimension is not 384."""
     path = SnapshotStore(settings.snapshots_dir).current_path()
     if path is None or not (path / "vectors.npy").exists():
         return None
@@ -78,6 +82,8 @@ def real_centres(settings: Settings) -> np.ndarray | None:
 
 
 def dense_params(settings: Settings, ef_construction: int) -> dict:
+    """The service's vector-index parameters (``index.build.dense_params``) with the
+    benchmark's own HNSW ``ef_construction``."""
     from index.build import dense_params as params_of
 
     return {**params_of(settings), "hnsw_ef_construction": ef_construction}
@@ -154,6 +160,9 @@ def serve(out_dir: Path, ef_search: list[int], nprobe: list[int]) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """CLI (usage in the module docstring): build in this process, measure in a fresh one
+    (``--serve-only``), print the result as JSON (``--out`` also writes it). Returns 0;
+    a failed serving process raises ``subprocess.CalledProcessError``."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--n", type=int, default=1_000_000)
     ap.add_argument("--queries", type=int, default=1000)

@@ -98,6 +98,8 @@ def _open_real(settings: Settings):
 
 
 def reproduce_command(queries: Path, systems: list[str], k: int, json_out: Path | None, report: bool) -> str:
+    """The ``praxisfinder eval ...`` command line that reproduces a run (paths relative to
+    the project root where possible); stored in reports and JSON results."""
     parts = ["praxisfinder eval", f"--queries {_rel(queries)}", f"--system {','.join(systems)}", f"-k {k}"]
     if json_out is not None:
         parts.append(f"--json {_rel(json_out)}")

@@ -32,6 +32,8 @@ TOLERANCE = 0.02
 
 
 def read_floor(path: Path = FLOOR_PATH) -> dict[str, Any]:
+    """The stored floor (a JSON object written by :func:`record_floor`); ``FileNotFoundError``
+    or ``json.JSONDecodeError`` propagate for a missing or broken file."""
     return json.loads(Path(path).read_text(encoding="utf-8"))
 
 
@@ -62,7 +64,11 @@ def floor_path_for(judgments: str) -> Path:
 
 
 def check_floor(measured: float, floor: dict[str, Any]) -> str | None:
-    """None when ``measured`` is within tolerance of the floor, else a message saying why not."""
+    """None when ``measured`` is within tolerance of the floor, else a message saying why not.
+
+    ``floor`` as from :func:`read_floor`; the tolerance is the floor's ``tolerance``
+    (default ``TOLERANCE`` = 0.02 nDCG@10 points). A floor without a value gives a message.
+    """
     if floor.get("value") is None:
         return "no quality floor recorded yet: run `praxisfinder eval --json OUT` and `python -m eval.floor OUT`"
     limit = floor["value"] - floor.get("tolerance", TOLERANCE)

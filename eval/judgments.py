@@ -103,11 +103,16 @@ class Relevant:
         object.__setattr__(self, "needle", normalize(self.contains))
 
     def matches(self, doc_id: str, normalized_text: str) -> bool:
+        """True if the hit comes from ``doc`` and its text (already :func:`normalize`-d)
+        contains the normalised phrase."""
         return doc_id == self.doc and self.needle in normalized_text
 
 
 @dataclass(frozen=True)
 class Judgment:
+    """One judged query (a line of a judgments file): ``lang`` in ``LANGS``, ``kind`` in
+    ``KINDS``, ``topic`` in ``TOPICS`` and 1..``MAX_ENTRIES`` relevant entries."""
+
     id: str
     query: str
     lang: str
@@ -117,6 +122,7 @@ class Judgment:
 
     @property
     def docs(self) -> set[str]:
+        """Ids of the documents that hold a relevant entry."""
         return {r.doc for r in self.relevant}
 
 

@@ -138,6 +138,9 @@ def _load(snapshot: Path | None, corpus: Path) -> tuple[list[Document], list[Pas
 
 
 def main(argv: list[str] | None = None) -> int:
+    """CLI: ``python -m eval.page_accuracy [--corpus DIR] [--snapshot DIR] [--json OUT]``;
+    ingests the corpus (or reads a snapshot's passages) and prints one row per document.
+    Returns 0."""
     parser = argparse.ArgumentParser(description="Citations against each document's table of contents.")
     parser.add_argument("--corpus", type=Path, default=Path("corpus"))
     parser.add_argument("--snapshot", type=Path, help="measure a stored snapshot's passages instead")

@@ -102,12 +102,14 @@ EXTRACTORS = {"pypdf": _pypdf_pages, "pypdfium2": _pdfium_pages}
 
 
 def page_count(data: bytes) -> int:
+    """Number of pages of a PDF given as bytes (pypdf, non-strict)."""
     from pypdf import PdfReader
 
     return len(PdfReader(io.BytesIO(data), strict=False).pages)
 
 
 def sample_pages(count: int, most: int) -> list[int]:
+    """0-based indices of up to ``most`` evenly spaced pages of ``count`` (first and last included)."""
     if count <= most:
         return list(range(count))
     return sorted({round(k * (count - 1) / (most - 1)) for k in range(most)})
@@ -135,6 +137,9 @@ def run(pdfs: list[Path], most_pages: int) -> dict[str, Any]:
 
 
 def measure(run_result: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Extractor name -> figures of the module docstring (failures, ms per page, tokens,
+    long-token share, missing-space share, camel tokens, token ratio to the other)
+    over the pages both extractors returned."""
     texts = run_result["texts"]
     names = list(texts)
     keys = sorted(set.intersection(*(set(texts[n]) for n in names)))
@@ -215,6 +220,8 @@ def _boundary_diff(a: str, b: str) -> tuple[int, int, int]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """CLI (usage in the module docstring): prints a Markdown table, ``--json`` writes it.
+    Exits with a message when no PDFs are found; returns 0."""
     parser = argparse.ArgumentParser(description="pypdf vs pypdfium2 on real German PDFs (Debian manuals).")
     parser.add_argument("--pages", type=int, default=30, help="pages sampled per PDF (evenly spaced)")
     parser.add_argument("--no-install", action="store_true", help="do not apt-get install missing packages")

@@ -55,7 +55,11 @@ def _haystack():
 
 
 def haystack_systems(searcher, settings, names: list[str] | tuple[str, ...] = SYSTEMS) -> dict[str, Any]:
-    """Build the requested Haystack systems over ``searcher``'s snapshot: name -> search(query, k)."""
+    """Build the requested Haystack systems over ``searcher``'s snapshot: name -> search(query, k).
+
+    ``names`` from ``SYSTEMS`` (module docstring). Raises ``ConfigError`` for an unknown
+    name or when haystack-ai / sentence-transformers-haystack are not installed.
+    """
     unknown = [n for n in names if n not in SYSTEMS]
     if unknown:
         raise ConfigError(f"unknown Haystack system(s): {', '.join(unknown)}; valid: {', '.join(SYSTEMS)}")

@@ -79,6 +79,10 @@ def write_pool(pool: Iterable[dict[str, Any]], path: Path) -> int:
 
 @dataclass(frozen=True)
 class Assessment:
+    """One graded pool passage (a line of ``assessments.jsonl``): query id, passage id, its
+    document, ``grade`` 0/1/2 (2 = answers the query), the answering phrase for grade 2,
+    and who assessed it."""
+
     qid: str
     pid: str
     doc: str
@@ -183,4 +187,5 @@ def snapshot_passages(snapshot_path: Path) -> dict[str, tuple[str, str]]:
 
 
 def write_judgments(rows: Iterable[dict[str, Any]], path: Path) -> None:
+    """Write judgment dicts as UTF-8 JSONL (one object per line, non-ASCII kept)."""
     Path(path).write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")

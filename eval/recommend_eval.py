@@ -109,6 +109,8 @@ def set_name(path: Path) -> str:
 
 
 def read_floor(path: Path = FLOOR_PATH) -> dict[str, Any]:
+    """The stored recommendation floors (``eval/floor-recommend.json``, written by
+    :func:`record_floor`); file and JSON errors propagate."""
     return json.loads(Path(path).read_text(encoding="utf-8"))
 
 

@@ -45,6 +45,10 @@ def _table(header: list[str], rows: list[list[Any]]) -> list[str]:
 
 
 def render_markdown(results: dict[str, Any], chart: str | None = "report.png") -> str:
+    """The Markdown report of an ``eval.run.evaluate`` result: what was measured (snapshot,
+    model, settings, judgments hash, reproduce command), metric tables overall, per
+    language and per query kind, :func:`uncertainty` and :func:`observations`;
+    ``chart`` is the image link (None: no chart)."""
     systems = results["systems"]
     metrics = _metrics(results)
     snap, settings = results["snapshot"], results.get("settings", {})
@@ -109,6 +113,9 @@ def uncertainty(results: dict[str, Any]) -> list[str]:
 
 
 def interval_rows(results: dict[str, Any]) -> tuple[list[list[Any]], list[list[Any]]]:
+    """Table rows for :func:`uncertainty`: ``[system, mean nDCG@k, CI low, CI high]`` and,
+    against hybrid, ``[system, mean difference, CI low, CI high, p-value text]``, over the
+    queries every system answered (scipy bootstrap and permutation test, fixed seed)."""
     import numpy as np
     from scipy import stats
 

@@ -47,6 +47,7 @@ def parse_systems(text: str, valid: Iterable[str] = VALID_SYSTEMS) -> list[str]:
 
 
 def check_systems(names: Sequence[str], valid: Iterable[str]) -> None:
+    """Raise ``BadRequest`` for an empty list or unknown names (``detail``: unknown, valid)."""
     valid = list(valid)
     if not names:
         raise BadRequest(f"no system given; choose from: {', '.join(valid)}")
@@ -57,6 +58,8 @@ def check_systems(names: Sequence[str], valid: Iterable[str]) -> None:
 
 
 def our_system(searcher, mode: str) -> SearchFn:
+    """``search(query, k) -> hits`` over ``Searcher.search`` in ``mode`` ("bm25", "dense",
+    "hybrid"), with the query-vector cache emptied before each call (cold latency)."""
     def search(query: str, k: int) -> list:
         forget_queries(searcher)
         return searcher.search(query, k=k, mode=mode).hits
@@ -90,7 +93,9 @@ def evaluate(
     """Run every named system over all judgments and score it (see the module docstring).
 
     With ``runs_out`` each system's ranked hits per query id are stored there too
-    (``eval.pool`` pools them for assessment).
+    (``eval.pool`` pools them for assessment). ``extra_systems`` adds peers by name.
+    Raises ``BadRequest`` for an unknown system or no judgments. Latencies are wall-clock
+    milliseconds per call (mean, median).
     """
     registry: dict[str, SearchFn] = {name: our_system(searcher, name) for name in OUR_SYSTEMS}
     registry.update(extra_systems or {})
@@ -126,7 +131,12 @@ def run_system(system: SearchFn, judgments: Sequence[Judgment], k: int) -> tuple
 
 
 def score_run(judgments: Sequence[Judgment], runs: Mapping[str, Sequence[Any]], k: int) -> dict[str, Any]:
-    """Per-query ranx scores plus means overall, by language and by kind."""
+    """Per-query ranx scores plus means overall, by language and by kind.
+
+    Metrics: ranx nDCG@k, Recall@k, MRR@k over the qrels of :func:`eval.judgments.qrels`
+    (placeholders for unfound facts) plus ``entry_recall@k``; every mean dict also has
+    ``queries``. ``per_query[qid]`` holds query, lang, kind, the metrics and the top 3 ids.
+    """
     from ranx import Qrels, Run, evaluate as ranx_evaluate
 
     names = [f"{m}@{k}" for m in METRICS]

@@ -136,7 +136,13 @@ def base_form(word: str) -> str:
 
 @functools.lru_cache(maxsize=200_000)
 def split_compound(word: str) -> tuple[str, ...]:
-    """Split a German compound into parts (recursively, two levels), or ``()``."""
+    """Split a German compound into parts (recursively, two levels), or ``()``.
+
+    Method: the ``compound-split`` package's ``char_split`` (ngram probabilities,
+    Tuggener 2016); a split counts when its score is at least ``COMPOUND_MIN_SCORE``,
+    the word has at least ``COMPOUND_MIN_WORD`` letters and both parts at least
+    ``COMPOUND_MIN_PART``. Returns lower-case parts: left, its parts, right, its parts.
+    """
     if len(word) < COMPOUND_MIN_WORD or not word.isalpha():
         return ()
     from compound_split import char_split
@@ -221,6 +227,8 @@ def analyzer_fingerprint() -> str:
 
 
 def is_stopword(word: str, lang: str = "de") -> bool:
+    """True if ``word`` (case-folded) is in bm25s' German stopword list, or its English
+    one for ``lang="en"``."""
     return word.casefold() in (_STOP_EN if lang == "en" else _STOP_DE)
 
 

@@ -28,6 +28,9 @@ LINE = ("Die Gemeinde Alheim arbeitet mit dem Landkreis Osnabrück und der Stadt
 
 
 def measure(mb: float, folder: Path) -> dict:
+    """Time read, clean, chunk and catalogue extraction of one synthetic ``mb``-MB (10^6
+    characters) document written into ``folder``; returns one row with seconds per
+    step (``*_s``), ``total_s``, ``s_per_mb``, passage count and longest passage in words."""
     from index.build import _catalogue
 
     settings = Settings.from_env(max_document_chars=10**10, max_document_passages=10**9)
@@ -55,6 +58,7 @@ def measure(mb: float, folder: Path) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """CLI: ``python -m index.bench_ingest --mb 1,5,25 [--out rows.json]``; prints a table, returns 0."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--mb", default="1,5,25", help="Comma-separated document sizes in MB of text.")
     ap.add_argument("--out", type=Path, default=None, help="Also write the rows as JSON here.")

@@ -11,6 +11,13 @@ from index.analyzer import analyze
 
 
 class BM25Index:
+    """BM25 (Lucene variant, Robertson et al.; library ``bm25s``) over the terms of
+    :func:`index.analyzer.analyze`. Passages are addressed by their index in the
+    snapshot's passage list; score arrays are float32 of shape (n_passages,).
+    ``k1`` (term-frequency saturation) and ``b`` (length normalisation) default to
+    Lucene's 1.2 and 0.75.
+    """
+
     def __init__(self, k1: float = 1.2, b: float = 0.75):
         import bm25s
 
@@ -19,13 +26,15 @@ class BM25Index:
         self.size = 0
 
     def build(self, texts: list[str]) -> "BM25Index":
+        """Index ``texts`` (one per passage, analysed here); returns ``self``."""
         tokens = [analyze(t) or [""] for t in texts]
         self._bm25.index(tokens, show_progress=False)
         self.size = len(texts)
         return self
 
     def scores(self, terms: list[str]) -> np.ndarray:
-        """BM25 score of every passage for already-analysed query terms."""
+        """BM25 score of every passage for already-analysed query terms: float32 (n_passages,);
+        unknown terms add nothing, all zeros when none is known."""
         if not terms or self.size == 0:
             return np.zeros(self.size, dtype=np.float32)
         known = [t for t in terms if t in self._bm25.vocab_dict]
@@ -56,6 +65,8 @@ class BM25Index:
         return np.sort(np.asarray(indices[indptr[col] : indptr[col + 1]], dtype=np.int64))
 
     def search(self, query: str, k: int, mask: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """Analyse ``query`` and return up to ``k`` (passage index, BM25 score) pairs with a
+        positive score, best first; ``mask``: bool (n_passages,), False excludes a passage."""
         return top_k(self.scores(analyze(query)), k, mask)
 
     @property
@@ -65,10 +76,12 @@ class BM25Index:
         return {t: int(indptr[i + 1] - indptr[i]) for t, i in self._bm25.vocab_dict.items() if t}
 
     def save(self, path: Path) -> None:
+        """Write the index into the directory ``path`` (bm25s' own files: vocabulary, CSC scores, params)."""
         self._bm25.save(str(path))
 
     @classmethod
     def load(cls, path: Path) -> "BM25Index":
+        """Read an index written by :meth:`save` (bm25s errors propagate for a missing or broken directory)."""
         import bm25s
 
         obj = cls.__new__(cls)
@@ -79,7 +92,11 @@ class BM25Index:
 
 
 def top_k(scores: np.ndarray, k: int, mask: np.ndarray | None = None) -> list[tuple[int, float]]:
-    """Indices and scores of the k best positive scores, best first (ties by index)."""
+    """Indices and scores of the k best positive scores, best first (ties by index).
+
+    ``scores``: 1-d array; ``mask`` (same shape, bool) zeroes the excluded entries first.
+    Returns at most ``k`` ``(index, score)`` pairs; O(n) selection with ``argpartition``.
+    """
     if mask is not None:
         scores = np.where(mask, scores, 0.0)
     positive = np.flatnonzero(scores > 0)

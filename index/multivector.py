@@ -27,7 +27,13 @@ WINDOW_MIN_WORDS = 5
 
 
 def windows(passages: list[Passage]) -> tuple[list[str], np.ndarray]:
-    """Window texts (document title as context) and the passage index owning each."""
+    """Window texts (document title as context) and the passage index owning each.
+
+    Windows are ``WINDOW_SENTENCES`` (3) sentences with stride ``WINDOW_STRIDE`` (2),
+    sentences from :func:`ingest.sentences.split_sentences`; passages of at most three
+    sentences get none, windows under ``WINDOW_MIN_WORDS`` (5) words are dropped.
+    Returns ``(texts, owner)`` with ``owner`` int64 of shape (len(texts),).
+    """
     from ingest.sentences import split_sentences
 
     texts: list[str] = []
@@ -45,7 +51,10 @@ def windows(passages: list[Passage]) -> tuple[list[str], np.ndarray]:
 
 
 def max_pool(scores: np.ndarray, owner: np.ndarray, n: int) -> np.ndarray:
-    """Per-passage maximum of window scores (-inf where a passage has no window)."""
+    """Per-passage maximum of window scores (-inf where a passage has no window).
+
+    ``scores`` and ``owner`` have shape (n_windows,); returns float32 (n,).
+    """
     out = np.full(n, -np.inf, dtype=np.float32)
     if scores.size:
         np.maximum.at(out, owner, scores.astype(np.float32))
@@ -61,6 +70,7 @@ class TokenStore:
 
     @classmethod
     def from_list(cls, per_passage: list[np.ndarray], dim: int) -> "TokenStore":
+        """Stack per-passage arrays of shape (tokens_i, dim) into one float16 store."""
         lengths = [len(t) for t in per_passage]
         offsets = np.zeros(len(per_passage) + 1, dtype=np.int64)
         offsets[1:] = np.cumsum(lengths)
@@ -68,10 +78,18 @@ class TokenStore:
         return cls(matrix, offsets)
 
     def get(self, i: int) -> np.ndarray:
+        """Token vectors of passage ``i``: float16 (tokens_i, dim), a view into ``matrix``."""
         return self.matrix[self.offsets[i] : self.offsets[i + 1]]
 
     def maxsim(self, query_tokens: np.ndarray, candidates: list[int]) -> list[tuple[int, float]]:
-        """MaxSim of each candidate: one matrix product over all their tokens, then segment maxima."""
+        """MaxSim of each candidate: one matrix product over all their tokens, then segment maxima.
+
+        Late interaction as in ColBERT (Khattab & Zaharia 2020): the mean over query
+        tokens of the best cosine with any passage token (ColBERT sums; the mean keeps
+        the score in [-1, 1]). ``query_tokens``: (q, dim),
+        L2-normalised; ``candidates``: passage indices. Returns ``(index, score)`` for
+        every candidate (0.0 without tokens), best first, ties by index.
+        """
         q = query_tokens
         spans = [(i, int(self.offsets[i]), int(self.offsets[i + 1])) for i in candidates]
         spans = [(i, a, b) for i, a, b in spans if b > a]

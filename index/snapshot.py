@@ -49,6 +49,14 @@ CURRENT = "CURRENT"
 
 @dataclass
 class Snapshot:
+    """One loaded (or about to be written) index snapshot; the layout is in the module docstring.
+
+    Row ``i`` of ``vectors`` (float32 (n_passages, dim), L2-normalised), of the ``dense``
+    vector index and of ``bm25`` is ``passages[i]``; ``tokens`` and ``windows`` are the
+    optional multi-vector parts (``index.multivector``); ``project_vectors`` float32
+    (n_titles, dim) belongs to ``catalogue["project_titles"]``.
+    """
+
     path: Path
     manifest: dict[str, Any]
     documents: list[Document]
@@ -65,6 +73,7 @@ class Snapshot:
 
     @property
     def id(self) -> str:
+        """The snapshot id from the manifest (also its directory name)."""
         return self.manifest["snapshot_id"]
 
     def write(self, path: Path) -> None:
@@ -90,7 +99,13 @@ class Snapshot:
 
 
 def load_snapshot(path: Path, expected_model: str | None = None, dense_params: dict | None = None) -> Snapshot:
-    """Load a snapshot; refuse another schema or (when given) another model fingerprint."""
+    """Load a snapshot; refuse another schema or (when given) another model fingerprint.
+
+    ``vectors`` and ``tokens`` are memory-mapped. ``dense_params`` (search-time settings
+    such as HNSW ef) are applied to the vector indexes. Raises ``SnapshotError`` for a
+    missing or corrupt manifest, another ``SCHEMA_VERSION``, another model, a missing or
+    unreadable part, or counts that disagree (passages, vectors, index, tokens, titles).
+    """
     path = Path(path)
     manifest = read_manifest(path)
     if manifest.get("schema_version") != SCHEMA_VERSION:
@@ -148,6 +163,7 @@ class WindowSet:
     index: Any
 
     def write(self, path: Path) -> None:
+        """Write vectors, owners, keys and the window vector index into the new directory ``path``."""
         path.mkdir()
         np.save(path / "windows.npy", np.ascontiguousarray(self.vectors, dtype=np.float32))
         np.save(path / "owner.npy", self.owner)
@@ -156,6 +172,7 @@ class WindowSet:
 
     @classmethod
     def read(cls, path: Path, dense_params: dict | None = None) -> "WindowSet":
+        """Read what :meth:`write` wrote (vectors memory-mapped); ``dense_params`` as in :func:`load_snapshot`."""
         index = vector_backends.load(path / "index")
         if dense_params and hasattr(index, "params"):
             index = type(index).load(path / "index", json.loads((path / "index" / "vectors.json").read_text()), dense_params)
@@ -164,6 +181,7 @@ class WindowSet:
 
 
 def read_manifest(path: Path) -> dict[str, Any]:
+    """``manifest.json`` of the snapshot directory ``path``; ``SnapshotError`` if missing or not JSON."""
     try:
         return json.loads((Path(path) / "manifest.json").read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
@@ -173,6 +191,7 @@ def read_manifest(path: Path) -> dict[str, Any]:
 
 
 def manifest_hash(manifest: dict[str, Any]) -> str:
+    """16 hex digits of SHA-256 over the manifest as canonical JSON (sorted keys)."""
     return hashlib.sha256(json.dumps(manifest, sort_keys=True).encode()).hexdigest()[:16]
 
 
@@ -183,6 +202,7 @@ class SnapshotStore:
         self.root = Path(root)
 
     def current_path(self) -> Path | None:
+        """The directory ``CURRENT`` names, or None if ``CURRENT`` is missing, empty or dangling."""
         try:
             name = (self.root / CURRENT).read_text().strip()
         except FileNotFoundError:
@@ -191,6 +211,7 @@ class SnapshotStore:
         return path if name and path.is_dir() else None
 
     def current_manifest(self) -> dict[str, Any] | None:
+        """The current snapshot's manifest, or None if there is none or it cannot be read."""
         path = self.current_path()
         if path is None:
             return None
@@ -270,7 +291,11 @@ class SnapshotStore:
 
     @contextlib.contextmanager
     def writer_lock(self) -> Iterator[None]:
-        """One writer at a time (ingest from the CLI and the API share it)."""
+        """One writer at a time (ingest from the CLI and the API share it).
+
+        A context manager over an exclusive, non-blocking ``flock`` on ``<root>/.lock``;
+        raises ``Busy`` at once when another process holds it.
+        """
         self.root.mkdir(parents=True, exist_ok=True)
         with open(self.root / ".lock", "w") as fh:
             try:
@@ -284,6 +309,7 @@ class SnapshotStore:
 
 
 def new_snapshot_id(build_key: str) -> str:
+    """``<UTC time YYYYmmddTHHMMSS>-<6 digits of ns>-<first 8 of build_key>``: sortable by time, unique per build."""
     return time.strftime("%Y%m%dT%H%M%S", time.gmtime()) + f"-{time.time_ns() % 1_000_000:06d}-{build_key[:8]}"
 
 

@@ -29,6 +29,12 @@ from ingest.structure import Block
 
 @dataclass
 class Unit:
+    """The smallest piece the chunker packs: a sentence, list item or table row.
+
+    ``start``/``end`` are character offsets into ``Document.text``; ``words`` counts
+    whitespace-separated words; ``glue`` keeps it in one passage with the next unit.
+    """
+
     start: int
     end: int
     words: int
@@ -42,7 +48,13 @@ def _words(text: str) -> int:
 
 
 def block_units(block: Block, text: str, max_words: int) -> list[Unit]:
-    """Split one block into units with absolute offsets into ``text``."""
+    """Split one block into units with absolute offsets into ``text``.
+
+    Paragraphs become sentences (nltk Punkt, :func:`ingest.sentences.sentence_spans`),
+    list items stay whole unless longer than ``max_words`` words, table rows stay whole
+    and carry their table's caption and header rows; a unit over ``max_words`` words is
+    cut by :func:`split_long`.
+    """
     units: list[Unit] = []
     if block.kind == "paragraph":
         units = _sentences(text, block.start, block.end)
@@ -100,7 +112,13 @@ def _sentences(text: str, start: int, end: int) -> list[Unit]:
 
 
 def pack(units: list[Unit], settings: Settings) -> list[tuple[int, int]]:
-    """Greedy packing of one section's units into [i, j) index ranges."""
+    """Greedy packing of one section's units into [i, j) index ranges.
+
+    Each range holds about ``chunk_target_words`` and at most ``chunk_max_words`` words
+    (a single longer unit stands alone); a short tail (< ``chunk_min_words``) is merged
+    or rebalanced with its neighbour; consecutive ranges share up to
+    ``chunk_overlap_sentences`` sentence or list-item units (never table rows).
+    """
     target, most = settings.chunk_target_words, settings.chunk_max_words
     ranges: list[tuple[int, int]] = []
     i, n = 0, len(units)
@@ -193,7 +211,13 @@ def _empty_heading(blocks: list[Block], n: int) -> bool:
 
 
 def chunk_document(document: Document, blocks: list[Block], settings: Settings) -> list[Passage]:
-    """Passages of one document, in reading order, with deterministic ids."""
+    """Passages of one document, in reading order, with deterministic ids.
+
+    ``blocks`` come from :func:`ingest.structure.build` for ``document.text``. Each
+    passage gets ``page``/``page_end``/``page_label`` from :meth:`Document.citation`,
+    ``meta["words"]`` and, for continued tables, ``meta["prefix"]``; passages without a
+    letter or digit are dropped. Sizes follow the ``chunk_*`` settings (words).
+    """
     passages: list[Passage] = []
     text = document.text
     for run in sections(blocks):

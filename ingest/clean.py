@@ -71,15 +71,18 @@ class Span:
 
     @classmethod
     def on(cls, text: str, page: int) -> "Span":
+        """A span whose whole text came from one (1-based) ``page``."""
         return cls(text, [(0, page)])
 
     def append(self, other: "Span") -> None:
+        """Join ``other`` onto this span in place (:func:`join_fragments`), shifting its marks."""
         joined, offset = join_fragments(self.text, other.text)
         self.text = joined
         self.marks += [(o + offset, p) for o, p in other.marks]
 
     @property
     def page(self) -> int:
+        """The page the span starts on (1 when it has no marks)."""
         return self.marks[0][1] if self.marks else 1
 
 

@@ -43,7 +43,12 @@ def report_extras(document: Document) -> dict[str, Any]:
 
 
 def discover(paths: list[Path]) -> list[Path]:
-    """Files to ingest: given files as is, folders searched recursively (sorted)."""
+    """Files to ingest: given files as is, folders searched recursively (sorted).
+
+    In folders only supported suffixes (``.pdf``, ``.txt``, ``.md``) count; hidden files
+    and folders and ``SKIPPED_NAMES`` are left out; duplicates are dropped, order kept.
+    A given file is returned even if unsupported (reading it then reports why).
+    """
     found: list[Path] = []
     for path in map(Path, paths):
         if path.is_dir():
@@ -69,7 +74,10 @@ def doc_id_for(path: Path) -> str:
 
 
 def load_catalogue(folder: Path) -> dict[str, dict[str, Any]]:
-    """``documents.json`` next to the files (id -> title, publisher, year, …), if any."""
+    """``documents.json`` next to the files (id -> title, publisher, year, …), if any.
+
+    ``{}`` when it is missing, unreadable, not JSON or not an object (never raised).
+    """
     path = folder / CATALOGUE_NAME
     if not path.is_file():
         return {}
@@ -82,7 +90,15 @@ def load_catalogue(folder: Path) -> dict[str, dict[str, Any]]:
 
 
 def ingest_one(path: Path, settings: Settings, doc_id: str | None = None) -> tuple[Document, list[Passage]]:
-    """Read, clean and chunk one file; raise :class:`IngestError` if it is unusable."""
+    """Read, clean and chunk one file; raise :class:`IngestError` if it is unusable.
+
+    ``doc_id`` defaults to :func:`doc_id_for`; title and meta come from a
+    ``documents.json`` beside the file, else the first heading, first line or file stem.
+    Raises ``IngestError`` for an unreadable or unsupported file, more than
+    ``max_document_chars`` characters, no text or passages left, or more than
+    ``max_document_passages`` passages. Every passage gets ``meta["kind"]``
+    (:func:`ingest.kinds.passage_kind`).
+    """
     path = Path(path)
     doc_id = doc_id or doc_id_for(path)
     meta = dict(load_catalogue(path.parent).get(path.stem, {}))

@@ -70,7 +70,14 @@ class RawDocument:
 
 
 def read_document(path: Path, meta: dict | None = None) -> RawDocument:
-    """Read ``path`` into a :class:`RawDocument`; raise :class:`IngestError` on failure."""
+    """Read ``path`` into a :class:`RawDocument`; raise :class:`IngestError` on failure.
+
+    ``.pdf`` via pypdfium2 (pypdf for encryption, page labels and fallback pages),
+    ``.txt``/``.md`` via :func:`decode_text_report` and :func:`split_pages`. Failures:
+    unsupported suffix, over ``MAX_FILE_BYTES`` (200 MiB), unreadable, encrypted or
+    broken PDF, over ``MAX_PDF_PAGES`` pages, undecodable or empty text. ``meta`` is
+    copied into the result (plus ``pdf`` or ``repairs`` details).
+    """
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
@@ -533,7 +540,7 @@ def _pdf_paragraphs(text: str) -> str:
 
 
 def sha256_file(path: Path) -> str:
-    """SHA-256 of a file's bytes, read in 1 MiB blocks."""
+    """SHA-256 of a file's bytes as 64 hex digits, read in 1 MiB blocks (OSError propagates)."""
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):

@@ -43,7 +43,11 @@ _STARTERS = set(
 
 
 def load_abbreviations(path: Path = ABBREVIATIONS_PATH) -> set[str]:
-    """Abbreviations as Punkt stores them: lowercase, without the final period."""
+    """Abbreviations as Punkt stores them: lowercase, without the final period.
+
+    Source: the hand-kept list ``data/abbreviations_de.txt`` (one per line, ``#``
+    comments), plus every single letter for initials and "z. B."-style forms.
+    """
     out = set()
     for line in path.read_text(encoding="utf-8").splitlines():
         line = line.strip()
@@ -68,6 +72,7 @@ def train(texts: list[str]) -> PunktParameters:
 
 
 def params_to_dict(params: PunktParameters) -> dict:
+    """Punkt parameters as sorted JSON-ready data (the format of ``data/punkt_de.json``)."""
     return {
         "abbrev_types": sorted(params.abbrev_types),
         "collocations": sorted([a, b] for a, b in params.collocations),
@@ -77,6 +82,7 @@ def params_to_dict(params: PunktParameters) -> dict:
 
 
 def params_from_dict(data: dict) -> PunktParameters:
+    """Inverse of :func:`params_to_dict`; missing keys give empty parameters."""
     params = PunktParameters()
     params.abbrev_types = set(data.get("abbrev_types", []))
     params.collocations = {tuple(pair) for pair in data.get("collocations", [])}
@@ -112,6 +118,7 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
 
 
 def split_sentences(text: str) -> list[str]:
+    """The sentences of ``text`` as strings (see :func:`sentence_spans`)."""
     return [text[s:e] for s, e in sentence_spans(text)]
 
 
@@ -127,6 +134,8 @@ def _training_texts(paths: list[Path]) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> None:
+    """CLI: ``python -m ingest.sentences --train FILE… [--out PATH]`` retrains
+    ``data/punkt_de.json`` from the paragraphs and lists of the given corpus files."""
     parser = argparse.ArgumentParser(description="Train German Punkt parameters on corpus files.")
     parser.add_argument("--train", nargs="+", type=Path, required=True, metavar="FILE")
     parser.add_argument("--out", type=Path, default=PARAMS_PATH)

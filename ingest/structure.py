@@ -68,6 +68,10 @@ class TocEntry:
 
 @dataclass
 class CleanText:
+    """The output of :func:`build`: cleaned document text, the character offset where
+    each page starts (page 1 first), blocks with offsets into ``text``, the table of
+    contents and the running headers/footers that were removed."""
+
     text: str
     page_starts: list[int]
     blocks: list[Block]
@@ -76,6 +80,7 @@ class CleanText:
 
     @property
     def first_heading(self) -> str | None:
+        """Text of the first heading block, or None (a fallback document title)."""
         return next((b.text for b in self.blocks if b.kind == "heading"), None)
 
 

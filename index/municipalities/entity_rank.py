@@ -61,6 +61,8 @@ EmbedFn = Callable[[str], np.ndarray]
 
 @dataclass
 class Vote:
+    """One search hit's vote for a municipality: subject vote or mention vote (module docstring)."""
+
     passage_id: str
     weight: float  # the hit's normalised score times the membership weight
     subject: bool
@@ -68,6 +70,9 @@ class Vote:
 
 @dataclass
 class TitleMatch:
+    """A municipality's best project title for the topic: 0.5 × IDF-weighted term coverage
+    + 0.5 × rescaled e5 cosine (term coverage alone without an encoder)."""
+
     title: str
     score: float  # in [0, 1]
     fact: dict | None = None  # the catalogue fact that names the title (with its source)
@@ -75,6 +80,10 @@ class TitleMatch:
 
 @dataclass
 class PracticeScore:
+    """A municipality's practice evidence for one topic: the final ``score`` in [0, 1], the
+    passage score before normalisation (``passages``), its votes (best first) and its
+    best title match."""
+
     score: float = 0.0  # in [0, 1] after normalisation over candidates
     passages: float = 0.0
     votes: list[Vote] = field(default_factory=list)
@@ -135,9 +144,11 @@ class PracticeRanker:
             self._title_vectors = np.stack([title_vectors[t] for _, t, _ in self._titles]).astype(np.float32)
 
     def subjects(self, passage_id: str) -> list[str]:
+        """Ids of the municipalities the passage is about ([] for none or an unknown id)."""
         return self._subjects.get(passage_id, [])
 
     def section_path(self, passage_id: str) -> list[str]:
+        """The passage's section headings, outermost first ([] for an unknown id)."""
         p = self._passages.get(passage_id)
         return list(p.section_path) if p is not None else []
 
@@ -148,11 +159,16 @@ class PracticeRanker:
         return meta.get("kind") == "reference"
 
     def text(self, passage_id: str) -> str:
+        """The passage's text ("" for an unknown id)."""
         p = self._passages.get(passage_id)
         return p.text if p is not None else ""
 
     def rank(self, topic: str) -> dict[str, PracticeScore]:
-        """Municipality id -> practice score for ``topic`` (only those with evidence)."""
+        """Municipality id -> practice score for ``topic`` (only those with evidence).
+
+        One hybrid search of depth ``SEARCH_DEPTH`` plus the title matches; scores are
+        normalised so the best candidate has 1.0 (method in the module docstring).
+        """
         out: dict[str, PracticeScore] = defaultdict(PracticeScore)
         hits = list(self._search(topic, SEARCH_DEPTH))
         best = max((s for _, s in hits), default=0.0)

@@ -133,6 +133,10 @@ def _heading_title(catalogue: Catalogue, heading: str, mid: str) -> str:
 
 
 def heading_municipalities(catalogue: Catalogue, heading: str) -> list[str]:
+    """Ids of the municipalities a section heading is about: the heading is exactly one
+    municipality's alias ("Alheim"), or ends in a parenthesised list whose every item
+    resolves to exactly one ("Flexible Stellenstrukturen (Flensburg, Landkreis Karlsruhe)");
+    else []."""
     exact = catalogue.by_alias(heading)
     if len(exact) == 1:
         return [exact[0].id]
@@ -149,6 +153,13 @@ def heading_municipalities(catalogue: Catalogue, heading: str) -> list[str]:
 
 
 def attach_passages(catalogue: Catalogue, documents: list[Document], passages: list[Passage]) -> None:
+    """Fill each municipality's ``passages``, ``mentions``, ``passage_titles``, ``sources``,
+    ``themes`` and ``theme_evidence`` and every fact's ``source["passage_id"]``, in place.
+
+    Links come from :func:`passage_members`; themes are scored as in the module
+    docstring (taxonomy stems, ``MIN_THEME_SCORE``, ``MAX_THEMES``). ``documents`` is
+    currently unused.
+    """
     members = passage_members(catalogue, passages)
     by_muni: dict[str, list[str]] = defaultdict(list)
     mentioned: dict[str, list[str]] = defaultdict(list)
@@ -196,7 +207,12 @@ def attach_passages(catalogue: Catalogue, documents: list[Document], passages: l
 
 
 def passage_locator(passages: list[Passage]):
-    """(doc id, offset) -> id of the passage covering it, or None."""
+    """A function ``(doc id, offset) -> id of the passage covering it, or None``.
+
+    ``offset`` is a character offset into ``Document.text``; lookups are a binary search
+    over the document's passage spans (``start <= offset < end``; with overlapping
+    passages the later-starting one wins).
+    """
     by_doc: dict[str, list[tuple[int, int, str]]] = defaultdict(list)
     for p in passages:
         by_doc[p.doc_id].append((p.start, p.end, p.id))

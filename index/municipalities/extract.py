@@ -32,6 +32,13 @@ _STADTSTAATEN = {"berlin": "BE", "hamburg": "HH", "bremen": "HB"}
 
 
 def build_catalogue(documents: list[Document], passages: list[Passage]) -> Catalogue:
+    """The municipality catalogue of a corpus, built in the three passes of the module
+    docstring, then linked to ``passages`` (``evidence.attach_passages``), enriched with
+    GeoNames populations (``geodata.enrich``) and grouped (``groups.find_groups``).
+
+    ``documents`` need their cleaned ``text``; ``passages`` are the snapshot's, in order.
+    Deterministic for the same input; raises nothing for documents without municipalities.
+    """
     records = [r for doc in documents for parse in _STRUCTURED for r in parse(doc.id, doc.text)]
     catalogue = _assemble(records)
     for doc in documents:

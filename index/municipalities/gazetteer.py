@@ -93,6 +93,7 @@ def fold(text: str) -> str:
 
 
 def slugify(text: str) -> str:
+    """URL-safe id from a name: :func:`fold` with hyphens ("Halle (Saale)" -> "halle-saale")."""
     return fold(text).replace(" ", "-")
 
 
@@ -111,15 +112,18 @@ def land_code(value: str | None) -> str | None:
 
 
 def land_name(value: str | None) -> str | None:
+    """Full name of a Land given in any form :func:`land_code` accepts, else None."""
     code = land_code(value)
     return BUNDESLAENDER[code] if code else None
 
 
 def neighbours(code: str) -> set[str]:
+    """Codes of the Länder bordering the Land ``code`` (empty for an unknown code)."""
     return set(_NEIGHBOURS.get(code, "").split())
 
 
 def is_east(code: str | None) -> bool | None:
+    """True for a Land of the former GDR (Berlin counted East), False otherwise, None for None."""
     return None if code is None else code in EAST
 
 

@@ -49,6 +49,10 @@ YEAR = 2026
 
 @dataclass(frozen=True)
 class GeoRecord:
+    """One German place of GeoNames' cities500: ``population`` in inhabitants (GeoNames'
+    latest figure, mixed census years), ``land`` code from its admin1 code, its GeoNames
+    ``name`` and ``geonameid``."""
+
     population: int
     land: str  # Land code
     name: str

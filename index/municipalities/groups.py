@@ -35,6 +35,9 @@ STUDY = "desi-tabelle-1"
 
 @dataclass
 class Group:
+    """One grouping the documents make (prize category, case studies, membership list);
+    ``members`` are municipality ids, ``doc_id``/``passage_id`` where it is stated."""
+
     label: str
     members: list[str] = field(default_factory=list)  # municipality ids
     doc_id: str | None = None
@@ -47,6 +50,7 @@ class Group:
         return min(1.0, 2.0 / math.sqrt(max(1, len(self.members))))
 
     def to_dict(self) -> dict:
+        """All fields as JSON-ready data (stored in ``catalogue.json`` under ``groups``)."""
         return asdict(self)
 
 

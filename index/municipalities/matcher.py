@@ -24,6 +24,7 @@ _POSTCODE_BEFORE = re.compile(r"\b\d{4,5}\s+$")
 
 
 def alias_key(alias: str) -> tuple[str, ...]:
+    """Folded word tokens of an alias (``gazetteer.fold``): "Halle (Saale)" -> ("halle", "saale")."""
     return tuple(fold(alias).split())
 
 
@@ -39,10 +40,16 @@ class AliasIndex:
         self.max_len = max((len(k) for k in self.keys), default=1)
 
     def exact(self, name: str) -> set[str]:
+        """Ids whose alias equals ``name`` after folding (a copy; empty if none)."""
         return set(self.keys.get(alias_key(name), set()))
 
     def spans(self, text: str) -> list[tuple[int, int, frozenset[str]]]:
-        """(start, end, ids) for every non-overlapping alias match, left to right."""
+        """(start, end, ids) for every non-overlapping alias match, left to right.
+
+        ``start``/``end`` are character offsets into ``text``; the longest alias wins;
+        the guards of the module docstring apply (capital letter, no hyphen compound,
+        no postal code before, URLs and e-mail addresses masked).
+        """
         masked = _MASK.sub(lambda m: " " * len(m.group(0)), text)
         tokens = [(m.start(), m.end(), fold(m.group(0))) for m in _TOKEN.finditer(masked)]
         out = []

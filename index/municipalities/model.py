@@ -33,6 +33,16 @@ _TYPE_WORDS = {
 
 @dataclass
 class Municipality:
+    """One municipality of the catalogue, merged from every record the documents hold.
+
+    ``type`` is one of ``gazetteer.TYPES``; ``bundesland`` the Land's full name;
+    ``population`` inhabitants (from a document, else GeoNames; None = "ohne Angabe"),
+    its origin in ``population_source``; ``facts`` are ``{name, value, source: {doc_id,
+    passage_id, offset, quote}}`` statements from the documents; ``passages``/``mentions``/
+    ``theme_evidence`` hold passage ids; ``provenance`` says per field whether it came
+    from a document, the gazetteer or GeoNames.
+    """
+
     id: str
     name: str
     type: str | None = None
@@ -53,13 +63,16 @@ class Municipality:
     population_source: dict[str, Any] | None = None
 
     def fact(self, name: str) -> list[dict[str, Any]]:
+        """All facts with this ``name`` ("Titel des Beitrags", "Prämierung", ...), in stored order."""
         return [f for f in self.facts if f["name"] == name]
 
     def to_dict(self) -> dict[str, Any]:
+        """All fields as JSON-ready data (the shape stored in ``catalogue.json``)."""
         return asdict(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Municipality":
+        """Inverse of :meth:`to_dict`; unknown keys are ignored."""
         names = set(cls.__dataclass_fields__)
         return cls(**{k: v for k, v in data.items() if k in names})
 
@@ -81,6 +94,8 @@ class Catalogue:
         return iter(self.municipalities)
 
     def get(self, mid: str) -> Municipality:
+        """The municipality with id ``mid``; ``NotFound`` with up to 5 close names as
+        ``detail["suggestions"]`` otherwise."""
         try:
             return self._by_id[mid]
         except KeyError:
@@ -91,9 +106,16 @@ class Catalogue:
         return [g for g in self.groups if mid in g["members"]]
 
     def by_alias(self, name: str) -> list[Municipality]:
+        """Municipalities one of whose aliases equals ``name`` after folding (see
+        ``gazetteer.fold``), in id order; [] if none."""
         return [self._by_id[i] for i in sorted(self.index.exact(name))]
 
     def resolve(self, name: str) -> Municipality:
+        """The one municipality ``name`` means, by the policy in the module docstring.
+
+        Raises ``BadRequest`` for an empty name or an ambiguous one (``detail["candidates"]``)
+        and ``NotFound`` when nothing matches (``detail["suggestions"]``, from difflib).
+        """
         if not name or not name.strip():
             raise BadRequest("empty municipality name")
         for candidates in (self.by_alias(name), self.find_in_text(name), self._containing(name)):
@@ -105,6 +127,7 @@ class Catalogue:
         raise NotFound(f"unknown municipality: {name!r}", {"suggestions": self._suggest(name)})
 
     def find_in_text(self, text: str) -> list[Municipality]:
+        """Municipalities named in ``text``, in order of first mention (ambiguous aliases skipped)."""
         return [self._by_id[i] for i in self.index.find(text)]
 
     def filter(self, bundesland=None, type=None, min_population=None, max_population=None, theme=None,
@@ -144,6 +167,8 @@ class Catalogue:
         return out
 
     def coverage(self) -> dict[str, Any]:
+        """Counts for the manifest and README: municipalities, how many have each field,
+        where populations come from, number of facts, and municipalities per type."""
         ms = self.municipalities
         by_type: dict[str, int] = {}
         for m in ms:
@@ -166,11 +191,14 @@ class Catalogue:
         }
 
     def to_dict(self) -> dict[str, Any]:
+        """``{"version": CATALOGUE_VERSION, "municipalities": [...], "groups": [...]}``,
+        the snapshot's ``catalogue.json`` (the builder adds ``project_titles``)."""
         return {"version": CATALOGUE_VERSION, "municipalities": [m.to_dict() for m in self.municipalities],
                 "groups": self.groups}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Catalogue":
+        """Inverse of :meth:`to_dict`; other keys (``version``, ``project_titles``) are ignored."""
         return cls([Municipality.from_dict(m) for m in data.get("municipalities", [])], data.get("groups", []))
 
     def _containing(self, name: str) -> list[Municipality]:

@@ -36,6 +36,10 @@ _PAREN = re.compile(r"\(([^()]*)\)")
 
 @dataclass
 class ParsedName:
+    """A municipality name as written in a document, parsed into its parts (see field
+    comments): ``kind`` keeps districts and towns of one name apart, ``base`` is the
+    name without its prefix, ``display`` the catalogue's canonical name."""
+
     kind: str  # "kreis" | "bezirk" | "muni"
     base: str  # "Osnabrück", "Burgenlandkreis", "Region Hannover", "Elm-Asse"
     display: str  # canonical name: "Landkreis Osnabrück", "Osnabrück", "Samtgemeinde Elm-Asse"
@@ -47,6 +51,7 @@ class ParsedName:
 
     @property
     def key(self) -> tuple[str, str]:
+        """Merge key: (kind, folded base name before any "/")."""
         return (self.kind, gz.fold(self.base.split("/")[0]))
 
 
@@ -59,6 +64,9 @@ def clean(raw: str) -> str:
 
 
 def parse_name(raw: str) -> ParsedName:
+    """Parse a name as the documents write it: "Landkreis Osnabrück", "Stadt Dülmen",
+    "Osnabrück, Landkreis", "Dinslaken, kreisangehörige Stadt (Kreis Wesel)", "Stadt
+    und Landkreis Würzburg". Type and Land are hints from the prefix and the gazetteer."""
     written = clean(raw)
     text = written
     if "," in text and _DESCRIPTOR.search(text.split(",", 1)[1]):

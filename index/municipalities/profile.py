@@ -38,6 +38,10 @@ _URBAN = re.compile(r"\bstaedtisch|\burban|\bgrossstadt|\bmetropol|\bballungs")
 
 @dataclass
 class QueryProfile:
+    """What the recommender compares: a catalogue municipality (``id``, ``name`` set) or a
+    parsed description. ``land`` is a Land code, ``population`` inhabitants, ``themes``
+    taxonomy names, ``settlement`` one of ``RURAL``/``URBAN``/``MIXED`` or None."""
+
     text: str = ""
     id: str | None = None
     name: str | None = None
@@ -49,6 +53,9 @@ class QueryProfile:
 
 
 def settlement_of(type_: str | None, population: int | None) -> str | None:
+    """Rural or urban from type and size: a Landkreis is rural, a kreisfreie Stadt or
+    Stadtbezirk urban; otherwise >= 100,000 inhabitants urban, < 50,000 rural, between
+    mixed; None when neither is known."""
     if type_ == gz.LANDKREIS:
         return RURAL
     if type_ in (gz.KREISFREI, gz.STADTBEZIRK):
@@ -61,6 +68,7 @@ def settlement_of(type_: str | None, population: int | None) -> str | None:
 
 
 def profile_of(m: Municipality) -> QueryProfile:
+    """The profile of a catalogue municipality (its own type, Land, population, themes)."""
     return QueryProfile(
         text=m.name, id=m.id, name=m.name, type=m.type, land=gz.land_code(m.bundesland),
         population=m.population, themes=list(m.themes), settlement=settlement_of(m.type, m.population),
@@ -68,6 +76,10 @@ def profile_of(m: Municipality) -> QueryProfile:
 
 
 def parse_description(text: str) -> QueryProfile:
+    """Profile from a free-text description: type words ("Landkreis", "Kleinstadt"), Land
+    (:func:`parse_land`), population (:func:`parse_population`), "ländlich"/"städtisch"
+    (else from type and size) and themes (``taxonomy.themes_in_text``). Unrecognised
+    parts stay None; never raises."""
     folded = gz.fold(text)
     type_ = next((t for pattern, t in _TYPE_WORDS if re.search(pattern, folded)), None)
     population = parse_population(text)
@@ -100,6 +112,8 @@ def parse_population(text: str) -> int | None:
 
 
 def parse_land(text: str) -> str | None:
+    """Land code named in ``text``: a Land's name (longest first), an adjective
+    ("bayerischer", "sächsische") or a code in capitals ("NRW", "BB"); else None."""
     folded = f" {gz.fold(text)} "
     names = sorted(gz.BUNDESLAENDER.items(), key=lambda kv: -len(kv[1]))
     for code, name in names:

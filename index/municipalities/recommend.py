@@ -80,6 +80,7 @@ class CandidateFilter:
     include_unknown_population: bool = False
 
     def accepts(self, m: Municipality) -> bool:
+        """True if ``m`` meets every set restriction (population bounds inclusive)."""
         if self.bundesland and m.bundesland != gz.land_name(self.bundesland):
             return False
         if self.type and m.type != self.type:
@@ -95,6 +96,11 @@ class CandidateFilter:
 
 @dataclass
 class Recommendation:
+    """One comparable municipality: ``score`` = weighted sum of the ``components``
+    ("practice" and "shared" in [0, 1], "structure" = ``STRUCTURE_WEIGHTS`` · its
+    "structure.*" parts, each part in [0, 1]),
+    ``reasons`` (German texts) with their ``details`` and up to 5 ``evidence`` passage ids."""
+
     id: str
     name: str
     type: str | None
@@ -106,6 +112,7 @@ class Recommendation:
     details: list[Reason] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
+        """All fields as JSON-ready data (``details`` as a list of Reason dicts)."""
         return asdict(self)
 
 
@@ -125,6 +132,11 @@ def recommend(
     :param practice: the search-backed practice ranker; without it only structure counts.
     :param candidates: optional restriction of the candidates (Land, type, population).
     :returns: up to ``k`` recommendations, best first, each with reasons and evidence.
+
+    A string that is exactly one municipality's alias is that municipality, any other
+    string a description (:func:`profile.parse_description`); the query municipality
+    itself is never recommended. Weights: README "How recommendations are made".
+    An unknown name raises nothing: it is read as a description.
     """
     profile = _profile(catalogue, query)
     topic_text = (topic or "").strip() or _implicit_topic(catalogue, profile)

@@ -14,6 +14,13 @@ SOURCE_PRIORITY = (
 
 @dataclass
 class Record:
+    """What one place in one document says about one municipality, before merging.
+
+    ``offset`` is a character offset into ``Document.text`` of ``doc_id``; ``quote`` the
+    line it stands in; ``source`` one of ``SOURCE_PRIORITY`` (which record wins a
+    conflict); ``population`` in inhabitants as the document states it.
+    """
+
     name: str  # as written, e.g. "Osnabrück, Landkreis" or "Stadt Dülmen"
     doc_id: str
     offset: int
@@ -27,6 +34,7 @@ class Record:
     projects: list[str] = field(default_factory=list)
 
     def add_fact(self, name: str, value: str, offset: int | None = None, quote: str | None = None) -> None:
+        """Append a ``{name, value, offset, quote}`` fact; offset and quote default to the record's."""
         self.facts.append(
             {"name": name, "value": value, "offset": self.offset if offset is None else offset,
              "quote": short(quote if quote is not None else self.quote)}
@@ -34,10 +42,12 @@ class Record:
 
     @property
     def rank(self) -> int:
+        """Position of ``source`` in ``SOURCE_PRIORITY`` (0 = most trusted); ValueError for another source."""
         return SOURCE_PRIORITY.index(self.source)
 
 
 def lines_with_offsets(text: str) -> list[tuple[int, str]]:
+    """Every line of ``text`` (split at "\\n") with the character offset where it starts."""
     out, pos = [], 0
     for line in text.split("\n"):
         out.append((pos, line))
@@ -52,12 +62,15 @@ def to_int(value: str) -> int | None:
 
 
 def short(text: str, limit: int = 300) -> str:
+    """Tags removed and whitespace collapsed, cut to at most ``limit`` characters with "…"."""
     text = re.sub(r"<[^>]+>", " ", text)
     text = re.sub(r"\s+", " ", text).strip()
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def strip_markup(text: str) -> str:
+    """Tags, replacement characters and ``**`` removed, line-break hyphenation joined
+    ("Wis- senschaft" -> "Wissenschaft", "Stadt- und" kept), whitespace collapsed."""
     text = re.sub(r"<[^>]+>", " ", text).replace("\ufffd", " ").replace("**", "")
     text = re.sub(r"(\w)- (?!(?:und|oder|bzw|sowie|als|bis)\b)(?=[a-zäöüß])", r"\1", text)  # "Wis- senschaft"
     return re.sub(r"\s+", " ", text).strip()

@@ -76,7 +76,10 @@ _PATTERNS = {theme: _compile(stems) for theme, stems in THEMES.items()}
 
 
 def theme_hits(text: str) -> Counter[str]:
-    """Number of stem hits per theme in ``text``."""
+    """Number of stem hits per theme in ``text`` (only themes with at least one hit).
+
+    Stems come from the hand-written ``THEMES`` table above, matched on folded tokens.
+    """
     folded = fold(text)
     counts: Counter[str] = Counter()
     for theme, pattern in _PATTERNS.items():
