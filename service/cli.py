@@ -190,7 +190,7 @@ def eval_recommend(
     paths = list(cases or CASE_SETS)
     results = {}
     try:
-        adapter = application._require_catalogue()
+        adapter = application.require_catalogue()
         for path in paths:
             results[set_name(path)] = evaluate_recommendations(
                 adapter.catalogue, load_cases(path),

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def results(real_application):
-    adapter = real_application._require_catalogue()
+    adapter = real_application.require_catalogue()
 
     def run(_cat, query, topic=None, k=10):
         return [rec for _, rec in adapter.recommend_for(query, topic, k)]
@@ -47,7 +47,7 @@ def test_recall_at_10_target(results):
 
 def test_every_recommendation_has_a_reason_with_evidence(results, real_application):
     """Each recommendation shows a practice or structure reason backed by a passage or a source."""
-    adapter = real_application._require_catalogue()
+    adapter = real_application.require_catalogue()
     for case in load_cases(CASE_SETS[1])[:20]:
         query = adapter.catalogue.resolve(case["municipality"])
         for _, rec in adapter.recommend_for(query, case.get("topic"), 10):

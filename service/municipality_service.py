@@ -1,0 +1,180 @@
+"""The municipality catalogue and comparable municipalities: what ``/api/municipalities``,
+``/api/recommend`` and the pages ``/kommunen``, ``/kommune/{id}`` and ``/vergleich`` show.
+
+Recommendations come from ``index.municipalities`` through ``service.catalogue_port``;
+this module validates the request, resolves names and shapes the rows.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Any
+
+from core.errors import BadRequest, NotFound
+from service.catalogue_port import CatalogueLike, CatalogueUnavailable, municipality_record, municipality_ref
+from service.passage_service import PassageService
+from service.snapshots import SnapshotHolder
+
+
+class MunicipalityService:
+    """Catalogue listing, municipality pages and recommendations over the serving snapshot.
+
+    :param snapshots: the ``SnapshotHolder`` (its catalogue and searcher).
+    """
+
+    def __init__(self, snapshots: SnapshotHolder):
+        self.snapshots = snapshots
+
+    def require_catalogue(self) -> CatalogueLike:
+        """The serving catalogue; ``CatalogueUnavailable`` (503) when the snapshot has none."""
+        catalogue = self.snapshots.catalogue
+        if catalogue is None:
+            raise CatalogueUnavailable("the municipality catalogue is not available for this snapshot")
+        return catalogue
+
+    def municipalities(self, bundesland: str | None = None, type: str | None = None, theme: str | None = None,
+                       min_population: int | None = None, max_population: int | None = None,
+                       q: str | None = None, include_unknown_population: bool = False) -> list[dict[str, Any]]:
+        """Catalogue records matching every criterion; ``q`` matches a part of the name or an
+        alias after Unicode NFC and folding (case, umlauts). A population bound drops
+        municipalities without a known population unless ``include_unknown_population``."""
+        q = unicodedata.normalize("NFC", q).strip() if q else None
+        if q and len(q) > self.snapshots.settings.max_query_chars:
+            raise BadRequest(f"q is too long: {len(q)} characters, at most {self.snapshots.settings.max_query_chars} allowed")
+        records = self.require_catalogue().filter(bundesland=bundesland, type=type, theme=theme,
+                                                   min_population=min_population,
+                                                   max_population=max_population, q=q or None,
+                                                   include_unknown_population=include_unknown_population)
+        return [municipality_record(m) for m in records]
+
+    def municipality(self, municipality_id: str) -> dict[str, Any]:
+        """The municipality's facts and projects, plus the passages about it."""
+        record = self.require_catalogue().get(municipality_id)
+        if record is None:
+            raise NotFound(f"no municipality with id {municipality_id!r}")
+        m = municipality_record(record)
+        s = self.snapshots.searcher
+        m["passages"] = [PassageService.passage_row(s, i, None) for i in
+                         (s.passage_index(pid) for pid in m["passage_ids"]) if i is not None]
+        data = record if isinstance(record, dict) else vars(record)
+        m["mentions"] = [PassageService.passage_row(s, i, None) for i in
+                         (s.passage_index(pid) for pid in data.get("mentions", [])) if i is not None]
+        return m
+
+    def similar_municipalities(self, municipality_id: str, topic: str | None = None, k: int = 5,
+                               candidates=None) -> list[dict[str, Any]]:
+        """Comparable municipalities (practice from the search, then structure), each with
+        score, reasons and evidence; ``topic`` steers the practice part."""
+        catalogue = self.require_catalogue()
+        if catalogue.get(municipality_id) is None:
+            raise NotFound(f"no municipality with id {municipality_id!r}")
+        topic = self._topic(topic)
+        return [self._recommendation_row(record, rec) for record, rec in
+                catalogue.recommend(municipality_id, topic, k, candidates)]
+
+    def recommend(self, query: str, topic: str | None = None, k: int = 10, candidates=None,
+                  as_description: bool = False, record=None) -> dict[str, Any]:
+        """Comparable municipalities for a municipality name or a free-text description.
+
+        A name is resolved through the catalogue's aliases (after Unicode NFC); an
+        ambiguous name raises BadRequest with the candidates. Text that names no
+        municipality but describes one ("ländlicher Landkreis in Brandenburg, 80.000
+        Einwohner") is matched by its structure and topic; anything else raises NotFound
+        with suggestions. ``as_description`` skips name resolution; ``record`` gives the
+        already resolved catalogue record.
+
+        :returns: ``{"query", "topic", "recommendations"}``; each recommendation has the
+            municipality's fields plus ``score``, ``reasons``, ``evidence``,
+            ``reason_details`` and ``components``.
+        """
+        if not isinstance(query, str) or not query.strip():
+            raise BadRequest("give a municipality name or a description")
+        query = unicodedata.normalize("NFC", query).strip()
+        if len(query) > self.snapshots.settings.max_query_chars:
+            raise BadRequest(f"the description is too long: {len(query)} characters, "
+                             f"at most {self.snapshots.settings.max_query_chars} allowed")
+        if not 1 <= k <= self.snapshots.settings.max_k:
+            raise BadRequest(f"k must be between 1 and {self.snapshots.settings.max_k}")
+        topic = self._topic(topic)
+        adapter = self.require_catalogue()
+        catalogue = getattr(adapter, "catalogue", adapter)
+        described = None
+        if record is not None:
+            target = record
+        elif as_description:
+            target = described = query
+        else:
+            try:
+                target = catalogue.resolve(query)
+            except NotFound:
+                if not _describes_municipality(query):
+                    raise
+                target = described = query
+        rows = [self._recommendation_row(record, rec) for record, rec in
+                adapter.recommend_for(target, topic, k, candidates)]
+        about = {"description": described} if described else municipality_record(target, facts=False)
+        return {"query": about, "topic": topic, "recommendations": rows}
+
+    def recommend_request(self, municipality: str | None, description: str | None, topic: str | None = None,
+                          k: int = 10, candidates=None) -> dict[str, Any]:
+        """``recommend`` for exactly one of a municipality (name or catalogue id) or a
+        description, as the API and the web page take them."""
+        if bool(municipality and municipality.strip()) == bool(description and description.strip()):
+            raise BadRequest("give either municipality or description")
+        if candidates is not None and candidates.bundesland:
+            from index.municipalities.gazetteer import BUNDESLAENDER, land_name
+
+            if land_name(candidates.bundesland) is None:
+                raise BadRequest(f"unknown Bundesland: {candidates.bundesland!r}",
+                                 {"valid": list(BUNDESLAENDER.values())})
+        if municipality and municipality.strip():
+            adapter = self.require_catalogue()
+            catalogue = getattr(adapter, "catalogue", adapter)
+            by_id = getattr(catalogue, "_by_id", {}).get(municipality.strip())
+            return self.recommend(municipality, topic, k, candidates, record=by_id)
+        return self.recommend(description, topic, k, candidates, as_description=True)
+
+    def _topic(self, topic: str | None) -> str | None:
+        if topic is None:
+            return None
+        topic = unicodedata.normalize("NFC", topic).strip()
+        if len(topic) > self.snapshots.settings.max_query_chars:
+            raise BadRequest(f"topic is too long: {len(topic)} characters, at most "
+                             f"{self.snapshots.settings.max_query_chars} allowed")
+        return topic or None
+
+    def _recommendation_row(self, record, rec) -> dict[str, Any]:
+        row = municipality_record(record, facts=False)
+        s = self.snapshots.searcher
+        details = []
+        for reason in rec.details:
+            d = {"kind": reason.kind, "text": reason.text, "passage_id": reason.passage_id,
+                 "source": reason.source, "evidence": None}
+            i = s.passage_index(reason.passage_id) if reason.passage_id else None
+            if i is not None:
+                p = s.passages[i]
+                text = " ".join(p.text.split())
+                d["evidence"] = {"passage_id": p.id, "doc_id": p.doc_id, "doc_title": p.doc_title, "page": p.page,
+                                 "page_end": getattr(p, "page_end", None), "page_label": getattr(p, "page_label", None),
+                                 "section": p.section, "snippet": text[:220] + ("…" if len(text) > 220 else "")}
+            details.append(d)
+        row.update(score=round(float(rec.score), 6), reasons=list(rec.reasons), evidence=list(rec.evidence),
+                   reason_details=details, components=dict(rec.components))
+        return row
+
+    def municipality_names(self) -> list[dict[str, Any]]:
+        """Every catalogue municipality as ``{"id", "name", "type", "bundesland"}``, by name
+        (for name suggestions in forms)."""
+        catalogue = self.require_catalogue()
+        records = catalogue.filter()
+        return sorted((municipality_ref(m) for m in records), key=lambda r: (r["name"].casefold(), r["id"]))
+
+
+_DESCRIPTION_WORDS = ("landkreis", "kreis", "gemeinde", "stadt", "kommune", "ländlich", "einwohner", "bundesland",
+                      "rural", "district", "town", "city", "municipality")
+
+
+def _describes_municipality(text: str) -> bool:
+    """Free text that describes a municipality rather than naming one."""
+    low = text.lower()
+    return any(ch.isdigit() for ch in low) or (len(low.split()) >= 3 and any(w in low for w in _DESCRIPTION_WORDS))

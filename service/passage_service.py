@@ -1,0 +1,196 @@
+"""Searching, passages and documents: what ``/api/search``, ``/api/passages``,
+``/api/documents`` and the search page show.
+
+Every method returns plain dicts and lists (pydantic lives only in ``service.schemas``).
+Snippets are ``markupsafe.Markup``: escaped passage text with ``<mark>`` around query
+terms, safe to put into HTML as is.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from core.errors import BadRequest, NotFound
+from core.schema import Passage
+from index.search import Filters, SearchResult, Searcher
+from service.cases import case_examples
+from service.catalogue_port import CatalogueLike, municipality_ref
+from service.highlight import QueryTerms, highlight, snippet
+from service.snapshots import SnapshotHolder
+
+CASE_DEPTH = 50  # hits that vote for case examples
+SNIPPET_CHARS = 280
+MUNICIPAL_FILTERS = ("bundesland", "municipality_type", "min_population", "max_population", "theme")
+
+
+def reader_texts(passages: list[Passage], keep: int) -> list[str]:
+    """The texts of consecutive passages of one document with each sentence shown once.
+
+    Passages overlap (the last sentence of one opens the next; a table split over
+    passages repeats its caption and header rows). ``passages[keep]`` is shown whole;
+    a passage before it loses the tail the following passage repeats, a passage after
+    it loses the head the previous one already showed. Offsets (``start``/``end`` into
+    the document text) decide what overlaps; a repeated table header (``meta.prefix``)
+    is shown only on the first passage of the listing. Returns one text per passage.
+    """
+    out: list[str] = []
+    for n, p in enumerate(passages):
+        prefix = p.meta.get("prefix", "")
+        body = p.text[len(prefix):] if prefix and p.text.startswith(prefix) else p.text
+        start, end = p.start, p.end
+        if n < keep:
+            nxt = passages[n + 1]
+            if nxt.start < end and nxt.start > start:
+                body = body[: nxt.start - start].rstrip()
+        elif n > keep:
+            prev = passages[n - 1]
+            if prev.end > start and prev.end < end:
+                body = body[prev.end - start:].lstrip()
+        else:
+            out.append(p.text)
+            continue
+        if prefix and n == 0:
+            body = prefix + body  # the first passage shown: its table header is not shown elsewhere
+        out.append(body)
+    return out
+
+
+class PassageService:
+    """Search with snippets and case examples, passages in context, documents.
+
+    :param snapshots: the ``SnapshotHolder``; each call reads its ``searcher`` once, so
+        one request sees one snapshot even if a reload swaps meanwhile.
+    """
+
+    def __init__(self, snapshots: SnapshotHolder):
+        self.snapshots = snapshots
+        self._order: tuple[str, dict[str, list[int]], dict[int, int]] | None = None
+
+    def _check_text(self, name: str, value: str | None) -> None:
+        """Every free-text input obeys the query length limit (``max_query_chars``)."""
+        if value is not None and len(value) > self.snapshots.settings.max_query_chars:
+            raise BadRequest(f"{name} is too long ({len(value)} characters; the limit is "
+                             f"{self.snapshots.settings.max_query_chars})")
+
+    def search(self, query: str, k: int = 10, mode: str = "hybrid", filters: Filters | None = None) -> SearchResult:
+        """``Searcher.search`` on the serving snapshot."""
+        return self.snapshots.searcher.search(query, k=k, mode=mode, filters=filters)
+
+    # -- search with snippets and case examples (the API and the web page) ----------------
+
+    def search_page(self, query: str, k: int = 10, mode: str = "hybrid", filters: Filters | None = None) -> dict[str, Any]:
+        """Search, highlight the k returned snippets, and rank case examples over the top hits."""
+        if not isinstance(k, int) or not 1 <= k <= self.snapshots.settings.max_k:
+            raise BadRequest(f"k must be between 1 and {self.snapshots.settings.max_k}")
+        filters = filters or Filters()
+        s = self.snapshots.searcher  # one snapshot for the whole request, even if a reload swaps meanwhile
+        catalogue = self.snapshots.catalogue_for(s)
+        depth = max(k, min(CASE_DEPTH, self.snapshots.settings.max_k)) if catalogue is not None else k
+        result = s.search(query, k=depth, mode=mode, filters=filters)
+        terms = QueryTerms.of(result.query)
+        rows = []
+        for hit in result.hits[:k]:
+            row = hit.to_dict()
+            row["snippet"] = snippet(hit.passage.text, terms, SNIPPET_CHARS)
+            row["municipalities"] = self._refs(hit.passage.id, catalogue)
+            rows.append(row)
+        cases = []
+        if catalogue is not None:
+            cases = case_examples(result.hits, catalogue, terms, self._allowed(catalogue, filters))
+        return {"query": result.query, "mode": result.mode, "k": k, "language": result.language,
+                "took_ms": round(result.took_ms, 2), "snapshot_id": result.snapshot_id,
+                "filters": result.filters, "results": rows, "case_examples": cases}
+
+    @staticmethod
+    def _refs(passage_id: str, catalogue: CatalogueLike | None) -> list[dict[str, Any]]:
+        if catalogue is None:
+            return []
+        return [municipality_ref(m) for m in catalogue.municipalities_for_passage(passage_id)]
+
+    @staticmethod
+    def _allowed(catalogue: CatalogueLike, filters: Filters) -> set[str] | None:
+        if all(getattr(filters, name) in (None, "") for name in MUNICIPAL_FILTERS):
+            return None
+        matching = catalogue.filter(bundesland=filters.bundesland, type=filters.municipality_type,
+                                    theme=filters.theme, min_population=filters.min_population,
+                                    max_population=filters.max_population)
+        return {municipality_ref(m)["id"] for m in matching}
+
+    # -- passages and documents ----------------------------------------------------------
+
+    def passage(self, passage_id: str, context: int = 1, query: str | None = None) -> dict[str, Any]:
+        """One passage with ``context`` neighbours on each side from the same document."""
+        s = self.snapshots.searcher
+        i = s.passage_index(passage_id)
+        if i is None:
+            raise NotFound(f"no passage with id {passage_id!r}")
+        self._check_text("q", query)
+        terms = QueryTerms.of(query) if query else None
+        by_doc, position = self._doc_order(s)
+        p = s.passages[i]
+        siblings, pos = by_doc[p.doc_id], position[i]
+        row = self.passage_row(s, i, terms)
+        row["municipalities"] = self._refs(p.id, self.snapshots.catalogue_for(s))
+        before, after = siblings[max(0, pos - context):pos], siblings[pos + 1:pos + 1 + context]
+        shown = reader_texts([s.passages[j] for j in before + [i] + after], keep=len(before))
+        row["context"] = {
+            "previous": [dict(self.passage_row(s, j, None), reader_text=t) for j, t in zip(before, shown)],
+            "next": [dict(self.passage_row(s, j, None), reader_text=t)
+                     for j, t in zip(after, shown[len(before) + 1:])],
+        }
+        return row
+
+    @staticmethod
+    def passage_row(s: Searcher, i: int, terms: QueryTerms | None) -> dict[str, Any]:
+        """Passage ``i`` of ``s`` as the API shows it (``passage_id``, no offsets or meta),
+        with ``highlighted`` text when ``terms`` are given."""
+        p = s.passages[i]
+        row = {k: v for k, v in p.to_dict().items() if k not in ("meta", "start", "end")}
+        row["passage_id"] = row.pop("id")
+        if terms is not None:
+            row["highlighted"] = highlight(p.text, terms)
+        return row
+
+    def _doc_order(self, s: Searcher) -> tuple[dict[str, list[int]], dict[int, int]]:
+        """Passage positions per document (index order), cached per snapshot."""
+        cached = self._order
+        if cached is None or cached[0] != s.snapshot.id:
+            by_doc: dict[str, list[int]] = {}
+            for i, p in enumerate(s.passages):
+                by_doc.setdefault(p.doc_id, []).append(i)
+            for ids in by_doc.values():
+                ids.sort(key=lambda j: s.passages[j].index)
+            position = {i: n for ids in by_doc.values() for n, i in enumerate(ids)}
+            cached = self._order = (s.snapshot.id, by_doc, position)
+        return cached[1], cached[2]
+
+    def documents(self, s: Searcher | None = None) -> list[dict[str, Any]]:
+        """Every document of the snapshot: ``{"id", "title", "format", "pages", "passages", "meta"}``."""
+        s = s or self.snapshots.searcher
+        by_doc, _ = self._doc_order(s)
+        return [{"id": d.id, "title": d.title, "format": d.format, "pages": d.pages,
+                 "passages": len(by_doc.get(d.id, [])), "meta": d.meta} for d in s.snapshot.documents]
+
+    def document(self, doc_id: str) -> dict[str, Any]:
+        """One document with its ``outline`` (passage id, page, section per passage);
+        ``NotFound`` for an unknown id."""
+        s = self.snapshots.searcher
+        for doc in self.documents(s):
+            if doc["id"] == doc_id:
+                by_doc, _ = self._doc_order(s)
+                doc["outline"] = [{"passage_id": s.passages[i].id, "page": s.passages[i].page,
+                                   "page_label": s.passages[i].page_label,
+                                   "section": s.passages[i].section} for i in by_doc.get(doc_id, [])]
+                return doc
+        raise NotFound(f"no document with id {doc_id!r}")
+
+    def filter_options(self) -> dict[str, Any]:
+        """Choices for the search form: documents, Länder, municipality types, themes."""
+        from index.municipalities.gazetteer import BUNDESLAENDER, KREISANGEHOERIG, KREISFREI, LANDKREIS, STADTBEZIRK
+
+        catalogue = self.snapshots.catalogue
+        return {"documents": [{"id": d["id"], "title": d["title"]} for d in self.documents()],
+                "bundeslaender": sorted(BUNDESLAENDER.values()),
+                "types": [KREISFREI, KREISANGEHOERIG, LANDKREIS, STADTBEZIRK],
+                "themes": list(catalogue.themes()) if catalogue is not None else [],
+                "catalogue": catalogue is not None}
