@@ -194,6 +194,13 @@ class RecommendQuery(BaseModel):
     type: str | None = None
     bundesland: str | None = None
     population: int | None = None
+    population_source: PopulationSource | None = None
+    size_class: str | None = None
+    themes: list[str] = Field(default_factory=list)
+    projects: list[str] = Field(default_factory=list)
+    passage_ids: list[str] = Field(default_factory=list)
+    facts: list[Fact] = Field(default_factory=list)
+    sources: list[str] = Field(default_factory=list)
     description: str | None = Field(None, description="The description, when one was given instead of a name.")
 
 

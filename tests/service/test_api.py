@@ -194,8 +194,10 @@ def test_recommend_by_name_id_or_description(client):
     assert decomposed["query"]["id"] == "duelmen"
     described = client.get("/api/recommend", params={"description": "kleine Gemeinde in Hessen, 5.000 Einwohner",
                                                      "topic": "Ehrenamt"}).json()
-    assert described["query"] == {"description": "kleine Gemeinde in Hessen, 5.000 Einwohner", "id": None,
-                                  "name": None, "type": None, "bundesland": None, "population": None}
+    assert {k: v for k, v in described["query"].items() if v not in (None, [])} == {
+        "description": "kleine Gemeinde in Hessen, 5.000 Einwohner"}
+    assert {"id", "name", "type", "bundesland", "population"} <= set(described["query"])
+    assert by_name["query"]["themes"] and by_name["query"]["passage_ids"]  # the named municipality's profile
     assert described["recommendations"][0]["id"] == "alheim"
 
 

@@ -1,0 +1,136 @@
+"""The import graph: layers point one way and modules form no cycle.
+
+Layers, lowest first: ``core`` (settings, errors, data model) <- ``ingest`` <- ``index``
+<- ``service`` <- ``eval``. A module may import its own layer and lower ones. The one
+allowed exception is the CLI (``service/cli.py``), which imports ``eval`` inside the eval
+commands only, so that serving never loads the evaluation code.
+
+Checked statically (``ast``): module-level imports form the graph that must be acyclic;
+every import, wherever it sits, must respect the layers.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+LAYERS = {"core": 0, "ingest": 1, "index": 2, "service": 3, "eval": 4}
+LAZY_ALLOWED = {("service.cli", "eval")}  # (importing module, imported layer), inside functions only
+
+
+def _modules() -> dict[str, Path]:
+    out = {}
+    for layer in LAYERS:
+        for path in sorted((ROOT / layer).rglob("*.py")):
+            parts = list(path.relative_to(ROOT).with_suffix("").parts)
+            if parts[-1] == "__init__":
+                parts.pop()
+            out[".".join(parts)] = path
+    return out
+
+
+MODULES = _modules()
+
+
+def _imports(name: str, path: Path) -> list[tuple[str, bool]]:
+    """(imported module, at module level?) for every import statement of the module."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    top = {id(node) for node in tree.body}
+    for node in tree.body:  # `if TYPE_CHECKING:` / try blocks at module level count as module level
+        if isinstance(node, (ast.If, ast.Try)):
+            top |= {id(n) for n in ast.walk(node)}
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [(a.name, id(node) in top) for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")[: len(package.split(".")) - node.level + 1]
+                target = ".".join(base + ([node.module] if node.module else []))
+            else:
+                target = node.module or ""
+            found.append((target, id(node) in top))
+            found += [(f"{target}.{a.name}", id(node) in top) for a in node.names if f"{target}.{a.name}" in MODULES]
+    return [(t, lvl) for t, lvl in found if t.split(".")[0] in LAYERS]
+
+
+def _resolve(target: str) -> str | None:
+    while target and target not in MODULES:
+        target = target.rpartition(".")[0]
+    return target or None
+
+
+def test_the_survey_sees_every_layer():
+    assert {m.split(".")[0] for m in MODULES} == set(LAYERS)
+    assert len(MODULES) > 80
+
+
+@pytest.mark.parametrize("name", sorted(MODULES))
+def test_imports_respect_the_layers(name):
+    layer = name.split(".")[0]
+    wrong = []
+    for target, module_level in _imports(name, MODULES[name]):
+        other = target.split(".")[0]
+        if LAYERS[other] <= LAYERS[layer]:
+            continue
+        if (name, other) in LAZY_ALLOWED and not module_level:
+            continue
+        wrong.append(f"{target} ({'module level' if module_level else 'inside a function'})")
+    assert not wrong, f"{name} ({layer}) imports a higher layer: {', '.join(wrong)}"
+
+
+def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    """One cycle of ``graph`` (module -> modules it imports at module level), or None.
+    A package importing its own submodules does not count."""
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        state[node] = 1
+        stack.append(node)
+        for dep in sorted(graph.get(node, ())):
+            if dep.startswith(node + "."):
+                continue
+            if state.get(dep) == 1:
+                return stack[stack.index(dep):] + [dep]
+            if dep not in state:
+                cycle = visit(dep)
+                if cycle:
+                    return cycle
+        stack.pop()
+        state[node] = 2
+        return None
+
+    for node in sorted(graph):
+        if node not in state:
+            cycle = visit(node)
+            if cycle:
+                return cycle
+    return None
+
+
+def test_no_import_cycles():
+    graph: dict[str, set[str]] = {}
+    for name, path in MODULES.items():
+        deps = {_resolve(t) for t, module_level in _imports(name, path) if module_level}
+        graph[name] = {d for d in deps if d and d != name}
+    cycle = find_cycle(graph)
+    assert cycle is None, "import cycle: " + " -> ".join(cycle)
+
+
+def test_the_cycle_finder_finds_one():
+    assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+    assert find_cycle({"pkg": {"pkg.x"}, "pkg.x": {"pkg"}}) is None  # a package re-exporting its module
+    assert find_cycle({"a": {"b"}, "b": set()}) is None
+
+
+def test_the_check_catches_an_upward_import(tmp_path, monkeypatch):
+    """The survey itself works: a made-up index module importing service is caught."""
+    fake = tmp_path / "bad.py"
+    fake.write_text("from service.application import Application\n\ndef f():\n    import eval.run\n")
+    found = _imports("index.bad", fake)
+    assert ("service.application", True) in found and ("eval.run", False) in found
