@@ -11,7 +11,7 @@ from index.analyzer import analyze
 from index.search import Filters, clean_query, nfc
 from index.search.typo import TypoCorrector, max_distance
 
-FIXTURE_CORPUS = Path(__file__).resolve().parents[1] / "fixtures" / "corpus"
+FIXTURE_CORPUS = Path(__file__).resolve().parents[2] / "fixtures" / "corpus"
 VOCABULARY = {analyze(w, decompound=False)[0]: df for w, df in [
     ("Integrationskonzept", 12), ("Ehrenamtskoordination", 4), ("Willkommenskultur", 30),
     ("Wohnraumvermittlung", 2), ("Öffentlichkeitsarbeit", 9), ("Koordination", 20),

@@ -16,7 +16,7 @@ from index.municipalities import build_catalogue
 from core.errors import BadRequest
 from core.schema import Document, Passage, passage_id
 
-CORPUS = Path(__file__).resolve().parents[2] / "corpus"
+CORPUS = Path(__file__).resolve().parents[3] / "corpus"
 
 
 def raw_documents() -> list[Document]:
