@@ -111,7 +111,8 @@ class SearchResponse(BaseModel):
     mode: str = Field(description="hybrid, dense or bm25.")
     k: int = Field(description="Number of passages asked for; `results` holds at most this many.")
     language: str = Field(description="Detected query language (de or en).")
-    took_ms: float = Field(description="Time the search itself took, in milliseconds (without snippets and case examples).")
+    took_ms: float = Field(description="Time the search itself took, in milliseconds (without snippets and "
+                                       "case examples).")
     snapshot_id: str = Field(description="Id of the snapshot that answered.")
     filters: dict[str, Any] = Field(description="The filters that were set, by field name (`doc_ids`, "
                                                 "`bundesland`, `municipality_type`, ...).")
@@ -177,7 +178,8 @@ class DocumentDetail(DocumentSummary):
 class Fact(BaseModel):
     """A fact the catalogue read from the documents (``Municipality.facts``), with its source."""
 
-    name: str = Field(description="The fact's German label as the document gives it, e.g. `Einwohnerzahl`, `Prämierung`.")
+    name: str = Field(description="The fact's German label as the document gives it, e.g. `Einwohnerzahl`, "
+                                  "`Prämierung`.")
     value: Any
     doc_id: str | None = Field(None, description="Document the fact was read from.")
     passage_id: str | None = Field(None, description="Passage the fact was read from.")
@@ -195,7 +197,8 @@ class PopulationSource(BaseModel):
 
 
 class Municipality(MunicipalityRef):
-    """One item of ``GET /api/municipalities``: a catalogue municipality (``service.catalogue_port.municipality_record``)."""
+    """One item of ``GET /api/municipalities``: a catalogue municipality
+    (``service.catalogue_port.municipality_record``)."""
 
     population: int | None = Field(None, description="Inhabitants; null when no source states it.")
     population_source: PopulationSource | None = Field(None, description="Where the population comes from.")
