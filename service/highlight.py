@@ -98,7 +98,7 @@ def _index(text: str) -> _TextIndex:
 
 def match_spans(text: str, terms: QueryTerms) -> list[tuple[int, int]]:
     """``(start, end)`` character offsets into ``text`` of the words that match the query
-    terms (``QueryTerms.matches``), sorted; words are ``\w+`` runs."""
+    terms (``QueryTerms.matches``), sorted; a word is a run of Unicode word characters."""
     idx = _index(text)
     spans = {span for stem in terms.stems for span in idx.by_stem.get(stem, ())}
     if terms._inside is not None:  # words with a term inside: compound parts may match
