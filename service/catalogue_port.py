@@ -23,6 +23,9 @@ class CatalogueUnavailable(PraxisError):
 
 
 class CatalogueLike(Protocol):
+    """The catalogue as the service uses it (case examples, municipality pages and API);
+    records are ``index.municipalities.Municipality`` objects or dicts of the same shape."""
+
     def get(self, municipality_id: str) -> Any:
         """The record; raises ``NotFound`` (or returns None) for an unknown id."""
 
@@ -60,13 +63,20 @@ class CatalogueAdapter:
                 self._by_passage.setdefault(pid, []).append(m)
 
     def get(self, municipality_id: str):
+        """The ``Municipality`` with this catalogue id; ``NotFound`` (with
+        ``detail["suggestions"]``) for an unknown id."""
         return self.catalogue.get(municipality_id)
 
     def municipalities_for_passage(self, passage_id: str) -> list[Any]:
+        """The municipalities whose ``passages`` (subject passages) include ``passage_id``, in
+        catalogue order; [] for a passage about none (indexed once, at construction)."""
         return self._by_passage.get(passage_id, [])
 
     def filter(self, *, bundesland=None, type=None, theme=None, min_population=None, max_population=None, q=None,
                include_unknown_population=False):
+        """``Catalogue.filter`` plus ``q``: a part of the name or of an alias, compared after
+        folding (``gazetteer.fold``: NFC, case, umlauts). Raises ``BadRequest`` for an
+        unknown Land, type or theme."""
         found = self.catalogue.filter(bundesland=bundesland, type=type, theme=theme,
                                       min_population=min_population, max_population=max_population,
                                       include_unknown_population=include_unknown_population)
@@ -78,16 +88,22 @@ class CatalogueAdapter:
         return found
 
     def themes(self) -> list[str]:
+        """The Handlungsfelder (``index.municipalities.taxonomy.THEMES``), in taxonomy order."""
         from index.municipalities.taxonomy import THEMES
 
         return list(THEMES)
 
     def recommend(self, municipality_id: str, topic: str | None, k: int, candidates=None):
+        """``recommend_for`` the municipality with this catalogue id (``NotFound`` if unknown)."""
         return self.recommend_for(self.catalogue.get(municipality_id), topic, k, candidates)
 
     def recommend_for(self, query, topic: str | None, k: int, candidates=None):
-        """``query``: a catalogue record, or a free-text description of one's own municipality.
+        """Up to ``k`` comparable municipalities (``index.municipalities.recommend``).
 
+        :param query: a catalogue record, or a free-text description of one's own municipality.
+        :param topic: what to compare practice on; None lets ``recommend`` derive one
+            (a named municipality's own projects) and weigh structure higher.
+        :param candidates: an ``index.municipalities.CandidateFilter``, or None.
         :returns: [(record, Recommendation)], best first.
         """
         from index.municipalities import recommend
@@ -132,7 +148,10 @@ class CatalogueAdapter:
 
 
 def municipality_record(record: Any, facts: bool = True) -> dict[str, Any]:
-    """A catalogue record as a plain dict with the fields the service shows (facts optional: costly)."""
+    """A catalogue record as a plain dict with the fields the service shows (facts optional: costly).
+
+    The shape of ``schemas.Municipality``; ``size_class`` is derived from the population
+    (``index.municipalities.recommend.size_class``), ``passage_ids`` are its subject passages."""
     data = record if isinstance(record, dict) else vars(record)  # no deep copy (asdict is slow)
     return {
         "id": data["id"],
@@ -151,6 +170,7 @@ def municipality_record(record: Any, facts: bool = True) -> dict[str, Any]:
 
 
 def municipality_ref(record: Any) -> dict[str, Any]:
+    """``{"id", "name", "type", "bundesland"}`` of a record (``schemas.MunicipalityRef``)."""
     data = record if isinstance(record, dict) else vars(record)
     return {k: data.get(k) for k in ("id", "name", "type", "bundesland")}
 

@@ -302,6 +302,7 @@ def show_settings() -> None:
 
 
 def main() -> None:
+    """Entry point of the ``praxisfinder`` console script (``pyproject.toml``): run the Typer app."""
     app()
 
 

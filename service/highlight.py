@@ -25,7 +25,10 @@ ELLIPSIS = "…"
 
 
 class QueryTerms:
-    """The analysed query: stems (and compound-part stems) to look for."""
+    """The analysed query: stems (and compound-part stems) to look for.
+
+    :param stems: analysed terms (``index.analyzer.analyze``); build it with ``of``.
+    """
 
     def __init__(self, stems: frozenset[str]):
         self.stems = stems
@@ -35,9 +38,12 @@ class QueryTerms:
 
     @classmethod
     def of(cls, query: str) -> "QueryTerms":
+        """The terms of ``query`` as BM25 sees them (German analyzer, compounds split, stopwords dropped)."""
         return cls(frozenset(analyze(query)))
 
     def matches(self, word: str) -> bool:
+        """True when ``word`` (one word, any case) is not a stopword and its stem, or the stem
+        of one of its compound parts, is a query term."""
         lower = word.lower()
         return self._matches(lower, _stem_of(lower), lower.translate(_FOLD))
 
@@ -91,7 +97,8 @@ def _index(text: str) -> _TextIndex:
 
 
 def match_spans(text: str, terms: QueryTerms) -> list[tuple[int, int]]:
-    """Character spans of the words in ``text`` that match the query terms."""
+    """``(start, end)`` character offsets into ``text`` of the words that match the query
+    terms (``QueryTerms.matches``), sorted; a word is a run of Unicode word characters."""
     idx = _index(text)
     spans = {span for stem in terms.stems for span in idx.by_stem.get(stem, ())}
     if terms._inside is not None:  # words with a term inside: compound parts may match
@@ -108,7 +115,9 @@ def match_spans(text: str, terms: QueryTerms) -> list[tuple[int, int]]:
 
 
 def highlight(text: str, terms: QueryTerms, spans: list[tuple[int, int]] | None = None) -> Markup:
-    """The whole text, HTML-escaped, with matching words wrapped in ``<mark>``."""
+    """The whole text, HTML-escaped, with matching words wrapped in ``<mark>``.
+
+    ``spans``: precomputed ``match_spans(text, terms)`` (sorted, non-overlapping)."""
     spans = match_spans(text, terms) if spans is None else spans
     out, last = [], 0
     for start, end in spans:
@@ -120,7 +129,11 @@ def highlight(text: str, terms: QueryTerms, spans: list[tuple[int, int]] | None 
 
 
 def snippet(text: str, terms: QueryTerms, width: int = 280) -> Markup:
-    """An escaped, highlighted excerpt of about ``width`` characters around the densest matches."""
+    """An escaped, highlighted excerpt of about ``width`` characters around the densest matches.
+
+    Whitespace is collapsed and the text NFC-normalised first; the window starts and ends
+    at word boundaries where one is near, and "…" marks a cut. Without matches: the start
+    of the text."""
     text = _normalized(text)
     spans = match_spans(text, terms)
     if len(text) <= width:

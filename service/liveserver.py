@@ -17,13 +17,19 @@ from service.server import server_config
 
 
 def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port on ``host`` the OS reports free now (bind to port 0); another process may
+    still take it before the server binds."""
     with socket.socket() as s:
         s.bind((host, 0))
         return s.getsockname()[1]
 
 
 class LiveServer:
-    """``with LiveServer(app) as server: requests to server.url``."""
+    """``with LiveServer(app) as server: requests to server.url``.
+
+    Entering starts uvicorn in a daemon thread and waits until it listens (``RuntimeError``
+    after 30 s or if the thread dies); leaving asks it to exit and joins for up to 10 s.
+    Lifespan events are off and the access log is silent."""
 
     def __init__(self, app, host: str = "127.0.0.1", port: int | None = None, log_level: str = "warning",
                  settings: Settings | None = None):
@@ -37,6 +43,7 @@ class LiveServer:
 
     @property
     def url(self) -> str:
+        """``http://host:port`` of the server, without a trailing slash."""
         return f"http://{self.host}:{self.port}"
 
     def __enter__(self) -> "LiveServer":

@@ -36,6 +36,8 @@ FALLBACK = ["Wie organisieren ländliche Gemeinden Ehrenamtliche?", "Sprachkurse
 
 
 def loopback_only(url: str) -> None:
+    """Return if ``url``'s host is ``localhost`` or a loopback address (127.0.0.0/8, ::1);
+    otherwise raise ``SystemExit`` with the reason (this tool must not load other hosts)."""
     host = urlparse(url).hostname or ""
     if host == "localhost":
         return
@@ -48,6 +50,8 @@ def loopback_only(url: str) -> None:
 
 
 def load_queries(path: Path = QUERIES) -> list[str]:
+    """The ``query`` of every line of a judgments JSONL file (default eval/judgments.jsonl),
+    in file order; the five built-in ``FALLBACK`` queries when it cannot be read or parsed."""
     try:
         return [json.loads(line)["query"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     except (OSError, ValueError, KeyError):
@@ -67,7 +71,13 @@ def cold_queries(queries: list[str], salt: str | None = None):
 async def run_level(url: str, concurrency: int, duration: float, queries, k: int = 10,
                     timeout: float = 30.0, max_requests: int = MAX_REQUESTS, cache: str = "warm") -> dict:
     """``concurrency`` clients send searches until ``duration`` seconds have passed or
-    ``max_requests`` were sent; ``queries`` is a list (looped) or a function of the request number."""
+    ``max_requests`` were sent; ``queries`` is a list (looped) or a function of the request number.
+
+    Returns one row: ``cache``, ``concurrency``, ``seconds`` (wall time), ``requests``
+    (successful ones), ``throughput_rps``, ``p50_ms``/``p95_ms``/``p99_ms`` (latency of
+    successful requests, milliseconds, NumPy percentiles), ``errors`` (count per
+    ``"http <status>"`` or httpx exception name) and the 1/5/15-minute load averages
+    before and after. ``timeout`` is per request, in seconds."""
     pick = queries if callable(queries) else (lambda n: queries[n % len(queries)])
     latencies: list[float] = []
     errors: dict[str, int] = {}
@@ -108,7 +118,12 @@ async def run_level(url: str, concurrency: int, duration: float, queries, k: int
 
 async def run(url: str, levels: list[int], duration: float, warmup: float = 5.0,
               caches: tuple[str, ...] = ("cold", "warm"), max_requests: int = MAX_REQUESTS) -> list[dict]:
-    """Each cache mode at each concurrency level, one after another (cold first)."""
+    """Each cache mode at each concurrency level, one after another (in ``caches`` order;
+    cold first by default); returns the ``run_level`` rows.
+
+    Checks ``GET /readyz`` first (``httpx.HTTPStatusError`` if not ready), then warms up for
+    ``warmup`` seconds with unique queries. Raises ``SystemExit`` for a non-loopback
+    ``url`` and ``ValueError`` for a cache mode other than cold or warm."""
     queries = load_queries()
     loopback_only(url)
     async with httpx.AsyncClient(base_url=url, timeout=60) as session:
@@ -130,6 +145,8 @@ async def run(url: str, levels: list[int], duration: float, warmup: float = 5.0,
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Command line (``python -m service.loadtest --help``): run, print a table, optionally
+    write the rows as JSON (``--out``); exit code 1 if any request failed, else 0."""
     ap = argparse.ArgumentParser(description="Bounded load test of GET /api/search on a loopback server.")
     ap.add_argument("--url", default="http://127.0.0.1:8765")
     ap.add_argument("--concurrency", default="1,2,4,8", help="Comma-separated client counts, run one after another.")

@@ -1,4 +1,11 @@
-"""Pydantic response models: the documented shape of the HTTP API (and nothing else)."""
+"""Pydantic response models: the documented shape of the HTTP API (and nothing else).
+
+FastAPI validates every JSON response against these models (``response_model=`` in
+``service/routes/``) and publishes them in ``/openapi.json``; a field a route returns but
+a model lacks is dropped from the response. The rows come from the domain objects
+(``core.schema.Hit.to_dict``, ``index.municipalities.Recommendation``) via
+``service.application``. Page numbers are 1-based; scores are rounded to 6 decimals.
+"""
 
 from __future__ import annotations
 
@@ -8,29 +15,40 @@ from pydantic import BaseModel, Field
 
 
 class ErrorBody(BaseModel):
+    """The ``error`` object of every error response (``core.errors.PraxisError.to_dict``)."""
+
     code: str = Field(description="Machine-readable error code, e.g. `bad_request`, `not_found`.")
     message: str = Field(description="Human-readable explanation.")
     detail: Any = Field(None, description="Optional structured detail (e.g. the invalid parameters).")
 
 
 class ErrorResponse(BaseModel):
+    """Every 4xx/5xx answer of the API: ``{"error": {"code", "message", "detail"}}``; the
+    status of each ``code`` is in ``service.errors.HTTP_STATUS``."""
+
     error: ErrorBody
 
 
 class Health(BaseModel):
+    """``GET /healthz``: the process is up (always ``{"status": "ok"}``)."""
+
     status: str = Field(examples=["ok"])
 
 
 class Readiness(BaseModel):
+    """``GET /readyz``: the index snapshot now serving (503 with an ``ErrorResponse`` while none is loaded)."""
+
     status: str = Field(examples=["ready"])
-    snapshot_id: str
-    passages: int
-    documents: int
-    model: str
+    snapshot_id: str = Field(description="Id of the snapshot serving the answers (its directory name).")
+    passages: int = Field(description="Number of indexed passages.")
+    documents: int = Field(description="Number of indexed documents.")
+    model: str = Field(description="Name of the embedding model the snapshot was built with (manifest).")
 
 
 class MunicipalityRef(BaseModel):
-    id: str
+    """A municipality named in another answer (search hits, passages); base of the municipality models."""
+
+    id: str = Field(description="Catalogue id (path segment of `/api/municipalities/{id}`).")
     name: str
     type: str | None = Field(None, description="kreisfreie Stadt, kreisangehörige Stadt/Gemeinde, Landkreis, Stadtbezirk")
     bundesland: str | None = None
@@ -53,16 +71,23 @@ class Cited(BaseModel):
 
 
 class SearchHit(Cited):
+    """One ranked passage of ``GET /api/search`` (``SearchResponse.results``; ``core.schema.Hit``)."""
+
     section: str = Field(description="Section path, parts joined by ' › '.")
     text: str = Field(description="The passage text (plain, untrusted: escape before display).")
     snippet: str = Field(description="HTML: an excerpt of the escaped text with query terms in `<mark>`.")
-    score: float
-    rank: int
-    scores: dict[str, float] = Field(description="Per-arm scores (dense, bm25) of this passage.")
+    score: float = Field(description="Final score (scale depends on `mode`: fused and reranked in [0, 1] for "
+                                     "hybrid, cosine for dense, BM25 for bm25); comparable within one answer only.")
+    rank: int = Field(description="1-based position in `results`.")
+    scores: dict[str, float] = Field(description="Per-component scores of this passage: `dense` (cosine), `bm25`, "
+                                                 "and `maxsim` for the reranked head; a component that did not "
+                                                 "retrieve it is absent.")
     municipalities: list[MunicipalityRef] = Field(description="The municipalities the passage is about.")
 
 
 class Evidence(BaseModel):
+    """A passage that made a municipality a case example (``CaseExample.evidence``)."""
+
     passage_id: str
     doc_title: str
     page: int | None
@@ -71,29 +96,37 @@ class Evidence(BaseModel):
 
 
 class CaseExample(MunicipalityRef):
-    population: int | None = None
+    """A municipality whose practice matches the query (``SearchResponse.case_examples``; ``service.cases``)."""
+
+    population: int | None = Field(None, description="Inhabitants; null when no source states it.")
     projects: list[str] = Field(description="Titles of the municipality's projects.")
     evidence: list[Evidence] = Field(description="Top passages about this municipality for the query.")
     score: float = Field(description="Sum of reciprocal ranks of the hits about this municipality.")
 
 
 class SearchResponse(BaseModel):
+    """``GET /api/search``: ranked, cited passages and case examples (``index.search.SearchResult`` plus snippets)."""
+
     query: str = Field(description="The query after normalisation.")
-    mode: str
-    k: int
+    mode: str = Field(description="hybrid, dense or bm25.")
+    k: int = Field(description="Number of passages asked for; `results` holds at most this many.")
     language: str = Field(description="Detected query language (de or en).")
-    took_ms: float
-    snapshot_id: str
-    filters: dict[str, Any]
+    took_ms: float = Field(description="Time the search itself took, in milliseconds (without snippets and "
+                                       "case examples).")
+    snapshot_id: str = Field(description="Id of the snapshot that answered.")
+    filters: dict[str, Any] = Field(description="The filters that were set, by field name (`doc_ids`, "
+                                                "`bundesland`, `municipality_type`, ...).")
     results: list[SearchHit]
     case_examples: list[CaseExample] = Field(description="Municipalities whose practice matches, best first.")
 
 
 class PassageBrief(Cited):
-    section: str
-    section_path: list[str]
+    """A passage with its position and text (context neighbours, a municipality's passages)."""
+
+    section: str = Field(description="Section path, parts joined by ' › '.")
+    section_path: list[str] = Field(description="The headings above the passage, outermost first.")
     index: int = Field(description="Position of the passage within its document.")
-    text: str
+    text: str = Field(description="The passage text (plain, untrusted: escape before display).")
     reader_text: str | None = Field(None, description="In a context listing: the text without the sentences "
                                                       "the neighbouring passage shown beside it already holds "
                                                       "(passages overlap by a sentence), so the reader shows "
@@ -101,26 +134,35 @@ class PassageBrief(Cited):
 
 
 class PassageContext(BaseModel):
-    previous: list[PassageBrief]
-    next: list[PassageBrief]
+    """The neighbours of a passage in its document (``PassageDetail.context``)."""
+
+    previous: list[PassageBrief] = Field(description="Up to `context` passages before it, in reading order.")
+    next: list[PassageBrief] = Field(description="Up to `context` passages after it, in reading order.")
 
 
 class PassageDetail(PassageBrief):
+    """``GET /api/passages/{passage_id}``: a passage in its context (404 for an unknown id)."""
+
     highlighted: str | None = Field(None, description="HTML text with `<mark>`ed terms (only when `q` is given).")
-    municipalities: list[MunicipalityRef]
+    municipalities: list[MunicipalityRef] = Field(description="The municipalities the passage is about.")
     context: PassageContext
 
 
 class DocumentSummary(BaseModel):
-    id: str
+    """One item of ``GET /api/documents``: an indexed document."""
+
+    id: str = Field(description="Document id, from the file name: lower case, `[a-z0-9._-]` only.")
     title: str
-    format: str
-    pages: int
+    format: str = Field(description="Source format: pdf, txt or md.")
+    pages: int = Field(description="Number of pages as the reader split them (1 for text without page breaks).")
     passages: int = Field(description="Number of indexed passages.")
-    meta: dict[str, Any]
+    meta: dict[str, Any] = Field(description="What reading found: PDF metadata (`pdf`), encoding `repairs`, "
+                                             "removed `running_lines` (headers and footers), where present.")
 
 
 class OutlineEntry(BaseModel):
+    """One passage in a document's outline (``DocumentDetail.outline``)."""
+
     passage_id: str
     page: int | None
     page_label: str | None = None
@@ -128,11 +170,16 @@ class OutlineEntry(BaseModel):
 
 
 class DocumentDetail(DocumentSummary):
+    """``GET /api/documents/{doc_id}``: a document and its passage outline (404 for an unknown id)."""
+
     outline: list[OutlineEntry] = Field(description="Every passage of the document in reading order.")
 
 
 class Fact(BaseModel):
-    name: str
+    """A fact the catalogue read from the documents (``Municipality.facts``), with its source."""
+
+    name: str = Field(description="The fact's German label as the document gives it, e.g. `Einwohnerzahl`, "
+                                  "`Prämierung`.")
     value: Any
     doc_id: str | None = Field(None, description="Document the fact was read from.")
     passage_id: str | None = Field(None, description="Passage the fact was read from.")
@@ -140,6 +187,8 @@ class Fact(BaseModel):
 
 
 class PopulationSource(BaseModel):
+    """Where a municipality's population figure comes from (``Municipality.population_source``)."""
+
     source: str = Field(description="Document title, or the data set (GeoNames).")
     year: Any = Field(None, description="Year of the document or data set.")
     doc_id: str | None = None
@@ -148,28 +197,37 @@ class PopulationSource(BaseModel):
 
 
 class Municipality(MunicipalityRef):
+    """One item of ``GET /api/municipalities``: a catalogue municipality
+    (``service.catalogue_port.municipality_record``)."""
+
     population: int | None = Field(None, description="Inhabitants; null when no source states it.")
     population_source: PopulationSource | None = Field(None, description="Where the population comes from.")
     size_class: str | None = Field(None, description="German size class, e.g. \"20.000–50.000\".")
     themes: list[str] = Field(description="Handlungsfelder the documents show practice in.")
-    projects: list[str]
+    projects: list[str] = Field(description="Titles of the municipality's projects, as the documents name them.")
     passage_ids: list[str] = Field(description="Passages about this municipality.")
     facts: list[Fact] = Field(description="Facts with their sources.")
     sources: list[str] = Field(description="Documents that mention the municipality.")
 
 
 class MunicipalityDetail(Municipality):
+    """``GET /api/municipalities/{municipality_id}``: a municipality with its passages (404 for an unknown id)."""
+
     passages: list[PassageBrief] = Field(description="The passages about this municipality (its portraits, profiles, sections).")
     mentions: list[PassageBrief] = Field(default_factory=list,
                                          description="Prose passages that only name it (no reference material).")
 
 
 class ReasonEvidence(Cited):
-    section: str
+    """The cited passage behind a reason (``Reason.evidence``)."""
+
+    section: str = Field(description="Section path, parts joined by ' › '.")
     snippet: str = Field(description="The start of the passage (plain text).")
 
 
 class Reason(BaseModel):
+    """One reason why a municipality is comparable (``SimilarMunicipality.reason_details``)."""
+
     kind: Literal["practice", "project", "shared", "structure"] = Field(
         description="practice: a passage about it answers the topic; project: a project title matches; "
                     "shared: portrayed together with the query municipality; structure: type, size, Land, settlement.")
@@ -180,15 +238,21 @@ class Reason(BaseModel):
 
 
 class SimilarMunicipality(Municipality):
-    score: float
+    """A comparable municipality: items of ``GET /api/municipalities/{id}/similar`` and
+    ``RecommendResponse.recommendations`` (``index.municipalities.Recommendation``)."""
+
+    score: float = Field(description="Weighted sum of `components` (practice, shared, structure), in [0, 1].")
     reasons: list[str] = Field(description="Why it is comparable: the texts of `reason_details`.")
     evidence: list[str] = Field(description="Passage ids showing the comparable practice.")
     reason_details: list[Reason] = Field(default_factory=list, description="Each reason with its kind and evidence.")
     components: dict[str, float] = Field(default_factory=dict,
-                                         description="Score components in [0, 1]: practice, shared, structure.")
+                                         description="Score components in [0, 1]: practice, shared, structure, "
+                                                     "and the parts of structure as `structure.*`.")
 
 
 class RecommendQuery(BaseModel):
+    """What a recommendation was asked for (``RecommendResponse.query``): the resolved municipality or a description."""
+
     id: str | None = Field(None, description="Catalogue id when a municipality was given.")
     name: str | None = None
     type: str | None = None
@@ -205,6 +269,8 @@ class RecommendQuery(BaseModel):
 
 
 class RecommendResponse(BaseModel):
+    """``GET /api/recommend``: comparable municipalities for a name, id or description, best first."""
+
     query: RecommendQuery
-    topic: str | None
-    recommendations: list[SimilarMunicipality]
+    topic: str | None = Field(description="The topic compared on (after NFC and trimming); null without one.")
+    recommendations: list[SimilarMunicipality] = Field(description="Best first, at most `k`.")

@@ -26,27 +26,42 @@ from core.settings import Settings
 
 
 class Unauthorized(PraxisError):
+    """Missing or wrong bearer token on a write endpoint (401, with ``WWW-Authenticate: Bearer``)."""
+
     code = "unauthorized"
     headers = {"WWW-Authenticate": "Bearer"}
 
 
 class Forbidden(PraxisError):
+    """Writes are switched off: no ``upload_token`` is configured (403)."""
+
     code = "forbidden"
 
 
 class Conflict(PraxisError):
+    """A write that cannot run now: another upload or delete is running, or it would delete
+    the index's only document (409; CLI exit code 75)."""
+
     code = "conflict"
 
 
 class PayloadTooLarge(PraxisError):
+    """An upload larger than ``max_upload_bytes`` (413), raised while the body streams in."""
+
     code = "payload_too_large"
 
 
 class UnsupportedMediaType(PraxisError):
+    """An upload that is not multipart/form-data, or a file type no reader supports
+    (``ingest.readers.SUPPORTED_SUFFIXES``) (415)."""
+
     code = "unsupported_media_type"
 
 
 class TooManyRequests(PraxisError):
+    """A rate limit is used up (429): ``retry_after`` whole seconds go into the
+    ``Retry-After`` header and ``detail["retry_after_seconds"]``."""
+
     code = "rate_limited"
 
     def __init__(self, message: str, retry_after: int):
@@ -55,7 +70,8 @@ class TooManyRequests(PraxisError):
 
 
 def require_token(settings: Settings, authorization: str | None) -> None:
-    """Raise Forbidden when uploads are off, Unauthorized unless ``Bearer <token>`` matches."""
+    """Raise Forbidden when uploads are off, Unauthorized unless ``authorization`` (the raw
+    ``Authorization`` header, or None) is ``Bearer <upload_token>``."""
     if not token_valid(settings, authorization):
         raise Unauthorized("missing or wrong bearer token")
 
@@ -87,6 +103,10 @@ class WriteGuard:
         self.failures = RateLimiter(settings.auth_failures_per_minute, clock, what="failed authentication")
 
     def check(self, client: str, authorization: str | None) -> None:
+        """Admit one write from ``client`` (an address, ``client_key``) with the raw
+        ``Authorization`` header, or raise: ``Forbidden`` when writes are off,
+        ``TooManyRequests`` when the token's or the client's failure bucket is empty,
+        ``Unauthorized`` for a missing or wrong token."""
         if token_valid(self.settings, authorization):
             self.authorised.check(self.TOKEN_KEY)
             return
@@ -95,7 +115,13 @@ class WriteGuard:
 
 
 class RateLimiter:
-    """Token bucket per key: ``rate_per_minute`` requests, refilled continuously."""
+    """Token bucket per key: ``rate_per_minute`` requests, refilled continuously.
+
+    Each key starts with a full bucket of ``max(1, rate_per_minute)`` tokens, and gets
+    ``rate_per_minute / 60`` tokens per second back (so bursts up to a minute's worth are
+    allowed). ``clock`` returns seconds (monotonic; tests pass a fake one). At
+    ``max_keys`` keys, full buckets are forgotten to bound memory. ``what`` names the
+    requests in the 429 message. Thread-safe."""
 
     def __init__(self, rate_per_minute: int, clock=time.monotonic, max_keys: int = 10_000, what: str = "upload"):
         self.what = what
@@ -107,7 +133,8 @@ class RateLimiter:
         self._lock = threading.Lock()
 
     def check(self, key: str) -> None:
-        """Take one token for ``key`` or raise TooManyRequests with the wait in seconds."""
+        """Take one token for ``key`` or raise TooManyRequests with the wait in whole seconds
+    (rounded up) until one token is back."""
         now = self.clock()
         with self._lock:
             if len(self._buckets) >= self.max_keys:  # bounded memory: forget full buckets
@@ -135,7 +162,9 @@ READ_EXEMPT = ("/healthz", "/readyz", "/static/")
 class ReadRateLimit:
     """ASGI middleware: ``read_rate_per_minute`` requests per client address for every
     request except the write endpoints (own limits), health checks and static assets.
-    Over the limit: 429 with Retry-After in the one JSON error shape."""
+    Over the limit: 429 with Retry-After in the one JSON error shape. The key is the ASGI
+    peer address (after uvicorn applied ``trusted_proxies``); ``read_rate_per_minute`` 0
+    switches the limit off."""
 
     def __init__(self, app, settings: Settings, clock=time.monotonic):
         self.app = app
@@ -158,7 +187,8 @@ class ReadRateLimit:
 
 
 def limited_receive(receive, limit: int):
-    """An ASGI ``receive`` that raises PayloadTooLarge once the body passes ``limit`` bytes."""
+    """An ASGI ``receive`` that raises PayloadTooLarge once the body passes ``limit`` bytes
+    (counted over the ``http.request`` messages received so far)."""
     seen = 0
 
     async def wrapped():
@@ -174,7 +204,9 @@ def limited_receive(receive, limit: int):
 
 
 def add_cors(api: FastAPI, settings: Settings) -> None:
-    """Allow cross-origin GETs from the listed origins only; nothing is sent otherwise."""
+    """Allow cross-origin GETs from the origins in ``settings.cors_origins`` (comma-separated)
+    only, without credentials (Starlette's ``CORSMiddleware``, preflight cached 600 s);
+    nothing is added when the setting is empty."""
     origins = [o.strip() for o in settings.cors_origins.split(",") if o.strip()]
     if not origins:
         return

@@ -30,26 +30,35 @@ from core.settings import Settings
 
 
 class BoundedH11Protocol(H11Protocol):
-    """uvicorn's h11 protocol plus a deadline for receiving each complete request head."""
+    """uvicorn's h11 protocol plus a deadline for receiving each complete request head.
+
+    ``header_timeout`` (seconds) is set per server by ``protocol_class``. The timer runs
+    from the connection's start and from the end of each response until h11 has a complete
+    request head; when it fires on a connection still waiting for one, the connection is
+    closed without a response (slowloris defence; uvicorn has no such timer)."""
 
     header_timeout: float = 10.0
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        """Start the connection (uvicorn) and arm the head deadline."""
         self._head_deadline: asyncio.TimerHandle | None = None
         super().connection_made(transport)
         self._arm_head_deadline()
 
     def data_received(self, data: bytes) -> None:
+        """Feed ``data`` to h11 (uvicorn); cancel the deadline once the request head is complete."""
         super().data_received(data)
         if self.conn.their_state is not h11.IDLE:  # the request head is complete
             self._cancel_head_deadline()
 
     def on_response_complete(self) -> None:
+        """After a response on a kept-alive connection, arm the deadline for the next head."""
         super().on_response_complete()
         if not self.transport.is_closing() and self.conn.their_state is h11.IDLE:
             self._arm_head_deadline()
 
     def connection_lost(self, exc: Exception | None) -> None:
+        """Cancel the deadline and let uvicorn clean up."""
         self._cancel_head_deadline()
         super().connection_lost(exc)
 
@@ -97,16 +106,23 @@ class HeadSizeLimit:
 
 
 def protocol_class(header_timeout: float) -> type[BoundedH11Protocol]:
+    """A ``BoundedH11Protocol`` subclass with ``header_timeout`` seconds (uvicorn takes a
+    class for ``http=``, not an instance)."""
     return type("BoundedH11Protocol", (BoundedH11Protocol,), {"header_timeout": float(header_timeout)})
 
 
 def trusted_proxies(settings: Settings) -> list[str]:
+    """The addresses in ``settings.trusted_proxies`` (comma-separated; [] when empty): the
+    only peers whose ``X-Forwarded-For``/``-Proto`` uvicorn honours."""
     return [p.strip() for p in settings.trusted_proxies.split(",") if p.strip()]
 
 
 def server_config(app, settings: Settings, host: str | None = None, port: int | None = None,
                   **extra) -> uvicorn.Config:
-    """A uvicorn Config for ``app`` with every limit of ``settings`` applied."""
+    """A uvicorn Config for ``app`` with every limit of ``settings`` applied.
+
+    ``app`` is wrapped in ``HeadSizeLimit``; ``host``/``port`` default to the settings;
+    ``extra`` is passed to ``uvicorn.Config`` last (e.g. ``log_level``, ``lifespan``)."""
     proxies = trusted_proxies(settings)
     options = dict(
         host=host or settings.host, port=port or settings.port,

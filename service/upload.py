@@ -68,7 +68,14 @@ def safe_name(filename: str | None) -> tuple[str, str]:
 
 
 class DocumentAdmin:
-    """The write side of the service: upload and delete documents, then reload."""
+    """The write side of the service: upload and delete documents, then reload.
+
+    :param settings: limits (``max_upload_bytes``, sandbox limits) and ``sources_dir``.
+    :param application: the ``service.application.Application`` whose snapshot is
+        checked, rebuilt (``index.build.build_index``) and reloaded.
+    One write at a time per process (a second gets ``Conflict``); the index's writer
+    lock guards against other processes. Methods block: routes run them in a thread.
+    """
 
     def __init__(self, settings: Settings, application):
         self.settings = settings
@@ -77,11 +84,24 @@ class DocumentAdmin:
 
     @property
     def sources(self) -> Path:
+        """``settings.sources_dir`` (uploaded source files), created if missing."""
         path = self.settings.sources_dir
         path.mkdir(parents=True, exist_ok=True)
         return path
 
     def upload(self, filename: str | None, stream: BinaryIO) -> dict[str, Any]:
+        """Add or replace the document ``filename`` with the bytes of ``stream`` (steps 1–4
+        of the module docstring); returns a ``routes.admin.WriteResult`` dict: status
+        ``added``/``replaced`` with snapshot id, counts, timings (seconds), ingest report
+        and ``checked`` (pages, characters, passages, title), or ``duplicate`` with the id
+        of the document that already has this content (SHA-256).
+
+        Raises ``UnsupportedMediaType`` (suffix), ``PayloadTooLarge`` (over
+        ``max_upload_bytes``), ``IngestError`` (empty, unreadable or unindexable file),
+        ``Conflict`` (another write in this process) or ``core.errors.Busy`` (another
+        process holds the writer lock; both code ``conflict``, 409), ``StorageFull``
+        (disk full; the last snapshot keeps serving). A document id comes from
+        ``safe_name``; a name that leaves no id gets ``dokument-<sha256[:12]>``."""
         doc_id, suffix = safe_name(filename)
         incoming = self.sources / f"{INCOMING_PREFIX}{uuid.uuid4().hex}{suffix}"
         try:
@@ -97,6 +117,10 @@ class DocumentAdmin:
             incoming.unlink(missing_ok=True)
 
     def delete(self, doc_id: str) -> dict[str, Any]:
+        """Remove document ``doc_id`` from the index, then its source files; returns a
+        ``WriteResult`` dict with status ``deleted``. Raises ``NotFound`` for an unknown id,
+        ``Conflict`` for the index's only document or while another write runs (``Busy``
+        from another process), ``StorageFull`` when the new snapshot cannot be written."""
         _, documents = self._current()
         if doc_id not in {d.id for d in documents}:
             raise NotFound(f"no document with id {doc_id!r}")

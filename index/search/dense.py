@@ -30,7 +30,9 @@ class DenseRetriever:
     :param embedder: an ``index.model.embedder.Embedder``.
     :param late_interaction: also return the query's token vectors (for ``MaxSimReranker``);
         only when the snapshot stores passage token vectors.
-    Query encodings are cached (LRU, ``QUERY_CACHE_SIZE`` queries), thread-safe.
+
+    Query encodings are cached (LRU, ``QUERY_CACHE_SIZE`` queries), thread-safe. Scores are
+    cosines (dot products of L2-normalised e5 vectors), in [-1, 1].
     """
 
     name = "dense"
@@ -43,12 +45,17 @@ class DenseRetriever:
         self._lock = threading.Lock()
 
     def retrieve(self, query: Query) -> Ranking:
-        """The ``query.depth`` best passages inside ``query.mask`` by dense score, best first."""
+        """The ``query.depth`` best passages inside ``query.mask`` by dense score, best
+        first (``rank``); encodes the query on first use."""
         return self.rank(query.vector, query.depth, query.mask)
 
     def encode(self, text: str, lang: str = "de") -> Encoding:
-        """Query vector (dim,) and content token vectors (t, dim) when late interaction is
-        on (else None), cached per query text.
+        """Query vector float32 (dim,), L2-normalised, and content token vectors float32
+        (t, dim) when late interaction is on (else None), cached per language and text.
+
+        Uses the e5 "query: " prompt (``Embedder.encode_queries`` / ``encode_with_tokens``);
+        token vectors leave out the embedder's ``query_token_trim`` (prompt and special
+        tokens) and, for English, are the tokens of both texts concatenated.
 
         An English query is embedded together with its German pseudo-query
         (``index.search.translate.german_query``); the two vectors are averaged and their
@@ -89,6 +96,11 @@ class DenseRetriever:
         :param q: query vector (dim,), L2-normalised.
         :param depth: number of passages returned (at most).
         :param mask: bool (n_passages,) of allowed passages, or None for all.
+        :returns: up to ``depth`` ``(passage index, cosine)``, best first, ties by index.
+
+        Unfiltered: the snapshot's ANN backend (``index.ann``) returns ``depth`` passages and
+        ``depth * WINDOW_FANOUT`` windows; a window's owner gets its exact passage cosine
+        and then the max. Filtered: exact cosines over the allowed rows only (NumPy).
         """
         snap = self.snapshot
         n = len(snap.passages)

@@ -23,6 +23,11 @@ class Filters:
 
     Text values are NFC-normalised, so a decomposed "Thu\\u0308ringen" (macOS input)
     equals "Thüringen". Population bounds are inhabitants, inclusive.
+
+    ``doc_ids``: document ids (any of them); ``bundesland``: a Land name or code;
+    ``municipality_type``: one of the catalogue's types ("Landkreis", ...); ``theme``: a
+    Handlungsfeld (``index.municipalities.taxonomy.THEMES``); ``municipality``: a name or
+    catalogue id (``Catalogue.resolve``). Values are checked when the mask is built.
     """
 
     doc_ids: list[str] | None = None
@@ -74,8 +79,9 @@ class FilterMask:
     def __call__(self, filters: Filters) -> np.ndarray | None:
         """bool array (n_passages,) of allowed passages, or None when nothing is filtered.
 
-        Raises ``UnknownDocument`` for an unknown document id and ``BadRequest`` for a
-        municipality filter without a catalogue or an unknown municipality name."""
+        Raises ``UnknownDocument`` for an unknown document id (``detail["known"]`` lists
+        the valid ones), ``BadRequest`` for a municipality filter without a catalogue and
+        as ``catalogue_passages`` does."""
         if not filters.active():
             return None
         mask = np.ones(len(self.passages), dtype=bool)
@@ -99,7 +105,11 @@ class FilterMask:
         return mask
 
     def catalogue_passages(self, f: Filters) -> set[str]:
-        """Ids of passages about municipalities that pass the filters (for a theme: its evidence passages)."""
+        """Ids of passages about municipalities that pass the filters (for a theme: its evidence passages).
+
+        Raises ``BadRequest`` for an unknown Land, type or theme or an ambiguous
+        municipality name, ``NotFound`` for an unknown one (``Catalogue.filter``,
+        ``Catalogue.resolve``)."""
         from index.municipalities.taxonomy import canonical_theme
 
         munis = self.catalogue.filter(bundesland=f.bundesland or None, type=f.municipality_type or None,

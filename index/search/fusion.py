@@ -28,7 +28,11 @@ Ranking = list[tuple[int, float]]
 
 
 def rrf(rankings: list[Ranking], k: int = 60, weights: list[float] | None = None) -> Ranking:
-    """Reciprocal rank fusion: sum over rankings of weight / (k + rank), rank starting at 1."""
+    """Reciprocal rank fusion: sum over rankings of weight / (k + rank), rank starting at 1.
+
+    Cormack, Clarke & Büttcher (SIGIR 2009), with their k = 60 as default and one
+    optional weight per ranking (default 1 each). Input scores are ignored; a passage
+    missing from a ranking gets nothing from it. Returns every passage of any ranking."""
     weights = weights or [1.0] * len(rankings)
     fused: dict[int, float] = defaultdict(float)
     for ranking, weight in zip(rankings, weights):
@@ -39,7 +43,11 @@ def rrf(rankings: list[Ranking], k: int = 60, weights: list[float] | None = None
 
 def minmax(rankings: list[Ranking], weights: list[float] | None = None) -> Ranking:
     """Convex combination of min-max normalised scores, each in [0, 1]; a passage missing
-    from a ranking scores 0 there; a ranking whose scores are all equal gives each 1."""
+    from a ranking scores 0 there; a ranking whose scores are all equal gives each 1.
+
+    ``weights``: one per ranking (default 1 each); with weights summing to 1 the fused
+    scores are in [0, 1]. Normalisation is per ranking over the scores it holds (the
+    retrieved candidates, not the whole corpus). Returns every passage of any ranking."""
     weights = weights or [1.0] * len(rankings)
     fused: dict[int, float] = defaultdict(float)
     for ranking, weight in zip(rankings, weights):
@@ -78,6 +86,13 @@ class Fusion:
     The dense ranking gets ``dense_weight`` (``dense_weight_en`` for English queries,
     whose BM25 side searches dictionary translations), BM25 the rest. A single ranking
     passes through unchanged.
+
+    :param mode: "minmax", "weighted" (alias) or "rrf" (setting ``fusion``).
+    :param dense_weight: weight of the dense ranking for German queries, in [0, 1]
+        (setting ``hybrid_dense_weight``).
+    :param dense_weight_en: the same for English queries (``hybrid_dense_weight_en``).
+    :param rrf_k: the RRF constant (setting ``rrf_k``; used only by "rrf").
+    :raises ConfigError: unknown ``mode``.
     """
 
     def __init__(self, mode: str, dense_weight: float, dense_weight_en: float, rrf_k: int = 60):
@@ -87,7 +102,8 @@ class Fusion:
         self.rrf_k = rrf_k
 
     def __call__(self, lang: str, rankings: dict[str, Ranking]) -> Ranking:
-        """``rankings`` by retriever name ("dense", "bm25") -> one fused ranking."""
+        """``rankings`` by retriever name ("dense", "bm25") -> one fused ranking; ``lang``
+        ("de"/"en") picks the dense weight."""
         if len(rankings) == 1:
             return next(iter(rankings.values()))
         w = self.dense_weight_en if lang == "en" else self.dense_weight

@@ -1,7 +1,8 @@
 """The BM25 retriever: German analysed terms, English translated, long typos corrected.
 
 Scores come from the snapshot's ``index.bm25.BM25Index`` (Okapi BM25, k1 1.2, b 0.75;
-Robertson & Zaragoza 2009) over the German analyzer's terms (``index.analyzer``).
+Robertson & Zaragoza 2009; computed by the ``bm25s`` library, Lucene variant) over the
+German analyzer's terms (``index.analyzer``).
 """
 
 from __future__ import annotations
@@ -22,6 +23,9 @@ class BM25Retriever:
     long unknown words when ``typo_tolerance`` is on (``index.search.typo``). English
     queries search their content words plus German dictionary translations
     (``index.search.translate``), each translation weighted below 1.
+
+    :param snapshot: the loaded snapshot (its ``bm25`` index and ``translations`` table).
+    :param typo_tolerance: correct long unknown German terms (setting ``typo_tolerance``).
     """
 
     name = "bm25"
@@ -33,7 +37,8 @@ class BM25Retriever:
 
     def retrieve(self, query: Query) -> Ranking:
         """The ``query.depth`` best passages with a positive BM25 score inside
-        ``query.mask``, best first (ties by index)."""
+        ``query.mask``, best first (ties by index); scores are raw weighted BM25 sums
+        (unbounded, > 0)."""
         weights = self.weights(query.text, query.lang)
         return top_k(self.snapshot.bm25.weighted_scores(weights), query.depth, query.mask)
 

@@ -68,7 +68,9 @@ class Query:
 
     @property
     def encoding(self) -> Encoding:
-        """The dense encoding (vector, token vectors), computed on first use."""
+        """The dense encoding (vector, token vectors), computed on first use.
+
+        Raises ``RuntimeError`` when the query was built without ``encode``."""
         if self._encoding is None:
             if self.encode is None:
                 raise RuntimeError("this query has no dense encoder")
@@ -77,7 +79,7 @@ class Query:
 
     @property
     def vector(self) -> np.ndarray:
-        """The query vector: float32 (dim,), L2-normalised."""
+        """The query vector: float32 (dim,), L2-normalised (dim 384 for multilingual-e5-small)."""
         return self.encoding[0]
 
     @property

@@ -28,15 +28,20 @@ class Reranker(Protocol):
 
     name: str
 
-    def rerank(self, query: Query, ranking: Ranking) -> tuple[Ranking, Ranking]: ...
+    def rerank(self, query: Query, ranking: Ranking) -> tuple[Ranking, Ranking]:
+        """``ranking`` (``(passage index, score)``, best first) -> ``(new ranking, own
+        scores)``; the new ranking holds the same passages as ``ranking``."""
+        ...
 
 
 class MaxSimReranker:
     """MaxSim over stored passage token vectors (``TokenStore``, float16 on disk).
 
-    :param tokens: the snapshot's token store, or None (then ``rerank`` is a no-op).
-    :param depth: how many of the best fused candidates are re-scored.
-    :param weight: share of the MaxSim score in the final head score, in [0, 1].
+    :param tokens: the snapshot's token store, or None (then ``rerank`` is a no-op). Its
+        matrix (n_tokens, dim) is converted to float32 in place once, here.
+    :param depth: how many of the best fused candidates are re-scored (``rerank_depth``).
+    :param weight: share of the MaxSim score in the final head score, in [0, 1]
+        (``rerank_weight``).
     """
 
     name = "maxsim"
@@ -52,7 +57,11 @@ class MaxSimReranker:
     def rerank(self, query: Query, ranking: Ranking) -> tuple[Ranking, Ranking]:
         """Re-score ``ranking[:depth]`` by MaxSim and min-max fuse it with the first-stage
         scores; returns ``(ranking, maxsim scores)``, unchanged and empty when there are no
-        token vectors or no candidates."""
+        token vectors or no candidates.
+
+        The head's new scores are in [0, 1] (``fusion.minmax``, weights ``1 - weight`` and
+        ``weight``); the MaxSim scores are in [-1, 1]. The query's token vectors come from
+        ``query.token_vectors`` (encoding the query if no retriever has yet)."""
         head = ranking[: self.depth]
         if self.tokens is None or not head:
             return ranking, []

@@ -44,7 +44,10 @@ class Retriever(Protocol):
 
     name: str
 
-    def retrieve(self, query: Query) -> Ranking: ...
+    def retrieve(self, query: Query) -> Ranking:
+        """Up to ``query.depth`` ``(passage index, score)`` pairs inside ``query.mask``, best
+        first; indices are rows of ``Snapshot.passages``, scores on the retriever's own scale."""
+        ...
 
 
 @dataclass
@@ -84,7 +87,12 @@ class Searcher:
     :param embedder: an ``index.model.embedder.Embedder`` (the real e5 model, or the
         tiny ``HashEmbedder`` in tests).
     :param settings: fusion mode and weights, depths, rerank weight, limits.
-    :param catalogue: the municipality catalogue, needed for municipality filters.
+    :param catalogue: the municipality catalogue (``index.municipalities.Catalogue``),
+        needed for municipality filters; None disables them.
+    :raises ConfigError: unknown ``settings.fusion`` mode.
+
+    Holds the components (``retrievers``, ``fusion``, ``reranker``, ``filter_mask``) as
+    attributes, so a test or an experiment can replace one.
     """
 
     def __init__(self, snapshot: Snapshot, embedder, settings: Settings, catalogue=None):
@@ -112,14 +120,24 @@ class Searcher:
         :param k: number of hits, 1 .. ``settings.max_k``.
         :param mode: "hybrid" (dense + BM25, fused, MaxSim-reranked), "dense" or "bm25".
         :param filters: restrict to documents or to passages about matching municipalities.
-        :returns: ``SearchResult`` with up to ``k`` hits, best first; each hit carries its
-            final score and each component's own score (``dense``, ``bm25``, ``maxsim``).
+        :returns: ``SearchResult`` with up to ``k`` hits, best first (fewer when fewer
+            passages match). Each hit carries its final score and each component's own
+            score: ``dense`` (cosine, max over passage and its sentence windows), ``bm25``
+            (Okapi BM25, unbounded), ``maxsim`` (mean best token cosine; only for the
+            reranked head). The final score: in hybrid mode the fused score (min-max: in
+            [0, 1]; RRF: sum of weight / (rrf_k + rank)), re-fused with MaxSim (min-max, in
+            [0, 1]) for the first ``rerank_depth``; in dense or bm25 mode that retriever's
+            score. Reference passages' scores are multiplied by ``reference_weight``.
         :raises BadRequest: empty, word-less or over-long query; unknown mode; k out of range;
-            municipality filters without a catalogue. ``UnknownDocument`` for an unknown
-            document filter.
+            municipality filters without a catalogue; unknown Bundesland, type or theme, or
+            an ambiguous municipality (from the catalogue).
+        :raises UnknownDocument: a ``doc_ids`` filter names no indexed document (code
+            ``not_found``, HTTP 404).
+        :raises NotFound: the ``municipality`` filter names no catalogue municipality.
 
-        Method: each retriever returns ``candidate_depth`` candidates; hybrid fuses them
-        (``Fusion``), reranks the fused head (``MaxSimReranker``), then reference passages
+        Method: each retriever returns up to ``max(candidate_depth, k)`` candidates; hybrid
+        fuses them (``Fusion``), reranks the fused head (``MaxSimReranker``, when
+        ``late_interaction`` is on and the snapshot has token vectors), then reference passages
         (address lists, bibliographies) are demoted by ``reference_weight``.
         """
         t0 = time.perf_counter()
@@ -134,8 +152,11 @@ class Searcher:
         return self._result(q, mode, k, final, rankings, filters or Filters(), t0)
 
     def prepare(self, query: str, k: int, mode: str, filters: Filters) -> Query:
-        """Validate the request and build the ``Query`` the components share (text, language,
-        depth, filter mask, lazy dense encoding). Raises ``BadRequest`` as ``search`` does."""
+        """Validate the request and build the ``Query`` the components share: cleaned text,
+        language ("de"/"en", ``index.analyzer.detect_language``), depth
+        ``max(settings.candidate_depth, k)``, bool filter mask (n_passages,) or None, and the
+        lazy dense encoding. Raises ``BadRequest``, ``UnknownDocument`` and ``NotFound`` as
+        ``search`` does; encodes nothing itself."""
         text = clean_query(query, self.settings.max_query_chars)
         if mode not in MODES:
             raise BadRequest(f"unknown mode {mode!r}; choose one of: {', '.join(MODES)}")
@@ -155,11 +176,13 @@ class Searcher:
         return SearchResult(q.text, mode, k, q.lang, hits, took, self.snapshot.id, filters.as_dict())
 
     def clear_cache(self) -> None:
-        """Forget cached query vectors (for latency measurements)."""
+        """Forget the cached query encodings (``DenseRetriever.clear_cache``; for latency
+        measurements of new queries)."""
         self.dense.clear_cache()
 
     def passage_index(self, passage_id: str) -> int | None:
-        """The row of ``passage_id`` in this snapshot's passage list, or None if unknown."""
+        """The row of ``passage_id`` in ``self.passages`` (and in every per-passage array of
+        the snapshot: vectors, BM25 rows, masks), or None if unknown."""
         return self._by_id.get(passage_id)
 
     def _demote_reference(self, ranking: Ranking) -> Ranking:
@@ -174,7 +197,8 @@ class Searcher:
         return out
 
     def bm25_weights(self, text: str, lang: str) -> dict[str, float]:
-        """BM25 query terms with weights (``BM25Retriever.weights``)."""
+        """BM25 query terms (analysed stems) -> weight for ``text`` in language ``lang``
+        ("de"/"en"); see ``BM25Retriever.weights``. ``text`` should be cleaned (``clean_query``)."""
         return self.bm25.weights(text, lang)
 
     @property

@@ -52,6 +52,10 @@ def build_translations(vocabulary: dict[str, int], path: Path = DING_PATH, cache
     words are used; English keys are single words or two-word phrases. Candidates are
     ranked by dictionary links times log document frequency, so the word the corpus
     actually uses ("Gemeinde", "Kommune") beats a rare synonym ("Stadtverwaltung").
+
+    Sources: the curated glossary (``GLOSSARY_PATH``) first, then the Ding dictionary at
+    ``path`` ({} of it when the file is missing); ``cache_dir`` caches the parsed
+    dictionary (``load_dictionary``). Terms are analysed stems (``index.analyzer``).
     """
     links = load_dictionary(path, cache_dir)
     table = {}
@@ -72,7 +76,9 @@ def build_translations(vocabulary: dict[str, int], path: Path = DING_PATH, cache
 
 
 def translation_fingerprint() -> str:
-    """Changes when the glossary, the dictionary file or this module's rules change."""
+    """16 hex characters (SHA-256 prefix) that change when the glossary, the dictionary
+    file (its size and mtime) or this module's source change; part of the build key
+    (``index.build.build_key``), so a change triggers a rebuild."""
     import hashlib
 
     h = hashlib.sha256(GLOSSARY_PATH.read_bytes())
@@ -98,6 +104,8 @@ def read_glossary(path: Path = GLOSSARY_PATH) -> dict[str, list[str]]:
     """The curated domain glossary as written: English key (``phrase_key``) -> German words.
 
     Lines whose keys coincide ("self-check", "self check") are merged in file order.
+    File format: UTF-8, one ``English<TAB>German words`` line per entry, ``#`` comments.
+    Raises ``OSError`` when ``path`` cannot be read.
     """
     out: dict[str, list[str]] = {}
     for line in path.read_text(encoding="utf-8").splitlines():
@@ -110,7 +118,9 @@ def read_glossary(path: Path = GLOSSARY_PATH) -> dict[str, list[str]]:
 
 
 def load_glossary(path: Path = GLOSSARY_PATH) -> dict[str, list[str]]:
-    """The glossary for BM25: English key -> German analysed terms (compound parts included)."""
+    """The glossary for BM25: English key -> German analysed terms (compound parts included).
+
+    Raises ``OSError`` when ``path`` cannot be read."""
     return {en: list(dict.fromkeys(t for word in german for t in analyze(word)))
             for en, german in read_glossary(path).items()}
 
@@ -144,7 +154,10 @@ def _load_file(path: Path, stamp: str, cache_dir: Path | None) -> dict[str, dict
 def load_dictionary(path: Path = DING_PATH, cache_dir: Path | None = None) -> dict[str, dict[str, int]]:
     """English key -> {German analysed term: number of linking entries}; {} without the dictionary.
 
-    Parsing the 25 MB file takes ~15 s, so the result is cached as JSON in ``cache_dir``.
+    Parsing the 25 MB file takes ~15 s, so the result is cached as JSON in ``cache_dir``
+    (keyed by file size, mtime and ``ANALYZER_VERSION``) and in memory for the process.
+    Dictionary format: Ding's ``German :: English`` lines, ``|`` aligning sub-entries and
+    ``;`` separating synonyms; only single German words are kept.
     """
     try:
         st = path.stat()
@@ -301,7 +314,9 @@ def weigh_translations(groups: list[list[str]], postings: Callable[[str], np.nda
     A word's candidates are re-ordered by how often they share passages with the
     candidates of the query's other words (the translation that fits the context wins:
     "competition" -> "Wettbewerb" next to "Projekt", not "Konkurrenz"), then weighted
-    ``decay ** rank``. ``postings(term)`` gives the passages containing a term.
+    ``decay ** rank`` (1, 0.6, 0.36, ...); a term in several groups keeps its highest
+    weight. ``postings(term)`` gives the sorted passage indices containing a term
+    (``BM25Index.postings``).
     Measured on eval/judgments.jsonl: English hybrid nDCG@10 +0.014 over equal weights.
     """
     docs = {t: postings(t) for group in groups for t in group}

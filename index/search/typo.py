@@ -41,7 +41,9 @@ class TypoCorrector:
         self._choices = [t for t in vocabulary if len(t) >= MIN_LENGTH - 2 and not t.startswith("=")]
 
     def corrections(self, term: str) -> list[str]:
-        """Corpus terms for one unknown term, closest (then most frequent) first; [] if known or short."""
+        """Up to ``MAX_CORRECTIONS`` corpus terms for one unknown analysed term, closest
+        (then most frequent) first; [] if the term is known, shorter than ``MIN_LENGTH``
+        characters or not purely alphabetic."""
         limit = max_distance(len(term))
         if not limit or self.df.get(term, 0) > 0 or not term.isalpha():
             return []

@@ -40,11 +40,14 @@ class WriteResult(BaseModel):
     """The answer to an upload or delete: what happened, the new snapshot, the ingest report."""
 
     status: Literal["added", "replaced", "duplicate", "deleted"]
-    doc_id: str
-    snapshot_id: str | None = None
-    rebuilt: bool | None = None
-    counts: dict[str, int] = Field(default_factory=dict)
-    timings: dict[str, float] = Field(default_factory=dict)
+    doc_id: str = Field(description="The document's id (for `duplicate`: the one already holding this content).")
+    snapshot_id: str | None = Field(None, description="The snapshot serving after the write.")
+    rebuilt: bool | None = Field(None, description="Whether a new snapshot was built (false when the index "
+                                                   "was already up to date; null for `duplicate`).")
+    counts: dict[str, int] = Field(default_factory=dict, description="Sizes of the snapshot now serving: documents, "
+                                   "passages, embedded, reused_vectors, windows, tokens, municipalities.")
+    timings: dict[str, float] = Field(default_factory=dict, description="Build times in seconds: ingest_s, "
+                                      "embed_s, index_s, total_s (empty when nothing was built).")
     report: list[dict[str, Any]] = Field(default_factory=list, description="The ingest report of this build.")
     checked: dict[str, Any] | None = Field(None, description="Pages, passages and title found in the upload.")
 
