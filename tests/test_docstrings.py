@@ -36,7 +36,6 @@ PENDING = (
     "index.ann",
     "index.model.embedder",
     "index.build",
-    "service.application",
     "service.web",
     "service.bench",
 )
