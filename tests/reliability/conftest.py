@@ -65,3 +65,11 @@ def make_client():
 @pytest.fixture
 def writer(data_settings, make_client) -> TestClient:
     return make_client(data_settings)
+
+
+def pytest_collection_modifyitems(items):
+    """A test that writes through the app (the ``writer`` fixture: uploads and deletes) runs
+    the upload sandbox subprocess and a build per write: it is an ``integration`` test."""
+    for item in items:
+        if "writer" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.integration)

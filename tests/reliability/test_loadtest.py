@@ -14,6 +14,7 @@ from service.liveserver import LiveServer
 from service.loadtest import WARM_QUERIES, cold_queries, loopback_only, run
 
 
+@pytest.mark.integration  # a real server on a socket
 def test_short_load_run_has_no_errors(template):
     corpus, data = template
     settings = Settings.from_env(data_dir=data, corpus_dir=corpus, read_rate_per_minute=0)

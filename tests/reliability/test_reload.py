@@ -8,6 +8,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from index.build import build_index
 from index.model.embedder import HashEmbedder
 from index.runtime import TEST_EMBEDDER_ENV
@@ -16,6 +18,7 @@ from service.application import Application
 from tests.reliability.conftest import GERMAN
 
 ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.integration  # background reload threads, a CLI subprocess
 
 
 def wait_for(app: Application, predicate, seconds: float = 120) -> bool:
