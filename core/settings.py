@@ -51,6 +51,10 @@ class Settings:
     ivf_nlist: int = setting(4096, "IVF cells (faiss-ivfpq).")
     ivf_nprobe: int = setting(64, "IVF cells probed per query (faiss-ivfpq).")
     pq_m: int = setting(48, "PQ sub-quantizers (faiss-ivfpq); must divide the dimension.")
+    filter_exact_max: int = setting(
+        50_000, "Filtered dense searches (document, Land, … filters) keeping at most this many vectors are answered "
+                "exactly over those vectors; more go through the HNSW graph or IVF cells with a FAISS ID selector "
+                "(faiss-hnsw, faiss-hnsw-sq8, faiss-ivfpq; exact backends always score only the allowed vectors).")
     fusion: str = setting(
         "weighted", "How dense and BM25 rankings are fused: `weighted` (min-max scores) or `rrf`.", ("rrf", "weighted")
     )
@@ -131,7 +135,7 @@ class Settings:
                      "http_max_concurrency", "max_document_chars", "max_document_passages"):
             if not getattr(self, name) > 0:
                 raise ConfigError(f"{name}={getattr(self, name)!r} is not valid; it must be positive")
-        for name in ("read_rate_per_minute", "auth_failures_per_minute", "upload_rate_per_minute"):
+        for name in ("read_rate_per_minute", "auth_failures_per_minute", "upload_rate_per_minute", "filter_exact_max"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"{name}={getattr(self, name)!r} is not valid; it must be 0 or more")
 

@@ -24,8 +24,14 @@ class VectorIndex(Protocol):
 
     def add(self, vectors: np.ndarray) -> None: ...
 
-    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """(scores, ids), each of shape (n_queries, k); missing slots have id -1."""
+    def search(self, queries: np.ndarray, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(scores, ids), each of shape (n_queries, k), best first; missing slots have id -1.
+
+        ``allowed`` (int64 ids, any order) restricts the hits to those ids inside the
+        backend: the top k of the allowed vectors, padded with -1 when fewer are allowed,
+        all -1 for an empty array (see ``index.ann.subset``). ValueError for an id
+        outside ``[0, ntotal)``.
+        """
         ...
 
     def save(self, path: Path) -> None: ...
@@ -47,7 +53,10 @@ def create(backend: str, dim: int, params: dict[str, Any] | None = None) -> Vect
     raise ConfigError(f"unknown vector backend {backend!r}; choose one of: {', '.join(BACKENDS)}")
 
 
-def load(path: Path) -> VectorIndex:
+def load(path: Path, params: dict[str, Any] | None = None) -> VectorIndex:
+    """The index saved at ``path``, read once. ``params`` override the saved query-time
+    parameters of a FAISS backend (efSearch, nprobe, filter_exact_max); numpy ignores them.
+    Raises ``SnapshotError`` when the directory is missing, unreadable or of an unknown backend."""
     path = Path(path)
     try:
         meta = json.loads((path / "vectors.json").read_text())
@@ -61,7 +70,7 @@ def load(path: Path) -> VectorIndex:
     if isinstance(backend, str) and backend.startswith("faiss-"):
         from index.ann.faiss import FaissIndex
 
-        return FaissIndex.load(path, meta)
+        return FaissIndex.load(path, meta, params)
     raise SnapshotError(f"vector index at {path} has unknown backend {backend!r}")
 
 

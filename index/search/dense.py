@@ -8,7 +8,6 @@ from collections import OrderedDict
 import numpy as np
 
 from index.search.fusion import Ranking
-from index.multivector import max_pool
 from index.snapshot import Snapshot
 from index.search.translate import german_query
 
@@ -63,34 +62,26 @@ class DenseArm:
             self._cache.clear()
 
     def rank(self, q: np.ndarray, depth: int, mask: np.ndarray | None) -> Ranking:
-        """Passages by max(passage score, best window score), best first."""
+        """Passages by max(passage score, best window score), best first. A mask (bool per
+        passage) is searched inside the vector backends (``allowed`` ids, ``index.ann.subset``)."""
         snap = self.snapshot
-        n = len(snap.passages)
-        if mask is None:
-            scores, ids = snap.dense.search(q.reshape(1, -1), depth)
-            found = {int(i): float(s) for s, i in zip(scores[0], ids[0]) if i >= 0}
-            if snap.windows is not None and len(snap.windows.keys):
-                wscores, wids = snap.windows.index.search(q.reshape(1, -1), depth * WINDOW_FANOUT)
-                keep = wids[0] >= 0
-                owners = snap.windows.owner[wids[0][keep]]
-                for owner, s in zip(owners, wscores[0][keep]):
-                    owner = int(owner)
-                    if owner not in found:
-                        found[owner] = float(np.dot(snap.vectors[owner], q))
-                    found[owner] = max(found[owner], float(s))
-            ranking = sorted(found.items(), key=lambda item: (-item[1], item[0]))
-            return ranking[:depth]
-        allowed = np.flatnonzero(mask)
-        if allowed.size == 0:
+        allowed = None if mask is None else np.flatnonzero(mask)
+        if allowed is not None and allowed.size == 0:
             return []
-        sims = np.full(n, -np.inf, dtype=np.float32)
-        sims[allowed] = np.asarray(snap.vectors[allowed]) @ q
+        scores, ids = snap.dense.search(q.reshape(1, -1), depth, allowed=allowed)
+        found = {int(i): float(s) for s, i in zip(scores[0], ids[0]) if i >= 0}
         if snap.windows is not None and len(snap.windows.keys):
-            in_mask = mask[snap.windows.owner]
-            wsims = np.asarray(snap.windows.vectors[in_mask]) @ q
-            sims = np.maximum(sims, max_pool(wsims, snap.windows.owner[in_mask], n))
-        order = allowed[np.lexsort((allowed, -sims[allowed]))][:depth]
-        return [(int(i), float(sims[i])) for i in order]
+            w_allowed = None if allowed is None else snap.windows.rows_of(allowed)
+            wscores, wids = snap.windows.index.search(q.reshape(1, -1), depth * WINDOW_FANOUT, allowed=w_allowed)
+            keep = wids[0] >= 0
+            owners = snap.windows.owner[wids[0][keep]]
+            for owner, s in zip(owners, wscores[0][keep]):
+                owner = int(owner)
+                if owner not in found:
+                    found[owner] = float(np.dot(snap.vectors[owner], q))
+                found[owner] = max(found[owner], float(s))
+        ranking = sorted(found.items(), key=lambda item: (-item[1], item[0]))
+        return ranking[:depth]
 
     def rerank(self, query_tokens: np.ndarray | None, candidates: Ranking) -> Ranking:
         """MaxSim scores of the candidates (empty when late interaction is off)."""
