@@ -46,6 +46,9 @@ def open_searcher(settings: Settings, embedder) -> Searcher:
         raise SnapshotError(f"no index snapshot under {settings.snapshots_dir}; run `praxisfinder ingest` first")
     from index.build import dense_params
 
+    from index.blas import limit_blas_threads
+
+    limit_blas_threads(settings.query_blas_threads)
     params = {**dense_params(settings), "filter_exact_max": settings.filter_exact_max}  # query time only
     snapshot = load_snapshot(path, expected_model=embedder.fingerprint, dense_params=params)
     catalogue = None
