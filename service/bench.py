@@ -91,10 +91,20 @@ def run(url: str, embedder, requests: int, k: int, mode: str, warmup: int = 20, 
     reference = reference or (lambda text: embedder.encode_queries([text]))
 
     def request(q: str) -> tuple[float, float]:
+        nonlocal conn
         path = "/api/search?" + urlencode({"q": q, "k": k, "mode": mode})
         t0 = time.perf_counter()
-        conn.request("GET", path)
-        resp = conn.getresponse()
+        try:
+            conn.request("GET", path)
+            resp = conn.getresponse()
+        except (http.client.RemoteDisconnected, ConnectionError):
+            # the server closes keep-alive connections idle longer than http_keep_alive_seconds,
+            # which the embeddings between two requests can exceed on a loaded machine
+            conn.close()
+            conn = http.client.HTTPConnection(parts.hostname, parts.port or 80, timeout=60)
+            t0 = time.perf_counter()
+            conn.request("GET", path)
+            resp = conn.getresponse()
         body = resp.read()
         elapsed = (time.perf_counter() - t0) * 1000
         if resp.status != 200:
