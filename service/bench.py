@@ -9,8 +9,9 @@ Sequential requests over a fixed German/English question list on one keep-alive
 connection (the whole hybrid search: encoding, BM25, fusion, MaxSim rerank, snippets,
 case examples, JSON). Interleaved with them, on the same query texts, the reference: one
 bare sentence-transformers query embedding on torch (``SentenceTransformer(model_dir,
-backend="torch").encode([q], prompt_name="query")``, loaded apart from the server's
-encoder, whatever runtime that uses), and the server encoder's own ``encode_queries``.
+backend="torch").encode([q], prompt_name="query")``, in a process of its own so that the
+server encoder's runtime cannot starve it or be starved by it, timed there), and the
+server encoder's own ``encode_queries``.
 Prints a table and writes JSON. Target: HTTP p50 at most 1.0x the bare torch p50.
 """
 
@@ -82,6 +83,39 @@ def bare_torch_encoder(model_dir: Path):
     return encode
 
 
+class ReferenceProcess:
+    """The bare torch reference in a process of its own, so that the server encoder's
+    thread pools (ONNX Runtime's spinning intra-op threads) and torch's do not starve each
+    other. Calling it with a text returns the embedding time in ms, measured in the child."""
+
+    def __init__(self, model_dir: Path):
+        import multiprocessing
+
+        ctx = multiprocessing.get_context("spawn")
+        self._conn, child = ctx.Pipe()
+        self._proc = ctx.Process(target=_reference_worker, args=(str(model_dir), child), daemon=True)
+        self._proc.start()
+        if self._conn.recv() != "ready":
+            raise SystemExit("the torch reference process did not start")
+
+    def __call__(self, text: str) -> float:
+        self._conn.send(text)
+        return self._conn.recv()
+
+    def close(self) -> None:
+        self._conn.send(None)
+        self._proc.join(timeout=10)
+
+
+def _reference_worker(model_dir: str, conn) -> None:
+    encode = bare_torch_encoder(Path(model_dir))
+    conn.send("ready")
+    while (text := conn.recv()) is not None:
+        t0 = time.perf_counter()
+        encode(text)
+        conn.send((time.perf_counter() - t0) * 1000)
+
+
 def run(url: str, embedder, requests: int, k: int, mode: str, warmup: int = 20, reference=None) -> dict:
     """Time ``requests`` searches over HTTP, each followed by the bare reference embedding
     and the server encoder's ``encode_queries`` of the same text (milliseconds).
@@ -113,8 +147,9 @@ def run(url: str, embedder, requests: int, k: int, mode: str, warmup: int = 20, 
 
     def timed(fn, q: str) -> float:
         t0 = time.perf_counter()
-        fn(q)
-        return (time.perf_counter() - t0) * 1000
+        measured = fn(q)
+        elapsed = (time.perf_counter() - t0) * 1000
+        return float(measured) if isinstance(measured, (int, float)) else elapsed  # a child's own timing
 
     def encoder(q: str) -> None:
         embedder.encode_queries([q])
@@ -177,7 +212,7 @@ def main(argv: list[str] | None = None) -> int:
         from index.runtime import load_embedder
 
         embedder = load_embedder(settings)
-        reference = bare_torch_encoder(settings.model_dir)
+        reference = ReferenceProcess(settings.model_dir)
     if args.url:
         report = run(args.url.rstrip("/"), embedder, args.requests, args.k, args.mode, reference=reference)
     else:
@@ -190,6 +225,8 @@ def main(argv: list[str] | None = None) -> int:
         with LiveServer(create_app(settings, application)) as server:
             report = run(server.url, embedder, args.requests, args.k, args.mode, reference=reference)
         report["snapshot_id"] = application.searcher.snapshot.id
+    if isinstance(reference, ReferenceProcess):
+        reference.close()
     print_table(report)
     out = args.out or Path(settings.data_dir) / "bench" / "search-latency.json"
     out.parent.mkdir(parents=True, exist_ok=True)
