@@ -76,6 +76,13 @@ class Settings:
     ivf_nlist: int = setting(4096, "IVF cells (faiss-ivfpq).")
     ivf_nprobe: int = setting(64, "IVF cells probed per query (faiss-ivfpq).")
     pq_m: int = setting(48, "PQ sub-quantizers (faiss-ivfpq); must divide the dimension.")
+    query_blas_threads: int = setting(
+        1, "BLAS threads NumPy may use in a searching process (MaxSim rerank, title scores); their products are "
+           "small, so one thread is fastest and does not stall under load; 0 = the library default.")
+    filter_exact_max: int = setting(
+        50_000, "Filtered dense searches (document, Land, … filters) keeping at most this many vectors are answered "
+                "exactly over those vectors; more go through the HNSW graph or IVF cells with a FAISS ID selector "
+                "(faiss-hnsw, faiss-hnsw-sq8, faiss-ivfpq; exact backends always score only the allowed vectors).")
     fusion: str = setting(
         "minmax", "How dense and BM25 rankings are fused: `minmax` (min-max normalised scores; `weighted` is its old "
         "name, still accepted) or `rrf` (reciprocal rank fusion).", ("minmax", "rrf", "weighted")
@@ -165,7 +172,8 @@ class Settings:
                      "http_max_concurrency", "max_document_chars", "max_document_passages"):
             if not getattr(self, name) > 0:
                 raise ConfigError(f"{name}={getattr(self, name)!r} is not valid; it must be positive")
-        for name in ("read_rate_per_minute", "auth_failures_per_minute", "upload_rate_per_minute"):
+        for name in ("read_rate_per_minute", "auth_failures_per_minute", "upload_rate_per_minute", "filter_exact_max",
+                     "query_blas_threads"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"{name}={getattr(self, name)!r} is not valid; it must be 0 or more")
 

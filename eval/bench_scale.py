@@ -4,7 +4,9 @@ Builds an approximate FAISS index (the same ``index.ann`` backends and the same
 Settings the service uses) over N synthetic unit vectors, then measures, in a fresh
 process that only loads the saved index (what a serving replica holds):
 build time, resident memory, single-query latency (p50/p95, 1 and 2 threads) and
-recall@10 against exact inner-product search on 1,000 held-out queries.
+recall@10 against exact inner-product search on 1,000 held-out queries; then filtered
+searches (``--filter 0.01``: a random 1 % of the ids allowed) with their recall against
+exact search over the allowed vectors (``index.ann.subset``).
 
 The vectors imitate sentence embeddings: cluster centres (the real snapshot's passage
 vectors when one exists, else random), a shared low-dimensional variation (intrinsic
@@ -13,6 +15,7 @@ computed chunk by chunk while generating, so the full matrix is never held twice
 
     python -m eval.bench_scale --n 1000000 --backend faiss-hnsw --hnsw-m 16 \\
         --ef-construction 80 --ef-search 64,128,256 --out var/bench/scale-hnsw.json
+    python -m eval.bench_scale --serve-only var/bench/scale1m --filter 0.001,0.01,0.05,0.2  # a kept --workdir
 """
 
 from __future__ import annotations
@@ -123,13 +126,14 @@ def build(settings: Settings, n: int, n_queries: int, chunk: int, ef_constructio
             "index_bytes_on_disk": sum(f.stat().st_size for f in (out_dir / "dense").iterdir())}
 
 
-def serve(out_dir: Path, ef_search: list[int], nprobe: list[int]) -> dict:
+def serve(out_dir: Path, ef_search: list[int], nprobe: list[int], filters: list[float] = (),
+          filter_exact_max: int | None = None) -> dict:
     """In a fresh process: load the saved index like a replica does, then measure queries."""
     import faiss
 
     before = rss_mb()
     t0 = time.perf_counter()
-    index = vector_backends.load(out_dir / "dense")
+    index = vector_backends.load(out_dir / "dense", {} if filter_exact_max is None else {"filter_exact_max": filter_exact_max})
     load_s = time.perf_counter() - t0
     loaded = rss_mb()
     queries, truth = np.load(out_dir / "queries.npy"), np.load(out_dir / "truth.npy")
@@ -155,8 +159,47 @@ def serve(out_dir: Path, ef_search: list[int], nprobe: list[int]) -> dict:
         hits = [len(set(f.tolist()) & set(t.tolist())) for f, t in zip(found, truth)]
         row["recall_at_10"] = round(float(np.mean(hits)) / K, 4)
         rows.append(row)
+    filtered = [filtered_rows(index, queries, share, faiss) for share in filters]
     return {"load_s": round(load_s, 1), "rss_before_load_mb": round(before["rss_mb"], 1),
-            "rss_loaded_mb": round(loaded["rss_mb"], 1), "serving_process": rss_mb(), "queries": rows}
+            "rss_loaded_mb": round(loaded["rss_mb"], 1), "serving_process": rss_mb(), "queries": rows,
+            "filtered": filtered}
+
+
+def filtered_rows(index, queries: np.ndarray, share: float, faiss, seed: int = 11) -> dict:
+    """Filtered search keeping ``share`` of the vectors (a random id set, like a filter on
+    a field that does not follow the vectors): p50/p95 per query (the ``allowed`` ids
+    passed each time, as the searcher does) and recall@10 against exact search over the
+    allowed vectors. Two plans: the backend's own choice (``filter_exact_max``) and,
+    for comparison, always the graph/cells with an ID selector. With one thread the
+    searching thread's CPU time is reported too (``time.thread_time``): on a shared,
+    overloaded machine the wall time also counts the time the thread waited for a core."""
+    n = index.ntotal
+    allowed = np.sort(np.random.default_rng(seed).choice(n, max(1, int(round(share * n))), replace=False))
+    sims = queries @ index._index.reconstruct_batch(allowed).T  # exact answer over the allowed vectors
+    truth = allowed[np.argsort(-sims, axis=1)[:, :K]]
+    del sims
+    out = {"share": share, "allowed": int(len(allowed)), "filter_exact_max": int(index.params["filter_exact_max"])}
+    default_exact_max = index.params["filter_exact_max"]
+    plans = [("auto", default_exact_max, (1, 2)), ("selector", 0, (1,))]
+    for plan, exact_max, thread_counts in plans:
+        index.params["filter_exact_max"] = exact_max
+        for threads in thread_counts:
+            faiss.omp_set_num_threads(threads)
+            lat, cpu, found = [], [], []
+            for q in queries:
+                t, c = time.perf_counter(), time.thread_time()
+                _, ids = index.search(q[None, :], K, allowed=allowed)
+                lat.append((time.perf_counter() - t) * 1000)
+                cpu.append((time.thread_time() - c) * 1000)
+                found.append(ids[0])
+            out[f"{plan}_p50_ms_{threads}t"] = round(float(np.percentile(lat, 50)), 3)
+            out[f"{plan}_p95_ms_{threads}t"] = round(float(np.percentile(lat, 95)), 3)
+            if threads == 1:  # CPU time of the searching thread: the wall time a machine not shared would show
+                out[f"{plan}_cpu_p50_ms_1t"] = round(float(np.percentile(cpu, 50)), 3)
+        hits = [len(set(f.tolist()) & set(t.tolist())) for f, t in zip(found, truth)]
+        out[f"{plan}_recall_at_10"] = round(float(np.mean(hits)) / K, 4)
+    index.params["filter_exact_max"] = default_exact_max
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -174,14 +217,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--ivf-nlist", type=int, default=4096)
     ap.add_argument("--nprobe", default="16,32,64")
     ap.add_argument("--pq-m", type=int, default=48)
+    ap.add_argument("--filter", default="0.01",
+                    help="Shares of the vectors a filtered search keeps, comma-separated (0.01 = 1 %%); empty = none.")
+    ap.add_argument("--filter-exact-max", type=int, default=None,
+                    help="Override the backend's filter_exact_max (default: the setting's value).")
     ap.add_argument("--workdir", type=Path, default=None, help="Keep the built index here (default: a temp dir).")
     ap.add_argument("--out", type=Path, default=None, help="Write the result as JSON here.")
-    ap.add_argument("--serve-only", type=Path, default=None, help=argparse.SUPPRESS)
+    ap.add_argument("--serve-only", type=Path, default=None, help="Only load and measure an index kept with --workdir.")
     args = ap.parse_args(argv)
     ef_search = [int(v) for v in args.ef_search.split(",")]
     nprobe = [int(v) for v in args.nprobe.split(",")]
+    filters = [float(v) for v in args.filter.split(",") if v.strip()]
+    exact_max = args.filter_exact_max if args.filter_exact_max is not None else Settings.from_env().filter_exact_max
     if args.serve_only:
-        print(json.dumps(serve(args.serve_only, ef_search, nprobe)))
+        print(json.dumps(serve(args.serve_only, ef_search, nprobe, filters, exact_max)))
         return 0
     settings = Settings.from_env(vector_backend=args.backend, hnsw_m=args.hnsw_m, hnsw_ef_search=ef_search[0],
                                  ivf_nlist=args.ivf_nlist, ivf_nprobe=nprobe[0], pq_m=args.pq_m)
@@ -190,7 +239,8 @@ def main(argv: list[str] | None = None) -> int:
         result = {"machine": {"cpus": os.cpu_count(), "loadavg_start": os.getloadavg()}}
         result["build"] = build(settings, args.n, args.queries, args.chunk, args.ef_construction, work)
         proc = subprocess.run([sys.executable, "-m", "eval.bench_scale", "--serve-only", str(work),
-                               "--ef-search", args.ef_search, "--nprobe", args.nprobe],
+                               "--ef-search", args.ef_search, "--nprobe", args.nprobe, "--filter", args.filter,
+                               "--filter-exact-max", str(exact_max)],
                               capture_output=True, text=True, check=True)
         result["serve"] = json.loads(proc.stdout.strip().splitlines()[-1])
         result["machine"]["loadavg_end"] = os.getloadavg()

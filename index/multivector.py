@@ -82,22 +82,19 @@ class TokenStore:
         return self.matrix[self.offsets[i] : self.offsets[i + 1]]
 
     def maxsim(self, query_tokens: np.ndarray, candidates: list[int]) -> list[tuple[int, float]]:
-        """MaxSim of each candidate: one matrix product over all their tokens, then segment maxima.
+        """MaxSim of each candidate (mean over query tokens of the best passage token), best first.
 
-        Late interaction as in ColBERT (Khattab & Zaharia 2020): the mean over query
-        tokens of the best cosine with any passage token (ColBERT sums; the mean keeps
-        the score in [-1, 1]). ``query_tokens``: (q, dim),
-        L2-normalised; ``candidates``: passage indices. Returns ``(index, score)`` for
-        every candidate (0.0 without tokens), best first, ties by index.
+        :param query_tokens: (query tokens, dim), L2-normalised.
+        :param candidates: passage indices. Passages without tokens score 0.
+        :returns: [(passage, score)], sorted by score descending, ties by smaller index.
+
+        One small matrix product per candidate over its rows of ``matrix``, in place: no
+        copy of the candidates' token vectors (30 candidates are about 8,000 tokens, 12 MB
+        in float32, which copying cost more than the products).
         """
-        q = query_tokens
-        spans = [(i, int(self.offsets[i]), int(self.offsets[i + 1])) for i in candidates]
-        spans = [(i, a, b) for i, a, b in spans if b > a]
-        out = [(i, 0.0) for i in candidates if self.offsets[i + 1] == self.offsets[i]]
-        if spans:
-            tokens = np.concatenate([self.matrix[a:b] for _, a, b in spans])
-            sims = q.astype(tokens.dtype) @ tokens.T  # (query tokens, candidate tokens)
-            starts = np.cumsum([0] + [b - a for _, a, b in spans[:-1]])
-            best = np.maximum.reduceat(sims, starts, axis=1)  # (query tokens, candidates)
-            out += [(i, float(score)) for (i, _, _), score in zip(spans, best.mean(axis=0))]
+        q = np.ascontiguousarray(query_tokens, dtype=self.matrix.dtype)
+        out = []
+        for i in candidates:
+            a, b = int(self.offsets[i]), int(self.offsets[i + 1])
+            out.append((i, float((q @ self.matrix[a:b].T).max(axis=1).mean()) if b > a else 0.0))
         return sorted(out, key=lambda item: (-item[1], item[0]))

@@ -57,7 +57,11 @@ def open_searcher(settings: Settings, embedder) -> Searcher:
         raise SnapshotError(f"no index snapshot under {settings.snapshots_dir}; run `praxisfinder ingest` first")
     from index.build import dense_params
 
-    snapshot = load_snapshot(path, expected_model=embedder.fingerprint, dense_params=dense_params(settings))
+    from index.blas import limit_blas_threads
+
+    limit_blas_threads(settings.query_blas_threads)
+    params = {**dense_params(settings), "filter_exact_max": settings.filter_exact_max}  # query time only
+    snapshot = load_snapshot(path, expected_model=embedder.fingerprint, dense_params=params)
     catalogue = None
     if snapshot.catalogue:
         from index.municipalities import Catalogue

@@ -39,6 +39,7 @@ import numpy as np
 
 from index import ann as vector_backends
 from index.bm25 import BM25Index
+from index.ann.subset import OwnerMap
 from index.multivector import TokenStore
 from core.errors import Busy, SnapshotError, StorageFull, is_disk_full
 from core.schema import Document, Passage
@@ -123,9 +124,7 @@ def load_snapshot(path: Path, expected_model: str | None = None, dense_params: d
         documents = [Document.from_dict(d) for d in _read_jsonl(path / "documents.jsonl")]
         passages = [Passage.from_dict(p) for p in _read_jsonl(path / "passages.jsonl")]
         vectors = np.load(path / "vectors.npy", mmap_mode="r")
-        dense = vector_backends.load(path / "dense")
-        if dense_params and hasattr(dense, "params"):
-            dense = type(dense).load(path / "dense", json.loads((path / "dense" / "vectors.json").read_text()), dense_params)
+        dense = vector_backends.load(path / "dense", dense_params)  # each FAISS file is read once
         bm25 = BM25Index.load(path / "bm25")
         catalogue = json.loads((path / "catalogue.json").read_text(encoding="utf-8"))
         translations = json.loads((path / "translations.json").read_text(encoding="utf-8"))
@@ -161,6 +160,15 @@ class WindowSet:
     owner: np.ndarray
     keys: list[str]
     index: Any
+    _by_owner: OwnerMap | None = field(default=None, repr=False, compare=False)
+
+    def rows_of(self, passages: np.ndarray) -> np.ndarray:
+        """Sorted int64 ids of the windows of the given passages (int64 ids), for a filtered
+        window search; the owner map is built on first use."""
+        if self._by_owner is None:  # passages past the last owner have no windows
+            self._by_owner = OwnerMap(self.owner, int(self.owner.max()) + 1 if len(self.owner) else 0)
+        passages = np.asarray(passages, dtype=np.int64)
+        return self._by_owner.rows_of(passages[passages < len(self._by_owner.offsets) - 1])
 
     def write(self, path: Path) -> None:
         """Write vectors, owners, keys and the window vector index into the new directory ``path``."""
@@ -173,9 +181,7 @@ class WindowSet:
     @classmethod
     def read(cls, path: Path, dense_params: dict | None = None) -> "WindowSet":
         """Read what :meth:`write` wrote (vectors memory-mapped); ``dense_params`` as in :func:`load_snapshot`."""
-        index = vector_backends.load(path / "index")
-        if dense_params and hasattr(index, "params"):
-            index = type(index).load(path / "index", json.loads((path / "index" / "vectors.json").read_text()), dense_params)
+        index = vector_backends.load(path / "index", dense_params)
         return cls(np.load(path / "windows.npy", mmap_mode="r"), np.load(path / "owner.npy"),
                    json.loads((path / "keys.json").read_text()), index)
 

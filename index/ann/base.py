@@ -30,8 +30,14 @@ class VectorIndex(Protocol):
         """Append float32 vectors of shape (n, dim); they get the next n ids."""
         ...
 
-    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """(scores, ids), each of shape (n_queries, k); missing slots have id -1."""
+    def search(self, queries: np.ndarray, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(scores, ids), each of shape (n_queries, k), best first; missing slots have id -1.
+
+        ``allowed`` (int64 ids, any order) restricts the hits to those ids inside the
+        backend: the top k of the allowed vectors, padded with -1 when fewer are allowed,
+        all -1 for an empty array (see ``index.ann.subset``). ValueError for an id
+        outside ``[0, ntotal)``.
+        """
         ...
 
     def save(self, path: Path) -> None:

@@ -51,8 +51,10 @@ def create(backend: str, dim: int, params: dict[str, Any] | None = None) -> Vect
     return _class(backend).create(backend, dim, params or {})
 
 
-def load(path: Path) -> VectorIndex:
-    """The index saved in the folder ``path`` (its ``vectors.json`` names the backend).
+def load(path: Path, params: dict[str, Any] | None = None) -> VectorIndex:
+    """The index saved in the folder ``path`` (its ``vectors.json`` names the backend), read
+    once. ``params`` override the saved query-time parameters of a FAISS backend (efSearch,
+    nprobe, filter_exact_max); numpy ignores them.
 
     Raises ``SnapshotError`` when the folder, its metadata or its backend is unknown.
     """
@@ -64,4 +66,4 @@ def load(path: Path) -> VectorIndex:
     backend = meta.get("backend")
     if not isinstance(backend, str) or backend not in REGISTRY:
         raise SnapshotError(f"vector index at {path} has unknown backend {backend!r}")
-    return _class(backend).load(path, meta)
+    return _class(backend).load(path, meta, params)

@@ -13,10 +13,12 @@ from typing import Any
 import numpy as np
 
 from index.ann.base import as_matrix, write_meta
+from index.ann.subset import FILTER_EXACT_MAX, bitmap, check_allowed, empty_result, filtered_ef
 from core.errors import ConfigError
 
 DEFAULTS = {"hnsw_m": 32, "hnsw_ef_construction": 200, "hnsw_ef_search": 128,
-            "ivf_nlist": 4096, "ivf_nprobe": 64, "pq_m": 48, "pq_bits": 8}
+            "ivf_nlist": 4096, "ivf_nprobe": 64, "pq_m": 48, "pq_bits": 8,
+            "filter_exact_max": FILTER_EXACT_MAX}
 
 
 def _faiss():
@@ -87,10 +89,53 @@ class FaissIndex:
             self._index.train(x)
         self._index.add(x)
 
-    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    def search(self, queries: np.ndarray, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Top k by inner product, optionally only among the ``allowed`` ids.
+
+        :param queries: float32 (n_queries, dim).
+        :param allowed: int64 ids a hit may have (see ``index.ann.subset``); None = all.
+        :returns: (scores, ids), each (n_queries, k), best first; missing slots -1 / -inf.
+        :raises ValueError: wrong dimension or an allowed id outside ``[0, ntotal)``.
+
+        A filtered search runs inside FAISS with an ``IDSelectorBitmap``
+        (``SearchParameters(sel=...)``): ``faiss-flat`` scores only the allowed vectors;
+        HNSW and IVF search the stored vectors exactly when at most ``filter_exact_max``
+        are allowed (as Lucene and OpenSearch do for restrictive filters), else HNSW
+        walks its graph with ``efSearch`` widened by 1 / selectivity
+        (``index.ann.subset.filtered_ef``) and IVF probes as many more cells.
+        """
         q = as_matrix(queries, self.dim)
-        scores, ids = self._index.search(q, k)
-        return scores, ids.astype(np.int64)
+        allowed = check_allowed(allowed, self.ntotal)
+        if allowed is None:
+            scores, ids = self._index.search(q, k)
+            return scores, ids.astype(np.int64)
+        if allowed.size == 0:
+            return empty_result(q.shape[0], k)
+        faiss = _faiss()
+        bits = bitmap(allowed, self.ntotal)  # referenced until the search returns
+        sel = faiss.IDSelectorBitmap(bits)
+        target, params = self._filtered_plan(faiss, sel, allowed.size, k)
+        scores, ids = target.search(q, k, params=params)
+        ids = ids.astype(np.int64)
+        scores[ids < 0] = -np.inf
+        return scores, ids
+
+    def _filtered_plan(self, faiss, sel, n_allowed: int, k: int):
+        """(index to search, its SearchParameters) for a filter keeping ``n_allowed`` vectors."""
+        exact = n_allowed <= int(self.params["filter_exact_max"])
+        if self.backend == "faiss-flat":
+            return self._index, faiss.SearchParameters(sel=sel)
+        if self.backend in ("faiss-hnsw", "faiss-hnsw-sq8"):
+            if exact:  # the graph's own storage (flat or SQ8 codes), scanned over the allowed ids
+                return faiss.downcast_index(self._index.storage), faiss.SearchParameters(sel=sel)
+            ef = filtered_ef(int(self.params["hnsw_ef_search"]), k, n_allowed, self.ntotal)
+            return self._index, faiss.SearchParametersHNSW(sel=sel, efSearch=ef)
+        nlist = int(self._index.nlist)
+        if exact:
+            nprobe = nlist
+        else:
+            nprobe = int(min(nlist, max(1, np.ceil(int(self.params["ivf_nprobe"]) * self.ntotal / n_allowed))))
+        return self._index, faiss.SearchParametersIVF(sel=sel, nprobe=nprobe)
 
     def save(self, path: Path) -> None:
         faiss = _faiss()

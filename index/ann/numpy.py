@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from index.ann.base import as_matrix, write_meta
+from index.ann.subset import check_allowed, exact_top_k
 
 
 class NumpyIndex:
@@ -29,8 +30,13 @@ class NumpyIndex:
     def add(self, vectors: np.ndarray) -> None:
         self._vectors = np.vstack([self._vectors, as_matrix(vectors, self.dim)])
 
-    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    def search(self, queries: np.ndarray, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Exact top k by inner product, optionally only among the ``allowed`` ids (int64;
+        only their vectors are scored). Shapes and errors as ``FaissIndex.search``."""
         q = as_matrix(queries, self.dim)
+        allowed = check_allowed(allowed, self.ntotal)
+        if allowed is not None:
+            return exact_top_k(q, self._vectors[allowed], allowed, k)
         n, kk = q.shape[0], min(k, self.ntotal)
         scores = np.full((n, k), -np.inf, dtype=np.float32)
         ids = np.full((n, k), -1, dtype=np.int64)
@@ -49,7 +55,7 @@ class NumpyIndex:
         np.save(path / "vectors.npy", self._vectors)
 
     @classmethod
-    def load(cls, path: Path, meta: dict[str, Any]) -> "NumpyIndex":
+    def load(cls, path: Path, meta: dict[str, Any], params: dict[str, Any] | None = None) -> "NumpyIndex":
         obj = cls(int(meta["dim"]))
         obj._vectors = np.load(path / "vectors.npy")
         return obj

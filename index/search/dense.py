@@ -13,7 +13,6 @@ from collections import OrderedDict
 
 import numpy as np
 
-from index.multivector import max_pool
 from index.search.fusion import Ranking
 from index.search.query import Encoding, Query
 from index.search.translate import german_query
@@ -98,34 +97,27 @@ class DenseRetriever:
         :param mask: bool (n_passages,) of allowed passages, or None for all.
         :returns: up to ``depth`` ``(passage index, cosine)``, best first, ties by index.
 
-        Unfiltered: the snapshot's ANN backend (``index.ann``) returns ``depth`` passages and
-        ``depth * WINDOW_FANOUT`` windows; a window's owner gets its exact passage cosine
-        and then the max. Filtered: exact cosines over the allowed rows only (NumPy).
+        The snapshot's vector backend (``index.ann``) returns ``depth`` passages and
+        ``depth * WINDOW_FANOUT`` windows; a window's owner gets its exact passage cosine and
+        then the max. A mask is searched inside the backends (``allowed`` ids; exact below
+        ``filter_exact_max`` allowed vectors, see ``index.ann.subset``).
         """
         snap = self.snapshot
-        n = len(snap.passages)
-        if mask is None:
-            scores, ids = snap.dense.search(q.reshape(1, -1), depth)
-            found = {int(i): float(s) for s, i in zip(scores[0], ids[0]) if i >= 0}
-            if snap.windows is not None and len(snap.windows.keys):
-                wscores, wids = snap.windows.index.search(q.reshape(1, -1), depth * WINDOW_FANOUT)
-                keep = wids[0] >= 0
-                owners = snap.windows.owner[wids[0][keep]]
-                for owner, s in zip(owners, wscores[0][keep]):
-                    owner = int(owner)
-                    if owner not in found:
-                        found[owner] = float(np.dot(snap.vectors[owner], q))
-                    found[owner] = max(found[owner], float(s))
-            ranking = sorted(found.items(), key=lambda item: (-item[1], item[0]))
-            return ranking[:depth]
-        allowed = np.flatnonzero(mask)
-        if allowed.size == 0:
+        allowed = None if mask is None else np.flatnonzero(mask)
+        if allowed is not None and allowed.size == 0:
             return []
-        sims = np.full(n, -np.inf, dtype=np.float32)
-        sims[allowed] = np.asarray(snap.vectors[allowed]) @ q
+        scores, ids = snap.dense.search(q.reshape(1, -1), depth, allowed=allowed)
+        found = {int(i): float(s) for s, i in zip(scores[0], ids[0]) if i >= 0}
         if snap.windows is not None and len(snap.windows.keys):
-            in_mask = mask[snap.windows.owner]
-            wsims = np.asarray(snap.windows.vectors[in_mask]) @ q
-            sims = np.maximum(sims, max_pool(wsims, snap.windows.owner[in_mask], n))
-        order = allowed[np.lexsort((allowed, -sims[allowed]))][:depth]
-        return [(int(i), float(sims[i])) for i in order]
+            w_allowed = None if allowed is None else snap.windows.rows_of(allowed)
+            wscores, wids = snap.windows.index.search(q.reshape(1, -1), depth * WINDOW_FANOUT, allowed=w_allowed)
+            keep = wids[0] >= 0
+            owners = snap.windows.owner[wids[0][keep]]
+            for owner, s in zip(owners, wscores[0][keep]):
+                owner = int(owner)
+                if owner not in found:
+                    found[owner] = float(np.dot(snap.vectors[owner], q))
+                found[owner] = max(found[owner], float(s))
+        ranking = sorted(found.items(), key=lambda item: (-item[1], item[0]))
+        return ranking[:depth]
+
