@@ -19,18 +19,18 @@ from index.model.embedder import HashEmbedder
 from index.multivector import max_pool
 from index.runtime import open_searcher
 from index.search import Filters
-from index.search.dense import DenseArm
+from index.search.dense import DenseRetriever
 from index.snapshot import SnapshotStore
 from core.settings import Settings
 
-FIXTURE_CORPUS = Path(__file__).resolve().parents[1] / "fixtures" / "corpus"
+FIXTURE_CORPUS = Path(__file__).resolve().parents[2] / "fixtures" / "corpus"
 EMB = HashEmbedder(32)
 QUERIES = ["Ehrenamt koordinieren", "Sprachkurse für Geflüchtete", "Wohnraum", "Willkommenskultur in der Kleinstadt",
            "how do volunteers help refugees"]
 
 
 def reference_rank(self, q, depth, mask):
-    """DenseArm.rank of a filtered search before this change (exact NumPy scan with a mask)."""
+    """DenseRetriever.rank of a filtered search before this change (exact NumPy scan with a mask)."""
     if mask is None:
         return ORIGINAL_RANK(self, q, depth, mask)
     snap = self.snapshot
@@ -48,7 +48,7 @@ def reference_rank(self, q, depth, mask):
     return [(int(i), float(sims[i])) for i in order]
 
 
-ORIGINAL_RANK = DenseArm.rank
+ORIGINAL_RANK = DenseRetriever.rank
 
 
 @pytest.fixture(scope="module", params=["faiss-flat", "faiss-hnsw", "numpy"])
@@ -82,7 +82,7 @@ def test_filtered_hybrid_search_gives_the_same_hits_as_the_numpy_mask(built, mon
     assert len(filters) >= 6
     now = {(q, i, mode): _hits(searcher.search(q, k=8, mode=mode, filters=f))
            for q in QUERIES for i, f in enumerate(filters) for mode in ("hybrid", "dense")}
-    monkeypatch.setattr(DenseArm, "rank", reference_rank)
+    monkeypatch.setattr(DenseRetriever, "rank", reference_rank)
     searcher.clear_cache()
     before = {(q, i, mode): _hits(searcher.search(q, k=8, mode=mode, filters=f))
               for q in QUERIES for i, f in enumerate(filters) for mode in ("hybrid", "dense")}
