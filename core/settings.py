@@ -65,6 +65,17 @@ class Settings:
     chunk_min_words: int = setting(50, "Passages shorter than this are merged with a neighbour in the same section.")
     chunk_overlap_sentences: int = setting(1, "Sentences repeated at the start of the next passage.")
     embed_batch_size: int = setting(16, "Passages per batch when embedding.")
+    encoder_backend: str = setting(
+        "onnx",
+        "Encoder runtime: `onnx` (ONNX Runtime over the export verified at cosine >= 0.9999 at provision time) "
+        "or `torch` (sentence-transformers).",
+        ("torch", "onnx"),
+    )
+    device: str = setting(
+        "auto", "Where the encoder runs: `auto` (CUDA when present, else CPU), `cpu` or `cuda`.", ("auto", "cpu", "cuda"))
+    late_chunking: bool = setting(
+        False, "Sentence-window vectors pooled from the passage pass's token states (one encoder pass per passage) "
+               "instead of encoding each window again.")
     vector_backend: str = setting(
         "faiss-flat",
         "Dense index: exact `faiss-flat`, approximate `faiss-hnsw`, `faiss-hnsw-sq8` or `faiss-ivfpq`, or `numpy` "

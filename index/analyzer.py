@@ -145,15 +145,12 @@ def split_compound(word: str) -> tuple[str, ...]:
     """
     if len(word) < COMPOUND_MIN_WORD or not word.isalpha():
         return ()
-    from compound_split import char_split
+    from index.build_cache import best_split  # compound_split's best candidate, memoised across builds
 
-    try:
-        candidates = char_split.split_compound(word)
-    except Exception:  # the splitter raises on some odd inputs; no split then
+    best = best_split(word)
+    if best is None:
         return ()
-    if not candidates:
-        return ()
-    score, left, right = candidates[0]
+    score, left, right = best
     left, right = left.casefold(), right.casefold()
     if score < COMPOUND_MIN_SCORE or len(left) < COMPOUND_MIN_PART or len(right) < COMPOUND_MIN_PART:
         return ()

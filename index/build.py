@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from index import ann as vector_backends
+from index import build_cache
 from index.analyzer import analyzer_fingerprint
 from index.municipalities.model import CATALOGUE_VERSION
 from index.bm25 import BM25Index
@@ -76,12 +77,19 @@ def build_key(settings: Settings, model_fingerprint: str, sources: list[tuple[st
         "catalogue": CATALOGUE_VERSION,
         "bm25": BM25_PARAMS,
         "translations": translation_fingerprint(),
-        "multivector": {"windows": settings.window_vectors, "tokens": settings.late_interaction},
+        "multivector": {"windows": settings.window_vectors, "tokens": settings.late_interaction,
+                        **({"late_chunking": _late_version()} if settings.late_chunking else {})},
         "backend": settings.vector_backend,
         "dense": dense_params(settings) if settings.vector_backend != "faiss-flat" else {},
         "sources": sorted(sources),
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+def _late_version() -> str:
+    from index.late_chunking import LATE_KEY_VERSION
+
+    return LATE_KEY_VERSION
 
 
 def build_index(
@@ -205,8 +213,14 @@ def _build_locked(settings, embedder, store, paths, add, remove, force, progress
         return BuildOutcome(False, store.current_path(), "up to date (failed documents skipped)", report, counts=current.get("counts", {}))
 
     t1 = time.perf_counter()
-    vectors, tokens, reused = _embed(passages, embedder, previous, settings, progress)
-    windows = _windows(passages, embedder, previous, settings, progress) if settings.window_vectors else None
+    windows_separate = None
+    if settings.late_chunking and hasattr(embedder, "encode_with_states"):
+        from index.late_chunking import embed_late
+
+        vectors, tokens, reused, windows, windows_separate = embed_late(passages, embedder, previous, settings, progress)
+    else:
+        vectors, tokens, reused = _embed(passages, embedder, previous, settings, progress)
+        windows = _windows(passages, embedder, previous, settings, progress) if settings.window_vectors else None
     t_embed = time.perf_counter() - t1
 
     t2 = time.perf_counter()
@@ -215,10 +229,14 @@ def _build_locked(settings, embedder, store, paths, add, remove, force, progress
     if windows is not None:
         windows.index = vector_backends.create(settings.vector_backend, embedder.dim, dense_params(settings))
         windows.index.add(windows.vectors)
+    cache_dir = Path(settings.cache_dir)
+    build_cache.load_splits(cache_dir)
     bm25 = BM25Index(BM25_PARAMS["k1"], BM25_PARAMS["b"]).build([_bm25_text(p) for p in passages])
-    catalogue = _catalogue(documents, passages)
+    build_cache.save_splits(cache_dir)
+    catalogue, _ = build_cache.catalogue(cache_dir, documents, passages, lambda: _catalogue(documents, passages))
     project_vectors = _project_vectors(catalogue, embedder, previous, settings)
-    translations = build_translations(bm25.vocabulary, cache_dir=Path(settings.cache_dir))
+    translations, _ = build_cache.translations(
+        cache_dir, bm25.vocabulary, lambda: build_translations(bm25.vocabulary, cache_dir=cache_dir))
     surface_forms = build_surface_forms([p.text for p in passages], translations)
     t_index = time.perf_counter() - t2
 
@@ -227,6 +245,8 @@ def _build_locked(settings, embedder, store, paths, add, remove, force, progress
               "reused_vectors": reused, "windows": 0 if windows is None else len(windows.keys),
               "tokens": 0 if tokens is None else int(tokens.offsets[-1]),
               "municipalities": len(catalogue.get("municipalities", []))}
+    if windows_separate is not None:
+        counts["windows_encoded_separately"] = windows_separate
     manifest = _manifest(settings, embedder, key, documents, counts, timings, report)
     manifest["registry"] = new_registry
     manifest["translations"] = {"source": str(DING_PATH) if translations else None, "entries": len(translations)}

@@ -29,25 +29,38 @@ WINDOW_MIN_WORDS = 5
 def windows(passages: list[Passage]) -> tuple[list[str], np.ndarray]:
     """Window texts (document title as context) and the passage index owning each.
 
-    Windows are ``WINDOW_SENTENCES`` (3) sentences with stride ``WINDOW_STRIDE`` (2),
-    sentences from :func:`ingest.sentences.split_sentences`; passages of at most three
-    sentences get none, windows under ``WINDOW_MIN_WORDS`` (5) words are dropped.
-    Returns ``(texts, owner)`` with ``owner`` int64 of shape (len(texts),).
+    Returns ``(texts, owner)`` with ``owner`` int64 of shape (len(texts),); see
+    :func:`window_spans` for how windows are cut.
     """
-    from ingest.sentences import split_sentences
+    texts, owner, _ = window_spans(passages)
+    return texts, owner
+
+
+def window_spans(passages: list[Passage]) -> tuple[list[str], np.ndarray, list[tuple[int, int]]]:
+    """Window texts, owning passage index and each window's character span in ``passage.text``.
+
+    Windows are ``WINDOW_SENTENCES`` sentences with stride ``WINDOW_STRIDE``; a window of
+    fewer than ``WINDOW_MIN_WORDS`` words and passages of at most ``WINDOW_SENTENCES``
+    sentences get none. The text is ``"{doc_title}\n{sentences joined by a space}"``; the
+    span ``(start, end)`` runs from the first sentence's start to the last one's end.
+    """
+    from ingest.sentences import sentence_spans
 
     texts: list[str] = []
     owner: list[int] = []
+    spans: list[tuple[int, int]] = []
     for i, p in enumerate(passages):
-        sentences = split_sentences(p.text)
-        if len(sentences) <= WINDOW_SENTENCES:
+        sents = sentence_spans(p.text)
+        if len(sents) <= WINDOW_SENTENCES:
             continue  # the passage vector already covers it
-        for start in range(0, len(sentences) - 1, WINDOW_STRIDE):
-            text = " ".join(sentences[start : start + WINDOW_SENTENCES])
+        for start in range(0, len(sents) - 1, WINDOW_STRIDE):
+            group = sents[start : start + WINDOW_SENTENCES]
+            text = " ".join(p.text[a:b] for a, b in group)
             if len(text.split()) >= WINDOW_MIN_WORDS:
                 texts.append(f"{p.doc_title}\n{text}")
                 owner.append(i)
-    return texts, np.asarray(owner, dtype=np.int64)
+                spans.append((group[0][0], group[-1][1]))
+    return texts, np.asarray(owner, dtype=np.int64), spans
 
 
 def max_pool(scores: np.ndarray, owner: np.ndarray, n: int) -> np.ndarray:

