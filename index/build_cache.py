@@ -164,7 +164,9 @@ def load_splits(cache_dir: Path | None) -> int:
 def save_splits(cache_dir: Path | None) -> None:
     """Write the in-memory splits back when new words were split."""
     global _splits_dirty
-    if cache_dir is None or not _splits_dirty:
+    if cache_dir is None or not _splits:
         return
+    if not _splits_dirty and _splits_path(cache_dir).exists():
+        return  # nothing new, and this cache already has them (a new cache dir gets them too)
     _write(_splits_path(cache_dir), dict(_splits))
     _splits_dirty = False

@@ -84,3 +84,13 @@ def test_a_second_build_reads_catalogue_and_translations_from_the_cache(tmp_path
     path.write_text(path.read_text(encoding="utf-8") + "\n\nDie Stadt Goslar lädt zum Sprachcafé ein.\n", encoding="utf-8")
     build_index(settings, emb)
     assert computed == [1]
+
+
+def test_splits_known_in_memory_reach_a_new_cache_dir(tmp_path, monkeypatch):
+    """A process that already split words (nothing new to save) still fills a cache dir it
+    has not written yet: a second build in another data dir must find them."""
+    monkeypatch.setattr(build_cache, "_splits", {"sprachkurs": (0.8, "Sprache", "Kurs")})
+    monkeypatch.setattr(build_cache, "_splits_dirty", False)
+    build_cache.save_splits(tmp_path / "new")
+    monkeypatch.setattr(build_cache, "_splits", {})
+    assert build_cache.load_splits(tmp_path / "new") == 1
