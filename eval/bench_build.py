@@ -125,6 +125,7 @@ def haystack_build(settings: Settings, passages):
 
 
 def p50_ms(fn, queries: list[str]) -> float:
+    """Median wall time in milliseconds of ``fn(q)`` over ``queries`` (after one warm-up call)."""
     fn("Aufwärmen der Suche")
     times = []
     for q in queries:
@@ -135,6 +136,7 @@ def p50_ms(fn, queries: list[str]) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Command line of ``python -m eval.bench_build``: bare pass, our build, the Haystack build and both query p50s in one run; returns 0."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--queries", type=int, default=60, help="queries per system for the p50 (default 60)")
     parser.add_argument("--backend", default=None,
@@ -184,6 +186,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def print_table(report: dict) -> None:
+    """Print the build/query comparison: seconds, ratio to the bare pass, query p50 in ms."""
     bare = report["bare_pass_s"]
     print(f"\n| system | build s | × bare pass | query p50 ms |\n|---|---:|---:|---:|")
     print(f"| bare sentence-transformers pass ({report['passages']} passages) | {bare:.1f} | 1.00 | – |")

@@ -33,6 +33,7 @@ class MemoEncoder:
         return getattr(self.inner, name)
 
     def encode_with_tokens(self, texts, prompt, batch_size=16, progress=False):
+        """The inner encoder's ``encode_with_tokens``, memoised per (prompt, texts); returns copies."""
         key = ("tokens", prompt, tuple(texts))
         if key not in self._memo:
             self._memo[key] = self.inner.encode_with_tokens(list(texts), prompt, batch_size, progress)
@@ -40,6 +41,7 @@ class MemoEncoder:
         return np.array(vecs), [np.array(t) for t in toks]
 
     def encode_queries(self, texts):
+        """The inner encoder's ``encode_queries``, memoised per texts; returns a copy."""
         key = ("queries", tuple(texts))
         if key not in self._memo:
             self._memo[key] = self.inner.encode_queries(list(texts))
@@ -47,6 +49,7 @@ class MemoEncoder:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Command line of ``python -m eval.compare_snapshots``: hybrid nDCG@10 of two snapshots on the judgment sets; returns 0."""
     from eval.judgments import load_judgments
     from eval.run import evaluate
     from index.runtime import load_embedder, open_searcher

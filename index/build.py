@@ -39,6 +39,9 @@ BM25_PARAMS = {"k1": 1.2, "b": 0.75, "method": "lucene"}
 
 @dataclass
 class BuildOutcome:
+    """What a build did: whether it published a snapshot (and where), why, the per-document
+    report rows (``ingest.loop.row``), timings in seconds and counts."""
+
     rebuilt: bool
     snapshot_path: Path | None
     reason: str
@@ -48,6 +51,7 @@ class BuildOutcome:
 
 
 def chunker_params(settings: Settings) -> dict[str, Any]:
+    """The chunker's parameters and the pipeline version: a document is re-chunked when they change."""
     return {
         "target_words": settings.chunk_target_words,
         "max_words": settings.chunk_max_words,
@@ -58,6 +62,7 @@ def chunker_params(settings: Settings) -> dict[str, Any]:
 
 
 def dense_params(settings: Settings) -> dict[str, Any]:
+    """Vector-backend options from the settings (HNSW M/efSearch/efConstruction, IVF nlist/nprobe, PQ m)."""
     return {
         "hnsw_m": settings.hnsw_m,
         "hnsw_ef_search": settings.hnsw_ef_search,
@@ -69,6 +74,9 @@ def dense_params(settings: Settings) -> dict[str, Any]:
 
 
 def build_key(settings: Settings, model_fingerprint: str, sources: list[tuple[str, str]]) -> str:
+    """SHA-256 over everything that decides a snapshot's content: schema, model fingerprint, chunker,
+    analyzer, catalogue and BM25 versions, translations, multi-vector settings, backend, and the
+    ``(doc_id, sha256)`` of each source. Equal keys mean nothing to rebuild."""
     payload = {
         "schema": SCHEMA_VERSION,
         "model": model_fingerprint,

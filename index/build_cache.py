@@ -65,6 +65,7 @@ def _version(dist: str) -> str:
 
 
 def key_of(payload: Any) -> str:
+    """SHA-256 hex of ``payload`` as canonical JSON (sorted keys); the cache key of an input."""
     return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
 
 

@@ -29,6 +29,7 @@ LATE_KEY_VERSION = "late-v2" if LATE_CONTEXT else "late-v1"
 
 
 def text_key(text: str) -> str:
+    """SHA-1 hex of ``text`` (UTF-8): the reuse key of a window vector across builds."""
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
 

@@ -53,6 +53,7 @@ TARGET_RATIO = 1.0
 
 
 def percentile(values: list[float], q: float) -> float:
+    """Linear-interpolated percentile ``q`` in [0, 1] of ``values`` (milliseconds here)."""
     ordered = sorted(values)
     if not ordered:
         return float("nan")
@@ -62,6 +63,7 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def summary(values: list[float]) -> dict[str, float]:
+    """p50, p95 and mean (rounded to 3 decimals, same unit as ``values``) and the count ``n``."""
     return {"p50": round(percentile(values, 0.5), 3), "p95": round(percentile(values, 0.95), 3),
             "mean": round(statistics.fmean(values), 3), "n": len(values)}
 
@@ -103,6 +105,7 @@ class ReferenceProcess:
         return self._conn.recv()
 
     def close(self) -> None:
+        """Stop the reference process (terminate, then kill after a grace period)."""
         self._conn.send(None)
         self._proc.join(timeout=10)
 
@@ -180,6 +183,7 @@ def run(url: str, embedder, requests: int, k: int, mode: str, warmup: int = 20, 
 
 
 def print_table(report: dict) -> None:
+    """Print the bench report as a table: p50/p95 in ms per measurement and the ratio to the bare embedding."""
     print(f"{report['requests']} sequential requests, k={report['k']}, mode={report['mode']}, "
           f"embedder={report['embedder']} ({report['encoder_backend']}), {report['url']}")
     print(f"{'':36}{'p50 ms':>10}{'p95 ms':>10}{'mean ms':>10}")
@@ -193,6 +197,7 @@ def print_table(report: dict) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Command line of ``python -m service.bench``; returns the process exit code (0)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--url", help="Benchmark this running server instead of starting one.")
     parser.add_argument("--requests", type=int, default=200)

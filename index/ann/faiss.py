@@ -72,9 +72,13 @@ class FaissIndex:
 
     @property
     def ntotal(self) -> int:
+        """Number of vectors stored."""
         return int(self._index.ntotal)
 
     def add(self, vectors: np.ndarray) -> None:
+        """Append float32 vectors (n, dim). An untrained index is trained on this first batch: SQ8
+        learns its value ranges, IVF-PQ its cells (fewer cells for small corpora); ``ConfigError``
+        when IVF-PQ gets fewer than 2**pq_bits vectors."""
         x = as_matrix(vectors, self.dim)
         if not self._index.is_trained and self.backend == "faiss-hnsw-sq8":
             self._index.train(x)  # SQ8 learns per-dimension ranges from the first batch
@@ -138,12 +142,14 @@ class FaissIndex:
         return self._index, faiss.SearchParametersIVF(sel=sel, nprobe=nprobe)
 
     def save(self, path: Path) -> None:
+        """Write ``dense.faiss`` and ``vectors.json`` (backend, dim, params) into the folder ``path``."""
         faiss = _faiss()
         write_meta(path, {"backend": self.backend, "dim": self.dim, "ntotal": self.ntotal, "params": self.params})
         faiss.write_index(self._index, str(path / "dense.faiss"))
 
     @classmethod
     def load(cls, path: Path, meta: dict[str, Any], params: dict[str, Any] | None = None) -> "FaissIndex":
+        """Read ``dense.faiss`` once; ``params`` override the saved query-time options."""
         faiss = _faiss()
         index = faiss.read_index(str(path / "dense.faiss"))
         merged = {**meta.get("params", {}), **(params or {})}

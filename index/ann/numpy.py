@@ -12,6 +12,8 @@ from index.ann.subset import check_allowed, exact_top_k
 
 
 class NumpyIndex:
+    """Exact inner-product search by one NumPy matrix product: the reference backend."""
+
     backend = "numpy"
 
     @classmethod
@@ -25,9 +27,11 @@ class NumpyIndex:
 
     @property
     def ntotal(self) -> int:
+        """Number of vectors stored."""
         return int(self._vectors.shape[0])
 
     def add(self, vectors: np.ndarray) -> None:
+        """Append float32 vectors (n, dim)."""
         self._vectors = np.vstack([self._vectors, as_matrix(vectors, self.dim)])
 
     def search(self, queries: np.ndarray, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -51,11 +55,13 @@ class NumpyIndex:
         return scores, ids
 
     def save(self, path: Path) -> None:
+        """Write ``vectors.npy`` and ``vectors.json`` into the folder ``path``."""
         write_meta(path, {"backend": self.backend, "dim": self.dim, "ntotal": self.ntotal})
         np.save(path / "vectors.npy", self._vectors)
 
     @classmethod
     def load(cls, path: Path, meta: dict[str, Any], params: dict[str, Any] | None = None) -> "NumpyIndex":
+        """Read ``vectors.npy`` (``params`` are ignored: exact search has none)."""
         obj = cls(int(meta["dim"]))
         obj._vectors = np.load(path / "vectors.npy")
         return obj

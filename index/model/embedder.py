@@ -22,17 +22,31 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 
 class Embedder(Protocol):
+    """What the build and the search need from an encoder (torch, ONNX or the test hash).
+
+    ``name`` and ``fingerprint`` identify the model (a snapshot records them and refuses
+    another model); ``dim`` is the vector size (384 for multilingual-e5-small);
+    ``prompts`` the e5 prefixes ("query: ", "passage: ").
+    """
+
     name: str
     dim: int
     prompts: dict[str, str]
 
-    def encode_queries(self, texts: list[str]) -> np.ndarray: ...
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        """Query vectors float32 (n, dim), L2-normalised."""
+        ...
 
-    def encode_passages(self, texts: list[str], batch_size: int = 16, progress: bool = False) -> np.ndarray: ...
+    def encode_passages(self, texts: list[str], batch_size: int = 16, progress: bool = False) -> np.ndarray:
+        """Passage vectors float32 (n, dim), L2-normalised."""
+        ...
 
     def encode_with_tokens(
         self, texts: list[str], prompt: str, batch_size: int = 16, progress: bool = False
-    ) -> tuple[np.ndarray, list[np.ndarray]]: ...
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Vectors (n, dim) and, per text, its output token vectors (t, dim), L2-normalised,
+        for late interaction (``prompt`` is "query" or "passage")."""
+        ...
 
 
 class SentenceTransformerEmbedder:
@@ -65,9 +79,11 @@ class SentenceTransformerEmbedder:
         self.query_token_trim = (3, 1)
 
     def encode_queries(self, texts: list[str]) -> np.ndarray:
+        """Query vectors float32 (n, dim), L2-normalised, with the "query: " prompt."""
         return self._encode(texts, "query", batch_size=32, progress=False)
 
     def encode_passages(self, texts: list[str], batch_size: int = 16, progress: bool = False) -> np.ndarray:
+        """Passage vectors float32 (n, dim), L2-normalised, with the "passage: " prompt."""
         return self._encode(texts, "passage", batch_size=batch_size, progress=progress)
 
     def _encode(self, texts: list[str], prompt: str, batch_size: int, progress: bool) -> np.ndarray:
@@ -160,12 +176,15 @@ class HashEmbedder:
         return vec / norm if norm > 0 else vec
 
     def encode_queries(self, texts: list[str]) -> np.ndarray:
+        """Query vectors float32 (n, dim), L2-normalised, with the "query: " prompt."""
         return np.stack([self._one(t) for t in texts]) if texts else np.zeros((0, self.dim), np.float32)
 
     def encode_passages(self, texts: list[str], batch_size: int = 16, progress: bool = False) -> np.ndarray:
+        """Passage vectors float32 (n, dim), L2-normalised, with the "passage: " prompt."""
         return self.encode_queries(texts)
 
     def encode_with_tokens(self, texts: list[str], prompt: str, batch_size: int = 16, progress: bool = False):
+        """Vectors (n, dim) and per text its token vectors (t, dim), both L2-normalised (deterministic hashes)."""
         tokens = [np.stack([self._one(w) for w in (t.split() or [t])]) for t in texts]
         return self.encode_queries(texts), tokens
 

@@ -49,6 +49,7 @@ def onnx_dir_for(model_dir: Path) -> Path:
 
 
 def read_manifest(onnx_dir: Path) -> dict:
+    """The export's ``manifest.json`` (source model fingerprint, verification cosines) or {} when missing or unreadable."""
     try:
         return json.loads((Path(onnx_dir) / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -183,6 +184,7 @@ def verify_onnx(model_dir: Path, onnx_file: Path, texts: list[str] | None = None
 
 
 def cuda_available() -> bool:
+    """True when ONNX Runtime offers the CUDA execution provider on this machine."""
     try:
         import onnxruntime as ort
     except ImportError:  # pragma: no cover
@@ -238,9 +240,11 @@ class OnnxEmbedder:
 
     # -- the Embedder interface ---------------------------------------------------------
     def encode_queries(self, texts: list[str]) -> np.ndarray:
+        """Query vectors float32 (n, 384), L2-normalised, with e5's "query: " prompt."""
         return self._encode(texts, "query", batch_size=32)
 
     def encode_passages(self, texts: list[str], batch_size: int = 16, progress: bool = False) -> np.ndarray:
+        """Passage vectors float32 (n, 384), L2-normalised, with e5's "passage: " prompt, in batches of ``batch_size``."""
         return self._encode(texts, "passage", batch_size=batch_size)
 
     def encode_with_tokens(self, texts: list[str], prompt: str, batch_size: int = 16, progress: bool = False):
