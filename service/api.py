@@ -13,7 +13,7 @@ from typing import Literal
 
 from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import FileResponse, JSONResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -29,6 +29,8 @@ from service.admin_api import mount_admin
 from service.application import Application
 from service.security import ReadRateLimit, add_cors
 from service.unicode_nfc import NFCMiddleware
+from service.errors_web import install_web_errors
+from service.sources import source_file
 from service.web import SecurityHeaders, mount_web
 
 log = logging.getLogger("praxisfinder.service")
@@ -67,6 +69,7 @@ def create_app(settings: Settings | None = None, application: Application | None
     add_cors(api, settings)
     text = settings.max_query_chars  # every free-text parameter obeys the query length limit
     _error_handlers(api)
+    install_web_errors(api, settings.max_query_chars)  # web paths: German HTML error pages
     app = application
 
     @api.get("/healthz", response_model=schemas.Health, summary="Process is up", tags=["status"])
@@ -94,12 +97,15 @@ def create_app(settings: Settings | None = None, application: Application | None
         max_population: int | None = Query(None, ge=0, description="Largest population."),
         theme: str | None = Query(None, description="Only passages about municipalities with this theme.",
                                   json_schema_extra=THEMES),
+        include_unknown_population: bool = Query(False, description="With a population bound, keep municipalities "
+                                                                    "whose population is unknown."),
     ):
         """Ranked, cited passages with highlighted snippets, plus the municipalities whose
         practice matches the question (case examples). An empty, punctuation-only or
         over-long query is a 400; invalid parameters are a 422."""
         filters = Filters(doc_ids=[d for d in doc or () if d] or None, bundesland=bundesland or None, municipality_type=type_,
-                          min_population=min_population, max_population=max_population, theme=theme or None)
+                          min_population=min_population, max_population=max_population, theme=theme or None,
+                          include_unknown_population=include_unknown_population or None)
         return await run_in_threadpool(app.search_page, q, k=k, mode=mode, filters=filters)
 
     @api.get("/api/passages/{passage_id}", response_model=schemas.PassageDetail, responses=ERRORS,
@@ -118,6 +124,14 @@ def create_app(settings: Settings | None = None, application: Application | None
              summary="One document with its passage outline", tags=["documents"])
     async def document(doc_id: str):
         return await run_in_threadpool(app.document, doc_id)
+
+    @api.get("/api/documents/{doc_id}/source", response_class=FileResponse, responses=ERRORS,
+             summary="The document's original file", tags=["documents"])
+    async def document_source(doc_id: str):
+        """The original file as indexed (same SHA-256), with its content type and a
+        Content-Disposition filename; 404 for an unknown id or a file that is gone or changed."""
+        found = await run_in_threadpool(lambda: source_file(app.searcher.snapshot, settings, doc_id))
+        return FileResponse(found.path, media_type=found.media_type, filename=found.filename)
 
     @api.get("/api/municipalities", response_model=list[schemas.Municipality], responses=ERRORS,
              summary="Municipalities in the catalogue", tags=["municipalities"])

@@ -207,7 +207,9 @@ class Application:
             return None
         matching = catalogue.filter(bundesland=filters.bundesland, type=filters.municipality_type,
                                     theme=filters.theme, min_population=filters.min_population,
-                                    max_population=filters.max_population)
+                                    max_population=filters.max_population,
+                                    **({"include_unknown_population": True}
+                                       if getattr(filters, "include_unknown_population", None) else {}))
         return {municipality_ref(m)["id"] for m in matching}
 
     # -- passages and documents ----------------------------------------------------------

@@ -70,11 +70,22 @@ class Evidence(BaseModel):
     snippet: str = Field(description="HTML excerpt with `<mark>`ed query terms.")
 
 
+class CaseReason(BaseModel):
+    """Why a case example matches the question, in one line, with the passage it rests on."""
+
+    kind: str = Field(description="project, practice (portrait title), section or document.")
+    text: str = Field(description="German, e.g. 'Projekt „Ehrenamtlicher Dolmetscherpool“'.")
+    passage_id: str
+    doc_title: str
+    page_label: str | None = None
+
+
 class CaseExample(MunicipalityRef):
     population: int | None = None
     projects: list[str] = Field(description="Titles of the municipality's projects.")
     evidence: list[Evidence] = Field(description="Top passages about this municipality for the query.")
     score: float = Field(description="Sum of reciprocal ranks of the hits about this municipality.")
+    why: CaseReason | None = Field(None, description="The matched project or practice, with its passage.")
 
 
 class SearchResponse(BaseModel):

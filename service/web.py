@@ -24,6 +24,7 @@ from index.municipalities import CandidateFilter
 from index.search import Filters
 from core.errors import BadRequest, NotFound, PraxisError
 from service.application import Application
+from service import errors_web, facets, navigation
 
 HERE = Path(__file__).parent
 CSP = ("default-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'; "
@@ -34,7 +35,7 @@ HEADERS = [
     (b"referrer-policy", b"same-origin"),
     (b"x-frame-options", b"DENY"),
 ]
-SEARCH_PARAMS = ("q", "k", "mode", "doc", "bundesland", "type", "min_population", "max_population", "theme")
+SEARCH_PARAMS = navigation.SEARCH_PARAMS
 MODES = {"hybrid": "Hybrid (empfohlen)", "dense": "Semantisch", "bm25": "Stichwörter"}
 COMPARE_K = 10  # comparable municipalities on /vergleich
 SIMILAR_K = 5  # ... and in the section of /kommune/{id}
@@ -66,7 +67,8 @@ def short_title(title: str | None) -> str:
     return match.group(1).strip() if match else (title or "")
 
 
-_env.globals.update(url=url, kommune_url=kommune_url)
+_env.globals.update(url=url, kommune_url=kommune_url, keep_search=navigation.keep_search,
+                    search_url=navigation.search_url)
 _env.filters["short_title"] = short_title
 
 
@@ -111,7 +113,8 @@ def _search_state(request: Request) -> dict:
     return {"q": p.get("q", ""), "mode": mode if mode in MODES else "hybrid",
             "doc": [d for d in p.getlist("doc") if d], "bundesland": p.get("bundesland", ""),
             "type": p.get("type", ""), "min_population": p.get("min_population", ""),
-            "max_population": p.get("max_population", ""), "theme": p.get("theme", "")}
+            "max_population": p.get("max_population", ""), "theme": p.get("theme", ""),
+            "ohne_angabe": p.get("ohne_angabe", "") in ("1", "on", "true", "ja")}
 
 
 def _query_string(request: Request) -> str:
@@ -170,7 +173,9 @@ def mount_web(api: FastAPI, application: Application) -> None:
         return templates.TemplateResponse(request, name, {"max_chars": limit, **context}, status_code=status)
 
     def error_page(request: Request, exc: PraxisError) -> HTMLResponse:
-        return render(request, "error.html", exc.http_status, error=exc, message=german_message(exc, limit),
+        status = getattr(exc, "http_status", 500)
+        return render(request, "error.html", status, error=exc, message=german_message(exc, limit),
+                      heading="Nicht gefunden" if status == 404 else errors_web.PAGES.get(status, errors_web.PAGES[500])[0],
                       suggestions=[{"name": n, "href": url("/kommunen", q=n)} for n in _alternatives(exc)],
                       title="Fehler")
 
@@ -208,12 +213,20 @@ def mount_web(api: FastAPI, application: Application) -> None:
                                   municipality_type=state["type"] or None,
                                   min_population=_int(state["min_population"], "Einwohner ab"),
                                   max_population=_int(state["max_population"], "Einwohner bis"),
-                                  theme=state["theme"] or None)
+                                  theme=state["theme"] or None,
+                                  include_unknown_population=state["ohne_angabe"] or None)
                 page = application.search_page(state["q"], k=10, mode=state["mode"], filters=filters)
             except PraxisError as exc:
                 error, status = german_message(exc, limit), exc.http_status
+        facet = None
+        if page is not None:
+            try:
+                facet = facets.search_facets(application, state["q"], state["mode"], filters, state, options, MODES)
+            except PraxisError:
+                facet = None  # the results stand without counts
         return render(request, "index.html", status, state=state, options=options, page=page, error=error,
-                      modes=MODES, qs=_query_string(request),
+                      modes=MODES, qs=_query_string(request), facets=facet,
+                      suche=navigation.search_state_qs(request),
                       title=f"{state['q']} – Suche" if state["q"] else None)
 
     def passage_page(request: Request, passage_id: str) -> HTMLResponse:
@@ -222,7 +235,9 @@ def mount_web(api: FastAPI, application: Application) -> None:
             p = application.passage(passage_id, context=2, query=q)
         except PraxisError as exc:
             return error_page(request, exc)
-        return render(request, "passage.html", passage=p, q=q, qs=_query_string(request),
+        qs = _query_string(request)
+        return render(request, "passage.html", passage=p, q=q, qs=qs, suche=navigation.search_state_qs(request),
+                      back_url=navigation.search_url(qs, request.query_params.get("treffer")),
                       title=f"{p['doc_title']}, S. {p['page_label']}" if p.get("page_label") else p["doc_title"])
 
     def kommune_page(request: Request, municipality_id: str) -> HTMLResponse:
@@ -237,8 +252,10 @@ def mount_web(api: FastAPI, application: Application) -> None:
             similar = application.similar_municipalities(municipality_id, topic=thema or None, k=SIMILAR_K)
         except PraxisError as exc:
             similar_error = german_message(exc, limit)
+        suche = navigation.search_state_qs(request)
         return render(request, "kommune.html", m=m, thema=thema, themes=themes, similar=similar,
-                      similar_error=similar_error, compare_url=url("/vergleich", kommune=m["name"], thema=thema),
+                      similar_error=similar_error, suche=suche, back_url=navigation.search_url(suche),
+                      compare_url=navigation.keep_search(url("/vergleich", kommune=m["name"], thema=thema), suche),
                       title=f"{m['name']} – {thema}" if thema else m["name"])
 
     def kommunen_page(request: Request) -> HTMLResponse:
@@ -291,7 +308,9 @@ def mount_web(api: FastAPI, application: Application) -> None:
         hides_unknown = result is not None and bool(low or high) and not state["ohne_angabe"]
         params = dict(request.query_params)
         about = result["query"] if result else None
+        suche = navigation.search_state_qs(request)
         return render(request, "vergleich.html", status, state=state, options=options, names=names,
+                      suche=suche, back_url=navigation.search_url(suche),
                       result=result, problem=problem, summary=_filter_summary(state),
                       hides_unknown=hides_unknown,
                       show_hidden_url=url("/vergleich", **{**params, "ohne_angabe": "1"}),
@@ -354,6 +373,9 @@ def german_message(exc: PraxisError, limit: int = 1000, state: dict | None = Non
     """
     if isinstance(exc, WebInputError):
         return exc.message
+    too_long = errors_web.too_long_message(exc, limit)
+    if too_long:
+        return too_long
     name = (state or {}).get("kommune", "")
     detail = exc.detail if isinstance(exc.detail, dict) else {}
     if "candidates" in detail:

@@ -39,6 +39,35 @@
     var off = document.querySelectorAll("form[data-drop-empty] [disabled]");
     for (var i = 0; i < off.length; i++) off[i].disabled = false;
   });
+  // Filters apply on change (the "Filter anwenden" button stays for pages without JS).
+  document.addEventListener("change", function (event) {
+    var field = event.target;
+    var form = field && field.form;
+    if (!form || !form.hasAttribute("data-apply-on-change")) return;
+    if (!field.closest || !field.closest("details.filters")) return;
+    if (form.requestSubmit) form.requestSubmit(); else form.submit();
+  });
+  // On a phone, active filters show as chips; the open filter panel would push the
+  // first hit below the first screen, so it starts closed there.
+  var narrow = window.matchMedia && window.matchMedia("(max-width: 40rem)").matches;
+  if (narrow && document.querySelector(".active-filters")) {
+    var panels = document.querySelectorAll("details[data-collapse-narrow][open]");
+    for (var p = 0; p < panels.length; p++) panels[p].open = false;
+  }
+  // Over-long input: say so while typing instead of cutting it (the server refuses it too).
+  var limited = document.querySelectorAll("[data-maxchars]");
+  for (var m = 0; m < limited.length; m++) {
+    limited[m].addEventListener("input", function (event) {
+      var box = event.target;
+      var max = parseInt(box.getAttribute("data-maxchars"), 10);
+      var note = document.getElementById(box.id + "-length");
+      if (!note || !max) return;
+      var n = box.value.length;
+      note.hidden = n <= max;
+      note.textContent = n > max ? "Ihre Eingabe hat " + n.toLocaleString("de-DE") + " Zeichen; erlaubt sind höchstens " +
+        max.toLocaleString("de-DE") + ". Bitte kürzen Sie den Text." : "";
+    });
+  }
   // On a passage page, bring the hit into view.
   var hit = document.getElementById("treffer");
   if (hit && !window.location.hash && hit.scrollIntoView) {
