@@ -36,6 +36,8 @@ class Filters:
     max_population: int | None = None
     theme: str | None = None
     municipality: str | None = None
+    # With a population bound: keep municipalities whose population is unknown ("ohne Angabe").
+    include_unknown_population: bool | None = None
 
     def __post_init__(self) -> None:
         """Text values in NFC, so a decomposed "Thu\u0308ringen" (macOS input) equals "Thüringen"."""
@@ -205,7 +207,8 @@ class Searcher:
 
         munis = self.catalogue.filter(bundesland=f.bundesland or None, type=f.municipality_type or None,
                                       min_population=f.min_population, max_population=f.max_population,
-                                      theme=f.theme or None)
+                                      theme=f.theme or None,
+                                      include_unknown_population=bool(f.include_unknown_population))
         if f.municipality:
             wanted = self.catalogue.resolve(f.municipality).id
             munis = [m for m in munis if m.id == wanted]
