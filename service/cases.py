@@ -47,6 +47,6 @@ def case_examples(hits: list[Hit], catalogue: CatalogueLike, terms: QueryTerms, 
                           "snippet": snippet(h.passage.text, terms, EVIDENCE_CHARS)}
                          for h in votes[mid][:evidence]],
             "score": round(scores[mid], 6),
-            "why": why_line(records[mid], votes[mid]),
+            "why": why_line(records[mid], votes[mid], terms),
         })
     return out

@@ -93,6 +93,20 @@ def test_why_line_prefers_a_stated_project_then_the_portrait_title_then_the_sect
     assert why_line({**record, "projects": [], "passage_titles": {}}, [first])["text"] == "Abschnitt „Wohnen“"
     assert why_line({"id": "x"}, [hit("p3", "…", section=())])["text"] == "beschrieben in „Bericht (Difu 2018)“"
     assert why_line(record, []) is None
+    # only a project that shares a word with the question counts
+    from service.highlight import QueryTerms
+    assert why_line(record, [first, second], QueryTerms.of("ehrenamtliche Dolmetscher"))["kind"] == "project"
+    assert why_line(record, [first, second], QueryTerms.of("ländliche Gemeinden"))["kind"] == "practice"
+
+
+@pytest.mark.parametrize("title,shown", [
+    ("„Sprachmittlung“", "„Sprachmittlung“"), ("Projekt „In: Komm“–Interkultur", "„In: Komm“–Interkultur"),
+    ("„Gelingende Integration benötigt ein ganzes Dorf“ – Wir leben Integration“",
+     "„Gelingende Integration benötigt ein ganzes Dorf“ – Wir leben Integration"),
+])
+def test_titles_are_quoted_once(title, shown):
+    from service.case_reasons import quoted
+    assert quoted(title) == shown
 
 
 def test_every_case_card_says_why_with_a_link_to_its_passage(client):
