@@ -25,6 +25,7 @@ from index.snapshot import SnapshotStore
 from core.errors import Busy, PraxisError, StorageFull, is_disk_full
 from core.settings import Settings
 from service import schemas
+from service import search_params
 from service.admin_api import mount_admin
 from service.application import Application
 from service.security import ReadRateLimit, add_cors
@@ -99,14 +100,24 @@ def create_app(settings: Settings | None = None, application: Application | None
                                   json_schema_extra=THEMES),
         include_unknown_population: bool = Query(False, description="With a population bound, keep municipalities "
                                                                     "whose population is unknown."),
+        page: int | None = Query(None, ge=1, le=settings.max_k, description=search_params.PAGE),
+        offset: int | None = Query(None, ge=0, lt=settings.max_k, description=search_params.OFFSET),
+        floor: bool = Query(True, description=search_params.FLOOR),
+        group: bool = Query(False, description=search_params.GROUP),
+        format: Literal["json", "csv"] = Query("json", description=search_params.FORMAT),
     ):
         """Ranked, cited passages with highlighted snippets, plus the municipalities whose
         practice matches the question (case examples). An empty, punctuation-only or
-        over-long query is a 400; invalid parameters are a 422."""
+        over-long query is a 400; invalid parameters are a 422. `total` counts the hits
+        above the relevance floor; `no_match`, `notice` and `suggestions` say when the
+        corpus cannot answer; `query_terms` are the German terms searched."""
         filters = Filters(doc_ids=[d for d in doc or () if d] or None, bundesland=bundesland or None, municipality_type=type_,
                           min_population=min_population, max_population=max_population, theme=theme or None,
                           include_unknown_population=include_unknown_population or None)
-        return await run_in_threadpool(app.search_page, q, k=k, mode=mode, filters=filters)
+        start = search_params.start(k, page, offset, settings.max_k)
+        body = await run_in_threadpool(app.search_page, q, k=k, mode=mode, filters=filters, offset=start,
+                                       floor=floor, group=group)
+        return search_params.csv_response(body) if format == "csv" else body
 
     @api.get("/api/passages/{passage_id}", response_model=schemas.PassageDetail, responses=ERRORS,
              summary="A passage in its context", tags=["documents"])

@@ -24,6 +24,8 @@ from service.cases import case_examples
 from service.catalogue_port import (CatalogueAdapter, CatalogueLike, CatalogueUnavailable, municipality_record,
                                     municipality_ref)
 from service.highlight import QueryTerms, highlight, snippet
+from service.hits import page_rows
+from index.search.answer import analyse
 
 log = logging.getLogger("praxisfinder.service")
 CASE_DEPTH = 50  # hits that vote for case examples
@@ -172,28 +174,37 @@ class Application:
 
     # -- search with snippets and case examples (the API and the web page) ----------------
 
-    def search_page(self, query: str, k: int = 10, mode: str = "hybrid", filters: Filters | None = None) -> dict[str, Any]:
-        """Search, highlight the k returned snippets, and rank case examples over the top hits."""
+    def search_page(self, query: str, k: int = 10, mode: str = "hybrid", filters: Filters | None = None,
+                    offset: int = 0, floor: bool = True, group: bool = False) -> dict[str, Any]:
+        """Search to ``settings.max_k``, count the hits above the relevance floor, page and
+        highlight them (``service.hits``), and rank case examples over the top hits.
+
+        ``offset``: hits (or, with ``group``, sections) to skip; ``floor=False`` pages the
+        whole ranking. The verdict fields (``total``, ``no_match``, ``notice``,
+        ``suggestions``, ``query_terms``, ...) come from ``index.search.answer.analyse``.
+        """
         if not isinstance(k, int) or not 1 <= k <= self.settings.max_k:
             raise BadRequest(f"k must be between 1 and {self.settings.max_k}")
+        if not isinstance(offset, int) or not 0 <= offset < self.settings.max_k:
+            raise BadRequest(f"offset must be between 0 and {self.settings.max_k - 1}")
         filters = filters or Filters()
         s = self.searcher  # one snapshot for the whole request, even if a reload swaps meanwhile
         catalogue = self._catalogue_for(s)
-        depth = max(k, min(CASE_DEPTH, self.settings.max_k)) if catalogue is not None else k
-        result = s.search(query, k=depth, mode=mode, filters=filters)
-        terms = QueryTerms.of(result.query)
-        rows = []
-        for hit in result.hits[:k]:
-            row = hit.to_dict()
-            row["snippet"] = snippet(hit.passage.text, terms, SNIPPET_CHARS)
-            row["municipalities"] = self._refs(hit.passage.id, catalogue)
-            rows.append(row)
+        result = s.search(query, k=self.settings.max_k, mode=mode, filters=filters)
+        verdict = analyse(s, result)
+        terms = QueryTerms(verdict.highlight_stems)
+        counted = result.hits[:verdict.total] if floor else result.hits
+        rows, paging = page_rows(counted, terms, k=k, offset=offset, group=group,
+                                 refs=lambda pid: self._refs(pid, catalogue), snippet_chars=SNIPPET_CHARS,
+                                 doc_meta={d.id: d.meta for d in s.snapshot.documents})
         cases = []
-        if catalogue is not None:
-            cases = case_examples(result.hits, catalogue, terms, self._allowed(catalogue, filters))
+        if catalogue is not None and counted:  # the counted hits vote, so cases never rest on unshown hits
+            cases = case_examples(counted[:CASE_DEPTH], catalogue, terms, self._allowed(catalogue, filters))
         return {"query": result.query, "mode": result.mode, "k": k, "language": result.language,
                 "took_ms": round(result.took_ms, 2), "snapshot_id": result.snapshot_id,
-                "filters": result.filters, "results": rows, "case_examples": cases}
+                "filters": result.filters, "results": rows, "case_examples": cases,
+                **verdict.to_dict(), "total": len(counted), **paging, "floor": floor,
+                "extra_terms": verdict.extra_terms, "notice_de": verdict.notice_de()}
 
     @staticmethod
     def _refs(passage_id: str, catalogue: CatalogueLike | None) -> list[dict[str, Any]]:

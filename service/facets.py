@@ -2,8 +2,9 @@
 the search page.
 
 Counts come from ONE search at depth 100 (``FACET_DEPTH``, at most ``max_k``) for the
-query without any filter: of its hits, those above the relevance floor (``relevant``)
-are checked against the filters here, with the same semantics as the Searcher's
+query without any filter: of its hits, those above the relevance floor of the results
+list (``index.search.answer.analyse``: the same count the page heading shows; none when
+the query has no match) are checked against the filters here, with the same semantics as the Searcher's
 passage mask (``index.search.searcher.Searcher._mask``): a document filter keeps its
 documents' passages; the municipal filters keep a passage when ONE municipality it is
 about (its subject, ``Catalogue`` ``passages``) passes all of them (a theme: the
@@ -12,47 +13,34 @@ municipalities without a known population unless ``include_unknown_population``)
 
 The count next to a value is the number of relevant hits that value would give
 together with the OTHER active filters (the usual faceted-search convention, so a
-user sees what switching to that value gives). Hits a filtered search reaches only
-below the unfiltered top 100 are not counted, so the counts are "at least" figures
-for rare values; the page says "Treffer unter den besten 100".
+user sees what switching to that value gives). The floor is that of the unfiltered
+ranking: a filtered results page measures its floor against its own best hit, so after
+choosing a value the page may list more, weaker hits than the count promised; the
+count is the number of hits that are relevant to the question as a whole. Hits a
+filtered search reaches only below the unfiltered top 100 are not counted.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import urlencode
 
 from index.search import Filters
 
 FACET_DEPTH = 100
-FLOOR_RATIO = 0.5  # relative-to-best floor, used until the page's own relevance floor is known
 
 # The search page's filters: URL parameter -> German label.
 LABELS = {"doc": "Dokument", "bundesland": "Bundesland", "type": "Art der Kommune", "theme": "Thema",
           "population": "Einwohnerzahl", "mode": "Suchverfahren"}
 
 
-def relevant(hits: list, ratio: float = FLOOR_RATIO) -> list:
-    """The hits above the relevance floor: score at least ``ratio`` times the best score.
+def relevant(searcher, result) -> list:
+    """The hits of ``result`` above the relevance floor of the results list: the first
+    ``index.search.answer.analyse(searcher, result).total`` hits (0 on no match)."""
+    from index.search.answer import analyse
 
-    The floor of the results list (issue 14a) replaces this where it is available
-    (``service.facets.floor_fn``); both count what the page would call a hit.
-    """
-    if not hits:
-        return []
-    best = max(h.score for h in hits)
-    return [h for h in hits if h.score >= ratio * best] if best > 0 else list(hits)
-
-
-def floor_fn() -> Callable[[list], list]:
-    """The relevance floor to count with: the result list's own if the service has one
-    (``service.relevance.above_floor``), else ``relevant``."""
-    try:
-        from service.relevance import above_floor  # type: ignore[attr-defined]
-    except ImportError:
-        return relevant
-    return above_floor
+    return result.hits[:analyse(searcher, result).total]
 
 
 @dataclass
@@ -216,7 +204,7 @@ def search_facets(application, query: str, mode: str, filters: Filters, state: d
     s = application.searcher
     catalogue = application._catalogue_for(s)
     depth = min(FACET_DEPTH, application.settings.max_k)
-    hits = floor_fn()(s.search(query, k=depth, mode=mode).hits)
+    hits = relevant(s, s.search(query, k=depth, mode=mode))
     f = FacetFilters.of(filters, bool(state.get("ohne_angabe")))
     titles = {d["id"]: d["title"] for d in options["documents"]}
     chips = active_filters({**state, "doc_titles": titles}, modes)

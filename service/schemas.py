@@ -60,6 +60,13 @@ class SearchHit(Cited):
     rank: int
     scores: dict[str, float] = Field(description="Per-arm scores (dense, bm25) of this passage.")
     municipalities: list[MunicipalityRef] = Field(description="The municipalities the passage is about.")
+    citation: str = Field("", description="Citation as in German reports: "
+                                          "`Difu (2018): Zusammenleben Hand in Hand – Kommunen gestalten, S. 12, "
+                                          "Abschnitt „…“`.")
+    section_rank: int | None = Field(None, description="Rank of the first hit from the same document section "
+                                                       "(equals `rank` for that first hit): group hits by it.")
+    same_section: list["SearchHit"] = Field(default_factory=list, description="With `group=true`: the section's "
+                                                                              "other hits above the floor.")
 
 
 class Evidence(BaseModel):
@@ -98,6 +105,23 @@ class SearchResponse(BaseModel):
     filters: dict[str, Any]
     results: list[SearchHit]
     case_examples: list[CaseExample] = Field(description="Municipalities whose practice matches, best first.")
+    total: int = Field(0, description="Hits above the relevance floor (passages; with `floor=false` the ranking's "
+                                      "length); at most 100. 0 on no match.")
+    offset: int = Field(0, description="Results skipped before the first one here (sections with `group=true`).")
+    page: int = Field(1, description="Page number (1-based) of these results for this `k`.")
+    pages: int = Field(1, description="Pages of `k` results the counted ranking fills.")
+    next_offset: int | None = Field(None, description="`offset` of the next page; null on the last one.")
+    sections: int = Field(0, description="Document sections among the counted hits.")
+    floor: bool = Field(True, description="Whether the relevance floor applied.")
+    no_match: bool = Field(False, description="The corpus cannot answer the query: only stop words, or none of its "
+                                              "words occurs anywhere and the semantic scores are low.")
+    notice: str | None = Field(None, description="Why there are no (or only partial) matches, in English.")
+    suggestions: list[str] = Field(default_factory=list, description="Corrected queries (near spellings from the "
+                                                                     "corpus and the municipality catalogue).")
+    query_terms: list[str] = Field(default_factory=list, description="The German search terms used, in readable "
+                                                                     "form: an English query's translations, a "
+                                                                     "German query's words and typo corrections.")
+    unknown_terms: list[str] = Field(default_factory=list, description="Query words found in no document.")
 
 
 class PassageBrief(Cited):

@@ -25,6 +25,7 @@ from index.search import Filters
 from core.errors import BadRequest, NotFound, PraxisError
 from service.application import Application
 from service import errors_web, facets, navigation
+from service.hits import csv_link, search_link
 
 HERE = Path(__file__).parent
 CSP = ("default-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'; "
@@ -67,8 +68,8 @@ def short_title(title: str | None) -> str:
     return match.group(1).strip() if match else (title or "")
 
 
-_env.globals.update(url=url, kommune_url=kommune_url, keep_search=navigation.keep_search,
-                    search_url=navigation.search_url)
+_env.globals.update(url=url, kommune_url=kommune_url, search_link=search_link, csv_link=csv_link,
+                    keep_search=navigation.keep_search, search_url=navigation.search_url)
 _env.filters["short_title"] = short_title
 
 
@@ -104,6 +105,18 @@ def _int(value: str | None, name: str) -> int | None:
     if number < 0:
         raise WebInputError(f"„{name}“ darf nicht negativ sein")
     return number
+
+
+HITS_PER_PAGE = 10  # sections per results page ("Weitere Treffer": page=2, ...)
+
+
+def _page_offset(request: Request, max_k: int) -> int:
+    """The section offset of ``?page=n`` (1-based; German error for a bad or too large number)."""
+    n = _int(request.query_params.get("page"), "Seite") or 1
+    if (n - 1) * HITS_PER_PAGE >= max_k:
+        raise WebInputError(f"Seite {n} gibt es nicht: die Trefferliste reicht höchstens bis Seite "
+                            f"{max_k // HITS_PER_PAGE}.")
+    return (n - 1) * HITS_PER_PAGE
 
 
 def _search_state(request: Request) -> dict:
@@ -215,7 +228,8 @@ def mount_web(api: FastAPI, application: Application) -> None:
                                   max_population=_int(state["max_population"], "Einwohner bis"),
                                   theme=state["theme"] or None,
                                   include_unknown_population=state["ohne_angabe"] or None)
-                page = application.search_page(state["q"], k=10, mode=state["mode"], filters=filters)
+                page = application.search_page(state["q"], k=HITS_PER_PAGE, mode=state["mode"], filters=filters,
+                                               offset=_page_offset(request, application.settings.max_k), group=True)
             except PraxisError as exc:
                 error, status = german_message(exc, limit), exc.http_status
         facet = None

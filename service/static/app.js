@@ -74,3 +74,46 @@
     hit.scrollIntoView({ block: "center" });
   }
 })();
+
+// hits (14a)
+// "Zitat kopieren": opening the <details> shows the citation (that is all it does without
+// JavaScript); with it, the citation is also copied to the clipboard and the status line
+// says so. navigator.clipboard needs a secure context (https or localhost); elsewhere the
+// text is selected and copied with execCommand.
+(function () {
+  "use strict";
+  function announce(box, text) {
+    var status = box.querySelector(".zitat-status");
+    if (status) status.textContent = text;
+  }
+  function fallbackCopy(node) {
+    var range = document.createRange();
+    range.selectNodeContents(node);
+    var selection = window.getSelection();
+    selection.removeAllRanges();
+    selection.addRange(range);
+    var ok = false;
+    try { ok = document.execCommand("copy"); } catch (e) { ok = false; }
+    return ok;
+  }
+  document.addEventListener("click", function (event) {
+    var summary = event.target.closest && event.target.closest("details.zitat > summary");
+    if (!summary) return;
+    var box = summary.parentNode;
+    var node = box.querySelector(".zitat-text");
+    if (!node) return;
+    var text = node.textContent.trim();
+    if (box.open) return;  // closing: nothing to copy
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(text).then(function () {
+        announce(box, "Zitat in die Zwischenablage kopiert.");
+      }, function () {
+        announce(box, fallbackCopy(node) ? "Zitat in die Zwischenablage kopiert." : "Bitte den Text markieren und kopieren.");
+      });
+    } else {
+      window.setTimeout(function () {
+        announce(box, fallbackCopy(node) ? "Zitat in die Zwischenablage kopiert." : "Bitte den Text markieren und kopieren.");
+      }, 0);
+    }
+  });
+})();

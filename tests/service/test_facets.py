@@ -14,10 +14,9 @@ Q = "Ehrenamtliche Geflüchtete Wohnungen Sprachkurse"
 def relevant_ids(client, **filters):
     """Passage ids the API returns for Q with ``filters`` (k=100) that are above the
     relevance floor of the UNFILTERED search (what the facets count)."""
-    unfiltered = client.get("/api/search", params={"q": Q, "k": 100}).json()["results"]
-    best = max(r["score"] for r in unfiltered)
-    floor = {r["passage_id"] for r in unfiltered if r["score"] >= facets.FLOOR_RATIO * best}
-    filtered = client.get("/api/search", params={"q": Q, "k": 100, **filters}).json()["results"]
+    body = client.get("/api/search", params={"q": Q, "k": 100}).json()  # total: hits above the floor
+    floor = {r["passage_id"] for r in body["results"][:body["total"]]}
+    filtered = client.get("/api/search", params={"q": Q, "k": 100, "floor": "false", **filters}).json()["results"]
     return {r["passage_id"] for r in filtered} & floor
 
 
