@@ -106,6 +106,12 @@ def error_page(request: Request, status: int, message: str | None = None, header
                         media_type="text/plain; charset=utf-8")
 
 
+def rate_limited_page(scope, headers: dict | None = None) -> Response:
+    """The German 429 page for a web request over the read rate limit (from the ASGI
+    middleware, before routing; ``headers`` carry Retry-After)."""
+    return error_page(Request(scope), 429, headers=headers)
+
+
 def install_web_errors(api: FastAPI, max_chars: int = 1000) -> None:
     """Wrap the app's exception handlers: API paths keep the registered JSON handler,
     web paths get ``error_page``. Call after the JSON handlers are registered."""

@@ -152,3 +152,14 @@ def test_fuzzed_web_routes_answer_in_german_html(client, pid):
         if r.status_code >= 500 or not r.headers["content-type"].startswith("text/html") or ENGLISH.search(text):
             failures.append((url, name, value, r.status_code, ENGLISH.search(text) and ENGLISH.search(text).group(0)))
     assert failures == []
+
+
+def test_rate_limited_web_page_is_german_and_the_api_keeps_json(tiny):
+    c = TestClient(make_app(tiny[0].with_(read_rate_per_minute=2)), raise_server_exceptions=False)
+    for _ in range(2):
+        assert c.get("/kommunen").status_code == 200
+    r = c.get("/kommunen")
+    assert_german_page(r, 429, "Zu viele Anfragen")
+    assert int(r.headers["retry-after"]) > 0
+    api = c.get("/api/documents")
+    assert api.status_code == 429 and api.json()["error"]["code"] == "rate_limited"
