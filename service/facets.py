@@ -22,6 +22,8 @@ filtered search reaches only below the unfiltered top 100 are not counted.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlencode
@@ -29,10 +31,29 @@ from urllib.parse import urlencode
 from index.search import Filters
 
 FACET_DEPTH = 100
+CACHE_SIZE = 64  # relevant hits of recent (snapshot, query, mode): paging and chip removal reuse them
+_cache: "OrderedDict[tuple[str, str, str, int], list]" = OrderedDict()
+_cache_lock = threading.Lock()
 
 # The search page's filters: URL parameter -> German label.
 LABELS = {"doc": "Dokument", "bundesland": "Bundesland", "type": "Art der Kommune", "theme": "Thema",
           "population": "Einwohnerzahl", "mode": "Suchverfahren"}
+
+
+def relevant_cached(searcher, query: str, mode: str, depth: int) -> list:
+    """``relevant`` hits of the unfiltered search of ``query``, remembered for the last
+    ``CACHE_SIZE`` (snapshot, query, mode) so page 2 or a removed chip costs no search."""
+    key = (f"{searcher.snapshot.id}/{id(searcher)}", query, mode, depth)
+    with _cache_lock:
+        if key in _cache:
+            _cache.move_to_end(key)
+            return _cache[key]
+    hits = relevant(searcher, searcher.search(query, k=depth, mode=mode))
+    with _cache_lock:
+        _cache[key] = hits
+        while len(_cache) > CACHE_SIZE:
+            _cache.popitem(last=False)
+    return hits
 
 
 def relevant(searcher, result) -> list:
@@ -199,12 +220,13 @@ def search_facets(application, query: str, mode: str, filters: Filters, state: d
     filtered search returns nothing), ``depth``, ``total`` (relevant hits unfiltered) and
     ``current`` (relevant hits with all active filters).
 
-    Runs one search of ``query`` at depth ``min(FACET_DEPTH, max_k)`` without filters.
+    Runs one search of ``query`` at depth ``min(FACET_DEPTH, max_k)`` without filters
+    (none when ``relevant_cached`` holds it).
     """
     s = application.searcher
     catalogue = application._catalogue_for(s)
     depth = min(FACET_DEPTH, application.settings.max_k)
-    hits = relevant(s, s.search(query, k=depth, mode=mode))
+    hits = relevant_cached(s, query, mode, depth)
     f = FacetFilters.of(filters, bool(state.get("ohne_angabe")))
     titles = {d["id"]: d["title"] for d in options["documents"]}
     chips = active_filters({**state, "doc_titles": titles}, modes)

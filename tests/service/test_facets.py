@@ -117,3 +117,17 @@ def test_search_filter_include_unknown_population_matches_the_catalogue(tiny):
         m.population = keep
     only_alheim = {p for p in m.passages if [x.id for x in s.catalogue.municipalities if p in x.passages] == ["alheim"]}
     assert only_alheim and only_alheim <= with_ and not only_alheim & without
+
+
+def test_the_facet_search_runs_once_per_question(client, monkeypatch):
+    application = client.app.state.application
+    s = application.searcher
+    calls = []
+    real = type(s).search
+    monkeypatch.setattr(type(s), "search", lambda self, *a, **kw: calls.append(kw.get("filters")) or real(self, *a, **kw))
+    facets._cache.clear()
+    for params in ({"q": "Straßenfeste Quartier"}, {"q": "Straßenfeste Quartier", "bundesland": "Hessen"},
+                   {"q": "Straßenfeste Quartier", "page": "2"}):
+        assert client.get("/", params=params).status_code == 200
+    unfiltered_deep = [f for f in calls if f is None]
+    assert len(unfiltered_deep) == 1  # the facets' own search; the page's searches pass Filters
