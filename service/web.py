@@ -373,6 +373,10 @@ _MESSAGES = [
     ("no municipality with id", "Diese Kommune gibt es im Katalog nicht."),
     ("no passage with id", "Diese Passage gibt es im Index nicht."),
     ("no document with id", "Dieses Dokument gibt es im Index nicht."),
+    ("unknown document id", "Dieses Dokument gibt es im Index nicht. Bitte wählen Sie eines aus der Liste."),
+    ("municipality filters need", "Filter nach Bundesland, Art, Einwohnerzahl und Thema brauchen den "
+                                  "Kommunenkatalog, der in diesem Index fehlt."),
+    ("source file of document", "Die Originaldatei dieses Dokuments ist nicht verfügbar."),
 ]
 _FALLBACK = {400: "Die Eingabe ist ungültig.", 404: "Nicht gefunden.",
              503: "Der Suchindex ist gerade nicht verfügbar. Bitte versuchen Sie es später noch einmal."}
