@@ -45,7 +45,14 @@ from index.search.translate import ENGLISH_STOPWORDS, translation_groups
 RELATIVE_FLOOR = {"hybrid": 0.2, "bm25": 0.2}
 DENSE_MARGIN = 0.06  # dense mode: a hit counts within this cosine distance of the best
 # No match: the best dense cosine (query vs passage or sentence window) must stay below this.
-NO_MATCH_DENSE = 0.84
+NO_MATCH_DENSE = 0.86
+# Words that carry no topic but are on neither stop list: German question words, English
+# function verbs and adverbs (a query of only these is treated like a stop-word query).
+FUNCTION_WORDS = frozenset(
+    "warum wozu weshalb weswegen wieso inwiefern inwieweit wodurch womit wofür woran worauf wobei woher wohin "
+    "wovon worüber welchen welchem gibt geht gehen macht machen "
+    "get gets got getting through themselves itself himself herself ourselves yourself during without versus "
+    "within via go goes going give gives take takes took make makes made do doing done".split())
 SUGGEST_MIN_SIMILARITY = 80.0  # rapidfuzz fuzz.ratio, 0-100
 SUGGEST_MIN_LENGTH = 4
 MAX_SUGGESTIONS = 3
@@ -60,7 +67,8 @@ class Answer:
     ``total``: hits above the relevance floor (a count of passages, at most the ranking's
     length). ``no_match``: the query cannot be answered from the corpus (``reason`` is
     ``"stopwords"`` or ``"unknown_terms"``). ``unknown_terms``: the query's content words
-    (as typed) found nowhere in the corpus, not even through typo tolerance. ``stopwords``: the query's words, when it has
+    (as typed) found nowhere in the corpus, not even through typo tolerance (of an English
+    query that is not a no-match, only capitalised words: names). ``stopwords``: the query's words, when it has
     only stop words. ``suggestions``: corrected whole queries, best first.
     ``query_terms``: the German search terms in corpus word form (English translations,
     typo corrections, the query's own words). ``extra_terms``: those of them that are not
@@ -215,13 +223,14 @@ def _preferred(forms: Counter) -> str:
 
 def content_words(text: str) -> list[str]:
     """The query's words as typed (NFKC, original case), without German and English stop
-    words and single characters; hyphenated names split ("Elm-Asse" -> "Elm", "Asse")."""
+    words, ``FUNCTION_WORDS`` and single characters; hyphenated names split ("Elm-Asse" ->
+    "Elm", "Asse")."""
     out = []
     for w in _TOKEN.findall(unicodedata.normalize("NFKC", text)):
         low = w.casefold()
         if len(low) < 2 or (low.isdigit() and len(low) < 2):
             continue
-        if is_stopword(low, "de") or is_stopword(low, "en") or low in ENGLISH_STOPWORDS:
+        if is_stopword(low, "de") or is_stopword(low, "en") or low in ENGLISH_STOPWORDS or low in FUNCTION_WORDS:
             continue
         out.append(w)
     return out
@@ -407,8 +416,12 @@ def analyse(searcher, result, ranking_scores: list[float] | None = None) -> Answ
     missing = [w for w in dict.fromkeys(content) if w.casefold() not in covered and not is_known(w, searcher, lang, lex)]
     corrected = [w for w in missing if _corrected(searcher, w, lang)]
     unknown = [w for w in missing if w not in corrected]
-    query_terms, extra, stems = search_terms(searcher, text, lang, lex)
     all_unknown = bool(content) and len(unknown) == len(dict.fromkeys(content))
+    if lang == "en" and not all_unknown:
+        # An English word without a German translation is normal (the dense arm reads it);
+        # only capitalised ones (names: "Hintertupfingen") are worth a notice.
+        unknown = [w for w in unknown if w[:1].isupper()]
+    query_terms, extra, stems = search_terms(searcher, text, lang, lex)
     low_dense = best_dense is None or best_dense < NO_MATCH_DENSE
     no_match = all_unknown and (low_dense or mode == "bm25")
     english = list(searcher.snapshot.translations) if lang == "en" else None

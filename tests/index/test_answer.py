@@ -159,3 +159,12 @@ def test_german_query_terms_are_the_words_as_typed_plus_corrections(searcher):
     assert v.unknown_terms == []  # searched through its correction, so not "in no document"
     plain = verdict(searcher, "Ehrenamtliche in Alheim")
     assert plain.query_terms == ["Ehrenamtliche", "Alheim"] and plain.extra_terms == []
+
+
+def test_question_words_and_untranslated_english_verbs_raise_no_notice(searcher):
+    assert verdict(searcher, "Warum koordiniert Alheim Ehrenamtliche?").unknown_terms == []
+    assert content_words("Warum wozu get through") == []
+    v = verdict(searcher, "how do volunteers cope with language courses")  # "cope": no translation
+    assert v.unknown_terms == [] and not v.no_match
+    named = verdict(searcher, "how do volunteers for refugees work in Hintertupfingen")
+    assert named.unknown_terms == ["Hintertupfingen"] and not named.no_match
