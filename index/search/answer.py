@@ -105,8 +105,9 @@ class Answer:
             return (f"Ihre Anfrage besteht nur aus Füllwörtern ({', '.join(self.stopwords)}). "
                     "Ergänzen Sie ein Thema oder einen Ort.")
         if self.no_match:
-            return (f"Keine Treffer für {_list_de(self.unknown_terms)}: "
-                    f"{_verb(self.unknown_terms, 'kommt', 'kommen')} in keinem Dokument vor.")
+            return (f"{_list_de(self.unknown_terms)} {_verb(self.unknown_terms, 'kommt', 'kommen')} in keinem "
+                    "Dokument vor, und keine Passage passt dem Sinn nach. Prüfen Sie die Schreibweise oder "
+                    "suchen Sie nach dem Thema statt dem Namen.")
         if self.unknown_terms:
             return (f"{_list_de(self.unknown_terms)} {_verb(self.unknown_terms, 'kommt', 'kommen')} in keinem Dokument vor; "
                     "die Treffer passen zu den übrigen Wörtern.")

@@ -103,7 +103,7 @@ def test_an_unknown_place_is_a_no_match(searcher):
     assert v.no_match and v.reason == "unknown_terms" and v.total == 0
     assert v.unknown_terms == ["Hintertupfingen"]
     assert v.notice() == "no matches: 'Hintertupfingen' occurs in no document"
-    assert v.notice_de().startswith("Keine Treffer für ‚Hintertupfingen‘")
+    assert v.notice_de().startswith("‚Hintertupfingen‘ kommt in keinem Dokument vor, und keine Passage passt")
     assert verdict(searcher, "Hintertupfingen", mode="bm25").no_match
 
 
