@@ -56,7 +56,10 @@ def measure(searcher, path: str, mode: str, sweep: bool) -> dict:
         verdict = answer.analyse(searcher, result)
         rows.append({"id": j.id, "query": j.query, "scores": scores, "relevant": relevant,
                      "total": verdict.total, "no_match": verdict.no_match, "best_dense": verdict.best_dense,
-                     "unknown": verdict.unknown_terms})
+                     "unknown": verdict.unknown_terms,
+                     "all_unknown": bool(answer.content_words(j.query)) and all(
+                         not answer.is_known(w, searcher, result.language, answer.lexicon(searcher))
+                         for w in answer.content_words(j.query))})
 
     def summary(counts: list[int]) -> dict:
         judged = sum(len(r["relevant"]) for r in rows)
@@ -70,7 +73,10 @@ def measure(searcher, path: str, mode: str, sweep: bool) -> dict:
     out = {"set": path, "mode": mode, "queries": len(rows), **summary([r["total"] for r in rows]),
            "no_match": [r["id"] for r in rows if r["no_match"]],
            "with_unknown_terms": {r["id"]: r["unknown"] for r in rows if r["unknown"]},
-           "min_best_dense": min((r["best_dense"] for r in rows if r["best_dense"] is not None), default=None)}
+           "min_best_dense": min((r["best_dense"] for r in rows if r["best_dense"] is not None), default=None),
+           "best_dense_below_no_match": sum(1 for r in rows if r["best_dense"] is not None
+                                            and r["best_dense"] < answer.NO_MATCH_DENSE),
+           "all_words_unknown": [r["id"] for r in rows if r["all_unknown"]]}
     if sweep:
         out["sweep"] = {str(v): summary([_count(r["scores"], mode, v) for r in rows]) for v in SWEEP[mode]}
     return out
@@ -93,7 +99,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{r['set']:34} {r['mode']:6} kept {r['kept']}/{r['judged_relevant_in_top100']} "
               f"({r['kept_share']:.1%}), all kept in {r['queries_all_kept']} queries, "
               f"hit count mean {r['mean_total']} median {r['median_total']}, no-match {len(r['no_match'])}, "
-              f"min best dense {r['min_best_dense']}")
+              f"min best dense {r['min_best_dense']:.3f}, below the no-match cosine "
+              f"{r['best_dense_below_no_match']}, all words unknown {len(r['all_words_unknown'])}")
         for v, s in r.get("sweep", {}).items():
             print(f"    floor {v:>5}: kept {s['kept_share']:.1%}, all kept {s['queries_all_kept']}, "
                   f"mean count {s['mean_total']}")

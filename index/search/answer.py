@@ -45,7 +45,14 @@ from index.search.translate import ENGLISH_STOPWORDS, translation_groups
 RELATIVE_FLOOR = {"hybrid": 0.2, "bm25": 0.2}
 DENSE_MARGIN = 0.06  # dense mode: a hit counts within this cosine distance of the best
 # No match: the best dense cosine (query vs passage or sentence window) must stay below this.
-NO_MATCH_DENSE = 0.84
+NO_MATCH_DENSE = 0.86
+# Words that carry no topic but are on neither stop list: German question words, English
+# function verbs and adverbs (a query of only these is treated like a stop-word query).
+FUNCTION_WORDS = frozenset(
+    "warum wozu weshalb weswegen wieso inwiefern inwieweit wodurch womit wofür woran worauf wobei woher wohin "
+    "wovon worüber welchen welchem gibt geht gehen macht machen "
+    "get gets got getting through themselves itself himself herself ourselves yourself during without versus "
+    "within via go goes going give gives take takes took make makes made do doing done".split())
 SUGGEST_MIN_SIMILARITY = 80.0  # rapidfuzz fuzz.ratio, 0-100
 SUGGEST_MIN_LENGTH = 4
 MAX_SUGGESTIONS = 3
@@ -60,7 +67,8 @@ class Answer:
     ``total``: hits above the relevance floor (a count of passages, at most the ranking's
     length). ``no_match``: the query cannot be answered from the corpus (``reason`` is
     ``"stopwords"`` or ``"unknown_terms"``). ``unknown_terms``: the query's content words
-    (as typed) found nowhere in the corpus. ``stopwords``: the query's words, when it has
+    (as typed) found nowhere in the corpus, not even through typo tolerance (of an English
+    query that is not a no-match, only capitalised words: names). ``stopwords``: the query's words, when it has
     only stop words. ``suggestions``: corrected whole queries, best first.
     ``query_terms``: the German search terms in corpus word form (English translations,
     typo corrections, the query's own words). ``extra_terms``: those of them that are not
@@ -85,9 +93,10 @@ class Answer:
             return (f"the query has only stop words ({', '.join(self.stopwords)}); "
                     "add a content word such as a topic or a place")
         if self.no_match:
-            return f"no matches: {_list_en(self.unknown_terms)} occur(s) in no document"
+            return f"no matches: {_list_en(self.unknown_terms)} {_verb(self.unknown_terms, 'occurs', 'occur')} in no document"
         if self.unknown_terms:
-            return f"{_list_en(self.unknown_terms)} occur(s) in no document; the hits match the other words"
+            return (f"{_list_en(self.unknown_terms)} {_verb(self.unknown_terms, 'occurs', 'occur')} in no document; "
+                    "the hits match the other words")
         return None
 
     def notice_de(self) -> str | None:
@@ -96,9 +105,11 @@ class Answer:
             return (f"Ihre Anfrage besteht nur aus Füllwörtern ({', '.join(self.stopwords)}). "
                     "Ergänzen Sie ein Thema oder einen Ort.")
         if self.no_match:
-            return f"Keine Treffer für {_list_de(self.unknown_terms)}: kommt in keinem Dokument vor."
+            return (f"{_list_de(self.unknown_terms)} {_verb(self.unknown_terms, 'kommt', 'kommen')} in keinem "
+                    "Dokument vor, und keine Passage passt dem Sinn nach. Prüfen Sie die Schreibweise oder "
+                    "suchen Sie nach dem Thema statt dem Namen.")
         if self.unknown_terms:
-            return (f"{_list_de(self.unknown_terms)} kommt in keinem Dokument vor; "
+            return (f"{_list_de(self.unknown_terms)} {_verb(self.unknown_terms, 'kommt', 'kommen')} in keinem Dokument vor; "
                     "die Treffer passen zu den übrigen Wörtern.")
         return None
 
@@ -108,6 +119,10 @@ class Answer:
         return {"total": self.total, "no_match": self.no_match, "notice": self.notice(),
                 "suggestions": list(self.suggestions), "query_terms": list(self.query_terms),
                 "unknown_terms": list(self.unknown_terms)}
+
+
+def _verb(items: list[str], one: str, many: str) -> str:
+    return one if len(items) == 1 else many
 
 
 def _list_en(items: list[str]) -> str:
@@ -209,13 +224,14 @@ def _preferred(forms: Counter) -> str:
 
 def content_words(text: str) -> list[str]:
     """The query's words as typed (NFKC, original case), without German and English stop
-    words and single characters; hyphenated names split ("Elm-Asse" -> "Elm", "Asse")."""
+    words, ``FUNCTION_WORDS`` and single characters; hyphenated names split ("Elm-Asse" ->
+    "Elm", "Asse")."""
     out = []
     for w in _TOKEN.findall(unicodedata.normalize("NFKC", text)):
         low = w.casefold()
         if len(low) < 2 or (low.isdigit() and len(low) < 2):
             continue
-        if is_stopword(low, "de") or is_stopword(low, "en") or low in ENGLISH_STOPWORDS:
+        if is_stopword(low, "de") or is_stopword(low, "en") or low in ENGLISH_STOPWORDS or low in FUNCTION_WORDS:
             continue
         out.append(w)
     return out
@@ -247,6 +263,25 @@ def is_known(word: str, searcher, lang: str, lex: Lexicon) -> bool:
         if any(df.get(t, 0) > 0 for g in groups for t in g):
             return True
     return False
+
+
+def english_phrase_words(text: str, table: dict[str, list[str]]) -> set[str]:
+    """Case-folded words of an English query that a two-word dictionary phrase covers
+    ("language courses" -> {"language", "courses"}), as ``translation_groups`` reads them."""
+    tokens = [w for w in words(text) if w not in ENGLISH_STOPWORDS and not is_stopword(w, "en")]
+    covered: set[str] = set()
+    for a, b in zip(tokens, tokens[1:]):
+        for variant in (f"{a} {b}", f"{a} {b[:-1]}" if b.endswith("s") else None):
+            if variant and variant in table:
+                covered.update((a, b))
+    return covered
+
+
+def _corrected(searcher, word: str, lang: str) -> bool:
+    """Whether the search's typo tolerance (``index.search.typo``) found corpus terms for the word."""
+    if lang == "en" or not searcher.settings.typo_tolerance:
+        return False
+    return any(searcher.typo.corrections(t) for t in analyze(word.casefold(), decompound=False))
 
 
 def suggest(unknown: list[str], query: str, lex: Lexicon, english: list[str] | None = None) -> list[str]:
@@ -378,14 +413,20 @@ def analyse(searcher, result, ranking_scores: list[float] | None = None) -> Answ
     if all_words and not content:
         return Answer(total=0, no_match=True, reason="stopwords", stopwords=list(dict.fromkeys(all_words)),
                       best_dense=best_dense)
-    unknown = [w for w in content if not is_known(w, searcher, lang, lex)]
-    unknown = list(dict.fromkeys(unknown))
+    covered = english_phrase_words(text, searcher.snapshot.translations) if lang == "en" else set()
+    missing = [w for w in dict.fromkeys(content) if w.casefold() not in covered and not is_known(w, searcher, lang, lex)]
+    corrected = [w for w in missing if _corrected(searcher, w, lang)]
+    unknown = [w for w in missing if w not in corrected]
+    all_unknown = bool(content) and len(unknown) == len(dict.fromkeys(content))
+    if lang == "en" and not all_unknown:
+        # An English word without a German translation is normal (the dense arm reads it);
+        # only capitalised ones (names: "Hintertupfingen") are worth a notice.
+        unknown = [w for w in unknown if w[:1].isupper()]
     query_terms, extra, stems = search_terms(searcher, text, lang, lex)
-    all_unknown = bool(content) and len(unknown) == len(content)
     low_dense = best_dense is None or best_dense < NO_MATCH_DENSE
     no_match = all_unknown and (low_dense or mode == "bm25")
     english = list(searcher.snapshot.translations) if lang == "en" else None
-    suggestions = suggest(unknown, text, lex, english) if unknown else []
+    suggestions = suggest(missing, text, lex, english) if missing else []
     total = 0 if no_match else counted_hits(scores, mode)
     return Answer(total=total, no_match=no_match, reason="unknown_terms" if no_match else None,
                   unknown_terms=unknown, suggestions=suggestions, query_terms=query_terms, extra_terms=extra,
