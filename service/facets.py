@@ -190,38 +190,43 @@ def active_filters(state: dict[str, Any], modes: dict[str, str]) -> list[dict[st
     return chips
 
 
-def emptied_by(hits: list, f: FacetFilters, catalogue, chips: list[dict[str, str]]) -> list[dict[str, Any]]:
-    """For an empty filtered result: each active filter with the relevant hits the search
-    gives without it (``{"label", "value", "count", "href"}``), those that would give some first."""
+def without_filter(filters: Filters, chip: dict[str, str]) -> Filters:
+    """The Searcher's ``filters`` minus the one a chip stands for (one document of several:
+    just that one)."""
+    name = chip["name"]
+    if name == "doc":
+        rest = [d for d in filters.doc_ids or [] if d != chip.get("id")]
+        return replace(filters, doc_ids=rest or None)
+    if name == "population":
+        return replace(filters, min_population=None, max_population=None, include_unknown_population=None)
+    field_name = {"type": "municipality_type"}.get(name, name)
+    return replace(filters, **{field_name: None})
+
+
+def emptied_exact(application, query: str, mode: str, filters: Filters,
+                  chips: list[dict[str, str]]) -> list[dict[str, Any]]:
+    """For an empty filtered result: each active filter with the hit count (``total``, the
+    results list's own floor) of the same search without it, by running that search: one
+    per active filter, only when a result is empty. Those that would give some first."""
     out = []
     for chip in chips:
         if chip["name"] == "mode":
             continue
-        name = chip["name"]
-        rest = f.without(name)
-        if name == "doc" and len(f.docs) > 1:
-            rest = replace(f, docs=[d for d in f.docs if d != chip.get("id")])
-        out.append({**chip, "count": count(hits, rest, catalogue)})
+        page = application.search_page(query, k=1, mode=mode, filters=without_filter(filters, chip))
+        out.append({**chip, "count": int(page.get("total", len(page["results"])))})
     out.sort(key=lambda c: -c["count"])
     return out
 
 
-def empty_message(item: dict[str, Any]) -> str:
-    """ "Keine Treffer mit Bundesland = Bayern; ohne diesen Filter: 23 Treffer." """
-    n = item["count"]
-    tail = f"ohne diesen Filter: {n} Treffer" if n else "auch ohne diesen Filter keine Treffer"
-    return f"Keine Treffer mit {item['label']} = {item['value']}; {tail}."
-
-
 def search_facets(application, query: str, mode: str, filters: Filters, state: dict[str, Any],
-                  options: dict[str, Any], modes: dict[str, str]) -> dict[str, Any]:
+                  options: dict[str, Any], modes: dict[str, str], empty: bool = False) -> dict[str, Any]:
     """Everything the filter panel shows for one search: ``counts`` (see ``facet_counts``),
-    ``chips`` (``active_filters``), ``emptied`` (``emptied_by``; the page shows it when the
-    filtered search returns nothing), ``depth``, ``total`` (relevant hits unfiltered) and
+    ``chips`` (``active_filters``), ``emptied`` (only when ``empty``, the filtered result
+    has no hit: ``emptied_exact``), ``depth``, ``total`` (relevant hits unfiltered) and
     ``current`` (relevant hits with all active filters).
 
     Runs one search of ``query`` at depth ``min(FACET_DEPTH, max_k)`` without filters
-    (none when ``relevant_cached`` holds it).
+    (none when ``relevant_cached`` holds it), plus one per active filter when ``empty``.
     """
     s = application.searcher
     catalogue = application._catalogue_for(s)
@@ -234,6 +239,6 @@ def search_facets(application, query: str, mode: str, filters: Filters, state: d
         chip["id"] = doc
     counts = facet_counts(hits, f, catalogue, options)
     current = count(hits, f, catalogue)
-    emptied = emptied_by(hits, f, catalogue, chips) if chips else []
+    emptied = emptied_exact(application, query, mode, filters, chips) if empty and chips else []
     return {"counts": counts, "chips": chips, "emptied": emptied, "depth": depth, "total": len(hits),
             "current": current}

@@ -235,7 +235,8 @@ def mount_web(api: FastAPI, application: Application) -> None:
         facet = None
         if page is not None:
             try:
-                facet = facets.search_facets(application, state["q"], state["mode"], filters, state, options, MODES)
+                facet = facets.search_facets(application, state["q"], state["mode"], filters, state, options, MODES,
+                                             empty=not page["results"])
             except PraxisError:
                 facet = None  # the results stand without counts
         return render(request, "index.html", status, state=state, options=options, page=page, error=error,

@@ -76,6 +76,17 @@ def test_empty_result_names_the_filter_that_emptied_it(client):
     assert f"Keine Treffer mit Bundesland = Bayern; ohne diesen Filter: {n} Treffer." in text
 
 
+def test_each_filter_of_an_empty_result_is_named_with_the_count_without_it(client):
+    r = client.get("/", params={"q": Q, "bundesland": "Bayern", "type": "Landkreis"})
+    text = " ".join(unescape(re.sub(r"<[^>]+>", "", r.text)).split())
+    without_land = client.get("/api/search", params={"q": Q, "type": "Landkreis"}).json()["total"]
+    without_type = client.get("/api/search", params={"q": Q, "bundesland": "Bayern"}).json()["total"]
+    assert without_land > 0 and without_type == 0
+    assert f"Keine Treffer mit Bundesland = Bayern; ohne diesen Filter: {without_land} Treffer." in text
+    assert "Keine Treffer mit Art der Kommune = Landkreis; auch ohne diesen Filter keine Treffer." in text
+    assert text.index("Bundesland = Bayern;") < text.index("Art der Kommune = Landkreis;")  # helpful first
+
+
 def test_population_bound_with_and_without_unknown(client, tiny):
     # Every fixture municipality has a population; the filter semantics are those of the
     # catalogue: a bound keeps municipalities without one only with ohne_angabe.
