@@ -193,3 +193,9 @@ def test_source_endpoint_and_link(tiny, tmp_path, pid):
         assert f'href="/api/documents/{doc.id}/source"' in page and "Originaldokument herunterladen" in page
     finally:
         doc.sha256 = old
+
+
+def test_document_names_of_hits_link_the_source(client):
+    html = client.get("/", params={"q": "Ehrenamtliche"}).text
+    hits = html[html.index('<ol class="hits">'):]
+    assert re.search(r'<h3 id="hit-1">.*<a class="doc-source" href="/api/documents/(praxis|boese)/source" download', hits)
