@@ -39,11 +39,14 @@
     var off = document.querySelectorAll("form[data-drop-empty] [disabled]");
     for (var i = 0; i < off.length; i++) off[i].disabled = false;
   });
-  // Filters apply on change (the "Filter anwenden" button stays for pages without JS).
+  // Filters apply on change (the "Filter anwenden" button stays for pages without JS):
+  // choices and check boxes at once; typed numbers (population) with Enter or the button,
+  // so that "von" and "bis" can both be filled first.
   document.addEventListener("change", function (event) {
     var field = event.target;
     var form = field && field.form;
     if (!form || !form.hasAttribute("data-apply-on-change")) return;
+    if (field.tagName !== "SELECT" && field.type !== "checkbox" && field.type !== "radio") return;
     if (!field.closest || !field.closest("details.filters")) return;
     if (form.requestSubmit) form.requestSubmit(); else form.submit();
   });
