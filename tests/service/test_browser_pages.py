@@ -145,7 +145,7 @@ def test_filter_counts_chips_removal_and_apply_on_change(browser, live_url, requ
         pg.locator("#f-min").fill("1000")
         pg.locator("#f-max").focus()
         pg.wait_for_timeout(300)
-        assert "min_population" not in pg.url
+        assert "min_population=1000" not in pg.url
         pg.locator("#f-max").fill("500000")
         pg.locator("#f-max").press("Enter")
         pg.wait_for_url(re.compile(r"min_population=1000.*max_population=500000"))
@@ -166,6 +166,20 @@ def test_filter_counts_chips_removal_and_apply_on_change(browser, live_url, requ
         pg.get_by_role("link", name=re.compile("Zu den Praxisbeispielen")).click()
         assert in_viewport(pg, "#faelle-h")
     assert pg.console_errors == []
+    context.close()
+
+
+def test_search_urls_leave_out_empty_fields_but_keep_an_empty_question(browser, live_url, request):
+    expect, s = playwright.expect, setup(request)
+    context, pg = new_page(browser, DESKTOP)
+    pg.goto(live_url + "/")
+    pg.get_by_label("Frage oder Stichwörter").fill(s["q"])
+    pg.get_by_role("button", name="Suchen").click()
+    pg.wait_for_url(re.compile(r"\?q="))
+    assert set(parse_qs(urlsplit(pg.url).query)) == {"q", "mode"}  # no "bundesland=&type=&…"
+    pg.get_by_label("Frage oder Stichwörter").fill("")
+    pg.get_by_role("button", name="Suchen").click()
+    expect(pg.get_by_role("alert")).to_have_text("Bitte geben Sie eine Frage oder Stichwörter ein.")
     context.close()
 
 
