@@ -77,8 +77,8 @@ def test_bad_paging_parameters_are_422(client):
         response = client.get("/api/search", params={"q": "Alheim", **params})
         assert response.status_code == 422, params
         assert response.json()["error"]["code"] == "invalid_parameter"
-    response = client.get("/api/search", params={"q": "Alheim", "k": 50, "page": 3})
-    assert response.status_code == 400 and "at most 100" in response.json()["error"]["message"]
+    past_the_end = search(client, q="Alheim", k=50, page=3)
+    assert past_the_end["results"] == [] and past_the_end["page"] == 3 and past_the_end["total"] > 0
 
 
 def test_csv_download(client):
