@@ -25,7 +25,7 @@ from service.catalogue_port import (CatalogueAdapter, CatalogueLike, CatalogueUn
                                     municipality_ref)
 from service.highlight import QueryTerms, highlight, snippet
 from service.hits import page_rows
-from index.search.answer import analyse
+from index.search.answer import analyse, query_stems
 
 log = logging.getLogger("praxisfinder.service")
 CASE_DEPTH = 50  # hits that vote for case examples
@@ -230,7 +230,7 @@ class Application:
         if i is None:
             raise NotFound(f"no passage with id {passage_id!r}")
         self._check_text("q", query)
-        terms = QueryTerms.of(query) if query else None
+        terms = QueryTerms(query_stems(s, query)) if query else None  # English: its German terms too
         by_doc, position = self._doc_order(s)
         p = s.passages[i]
         siblings, pos = by_doc[p.doc_id], position[i]

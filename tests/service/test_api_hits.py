@@ -108,3 +108,9 @@ def test_openapi_documents_the_new_fields_and_parameters(client):
     assert {"page", "offset", "floor", "group", "format"} <= params
     fields = spec["components"]["schemas"]["SearchResponse"]["properties"]
     assert {"total", "no_match", "notice", "suggestions", "query_terms", "next_offset"} <= set(fields)
+
+
+def test_passage_highlight_of_an_english_query_marks_german_words(client, pid):
+    # the tiny snapshot has no translation table: an English word that is also German ("Integrationsbeirat")
+    body = client.get(f"/api/passages/{pid('Integrationsbeirat')}", params={"q": "the Integrationsbeirat"}).json()
+    assert "<mark>Integrationsbeirat</mark>" in body["highlighted"]
