@@ -23,7 +23,7 @@ from core.settings import Settings
 from service.cases import case_examples
 from service.catalogue_port import (CatalogueAdapter, CatalogueLike, CatalogueUnavailable, municipality_record,
                                     municipality_ref)
-from service.highlight import QueryTerms, highlight, snippet
+from service.highlight import QueryTerms, highlight
 from service.hits import page_rows
 from index.search.answer import analyse, query_stems
 

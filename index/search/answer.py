@@ -217,8 +217,7 @@ def lexicon(searcher) -> Lexicon:
 
 
 def _preferred(forms: Counter) -> str:
-    """The form to show for a term: the most frequent, a capitalised noun winning ties
-    over sentence-initial capitals of lower-case words is not attempted (counts decide)."""
+    """The form to show for a term: the most frequent one in the corpus (ties: alphabetical)."""
     return sorted(forms.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
 
 
