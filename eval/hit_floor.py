@@ -4,8 +4,8 @@ For each judgment set and mode, every query is searched to depth 100 (``settings
 the judged-relevant passages among those 100 (``eval.judgments.is_relevant``) are the
 reference. Reported per set: the share of those passages the floor keeps (the counted
 prefix of ``index.search.answer.counted_hits``), the share of queries keeping all of them,
-the mean and median hit count, and how many queries ``analyse`` declares no-match (must be
-0). ``--sweep`` also prints the kept share and mean count for other floor values.
+the mean and median hit count, how many queries ``analyse`` declares no-match (must be
+0), and the time ``analyse`` adds to a search (p50, p95, beside the search's own time). ``--sweep`` also prints the kept share and mean count for other floor values.
 
     .venv/bin/python -m eval.hit_floor [--modes hybrid,dense,bm25] [--sweep] [--json OUT]
 """
@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
+import time
 from pathlib import Path
 
 from eval.judgments import hit_fields, is_relevant, load_judgments, normalize
@@ -53,9 +54,11 @@ def measure(searcher, path: str, mode: str, sweep: bool) -> dict:
             doc, _, text = hit_fields(h)
             if is_relevant(doc, normalize(text), j):
                 relevant.append(pos)
+        t0 = time.perf_counter()
         verdict = answer.analyse(searcher, result)
+        ms = (time.perf_counter() - t0) * 1000
         rows.append({"id": j.id, "query": j.query, "scores": scores, "relevant": relevant,
-                     "total": verdict.total, "no_match": verdict.no_match, "best_dense": verdict.best_dense,
+                     "total": verdict.total, "analyse_ms": ms, "search_ms": result.took_ms, "no_match": verdict.no_match, "best_dense": verdict.best_dense,
                      "unknown": verdict.unknown_terms,
                      "all_unknown": bool(answer.content_words(j.query)) and all(
                          not answer.is_known(w, searcher, result.language, answer.lexicon(searcher))
@@ -72,6 +75,9 @@ def measure(searcher, path: str, mode: str, sweep: bool) -> dict:
 
     out = {"set": path, "mode": mode, "queries": len(rows), **summary([r["total"] for r in rows]),
            "no_match": [r["id"] for r in rows if r["no_match"]],
+           "analyse_ms_p50": round(statistics.median(r["analyse_ms"] for r in rows), 2),
+           "analyse_ms_p95": round(sorted(r["analyse_ms"] for r in rows)[int(0.95 * (len(rows) - 1))], 2),
+           "search_ms_p50": round(statistics.median(r["search_ms"] for r in rows), 1),
            "with_unknown_terms": {r["id"]: r["unknown"] for r in rows if r["unknown"]},
            "min_best_dense": min((r["best_dense"] for r in rows if r["best_dense"] is not None), default=None),
            "best_dense_below_no_match": sum(1 for r in rows if r["best_dense"] is not None
@@ -100,7 +106,8 @@ def main(argv: list[str] | None = None) -> int:
               f"({r['kept_share']:.1%}), all kept in {r['queries_all_kept']} queries, "
               f"hit count mean {r['mean_total']} median {r['median_total']}, no-match {len(r['no_match'])}, "
               f"min best dense {r['min_best_dense']:.3f}, below the no-match cosine "
-              f"{r['best_dense_below_no_match']}, all words unknown {len(r['all_words_unknown'])}")
+              f"{r['best_dense_below_no_match']}, all words unknown {len(r['all_words_unknown'])}; "
+              f"analyse p50 {r['analyse_ms_p50']} ms p95 {r['analyse_ms_p95']} ms (search p50 {r['search_ms_p50']} ms)")
         for v, s in r.get("sweep", {}).items():
             print(f"    floor {v:>5}: kept {s['kept_share']:.1%}, all kept {s['queries_all_kept']}, "
                   f"mean count {s['mean_total']}")

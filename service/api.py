@@ -83,7 +83,7 @@ def create_app(settings: Settings | None = None, application: Application | None
         """200 with the snapshot id once the index snapshot is loaded, else 503."""
         return await run_in_threadpool(app.readiness)
 
-    @api.get("/api/search", response_model=schemas.SearchResponse, responses=ERRORS,
+    @api.get("/api/search", response_model=schemas.SearchResponse, responses={**ERRORS, **search_params.CSV_RESPONSE},
              summary="Search passages and case examples", tags=["search"])
     async def search(
         q: str = Query(..., description="Frage oder Stichworte (1–1000 Zeichen, nicht nur Satzzeichen).",
@@ -114,7 +114,7 @@ def create_app(settings: Settings | None = None, application: Application | None
         filters = Filters(doc_ids=[d for d in doc or () if d] or None, bundesland=bundesland or None, municipality_type=type_,
                           min_population=min_population, max_population=max_population, theme=theme or None,
                           include_unknown_population=include_unknown_population or None)
-        start = search_params.start(k, page, offset, settings.max_k)
+        start = search_params.start(k, page, offset)
         body = await run_in_threadpool(app.search_page, q, k=k, mode=mode, filters=filters, offset=start,
                                        floor=floor, group=group)
         return search_params.csv_response(body) if format == "csv" else body

@@ -23,9 +23,9 @@ from core.settings import Settings
 from service.cases import case_examples
 from service.catalogue_port import (CatalogueAdapter, CatalogueLike, CatalogueUnavailable, municipality_record,
                                     municipality_ref)
-from service.highlight import QueryTerms, highlight, snippet
+from service.highlight import QueryTerms, highlight
 from service.hits import page_rows
-from index.search.answer import analyse
+from index.search.answer import analyse, query_stems
 
 log = logging.getLogger("praxisfinder.service")
 CASE_DEPTH = 50  # hits that vote for case examples
@@ -185,8 +185,8 @@ class Application:
         """
         if not isinstance(k, int) or not 1 <= k <= self.settings.max_k:
             raise BadRequest(f"k must be between 1 and {self.settings.max_k}")
-        if not isinstance(offset, int) or not 0 <= offset < self.settings.max_k:
-            raise BadRequest(f"offset must be between 0 and {self.settings.max_k - 1}")
+        if not isinstance(offset, int) or offset < 0:
+            raise BadRequest("offset must be 0 or more")
         filters = filters or Filters()
         s = self.searcher  # one snapshot for the whole request, even if a reload swaps meanwhile
         catalogue = self._catalogue_for(s)
@@ -232,7 +232,7 @@ class Application:
         if i is None:
             raise NotFound(f"no passage with id {passage_id!r}")
         self._check_text("q", query)
-        terms = QueryTerms.of(query) if query else None
+        terms = QueryTerms(query_stems(s, query)) if query else None  # English: its German terms too
         by_doc, position = self._doc_order(s)
         p = s.passages[i]
         siblings, pos = by_doc[p.doc_id], position[i]

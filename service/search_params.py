@@ -10,7 +10,6 @@ from typing import Any
 
 from fastapi.responses import Response
 
-from core.errors import BadRequest
 from service.export import csv_filename, hits_csv
 
 PAGE = "Page of `k` results (1-based): offset = (page - 1) * k. `offset` wins when both are given."
@@ -22,21 +21,17 @@ GROUP = ("Group hits of one section: each result carries the section's other hit
 FORMAT = ("`csv`: the results as a CSV download (UTF-8 with BOM, `;`-separated, decimal comma; columns rank, "
           "document, page, section, passage, municipalities, score, citation, passage_id).")
 
+# OpenAPI: the 200 response is JSON (the response model) or, with format=csv, CSV text.
+CSV_RESPONSE = {200: {"description": "The results: JSON, or with `format=csv` a CSV file.",
+                      "content": {"text/csv": {"schema": {"type": "string"}}}}}
 
-def start(k: int, page: int | None, offset: int | None, max_k: int = 100) -> int:
+
+def start(k: int, page: int | None, offset: int | None) -> int:
     """The offset a request asks for: ``offset`` if given, else ``(page - 1) * k``, else 0.
-
-    Raises ``BadRequest`` (English) when a page starts beyond the ranking's depth limit
-    ``max_k`` (``settings.max_k``), which ``Application.search_page`` enforces too.
-    """
+    A page past the end of the ranking is valid and empty (``results: []``, ``total`` kept)."""
     if offset is not None:
         return offset
-    if page is None:
-        return 0
-    first = (page - 1) * k
-    if first >= max_k:
-        raise BadRequest(f"page {page} starts at result {first + 1}; the ranking holds at most {max_k} hits")
-    return first
+    return (page - 1) * k if page else 0
 
 
 def csv_response(body: dict[str, Any]) -> Response:

@@ -110,12 +110,10 @@ def _int(value: str | None, name: str) -> int | None:
 HITS_PER_PAGE = 10  # sections per results page ("Weitere Treffer": page=2, ...)
 
 
-def _page_offset(request: Request, max_k: int) -> int:
-    """The section offset of ``?page=n`` (1-based; German error for a bad or too large number)."""
+def _page_offset(request: Request) -> int:
+    """The section offset of ``?page=n`` (1-based; German error for a non-number; a page
+    past the end is shown empty with a link to the first)."""
     n = _int(request.query_params.get("page"), "Seite") or 1
-    if (n - 1) * HITS_PER_PAGE >= max_k:
-        raise WebInputError(f"Seite {n} gibt es nicht: die Trefferliste reicht höchstens bis Seite "
-                            f"{max_k // HITS_PER_PAGE}.")
     return (n - 1) * HITS_PER_PAGE
 
 
@@ -229,7 +227,7 @@ def mount_web(api: FastAPI, application: Application) -> None:
                                   theme=state["theme"] or None,
                                   include_unknown_population=state["ohne_angabe"] or None)
                 page = application.search_page(state["q"], k=HITS_PER_PAGE, mode=state["mode"], filters=filters,
-                                               offset=_page_offset(request, application.settings.max_k), group=True)
+                                               offset=_page_offset(request), group=True)
             except PraxisError as exc:
                 error, status = german_message(exc, limit), exc.http_status
         facet = None

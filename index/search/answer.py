@@ -38,7 +38,9 @@ from typing import Any
 
 from rapidfuzz import fuzz, process
 
-from index.analyzer import analyze, base_form, is_stopword, split_compound, words
+from core.errors import BadRequest
+from index.analyzer import analyze, base_form, detect_language, is_stopword, split_compound, words
+from index.search.searcher import clean_query
 from index.search.translate import ENGLISH_STOPWORDS, translation_groups
 
 # Relevance floor per mode; see the module docstring and README "Hit count".
@@ -215,8 +217,7 @@ def lexicon(searcher) -> Lexicon:
 
 
 def _preferred(forms: Counter) -> str:
-    """The form to show for a term: the most frequent, a capitalised noun winning ties
-    over sentence-initial capitals of lower-case words is not attempted (counts decide)."""
+    """The form to show for a term: the most frequent one in the corpus (ties: alphabetical)."""
     return sorted(forms.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
 
 
@@ -393,6 +394,17 @@ def search_terms(searcher, text: str, lang: str, lex: Lexicon) -> tuple[list[str
 
 def _translated(searcher, text: str) -> set[str]:
     return {t for g in translation_groups(text, searcher.snapshot.translations) for t in g}
+
+
+def query_stems(searcher, query: str) -> frozenset[str]:
+    """The analysed terms to mark for a query outside a search (the passage page): every
+    BM25 term ``Searcher.bm25_weights`` would search, so an English query marks the German
+    words it matches. A query ``clean_query`` refuses marks nothing (empty set)."""
+    try:
+        text = clean_query(query, searcher.settings.max_query_chars)
+    except BadRequest:
+        return frozenset()
+    return frozenset(searcher.bm25_weights(text, detect_language(text)))
 
 
 def analyse(searcher, result, ranking_scores: list[float] | None = None) -> Answer:

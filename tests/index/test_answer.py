@@ -168,3 +168,10 @@ def test_question_words_and_untranslated_english_verbs_raise_no_notice(searcher)
     assert v.unknown_terms == [] and not v.no_match
     named = verdict(searcher, "how do volunteers for refugees work in Hintertupfingen")
     assert named.unknown_terms == ["Hintertupfingen"] and not named.no_match
+
+
+def test_query_stems_for_the_passage_page_include_translations(searcher):
+    from index.search.answer import query_stems
+
+    assert set(analyze("Ehrenamtliche", decompound=False)) <= query_stems(searcher, "volunteers")
+    assert query_stems(searcher, "   ") == frozenset()
