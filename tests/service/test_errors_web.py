@@ -167,12 +167,13 @@ def test_rate_limited_web_page_is_german_and_the_api_keeps_json(tiny):
 
 @pytest.mark.parametrize("params,message", [
     ({"q": "Ehrenamt", "doc": "gibt-es-nicht"}, "Dieses Dokument gibt es im Index nicht. Bitte wählen Sie eines aus der Liste."),
-    ({"q": "Ehrenamt", "page": "999"}, "Seite 999 gibt es nicht"),
+    ({"q": "Ehrenamt", "page": "abc"}, "„Seite“ muss eine ganze Zahl sein"),
+    ({"q": "Ehrenamt", "page": "999"}, "Auf dieser Seite gibt es keine Treffer mehr."),
 ])
 def test_search_page_names_the_problem_in_german(client, params, message):
     r = client.get("/", params=params)
     text = visible(r.text)
-    assert r.status_code in (400, 404) and message in text and not ENGLISH.search(text)
+    assert r.status_code in (200, 400, 404) and message in text and not ENGLISH.search(text)
 
 
 def test_municipal_filters_without_a_catalogue_are_explained_in_german(bare_client):
