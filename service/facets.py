@@ -96,6 +96,7 @@ class FacetFilters:
         return replace(self, **{name: None})
 
     def municipal(self) -> bool:
+        """Whether any filter concerns municipalities (Land, type, theme, population)."""
         return any(v is not None for v in (self.bundesland, self.type, self.theme, self.min_population,
                                             self.max_population))
 
