@@ -396,6 +396,19 @@ def _translated(searcher, text: str) -> set[str]:
     return {t for g in translation_groups(text, searcher.snapshot.translations) for t in g}
 
 
+_english: dict[str, list[str]] = {}
+
+
+def _english_words(searcher) -> list[str]:
+    """The translation table's single English words, once per snapshot (suggestion candidates)."""
+    key = searcher.snapshot.id
+    if key not in _english:
+        if len(_english) >= 2:
+            _english.pop(next(iter(_english)))
+        _english[key] = [w for w in searcher.snapshot.translations if " " not in w]
+    return _english[key]
+
+
 def query_stems(searcher, query: str) -> frozenset[str]:
     """The analysed terms to mark for a query outside a search (the passage page): every
     BM25 term ``Searcher.bm25_weights`` would search, so an English query marks the German
@@ -437,8 +450,9 @@ def analyse(searcher, result, ranking_scores: list[float] | None = None) -> Answ
     query_terms, extra, stems = search_terms(searcher, text, lang, lex)
     low_dense = best_dense is None or best_dense < NO_MATCH_DENSE
     no_match = all_unknown and (low_dense or mode == "bm25")
-    english = list(searcher.snapshot.translations) if lang == "en" else None
-    suggestions = suggest(missing, text, lex, english) if missing else []
+    suggestions = []
+    if missing:
+        suggestions = suggest(missing, text, lex, _english_words(searcher) if lang == "en" else None)
     total = 0 if no_match else counted_hits(scores, mode)
     return Answer(total=total, no_match=no_match, reason="unknown_terms" if no_match else None,
                   unknown_terms=unknown, suggestions=suggestions, query_terms=query_terms, extra_terms=extra,
