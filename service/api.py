@@ -25,6 +25,7 @@ from service.routes import documents, municipalities, passages, search, status
 from service.routes.admin import mount_admin
 from service.security import ReadRateLimit, add_cors
 from service.unicode_nfc import NFCMiddleware
+from service.errors_web import install_web_errors
 from service.web import SecurityHeaders, mount_web
 
 log = logging.getLogger("praxisfinder.service")
@@ -55,6 +56,7 @@ def create_app(settings: Settings | None = None, application: Application | None
     api.add_middleware(NFCMiddleware)  # every path and query parameter in NFC before routing
     add_cors(api, settings)
     _error_handlers(api)
+    install_web_errors(api, settings.max_query_chars)  # web paths: German HTML error pages
 
     for module in (status, search, passages, documents, municipalities):
         api.include_router(module.router(settings))

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from core.schema import Hit
+from service.case_reasons import why_line
 from service.catalogue_port import CatalogueLike, municipality_record
 from service.highlight import QueryTerms, snippet
 
@@ -46,5 +47,6 @@ def case_examples(hits: list[Hit], catalogue: CatalogueLike, terms: QueryTerms, 
                           "snippet": snippet(h.passage.text, terms, EVIDENCE_CHARS)}
                          for h in votes[mid][:evidence]],
             "score": round(scores[mid], 6),
+            "why": why_line(records[mid], votes[mid], terms),
         })
     return out

@@ -15,7 +15,9 @@ from core.schema import Passage
 from index.search import Filters, SearchResult, Searcher
 from service.cases import case_examples
 from service.catalogue_port import CatalogueLike, municipality_ref
-from service.highlight import QueryTerms, highlight, snippet
+from index.search.answer import analyse, query_stems
+from service.highlight import QueryTerms, highlight
+from service.hits import page_rows
 from service.snapshots import SnapshotHolder
 
 CASE_DEPTH = 50  # hits that vote for case examples
@@ -78,28 +80,40 @@ class PassageService:
 
     # -- search with snippets and case examples (the API and the web page) ----------------
 
-    def search_page(self, query: str, k: int = 10, mode: str = "hybrid", filters: Filters | None = None) -> dict[str, Any]:
-        """Search, highlight the k returned snippets, and rank case examples over the top hits."""
-        if not isinstance(k, int) or not 1 <= k <= self.snapshots.settings.max_k:
-            raise BadRequest(f"k must be between 1 and {self.snapshots.settings.max_k}")
+    def search_page(self, query: str, k: int = 10, mode: str = "hybrid", filters: Filters | None = None,
+                    offset: int = 0, floor: bool = True, group: bool = False) -> dict[str, Any]:
+        """Search to ``settings.max_k``, count the hits above the relevance floor, page and
+        highlight them (``service.hits``), and rank case examples over the top hits.
+
+        ``offset``: hits (or, with ``group``, sections) to skip; ``floor=False`` pages the
+        whole ranking (the API's default, so ``k`` hits come back as before). The verdict
+        fields (``total``, ``no_match``, ``notice``, ``suggestions``, ``query_terms``, ...)
+        come from ``index.search.answer.analyse``; ``total`` always counts the hits above
+        the floor. Raises ``BadRequest`` for k out of range or a negative offset.
+        """
+        settings = self.snapshots.settings
+        if not isinstance(k, int) or not 1 <= k <= settings.max_k:
+            raise BadRequest(f"k must be between 1 and {settings.max_k}")
+        if not isinstance(offset, int) or offset < 0:
+            raise BadRequest("offset must be 0 or more")
         filters = filters or Filters()
         s = self.snapshots.searcher  # one snapshot for the whole request, even if a reload swaps meanwhile
         catalogue = self.snapshots.catalogue_for(s)
-        depth = max(k, min(CASE_DEPTH, self.snapshots.settings.max_k)) if catalogue is not None else k
-        result = s.search(query, k=depth, mode=mode, filters=filters)
-        terms = QueryTerms.of(result.query)
-        rows = []
-        for hit in result.hits[:k]:
-            row = hit.to_dict()
-            row["snippet"] = snippet(hit.passage.text, terms, SNIPPET_CHARS)
-            row["municipalities"] = self._refs(hit.passage.id, catalogue)
-            rows.append(row)
+        result = s.search(query, k=settings.max_k, mode=mode, filters=filters)
+        verdict = analyse(s, result)
+        terms = QueryTerms(verdict.highlight_stems)
+        counted = result.hits[:verdict.total] if floor else result.hits
+        rows, paging = page_rows(counted, terms, k=k, offset=offset, group=group,
+                                 refs=lambda pid: self._refs(pid, catalogue), snippet_chars=SNIPPET_CHARS,
+                                 doc_meta={d.id: d.meta for d in s.snapshot.documents})
         cases = []
-        if catalogue is not None:
-            cases = case_examples(result.hits, catalogue, terms, self._allowed(catalogue, filters))
+        if catalogue is not None and counted:  # the shown hits vote, so cases never rest on unshown hits
+            cases = case_examples(counted[:CASE_DEPTH], catalogue, terms, self._allowed(catalogue, filters))
         return {"query": result.query, "mode": result.mode, "k": k, "language": result.language,
                 "took_ms": round(result.took_ms, 2), "snapshot_id": result.snapshot_id,
-                "filters": result.filters, "results": rows, "case_examples": cases}
+                "filters": result.filters, "results": rows, "case_examples": cases,
+                **verdict.to_dict(), "total": verdict.total, **paging, "floor": floor,
+                "extra_terms": verdict.extra_terms, "notice_de": verdict.notice_de()}
 
     @staticmethod
     def _refs(passage_id: str, catalogue: CatalogueLike | None) -> list[dict[str, Any]]:
@@ -113,7 +127,9 @@ class PassageService:
             return None
         matching = catalogue.filter(bundesland=filters.bundesland, type=filters.municipality_type,
                                     theme=filters.theme, min_population=filters.min_population,
-                                    max_population=filters.max_population)
+                                    max_population=filters.max_population,
+                                    **({"include_unknown_population": True}
+                                       if getattr(filters, "include_unknown_population", None) else {}))
         return {municipality_ref(m)["id"] for m in matching}
 
     # -- passages and documents ----------------------------------------------------------
@@ -125,7 +141,7 @@ class PassageService:
         if i is None:
             raise NotFound(f"no passage with id {passage_id!r}")
         self._check_text("q", query)
-        terms = QueryTerms.of(query) if query else None
+        terms = QueryTerms(query_stems(s, query)) if query else None  # English: its German terms too
         by_doc, position = self._doc_order(s)
         p = s.passages[i]
         siblings, pos = by_doc[p.doc_id], position[i]

@@ -83,6 +83,13 @@ class SearchHit(Cited):
                                                  "and `maxsim` for the reranked head; a component that did not "
                                                  "retrieve it is absent.")
     municipalities: list[MunicipalityRef] = Field(description="The municipalities the passage is about.")
+    citation: str = Field("", description="Citation as in German reports: "
+                                          "`Difu (2018): Zusammenleben Hand in Hand – Kommunen gestalten, S. 12, "
+                                          "Abschnitt „…“`.")
+    section_rank: int | None = Field(None, description="Rank of the first hit from the same document section "
+                                                       "(equals `rank` for that first hit): group hits by it.")
+    same_section: list["SearchHit"] = Field(default_factory=list, description="With `group=true`: the section's "
+                                                                              "other hits above the floor.")
 
 
 class Evidence(BaseModel):
@@ -95,6 +102,16 @@ class Evidence(BaseModel):
     snippet: str = Field(description="HTML excerpt with `<mark>`ed query terms.")
 
 
+class CaseReason(BaseModel):
+    """Why a case example matches the question, in one line, with the passage it rests on."""
+
+    kind: str = Field(description="project, practice (portrait title), section or document.")
+    text: str = Field(description="German, e.g. 'Projekt „Ehrenamtlicher Dolmetscherpool“'.")
+    passage_id: str
+    doc_title: str
+    page_label: str | None = None
+
+
 class CaseExample(MunicipalityRef):
     """A municipality whose practice matches the query (``SearchResponse.case_examples``; ``service.cases``)."""
 
@@ -102,6 +119,7 @@ class CaseExample(MunicipalityRef):
     projects: list[str] = Field(description="Titles of the municipality's projects.")
     evidence: list[Evidence] = Field(description="Top passages about this municipality for the query.")
     score: float = Field(description="Sum of reciprocal ranks of the hits about this municipality.")
+    why: CaseReason | None = Field(None, description="The matched project or practice, with its passage.")
 
 
 class SearchResponse(BaseModel):
@@ -118,6 +136,23 @@ class SearchResponse(BaseModel):
                                                 "`bundesland`, `municipality_type`, ...).")
     results: list[SearchHit]
     case_examples: list[CaseExample] = Field(description="Municipalities whose practice matches, best first.")
+    total: int = Field(0, description="Hits above the relevance floor (passages; with `floor=false` the ranking's "
+                                      "length); at most 100. 0 on no match.")
+    offset: int = Field(0, description="Results skipped before the first one here (sections with `group=true`).")
+    page: int = Field(1, description="Page number (1-based) of these results for this `k`.")
+    pages: int = Field(1, description="Pages of `k` results the counted ranking fills.")
+    next_offset: int | None = Field(None, description="`offset` of the next page; null on the last one.")
+    sections: int = Field(0, description="Document sections among the counted hits.")
+    floor: bool = Field(True, description="Whether the relevance floor applied.")
+    no_match: bool = Field(False, description="The corpus cannot answer the query: only stop words, or none of its "
+                                              "words occurs anywhere and the semantic scores are low.")
+    notice: str | None = Field(None, description="Why there are no (or only partial) matches, in English.")
+    suggestions: list[str] = Field(default_factory=list, description="Corrected queries (near spellings from the "
+                                                                     "corpus and the municipality catalogue).")
+    query_terms: list[str] = Field(default_factory=list, description="The German search terms used, in readable "
+                                                                     "form: an English query's translations, a "
+                                                                     "German query's words and typo corrections.")
+    unknown_terms: list[str] = Field(default_factory=list, description="Query words found in no document.")
 
 
 class PassageBrief(Cited):

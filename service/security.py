@@ -181,7 +181,12 @@ class ReadRateLimit:
         except TooManyRequests as exc:
             from starlette.responses import JSONResponse
 
-            response = JSONResponse(exc.to_dict(), status_code=429, headers=exc.headers)
+            from service.errors_web import is_api_path, rate_limited_page
+
+            if is_api_path(scope["path"]):
+                response = JSONResponse(exc.to_dict(), status_code=429, headers=exc.headers)
+            else:  # a web page: the German page, same status and Retry-After
+                response = rate_limited_page(scope, exc.headers)
             return await response(scope, receive, send)
         return await self.app(scope, receive, send)
 

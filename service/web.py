@@ -24,7 +24,9 @@ from index.municipalities import CandidateFilter
 from index.search import Filters
 from core.errors import BadRequest, NotFound, PraxisError
 from service.application import Application
+from service import errors_web, facets, navigation
 from service.errors import http_status
+from service.hits import csv_link, search_link
 
 HERE = Path(__file__).parent
 CSP = ("default-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'; "
@@ -35,7 +37,7 @@ HEADERS = [
     (b"referrer-policy", b"same-origin"),
     (b"x-frame-options", b"DENY"),
 ]
-SEARCH_PARAMS = ("q", "k", "mode", "doc", "bundesland", "type", "min_population", "max_population", "theme")
+SEARCH_PARAMS = navigation.SEARCH_PARAMS
 MODES = {"hybrid": "Hybrid (empfohlen)", "dense": "Semantisch", "bm25": "Stichwörter"}
 COMPARE_K = 10  # comparable municipalities on /vergleich
 SIMILAR_K = 5  # ... and in the section of /kommune/{id}
@@ -67,7 +69,8 @@ def short_title(title: str | None) -> str:
     return match.group(1).strip() if match else (title or "")
 
 
-_env.globals.update(url=url, kommune_url=kommune_url)
+_env.globals.update(url=url, kommune_url=kommune_url, search_link=search_link, csv_link=csv_link,
+                    keep_search=navigation.keep_search, search_url=navigation.search_url)
 _env.filters["short_title"] = short_title
 
 
@@ -105,6 +108,16 @@ def _int(value: str | None, name: str) -> int | None:
     return number
 
 
+HITS_PER_PAGE = 10  # sections per results page ("Weitere Treffer": page=2, ...)
+
+
+def _page_offset(request: Request) -> int:
+    """The section offset of ``?page=n`` (1-based; German error for a non-number; a page
+    past the end is shown empty with a link to the first)."""
+    n = _int(request.query_params.get("page"), "Seite") or 1
+    return (n - 1) * HITS_PER_PAGE
+
+
 def _search_state(request: Request) -> dict:
     """The search form's values from the query string (empty fields mean: no filter)."""
     p = request.query_params
@@ -112,7 +125,8 @@ def _search_state(request: Request) -> dict:
     return {"q": p.get("q", ""), "mode": mode if mode in MODES else "hybrid",
             "doc": [d for d in p.getlist("doc") if d], "bundesland": p.get("bundesland", ""),
             "type": p.get("type", ""), "min_population": p.get("min_population", ""),
-            "max_population": p.get("max_population", ""), "theme": p.get("theme", "")}
+            "max_population": p.get("max_population", ""), "theme": p.get("theme", ""),
+            "ohne_angabe": p.get("ohne_angabe", "") in ("1", "on", "true", "ja")}
 
 
 def _query_string(request: Request) -> str:
@@ -172,7 +186,9 @@ def mount_web(api: FastAPI, application: Application) -> None:
                                           status_code=status)
 
     def error_page(request: Request, exc: PraxisError) -> HTMLResponse:
-        return render(request, "error.html", http_status(exc), error=exc, message=german_message(exc, limit),
+        status = http_status(exc)
+        return render(request, "error.html", status, error=exc, message=german_message(exc, limit),
+                      heading="Nicht gefunden" if status == 404 else errors_web.PAGES.get(status, errors_web.PAGES[500])[0],
                       suggestions=[{"name": n, "href": url("/kommunen", q=n)} for n in _alternatives(exc)],
                       title="Fehler")
 
@@ -210,12 +226,22 @@ def mount_web(api: FastAPI, application: Application) -> None:
                                   municipality_type=state["type"] or None,
                                   min_population=_int(state["min_population"], "Einwohner ab"),
                                   max_population=_int(state["max_population"], "Einwohner bis"),
-                                  theme=state["theme"] or None)
-                page = application.search_page(state["q"], k=10, mode=state["mode"], filters=filters)
+                                  theme=state["theme"] or None,
+                                  include_unknown_population=state["ohne_angabe"] or None)
+                page = application.search_page(state["q"], k=HITS_PER_PAGE, mode=state["mode"], filters=filters,
+                                               offset=_page_offset(request), group=True)
             except PraxisError as exc:
                 error, status = german_message(exc, limit), http_status(exc)
+        facet = None
+        if page is not None:
+            try:
+                facet = facets.search_facets(application, state["q"], state["mode"], filters, state, options, MODES,
+                                             empty=not page["results"])
+            except PraxisError:
+                facet = None  # the results stand without counts
         return render(request, "index.html", status, state=state, options=options, page=page, error=error,
-                      modes=MODES, qs=_query_string(request),
+                      modes=MODES, qs=_query_string(request), facets=facet,
+                      suche=navigation.search_state_qs(request),
                       title=f"{state['q']} – Suche" if state["q"] else None)
 
     def passage_page(request: Request, passage_id: str) -> HTMLResponse:
@@ -224,7 +250,9 @@ def mount_web(api: FastAPI, application: Application) -> None:
             p = application.passage(passage_id, context=2, query=q)
         except PraxisError as exc:
             return error_page(request, exc)
-        return render(request, "passage.html", passage=p, q=q, qs=_query_string(request),
+        qs = _query_string(request)
+        return render(request, "passage.html", passage=p, q=q, qs=qs, suche=navigation.search_state_qs(request),
+                      back_url=navigation.search_url(qs, request.query_params.get("treffer")),
                       title=f"{p['doc_title']}, S. {p['page_label']}" if p.get("page_label") else p["doc_title"])
 
     def kommune_page(request: Request, municipality_id: str) -> HTMLResponse:
@@ -239,8 +267,10 @@ def mount_web(api: FastAPI, application: Application) -> None:
             similar = application.similar_municipalities(municipality_id, topic=thema or None, k=SIMILAR_K)
         except PraxisError as exc:
             similar_error = german_message(exc, limit)
+        suche = navigation.search_state_qs(request)
         return render(request, "kommune.html", m=m, thema=thema, themes=themes, similar=similar,
-                      similar_error=similar_error, compare_url=url("/vergleich", kommune=m["name"], thema=thema),
+                      similar_error=similar_error, suche=suche, back_url=navigation.search_url(suche),
+                      compare_url=navigation.keep_search(url("/vergleich", kommune=m["name"], thema=thema), suche),
                       title=f"{m['name']} – {thema}" if thema else m["name"])
 
     def kommunen_page(request: Request) -> HTMLResponse:
@@ -293,7 +323,9 @@ def mount_web(api: FastAPI, application: Application) -> None:
         hides_unknown = result is not None and bool(low or high) and not state["ohne_angabe"]
         params = dict(request.query_params)
         about = result["query"] if result else None
+        suche = navigation.search_state_qs(request)
         return render(request, "vergleich.html", status, state=state, options=options, names=names,
+                      suche=suche, back_url=navigation.search_url(suche),
                       result=result, problem=problem, summary=_filter_summary(state),
                       hides_unknown=hides_unknown,
                       show_hidden_url=url("/vergleich", **{**params, "ohne_angabe": "1"}),
@@ -342,6 +374,10 @@ _MESSAGES = [
     ("no municipality with id", "Diese Kommune gibt es im Katalog nicht."),
     ("no passage with id", "Diese Passage gibt es im Index nicht."),
     ("no document with id", "Dieses Dokument gibt es im Index nicht."),
+    ("unknown document id", "Dieses Dokument gibt es im Index nicht. Bitte wählen Sie eines aus der Liste."),
+    ("municipality filters need", "Filter nach Bundesland, Art, Einwohnerzahl und Thema brauchen den "
+                                  "Kommunenkatalog, der in diesem Index fehlt."),
+    ("source file of document", "Die Originaldatei dieses Dokuments ist nicht verfügbar."),
 ]
 _FALLBACK = {400: "Die Eingabe ist ungültig.", 404: "Nicht gefunden.",
              503: "Der Suchindex ist gerade nicht verfügbar. Bitte versuchen Sie es später noch einmal."}
@@ -356,6 +392,9 @@ def german_message(exc: PraxisError, limit: int = 1000, state: dict | None = Non
     """
     if isinstance(exc, WebInputError):
         return exc.message
+    too_long = errors_web.too_long_message(exc, limit)
+    if too_long:
+        return too_long
     name = (state or {}).get("kommune", "")
     detail = exc.detail if isinstance(exc.detail, dict) else {}
     if "candidates" in detail:

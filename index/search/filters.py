@@ -37,6 +37,8 @@ class Filters:
     max_population: int | None = None
     theme: str | None = None
     municipality: str | None = None
+    # With a population bound: keep municipalities whose population is unknown ("ohne Angabe").
+    include_unknown_population: bool | None = None
 
     def __post_init__(self) -> None:
         for name, value in self.__dict__.items():
@@ -46,12 +48,13 @@ class Filters:
                 setattr(self, name, [nfc(v) if isinstance(v, str) else v for v in value])
 
     def active(self) -> bool:
-        """True when any restriction is set."""
-        return any(v not in (None, [], "") for v in self.__dict__.values())
+        """True when any restriction is set (``include_unknown_population`` alone restricts nothing)."""
+        return any(v not in (None, [], "") for k, v in self.__dict__.items() if k != "include_unknown_population")
 
     def as_dict(self) -> dict:
         """The restrictions that are set, by field name (for ``SearchResult.filters``)."""
-        return {k: v for k, v in self.__dict__.items() if v not in (None, [], "")}
+        return {k: v for k, v in self.__dict__.items()
+                if v not in (None, [], "") and (k != "include_unknown_population" or v is True)}
 
 
 class UnknownDocument(BadRequest):
@@ -114,7 +117,8 @@ class FilterMask:
 
         munis = self.catalogue.filter(bundesland=f.bundesland or None, type=f.municipality_type or None,
                                       min_population=f.min_population, max_population=f.max_population,
-                                      theme=f.theme or None)
+                                      theme=f.theme or None,
+                                      include_unknown_population=bool(f.include_unknown_population))
         if f.municipality:
             wanted = self.catalogue.resolve(f.municipality).id
             munis = [m for m in munis if m.id == wanted]

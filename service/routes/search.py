@@ -1,13 +1,15 @@
-"""``GET /api/search``: ranked, cited passages and case examples."""
+"""``GET /api/search``: ranked, cited passages and case examples (JSON, or CSV with ``format=csv``)."""
 
 from __future__ import annotations
+
+from typing import Literal
 
 from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from core.settings import Settings
 from index.search import Filters
-from service import schemas
+from service import schemas, search_params
 from service.routes.common import ERRORS, LAENDER, THEMES, Mode, MunicipalityType, application
 
 
@@ -15,7 +17,7 @@ def router(settings: Settings) -> APIRouter:
     """The search route; ``settings`` give the query length and k limits."""
     r = APIRouter(tags=["search"])
 
-    @r.get("/api/search", response_model=schemas.SearchResponse, responses=ERRORS,
+    @r.get("/api/search", response_model=schemas.SearchResponse, responses={**ERRORS, **search_params.CSV_RESPONSE},
            summary="Search passages and case examples")
     async def search(
         request: Request,
@@ -31,13 +33,25 @@ def router(settings: Settings) -> APIRouter:
         max_population: int | None = Query(None, ge=0, description="Largest population."),
         theme: str | None = Query(None, description="Only passages about municipalities with this theme.",
                                   json_schema_extra=THEMES),
+        include_unknown_population: bool = Query(False, description="With a population bound, keep municipalities "
+                                                                    "whose population is unknown."),
+        page: int | None = Query(None, ge=1, le=settings.max_k, description=search_params.PAGE),
+        offset: int | None = Query(None, ge=0, lt=settings.max_k, description=search_params.OFFSET),
+        floor: bool = Query(False, description=search_params.FLOOR),
+        group: bool = Query(False, description=search_params.GROUP),
+        format: Literal["json", "csv"] = Query("json", description=search_params.FORMAT),
     ):
         """Ranked, cited passages with highlighted snippets, plus the municipalities whose
         practice matches the question (case examples). An empty, punctuation-only or
-        over-long query is a 400; invalid parameters are a 422."""
+        over-long query is a 400; invalid parameters are a 422. `total` counts the hits
+        above the relevance floor; `no_match`, `notice` and `suggestions` say when the
+        corpus cannot answer; `query_terms` are the German terms searched."""
         filters = Filters(doc_ids=[d for d in doc or () if d] or None, bundesland=bundesland or None,
                           municipality_type=type_, min_population=min_population, max_population=max_population,
-                          theme=theme or None)
-        return await run_in_threadpool(application(request).search_page, q, k=k, mode=mode, filters=filters)
+                          theme=theme or None, include_unknown_population=include_unknown_population or None)
+        start = search_params.start(k, page, offset)
+        body = await run_in_threadpool(application(request).search_page, q, k=k, mode=mode, filters=filters,
+                                       offset=start, floor=floor, group=group)
+        return search_params.csv_response(body) if format == "csv" else body
 
     return r

@@ -1,0 +1,169 @@
+"""German error pages for the web paths; the JSON error shape stays for the API.
+
+``install_web_errors(api)`` wraps the app's exception handlers (the JSON ones that
+``service.api`` registers): a request to an API path (``/api/…``, ``/healthz``,
+``/readyz``, ``/openapi.json``) keeps getting ``{"error": {"code", "message", "detail"}}``;
+any other path (a mistyped URL such as ``/foo/bar``, ``/passage/<unknown>``, a
+``POST /``, an unexpected exception while rendering) gets a German HTML page with the
+same status: "Seite nicht gefunden", "Interner Fehler", … never raw JSON, never a stack
+trace.
+
+``too_long_message`` is the German sentence for input over the length limit, with the
+length and the limit ("Ihre Suchanfrage hat 2.000 Zeichen; erlaubt sind höchstens
+1.000."); ``service.web.german_message`` asks it first.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+from core.errors import PraxisError
+from service.errors import http_status
+
+log = logging.getLogger("praxisfinder.service")
+
+# Paths whose clients are programs: they keep the JSON error shape.
+API_PREFIXES = ("/api/", "/healthz", "/readyz", "/openapi.json")
+
+# HTTP status -> (heading, sentence) of the German error page.
+PAGES: dict[int, tuple[str, str]] = {
+    400: ("Ungültige Anfrage", "Die Anfrage enthält ungültige Angaben."),
+    404: ("Seite nicht gefunden", "Diese Seite gibt es nicht. Vielleicht ist der Link veraltet oder die Adresse "
+                                  "wurde falsch eingegeben."),
+    405: ("Aktion nicht möglich", "Diese Seite kann so nicht aufgerufen werden."),
+    422: ("Ungültige Anfrage", "Die Anfrage enthält ungültige Angaben."),
+    429: ("Zu viele Anfragen", "Sie haben in kurzer Zeit sehr viele Anfragen gestellt. Bitte warten Sie einen "
+                               "Moment und versuchen Sie es dann noch einmal."),
+    500: ("Interner Fehler", "Bei der Bearbeitung ist ein Fehler aufgetreten. Bitte versuchen Sie es später noch "
+                             "einmal."),
+    503: ("Vorübergehend nicht verfügbar", "Der Suchindex ist gerade nicht verfügbar. Bitte versuchen Sie es "
+                                           "später noch einmal."),
+    507: ("Speicher voll", "Der Speicherplatz des Servers ist erschöpft. Die Suche funktioniert weiter; bitte "
+                           "versuchen Sie es später noch einmal."),
+}
+
+# English length errors of the application and the searcher ("query is too long: 2000
+# characters, at most 1000 allowed", "q is too long (2000 characters; the limit is 1000)")
+# -> what was too long, in German.
+_TOO_LONG = re.compile(r"^(?:the )?(query|q|description|topic|municipality|thema|name) is too long\D*(\d+)",
+                       re.IGNORECASE)
+_WHAT = {"query": "Ihre Suchanfrage", "q": "Ihre Eingabe", "description": "Ihre Beschreibung",
+         "topic": "Das Thema", "thema": "Das Thema", "municipality": "Der Name der Kommune",
+         "name": "Der Name"}
+
+
+def is_api_path(path: str) -> bool:
+    """True for paths whose errors stay JSON (``API_PREFIXES``), False for web pages."""
+    return path.startswith(API_PREFIXES)
+
+
+def de_number(n: int) -> str:
+    """German digit grouping: 2000 -> "2.000"."""
+    return f"{int(n):,}".replace(",", ".")
+
+
+def too_long_message(exc: PraxisError, limit: int) -> str | None:
+    """The German sentence for an over-long input error (length and limit), else None.
+
+    :param exc: an application error; its English message names the field and the length.
+    :param limit: the configured limit in characters (``Settings.max_query_chars``).
+    """
+    match = _TOO_LONG.match(exc.message or "")
+    if not match:
+        return None
+    what, length = match.group(1).casefold(), int(match.group(2))
+    return (f"{_WHAT.get(what, 'Ihre Eingabe')} hat {de_number(length)} Zeichen; erlaubt sind höchstens "
+            f"{de_number(limit)}. Bitte kürzen Sie den Text – es wurde nichts abgeschnitten.")
+
+
+def too_long(value: str | None, limit: int, what: str = "Ihre Suchanfrage") -> str | None:
+    """The German refusal for a web form value over ``limit`` characters, else None."""
+    if value is None or len(value) <= limit:
+        return None
+    return (f"{what} hat {de_number(len(value))} Zeichen; erlaubt sind höchstens {de_number(limit)}. "
+            "Bitte kürzen Sie den Text – es wurde nichts abgeschnitten.")
+
+
+def error_page(request: Request, status: int, message: str | None = None, headers: dict | None = None) -> Response:
+    """The German HTML error page for ``status`` (heading and sentence from ``PAGES``;
+    ``message`` replaces the sentence). Links back to the search and the catalogue."""
+    from service.web import templates  # the web layer's Jinja environment (filters, globals)
+
+    heading, sentence = PAGES.get(status, PAGES[500] if status >= 500 else PAGES[400])
+    context: dict[str, Any] = {"heading": heading, "message": message or sentence, "status": status,
+                               "title": heading, "error": None, "suggestions": [], "max_chars": 0}
+    try:
+        return templates.TemplateResponse(request, "error.html", context, status_code=status, headers=headers)
+    except Exception:  # the error page itself must not fail: plain German text
+        log.exception("error page could not be rendered")
+        return Response(f"{heading}\n\n{message or sentence}\n", status_code=status, headers=headers,
+                        media_type="text/plain; charset=utf-8")
+
+
+def rate_limited_page(scope, headers: dict | None = None) -> Response:
+    """The German 429 page for a web request over the read rate limit (from the ASGI
+    middleware, before routing; ``headers`` carry Retry-After)."""
+    return error_page(Request(scope), 429, headers=headers)
+
+
+def install_web_errors(api: FastAPI, max_chars: int = 1000) -> None:
+    """Wrap the app's exception handlers: API paths keep the registered JSON handler,
+    web paths get ``error_page``. Call after the JSON handlers are registered."""
+    previous = dict(api.exception_handlers)
+
+    def wrap(kind, to_page):
+        json_handler = previous.get(kind)
+
+        async def handler(request: Request, exc: Exception):
+            if is_api_path(request.url.path):
+                if json_handler is None:
+                    raise exc
+                return await json_handler(request, exc)
+            return await to_page(request, exc)
+
+        api.add_exception_handler(kind, handler)
+
+    async def http_page(request: Request, exc: StarletteHTTPException):
+        headers = {k: v for k, v in (exc.headers or {}).items() if k.lower() in ("allow", "retry-after")}
+        if exc.status_code == 405 and kind_handler_allow(api, request):
+            headers["Allow"] = kind_handler_allow(api, request)
+        return error_page(request, exc.status_code, headers=headers or None)
+
+    async def praxis_page(request: Request, exc: PraxisError):
+        from service.web import german_message
+
+        return error_page(request, http_status(exc), german_message(exc, max_chars), headers=getattr(exc, "headers", None))
+
+    async def validation_page(request: Request, exc: RequestValidationError):
+        return error_page(request, 400, "Die Adresse enthält ungültige Angaben. Bitte prüfen Sie den Link.")
+
+    async def unexpected_page(request: Request, exc: Exception):
+        json_handler = previous.get(Exception)
+        if json_handler is not None:
+            response = await json_handler(request, exc)  # logs it; maps a full disk to 507
+            return error_page(request, response.status_code)
+        log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+        return error_page(request, 500)
+
+    wrap(StarletteHTTPException, http_page)
+    wrap(PraxisError, praxis_page)
+    wrap(RequestValidationError, validation_page)
+    wrap(Exception, unexpected_page)
+
+
+def kind_handler_allow(api: FastAPI, request: Request) -> str:
+    """The Allow header value for a 405 on a web path (every method a route serves there)."""
+    from starlette.routing import Match
+
+    methods: set[str] = set()
+    for route in api.router.routes:
+        if getattr(route, "methods", None) and route.matches(request.scope)[0] != Match.NONE:
+            methods |= set(route.methods)
+    return ", ".join(sorted(methods))

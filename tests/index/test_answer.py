@@ -1,0 +1,177 @@
+"""index.search.answer: relevance floor, no-match verdicts, suggestions, German query terms.
+
+A tiny real Searcher (BM25, FAISS, a hand-made catalogue, the deterministic HashEmbedder)
+over a few German passages; the real-corpus checks are in test_answer_real.py.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from core.schema import Document, Passage, passage_id
+from core.settings import Settings
+from index import ann as vectors
+from index.analyzer import analyze
+from index.bm25 import BM25Index
+from index.model.embedder import HashEmbedder
+from index.municipalities import Catalogue, Municipality
+from index.search import Searcher
+from index.search import answer
+from index.search.answer import Answer, analyse, content_words, counted_hits
+from index.snapshot import SCHEMA_VERSION, Snapshot
+
+TEXTS = [
+    ("Einleitung", "Die Gemeinde Alheim koordiniert Ehrenamtliche mit einem Patenschaftsmodell für Geflüchtete."),
+    ("Einleitung", "In Dülmen wurde ein Integrationsbeirat eingerichtet, der die Stadt berät."),
+    ("Wohnen", "Der Landkreis Osnabrück vermittelt Wohnungen an Geflüchtete über eine Wohnraumbörse."),
+    ("Wohnen", "Alheim und Dülmen organisieren Sprachkurse mit ehrenamtlichen Lernbegleitern."),
+    ("Sprache", "Straßenfeste fördern das Zusammenleben im Quartier und die Willkommenskultur."),
+]
+
+
+@pytest.fixture(scope="module")
+def searcher(tmp_path_factory) -> Searcher:
+    emb = HashEmbedder(64)
+    text, passages, offset = "", [], 0
+    for i, (section, t) in enumerate(TEXTS):
+        passages.append(Passage(passage_id("doc", offset, offset + len(t)), "doc", "Praxisbericht (Difu 2018)", t,
+                                1, ["Teil A", section], offset, offset + len(t), i))
+        text += t + "\n"
+        offset += len(t) + 1
+    doc = Document(id="doc", title="Praxisbericht (Difu 2018)", path="doc.txt", sha256="0" * 64, format="txt",
+                   text=text, page_starts=[0], meta={"year": "2018"})
+    texts = [p.embedding_text() for p in passages]
+    vecs = emb.encode_passages(texts)
+    dense = vectors.create("faiss-flat", emb.dim)
+    dense.add(vecs)
+    catalogue = Catalogue([Municipality(id="alheim", name="Alheim"), Municipality(id="duelmen", name="Dülmen")])
+    manifest = {"schema_version": SCHEMA_VERSION, "snapshot_id": "20260101T000000-000001-answer", "build_key": "k",
+                "model": {"name": emb.name, "fingerprint": emb.fingerprint, "dim": emb.dim}}
+    translations = {"volunteers": analyze("Ehrenamtliche", decompound=False),
+                    "language courses": analyze("Sprachkurse", decompound=False)}
+    snap = Snapshot(None, manifest, [doc], passages, vecs, dense, BM25Index().build(texts), catalogue.to_dict(),
+                    translations=translations)
+    settings = Settings.from_env(data_dir=tmp_path_factory.mktemp("answer"))
+    return Searcher(snap, emb, settings, catalogue=catalogue)
+
+
+def verdict(searcher: Searcher, query: str, mode: str = "hybrid") -> Answer:
+    return analyse(searcher, searcher.search(query, k=10, mode=mode))
+
+
+# -- the relevance floor --------------------------------------------------------------------
+
+def test_floor_is_relative_to_the_best_score_and_a_prefix():
+    ratio = answer.RELATIVE_FLOOR["hybrid"]
+    scores = [1.0, 0.6, ratio + 0.01, ratio - 0.01, 0.9]  # the 0.9 after a gap does not count: a prefix
+    assert counted_hits(scores, "hybrid") == 3
+    assert counted_hits([s * 7 for s in scores], "bm25") == 3  # scale-free for raw BM25 scores
+
+
+def test_dense_floor_is_a_cosine_margin():
+    m = answer.DENSE_MARGIN
+    assert counted_hits([0.88, 0.88 - m + 0.001, 0.88 - m - 0.001], "dense") == 2
+
+
+def test_floor_of_empty_or_non_positive_rankings_is_zero():
+    assert counted_hits([], "hybrid") == 0
+    assert counted_hits([0.0, 0.0], "bm25") == 0
+
+
+# -- query words ----------------------------------------------------------------------------
+
+def test_content_words_drop_german_and_english_stop_words_and_keep_case():
+    assert content_words("die der und") == []
+    assert content_words("how do the of") == []
+    assert content_words("Wie organisieren ländliche Gemeinden die Koordination?") == [
+        "organisieren", "ländliche", "Gemeinden", "Koordination"]
+    assert content_words("Mitfahrerbänke Elm-Asse") == ["Mitfahrerbänke", "Elm", "Asse"]
+
+
+# -- no match -------------------------------------------------------------------------------
+
+def test_only_stop_words_is_a_no_match_that_says_so(searcher):
+    v = verdict(searcher, "die der und")
+    assert v.no_match and v.reason == "stopwords" and v.total == 0
+    assert v.stopwords == ["die", "der", "und"]
+    assert "only stop words" in v.notice() and "die, der, und" in v.notice()
+    assert "Füllwörtern" in v.notice_de()
+
+
+def test_an_unknown_place_is_a_no_match(searcher):
+    v = verdict(searcher, "Hintertupfingen")
+    assert v.no_match and v.reason == "unknown_terms" and v.total == 0
+    assert v.unknown_terms == ["Hintertupfingen"]
+    assert v.notice() == "no matches: 'Hintertupfingen' occurs in no document"
+    assert v.notice_de().startswith("‚Hintertupfingen‘ kommt in keinem Dokument vor, und keine Passage passt")
+    assert verdict(searcher, "Hintertupfingen", mode="bm25").no_match
+
+
+def test_an_unknown_word_beside_known_ones_is_named_but_not_a_no_match(searcher):
+    v = verdict(searcher, "Hintertupfingen Ehrenamtliche")
+    assert not v.no_match and v.total > 0
+    assert v.unknown_terms == ["Hintertupfingen"]
+    assert "kommt in keinem Dokument vor" in v.notice_de()
+
+
+def test_known_words_names_and_compounds_of_known_parts_are_no_unknown_terms(searcher):
+    for query in ("Alheim", "Dülmen Integrationsbeirat", "Wohnraumbörse", "Sprachkurse Straßenfeste"):
+        v = verdict(searcher, query)
+        assert not v.no_match and v.unknown_terms == [], query
+    assert verdict(searcher, "volunteers").unknown_terms == []  # English with a German translation
+
+
+def test_high_dense_similarity_overrules_unknown_words(searcher, monkeypatch):
+    monkeypatch.setattr(answer, "NO_MATCH_DENSE", -1.0)  # every cosine counts as high
+    assert not verdict(searcher, "Hintertupfingen").no_match
+
+
+# -- did you mean ---------------------------------------------------------------------------
+
+def test_near_spellings_from_the_corpus_and_the_catalogue(searcher):
+    assert verdict(searcher, "Alhiem Sprachkurse").suggestions[0] == "Alheim Sprachkurse"
+    assert verdict(searcher, "Dülmn").suggestions[0] == "Dülmen"
+    assert verdict(searcher, "Hintertupfingen").suggestions == []  # nothing near: no guess
+
+
+def test_one_suggestion_per_stem(searcher):
+    v = verdict(searcher, "Wohnraumbörze")
+    suggestions = v.suggestions
+    assert suggestions and suggestions[0] == "Wohnraumbörse"
+    assert not v.no_match and v.total > 0  # typo tolerance found it
+    assert len({analyze(s, decompound=False)[0] for s in suggestions}) == len(suggestions)
+
+
+# -- the German terms searched --------------------------------------------------------------
+
+def test_english_query_terms_are_german_word_forms(searcher):
+    v = verdict(searcher, "volunteers language courses")
+    assert sorted(v.query_terms) == ["Ehrenamtliche", "Sprachkurse"]
+    assert v.unknown_terms == []  # "language courses" is a dictionary phrase
+    assert v.extra_terms == v.query_terms
+    assert set(analyze("Ehrenamtliche", decompound=False)) <= v.highlight_stems
+    assert v.to_dict()["query_terms"] == v.query_terms
+
+
+def test_german_query_terms_are_the_words_as_typed_plus_corrections(searcher):
+    v = verdict(searcher, "Wohnraumbörze Alheim")
+    assert v.query_terms == ["Alheim", "Wohnraumbörse"] and v.extra_terms == ["Wohnraumbörse"]
+    assert v.unknown_terms == []  # searched through its correction, so not "in no document"
+    plain = verdict(searcher, "Ehrenamtliche in Alheim")
+    assert plain.query_terms == ["Ehrenamtliche", "Alheim"] and plain.extra_terms == []
+
+
+def test_question_words_and_untranslated_english_verbs_raise_no_notice(searcher):
+    assert verdict(searcher, "Warum koordiniert Alheim Ehrenamtliche?").unknown_terms == []
+    assert content_words("Warum wozu get through") == []
+    v = verdict(searcher, "how do volunteers cope with language courses")  # "cope": no translation
+    assert v.unknown_terms == [] and not v.no_match
+    named = verdict(searcher, "how do volunteers for refugees work in Hintertupfingen")
+    assert named.unknown_terms == ["Hintertupfingen"] and not named.no_match
+
+
+def test_query_stems_for_the_passage_page_include_translations(searcher):
+    from index.search.answer import query_stems
+
+    assert set(analyze("Ehrenamtliche", decompound=False)) <= query_stems(searcher, "volunteers")
+    assert query_stems(searcher, "   ") == frozenset()

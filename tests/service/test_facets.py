@@ -1,0 +1,144 @@
+"""Filter counts, active-filter chips, the filter that emptied a result, "ohne Angabe" for
+population bounds (search page and API)."""
+
+import re
+from html import unescape
+
+import pytest
+
+from service import facets
+
+Q = "Ehrenamtliche Geflüchtete Wohnungen Sprachkurse"
+
+
+def relevant_ids(client, **filters):
+    """Passage ids the API returns for Q with ``filters`` (k=100) that are above the
+    relevance floor of the UNFILTERED search (what the facets count)."""
+    body = client.get("/api/search", params={"q": Q, "k": 100}).json()  # total: hits above the floor
+    floor = {r["passage_id"] for r in body["results"][:body["total"]]}
+    filtered = client.get("/api/search", params={"q": Q, "k": 100, "floor": "false", **filters}).json()["results"]
+    return {r["passage_id"] for r in filtered} & floor
+
+
+def option_counts(html: str, select_id: str) -> dict[str, int]:
+    block = html[html.index(f'id="{select_id}"'):]
+    block = block[:block.index("</select>")]
+    return {unescape(v): int(n) for v, n in re.findall(r'<option value="([^"]+)"[^>]*>[^<]*\((\d+)\)</option>', block)}
+
+
+@pytest.mark.parametrize("param,select_id", [("bundesland", "f-bundesland"), ("type", "f-type"),
+                                             ("theme", "f-theme")])
+def test_counts_next_to_each_value_equal_the_filtered_search(client, param, select_id):
+    html = client.get("/", params={"q": Q}).text
+    counts = option_counts(html, select_id)
+    assert counts, "no counts shown"
+    for value, n in counts.items():
+        assert n == len(relevant_ids(client, **{param: value})), value
+    assert sum(counts.values()) > 0
+
+
+def test_counts_combine_with_the_other_active_filters(client):
+    html = client.get("/", params={"q": Q, "type": "Landkreis"}).text
+    counts = option_counts(html, "f-bundesland")
+    for value, n in counts.items():
+        assert n == len(relevant_ids(client, bundesland=value, type="Landkreis")), value
+    assert counts["Niedersachsen"] == 1 and counts["Nordrhein-Westfalen"] == 0
+
+
+def test_document_counts(client):
+    html = client.get("/", params={"q": Q}).text
+    shown = {doc: int(n) for doc, n in re.findall(
+        r'name="doc" value="([^"]+)"[^>]*> <span class="value">[^<]*</span> <span class="count">\((\d+)\)', html)}
+    assert shown == {doc: len(relevant_ids(client, doc=doc)) for doc in ("praxis", "boese")}
+
+
+def test_active_filters_are_chips_each_removable(client):
+    params = {"q": Q, "bundesland": "Hessen", "type": "kreisangehörige Stadt/Gemeinde", "doc": "praxis",
+              "mode": "bm25"}
+    html = client.get("/", params=params).text
+    chips = re.findall(r'<a href="([^"]+)" class="filter-chip" aria-label="Filter ([^:]+): ([^"]+) entfernen">', html)
+    labels = [(label, unescape(value)) for _, label, value in chips]
+    assert labels == [("Dokument", "Praxisbericht Ehrenamt"), ("Bundesland", "Hessen"),
+                      ("Art der Kommune", "kreisangehörige Stadt/Gemeinde"), ("Suchverfahren", "Stichwörter")]
+    for (href, label, _), dropped in zip(chips, ["doc", "bundesland", "type", "mode"]):
+        follow = client.get(unescape(href))
+        assert follow.status_code == 200
+        kept = dict(follow.request.url.params)
+        assert dropped not in kept and kept["q"] == Q
+        assert set(kept) == {"q", "bundesland", "type", "doc", "mode"} - {dropped}
+
+
+def test_empty_result_names_the_filter_that_emptied_it(client):
+    r = client.get("/", params={"q": Q, "bundesland": "Bayern"})
+    text = " ".join(unescape(re.sub(r"<[^>]+>", "", r.text)).split())
+    n = len(relevant_ids(client))
+    assert n > 0
+    assert f"Keine Treffer mit Bundesland = Bayern; ohne diesen Filter: {n} Treffer." in text
+
+
+def test_each_filter_of_an_empty_result_is_named_with_the_count_without_it(client):
+    r = client.get("/", params={"q": Q, "bundesland": "Bayern", "type": "Landkreis"})
+    text = " ".join(unescape(re.sub(r"<[^>]+>", "", r.text)).split())
+    without_land = client.get("/api/search", params={"q": Q, "type": "Landkreis"}).json()["total"]
+    without_type = client.get("/api/search", params={"q": Q, "bundesland": "Bayern"}).json()["total"]
+    assert without_land > 0 and without_type == 0
+    assert f"Keine Treffer mit Bundesland = Bayern; ohne diesen Filter: {without_land} Treffer." in text
+    assert "Keine Treffer mit Art der Kommune = Landkreis; auch ohne diesen Filter keine Treffer." in text
+    assert text.index("Bundesland = Bayern;") < text.index("Art der Kommune = Landkreis;")  # helpful first
+
+
+def test_population_bound_with_and_without_unknown(client, tiny):
+    # Every fixture municipality has a population; the filter semantics are those of the
+    # catalogue: a bound keeps municipalities without one only with ohne_angabe.
+    html = client.get("/", params={"q": Q, "min_population": "100000", "ohne_angabe": "1"}).text
+    assert 'id="f-ohne" name="ohne_angabe" value="1" checked' in html
+    assert "Einwohnerzahl: 100000 bis beliebig (auch ohne Angabe)" in unescape(html)
+    api = client.get("/api/search", params={"q": Q, "min_population": 100000,
+                                            "include_unknown_population": "true"})
+    assert api.status_code == 200
+
+
+def test_unknown_population_is_included_only_on_request(monkeypatch):
+    from types import SimpleNamespace as NS
+
+    unknown = {"id": "x", "bundesland": "Hessen", "type": "Landkreis", "population": None, "theme_evidence": {}}
+    hit = NS(passage=NS(id="p1", doc_id="d"))
+    catalogue = NS(municipalities_for_passage=lambda pid: [unknown])
+    bound = facets.FacetFilters(min_population=1000)
+    assert not facets.passes(hit, bound, catalogue)
+    assert facets.passes(hit, facets.FacetFilters(min_population=1000, include_unknown=True), catalogue)
+    assert facets.passes(hit, facets.FacetFilters(), catalogue)
+
+
+def test_search_filter_include_unknown_population_matches_the_catalogue(tiny):
+    from index.search import Filters
+
+    settings, snap = tiny
+    from index.runtime import open_searcher
+    from index.model.embedder import HashEmbedder
+
+    s = open_searcher(settings, HashEmbedder(64))
+    m = s.catalogue.get("alheim")
+    m.population, keep = None, m.population
+    try:
+        without = {h.passage.id for h in s.search("Alheim", k=10, filters=Filters(min_population=1)).hits}
+        with_ = {h.passage.id for h in s.search("Alheim", k=10, filters=Filters(
+            min_population=1, include_unknown_population=True)).hits}
+    finally:
+        m.population = keep
+    only_alheim = {p for p in m.passages if [x.id for x in s.catalogue.municipalities if p in x.passages] == ["alheim"]}
+    assert only_alheim and only_alheim <= with_ and not only_alheim & without
+
+
+def test_the_facet_search_runs_once_per_question(client, monkeypatch):
+    application = client.app.state.application
+    s = application.searcher
+    calls = []
+    real = type(s).search
+    monkeypatch.setattr(type(s), "search", lambda self, *a, **kw: calls.append(kw.get("filters")) or real(self, *a, **kw))
+    facets._cache.clear()
+    for params in ({"q": "Straßenfeste Quartier"}, {"q": "Straßenfeste Quartier", "bundesland": "Hessen"},
+                   {"q": "Straßenfeste Quartier", "page": "2"}):
+        assert client.get("/", params=params).status_code == 200
+    unfiltered_deep = [f for f in calls if f is None]
+    assert len(unfiltered_deep) == 1  # the facets' own search; the page's searches pass Filters
