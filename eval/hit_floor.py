@@ -89,6 +89,7 @@ def measure(searcher, path: str, mode: str, sweep: bool) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Command line of ``python -m eval.hit_floor``: the share of judged-relevant passages the relevance floor keeps, per set and mode; returns 0."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--modes", default="hybrid,dense,bm25")
     parser.add_argument("--sets", default=",".join(SETS))

@@ -230,7 +230,7 @@ def search_facets(application, query: str, mode: str, filters: Filters, state: d
     (none when ``relevant_cached`` holds it), plus one per active filter when ``empty``.
     """
     s = application.searcher
-    catalogue = application._catalogue_for(s)
+    catalogue = application.snapshots.catalogue_for(s)
     depth = min(FACET_DEPTH, application.settings.max_k)
     hits = relevant_cached(s, query, mode, depth)
     f = FacetFilters.of(filters, bool(state.get("ohne_angabe")))

@@ -152,6 +152,9 @@ class SearchResponse(BaseModel):
     query_terms: list[str] = Field(default_factory=list, description="The German search terms used, in readable "
                                                                      "form: an English query's translations, a "
                                                                      "German query's words and typo corrections.")
+    extra_terms: list[str] = Field(default_factory=list, description="Those of `query_terms` that are not words "
+                                   "of the query (the page's \"Gesucht wurde auch\").")
+    notice_de: str | None = Field(None, description="`notice` in German, as the web page shows it.")
     unknown_terms: list[str] = Field(default_factory=list, description="Query words found in no document.")
 
 

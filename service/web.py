@@ -178,6 +178,9 @@ def _check_choice(value: str, choices: list[str], label: str) -> None:
 
 
 def mount_web(api: FastAPI, application: Application) -> None:
+    """Add the German pages (``/``, ``/passage/{id}``, ``/kommune/{id}``, ``/kommunen``,
+    ``/vergleich``) and the static assets to ``api``; every page renders over ``application``
+    and shows errors in German (``german_message``)."""
     api.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     limit = application.settings.max_query_chars
 

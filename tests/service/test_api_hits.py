@@ -16,12 +16,15 @@ def search(client, **params):
 
 
 def test_total_counts_the_hits_above_the_floor(client):
-    body = search(client, q="Ehrenamtliche Sprachkurse Alheim", k=20)
+    body = search(client, q="Ehrenamtliche Sprachkurse Alheim", k=20, floor="true")
     scores = [r["score"] for r in body["results"]]
     assert body["total"] == len(body["results"]) == answer.counted_hits(scores, "hybrid")
     assert all(s >= answer.RELATIVE_FLOOR["hybrid"] * scores[0] for s in scores)
-    unfloored = search(client, q="Ehrenamtliche Sprachkurse Alheim", k=20, floor="false")
-    assert unfloored["total"] == len(unfloored["results"]) >= body["total"] and unfloored["floor"] is False
+    assert body["floor"] is True
+    # the default keeps the API's old contract: the k best passages; `total` still counts the floor
+    unfloored = search(client, q="Ehrenamtliche Sprachkurse Alheim", k=20)
+    assert unfloored["floor"] is False and unfloored["total"] == body["total"]
+    assert len(unfloored["results"]) > body["total"]
     assert [r["passage_id"] for r in unfloored["results"][:body["total"]]] == [r["passage_id"] for r in body["results"]]
 
 
@@ -57,11 +60,12 @@ def test_every_hit_has_a_citation(client):
 
 
 def test_no_match_for_an_unknown_place(client):
-    body = search(client, q="Hintertupfingen")
+    body = search(client, q="Hintertupfingen", floor="true")
     assert body["no_match"] is True and body["total"] == 0 and body["results"] == [] and body["case_examples"] == []
     assert body["notice"] == "no matches: 'Hintertupfingen' occurs in no document"
     assert body["unknown_terms"] == ["Hintertupfingen"]
-    assert search(client, q="Hintertupfingen", floor="false")["results"]  # asked for the raw ranking: given
+    raw = search(client, q="Hintertupfingen")  # the default: the raw ranking, with the verdict beside it
+    assert raw["results"] and raw["no_match"] is True and raw["total"] == 0
 
 
 def test_stop_words_only_and_suggestions(client):

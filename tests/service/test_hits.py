@@ -73,4 +73,4 @@ def test_links_keep_the_search_and_replace_what_changes():
     assert search_link(r, page=None) == "/?q=Ehrenamt&doc=a&doc=b"
     assert search_link(r, q="Dortmund", page=None) == "/?doc=a&doc=b&q=Dortmund"
     assert csv_link(request("q=Ehrenamt&min_population=10.000&k=5&page=2")) == (
-        "/api/search?q=Ehrenamt&min_population=10000&k=100&format=csv")
+        "/api/search?q=Ehrenamt&min_population=10000&k=100&floor=true&format=csv")

@@ -11,7 +11,7 @@ def test_results_page_shows_count_citation_and_csv_link(client):
     page = client.get("/", params={"q": "Alheim Sprachkurse"}).text
     assert f"{body['total']} Treffer für „Alheim Sprachkurse“" in page
     assert '<details class="zitat">' in page and html.escape(body["results"][0]["citation"], quote=False) in page
-    assert 'href="/api/search?q=Alheim+Sprachkurse&amp;k=100&amp;format=csv"' in page
+    assert 'href="/api/search?q=Alheim+Sprachkurse&amp;k=100&amp;floor=true&amp;format=csv"' in page
     assert 'id="treffer-1"' in page
 
 
