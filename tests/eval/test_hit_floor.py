@@ -1,4 +1,4 @@
-"""eval.hit_floor on the tiny Searcher of tests/index/test_answer.py and a two-query judgment file."""
+"""eval.hit_floor on the tiny Searcher of tests/index/search/test_answer.py and a two-query judgment file."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import json
 
 from eval import hit_floor
 from index.search import answer
-from tests.index.test_answer import searcher  # noqa: F401  (the fixture)
+from tests.index.search.test_answer import searcher  # noqa: F401  (the fixture)
 
 
 def test_measure_reports_kept_share_counts_and_no_match(searcher, tmp_path):  # noqa: F811
