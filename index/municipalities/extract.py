@@ -24,7 +24,8 @@ from index.municipalities.names import ParsedName, aliases_for, parse_name
 from index.municipalities.records import Record
 from index.municipalities.sources.desi import creatable, parse_ideas, parse_interviews, parse_table1
 from index.municipalities.sources.difu import parse_appendix, parse_profiles, parse_special_category
-from index.municipalities.sources.other import parse_partner_cities, scan_mentions
+from index.municipalities.mentions import scan_mentions
+from index.municipalities.sources.darmstadt import parse_partner_cities
 
 _STRUCTURED = (parse_profiles, parse_special_category, parse_appendix, parse_table1, parse_interviews,
                parse_partner_cities)

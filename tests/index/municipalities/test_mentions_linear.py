@@ -3,8 +3,8 @@ line no longer grows with the number of mentions on it."""
 
 from __future__ import annotations
 
-import index.municipalities.sources.other as so
-from index.municipalities.sources.other import scan_mentions
+import index.municipalities.mentions as so
+from index.municipalities.mentions import scan_mentions
 
 LINE = "Die Gemeinde Alheim arbeitet mit dem Landkreis Osnabrück und der Stadt Dülmen zusammen; "
 
