@@ -14,7 +14,7 @@ from tests.reliability.test_upload import upload
 
 
 def test_upload_is_parsed_only_in_the_sandbox(writer, monkeypatch):
-    import index.build
+    import ingest.loop
     import ingest.pipeline
     import ingest.readers
     import ingest.structure
@@ -23,7 +23,7 @@ def test_upload_is_parsed_only_in_the_sandbox(writer, monkeypatch):
         raise AssertionError("untrusted bytes parsed in the server process")
 
     for module, name in [(ingest.readers, "read_document"), (ingest.pipeline, "read_document"),
-                         (ingest.pipeline, "ingest_one"), (index.build, "ingest_one"), (ingest.structure, "build"),
+                         (ingest.pipeline, "ingest_one"), (ingest.loop, "ingest_one"), (ingest.structure, "build"),
                          (ingest.pipeline, "build")]:
         monkeypatch.setattr(module, name, never)
     r = upload(writer, "sandbox.txt", GERMAN.encode())

@@ -75,6 +75,8 @@ def open_search(pg, q: str, **params) -> None:
 
 
 def api(pg, **params) -> dict:
+    """``/api/search`` as the page sees it: hits above the relevance floor (``floor=true``)."""
+    params.setdefault("floor", "true")
     with urlopen(pg.base + "/api/search?" + urlencode(params), timeout=120) as response:
         return json.loads(response.read())
 
