@@ -31,6 +31,8 @@ from pathlib import Path
 import numpy as np
 
 from core.errors import ModelError
+from index.model.embedder import _read_json
+from index.model.provision import _swap_into_place
 
 EXPORTER_VERSION = 1  # bump when the export changes: forces a new export
 MANIFEST = "praxisfinder_onnx.json"
@@ -326,21 +328,6 @@ def benchmark_side_by_side(model_dir: Path, onnx_dir: Path | None = None, querie
 
 def _normalise(states: np.ndarray) -> np.ndarray:
     return (states / (np.linalg.norm(states, axis=1, keepdims=True) + 1e-12)).astype(np.float32)
-
-
-def _swap_into_place(tmp: Path, target: Path) -> None:
-    old = target.parent / f".{target.name}.old-{os.getpid()}"
-    if target.exists():
-        os.rename(target, old)
-    os.rename(tmp, target)
-    shutil.rmtree(old, ignore_errors=True)
-
-
-def _read_json(path: Path) -> dict:
-    try:
-        return json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
 
 
 def _version(package: str) -> str:

@@ -76,7 +76,9 @@ class FilterMask:
         self.passages = passages
         self.doc_ids = doc_ids
         self.catalogue = catalogue
-        self._doc_of = np.array([p.doc_id for p in passages])
+        # documents as small ints once, so a document filter is an integer isin per query
+        self._doc_code = {d: n for n, d in enumerate(sorted({p.doc_id for p in passages}))}
+        self._doc_of = np.array([self._doc_code[p.doc_id] for p in passages], dtype=np.int32)
         self._by_id = {p.id: i for i, p in enumerate(passages)}
 
     def __call__(self, filters: Filters) -> np.ndarray | None:
@@ -93,7 +95,7 @@ class FilterMask:
             if unknown:
                 raise UnknownDocument(f"unknown document id(s): {', '.join(unknown)}",
                                       detail={"known": sorted(self.doc_ids)})
-            mask &= np.isin(self._doc_of, filters.doc_ids)
+            mask &= np.isin(self._doc_of, [self._doc_code[d] for d in filters.doc_ids if d in self._doc_code])
         municipal = (filters.bundesland, filters.municipality_type, filters.min_population,
                      filters.max_population, filters.theme, filters.municipality)
         if any(v not in (None, "") for v in municipal):

@@ -20,10 +20,7 @@ import pytest
 
 playwright = pytest.importorskip("playwright.sync_api")
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+from tests.service.test_browser import ARGS, ARTIFACTS, CHROMIUM  # noqa: E402  (one browser set-up)
 FLAGSHIP = "Wie organisieren ländliche Gemeinden die Koordination von Ehrenamtlichen?"
 ENGLISH = "how do rural municipalities organise volunteer coordination"
 VIEWPORTS = {"desktop": {"width": 1366, "height": 900}, "phone": {"width": 390, "height": 844}}
