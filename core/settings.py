@@ -64,7 +64,9 @@ class Settings:
     chunk_max_words: int = setting(260, "Hard upper bound for a passage, in words (a longer sentence is split at this many words).")
     chunk_min_words: int = setting(50, "Passages shorter than this are merged with a neighbour in the same section.")
     chunk_overlap_sentences: int = setting(1, "Sentences repeated at the start of the next passage.")
-    embed_batch_size: int = setting(16, "Passages per batch when embedding.")
+    embed_batch_size: int = setting(
+        4, "Passages per batch when embedding (texts are sorted by length first; on 2 CPU cores batches "
+           "of 4 were 1.15-1.25x faster than 16 for both ONNX Runtime and torch: less padding, hotter caches).")
     encoder_backend: str = setting(
         "onnx",
         "Encoder runtime: `onnx` (ONNX Runtime over the export verified at cosine >= 0.9999 at provision time) "

