@@ -12,7 +12,9 @@ Steps, all in one process on the same passages and the same model:
    ``var/bench-build/``; ``build_index(force=True)``) for each encoder backend asked for,
    with the settings in force (windows, token vectors, late chunking, catalogue, BM25,
    translations); the derived-data cache (``PRAXISFINDER_CACHE_DIR``) stays warm, as it is
-   on any machine after the first build -- ``--cold-cache`` points it at an empty directory;
+   on any machine after the first build -- ``--cold-cache`` points it at a directory holding
+   only what ``praxisfinder provision`` puts there (the parsed dictionary): the first build
+   of a corpus on a new machine;
 4. **Haystack build**: Haystack's indexing pipeline (``SentenceTransformersDocumentEmbedder``
    with the same model, prefix and context text, ``DocumentWriter`` into an
    ``InMemoryDocumentStore``);
@@ -142,7 +144,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--backend", default=None,
                         help="encoder backends to build with, comma-separated (default: the setting in force)")
     parser.add_argument("--json", type=Path, default=Path("var/bench-build.json"))
-    parser.add_argument("--cold-cache", action="store_true", help="start from an empty derived-data cache")
+    parser.add_argument("--cold-cache", action="store_true",
+                        help="start from a derived-data cache holding only what `provision` leaves (first build)")
     parser.add_argument("--no-peer", action="store_true", help="skip the Haystack build")
     args = parser.parse_args(argv)
 
@@ -152,7 +155,11 @@ def main(argv: list[str] | None = None) -> int:
     shutil.rmtree(root, ignore_errors=True)
     root.mkdir(parents=True)
     if args.cold_cache:
+        from index.search.translate import _memo, load_dictionary
+
         settings = settings.with_(cache_dir=Path(tempfile.mkdtemp(prefix="cache-", dir=root)))
+        load_dictionary(cache_dir=settings.cache_dir)  # what `praxisfinder provision` leaves in any cache
+        _memo.clear()  # the build reads it from the cache, as a first build does
     queries = [json.loads(line)["query"] for line in Path("eval/judgments.jsonl").read_text(encoding="utf-8").splitlines()
                if line.strip()][: args.queries]
 

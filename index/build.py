@@ -24,7 +24,7 @@ from index.analyzer import analyzer_fingerprint
 from index.municipalities.model import CATALOGUE_VERSION
 from index.bm25 import BM25Index
 from index.search.translate import DING_PATH, build_surface_forms, build_translations, translation_fingerprint
-from index.multivector import TokenStore, windows
+from index.multivector import WINDOW_VERSION, TokenStore, cut_to_tokens, windows
 from index import registry as registry_mod
 from index.snapshot import SCHEMA_VERSION, Snapshot, SnapshotStore, WindowSet, load_snapshot, new_snapshot_id
 from core.errors import SnapshotError
@@ -86,6 +86,7 @@ def build_key(settings: Settings, model_fingerprint: str, sources: list[tuple[st
         "bm25": BM25_PARAMS,
         "translations": translation_fingerprint(),
         "multivector": {"windows": settings.window_vectors, "tokens": settings.late_interaction,
+                        **({"window_shape": WINDOW_VERSION} if settings.window_vectors else {}),
                         **({"late_chunking": _late_version()} if settings.late_chunking else {})},
         "backend": settings.vector_backend,
         "dense": dense_params(settings) if settings.vector_backend != "faiss-flat" else {},
@@ -303,6 +304,7 @@ def _embed(passages, embedder, previous, settings, progress):
 
 def _windows(passages, embedder, previous, settings, progress) -> WindowSet:
     texts, owner = windows(passages)
+    texts = cut_to_tokens(texts, embedder)  # the encoder reads WINDOW_MAX_TOKENS of each; keys follow
     keys = [_text_key(t) for t in texts]
     cache = {}
     if previous is not None and previous.windows is not None:

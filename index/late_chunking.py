@@ -44,8 +44,8 @@ def pool_span(states: np.ndarray, offsets: np.ndarray, start: int, end: int, con
     ``states``: (tokens, dim) raw output states; ``offsets``: (tokens, 2) character offsets
     into the string the model read (special tokens (0, 0) are skipped). With
     ``context_end`` > 0 the tokens of ``[0, context_end)`` (prompt, title, section) are
-    pooled too, as a separately encoded window's own title would be. Returns None when
-    the span reaches past the last token read (truncation) or covers no token.
+    pooled too. Returns None when the span reaches past the last token read (truncation)
+    or covers no token.
     """
     real = offsets[:, 1] > offsets[:, 0]
     if not real.any() or end > int(offsets[real, 1].max()):

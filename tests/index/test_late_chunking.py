@@ -35,11 +35,24 @@ def _mean_unit(vectors):
 def test_window_spans_cover_exactly_the_window_text():
     p = _passage()
     texts, owner, spans = window_spans([p])
-    assert len(texts) == 3 and owner.tolist() == [0, 0, 0]  # 6 sentences, windows of 3, stride 2
+    assert len(texts) == 3 and owner.tolist() == [0, 0, 0]  # 6 sentences, windows of 2 side by side
     for text, (a, b) in zip(texts, spans):
-        assert text == f"{p.doc_title}\n{p.text[a:b]}"
+        assert text == p.text[a:b]  # no title: the window is the passage's own words
     assert spans[0][0] == 0 and spans[-1][1] == len(TEXT)
     assert windows([p])[0] == texts  # the old interface gives the same windows
+
+
+def test_windows_are_two_sentences_and_a_trailing_sentence_joins_the_last():
+    sentences = ["Die Stadt Kassel baut ein Netz von Sprachpaten auf.", "Ehrenamtliche begleiten Geflüchtete zu Ämtern.",
+                 "Der Landkreis zahlt Fahrtkosten für alle Paten.", "Jeden Monat gibt es ein Treffen im Rathaus.",
+                 "Die Koordination liegt bei der Integrationsbeauftragten."]
+    five = _passage(" ".join(sentences))
+    texts, _, _ = window_spans([five])
+    assert texts == [" ".join(sentences[:2]), " ".join(sentences[2:])]  # the 5th sentence is not left out
+    three = _passage(" ".join(sentences[:3]))
+    assert window_spans([three])[0] == [three.text]
+    two = _passage(" ".join(sentences[:2]))
+    assert window_spans([two])[0] == []  # the passage vector already covers two sentences
 
 
 def test_pool_span_is_the_normalised_mean_of_the_overlapping_tokens():
@@ -149,3 +162,40 @@ def test_encoder_settings_are_validated():
         Settings.from_env(env={"PRAXISFINDER_ENCODER_BACKEND": "onnx-int8"})
     with pytest.raises(ConfigError, match="device"):
         Settings.from_env(env={"PRAXISFINDER_DEVICE": "tpu"})
+
+
+def test_a_new_window_shape_changes_the_build_key(monkeypatch):
+    """Snapshots built with the old windows are stale: `make run` rebuilds them."""
+    import index.build as build
+
+    base, off = Settings.from_env(), Settings.from_env(window_vectors=False)
+    before, off_before = build_key(base, "fp", []), build_key(off, "fp", [])
+    monkeypatch.setattr(build, "WINDOW_VERSION", "1")
+    assert build_key(base, "fp", []) != before
+    assert build_key(off, "fp", []) == off_before  # without windows the shape does not matter
+
+
+def test_cut_to_tokens_without_a_tokenizer_counts_words():
+    from index.multivector import cut_to_tokens
+
+    long = " ".join(f"Wort{i}" for i in range(100))
+    short = "Die Stadt Kassel baut ein Netz von Sprachpaten auf."
+    cut = cut_to_tokens([long, short], HashEmbedder(16), max_tokens=64)
+    assert cut[0].split() == long.split()[:62] and cut[1] == short  # 62 words + 2 special tokens; short unchanged
+
+
+def test_build_windows_are_cut_to_what_the_encoder_reads(tmp_path):
+    from index.multivector import WINDOW_MAX_TOKENS
+
+    sentences = [" ".join(f"Satz{k}wort{i}" for i in range(50)) + "." for k in range(4)]
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "lang.md").write_text("# Lange Sätze\n\n" + " ".join(sentences) + "\n", encoding="utf-8")
+    settings = Settings.from_env(data_dir=tmp_path / "var", corpus_dir=corpus)
+    outcome = build_index(settings, HashEmbedder(16))
+    snap = load_snapshot(outcome.snapshot_path)
+    assert len(snap.windows.keys) == 2  # four sentences: two windows of two
+    emb = HashEmbedder(16)
+    first_window = " ".join(sentences[:2])
+    expected = emb.encode_passages([" ".join(first_window.split()[: WINDOW_MAX_TOKENS - 2])])[0]
+    np.testing.assert_allclose(snap.windows.vectors[0], expected, atol=1e-6)

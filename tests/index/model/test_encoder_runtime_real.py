@@ -41,6 +41,8 @@ def test_onnx_export_matches_torch_on_the_provisioning_texts(torch_encoder, onnx
 
     manifest = read_manifest(onnx_dir_for(Settings.from_env().model_dir))
     assert manifest["verification"]["passed"] and manifest["verification"]["n_texts"] == len(VERIFICATION_TEXTS)
+    # ORT's transformer optimizer fused every layer's attention (eager-attention export)
+    assert manifest["fusions"]["Attention"] == torch_encoder.model[0].auto_model.config.num_hidden_layers == 12
     texts = VERIFICATION_TEXTS[::8]
     for prompt in ("query", "passage"):
         a = torch_encoder._encode(texts, prompt, batch_size=16, progress=False)
@@ -82,3 +84,18 @@ def test_late_chunked_windows_are_the_mean_of_their_token_states(backend, torch_
     # and they stay close in meaning to the same window encoded on its own
     separate_vectors = encoder.encode_passages(texts)
     assert (ws.vectors * separate_vectors).sum(axis=1).min() >= 0.85
+
+
+@pytest.mark.parametrize("backend", ["torch", "onnx"])
+def test_windows_are_cut_at_a_whole_word_within_the_token_budget(backend, torch_encoder, onnx_encoder):
+    from index.multivector import cut_to_tokens
+
+    encoder = torch_encoder if backend == "torch" else onnx_encoder
+    tok = encoder.tokenizer if backend == "onnx" else encoder.model.tokenizer
+    text = TEXT  # about 100 words: longer than 64 tokens
+    [cut] = cut_to_tokens([text], encoder, max_tokens=64)
+    assert text.startswith(cut) and len(cut) < len(text) and text[len(cut)] == " "  # whole words only
+    read = len(tok(encoder.prompts["passage"] + cut)["input_ids"])
+    longer = text[: text.index(" ", len(cut) + 1)]
+    assert read <= 64 < len(tok(encoder.prompts["passage"] + longer)["input_ids"])  # the next word would not fit
+    assert cut_to_tokens(["Kurzer Satz."], encoder, max_tokens=64) == ["Kurzer Satz."]
