@@ -95,9 +95,10 @@ class Lab:
 
     def shipped_tokens(self) -> int:
         """Tokens the encoder reads for the shipped windows (cut as ``index.build`` cuts them)."""
-        from index.multivector import cut_to_tokens, windows
+        from index.multivector import WINDOW_MAX_TOKENS, cut_to_tokens, windows
 
-        return self._tokens(cut_to_tokens(windows(self.snapshot.passages)[0], self.encoder))
+        texts = windows(self.snapshot.passages)[0]
+        return self._tokens(cut_to_tokens(texts, self.encoder, WINDOW_MAX_TOKENS) if WINDOW_MAX_TOKENS else texts)
 
     def passage_tokens(self) -> int:
         """Tokens of the passage pass (prompt and special tokens included, cut at 512)."""

@@ -24,7 +24,7 @@ from index.analyzer import analyzer_fingerprint
 from index.municipalities.model import CATALOGUE_VERSION
 from index.bm25 import BM25Index
 from index.search.translate import DING_PATH, build_surface_forms, build_translations, translation_fingerprint
-from index.multivector import WINDOW_VERSION, TokenStore, cut_to_tokens, windows
+from index.multivector import WINDOW_MAX_TOKENS, WINDOW_VERSION, TokenStore, cut_to_tokens, windows
 from index import registry as registry_mod
 from index.snapshot import SCHEMA_VERSION, Snapshot, SnapshotStore, WindowSet, load_snapshot, new_snapshot_id
 from core.errors import SnapshotError
@@ -304,7 +304,8 @@ def _embed(passages, embedder, previous, settings, progress):
 
 def _windows(passages, embedder, previous, settings, progress) -> WindowSet:
     texts, owner = windows(passages)
-    texts = cut_to_tokens(texts, embedder)  # the encoder reads WINDOW_MAX_TOKENS of each; keys follow
+    if WINDOW_MAX_TOKENS:  # the encoder reads that much of each window; the reuse keys follow the cut text
+        texts = cut_to_tokens(texts, embedder, WINDOW_MAX_TOKENS)
     keys = [_text_key(t) for t in texts]
     cache = {}
     if previous is not None and previous.windows is not None:

@@ -5,10 +5,11 @@ embedding dilutes a single fact in a 150-word passage, so
 
 - **sentence windows**: every passage of more than two sentences is also embedded as
   windows of two sentences, side by side (a trailing single sentence joins the last
-  window), without title or section, each read up to ``WINDOW_MAX_TOKENS`` tokens; a
-  passage's dense score is the max of its own and its windows' scores (+0.017 nDCG@10 on the written set over no windows; issue 15 chose
+  window), without title or section, read up to ``WINDOW_MAX_TOKENS`` tokens; a passage's
+  dense score is the max of its own and its windows' scores (+0.017 nDCG@10 on the written set over no windows; issue 15 chose
   this shape over the earlier overlapping three-sentence windows with the title, which
-  read 1.4x the encoder tokens for 0.005 less -- ``python -m eval.window_levers``);
+  read 1.4x the encoder tokens (1.13x the passage pass, now 0.80x) and scored 0.005 less
+  -- ``python -m eval.window_levers``);
 - **late interaction**: the e5 model's output token vectors (L2-normalised) are kept;
   the top fused candidates are re-scored with MaxSim — the mean over query tokens of the
   best-matching passage token — and fused again with the first-stage score (+0.02).
@@ -27,8 +28,12 @@ from core.schema import Passage
 WINDOW_SENTENCES = 2
 WINDOW_STRIDE = 2
 WINDOW_MIN_WORDS = 5
-WINDOW_MAX_TOKENS = 64  # what the encoder reads of a window, prompt and special tokens included
-WINDOW_VERSION = "3"  # in the build key: 1 = 3 sentences, stride 2, with the title; 2 = two sentences, no title; 3 = the shape above
+# What the encoder reads of a window, prompt and special tokens included (None: all of it).
+# Measured (README lever table): whole windows cost 0.80x the passage pass's tokens and a
+# build of 1.58x a bare pass; 80 tokens cost 0.60x and hold the three judgment sets and the
+# comparable-municipality targets; 64 (0.51x) loses the blind comparable cases 0.016 recall@10.
+WINDOW_MAX_TOKENS: int | None = 80
+WINDOW_VERSION = "2" + (f"-max{WINDOW_MAX_TOKENS}" if WINDOW_MAX_TOKENS else "")  # in the build key; 1 = 3 sentences, stride 2, with the title
 
 
 def windows(passages: list[Passage]) -> tuple[list[str], np.ndarray]:
@@ -71,14 +76,14 @@ def window_spans(passages: list[Passage]) -> tuple[list[str], np.ndarray, list[t
     return texts, np.asarray(owner, dtype=np.int64), spans
 
 
-def cut_to_tokens(texts: list[str], embedder, max_tokens: int = WINDOW_MAX_TOKENS) -> list[str]:
-    """Each text cut to the words the encoder reads within ``max_tokens`` tokens.
+def cut_to_tokens(texts: list[str], embedder, max_tokens: int) -> list[str]:
+    """Each text cut to what the encoder reads within ``max_tokens`` tokens.
 
     Counts with the embedder's own tokenizer (ONNX ``tokenizer`` or sentence-transformers
-    ``model.tokenizer``), the "passage: " prompt and the special tokens included, as the
-    model's ``max_length`` truncation would; the cut falls at the end of the last whole
-    word read, so a word is never split. An embedder without a tokenizer (the tests'
-    ``HashEmbedder``) counts words. Texts that fit are returned unchanged.
+    ``model.tokenizer``), the "passage: " prompt and the special tokens included, and cuts
+    at the end of the last token read -- the model's own ``max_length`` truncation, as text,
+    so the reuse keys of window vectors follow it. An embedder without a tokenizer (the
+    tests' ``HashEmbedder``) counts words. Texts that fit are returned unchanged.
     """
     import contextlib
 
@@ -92,12 +97,7 @@ def cut_to_tokens(texts: list[str], embedder, max_tokens: int = WINDOW_MAX_TOKEN
     out = []
     for text, offsets in zip(texts, enc["offset_mapping"]):
         end = max((b for a, b in offsets), default=0) - len(prompt)
-        if end >= len(text.rstrip()):
-            out.append(text)
-            continue
-        if end > 0 and not text[end].isspace():  # mid-word: back to the last whole word
-            end = text.rfind(" ", 0, end)
-        out.append(text[: max(end, 0)].rstrip() or text.split()[0])
+        out.append(text if end >= len(text.rstrip()) else text[: max(end, 1)])
     return out
 
 

@@ -170,7 +170,7 @@ def test_a_new_window_shape_changes_the_build_key(monkeypatch):
 
     base, off = Settings.from_env(), Settings.from_env(window_vectors=False)
     before, off_before = build_key(base, "fp", []), build_key(off, "fp", [])
-    monkeypatch.setattr(build, "WINDOW_VERSION", "1")
+    monkeypatch.setattr(build, "WINDOW_VERSION", "2")
     assert build_key(base, "fp", []) != before
     assert build_key(off, "fp", []) == off_before  # without windows the shape does not matter
 
@@ -184,9 +184,12 @@ def test_cut_to_tokens_without_a_tokenizer_counts_words():
     assert cut[0].split() == long.split()[:62] and cut[1] == short  # 62 words + 2 special tokens; short unchanged
 
 
-def test_build_windows_are_cut_to_what_the_encoder_reads(tmp_path):
-    from index.multivector import WINDOW_MAX_TOKENS
+def test_build_windows_are_cut_to_what_the_encoder_reads(tmp_path, monkeypatch):
+    """With the cost lever on (``WINDOW_MAX_TOKENS``), windows are encoded as cut."""
+    import index.build as build
 
+    WINDOW_MAX_TOKENS = 64
+    monkeypatch.setattr(build, "WINDOW_MAX_TOKENS", WINDOW_MAX_TOKENS)
     sentences = [" ".join(f"Satz{k}wort{i}" for i in range(50)) + "." for k in range(4)]
     corpus = tmp_path / "corpus"
     corpus.mkdir()
@@ -199,3 +202,9 @@ def test_build_windows_are_cut_to_what_the_encoder_reads(tmp_path):
     first_window = " ".join(sentences[:2])
     expected = emb.encode_passages([" ".join(first_window.split()[: WINDOW_MAX_TOKENS - 2])])[0]
     np.testing.assert_allclose(snap.windows.vectors[0], expected, atol=1e-6)
+
+
+def test_windows_are_cut_at_80_tokens_by_default():
+    import index.multivector as mv
+
+    assert mv.WINDOW_MAX_TOKENS == 80 and mv.WINDOW_VERSION == "2-max80"

@@ -87,15 +87,17 @@ def test_late_chunked_windows_are_the_mean_of_their_token_states(backend, torch_
 
 
 @pytest.mark.parametrize("backend", ["torch", "onnx"])
-def test_windows_are_cut_at_a_whole_word_within_the_token_budget(backend, torch_encoder, onnx_encoder):
+def test_windows_are_cut_where_the_encoder_stops_reading(backend, torch_encoder, onnx_encoder):
     from index.multivector import cut_to_tokens
 
     encoder = torch_encoder if backend == "torch" else onnx_encoder
     tok = encoder.tokenizer if backend == "onnx" else encoder.model.tokenizer
     text = TEXT  # about 100 words: longer than 64 tokens
     [cut] = cut_to_tokens([text], encoder, max_tokens=64)
-    assert text.startswith(cut) and len(cut) < len(text) and text[len(cut)] == " "  # whole words only
-    read = len(tok(encoder.prompts["passage"] + cut)["input_ids"])
-    longer = text[: text.index(" ", len(cut) + 1)]
-    assert read <= 64 < len(tok(encoder.prompts["passage"] + longer)["input_ids"])  # the next word would not fit
+    prompt = encoder.prompts["passage"]
+    assert text.startswith(cut) and len(cut) < len(text)
+    truncated = tok(prompt + text, truncation=True, max_length=64)["input_ids"]
+    assert tok(prompt + cut)["input_ids"] == truncated  # the same tokens as the model's own truncation
+    vec_cut = encoder.encode_passages([cut])[0]
     assert cut_to_tokens(["Kurzer Satz."], encoder, max_tokens=64) == ["Kurzer Satz."]
+    assert vec_cut.shape == (encoder.dim,)
