@@ -105,7 +105,7 @@ class Settings:
         0.4, "Weight of the dense arm for English queries, whose BM25 arm searches dictionary translations.")
     rrf_k: int = setting(60, "Reciprocal rank fusion constant (fusion=rrf).")
     candidate_depth: int = setting(100, "Candidates taken from each arm before fusion.")
-    window_vectors: bool = setting(True, "Also embed 3-sentence windows of each passage; dense score = max over them.")
+    window_vectors: bool = setting(True, "Also embed 2-sentence windows of each passage (up to 80 tokens); dense score = max over them.")
     late_interaction: bool = setting(True, "Keep token vectors and rerank the top candidates with MaxSim.")
     rerank_depth: int = setting(30, "Fused candidates re-scored by MaxSim (late_interaction).")
     rerank_weight: float = setting(0.7, "Weight of the MaxSim score when fused with the first-stage score.")
