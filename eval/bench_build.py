@@ -155,11 +155,11 @@ def main(argv: list[str] | None = None) -> int:
     shutil.rmtree(root, ignore_errors=True)
     root.mkdir(parents=True)
     if args.cold_cache:
-        from index.search.translate import _memo, load_dictionary
+        from index.search.translate import forget_loaded, load_dictionary
 
         settings = settings.with_(cache_dir=Path(tempfile.mkdtemp(prefix="cache-", dir=root)))
         load_dictionary(cache_dir=settings.cache_dir)  # what `praxisfinder provision` leaves in any cache
-        _memo.clear()  # the build reads it from the cache, as a first build does
+        forget_loaded()  # the build reads it from the cache, as a first build does
     queries = [json.loads(line)["query"] for line in Path("eval/judgments.jsonl").read_text(encoding="utf-8").splitlines()
                if line.strip()][: args.queries]
 

@@ -89,7 +89,7 @@ class Lab:
         self.cost: dict[str, dict] = {}
 
     def _tokens(self, texts: list[str], limit: int = 512) -> int:
-        tok = getattr(self.encoder, "tokenizer", None) or self.encoder.model.tokenizer
+        tok = self.encoder.tokenizer
         prompt = self.encoder.prompts.get("passage", "")
         return int(sum(min(limit, len(ids)) for ids in tok([prompt + t for t in texts])["input_ids"]))
 

@@ -79,15 +79,14 @@ def window_spans(passages: list[Passage]) -> tuple[list[str], np.ndarray, list[t
 def cut_to_tokens(texts: list[str], embedder, max_tokens: int) -> list[str]:
     """Each text cut to what the encoder reads within ``max_tokens`` tokens.
 
-    Counts with the embedder's own tokenizer (ONNX ``tokenizer`` or sentence-transformers
-    ``model.tokenizer``), the "passage: " prompt and the special tokens included, and cuts
+    Counts with the embedder's own tokenizer (``embedder.tokenizer``), the "passage: " prompt and the special tokens included, and cuts
     at the end of the last token read -- the model's own ``max_length`` truncation, as text,
     so the reuse keys of window vectors follow it. An embedder without a tokenizer (the
     tests' ``HashEmbedder``) counts words. Texts that fit are returned unchanged.
     """
     import contextlib
 
-    tokenizer = getattr(embedder, "tokenizer", None) or getattr(getattr(embedder, "model", None), "tokenizer", None)
+    tokenizer = getattr(embedder, "tokenizer", None)
     if tokenizer is None:
         return [" ".join(t.split()[: max_tokens - 2]) if len(t.split()) > max_tokens - 2 else t for t in texts]
     prompt = embedder.prompts.get("passage", "")

@@ -78,6 +78,11 @@ class SentenceTransformerEmbedder:
         # query tokens that carry no content: <s>, "▁query", ":" and the closing </s>
         self.query_token_trim = (3, 1)
 
+    @property
+    def tokenizer(self):
+        """The model's own fast tokenizer (as ``OnnxEmbedder.tokenizer``)."""
+        return self.model.tokenizer
+
     def encode_queries(self, texts: list[str]) -> np.ndarray:
         """Query vectors float32 (n, dim), L2-normalised, with the "query: " prompt."""
         return self._encode(texts, "query", batch_size=32, progress=False)
@@ -138,7 +143,7 @@ class SentenceTransformerEmbedder:
             convert_to_numpy=False, show_progress_bar=progress,
         )
         full = [self.prompts.get(prompt, "") + t for t in texts]
-        enc = self.model.tokenizer(full, truncation=True, max_length=self.model.max_seq_length,
+        enc = self.tokenizer(full, truncation=True, max_length=self.model.max_seq_length,
                                    return_offsets_mapping=True)
         vectors = np.zeros((len(texts), self.dim), dtype=np.float32)
         states, offsets = [], []

@@ -128,6 +128,12 @@ def load_glossary(path: Path = GLOSSARY_PATH) -> dict[str, list[str]]:
 _memo: dict[tuple[str, str], dict[str, dict[str, int]]] = {}
 
 
+def forget_loaded() -> None:
+    """Drop the dictionaries parsed or read in this process, so the next
+    ``load_dictionary`` reads its cache file (or parses) again."""
+    _memo.clear()
+
+
 def _load_cached(path: Path, stamp: str, cache_dir: Path | None) -> dict[str, dict[str, int]]:
     if (str(path), stamp) in _memo:
         return _memo[(str(path), stamp)]

@@ -69,8 +69,8 @@ def test_late_chunked_windows_are_the_mean_of_their_token_states(backend, torch_
     _, states, offsets = encoder.encode_with_states([p.embedding_text()], "passage")
     full = encoder.prompts["passage"] + p.embedding_text()
     base = len(full) - len(TEXT)
-    ids = encoder.tokenizer(full)["input_ids"] if backend == "onnx" else encoder.model.tokenizer(full)["input_ids"]
-    tok = encoder.tokenizer if backend == "onnx" else encoder.model.tokenizer
+    tok = encoder.tokenizer
+    ids = tok(full)["input_ids"]
     for j, (a, b) in enumerate(spans):
         real = offsets[0][:, 1] > offsets[0][:, 0]
         inside = (offsets[0][:, 1] > base + a) & (offsets[0][:, 0] < base + b) & real
@@ -91,7 +91,7 @@ def test_windows_are_cut_where_the_encoder_stops_reading(backend, torch_encoder,
     from index.multivector import cut_to_tokens
 
     encoder = torch_encoder if backend == "torch" else onnx_encoder
-    tok = encoder.tokenizer if backend == "onnx" else encoder.model.tokenizer
+    tok = encoder.tokenizer
     text = TEXT  # about 100 words: longer than 64 tokens
     [cut] = cut_to_tokens([text], encoder, max_tokens=64)
     prompt = encoder.prompts["passage"]

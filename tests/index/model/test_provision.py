@@ -167,7 +167,7 @@ def test_provision_also_parses_the_dictionary_into_the_cache(tmp_path):
     build does not spend ~20 s on it (corpus-independent, like the model)."""
     from typer.testing import CliRunner
 
-    from index.search.translate import DING_PATH, _memo
+    from index.search.translate import DING_PATH, forget_loaded
     from service.cli import app
 
     if not DING_PATH.is_file():
@@ -175,7 +175,7 @@ def test_provision_also_parses_the_dictionary_into_the_cache(tmp_path):
     model_dir = Settings.from_env().model_dir
     if not read_manifest(model_dir):
         pytest.skip("no provisioned model")
-    _memo.clear()  # parse, not the process memo
+    forget_loaded()  # parse, not the process memo
     env = {"PRAXISFINDER_CACHE_DIR": str(tmp_path), "PRAXISFINDER_MODEL_DIR": str(model_dir)}
     result = CliRunner().invoke(app, ["provision"], env=env)
     assert result.exit_code == 0, result.output
