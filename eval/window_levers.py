@@ -27,7 +27,7 @@ Window sets (``--configs``: comma-separated; a set's parts joined by ``-``, e.g.
 ``join``/``own`` sentences after the last full window join it or form their own window
               (default: left out);
 ``maxN``      windows cut at N tokens;
-``base|rule`` a subset of ``base``'s windows (``Lab._subset``: ``minwordsN``, ``pruneP``, ``oracleP``);
+``base|rule`` a subset of ``base``'s windows (``Lab._subset``: ``minwordsN``, ``minwindowsN``, ``pruneP``, ``oracleP``);
 ``depthN``    MaxSim rerank depth N (default ``rerank_depth``, 30).
 """
 
@@ -122,19 +122,19 @@ class Lab:
         title = "notitle" not in kind
         tail = "join" if "join" in kind else "own" if "own" in kind else ""
         texts, owner, spans = _spans(passages, size, stride, title, tail)
-        t = time.perf_counter()
         max_tokens = int(m.group(1)) if (m := re.search(r"max(\d+)", kind)) else None
+        encoder = self._int8() if "int8" in kind else self.encoder
         if max_tokens:
-            self.encoder.max_length, saved = max_tokens, self.encoder.max_length
+            encoder.max_length, saved = max_tokens, encoder.max_length
+        t = time.perf_counter()
         if kind.startswith("late"):
             vectors, separate = self._late(texts, owner, spans)
             tokens = self._tokens([texts[j] for j in separate]) if separate else 0
         else:
-            encoder = self._int8() if "int8" in kind else self.encoder
             vectors = encoder.encode_passages(texts, batch_size=self.settings.embed_batch_size)
             tokens = self._tokens(texts, max_tokens or 512)
         if max_tokens:
-            self.encoder.max_length = saved
+            encoder.max_length = saved
         self.cost[kind] = {"window_tokens": tokens, "encode_s": round(time.perf_counter() - t, 1), "windows": len(texts)}
         self._made[kind] = (texts, owner, spans, vectors)
         return self._window_set(vectors, owner)
@@ -150,7 +150,8 @@ class Lab:
     def _subset(self, kind: str):
         """``base|rule``: the windows of ``base`` that a rule keeps; cost = their tokens.
 
-        ``minwordsN``: windows of passages of at least N words; ``pruneP``: the P % of windows
+        ``minwordsN``: windows of passages of at least N words; ``minwindowsN``: windows of
+        passages that have at least N windows; ``pruneP``: the P % of windows
         whose late-chunked vector is least similar to their passage's vector (predicted
         from the passage pass alone); ``oracleP``: the same by the encoded window vector
         (an upper bound that needs the encoding it would save).
@@ -163,6 +164,10 @@ class Lab:
         if rule.startswith("minwords"):
             n = int(rule[8:])
             keep = np.array([len(passages[o].text.split()) >= n for o in owner.tolist()])
+        elif rule.startswith("minwindows"):
+            n = int(rule[10:])
+            counts = np.bincount(owner, minlength=len(passages))
+            keep = counts[owner] >= n
         else:
             share = int(re.search(r"(\d+)", rule).group(1)) / 100
             if rule.startswith("oracle"):
@@ -173,16 +178,21 @@ class Lab:
             keep = np.zeros(len(texts), dtype=bool)
             keep[np.argsort(sims)[: int(round(share * len(texts)))]] = True
         idx = np.flatnonzero(keep)
-        self.cost[kind] = {"window_tokens": self._tokens([texts[j] for j in idx]), "encode_s": None, "windows": len(idx)}
+        limit = int(m.group(1)) if (m := re.search(r"max(\d+)", base)) else 512
+        self.cost[kind] = {"window_tokens": self._tokens([texts[j] for j in idx], limit), "encode_s": None,
+                           "windows": len(idx)}
         return self._window_set(vectors[idx], owner[idx])
 
     def _int8(self):
         from index.model.onnx import INT8_FILE, OnnxEmbedder, export_onnx, onnx_dir_for
 
-        onnx_dir = onnx_dir_for(self.settings.model_dir)
-        if not (onnx_dir / INT8_FILE).is_file():
-            export_onnx(self.settings.model_dir, quantize=True)
-        return OnnxEmbedder(onnx_dir, INT8_FILE, model_dir=self.settings.model_dir)
+        if getattr(self, "_int8_encoder", None) is None:
+            onnx_dir = onnx_dir_for(self.settings.model_dir)
+            if not (onnx_dir / INT8_FILE).is_file():
+                export_onnx(self.settings.model_dir, quantize=True)
+            self._int8_encoder = OnnxEmbedder(onnx_dir, INT8_FILE, model_dir=self.settings.model_dir)
+            self._int8_encoder.encode_passages(["warm up"])
+        return self._int8_encoder
 
     def _late(self, texts, owner, spans):
         from index.late_chunking import pool_span

@@ -24,6 +24,7 @@ from index.analyzer import analyzer_fingerprint
 from index.municipalities.model import CATALOGUE_VERSION
 from index.bm25 import BM25Index
 from index.search.translate import DING_PATH, build_surface_forms, build_translations, translation_fingerprint
+from index.model.encoders import window_encoder, window_encoder_tag
 from index.multivector import WINDOW_MAX_TOKENS, WINDOW_VERSION, TokenStore, cut_to_tokens, windows
 from index import registry as registry_mod
 from index.snapshot import SCHEMA_VERSION, Snapshot, SnapshotStore, WindowSet, load_snapshot, new_snapshot_id
@@ -73,10 +74,11 @@ def dense_params(settings: Settings) -> dict[str, Any]:
     }
 
 
-def build_key(settings: Settings, model_fingerprint: str, sources: list[tuple[str, str]]) -> str:
+def build_key(settings: Settings, model_fingerprint: str, sources: list[tuple[str, str]], window_encoder: str = "") -> str:
     """SHA-256 over everything that decides a snapshot's content: schema, model fingerprint, chunker,
-    analyzer, catalogue and BM25 versions, translations, multi-vector settings, backend, and the
-    ``(doc_id, sha256)`` of each source. Equal keys mean nothing to rebuild."""
+    analyzer, catalogue and BM25 versions, translations, multi-vector settings (with the window
+    encoder, ``index.model.encoders.window_encoder_tag``), backend, and the ``(doc_id, sha256)``
+    of each source. Equal keys mean nothing to rebuild."""
     payload = {
         "schema": SCHEMA_VERSION,
         "model": model_fingerprint,
@@ -87,6 +89,7 @@ def build_key(settings: Settings, model_fingerprint: str, sources: list[tuple[st
         "translations": translation_fingerprint(),
         "multivector": {"windows": settings.window_vectors, "tokens": settings.late_interaction,
                         **({"window_shape": WINDOW_VERSION} if settings.window_vectors else {}),
+                        **({"window_encoder": window_encoder} if settings.window_vectors and window_encoder else {}),
                         **({"late_chunking": _late_version()} if settings.late_chunking else {})},
         "backend": settings.vector_backend,
         "dense": dense_params(settings) if settings.vector_backend != "faiss-flat" else {},
@@ -203,7 +206,8 @@ def _build_locked(settings, embedder, store, paths, add, remove, force, progress
                                   "sha256": sources[i].sha256} for i in sorted(ids)},
                 "tombstones": dict(sorted(registry["tombstones"].items()))}
 
-    key = build_key(settings, embedder.fingerprint, [(i, s.sha256) for i, s in sources.items()])
+    key = build_key(settings, embedder.fingerprint, [(i, s.sha256) for i, s in sources.items()],
+                    window_encoder_tag(settings, embedder))
     current = store.current_manifest()
     if not force and current and current.get("build_key") == key and previous is not None \
             and current.get("registry") == registry_for(sources):
@@ -217,7 +221,8 @@ def _build_locked(settings, embedder, store, paths, add, remove, force, progress
         raise SnapshotError("no passages to index: every document failed or the corpus is empty", detail=report)
     indexed = {d.id for d in documents}
     new_registry = registry_for(indexed)
-    key = build_key(settings, embedder.fingerprint, sorted((d.id, d.sha256) for d in documents))
+    key = build_key(settings, embedder.fingerprint, sorted((d.id, d.sha256) for d in documents),
+                    window_encoder_tag(settings, embedder))
     if not force and current and current.get("build_key") == key and current.get("registry") == new_registry:
         return BuildOutcome(False, store.current_path(), "up to date (failed documents skipped)", report, counts=current.get("counts", {}))
 
@@ -303,10 +308,16 @@ def _embed(passages, embedder, previous, settings, progress):
 
 
 def _windows(passages, embedder, previous, settings, progress) -> WindowSet:
+    """Sentence-window vectors, encoded by ``window_encoder`` (int8 or the passage encoder).
+
+    Reuse keys are the SHA-1 of the cut text, prefixed by the window encoder's tag when it is
+    not the passage encoder, so vectors of one precision are never reused for the other."""
     texts, owner = windows(passages)
     if WINDOW_MAX_TOKENS:  # the encoder reads that much of each window; the reuse keys follow the cut text
         texts = cut_to_tokens(texts, embedder, WINDOW_MAX_TOKENS)
-    keys = [_text_key(t) for t in texts]
+    tag = window_encoder_tag(settings, embedder)
+    encoder = window_encoder(settings, embedder)
+    keys = [_text_key(f"{tag}\n{t}" if tag else t) for t in texts]
     cache = {}
     if previous is not None and previous.windows is not None:
         cache = {k: previous.windows.vectors[i] for i, k in enumerate(previous.windows.keys)}
@@ -316,7 +327,7 @@ def _windows(passages, embedder, previous, settings, progress) -> WindowSet:
         if k in cache:
             vectors[i] = cache[k]
     if missing:
-        vectors[missing] = embedder.encode_passages([texts[i] for i in missing], settings.embed_batch_size, progress)
+        vectors[missing] = encoder.encode_passages([texts[i] for i in missing], settings.embed_batch_size, progress)
     return WindowSet(vectors, owner, keys, None)
 
 
@@ -385,7 +396,8 @@ def _manifest(settings, embedder, key, documents, counts, timings, report) -> di
         "build_key": key,
         "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "model": {"name": embedder.name, "fingerprint": embedder.fingerprint, "dim": embedder.dim,
-                  "prompts": embedder.prompts},
+                  "prompts": embedder.prompts,
+                  "window_encoder": (window_encoder_tag(settings, embedder) or "same") if settings.window_vectors else None},
         "chunker": chunker_params(settings),
         "analyzer": analyzer_fingerprint(),
         "catalogue": CATALOGUE_VERSION,

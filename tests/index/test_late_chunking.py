@@ -204,7 +204,78 @@ def test_build_windows_are_cut_to_what_the_encoder_reads(tmp_path, monkeypatch):
     np.testing.assert_allclose(snap.windows.vectors[0], expected, atol=1e-6)
 
 
-def test_windows_are_cut_at_80_tokens_by_default():
+def test_windows_are_cut_at_88_tokens_by_default():
     import index.multivector as mv
 
-    assert mv.WINDOW_MAX_TOKENS == 80 and mv.WINDOW_VERSION == "2-max80"
+    assert mv.WINDOW_MAX_TOKENS == 88 and mv.WINDOW_VERSION == "2-max88"
+
+
+def _fake_onnx_dir(tmp_path, usable: bool):
+    import json
+
+    from index.model.onnx import INT8_FILE, MANIFEST
+
+    tmp_path.mkdir()
+    (tmp_path / INT8_FILE).write_bytes(b"")
+    (tmp_path / MANIFEST).write_text(json.dumps({"int8": {"min_cosine": 0.99 if usable else 0.9, "usable": usable}}))
+    return tmp_path
+
+
+class _OnnxLike(HashEmbedder):
+    """A test embedder that says it is the fp32 ONNX encoder of ``onnx_dir``."""
+
+    backend = "onnx"
+
+    def __init__(self, dim, onnx_dir):
+        super().__init__(dim)
+        self.onnx_dir = onnx_dir
+
+
+def test_the_int8_window_encoder_is_chosen_only_where_it_applies(tmp_path):
+    from index.model.encoders import window_encoder, window_encoder_tag
+
+    int8, fp32 = Settings.from_env(), Settings.from_env(window_precision="fp32")
+    assert int8.window_precision == "int8"  # the default
+    good = _OnnxLike(16, _fake_onnx_dir(tmp_path / "good", True))
+    bad = _OnnxLike(16, _fake_onnx_dir(tmp_path / "bad", False))
+    missing = _OnnxLike(16, tmp_path / "nowhere")
+    assert window_encoder_tag(int8, good) == "onnx-int8"
+    assert window_encoder_tag(fp32, good) == ""  # asked for fp32
+    assert window_encoder_tag(int8, bad) == ""  # the int8 copy missed INT8_MIN_COSINE
+    assert window_encoder_tag(int8, missing) == ""  # an export without an int8 copy
+    assert window_encoder_tag(int8, HashEmbedder(16)) == ""  # not the ONNX encoder (torch, tests)
+    plain = HashEmbedder(16)
+    assert window_encoder(int8, plain) is plain and window_encoder(fp32, good) is good
+
+
+def test_the_window_encoder_decides_the_build_key():
+    base = Settings.from_env()
+    assert build_key(base, "fp", [], "onnx-int8") != build_key(base, "fp", [])
+    # without windows there is nothing the window encoder could change
+    off = base.with_(window_vectors=False)
+    assert build_key(off, "fp", [], "onnx-int8") == build_key(off, "fp", [])
+
+
+def test_windows_are_encoded_by_the_window_encoder_and_never_reused_across_precisions(tmp_path, monkeypatch):
+    """The int8 path: window vectors come from the window encoder, passages from the passage
+    encoder, and a later fp32 build re-encodes every window instead of reusing int8 vectors."""
+    import index.build as build
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.md").write_text("# Titel\n\n" + " ".join(f"Satz Nummer {k} über Sprachkurse in Kassel." for k in range(6))
+                                 + "\n", encoding="utf-8")
+    settings = Settings.from_env(data_dir=tmp_path / "var", corpus_dir=corpus)
+    passages_enc, windows_enc = HashEmbedder(16), HashEmbedder(16)
+    windows_enc.encode_passages = lambda texts, *a, **k: np.ones((len(texts), 16), np.float32) / 4.0
+    monkeypatch.setattr(build, "window_encoder_tag", lambda s, e: "onnx-int8" if s.window_precision == "int8" else "")
+    monkeypatch.setattr(build, "window_encoder", lambda s, e: windows_enc if s.window_precision == "int8" else e)
+    first = load_snapshot(build_index(settings, passages_enc).snapshot_path)
+    assert len(first.windows.keys) == 3 and np.allclose(first.windows.vectors, 0.25)
+    assert first.manifest["model"]["window_encoder"] == "onnx-int8"
+    assert not np.allclose(first.vectors, 0.25)  # the passages are not the window encoder's
+    second = load_snapshot(build_index(settings.with_(window_precision="fp32"), passages_enc).snapshot_path)
+    assert second.manifest["counts"]["reused_vectors"] == len(second.passages)  # passage vectors are reused
+    assert not np.allclose(second.windows.vectors, 0.25)  # re-encoded by the passage encoder, not reused
+    assert set(second.windows.keys).isdisjoint(first.windows.keys)
+    assert second.manifest["model"]["window_encoder"] == "same"

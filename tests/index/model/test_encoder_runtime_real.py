@@ -101,3 +101,28 @@ def test_windows_are_cut_where_the_encoder_stops_reading(backend, torch_encoder,
     vec_cut = encoder.encode_passages([cut])[0]
     assert cut_to_tokens(["Kurzer Satz."], encoder, max_tokens=64) == ["Kurzer Satz."]
     assert vec_cut.shape == (encoder.dim,)
+
+
+def test_the_int8_window_encoder_stays_in_the_fp32_models_space(onnx_encoder):
+    """The default window encoder: the int8 copy written at provision time, verified on the
+    check texts, gives window vectors that fp32 queries score like the fp32 windows."""
+    from index.model.encoders import window_encoder, window_encoder_tag
+    from index.model.onnx import INT8_MIN_COSINE, onnx_dir_for, read_manifest
+    from index.multivector import windows
+
+    settings = Settings.from_env(device="cpu")
+    record = read_manifest(onnx_dir_for(settings.model_dir))["int8"]
+    assert record["usable"] and INT8_MIN_COSINE <= record["min_cosine"] <= record["mean_cosine"] < 1.0
+    assert window_encoder_tag(settings, onnx_encoder) == "onnx-int8"
+    int8 = window_encoder(settings, onnx_encoder)
+    assert int8 is not onnx_encoder and int8.backend == "onnx-int8" and int8.dim == onnx_encoder.dim
+    assert window_encoder(settings, onnx_encoder) is int8  # one session per process
+    p = Passage(id="p", doc_id="d", doc_title="Zusammenleben Hand in Hand", text=TEXT, page=1,
+                section_path=["Alheim"], start=0, end=len(TEXT), index=0)
+    texts, _ = windows([p])
+    a, b = onnx_encoder.encode_passages(texts), int8.encode_passages(texts)
+    assert (a * b).sum(axis=1).min() >= INT8_MIN_COSINE
+    for query in ("Wie finden Gemeinden Wohnungen für Geflüchtete?", "Mitfahrerbank im ländlichen Raum"):
+        q = onnx_encoder.encode_queries([query])[0]
+        assert int(np.argmax(a @ q)) == int(np.argmax(b @ q))  # the same best window
+    assert window_encoder(settings.with_(window_precision="fp32"), onnx_encoder) is onnx_encoder
