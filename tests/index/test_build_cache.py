@@ -69,12 +69,12 @@ def test_a_second_build_reads_catalogue_and_translations_from_the_cache(tmp_path
     emb = HashEmbedder(32)
     first = build_index(settings, emb)
     names = sorted(f.name.split("-")[0] for f in (tmp_path / "cache" / build_cache.SUBDIR).glob("*.pkl"))
-    assert "catalogue" in names and "translations" in names and "compound" in names
+    assert "catalogue" in names and "translations" in names and "compound" in names and "geonames" in names
     computed = []
     import index.build as build_mod
 
     real = build_mod._catalogue
-    monkeypatch.setattr(build_mod, "_catalogue", lambda d, p: computed.append(1) or real(d, p))
+    monkeypatch.setattr(build_mod, "_catalogue", lambda d, p, c=None: computed.append(1) or real(d, p, c))
     second = build_index(settings, emb, force=True)
     assert computed == []  # served from the cache
     a, b = load_snapshot(first.snapshot_path), load_snapshot(second.snapshot_path)
@@ -94,3 +94,20 @@ def test_splits_known_in_memory_reach_a_new_cache_dir(tmp_path, monkeypatch):
     build_cache.save_splits(tmp_path / "new")
     monkeypatch.setattr(build_cache, "_splits", {})
     assert build_cache.load_splits(tmp_path / "new") == 1
+
+
+def test_the_geonames_index_is_cached_and_used_by_a_catalogue_build(tmp_path, monkeypatch):
+    """A build installs the cached GeoNames index instead of reading the 80 MB package file."""
+    from index import build_cache
+    from index.build import _catalogue
+    from index.municipalities import geodata
+
+    first, hit = build_cache.geonames(tmp_path)
+    assert not hit and len(first) > 10_000
+    again, hit = build_cache.geonames(tmp_path)
+    assert hit and again == first
+    geodata.install_index(None)
+    monkeypatch.setattr(geodata, "build_index", lambda: pytest.fail("read the package file, not the cache"))
+    _catalogue([], [], tmp_path)
+    assert geodata.lookup("Darmstadt", "HE") is not None
+    geodata.install_index(None)

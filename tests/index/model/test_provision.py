@@ -182,3 +182,15 @@ def test_provision_also_parses_the_dictionary_into_the_cache(tmp_path):
     assert "dictionary ready" in result.output
     [cached] = list(tmp_path.glob("ding-en-de-*.json"))
     assert cached.stat().st_size > 1_000_000
+    # and the GeoNames index of German places, which a first build's catalogue needs (~3 s)
+    assert "GeoNames index ready" in result.output
+    [places] = list((tmp_path / "build").glob("geonames-*.pkl"))
+    from index import build_cache
+    from index.municipalities import geodata
+
+    index, hit = build_cache.geonames(tmp_path)
+    assert hit and places.stat().st_size > 100_000
+    assert geodata.build_index() == index  # what the cache holds is what the package gives
+    geodata.install_index(index)
+    record = geodata.lookup("Kempten (Allgäu)", "BY")
+    assert record is not None and record.land == "BY" and record.population > 50_000
