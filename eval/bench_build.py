@@ -14,7 +14,8 @@ Steps, all in one process on the same passages and the same model:
    translations); the derived-data cache (``PRAXISFINDER_CACHE_DIR``) stays warm, as it is
    on any machine after the first build -- ``--cold-cache`` points it at a directory holding
    only what ``praxisfinder provision`` puts there (the parsed dictionary): the first build
-   of a corpus on a new machine;
+   of a corpus on a new machine (a fresh copy for every build, the process's memos of
+   derived data dropped);
 4. **Haystack build**: Haystack's indexing pipeline (``SentenceTransformersDocumentEmbedder``
    with the same model, prefix and context text, ``DocumentWriter`` into an
    ``InMemoryDocumentStore``);
@@ -67,6 +68,26 @@ def bare_pass(settings: Settings, texts: list[str]) -> float:
     t = time.perf_counter()
     model.encode(texts, prompt_name="passage", batch_size=settings.embed_batch_size, normalize_embeddings=True)
     return time.perf_counter() - t
+
+
+def first_build_cache(template: Path, root: Path) -> Path:
+    """A new derived-data cache holding only what ``provision`` leaves (a copy of ``template``),
+    with this process's memos of derived data dropped (parsed dictionary, GeoNames index,
+    compound splits and the splitter module): the next build is a first build."""
+    import sys
+
+    from index import build_cache
+    from index.municipalities import geodata
+    from index.search.translate import forget_loaded
+
+    target = Path(tempfile.mkdtemp(prefix="cache-", dir=root))
+    shutil.copytree(template, target, dirs_exist_ok=True)
+    forget_loaded()
+    geodata.install_index(None)
+    build_cache.forget_splits()
+    for name in [m for m in sys.modules if m == "compound_split" or m.startswith("compound_split.")]:
+        del sys.modules[name]
+    return target
 
 
 def praxisfinder_build(settings: Settings, backend: str, workdir: Path):
@@ -162,17 +183,14 @@ def main(argv: list[str] | None = None) -> int:
     root = Path(settings.data_dir) / "bench-build"
     shutil.rmtree(root, ignore_errors=True)
     root.mkdir(parents=True)
+    template = None
     if args.cold_cache:
-        from index.search.translate import forget_loaded, load_dictionary
-
-        settings = settings.with_(cache_dir=Path(tempfile.mkdtemp(prefix="cache-", dir=root)))
         from index import build_cache
-        from index.municipalities import geodata
+        from index.search.translate import load_dictionary
 
-        load_dictionary(cache_dir=settings.cache_dir)  # what `praxisfinder provision` leaves in any cache
-        build_cache.geonames(settings.cache_dir)
-        forget_loaded()  # the build reads them from the cache, as a first build does
-        geodata.install_index(None)
+        template = root / "provisioned-cache"
+        load_dictionary(cache_dir=template)  # what `praxisfinder provision` leaves in any cache
+        build_cache.geonames(template)
     queries = [json.loads(line)["query"] for line in Path("eval/judgments.jsonl").read_text(encoding="utf-8").splitlines()
                if line.strip()][: args.queries]
 
@@ -185,7 +203,8 @@ def main(argv: list[str] | None = None) -> int:
     builds: dict[str, list] = {backend: [] for backend in backends}
     for _ in range(max(1, args.rounds)):
         for backend in backends:
-            seconds, outcome, searcher = praxisfinder_build(settings, backend, root / f"pf-{backend}-{len(builds[backend])}")
+            local = settings.with_(cache_dir=first_build_cache(template, root)) if template else settings
+            seconds, outcome, searcher = praxisfinder_build(local, backend, root / f"pf-{backend}-{len(builds[backend])}")
             builds[backend].append((seconds, outcome, searcher))
             print(f"praxisfinder build ({backend}): {seconds:.1f} s {outcome.timings}", flush=True)
         bare_runs.append(bare_pass(settings, texts))

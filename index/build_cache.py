@@ -161,6 +161,13 @@ def best_split(word: str) -> tuple[float, str, str] | None:
     return best
 
 
+def forget_splits() -> None:
+    """Drop the in-memory splits (benchmarks of a first build; tests)."""
+    global _splits_dirty
+    _splits.clear()
+    _splits_dirty = False
+
+
 def _splits_path(cache_dir: Path) -> Path:
     return _path(cache_dir, "compound-splits", key_of({"compound-split": _version("compound-split"), "v": CACHE_VERSION}))
 
