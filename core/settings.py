@@ -107,7 +107,7 @@ class Settings:
     candidate_depth: int = setting(100, "Candidates taken from each arm before fusion.")
     window_vectors: bool = setting(True, "Also embed 2-sentence windows of each passage (up to 88 tokens); dense score = max over them.")
     window_precision: str = setting(
-        "int8", "Encoder of the sentence windows (ONNX encoder only): `int8`, the dynamic int8 copy of the export "
+        "int8", "Encoder of the sentence windows (ONNX encoder on the CPU only): `int8`, the dynamic int8 copy of the export "
                 "(per-channel, reduced range; about 1.45x faster on 2 AVX2 cores, cosine >= 0.98 to fp32), or `fp32`, "
                 "the passage encoder. Passages and queries are always fp32.", ("int8", "fp32"))
     late_interaction: bool = setting(True, "Keep token vectors and rerank the top candidates with MaxSim.")

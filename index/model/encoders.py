@@ -78,10 +78,13 @@ def window_encoder_tag(settings: Settings, embedder) -> str:
     int8 applies when ``settings.window_precision`` is ``int8``, the passage encoder is the
     fp32 ONNX one (``embedder.backend == "onnx"``) and its export holds an int8 copy whose
     check cosines all reach ``index.model.onnx.INT8_MIN_COSINE`` (the manifest's
-    ``int8.usable``). Anything else (torch, a test embedder, fp32 asked for, an old export)
-    encodes the windows with ``embedder`` itself. Reads one small JSON file; loads nothing.
+    ``int8.usable``). Anything else (torch, a test embedder, fp32 asked for, an old export,
+    a CUDA device, where dynamic int8 has no fast kernels) encodes the windows with
+    ``embedder`` itself. Reads one small JSON file; loads nothing.
     """
     if settings.window_precision != "int8" or getattr(embedder, "backend", None) != "onnx":
+        return ""
+    if getattr(embedder, "device", "cpu") == "cuda":
         return ""
     from index.model.onnx import INT8_FILE, read_manifest
 

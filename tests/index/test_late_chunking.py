@@ -244,6 +244,9 @@ def test_the_int8_window_encoder_is_chosen_only_where_it_applies(tmp_path):
     assert window_encoder_tag(int8, bad) == ""  # the int8 copy missed INT8_MIN_COSINE
     assert window_encoder_tag(int8, missing) == ""  # an export without an int8 copy
     assert window_encoder_tag(int8, HashEmbedder(16)) == ""  # not the ONNX encoder (torch, tests)
+    on_gpu = _OnnxLike(16, good.onnx_dir)
+    on_gpu.device = "cuda"
+    assert window_encoder_tag(int8, on_gpu) == ""  # dynamic int8 is a CPU speed-up
     plain = HashEmbedder(16)
     assert window_encoder(int8, plain) is plain and window_encoder(fp32, good) is good
 
