@@ -17,7 +17,7 @@ the fused graph is written too (``onnxruntime.quantization.quantize_dynamic``: Q
 weights, one scale per output channel, 7-bit weight range -- ``reduce_range`` avoids the
 saturation of AVX2's u8s8 multiply-add without VNNI, as ONNX Runtime's quantization guide
 advises) and its cosines recorded: min 0.99 and mean 0.996 against torch on the check texts
-(per-tensor scales without the reduced range gave 0.974 / 0.985). It is not held to
+(per-tensor scales without the reduced range gave 0.972 / 0.987). It is not held to
 ``MIN_COSINE``; the build uses it for the sentence windows only (``PRAXISFINDER_WINDOW_PRECISION``,
 ``index.model.encoders.window_encoder``) when its min cosine reaches ``INT8_MIN_COSINE``.
 
