@@ -28,9 +28,9 @@ import json
 import re
 from pathlib import Path
 
+from eval.run import JUDGMENT_SETS
+
 LEVERS = ("umlauts", "gender", "abbreviations", "typo")
-SETS = {"written": "eval/judgments.jsonl", "pooled": "eval/judgments-pooled.jsonl",
-        "heldout": "eval/judgments-heldout.jsonl"}
 
 
 def _levers(config: str) -> set[str]:
@@ -137,8 +137,8 @@ def main(argv: list[str] | None = None) -> int:
 
     judgments = {name: [dataclasses.replace(j, query=rewrite(j.query, j.lang, args.variant))
                         for j in load_judgments(path, doc_ids) if args.lang in (None, j.lang)]
-                 for name, path in SETS.items()}
-    originals = {j.id: j.query for path in SETS.values() for j in load_judgments(path, doc_ids)}
+                 for name, path in JUDGMENT_SETS.items()}
+    originals = {j.id: j.query for path in JUDGMENT_SETS.values() for j in load_judgments(path, doc_ids)}
     changed = sum(j.query != originals[j.id] for js in judgments.values() for j in js)
     print(f"variant {args.variant}: {changed} queries rewritten", flush=True)
     systems = args.systems.split(",")

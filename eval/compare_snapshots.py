@@ -14,7 +14,6 @@ per distinct query instead of six. Query vectors are deterministic, so the score
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 import numpy as np
@@ -51,7 +50,7 @@ class MemoEncoder:
 def main(argv: list[str] | None = None) -> int:
     """Command line of ``python -m eval.compare_snapshots``: hybrid nDCG@10 of two snapshots on the judgment sets; returns 0."""
     from eval.judgments import load_judgments
-    from eval.run import evaluate
+    from eval.run import hybrid_scores, write_json
     from index.runtime import load_embedder, open_searcher
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -70,16 +69,14 @@ def main(argv: list[str] | None = None) -> int:
         judgments = load_judgments(path)
         row = {}
         for name, searcher in searchers.items():
-            overall = evaluate(searcher, judgments, ["hybrid"])["systems"]["hybrid"]["overall"]
-            row[name] = {"ndcg@10": overall["ndcg@10"], "recall@10": overall["recall@10"]}
+            row[name] = hybrid_scores(searcher, judgments)
         row["delta_ndcg@10"] = round(row["b"]["ndcg@10"] - row["a"]["ndcg@10"], 4)
         out["sets"][path.name] = row
         print(f"{path.name}: nDCG@10 {row['a']['ndcg@10']:.4f} -> {row['b']['ndcg@10']:.4f} "
               f"({row['delta_ndcg@10']:+.4f}); Recall@10 {row['a']['recall@10']:.3f} -> {row['b']['recall@10']:.3f}",
               flush=True)
     if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
+        write_json(args.json, out)
     return 0
 
 

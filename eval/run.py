@@ -20,6 +20,7 @@ column. The result has one shape for every evaluator::
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import statistics
 import time
@@ -114,6 +115,23 @@ def evaluate(
             "median": round(statistics.median(latencies), 2),
         }
     return {**header, "judgments": {"queries": len(judgments)}, "k": k, "systems": results}
+
+
+JUDGMENT_SETS = {"written": "eval/judgments.jsonl", "pooled": "eval/judgments-pooled.jsonl",
+                 "heldout": "eval/judgments-heldout.jsonl"}  # the three sets every quality lever is measured on
+
+
+def hybrid_scores(searcher, judgments: Sequence[Judgment], digits: int | None = None) -> dict[str, float]:
+    """``{"ndcg@10", "recall@10"}`` of the searcher's hybrid mode over ``judgments`` (``evaluate``),
+    rounded to ``digits`` when given: the figure lever tools compare."""
+    overall = evaluate(searcher, judgments, ["hybrid"])["systems"]["hybrid"]["overall"]
+    return {m: overall[m] if digits is None else round(overall[m], digits) for m in ("ndcg@10", "recall@10")}
+
+
+def write_json(path: Path, payload: Any) -> None:
+    """Write ``payload`` as indented JSON (plus a newline) to ``path``, creating its folder."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
 
 
 def run_system(system: SearchFn, judgments: Sequence[Judgment], k: int) -> tuple[dict[str, list], list[float]]:

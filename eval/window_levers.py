@@ -34,7 +34,6 @@ Window sets (``--configs``: comma-separated; a set's parts joined by ``-``, e.g.
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import time
 from pathlib import Path
@@ -42,35 +41,8 @@ from pathlib import Path
 import numpy as np
 
 from core.settings import Settings
-
-SETS = {"written": "eval/judgments.jsonl", "pooled": "eval/judgments-pooled.jsonl",
-        "heldout": "eval/judgments-heldout.jsonl"}
-
-
-def _spans(passages, size: int, stride: int, title: bool, tail: str = ""):
-    """Window texts, owners and spans like ``index.multivector.window_spans`` with another size/stride/title."""
-    from index import multivector as mv
-    from ingest.sentences import sentence_spans
-
-    texts, owner, spans = [], [], []
-    for i, p in enumerate(passages):
-        sents = sentence_spans(p.text)
-        if len(sents) <= size:
-            continue
-        starts = list(range(0, len(sents) - 1, stride))
-        if tail == "own" and starts[-1] + size < len(sents):
-            starts.append(starts[-1] + stride)
-        for n, start in enumerate(starts):
-            group = sents[start: start + size]
-            if tail == "join" and n == len(starts) - 1:
-                group = sents[start:]
-            text = " ".join(p.text[a:b] for a, b in group)
-            if len(text.split()) >= mv.WINDOW_MIN_WORDS:
-                texts.append(f"{p.doc_title}\n{text}" if title else text)
-                owner.append(i)
-                spans.append((group[0][0], group[-1][1]))
-    return texts, np.asarray(owner, dtype=np.int64), spans
-
+from eval.run import JUDGMENT_SETS, hybrid_scores, write_json
+from index.multivector import window_spans
 
 class Lab:
     """The snapshot, its searcher and the encoders; builds window sets on demand (memoised)."""
@@ -121,7 +93,7 @@ class Lab:
         stride = int(m.group(1)) if (m := re.search(r"s(\d+)", kind)) else 2
         title = "notitle" not in kind
         tail = "join" if "join" in kind else "own" if "own" in kind else ""
-        texts, owner, spans = _spans(passages, size, stride, title, tail)
+        texts, owner, spans = window_spans(passages, size, stride, title, tail)
         max_tokens = int(m.group(1)) if (m := re.search(r"max(\d+)", kind)) else None
         encoder = self._int8() if "int8" in kind else self.encoder
         if max_tokens:
@@ -184,13 +156,11 @@ class Lab:
         return self._window_set(vectors[idx], owner[idx])
 
     def _int8(self):
-        from index.model.onnx import INT8_FILE, OnnxEmbedder, export_onnx, onnx_dir_for
+        """The dynamic int8 copy of the export (``create_encoder(backend="onnx-int8")``), opened once."""
+        from index.model.encoders import create_encoder
 
         if getattr(self, "_int8_encoder", None) is None:
-            onnx_dir = onnx_dir_for(self.settings.model_dir)
-            if not (onnx_dir / INT8_FILE).is_file():
-                export_onnx(self.settings.model_dir, quantize=True)
-            self._int8_encoder = OnnxEmbedder(onnx_dir, INT8_FILE, model_dir=self.settings.model_dir)
+            self._int8_encoder = create_encoder(self.settings, backend="onnx-int8")
             self._int8_encoder.encode_passages(["warm up"])
         return self._int8_encoder
 
@@ -221,14 +191,13 @@ class Lab:
 def main(argv: list[str] | None = None) -> int:
     """Command line of ``python -m eval.window_levers``; returns 0."""
     from eval.judgments import load_judgments
-    from eval.run import evaluate
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--configs", default="separate,none,late,w3-s2,w2-s2-notitle-join,w2-s2-notitle-join-max64")
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args(argv)
     lab = Lab(Settings.from_env())
-    judged = {name: load_judgments(Path(path)) for name, path in SETS.items()}
+    judged = {name: load_judgments(Path(path)) for name, path in JUDGMENT_SETS.items()}
     passage_tokens = lab.passage_tokens()
     out = {"passage_tokens": passage_tokens, "configs": {}}
     print(f"passage pass: {passage_tokens} tokens", flush=True)
@@ -242,15 +211,13 @@ def main(argv: list[str] | None = None) -> int:
         row = dict(lab.cost.get(kind) or {"window_tokens": lab.shipped_tokens(), "encode_s": None})
         row["window_share"] = round(row["window_tokens"] / passage_tokens, 3)
         for name, judgments in judged.items():
-            overall = evaluate(lab.searcher, judgments, ["hybrid"])["systems"]["hybrid"]["overall"]
-            row[name] = {"ndcg@10": round(overall["ndcg@10"], 4), "recall@10": round(overall["recall@10"], 4)}
+            row[name] = hybrid_scores(lab.searcher, judgments, digits=4)
         out["configs"][config] = row
         print(f"{config:28s} windows {row['window_share']:.2f}x passage tokens, encode {row['encode_s']} s | "
-              + " · ".join(f"{n} {row[n]['ndcg@10']:.4f}" for n in SETS), flush=True)
+              + " · ".join(f"{n} {row[n]['ndcg@10']:.4f}" for n in JUDGMENT_SETS), flush=True)
     lab.snapshot.windows = lab.shipped
     if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
+        write_json(args.json, out)
     return 0
 
 

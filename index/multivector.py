@@ -48,15 +48,19 @@ def windows(passages: list[Passage]) -> tuple[list[str], np.ndarray]:
     return texts, owner
 
 
-def window_spans(passages: list[Passage]) -> tuple[list[str], np.ndarray, list[tuple[int, int]]]:
+def window_spans(passages: list[Passage], size: int = WINDOW_SENTENCES, stride: int = WINDOW_STRIDE,
+                 title: bool = False, tail: str = "join") -> tuple[list[str], np.ndarray, list[tuple[int, int]]]:
     """Window texts, owning passage index and each window's character span in ``passage.text``.
 
-    Windows are ``WINDOW_SENTENCES`` sentences with stride ``WINDOW_STRIDE``; the last
-    window runs to the passage's last sentence, so every sentence is in a window. A window
-    of fewer than ``WINDOW_MIN_WORDS`` words and passages of at most ``WINDOW_SENTENCES``
-    sentences get none. The text is the sentences joined by a space (no title: measured
-    better and 15 % fewer tokens); the span ``(start, end)`` runs from the first
-    sentence's start to the last one's end.
+    Windows are ``size`` sentences (default ``WINDOW_SENTENCES``) with stride ``stride``
+    (``WINDOW_STRIDE``). Sentences after the last full window: ``tail="join"`` (what ships)
+    lets the last window run to the passage's last sentence, so every sentence is in a
+    window; ``"own"`` gives them a window of their own; ``""`` leaves them out. A window of
+    fewer than ``WINDOW_MIN_WORDS`` words and passages of at most ``size`` sentences get
+    none. The text is the sentences joined by a space, with ``title`` prefixed by
+    ``"{doc_title}\n"`` (shipped without: measured better and 15 % fewer tokens); the span
+    ``(start, end)`` runs from the first sentence's start to the last one's end. The other
+    shapes are for ``eval.window_levers``.
     """
     from ingest.sentences import sentence_spans
 
@@ -65,14 +69,17 @@ def window_spans(passages: list[Passage]) -> tuple[list[str], np.ndarray, list[t
     spans: list[tuple[int, int]] = []
     for i, p in enumerate(passages):
         sents = sentence_spans(p.text)
-        if len(sents) <= WINDOW_SENTENCES:
+        if len(sents) <= size:
             continue  # the passage vector already covers it
-        starts = range(0, len(sents) - 1, WINDOW_STRIDE)
-        for start in starts:
-            group = sents[start:] if start == starts[-1] else sents[start : start + WINDOW_SENTENCES]
+        starts = list(range(0, len(sents) - 1, stride))
+        if tail == "own" and starts[-1] + size < len(sents):
+            starts.append(starts[-1] + stride)
+        for n, start in enumerate(starts):
+            last = n == len(starts) - 1
+            group = sents[start:] if tail == "join" and last else sents[start : start + size]
             text = " ".join(p.text[a:b] for a, b in group)
             if len(text.split()) >= WINDOW_MIN_WORDS:
-                texts.append(text)
+                texts.append(f"{p.doc_title}\n{text}" if title else text)
                 owner.append(i)
                 spans.append((group[0][0], group[-1][1]))
     return texts, np.asarray(owner, dtype=np.int64), spans
