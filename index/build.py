@@ -193,6 +193,7 @@ def _select_sources(settings, previous, registry, paths, add, remove, prepared, 
 
 def _build_locked(settings, embedder, store, paths, add, remove, force, progress, prepared, origin) -> BuildOutcome:
     t0 = time.perf_counter()
+    window_tag = window_encoder_tag(settings, embedder)  # decides the key; read once per build
     previous = _load_previous(store, embedder.fingerprint)
     prev_docs = {d.id: d for d in previous.documents} if previous else {}
     registry = registry_mod.from_manifest(previous.manifest if previous else None,
@@ -206,8 +207,7 @@ def _build_locked(settings, embedder, store, paths, add, remove, force, progress
                                   "sha256": sources[i].sha256} for i in sorted(ids)},
                 "tombstones": dict(sorted(registry["tombstones"].items()))}
 
-    key = build_key(settings, embedder.fingerprint, [(i, s.sha256) for i, s in sources.items()],
-                    window_encoder_tag(settings, embedder))
+    key = build_key(settings, embedder.fingerprint, [(i, s.sha256) for i, s in sources.items()], window_tag)
     current = store.current_manifest()
     if not force and current and current.get("build_key") == key and previous is not None \
             and current.get("registry") == registry_for(sources):
@@ -221,8 +221,7 @@ def _build_locked(settings, embedder, store, paths, add, remove, force, progress
         raise SnapshotError("no passages to index: every document failed or the corpus is empty", detail=report)
     indexed = {d.id for d in documents}
     new_registry = registry_for(indexed)
-    key = build_key(settings, embedder.fingerprint, sorted((d.id, d.sha256) for d in documents),
-                    window_encoder_tag(settings, embedder))
+    key = build_key(settings, embedder.fingerprint, sorted((d.id, d.sha256) for d in documents), window_tag)
     if not force and current and current.get("build_key") == key and current.get("registry") == new_registry:
         return BuildOutcome(False, store.current_path(), "up to date (failed documents skipped)", report, counts=current.get("counts", {}))
 
@@ -234,7 +233,7 @@ def _build_locked(settings, embedder, store, paths, add, remove, force, progress
         vectors, tokens, reused, windows, windows_separate = embed_late(passages, embedder, previous, settings, progress)
     else:
         vectors, tokens, reused = _embed(passages, embedder, previous, settings, progress)
-        windows = _windows(passages, embedder, previous, settings, progress) if settings.window_vectors else None
+        windows = _windows(passages, embedder, previous, settings, window_tag, progress) if settings.window_vectors else None
     t_embed = time.perf_counter() - t1
 
     t2 = time.perf_counter()
@@ -262,7 +261,7 @@ def _build_locked(settings, embedder, store, paths, add, remove, force, progress
               "municipalities": len(catalogue.get("municipalities", []))}
     if windows_separate is not None:
         counts["windows_encoded_separately"] = windows_separate
-    manifest = _manifest(settings, embedder, key, documents, counts, timings, report)
+    manifest = _manifest(settings, embedder, key, documents, counts, timings, report, window_tag)
     manifest["registry"] = new_registry
     manifest["translations"] = {"source": str(DING_PATH) if translations else None, "entries": len(translations)}
     snapshot = Snapshot(Path(), manifest, documents, passages, vectors, dense, bm25, catalogue, translations,
@@ -308,15 +307,15 @@ def _embed(passages, embedder, previous, settings, progress):
     return vectors, store, len(passages) - len(missing)
 
 
-def _windows(passages, embedder, previous, settings, progress) -> WindowSet:
+def _windows(passages, embedder, previous, settings, tag, progress) -> WindowSet:
     """Sentence-window vectors, encoded by ``window_encoder`` (int8 or the passage encoder).
 
-    Reuse keys are the SHA-1 of the cut text, prefixed by the window encoder's tag when it is
-    not the passage encoder, so vectors of one precision are never reused for the other."""
+    Reuse keys are the SHA-1 of the cut text, prefixed by the window encoder's ``tag``
+    (``window_encoder_tag``) when it is not the passage encoder, so vectors of one precision
+    are never reused for the other."""
     texts, owner = windows(passages)
     if WINDOW_MAX_TOKENS:  # the encoder reads that much of each window; the reuse keys follow the cut text
         texts = cut_to_tokens(texts, embedder, WINDOW_MAX_TOKENS)
-    tag = window_encoder_tag(settings, embedder)
     encoder = window_encoder(settings, embedder)
     keys = [_text_key(f"{tag}\n{t}" if tag else t) for t in texts]
     cache = {}
@@ -392,7 +391,7 @@ def _load_previous(store: SnapshotStore, fingerprint: str) -> Snapshot | None:
         return None  # another model or a broken snapshot: rebuild from sources
 
 
-def _manifest(settings, embedder, key, documents, counts, timings, report) -> dict[str, Any]:
+def _manifest(settings, embedder, key, documents, counts, timings, report, window_tag: str = "") -> dict[str, Any]:
     return {
         "schema_version": SCHEMA_VERSION,
         "snapshot_id": new_snapshot_id(key),
@@ -400,7 +399,7 @@ def _manifest(settings, embedder, key, documents, counts, timings, report) -> di
         "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "model": {"name": embedder.name, "fingerprint": embedder.fingerprint, "dim": embedder.dim,
                   "prompts": embedder.prompts,
-                  "window_encoder": (window_encoder_tag(settings, embedder) or "same") if settings.window_vectors else None},
+                  "window_encoder": (window_tag or "same") if settings.window_vectors else None},
         "chunker": chunker_params(settings),
         "analyzer": analyzer_fingerprint(),
         "catalogue": CATALOGUE_VERSION,
