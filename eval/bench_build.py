@@ -13,7 +13,8 @@ Steps, all in one process on the same passages and the same model:
    with the settings in force (windows, token vectors, late chunking, catalogue, BM25,
    translations); the derived-data cache (``PRAXISFINDER_CACHE_DIR``) stays warm, as it is
    on any machine after the first build -- ``--cold-cache`` points it at a directory holding
-   only what ``praxisfinder provision`` puts there (the parsed dictionary): the first build
+   only what ``praxisfinder provision`` puts there (``index.build_cache.prepare``: the parsed
+   dictionary and the GeoNames index): the first build
    of a corpus on a new machine (a fresh copy for every build, the process's memos of
    derived data dropped);
 4. **Haystack build**: Haystack's indexing pipeline (``SentenceTransformersDocumentEmbedder``
@@ -186,11 +187,9 @@ def main(argv: list[str] | None = None) -> int:
     template = None
     if args.cold_cache:
         from index import build_cache
-        from index.search.translate import load_dictionary
 
         template = root / "provisioned-cache"
-        load_dictionary(cache_dir=template)  # what `praxisfinder provision` leaves in any cache
-        build_cache.geonames(template)
+        build_cache.prepare(template)  # what `praxisfinder provision` leaves in any cache
     queries = [json.loads(line)["query"] for line in Path("eval/judgments.jsonl").read_text(encoding="utf-8").splitlines()
                if line.strip()][: args.queries]
 

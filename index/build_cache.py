@@ -139,6 +139,18 @@ def geonames(cache_dir: Path | None) -> tuple[dict, bool]:
     return cached(cache_dir, "geonames", payload, geodata.build_index)
 
 
+def prepare(cache_dir: Path) -> tuple[dict, dict]:
+    """Fill ``cache_dir`` with the derived data that does not depend on the corpus, as
+    ``praxisfinder provision`` does: the parsed Ding dictionary (~20 s,
+    ``index.search.translate.load_dictionary``) and the GeoNames index (~3 s, ``geonames``).
+    Returns ``(dictionary entries, GeoNames index)``; an absent dictionary gives ``{}``."""
+    from index.search.translate import load_dictionary
+
+    entries = load_dictionary(cache_dir=cache_dir)
+    places, _ = geonames(cache_dir)
+    return entries, places
+
+
 # -- compound splits ----------------------------------------------------------------------
 _splits: dict[str, tuple[float, str, str] | None] = {}
 _splits_dirty = False

@@ -46,15 +46,13 @@ def provision(force: bool = typer.Option(False, help="Convert again even if a ve
         _fail(exc)
     typer.echo(f"model ready: {path}")
     typer.echo(f"ONNX export ready: {onnx_path}")
-    from index.search.translate import DING_PATH, load_dictionary
+    from index import build_cache
+    from index.search.translate import DING_PATH
 
-    # corpus-independent, like the model: parsed once per machine (~20 s), not in the first build
-    entries = load_dictionary(cache_dir=settings.cache_dir)
+    # corpus-independent, like the model: prepared once per machine, not in the first build
+    entries, places = build_cache.prepare(settings.cache_dir)
     typer.echo(f"dictionary ready: {len(entries)} English keys from {DING_PATH}" if entries
                else f"dictionary not found at {DING_PATH}: English queries get no dictionary translations")
-    from index import build_cache
-
-    places, _ = build_cache.geonames(settings.cache_dir)  # corpus-independent too (~3 s of a first build)
     typer.echo(f"GeoNames index ready: {len(places)} German place names")
 
 
