@@ -98,10 +98,23 @@ def inline_subjects(catalogue: Catalogue, passages: list[Passage]) -> dict[str, 
     return out
 
 
-def passage_members(catalogue: Catalogue, passages: list[Passage]) -> dict[str, list[Member]]:
-    """passage id -> members: subjects from headings and portrait title lines first, then
-    the other municipalities the text names; reference passages map to []."""
+def passage_members(catalogue: Catalogue, passages: list[Passage], found: dict | None = None,
+                     linker=None, titles_of: dict[str, str] | None = None) -> dict[str, list[Member]]:
+    """passage id -> members: subjects first, then the other municipalities the text names;
+    reference passages map to [].
+
+    Subjects, innermost first: portrait title lines (``inline_subjects``); headings that are
+    a municipality or end in a list of them (``heading_municipalities``); with the entity
+    linker's results (``found``: doc id -> ``subjects.DocumentSubjects``, and ``linker``),
+    any heading that names municipalities (``subjects.heading_subjects``) and lines that
+    begin with one ("Winnenden | …"); and when none of these applies, the document's
+    subject ("Integrationskonzept des Landkreises X"). ``titles_of`` maps doc id -> title.
+    """
+    from index.municipalities.subjects import heading_subjects
+
     heading_cache: dict[str, list[str]] = {}
+    linked_cache: dict[str, list[str]] = {}
+    resolve = entity_resolver(catalogue)
     inline = inline_subjects(catalogue, passages)
     out: dict[str, list[Member]] = {}
     for p in passages:
@@ -116,9 +129,68 @@ def passage_members(catalogue: Catalogue, passages: list[Passage]) -> dict[str, 
                     heading_cache[heading] = heading_municipalities(catalogue, heading)
                 for mid in heading_cache[heading]:
                     members[mid] = Member(mid, True, _heading_title(catalogue, heading, mid))
+                if linker is not None and not heading_cache[heading]:
+                    if heading not in linked_cache:
+                        linked_cache[heading] = [i for i in map(resolve, heading_subjects(linker, heading)) if i]
+                    for mid in linked_cache[heading]:
+                        members.setdefault(mid, Member(mid, True, heading))
+        doc = (found or {}).get(p.doc_id)
+        if doc is not None:
+            for offset, entity in doc.line_subjects.items():
+                mid = resolve(entity)
+                if mid and p.start <= offset < p.end:
+                    members.setdefault(mid, Member(mid, True, _line_title(p, offset)))
+            if not any(m.subject for m in members.values()) and doc.subject is not None:
+                mid = resolve(doc.subject)
+                if mid:
+                    members[mid] = Member(mid, True, (titles_of or {}).get(p.doc_id) or p.doc_id)
         for m in catalogue.find_in_text(p.text):
             members.setdefault(m.id, Member(m.id, False))
         out[p.id] = list(members.values())
+    return out
+
+
+def entity_resolver(catalogue: Catalogue):
+    """A function ``linker.Entity -> catalogue id or None``: the entry of the same kind
+    whose name or alias is the entity's name."""
+    from index.municipalities import gazetteer as gz
+
+    def resolve(entity) -> str | None:
+        for name in (entity.name, entity.base):
+            found = [m for m in catalogue.by_alias(name) if (m.type == gz.LANDKREIS) == (entity.kind == "kreis")]
+            if len(found) == 1:
+                return found[0].id
+        return None
+
+    return resolve
+
+
+def _line_title(p: Passage, offset: int) -> str:
+    """The rest of a line that begins with a municipality ("Ehrenamtlicher Dolmetscherpool …")."""
+    rel = max(0, offset - p.start)
+    line = p.text[rel:].split("\n", 1)[0] if rel < len(p.text) else ""
+    parts = re.split(r"\s*[|/:–—]\s*", line, maxsplit=1)
+    return (parts[1] if len(parts) > 1 else line).strip()[:160] or (p.section_path[-1] if p.section_path else "")
+
+
+def row_subjects(catalogue: Catalogue, passages: list[Passage], found: dict) -> dict[str, dict[str, str]]:
+    """municipality id -> {reference passage id: row text}: table rows of reference material
+    ("Winnenden | Ehrenamtlicher Dolmetscherpool der Stadt Winnenden") that begin with a
+    municipality. Such a row is evidence of that municipality's project, not of the others
+    in the same list."""
+    resolve = entity_resolver(catalogue)
+    out: dict[str, dict[str, str]] = defaultdict(dict)
+    for p in passages:
+        doc = found.get(p.doc_id)
+        if doc is None or not is_reference(p):
+            continue
+        for offset, entity in doc.line_subjects.items():
+            if p.start <= offset < p.end:
+                mid = resolve(entity)
+                rel = offset - p.start
+                row = p.text[rel:].split("\n", 1)[0].strip() if rel < len(p.text) else ""
+                if mid and row:
+                    out[mid][p.id] = row[:300]
     return out
 
 
@@ -152,15 +224,18 @@ def heading_municipalities(catalogue: Catalogue, heading: str) -> list[str]:
     return ids
 
 
-def attach_passages(catalogue: Catalogue, documents: list[Document], passages: list[Passage]) -> None:
-    """Fill each municipality's ``passages``, ``mentions``, ``passage_titles``, ``sources``,
-    ``themes`` and ``theme_evidence`` and every fact's ``source["passage_id"]``, in place.
+def attach_passages(catalogue: Catalogue, documents: list[Document], passages: list[Passage],
+                    found: dict | None = None, linker=None) -> None:
+    """Fill each municipality's ``passages``, ``mentions``, ``passage_titles``, ``rows``,
+    ``sources``, ``themes`` and ``theme_evidence`` and every fact's ``source["passage_id"]``,
+    in place.
 
-    Links come from :func:`passage_members`; themes are scored as in the module
-    docstring (taxonomy stems, ``MIN_THEME_SCORE``, ``MAX_THEMES``). ``documents`` is
-    currently unused.
+    Links come from :func:`passage_members` (with the linker's ``found`` results: doc id ->
+    ``subjects.DocumentSubjects``) and :func:`row_subjects`; themes are scored as in the
+    module docstring (taxonomy stems, ``MIN_THEME_SCORE``, ``MAX_THEMES``).
     """
-    members = passage_members(catalogue, passages)
+    members = passage_members(catalogue, passages, found, linker, {d.id: d.title for d in documents})
+    rows = row_subjects(catalogue, passages, found or {})
     by_muni: dict[str, list[str]] = defaultdict(list)
     mentioned: dict[str, list[str]] = defaultdict(list)
     titles: dict[str, dict[str, str]] = defaultdict(dict)
@@ -189,6 +264,7 @@ def attach_passages(catalogue: Catalogue, documents: list[Document], passages: l
         m.passages = by_muni.get(m.id, [])
         m.mentions = mentioned.get(m.id, [])
         m.passage_titles = dict(titles.get(m.id, {}))
+        m.rows = dict(rows.get(m.id, {}))
         m.sources = sorted(set(m.sources) | doc_of.get(m.id, set()))
         for fact in m.facts:
             fact["source"]["passage_id"] = locate(fact["source"]["doc_id"], fact["source"]["offset"])

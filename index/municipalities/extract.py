@@ -2,9 +2,14 @@
 
 Three passes, each on the cleaned ``Document.text`` (the raw exports work too):
 1. structured sources — Difu profiles, special category and appendix, DESI Tabelle 1
-   and interview list, the Darmstadt partner-city slides;
-2. prefixed mentions in running text ("Kreis Warendorf") that pass 1 did not know;
+   and interview list, the Darmstadt partner-city slides: the few layouts whose tables
+   carry more than a name (facts, project titles, prize categories);
+2. the entity linker over every document (``linker.py``, ``subjects.py``): every
+   municipality any document names or is about, with type and Land from the official
+   reference data, and the population figures documents state;
 3. DESI "good ideas" headings whose closing parenthesis names municipalities.
+Type, Land, population and settlement type then come from the reference data
+(``reference.enrich`` for Kreise and kreisfreie Städte, ``geodata.enrich`` for towns).
 Records are grouped by (kind, folded base name), so "Landkreis Osnabrück" and
 "Osnabrück" never merge; "Kempten" merges into "Kempten (Allgäu)" because only one
 qualified form of that name exists.
@@ -16,7 +21,7 @@ from collections import defaultdict
 
 from core.schema import Document, Passage
 from index.municipalities import gazetteer as gz
-from index.municipalities import geodata
+from index.municipalities import geodata, reference, subjects
 from index.municipalities.evidence import attach_passages, passage_locator
 from index.municipalities.groups import find_groups
 from index.municipalities.model import Catalogue, Municipality
@@ -24,12 +29,11 @@ from index.municipalities.names import ParsedName, aliases_for, parse_name
 from index.municipalities.records import Record
 from index.municipalities.sources.desi import creatable, parse_ideas, parse_interviews, parse_table1
 from index.municipalities.sources.difu import parse_appendix, parse_profiles, parse_special_category
-from index.municipalities.mentions import scan_mentions
+from index.municipalities.linker import PRIOR_RATIO, EntityLinker, Entity
 from index.municipalities.sources.darmstadt import parse_partner_cities
 
 _STRUCTURED = (parse_profiles, parse_special_category, parse_appendix, parse_table1, parse_interviews,
                parse_partner_cities)
-_STADTSTAATEN = {"berlin": "BE", "hamburg": "HH", "bremen": "HB"}
 
 
 def build_catalogue(documents: list[Document], passages: list[Passage]) -> Catalogue:
@@ -42,13 +46,18 @@ def build_catalogue(documents: list[Document], passages: list[Passage]) -> Catal
     """
     records = [r for doc in documents for parse in _STRUCTURED for r in parse(doc.id, doc.text)]
     catalogue = _assemble(records)
+    linker = EntityLinker(extra=catalogue_entities(catalogue))
+    found = {doc.id: subjects.analyse(doc, linker) for doc in documents}
+    known = {parse_name(r.name).key for r in records}
     for doc in documents:
-        records.extend(_new_mentions(catalogue, doc))
+        records.extend(subjects.records(doc, found[doc.id], known))
     catalogue = _assemble(records)
     for doc in documents:
         records.extend(parse_ideas(doc.id, doc.text, lambda item: _resolve_item(catalogue, item)))
     catalogue = _assemble(records)
-    attach_passages(catalogue, documents, passages)
+    linker = EntityLinker(extra=catalogue_entities(catalogue))
+    attach_passages(catalogue, documents, passages, found, linker)
+    reference.enrich(catalogue.municipalities)
     geodata.enrich(catalogue.municipalities, documents)
     catalogue = Catalogue(catalogue.municipalities)  # re-indexed: enrich may add a Land
     groups = find_groups(catalogue, documents, passage_locator(passages))
@@ -72,19 +81,19 @@ def _resolve_item(catalogue: Catalogue, item: str) -> str | None:
     return f"Bezirk {m.name}" if m.type == gz.STADTBEZIRK else m.name
 
 
-def _new_mentions(catalogue: Catalogue, doc: Document) -> list[Record]:
-    """Mentions whose words are not already a known municipality of the same kind."""
-    spans = catalogue.index.spans(doc.text)
+def catalogue_entities(catalogue: Catalogue) -> list[tuple[str, Entity]]:
+    """(name, Entity) for every catalogue municipality and alias, so the linker also knows the
+    entries that the reference data lacks (Berlin and Hamburg districts, Samtgemeinden,
+    foreign partner cities, towns GeoNames records under another name)."""
     out = []
-    for rec in scan_mentions(doc.id, doc.text):
-        kreis = parse_name(rec.name).kind == "kreis"
-        end = rec.offset + len(rec.name)
-        covered = any(
-            s < end and e > rec.offset and any((catalogue.get(i).type == gz.LANDKREIS) == kreis for i in ids)
-            for s, e, ids in spans
-        )
-        if not covered:
-            out.append(rec)
+    for m in catalogue.municipalities:
+        parsed = parse_name(m.name)
+        kind = "bezirk" if m.type == gz.STADTBEZIRK else "kreis" if m.type == gz.LANDKREIS else parsed.kind
+        ent = Entity(kind, m.name if kind == "bezirk" else parsed.base, m.name, m.type, gz.land_code(m.bundesland), m.population,
+                     country=m.country, catalogued=True)
+        for alias in [m.name, *m.aliases]:
+            if "," not in alias:
+                out.append((alias, ent))
     return out
 
 
@@ -148,7 +157,7 @@ def _municipality(pairs: list[tuple[Record, ParsedName]], taken: set[str]) -> Mu
     if type_:
         provenance["type"] = "dokument"
     if country is None and (type_ is None or land is None):
-        type_, land, provenance = _from_gazetteer(kind, base, type_, land, provenance)
+        type_, land, provenance = _from_reference(kind, base, type_, land, provenance)
     population = next((r.population for r, _ in pairs if r.population is not None), None)
     if population is not None:
         provenance["population"] = "dokument"
@@ -175,26 +184,27 @@ def _municipality(pairs: list[tuple[Record, ParsedName]], taken: set[str]) -> Mu
     )
 
 
-def _from_gazetteer(kind, base, type_, land, provenance):
-    core = gz.fold(gz.strip_qualifier(base))
-    extra = gz.extra_info(kind, base)
-    if kind == "kreis":
-        type_ = type_ or gz.LANDKREIS
-    elif kind == "bezirk":
+def _from_reference(kind, base, type_, land, provenance):
+    """Type and Land from the official reference data (``reference.py``): Destatis for Kreise
+    and kreisfreie Städte (the list is complete, so any other German town is
+    kreisangehörig), GeoNames for a town's Land when its name is unique among German places."""
+    if kind == "bezirk":
         type_ = type_ or gz.STADTBEZIRK
-    elif core in _STADTSTAATEN:
-        type_, land = type_ or gz.KREISFREI, land or _STADTSTAATEN[core]
-    elif gz.kreisfrei_land(base):
-        type_, land = type_ or gz.KREISFREI, land or gz.kreisfrei_land(base)
-    elif extra:
-        type_, land = type_ or extra[0], land or extra[1]
-    else:  # the list of kreisfreie Städte is complete, so any other German town is kreisangehörig
-        type_ = type_ or gz.KREISANGEHOERIG
-    if extra and land is None:
-        land = extra[1]
-    provenance.setdefault("type", "gazetteer")
-    if land:
-        provenance.setdefault("bundesland", "gazetteer")
+        provenance.setdefault("type", "gazetteer")
+        return type_, land, provenance
+    ref = reference.find_kreis(kind, base, land)
+    if ref is not None:
+        type_, land = type_ or ref.type, land or ref.land
+        provenance.setdefault("type", "destatis")
+        provenance.setdefault("bundesland", "destatis")
+        return type_, land, provenance
+    type_ = type_ or (gz.LANDKREIS if kind == "kreis" else gz.KREISANGEHOERIG)
+    provenance.setdefault("type", "destatis")
+    if land is None and kind == "muni":
+        rec = geodata.lookup(base, prior_ratio=PRIOR_RATIO)
+        if rec is not None:
+            land = rec.land
+            provenance.setdefault("bundesland", "geonames")
     return type_, land, provenance
 
 

@@ -23,7 +23,7 @@ from index.municipalities import gazetteer as gz
 from index.municipalities.matcher import AliasIndex, alias_key
 from index.municipalities.taxonomy import THEMES, canonical_theme
 
-CATALOGUE_VERSION = 7
+CATALOGUE_VERSION = 8
 _TYPE_WORDS = {
     "kreisfrei": gz.KREISFREI, "kreisangehoerig": gz.KREISANGEHOERIG, "gemeinde": gz.KREISANGEHOERIG,
     "landkreis": gz.LANDKREIS, "kreis": gz.LANDKREIS, "stadtbezirk": gz.STADTBEZIRK, "bezirk": gz.STADTBEZIRK,
@@ -61,6 +61,17 @@ class Municipality:
     provenance: dict[str, str] = field(default_factory=dict)  # field -> "dokument" | "gazetteer" | "geonames"
     # Where the population figure comes from: {"source", "year", "doc_id", "passage_id", "quote"}
     population_source: dict[str, Any] | None = None
+    # Every population figure known, official and stated: {"value", "source", "year", "doc_id",
+    # "passage_id", "quote", "official"}; the official one (Destatis, GeoNames) first.
+    figures: list[dict[str, Any]] = field(default_factory=list)
+    ags: str | None = None  # official municipality key (Kreise and kreisfreie Städte)
+    area_km2: float | None = None
+    density: float | None = None  # inhabitants per km² (Destatis)
+    settlement: str | None = None  # "ländlich" | "städtisch" | "gemischt" (reference.py's BBSR rule)
+    settlement_source: str | None = None  # the rule and data behind ``settlement``
+    lat: float | None = None  # WGS84 degrees (GeoNames)
+    lon: float | None = None
+    rows: dict[str, str] = field(default_factory=dict)  # reference passage id -> its table row naming it
 
     def fact(self, name: str) -> list[dict[str, Any]]:
         """All facts with this ``name`` ("Titel des Beitrags", "Prämierung", ...), in stored order."""

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from index.municipalities import gazetteer as gz
+from index.municipalities.reference import kreisfrei_land
 
 _PREFIX = re.compile(
     r"^(Stadt und Landkreis|Freie und Hansestadt|Freie Hansestadt|Hanse- und Universitätsstadt|"
@@ -74,7 +75,7 @@ def parse_name(raw: str) -> ParsedName:
     match = _PREFIX.match(text)
     prefix, rest = (match.group(1), match.group(2)) if match else ("", text)
     if prefix == "Stadt und Landkreis":
-        return ParsedName("muni", rest, rest, written, None, gz.kreisfrei_land(rest), joint_kreis=True)
+        return ParsedName("muni", rest, rest, written, None, kreisfrei_land(rest), joint_kreis=True)
     if prefix in _KREIS_PREFIX:
         label = "Kreis" if prefix.startswith("Kreis") else "Landkreis"
         return ParsedName("kreis", rest, f"{label} {rest}", written, gz.LANDKREIS)

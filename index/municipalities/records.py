@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 # Sources in order of trust: earlier ones win for name, type, Land and population.
 SOURCE_PRIORITY = (
     "desi-tabelle-1", "difu-profil", "difu-sonderkategorie", "difu-anhang", "desi-interviews",
-    "desi-tabelle-1-kreis", "partnerstaedte", "desi-gute-idee", "erwaehnung",
+    "desi-tabelle-1-kreis", "partnerstaedte", "desi-gute-idee", "einwohnerangabe", "verlinkt", "erwaehnung",
 )
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 
 from index.municipalities import gazetteer as gz
+from index.municipalities import geodata
+from index.municipalities.reference import country_name
 from index.municipalities.records import Record, lines_with_offsets, short
 
 _PARTNER_MARK = re.compile(r"^\s*Rückmeldung aus den Partnerstädten\s*$", re.M)
@@ -29,7 +31,7 @@ def parse_partner_cities(doc_id: str, text: str) -> list[Record]:
             break  # the next slide starts
         offset += mark.end()
         rec = Record(name, doc_id, offset, name, "partnerstaedte")
-        country = gz.FOREIGN_CITIES.get(name)
+        country = _abroad(name)
         if country:
             rec.country, rec.type_hint = country, gz.FOREIGN
         out.append(rec)
@@ -39,6 +41,14 @@ def parse_partner_cities(doc_id: str, text: str) -> list[Record]:
             rec.add_fact("Partnerstadt von", host or "unbekannt")
     out.extend(_guidelines(doc_id, text, {r.name for r in out}))
     return out
+
+
+def _abroad(name: str) -> str | None:
+    """German name of the country of a partner city that is no German place (GeoNames)."""
+    if geodata.candidates(name):
+        return None
+    place = geodata.lookup_foreign(name)
+    return country_name(place.country) if place else None
 
 
 def _host_city(text: str, names: list[str]) -> str | None:
