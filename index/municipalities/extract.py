@@ -47,7 +47,11 @@ def build_catalogue(documents: list[Document], passages: list[Passage]) -> Catal
     records = [r for doc in documents for parse in _STRUCTURED for r in parse(doc.id, doc.text)]
     catalogue = _assemble(records)
     linker = EntityLinker(extra=catalogue_entities(catalogue))
-    found = {doc.id: subjects.analyse(doc, linker) for doc in documents}
+    headings: dict[str, list[str]] = {}
+    for p in passages:
+        headings.setdefault(p.doc_id, [])
+        headings[p.doc_id].extend(h for h in p.section_path if h not in headings[p.doc_id])
+    found = {doc.id: subjects.analyse(doc, linker, headings.get(doc.id)) for doc in documents}
     known = {parse_name(r.name).key for r in records}
     for doc in documents:
         records.extend(subjects.records(doc, found[doc.id], known))

@@ -40,7 +40,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -66,6 +66,8 @@ _TOWN_PREFIX = {
 _NEW_NAME_PREFIX = {"samtgemeinde", "verbandsgemeinde", "ortsgemeinde", "gemeinde", "amt", "marktgemeinde",
                     "markt", "stadt", "landkreis", "landkreises", "kreis", "kreises"}
 _TYPE_OF_PREFIX = {"samtgemeinde": "Samtgemeinde", "verbandsgemeinde": "Verbandsgemeinde", "amt": "Amt"}
+# Gemeindeverbände: not in the reference data, and never the town of the same name
+_ASSOCIATION = set(_TYPE_OF_PREFIX)
 _PLACE_PREPOSITIONS = {"in", "aus", "nach", "von", "bei"}
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 _MARKUP = re.compile(r"\{[^}]*\}|\[[^\]]*\]|\([^)]*\)")
@@ -95,6 +97,9 @@ _NOT_NAME_PARTS = {
     "September", "Oktober", "November", "Dezember", "Namen", "Netzwerk", "Projekt", "Programm", "Wettbewerb",
 }
 _NOUN_ENDINGS = ("ung", "heit", "keit", "schaft", "tion", "ierte", "ismus", "ität", "ment", "ende", "ern", "ungen")
+
+
+_MORE_WORDS = re.compile(r"(?: [A-ZÄÖÜ][a-zäöüß]+(?:-[A-ZÄÖÜ][a-zäöüß]+)*){1,2}(?=[\s,.;:)]|$)")
 
 
 @dataclass(frozen=True)
@@ -243,7 +248,7 @@ class EntityLinker:
         self._index = dict(_place_index())
         for name, ent in extra or []:
             key = tuple(gz.fold(name).split())
-            if key and not any(c.key == ent.key for c in self._index.get(key, ())):
+            if key and not any((c.key, c.land) == (ent.key, ent.land) for c in self._index.get(key, ())):
                 self._index[key] = (*self._index.get(key, ()), ent)
         self._max = max(_max_len(), max((len(k) for k, _ in ((tuple(gz.fold(n).split()), e) for n, e in extra or [])),
                                         default=1))
@@ -273,7 +278,7 @@ class EntityLinker:
     @staticmethod
     def _sure(link: Link, prefixed: set, floor: int) -> bool:
         e = link.entity
-        if e.kind != "muni" or e.catalogued or e.key in prefixed or " " in link.surface.strip():
+        if e.kind != "muni" or e.catalogued or e.key in prefixed or re.search(r"[ -]", link.surface.strip()):
             return True
         return (e.population or 0) >= floor
 
@@ -290,7 +295,7 @@ class EntityLinker:
             if prefix is None and self._person_before(text, tokens, i):
                 i += 1
                 continue
-            found = self._longest(text, tokens, i, prefix)
+            found = None if prefix in _ASSOCIATION else self._longest(text, tokens, i, prefix)
             if found is None:
                 new = self._new_name(text, tokens, i, prefix, pstart) if prefix in _NEW_NAME_PREFIX else None
                 if new is not None:
@@ -351,7 +356,7 @@ class EntityLinker:
                 cands = self._index.get(key[:-1] + (key[-1][:-1],))  # genitive "Osnabrücks"
             if not cands or not self._boundaries(text, tokens[i][0], tokens[i + n - 1][1]):
                 continue
-            cands = list({c.key: c for c in reversed(cands)}.values())[::-1]
+            cands = list({(c.key, c.land): c for c in reversed(cands)}.values())[::-1]
             if any(c.catalogued for c in cands):  # the catalogue already knows what this name means
                 cands = [c for c in cands if c.catalogued]
             cands = self._by_prefix(cands, prefix)
@@ -395,18 +400,26 @@ class EntityLinker:
         m = _NEW_NAME.match(text, tokens[i][0])
         if not m:
             return None
-        name = m.group(0)
-        first = name.split("-")[0]
-        if first.casefold() in _NEW_NAME_STOP or first.endswith(_NOUN_ENDINGS) or gz.fold(name) in self._common:
+        start, end = m.start(), m.end()
+        first = m.group(0).split("-")[0]
+        if first.casefold() in _NEW_NAME_STOP or first.endswith(_NOUN_ENDINGS) or gz.fold(m.group(0)) in self._common:
             return None
+        if gz.land_code(m.group(0)) or gz.land_code(m.group(0)[:-1]):  # "Kreis Nordrhein-Westfalens"
+            return None
+        if prefix in _ASSOCIATION:  # "Amt Dorf Mecklenburg-Bad Kleinen": up to two more capitalised words
+            more = _MORE_WORDS.match(text, end)
+            if more and not any(w.endswith(_NOUN_ENDINGS) for w in more.group(0).split()):
+                end = more.end()
+        name = text[start:end]
         j = i
-        while j < len(tokens) and tokens[j][1] <= m.end():
+        while j < len(tokens) and tokens[j][1] <= end:
             j += 1
-        kind = "kreis" if prefix in ("kreis", "landkreis", "landkreises", "kreises") else "muni"
-        type_ = gz.LANDKREIS if kind == "kreis" else _TYPE_OF_PREFIX.get(prefix, gz.KREISANGEHOERIG)
+        kind = "kreis" if prefix == "kreis" else "muni"
+        type_ = gz.LANDKREIS if kind == "kreis" else gz.KREISANGEHOERIG
         display = f"{'Landkreis' if kind == 'kreis' else _TYPE_OF_PREFIX.get(prefix, '')} {name}".strip()
-        ent = Entity(kind, name, display, type_, None, None, known=False)
-        return Link(m.start(), m.end(), name, ent, prefix, pstart, [ent]), max(j, i + 1)
+        base = display if prefix in _ASSOCIATION else name
+        ent = Entity(kind, base, display, type_, None, None, known=False)
+        return Link(start, end, name, ent, prefix, pstart, [ent]), max(j, i + 1)
 
     # -- disambiguation ------------------------------------------------------------------
     def _disambiguate(self, text: str, tokens, mentions: list[Link]) -> list[Link]:
@@ -425,13 +438,19 @@ class EntityLinker:
             if count / total >= DOCUMENT_LAND_SHARE:
                 doc_land = code
         for link in mentions:
-            if link.entity is not None:
+            if link.entity is not None and (link.entity.known or link.entity.land):
                 continue
             s = bisect.bisect_right(sentences, link.start) - 1
             lo, hi = sentences[s], sentences[s + 1] if s + 1 < len(sentences) else len(text)
             local = {c for pos, c in land_mentions if lo <= pos < hi}
             local |= {m.entity.land for m in mentions
                       if m is not link and m.entity is not None and m.entity.land and lo <= m.start < hi}
+            if link.entity is not None:  # a name the reference data lacks: the Land of its context
+                lands = local if len(local) == 1 else {doc_land} if doc_land else set()
+                if len(lands) == 1:
+                    link.entity = replace(link.entity, land=next(iter(lands)))
+                    link.candidates = [link.entity]
+                continue
             link.entity = self._choose(link.candidates, local, doc_land)
         for link in mentions:
             if link.prefix and link.prefix.startswith("@"):

@@ -12,12 +12,13 @@ import re
 from dataclasses import dataclass
 
 from index.municipalities import gazetteer as gz
+from index.municipalities import geodata
 from index.municipalities.reference import kreisfrei_land
 
 _PREFIX = re.compile(
     r"^(Stadt und Landkreis|Freie und Hansestadt|Freie Hansestadt|Hanse- und Universitätsstadt|"
     r"Bundeshauptstadt|Landeshauptstadt|Universitätsstadt|Wissenschaftsstadt|Widukindstadt|"
-    r"Eifelgemeinde|Samtgemeinde|Große Kreisstadt|Kreisstadt|Hansestadt|Städteregion|"
+    r"Eifelgemeinde|Samtgemeinde|Verbandsgemeinde|Amt|Große Kreisstadt|Kreisstadt|Hansestadt|Städteregion|"
     r"Regionalverband|Region|Landkreises|Landkreis|Kreises|Kreis|Stadtbezirk|Bezirk|Gemeinde|Stadt)\s+(.+)$"
 )
 # Prefixes that fix the type; the rest ("Stadt", "Landeshauptstadt") leave it open.
@@ -27,6 +28,7 @@ _PREFIX_TYPE = {
     "Widukindstadt": gz.KREISANGEHOERIG, "Bundeshauptstadt": gz.KREISFREI,
     "Freie Hansestadt": gz.KREISFREI, "Freie und Hansestadt": gz.KREISFREI,
 }
+_ASSOCIATIONS = {"Samtgemeinde", "Verbandsgemeinde", "Amt"}
 _KREIS_PREFIX = {"Landkreis", "Landkreises", "Kreis", "Kreises"}
 _KREIS_KEEP = {"Städteregion", "Regionalverband", "Region"}  # part of the name itself
 _DESCRIPTOR = re.compile(
@@ -92,7 +94,10 @@ def parse_name(raw: str) -> ParsedName:
     if paren and gz.land_code(paren.group(1)):
         land = gz.land_code(paren.group(1))
         rest = _PAREN.sub("", rest, count=1).strip()
-    display = f"Samtgemeinde {rest}" if prefix == "Samtgemeinde" else rest
+    if prefix in _ASSOCIATIONS:  # a Gemeindeverband is never the town of the same name
+        display = f"{prefix} {rest}"
+        return ParsedName("muni", display, display, written, gz.KREISANGEHOERIG, land)
+    display = rest
     type_hint = _PREFIX_TYPE.get(prefix)
     return ParsedName("muni", rest, display, written, type_hint, land)
 
@@ -160,6 +165,9 @@ def aliases_for(parsed: ParsedName) -> set[str]:
             out |= {f"{base} in {land}", f"Bezirk {base} von {land}", f"{land}-{base}", f"{base} ({land})"}
         return out
     out |= forms
+    association = parsed.base.split(" ", 1)
+    if association[0] in _ASSOCIATIONS and not geodata.candidates(association[1]):
+        out.add(association[1])  # "Elm-Asse": no town has the name, so the bare name means the Samtgemeinde
     for f in forms:
         if f[-1:] not in "sßxz" and not set(" /(") & set(f):
             out.add(f + "s")  # genitive: "Osnabrücks Zukunft"

@@ -11,7 +11,10 @@ Built on the entity linker (``linker.py``), for every document, whatever its lay
   often than any other (``document_subject``).
 - **section subjects**: the municipalities a section heading names (``heading_subjects``).
 - **line subjects**: a line that begins with a municipality followed by a separator
-  ("Winnenden | Dolmetscherpool …", "Brescia / Dezernat …", "Lingen (Ems): …") is about it.
+  ("Winnenden | Dolmetscherpool …", "Brescia / Dezernat …", "Lingen (Ems): …") is about it,
+  and so is a table row that names one municipality in any cell; in a document about one
+  municipality only table rows count (its bullet lists name partners: "Landkreis X:
+  Ausländerbehörde").
 - **population facts** (``population_facts``): "rund 48.000 Einwohnerinnen und Einwohnern",
   "Einwohnerzahl: 23.400", "Stand 31.12.2022: 52.300 Einwohner" — attached to the
   municipality named nearest before the figure in the same sentence, else to the line's,
@@ -44,7 +47,8 @@ _POPULATION = re.compile(
     rf"(?:(?:rund|etwa|ca\.)\s+)?{_NUMBER.replace('num', 'num2')}"
 )
 _STAND = re.compile(r"Stand[:\s]+(?:\d{1,2}\.\s?\d{1,2}\.\s?|\w+\s)?(?P<y>(?:19|20)\d{2})|\b(?P<y2>(?:19|20)\d{2})\b")
-_SENTENCE = re.compile(r"[.!?]\s+(?=[A-ZÄÖÜ])|\n")
+_SENTENCE = re.compile(r"[.!?]\s+(?=[A-ZÄÖÜ])|\n|\s[>|;]\s")  # also the cells of a flattened fact box
+AFTER_CHARS = 60  # "Mit 23.400 Einwohnern ist Eschwege …": a name after the figure counts this close
 
 
 @dataclass
@@ -56,24 +60,63 @@ class DocumentSubjects:
     links: list[Link]
     subject: Entity | None = None
     line_subjects: dict[int, Entity] = field(default_factory=dict)
+    heading_entities: dict[tuple[str, str], Entity] = field(default_factory=dict)
+    heading_positions: list[tuple[int, Entity]] = field(default_factory=list)  # (offset, the one entity a heading names)
+    lands: list[dict] = field(default_factory=list)  # "Bundesland: X" facts: entity, land, offset, quote
     facts: list[dict] = field(default_factory=list)  # population facts: entity, value, year, offset, quote
 
 
-def analyse(doc: Document, linker: EntityLinker) -> DocumentSubjects:
-    """Links, subject, line subjects and population facts of ``doc`` (module docstring)."""
+def analyse(doc: Document, linker: EntityLinker, headings: list[str] | None = None) -> DocumentSubjects:
+    """Links, subject, line subjects, heading subjects and population facts of ``doc``
+    (module docstring). ``headings``: the document's section headings (from its passages)."""
     text = doc.text or ""
     links = [lk for lk in linker.link(text) if lk.linked]
     result = DocumentSubjects(doc.id, links)
     result.subject = document_subject(doc, links, linker)
     by_start = {lk.start: lk for lk in links}
+    by_prefix = {lk.prefix_start: lk for lk in links if lk.prefix_start is not None}
+    starts = [lk.start for lk in links]
     for offset, line in lines_with_offsets(text):
         lead = _BULLET.match(line)
         start = offset + (lead.end() if lead else 0)
-        lk = by_start.get(start) or next((x for x in links if x.prefix_start == start), None)
+        lk = by_start.get(start) or by_prefix.get(start)
         if lk is not None and _LINE_SUBJECT.match(text, lk.end):
             result.line_subjects[offset] = lk.entity
+        elif line.count("|") >= 2:  # table rows that name one municipality in any cell
+            for row_start, row_end in _rows(line):
+                lo = bisect.bisect_left(starts, offset + row_start)
+                hi = bisect.bisect_left(starts, offset + row_end)
+                named = {links[k].entity.key: links[k].entity for k in range(lo, hi)}
+                if len(named) == 1:
+                    result.line_subjects[offset + row_start] = next(iter(named.values()))
+    if result.subject is not None:  # a document about one municipality: its lists name partners, not subjects
+        rows = {o for o in result.line_subjects if "|" in text[o : text.find("\n", o) if "\n" in text[o:] else len(text)]}
+        result.line_subjects = {o: e for o, e in result.line_subjects.items() if o in rows or e == result.subject}
+    for heading in headings or []:
+        found = heading_subjects(linker, heading)
+        for entity in found:
+            result.heading_entities.setdefault(entity.key, entity)
+        pos = text.find(heading)
+        if len(found) == 1 and pos >= 0:
+            result.heading_positions.append((pos, found[0]))
+    result.heading_positions.sort(key=lambda pe: pe[0])
     result.facts = population_facts(doc, links, result)
+    result.lands = land_facts(doc, result)
     return result
+
+
+_ROW_BREAK = re.compile(r"\|\s+\|")
+
+
+def _rows(line: str) -> list[tuple[int, int]]:
+    """(start, end) of each table row in a line: a markdown table whose line breaks the
+    reader joined reads "| a | b | | c | d |"; a row ends where "| |" does."""
+    out, start = [], 0
+    for m in _ROW_BREAK.finditer(line):
+        out.append((start, m.start() + 1))
+        start = m.start() + 1
+    out.append((start, len(line)))
+    return out
 
 
 def document_subject(doc: Document, links: list[Link], linker: EntityLinker) -> Entity | None:
@@ -125,11 +168,14 @@ def population_facts(doc: Document, links: list[Link], subjects: DocumentSubject
         i = bisect.bisect_right(starts, m.start()) - 1
         entity = links[i].entity if i >= 0 and links[i].start >= lo else None
         if entity is None:
-            after = [lk for lk in links if m.end() <= lk.start < hi]
+            after = [lk for lk in links if m.end() <= lk.start < min(hi, m.end() + AFTER_CHARS)
+                     and not _LABEL_BEFORE.search(text[max(0, (lk.prefix_start or lk.start) - 20) : lk.prefix_start or lk.start])]
             entity = after[0].entity if after else None
         if entity is None:
             j = bisect.bisect_right(line_offsets, m.start()) - 1
             entity = subjects.line_subjects[line_offsets[j]] if j >= 0 and line_offsets[j] >= lo else None
+        if entity is None:  # a fact box under a portrait heading or title line
+            entity = _title_before(subjects, m.start())
         entity = entity or subjects.subject
         if entity is None:
             continue
@@ -141,6 +187,43 @@ def population_facts(doc: Document, links: list[Link], subjects: DocumentSubject
                 break
         out.append({"entity": entity, "value": value, "year": year or _doc_year(doc), "offset": m.start(),
                     "quote": short(sentence)})
+        # "In der Stadt Hof leben 46.963 Menschen, im Landkreis Hof 94.333": the same unit, elided
+        for lk in links[bisect.bisect_right(starts, m.end()):]:
+            if lk.start >= hi:
+                break
+            more = re.match(rf"\s+{_NUMBER}\b(?!\s*(?:Euro|€|Prozent|%))", text[lk.end : hi])
+            if more and lk.entity != entity:
+                number = int(re.sub(r"\D", "", more.group("num")))
+                if 100 <= number <= 5_000_000:
+                    out.append({"entity": lk.entity, "value": number, "year": year or _doc_year(doc),
+                                "offset": lk.end + more.start("num"), "quote": short(sentence)})
+    return out
+
+
+BOX_CHARS = 400  # a fact box follows its portrait's heading or title line this closely
+_LABEL_BEFORE = re.compile(r"\b[A-ZÄÖÜ][\wäöüß]+\s*:\s*$")  # "Landkreis: Rotenburg" is a fact value, not the subject
+_LAND_LINE = re.compile(r"(?:^|\s)Bundesland\s*[:=]\s*(?P<land>[A-ZÄÖÜ][\w-]+(?:-[A-ZÄÖÜ][\w]+)*)", re.M)
+
+
+def _title_before(subjects: DocumentSubjects, offset: int) -> Entity | None:
+    """The entity of the nearest heading or title line before ``offset`` (within ``BOX_CHARS``)."""
+    marks = [(pos, e) for pos, e in subjects.heading_positions if pos <= offset]
+    marks += [(pos, e) for pos, e in subjects.line_subjects.items() if pos <= offset]
+    if not marks:
+        return None
+    pos, entity = max(marks, key=lambda pe: pe[0])
+    return entity if offset - pos <= BOX_CHARS else None
+
+
+def land_facts(doc: Document, subjects: DocumentSubjects) -> list[dict]:
+    """"Bundesland: Niedersachsen" lines of fact boxes, each ``{entity, land, offset, quote}``,
+    attached like population figures to the portrait they stand under."""
+    out = []
+    for m in _LAND_LINE.finditer(doc.text or ""):
+        code = gz.land_code(m.group("land"))
+        entity = _title_before(subjects, m.start()) if code else None
+        if entity is not None:
+            out.append({"entity": entity, "land": code, "offset": m.start("land"), "quote": short(m.group(0))})
     return out
 
 
@@ -164,7 +247,8 @@ def records(doc: Document, found: DocumentSubjects, known: set[tuple[str, str]])
     unprefixed ones that are a subject, named ``MIN_REPEAT`` times, or already ``known``."""
     text = doc.text or ""
     counts = Counter(lk.entity.key for lk in found.links)
-    subjects = {e.key for e in found.line_subjects.values()} | ({found.subject.key} if found.subject else set())
+    subjects = ({e.key for e in found.line_subjects.values()} | set(found.heading_entities)
+                | ({found.subject.key} if found.subject else set()))
     line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
     out = []
     for lk in found.links:
@@ -175,6 +259,15 @@ def records(doc: Document, found: DocumentSubjects, known: set[tuple[str, str]])
         if lk.prefix == "stadt und landkreis" and e.kind != "kreis":
             out.append(_record(doc, Entity("kreis", e.base, f"Landkreis {e.base}", gz.LANDKREIS, e.land), lk.start,
                                text, line_starts))
+    linked = {lk.entity.key for lk in found.links}
+    for key, entity in found.heading_entities.items():
+        if key not in linked:  # a portrait heading names it, the (strict) running text does not
+            offset = text.find(entity.base)
+            out.append(_record(doc, entity, max(0, offset), text, line_starts))
+    for fact in found.lands:
+        rec = _record(doc, fact["entity"], fact["offset"], text, line_starts)
+        rec.source, rec.land = "einwohnerangabe", fact["land"]
+        out.append(rec)
     for fact in found.facts:
         rec = _record(doc, fact["entity"], fact["offset"], text, line_starts)
         rec.source = "einwohnerangabe"
