@@ -68,6 +68,7 @@ _NEW_NAME_PREFIX = {"samtgemeinde", "verbandsgemeinde", "ortsgemeinde", "gemeind
 _TYPE_OF_PREFIX = {"samtgemeinde": "Samtgemeinde", "verbandsgemeinde": "Verbandsgemeinde", "amt": "Amt"}
 # Gemeindeverbände: not in the reference data, and never the town of the same name
 _ASSOCIATION = set(_TYPE_OF_PREFIX)
+_LAND_AFTER = re.compile(r"(?:\s*\(|,?\s+in\s+|,\s*)([A-ZÄÖÜ][\w-]+)")
 _PLACE_PREPOSITIONS = {"in", "aus", "nach", "von", "bei"}
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 _MARKUP = re.compile(r"\{[^}]*\}|\[[^\]]*\]|\([^)]*\)")
@@ -88,7 +89,7 @@ _NEW_NAME_STOP = {
     "schule", "schulen", "presse", "pressestelle", "telefon", "fax", "mail", "internet", "kontakt",
 }
 # "Weissach im Tal", "Rheinau am Rhein"; but not "Lüchow-Dannenberg im Osten"
-_EXTENSION = re.compile(r" (?:im|am|an der|in der|ob der) (?P<word>[A-ZÄÖÜ][a-zäöüß]{2,20})\b")
+_EXTENSION = re.compile(r" (?:im|am|an der|in der|ob der) (?P<word>[A-ZÄÖÜ][a-zäöüß]{2,20})(?![-\w])")
 _NOT_NAME_PARTS = {
     "Osten", "Westen", "Norden", "Süden", "Nordosten", "Nordwesten", "Südosten", "Südwesten", "Zentrum", "Herzen",
     "Rahmen", "Jahr", "Jahre", "Bereich", "Landkreis", "Kreis", "Land", "Bundesland", "Vergleich", "Auftrag",
@@ -271,9 +272,15 @@ class EntityLinker:
         tokens = [(m.start(), m.end(), gz.fold(m.group(0))) for m in _TOKEN.finditer(masked)
                   if m.end() - m.start() <= MAX_TOKEN_CHARS]
         mentions = self._disambiguate(masked, tokens, self._mentions(masked, tokens))
-        prefixed = {lk.entity.key for lk in mentions if lk.entity is not None and lk.prefix}
+        prefixed = {lk.entity.key for lk in mentions if lk.entity is not None
+                    and (lk.prefix or self._land_after(masked, lk.end))}
         floor = BARE_SURE_POPULATION if strict else BARE_MIN_POPULATION
         return [lk for lk in mentions if lk.prefix or lk.entity is None or self._sure(lk, prefixed, floor)]
+
+    def _land_after(self, text: str, end: int) -> bool:
+        """True when a Land follows the name ("Mühlhausen in Thüringen", "Freiberg (Sachsen)")."""
+        m = _LAND_AFTER.match(text, end)
+        return bool(m and gz.land_code(m.group(1)))
 
     @staticmethod
     def _sure(link: Link, prefixed: set, floor: int) -> bool:
