@@ -5,9 +5,12 @@ A case (one line of ``eval/cases/*.jsonl``)::
     {"id": "c01", "municipality": "Kaiserslautern", "topic": "...", "comparable": ["Landkreis Kassel"],
      "source": "where in the documents the grouping comes from"}
 
-Two sets: ``comparable.jsonl`` (32 cases written with the system in view) and
-``comparable-blind.jsonl`` (62 cases written blind, from the documents' own groupings, by
-a session that never ran the recommender). Names are resolved through the catalogue
+Comparable-municipality sets: ``comparable.jsonl`` (32 cases written with the system in
+view), ``comparable-blind.jsonl`` (62 cases written blind, from the documents' own
+groupings, by a session that never ran the recommender) and ``comparable-blind2.jsonl``
+(52 more, written blind the same way on 2026-12-07, see ``cases/BLIND-2-NOTES.md``).
+"Who does X?" sets (``evaluate_who_does``): ``who-does-blind.jsonl`` (64 practices, 20 in
+English, each with every municipality the documents show doing it, written blind). Names are resolved through the catalogue
 (aliases, so "Kempten" finds "Kempten (Allgäu)"); a name the catalogue cannot resolve
 still counts as relevant (the system cannot recommend what it does not know) and is
 listed under ``unresolved``. Metrics come from ranx (binary relevance): recall@5,
@@ -33,7 +36,11 @@ from core.settings import PROJECT_ROOT
 
 RecommendFn = Callable[..., list]  # (catalogue, query, topic=..., k=...) -> [objects with .id]
 CASE_SETS = (PROJECT_ROOT / "eval" / "cases" / "comparable.jsonl",
-             PROJECT_ROOT / "eval" / "cases" / "comparable-blind.jsonl")
+             PROJECT_ROOT / "eval" / "cases" / "comparable-blind.jsonl",
+             PROJECT_ROOT / "eval" / "cases" / "comparable-blind2.jsonl")
+# "who does X?" cases: {"id", "topic", "municipalities": [...], "source"}
+WHO_DOES_SETS = (PROJECT_ROOT / "eval" / "cases" / "who-does-blind.jsonl",)
+ALL_SETS = CASE_SETS + WHO_DOES_SETS
 FLOOR_PATH = PROJECT_ROOT / "eval" / "floor-recommend.json"
 METRICS = ("recall@5", "recall@10", "ndcg@10")
 DEPTH = 10
@@ -41,14 +48,61 @@ TOLERANCE = 0.03
 
 
 def load_cases(path: Path) -> list[dict[str, Any]]:
-    """The cases of one JSONL file; raises ``ValueError`` on a line without id,
-    municipality or comparable."""
+    """The cases of one JSONL file: comparable-municipality cases (id, municipality,
+    comparable) or "who does X?" cases (id, topic, municipalities); raises ``ValueError``
+    on a line that is neither."""
     cases = [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
     for case in cases:
-        missing = [key for key in ("id", "municipality", "comparable") if key not in case]
+        keys = ("id", "topic", "municipalities") if is_who_does(case) else ("id", "municipality", "comparable")
+        missing = [key for key in keys if key not in case]
         if missing:
             raise ValueError(f"case {case.get('id', '?')} lacks {', '.join(missing)}")
     return cases
+
+
+def is_who_does(case: dict[str, Any]) -> bool:
+    """True for a "who does X?" case (it lists ``municipalities`` for a ``topic``)."""
+    return "municipalities" in case and "comparable" not in case
+
+
+def evaluate_who_does(catalogue, cases: Iterable[dict[str, Any]], who_does_fn: Callable[..., list]) -> dict[str, Any]:
+    """Run ``who_does_fn(topic, k)`` on every "who does X?" case and score its top ``DEPTH``.
+
+    :returns: the shape of :func:`evaluate_recommendations`; names the catalogue cannot
+        resolve still count as relevant and are listed under ``unresolved``.
+    """
+    per_case, unresolved = [], []
+    qrels: dict[str, dict[str, int]] = {}
+    run: dict[str, dict[str, float]] = {}
+    for case in cases:
+        wanted = []
+        for name in case["municipalities"]:
+            try:
+                wanted.append(catalogue.resolve(name).id)
+            except PraxisError as exc:
+                unresolved.append({"case": case["id"], "name": name, "error": exc.code})
+                wanted.append(f"<unresolved>:{name}")
+        qrels[case["id"]] = {w: 1 for w in wanted}
+        ranked = [r.id for r in who_does_fn(case["topic"], DEPTH)]
+        run[case["id"]] = {mid: float(DEPTH - i) for i, mid in enumerate(ranked)}
+        per_case.append({"id": case["id"], "topic": case["topic"], "lang": case.get("lang"), "expected": wanted,
+                         "ranks": {w: (ranked.index(w) + 1 if w in ranked else None) for w in wanted},
+                         "top": ranked[:DEPTH]})
+    scores = _ranx(qrels, run)
+    for row in per_case:
+        row.update({m: round(scores[m].get(row["id"], 0.0), 4) for m in METRICS})
+    n = len(per_case)
+    overall: dict[str, Any] = {m: round(sum(r[m] for r in per_case) / n, 4) if n else 0.0 for m in METRICS}
+    overall["cases"] = n
+    return {"overall": overall, "per_case": per_case, "unresolved": unresolved}
+
+
+def evaluate_set(catalogue, path: Path, recommend_fn: RecommendFn, who_does_fn: Callable[..., list]) -> dict[str, Any]:
+    """Score one case file, of either kind (:func:`is_who_does`)."""
+    cases = load_cases(path)
+    if cases and is_who_does(cases[0]):
+        return evaluate_who_does(catalogue, cases, who_does_fn)
+    return evaluate_recommendations(catalogue, cases, recommend_fn)
 
 
 def evaluate_recommendations(catalogue, cases: Iterable[dict[str, Any]], recommend_fn: RecommendFn) -> dict[str, Any]:

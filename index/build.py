@@ -84,7 +84,10 @@ def build_key(settings: Settings, model_fingerprint: str, sources: list[tuple[st
         "model": model_fingerprint,
         "chunker": chunker_params(settings),
         "analyzer": analyzer_fingerprint(),
-        "catalogue": CATALOGUE_VERSION,
+        # the catalogue's code and reference data too, so a linker change rebuilds the catalogue
+        # (vectors are reused): "ingest" never serves a catalogue older than its code
+        "catalogue": [CATALOGUE_VERSION, build_cache.code_hash(("index/municipalities/**/*.py",
+                                                                "index/data/destatis_*"))],
         "bm25": BM25_PARAMS,
         "translations": translation_fingerprint(),
         "multivector": {"windows": settings.window_vectors, "tokens": settings.late_interaction,

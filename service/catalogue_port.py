@@ -112,6 +112,16 @@ class CatalogueAdapter:
                           candidates=candidates)
         return [(self.catalogue.get(r.id), r) for r in found]
 
+    def who_does(self, topic: str, k: int = 10, candidates=None):
+        """"Who already does ``topic``?": ``index.municipalities.who_does.PracticeMatch`` list,
+        best first (``candidates``: an optional ``CandidateFilter``); [] without a searcher."""
+        from index.municipalities.who_does import who_does
+
+        practice = self.practice_ranker()
+        if practice is None:
+            return []
+        return who_does(self.catalogue, practice, topic, k, candidates.accepts if candidates else None)
+
     def practice_ranker(self):
         """The search-backed ``PracticeRanker`` of this snapshot (built once, on first use)."""
         if self._searcher is None:

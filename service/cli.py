@@ -190,24 +190,25 @@ def recommend(
 @app.command("eval-recommend")
 def eval_recommend(
     cases: Optional[list[Path]] = typer.Option(
-        None, "--cases", help="JSONL of comparable-municipality cases (repeatable; default: both sets in eval/cases/)."),
+        None, "--cases", help="JSONL of comparable-municipality or \"who does X?\" cases (repeatable; default: every set in eval/cases/)."),
     as_json: Optional[Path] = typer.Option(None, "--json", help="Write the full result (per set and case) to this file."),
     record_floor: bool = typer.Option(False, "--record-floor", help="Store the figures as the CI floor (eval/floor-recommend.json)."),
 ) -> None:
-    """Recall@5, recall@10 and nDCG@10 of the recommender on each case set."""
-    from eval.recommend_eval import CASE_SETS, evaluate_recommendations, load_cases, set_name
+    """Recall@5, recall@10 and nDCG@10 of the recommender and of "who does X?" on each case set."""
+    from eval.recommend_eval import ALL_SETS, evaluate_set, set_name
     from eval.recommend_eval import record_floor as write_floor
     from service.application import Application
 
     application = Application(_settings())
-    paths = list(cases or CASE_SETS)
+    paths = list(cases or ALL_SETS)
     results = {}
     try:
         adapter = application.require_catalogue()
         for path in paths:
-            results[set_name(path)] = evaluate_recommendations(
-                adapter.catalogue, load_cases(path),
+            results[set_name(path)] = evaluate_set(
+                adapter.catalogue, path,
                 lambda _cat, query, topic=None, k=10: [r for _, r in adapter.recommend_for(query, topic, k)],
+                lambda topic, k: adapter.who_does(topic, k),
             )
     except PraxisError as exc:
         _fail(exc)

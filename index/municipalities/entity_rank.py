@@ -16,6 +16,11 @@ ranking: an entity's score aggregates the scores of the documents associated wit
   1, ``DECAY``, ``DECAY``², ... (several good passages beat one, without letting long
   portraits win by length alone).
 
+Table rows of reference lists vote too, but only for the municipality that begins the
+row and only when the row holds at least ``ROW_MIN_COVERAGE`` of the topic's weighted
+BM25 terms ("Winnenden | Ehrenamtlicher Dolmetscherpool der Stadt Winnenden" for
+"Dolmetscherpool"), never for the other rows of the same list.
+
 Project titles are the second source of practice: the Difu prize profiles and appendix
 name each entry's title ("Fahrradwerkstatt für Geflüchtete"), DESI lists its "good
 ideas". Each title is scored against the topic by 0.5 × its term coverage (the share of
@@ -48,6 +53,7 @@ MENTION_WEIGHT = 0.3
 TITLE_WEIGHT = 0.3
 MIN_VOTE = 0.2  # hits scoring below this share of the best hit do not vote
 SHARPNESS = 2.0  # vote = (score / best score) ** SHARPNESS
+ROW_MIN_COVERAGE = 0.5  # a table row votes only when it holds half of the topic's weighted terms
 
 # (passage id, fused score) of the hybrid search, best first
 SearchFn = Callable[[str, int], Sequence[tuple[str, float]]]
@@ -66,6 +72,17 @@ class Vote:
     passage_id: str
     weight: float  # the hit's normalised score times the membership weight
     subject: bool
+
+
+@dataclass
+class RowVote:
+    """A search hit on a reference list whose table row begins with the municipality and
+    names the topic ("Winnenden | Ehrenamtlicher Dolmetscherpool …"): ``weight`` is the
+    hit's normalised score times the row's term coverage."""
+
+    passage_id: str
+    text: str
+    weight: float
 
 
 @dataclass
@@ -88,6 +105,7 @@ class PracticeScore:
     passages: float = 0.0
     votes: list[Vote] = field(default_factory=list)
     title: TitleMatch | None = None
+    rows: list[RowVote] = field(default_factory=list)
 
 
 class PracticeRanker:
@@ -111,7 +129,13 @@ class PracticeRanker:
         self._passages = {p.id: p for p in passages}
         self._search = search
         self._query_terms = query_terms
+        self._analyze = analyze
+        self._terms_of: dict[str, frozenset[str]] = {}
         self._embed = embed_query
+        self._rows: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        for m in catalogue.municipalities:
+            for pid, row in (getattr(m, "rows", None) or {}).items():
+                self._rows[pid].append((m.id, row))
         self._subjects: dict[str, list[str]] = defaultdict(list)
         self._mentions: dict[str, list[str]] = defaultdict(list)
         for m in catalogue.municipalities:
@@ -172,11 +196,16 @@ class PracticeRanker:
         out: dict[str, PracticeScore] = defaultdict(PracticeScore)
         hits = list(self._search(topic, SEARCH_DEPTH))
         best = max((s for _, s in hits), default=0.0)
+        terms = self.topic_terms(topic) if self._rows else {}
         if best > 0:
             for pid, score in hits:
                 weight = (score / best) ** SHARPNESS
                 if weight < MIN_VOTE:
                     continue
+                for mid, row in self._rows.get(pid, []):
+                    cov = self.coverage(terms, row)
+                    if cov >= ROW_MIN_COVERAGE:
+                        out[mid].rows.append(RowVote(pid, row, weight * cov))
                 for mid in self._subjects.get(pid, []):
                     out[mid].votes.append(Vote(pid, weight * self._share.get(pid, 1.0), True))
                 mentioned = [m for m in self._mentions.get(pid, []) if m not in self._subjects.get(pid, [])]
@@ -184,7 +213,9 @@ class PracticeRanker:
                     out[mid].votes.append(Vote(pid, weight * MENTION_WEIGHT / len(mentioned), False))
         for ps in out.values():
             ps.votes.sort(key=lambda v: -v.weight)
-            ps.passages = sum(v.weight * DECAY ** i for i, v in enumerate(ps.votes[:TOP_HITS]))
+            ps.rows.sort(key=lambda r: -r.weight)
+            weights = sorted([v.weight for v in ps.votes] + [r.weight for r in ps.rows], reverse=True)
+            ps.passages = sum(w * DECAY ** i for i, w in enumerate(weights[:TOP_HITS]))
         for mid, match in self._title_matches(topic).items():
             out[mid].title = match
         top_pass = max((ps.passages for ps in out.values()), default=0.0)
@@ -197,6 +228,20 @@ class PracticeRanker:
         for mid, ps in out.items():
             ps.score = raw[mid] / top if top > 0 else 0.0
         return dict(out)
+
+    def topic_terms(self, topic: str) -> dict[str, float]:
+        """The topic's BM25 query terms with their weights (the search's analysis and translation)."""
+        return dict(self._query_terms(topic))
+
+    def coverage(self, terms: dict[str, float], text: str) -> float:
+        """Share of the weighted ``terms`` that ``text`` contains after the search's analysis, in [0, 1]."""
+        total = sum(terms.values())
+        if total <= 0 or not text:
+            return 0.0
+        have = self._terms_of.get(text)
+        if have is None:
+            have = self._terms_of[text] = frozenset(self._analyze(text))
+        return sum(w for t, w in terms.items() if t in have) / total
 
     def _title_matches(self, topic: str) -> dict[str, TitleMatch]:
         if not self._titles:

@@ -1,6 +1,7 @@
 """The documents' own groupings of municipalities: who the documents present as peers.
 
-Three kinds, each a ``Group(label, members, doc_id, passage_id)``:
+Four kinds, each a ``Group(label, members, doc_id, passage_id)``:
+- a circle of partner cities, host included (the ``Partnerstadt von`` facts);
 - a prize category of a competition ("Preisträger: Kreisangehörige Städte und Gemeinden",
   from the ``Prämierung`` facts of the Difu prize profiles);
 - the case studies of a study (municipalities with a row in a data table of case studies,
@@ -64,6 +65,12 @@ def find_groups(catalogue: Catalogue, documents: list[Document], locate) -> list
                 label = f"{fact['value']} (Difu-Wettbewerb)"
             elif fact["name"] == "Ausländische Bevölkerung" or fact["name"] == "Interview (DESI-Fallstudie)":
                 label = "Fallstudie im DESI-Handbuch"
+            elif fact["name"] == "Partnerstadt von" and fact["value"] != "unbekannt":
+                label = f"Partnerstädte von {fact['value']}"
+                host = catalogue.by_alias(fact["value"])
+                g = groups.setdefault(label, Group(label, [], src.get("doc_id"), None))
+                if len(host) == 1 and host[0].id not in g.members:
+                    g.members.append(host[0].id)  # the host city belongs to its partnership circle
             else:
                 continue
             g = groups.setdefault(label, Group(label, [], src.get("doc_id"), None))

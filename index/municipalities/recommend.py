@@ -57,8 +57,9 @@ class Reason:
     """One reason for a recommendation, with what backs it.
 
     ``kind``: "practice" (a passage about the candidate answers the topic), "project" (a
-    project title matches the topic), "shared" (portrayed together with the query
-    municipality), "structure" (type, size, Land, settlement). ``passage_id`` links the
+    project title matches the topic), "group" (the topic names a programme or network the
+    candidate belongs to), "shared" (portrayed together with the query municipality),
+    "structure" (type, size, Land, settlement). ``passage_id`` links the
     evidence passage; ``source`` names a data source that is not a passage (GeoNames).
     """
 
@@ -143,6 +144,7 @@ def recommend(
     scores: dict[str, PracticeScore] = practice.rank(topic_text) if practice and topic_text else {}
     weights = WEIGHTS if (topic or "").strip() or not profile.id else NO_TOPIC_WEIGHTS
     query_subjects = dict(catalogue.get(profile.id).passage_titles) if profile.id else {}
+    named = groups_named(catalogue, topic or "", practice)
     out = []
     for cand in catalogue.municipalities:
         if cand.id == profile.id or (candidates and not candidates.accepts(cand)):
@@ -151,6 +153,12 @@ def recommend(
         details: list[Reason] = []
         ps = scores.get(cand.id)
         comps["practice"] = ps.score if ps else 0.0
+        for g, cov in named:
+            if cand.id in g["members"]:  # the topic is a programme or network it belongs to
+                evidence = (g.get("evidence") or {}).get(cand.id) or g.get("passage_id")
+                details.append(Reason("group", f"Mitglied: {g['label']}", evidence))
+                comps["practice"] = max(comps["practice"], cov)
+                break
         if ps:
             details += _practice_reasons(cand, ps, catalogue, practice)
         comps["shared"] = _shared(cand, query_subjects, ps, profile, details, catalogue, practice)
@@ -164,6 +172,20 @@ def recommend(
                                   {n: round(v, 4) for n, v in comps.items()}, details))
     out.sort(key=lambda r: (-r.score, r.name, r.id))
     return out[: max(0, k)]
+
+
+GROUP_NAMED_SHARE = 0.5
+
+
+def groups_named(catalogue: Catalogue, topic: str, practice: PracticeRanker | None) -> list[tuple[dict, float]]:
+    """The documents' groups whose label holds at least ``GROUP_NAMED_SHARE`` of the topic's
+    weighted terms ("Kommunaler Qualitätszirkel zur Integration" names the Qualitätszirkel),
+    with that share, best first: their members do what the topic asks by membership."""
+    if practice is None or not topic.strip():
+        return []
+    terms = practice.topic_terms(topic)
+    found = [(g, practice.coverage(terms, g["label"])) for g in catalogue.groups]
+    return sorted([(g, c) for g, c in found if c >= GROUP_NAMED_SHARE], key=lambda gc: -gc[1])
 
 
 def _profile(catalogue: Catalogue, query: Municipality | str) -> QueryProfile:

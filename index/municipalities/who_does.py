@@ -1,0 +1,130 @@
+""""Who already does X?": municipalities ranked by their practice for a topic, with evidence.
+
+One function (``who_does``) serves the case-example cards beside the search results,
+``/kommunen?thema=…``, ``GET /api/municipalities?topic=…``, ``/vergleich`` with a topic
+alone and ``praxisfinder eval-recommend``'s "who does X?" sets. It is entity search over
+the same ranking that ``recommend`` uses for practice (``entity_rank.PracticeRanker``:
+passage votes of the hybrid search, project titles, table rows of reference lists), with
+two rules on top:
+
+1. **Evidence must concern the topic.** A municipality's evidence is its best project
+   title, table row or subject passage for the topic; it *names the practice* when it
+   covers at least ``NAMES_SHARE`` of the topic's IDF-weighted BM25 terms (the search's own
+   analysis and translations, so English topics work the same way). Candidates whose
+   evidence names the practice come first (tier 1), the others follow only when their
+   practice score is at least ``MIN_SCORE`` (tier 2), and a candidate with no evidence at
+   all is never listed.
+2. **Every hit links to the municipality it is about**: evidence is a passage whose
+   subject is that municipality, a table row that begins with it, or a project title the
+   catalogue records for it (with the passage or list that states it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from index.municipalities.entity_rank import PracticeRanker, PracticeScore
+from index.municipalities.recommend import groups_named
+
+NAMES_SHARE = 0.5
+MIN_SCORE = 0.35
+
+
+@dataclass
+class Evidence:
+    """What shows that a municipality does the practice: ``kind`` "project" (a project title),
+    "row" (a table row of a reference list), "group" (the topic names a programme or network
+    it belongs to) or "practice" (a passage about it); ``text`` the
+    title, row or passage label; ``passage_id`` where it stands (None for a title known only
+    from a list, then ``source`` names the list); ``coverage`` the share of the topic's
+    weighted terms it contains, in [0, 1]."""
+
+    kind: str
+    text: str
+    passage_id: str | None
+    coverage: float
+    source: str | None = None
+
+
+@dataclass
+class PracticeMatch:
+    """One municipality that does the practice: ``score`` in [0, 1] (the practice ranking,
+    best = 1), ``names_practice`` True when its evidence names the practice (tier 1),
+    ``evidence`` best first."""
+
+    id: str
+    name: str
+    type: str | None
+    bundesland: str | None
+    score: float
+    names_practice: bool
+    evidence: list[Evidence] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready fields."""
+        return asdict(self)
+
+
+def who_does(catalogue, practice: PracticeRanker, topic: str, k: int = 10, accepts=None) -> list[PracticeMatch]:
+    """Municipalities that do ``topic``, best first (method: module docstring).
+
+    :param catalogue: the ``Catalogue``.
+    :param practice: the snapshot's ``PracticeRanker``.
+    :param topic: the practice, German or English ("Dolmetscherpool", "volunteer interpreters").
+    :param k: at most this many (0 gives []).
+    :param accepts: optional ``Municipality -> bool`` filter (Land, type, population).
+    :returns: up to ``k`` matches; [] for a topic without any evidence.
+    """
+    topic = (topic or "").strip()
+    if not topic or k <= 0:
+        return []
+    scores = practice.rank(topic)
+    terms = practice.topic_terms(topic)
+    members: dict[str, Evidence] = {}
+    for g, cov in groups_named(catalogue, topic, practice):  # "Kommunaler Qualitätszirkel": its members
+        for mid in g["members"]:
+            pid = (g.get("evidence") or {}).get(mid) or g.get("passage_id")
+            members.setdefault(mid, Evidence("group", g["label"], pid, cov))
+            scores.setdefault(mid, PracticeScore(score=cov))
+    out = []
+    for mid, ps in scores.items():
+        m = catalogue.get(mid)
+        if accepts is not None and not accepts(m):
+            continue
+        evidence = _evidence(m, ps, practice, terms)
+        if mid in members:
+            evidence.insert(0, members[mid])
+        if not evidence:
+            continue
+        names = evidence[0].coverage >= NAMES_SHARE
+        if not names and ps.score < MIN_SCORE:
+            continue
+        out.append(PracticeMatch(m.id, m.name, m.type, m.bundesland, round(ps.score, 6), names, evidence))
+    out.sort(key=lambda r: (not r.names_practice, -r.score, r.name))
+    return out[:k]
+
+
+def _evidence(m, ps: PracticeScore, practice: PracticeRanker, terms: dict[str, float]) -> list[Evidence]:
+    """The municipality's evidence for the topic, the best-covering first."""
+    found: list[Evidence] = []
+    if ps.title is not None:
+        fact = ps.title.fact or {}
+        src = fact.get("source") or {}
+        pid = src.get("passage_id")
+        source = None
+        if practice.is_reference(pid):
+            source = f"Teilnehmerliste im Anhang von {src.get('doc_id')}"
+        found.append(Evidence("project", ps.title.title, pid, practice.coverage(terms, ps.title.title), source))
+    for row in ps.rows:
+        found.append(Evidence("row", row.text, row.passage_id, practice.coverage(terms, row.text)))
+    for vote in ps.votes:
+        if not vote.subject:
+            continue
+        label = m.passage_titles.get(vote.passage_id) or " › ".join(practice.section_path(vote.passage_id)[-1:])
+        found.append(Evidence("practice", label or m.name, vote.passage_id,
+                              practice.coverage(terms, practice.text(vote.passage_id))))
+        if len([e for e in found if e.kind == "practice"]) >= 2:
+            break
+    found.sort(key=lambda e: -e.coverage)
+    return found
