@@ -78,4 +78,5 @@ class Application:
     similar_municipalities = _via("municipalities_service", "similar_municipalities")
     recommend = _via("municipalities_service", "recommend")
     recommend_request = _via("municipalities_service", "recommend_request")
+    who_does = _via("municipalities_service", "who_does")
     municipality_names = _via("municipalities_service", "municipality_names")

@@ -112,15 +112,24 @@ class CatalogueAdapter:
                           candidates=candidates)
         return [(self.catalogue.get(r.id), r) for r in found]
 
-    def who_does(self, topic: str, k: int = 10, candidates=None):
+    def who_does(self, topic: str, k: int = 10, candidates=None, hits=None, allowed: set[str] | None = None):
         """"Who already does ``topic``?": ``index.municipalities.who_does.PracticeMatch`` list,
-        best first (``candidates``: an optional ``CandidateFilter``); [] without a searcher."""
+        best first; [] without a searcher.
+
+        :param candidates: an optional ``CandidateFilter`` (Land, type, population).
+        :param hits: optional (passage id, score) ranking to vote with (the search page's own).
+        :param allowed: optional set of municipality ids to keep (the search page's filters).
+        """
         from index.municipalities.who_does import who_does
 
         practice = self.practice_ranker()
         if practice is None:
             return []
-        return who_does(self.catalogue, practice, topic, k, candidates.accepts if candidates else None)
+
+        def accepts(m) -> bool:
+            return (candidates is None or candidates.accepts(m)) and (allowed is None or m.id in allowed)
+
+        return who_does(self.catalogue, practice, topic, k, accepts, hits)
 
     def practice_ranker(self):
         """The search-backed ``PracticeRanker`` of this snapshot (built once, on first use)."""
@@ -135,7 +144,11 @@ class CatalogueAdapter:
                 s = self._searcher
 
                 def search(text: str, k: int):
-                    hits = s.search(text, k=min(k, s.settings.max_k)).hits
+                    """The hybrid ranking above the search's relevance floor (none on a no-match)."""
+                    from index.search.answer import analyse
+
+                    result = s.search(text, k=min(k, s.settings.max_k))
+                    hits = result.hits[:analyse(s, result).total]
                     return [(h.passage.id, h.score) for h in hits]
 
                 def _clean(text: str) -> tuple[str, str]:

@@ -34,18 +34,41 @@ class MunicipalityService:
 
     def municipalities(self, bundesland: str | None = None, type: str | None = None, theme: str | None = None,
                        min_population: int | None = None, max_population: int | None = None,
-                       q: str | None = None, include_unknown_population: bool = False) -> list[dict[str, Any]]:
+                       q: str | None = None, include_unknown_population: bool = False,
+                       topic: str | None = None) -> list[dict[str, Any]]:
         """Catalogue records matching every criterion; ``q`` matches a part of the name or an
         alias after Unicode NFC and folding (case, umlauts). A population bound drops
-        municipalities without a known population unless ``include_unknown_population``."""
+        municipalities without a known population unless ``include_unknown_population``.
+        With ``topic`` ("Dolmetscherpool"): only the municipalities that do it, ranked by their
+        practice ("who does X?", ``index.municipalities.who_does``), each with ``score``,
+        ``reasons`` and ``reason_details``."""
         q = unicodedata.normalize("NFC", q).strip() if q else None
         if q and len(q) > self.snapshots.settings.max_query_chars:
             raise BadRequest(f"q is too long: {len(q)} characters, at most {self.snapshots.settings.max_query_chars} allowed")
-        records = self.require_catalogue().filter(bundesland=bundesland, type=type, theme=theme,
-                                                   min_population=min_population,
-                                                   max_population=max_population, q=q or None,
-                                                   include_unknown_population=include_unknown_population)
-        return [municipality_record(m) for m in records]
+        topic = self._topic(topic)
+        adapter = self.require_catalogue()
+        records = adapter.filter(bundesland=bundesland, type=type, theme=theme, min_population=min_population,
+                                 max_population=max_population, q=q or None,
+                                 include_unknown_population=include_unknown_population)
+        if not topic:
+            return [municipality_record(m) for m in records]
+        allowed = {municipality_ref(m)["id"] for m in records}
+        return [self._recommendation_row(adapter.get(match.id), _as_recommendation(match))
+                for match in adapter.who_does(topic, len(allowed), allowed=allowed)]
+
+    def who_does(self, topic: str | None, k: int = 10, candidates=None) -> dict[str, Any]:
+        """"Who already does ``topic``?": ``{"query": {"who_does": True}, "topic", "recommendations"}``
+        in the shape of :meth:`recommend`, each municipality with the reasons that show its
+        practice (``index.municipalities.who_does``). Raises ``BadRequest`` without a topic."""
+        topic = self._topic(topic)
+        if not topic:
+            raise BadRequest("give a municipality, a description or a topic")
+        if not 1 <= k <= self.snapshots.settings.max_k:
+            raise BadRequest(f"k must be between 1 and {self.snapshots.settings.max_k}")
+        adapter = self.require_catalogue()
+        rows = [self._recommendation_row(adapter.get(m.id), _as_recommendation(m))
+                for m in adapter.who_does(topic, k, candidates)]
+        return {"query": {"who_does": True}, "topic": topic, "recommendations": rows}
 
     def municipality(self, municipality_id: str) -> dict[str, Any]:
         """The municipality's facts and projects, plus the passages about it."""
@@ -118,8 +141,12 @@ class MunicipalityService:
     def recommend_request(self, municipality: str | None, description: str | None, topic: str | None = None,
                           k: int = 10, candidates=None) -> dict[str, Any]:
         """``recommend`` for exactly one of a municipality (name or catalogue id) or a
-        description, as the API and the web page take them."""
-        if bool(municipality and municipality.strip()) == bool(description and description.strip()):
+        description, as the API and the web page take them; a topic alone answers "who
+        already does it?" (:meth:`who_does`)."""
+        named, described = bool(municipality and municipality.strip()), bool(description and description.strip())
+        if not named and not described and topic and topic.strip():
+            return self.who_does(topic, k, candidates)
+        if named == described:
             raise BadRequest("give either municipality or description")
         if candidates is not None and candidates.bundesland:
             from index.municipalities.gazetteer import BUNDESLAENDER, land_name
@@ -168,6 +195,17 @@ class MunicipalityService:
         catalogue = self.require_catalogue()
         records = catalogue.filter()
         return sorted((municipality_ref(m) for m in records), key=lambda r: (r["name"].casefold(), r["id"]))
+
+
+def _as_recommendation(match):
+    """A ``who_does.PracticeMatch`` as an ``index.municipalities.Recommendation`` (its evidence as reasons)."""
+    from index.municipalities.recommend import Reason, Recommendation
+    from service.cases import reason_text
+
+    details = [Reason(e.kind, reason_text(e), e.passage_id, e.source) for e in match.evidence[:3]]
+    return Recommendation(match.id, match.name, match.type, match.bundesland, match.score,
+                          [d.text for d in details], [d.passage_id for d in details if d.passage_id],
+                          {"practice": round(match.score, 4)}, details)
 
 
 _DESCRIPTION_WORDS = ("landkreis", "kreis", "gemeinde", "stadt", "kommune", "ländlich", "einwohner", "bundesland",

@@ -108,7 +108,12 @@ class PassageService:
                                  doc_meta={d.id: d.meta for d in s.snapshot.documents})
         cases = []
         if catalogue is not None and counted:  # the shown hits vote, so cases never rest on unshown hits
-            cases = case_examples(counted[:CASE_DEPTH], catalogue, terms, self._allowed(catalogue, filters))
+            def passage_of(pid: str):
+                i = s.passage_index(pid)
+                return s.passages[i] if i is not None else None
+
+            cases = case_examples(catalogue, result.query, counted[:CASE_DEPTH], terms, passage_of,
+                                  self._allowed(catalogue, filters))
         return {"query": result.query, "mode": result.mode, "k": k, "language": result.language,
                 "took_ms": round(result.took_ms, 2), "snapshot_id": result.snapshot_id,
                 "filters": result.filters, "results": rows, "case_examples": cases,

@@ -105,11 +105,14 @@ class Evidence(BaseModel):
 class CaseReason(BaseModel):
     """Why a case example matches the question, in one line, with the passage it rests on."""
 
-    kind: str = Field(description="project, practice (portrait title), section or document.")
+    kind: str = Field(description="project (a project title), row (a table row of a list), group (a programme "
+                                  "the question names) or practice (a passage about the municipality).")
     text: str = Field(description="German, e.g. 'Projekt „Ehrenamtlicher Dolmetscherpool“'.")
-    passage_id: str
-    doc_title: str
+    passage_id: str | None = Field(None, description="The passage the reason stands in; null for a title known "
+                                                     "only from a list (then `source` names it).")
+    doc_title: str | None = None
     page_label: str | None = None
+    source: str | None = Field(None, description="Where a reason without a passage comes from.")
 
 
 class CaseExample(MunicipalityRef):
@@ -118,7 +121,8 @@ class CaseExample(MunicipalityRef):
     population: int | None = Field(None, description="Inhabitants; null when no source states it.")
     projects: list[str] = Field(description="Titles of the municipality's projects.")
     evidence: list[Evidence] = Field(description="Top passages about this municipality for the query.")
-    score: float = Field(description="Sum of reciprocal ranks of the hits about this municipality.")
+    score: float = Field(description="Practice score for the question in [0, 1] (best = 1; "
+                                     "index.municipalities.who_does).")
     why: CaseReason | None = Field(None, description="The matched project or practice, with its passage.")
 
 
@@ -234,6 +238,27 @@ class PopulationSource(BaseModel):
     quote: str | None = None
 
 
+class ReasonEvidence(Cited):
+    """The cited passage behind a reason (``Reason.evidence``)."""
+
+    section: str = Field(description="Section path, parts joined by ' › '.")
+    snippet: str = Field(description="The start of the passage (plain text).")
+
+
+class Reason(BaseModel):
+    """One reason why a municipality is comparable (``SimilarMunicipality.reason_details``)."""
+
+    kind: Literal["practice", "project", "row", "group", "shared", "structure"] = Field(
+        description="practice: a passage about it answers the topic; project: a project title matches; "
+                    "row: a table row of a list names it with the practice; group: the topic names a programme "
+                    "or network it belongs to; shared: portrayed together with the query municipality; "
+                    "structure: type, size, Land, settlement.")
+    text: str = Field(description="The reason in German, as shown on the web page.")
+    passage_id: str | None = Field(None, description="The evidence passage.")
+    source: str | None = Field(None, description="A data source that is not a passage (GeoNames and year).")
+    evidence: ReasonEvidence | None = Field(None, description="The evidence passage, cited.")
+
+
 class Municipality(MunicipalityRef):
     """One item of ``GET /api/municipalities``: a catalogue municipality
     (``service.catalogue_port.municipality_record``)."""
@@ -246,6 +271,11 @@ class Municipality(MunicipalityRef):
     passage_ids: list[str] = Field(description="Passages about this municipality.")
     facts: list[Fact] = Field(description="Facts with their sources.")
     sources: list[str] = Field(description="Documents that mention the municipality.")
+    score: float | None = Field(None, description="With `topic`: its practice score for the topic in [0, 1] "
+                                                  "(best = 1); null otherwise.")
+    reasons: list[str] = Field(default_factory=list, description="With `topic`: why it does the practice.")
+    reason_details: list[Reason] = Field(default_factory=list, description="With `topic`: each reason with its "
+                                                                            "kind and evidence.")
 
 
 class MunicipalityDetail(Municipality):
@@ -254,25 +284,6 @@ class MunicipalityDetail(Municipality):
     passages: list[PassageBrief] = Field(description="The passages about this municipality (its portraits, profiles, sections).")
     mentions: list[PassageBrief] = Field(default_factory=list,
                                          description="Prose passages that only name it (no reference material).")
-
-
-class ReasonEvidence(Cited):
-    """The cited passage behind a reason (``Reason.evidence``)."""
-
-    section: str = Field(description="Section path, parts joined by ' › '.")
-    snippet: str = Field(description="The start of the passage (plain text).")
-
-
-class Reason(BaseModel):
-    """One reason why a municipality is comparable (``SimilarMunicipality.reason_details``)."""
-
-    kind: Literal["practice", "project", "shared", "structure"] = Field(
-        description="practice: a passage about it answers the topic; project: a project title matches; "
-                    "shared: portrayed together with the query municipality; structure: type, size, Land, settlement.")
-    text: str = Field(description="The reason in German, as shown on the web page.")
-    passage_id: str | None = Field(None, description="The evidence passage.")
-    source: str | None = Field(None, description="A data source that is not a passage (GeoNames and year).")
-    evidence: ReasonEvidence | None = Field(None, description="The evidence passage, cited.")
 
 
 class SimilarMunicipality(Municipality):
@@ -304,6 +315,8 @@ class RecommendQuery(BaseModel):
     facts: list[Fact] = Field(default_factory=list)
     sources: list[str] = Field(default_factory=list)
     description: str | None = Field(None, description="The description, when one was given instead of a name.")
+    who_does: bool = Field(False, description="True when only a topic was given: the answer lists the "
+                                              "municipalities that do it (\"who already does X?\").")
 
 
 class RecommendResponse(BaseModel):

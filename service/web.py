@@ -282,22 +282,32 @@ def mount_web(api: FastAPI, application: Application) -> None:
             options = application.filter_options()
         except PraxisError as exc:
             return error_page(request, exc)
-        rows, hidden, error, status = [], 0, None, 200
+        rows, hidden, error, status, practice = [], 0, None, 200, ""
         try:
             _check_choice(state["bundesland"], options["bundeslaender"], "Bundesland")
-            _check_choice(state["thema"], options["themes"], "Handlungsfeld")
+            # "thema": a Handlungsfeld of the list filters; any other text is a practice ("Dolmetscherpool")
+            practice = state["thema"] if state["thema"] and state["thema"] not in options["themes"] else ""
             low, high = _population_bounds(state)
             criteria = dict(bundesland=state["bundesland"] or None, type=state["typ"] or None,
-                            theme=state["thema"] or None, q=state["q"] or None)
+                            theme=(state["thema"] or None) if not practice else None, q=state["q"] or None)
             rows = application.municipalities(min_population=low, max_population=high,
-                                              include_unknown_population=state["ohne_angabe"], **criteria)
+                                              include_unknown_population=state["ohne_angabe"],
+                                              topic=practice or None, **criteria)
+            if not rows and state["q"] and not practice and options["catalogue"]:
+                # no municipality has that name: read it as a practice ("who does X?")
+                practice = state["q"]
+                rows = application.municipalities(min_population=low, max_population=high,
+                                                  include_unknown_population=state["ohne_angabe"], topic=practice,
+                                                  **{**criteria, "q": None})
             if (low is not None or high is not None) and not state["ohne_angabe"]:
                 hidden = sum(m["population"] is None for m in application.municipalities(**criteria))
         except PraxisError as exc:
             error, status = german_message(exc, limit), http_status(exc)
-        rows.sort(key=lambda m: (m["name"].casefold(), m["id"]))
+        if not practice:
+            rows.sort(key=lambda m: (m["name"].casefold(), m["id"]))
         params = dict(request.query_params)
         return render(request, "kommunen.html", status, state=state, options=options, rows=rows, error=error,
+                      practice=practice,
                       hidden=hidden, show_hidden_url=url("/kommunen", **{**params, "ohne_angabe": "1"}),
                       summary=_filter_summary(state, {"q": "Name enthält", "thema": "Handlungsfeld"}),
                       title="Kommunen")
@@ -312,7 +322,8 @@ def mount_web(api: FastAPI, application: Application) -> None:
         result, problem, status = None, None, 200
         keep = {k: state[k] for k in ("thema", *CATALOGUE_FILTERS)}
         keep["ohne_angabe"] = "1" if state["ohne_angabe"] else ""
-        if "kommune" in request.query_params or "beschreibung" in request.query_params:
+        params = request.query_params
+        if "kommune" in params or "beschreibung" in params or params.get("thema", "").strip():
             try:
                 result = compare(state, options)
             except PraxisError as exc:
@@ -333,7 +344,8 @@ def mount_web(api: FastAPI, application: Application) -> None:
                       hides_unknown=hides_unknown,
                       show_hidden_url=url("/vergleich", **{**params, "ohne_angabe": "1"}),
                       filters_active=any(state[k] for k in CATALOGUE_FILTERS) or state["ohne_angabe"],
-                      title=("Vergleich: " + (about.get("name") or "Beschreibung")) if about else "Vergleich")
+                      title=("Vergleich: " + (about.get("name") or ("Wer macht das schon?" if about.get("who_does")
+                                                                    else "Beschreibung"))) if about else "Vergleich")
 
     def compare(state: dict, options: dict) -> dict:
         if state["kommune"] and state["beschreibung"]:

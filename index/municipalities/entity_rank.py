@@ -187,14 +187,15 @@ class PracticeRanker:
         p = self._passages.get(passage_id)
         return p.text if p is not None else ""
 
-    def rank(self, topic: str) -> dict[str, PracticeScore]:
+    def rank(self, topic: str, hits: Sequence[tuple[str, float]] | None = None) -> dict[str, PracticeScore]:
         """Municipality id -> practice score for ``topic`` (only those with evidence).
 
-        One hybrid search of depth ``SEARCH_DEPTH`` plus the title matches; scores are
-        normalised so the best candidate has 1.0 (method in the module docstring).
+        One hybrid search of depth ``SEARCH_DEPTH`` (or the caller's ``hits``, (passage id,
+        fused score) best first, e.g. the search page's own ranking) plus the title matches;
+        scores are normalised so the best candidate has 1.0 (method in the module docstring).
         """
         out: dict[str, PracticeScore] = defaultdict(PracticeScore)
-        hits = list(self._search(topic, SEARCH_DEPTH))
+        hits = list(self._search(topic, SEARCH_DEPTH) if hits is None else hits)
         best = max((s for _, s in hits), default=0.0)
         terms = self.topic_terms(topic) if self._rows else {}
         if best > 0:
@@ -216,7 +217,7 @@ class PracticeRanker:
             ps.rows.sort(key=lambda r: -r.weight)
             weights = sorted([v.weight for v in ps.votes] + [r.weight for r in ps.rows], reverse=True)
             ps.passages = sum(w * DECAY ** i for i, w in enumerate(weights[:TOP_HITS]))
-        for mid, match in self._title_matches(topic).items():
+        for mid, match in self._title_matches(topic, lexical_only=not hits).items():
             out[mid].title = match
         top_pass = max((ps.passages for ps in out.values()), default=0.0)
         raw = {}
@@ -243,7 +244,10 @@ class PracticeRanker:
             have = self._terms_of[text] = frozenset(self._analyze(text))
         return sum(w for t, w in terms.items() if t in have) / total
 
-    def _title_matches(self, topic: str) -> dict[str, TitleMatch]:
+    def _title_matches(self, topic: str, lexical_only: bool = False) -> dict[str, TitleMatch]:
+        """Best title per municipality; ``lexical_only`` (the search found nothing above its
+        relevance floor) keeps titles sharing a term with the topic, since the rescaled
+        cosine always crowns some title."""
         if not self._titles:
             return {}
         weights = self._query_terms(topic)
@@ -257,6 +261,8 @@ class PracticeRanker:
             score = 0.5 * lex + 0.5 * dense
         best: dict[str, TitleMatch] = {}
         for i, (mid, title, fact) in enumerate(self._titles):
+            if lexical_only and lex[i] <= 0:
+                continue
             s = float(score[i])
             if s > 0 and (mid not in best or s > best[mid].score):
                 best[mid] = TitleMatch(title, s, fact)

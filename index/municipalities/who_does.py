@@ -66,7 +66,8 @@ class PracticeMatch:
         return asdict(self)
 
 
-def who_does(catalogue, practice: PracticeRanker, topic: str, k: int = 10, accepts=None) -> list[PracticeMatch]:
+def who_does(catalogue, practice: PracticeRanker, topic: str, k: int = 10, accepts=None,
+             hits=None) -> list[PracticeMatch]:
     """Municipalities that do ``topic``, best first (method: module docstring).
 
     :param catalogue: the ``Catalogue``.
@@ -74,12 +75,13 @@ def who_does(catalogue, practice: PracticeRanker, topic: str, k: int = 10, accep
     :param topic: the practice, German or English ("Dolmetscherpool", "volunteer interpreters").
     :param k: at most this many (0 gives []).
     :param accepts: optional ``Municipality -> bool`` filter (Land, type, population).
+    :param hits: optional (passage id, score) ranking to vote with instead of a new search.
     :returns: up to ``k`` matches; [] for a topic without any evidence.
     """
     topic = (topic or "").strip()
     if not topic or k <= 0:
         return []
-    scores = practice.rank(topic)
+    scores = practice.rank(topic, hits)
     terms = practice.topic_terms(topic)
     members: dict[str, Evidence] = {}
     for g, cov in groups_named(catalogue, topic, practice):  # "Kommunaler Qualitätszirkel": its members

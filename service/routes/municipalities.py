@@ -33,12 +33,15 @@ def router(settings: Settings) -> APIRouter:
         q: str | None = Query(None, max_length=text, description="Name contains."),
         include_unknown_population: bool = Query(False, description="Keep municipalities without a known population "
                                                                     "when a population bound is set."),
+        topic: str | None = Query(None, max_length=text, description="A practice (\"Dolmetscherpool\"): only the "
+                                  "municipalities that do it, ranked by their practice, each with reasons."),
     ):
-        """Filterable list; 503 while the snapshot has no municipality catalogue."""
+        """Filterable list; with `topic`, "who already does it?" ranked by practice. 503 while
+        the snapshot has no municipality catalogue."""
         return await run_in_threadpool(application(request).municipalities, bundesland=bundesland or None, type=type_,
                                        theme=theme or None, min_population=min_population,
                                        max_population=max_population, q=q or None,
-                                       include_unknown_population=include_unknown_population)
+                                       include_unknown_population=include_unknown_population, topic=topic or None)
 
     @r.get("/api/municipalities/{municipality_id}", response_model=schemas.MunicipalityDetail,
            responses=ERRORS, summary="One municipality")
@@ -73,8 +76,9 @@ def router(settings: Settings) -> APIRouter:
     ):
         """Ranked comparable municipalities: practice from the hybrid search for the topic first,
         then structure (type, size, Land, rural/urban), each with reasons and evidence
-        passages. An unknown name is a 404 with `detail.suggestions`, an ambiguous one a 400
-        with `detail.candidates`."""
+        passages. A topic alone lists the municipalities that do it ("who already does X?",
+        `query.who_does` true). An unknown name is a 404 with `detail.suggestions`, an
+        ambiguous one a 400 with `detail.candidates`."""
         return await run_in_threadpool(application(request).recommend_request, municipality, description, topic, k,
                                        recommend_filter(bundesland, type_, min_population, max_population,
                                                         include_unknown_population))

@@ -13,7 +13,6 @@ from fastapi.testclient import TestClient
 from core.errors import NotFound
 from core.schema import Document, Hit, Passage
 from service import navigation
-from service.case_reasons import why_line
 from service.sources import source_file
 from tests.service.conftest import make_app
 
@@ -77,26 +76,6 @@ def test_phone_jump_link_to_the_case_examples(client):
 
 # -- case-example reasons ------------------------------------------------------------------
 
-def hit(pid, text, section=("Teil A", "Wohnen"), rank=1):
-    return Hit(Passage(pid, "d", "Bericht (Difu 2018)", text, 3, list(section), 0, 1, rank, page_label="12"),
-               1.0 / rank, rank)
-
-
-def test_why_line_prefers_a_stated_project_then_the_portrait_title_then_the_section():
-    record = {"id": "w", "name": "Winnenden", "projects": ["Ehrenamtlicher Dolmetscherpool"],
-              "passage_titles": {"p1": "„Sprachmittlung im Rathaus“"}}
-    first, second = hit("p1", "Die Stadt Winnenden ..."), hit("p2", "Ein Ehrenamtlicher Dolmetscherpool ...", rank=2)
-    assert why_line(record, [first, second]) == {
-        "kind": "project", "text": "Projekt „Ehrenamtlicher Dolmetscherpool“", "passage_id": "p2",
-        "doc_title": "Bericht (Difu 2018)", "page_label": "12"}
-    assert why_line({**record, "projects": []}, [first, second])["text"] == "Praxis: „Sprachmittlung im Rathaus“"
-    assert why_line({**record, "projects": [], "passage_titles": {}}, [first])["text"] == "Abschnitt „Wohnen“"
-    assert why_line({"id": "x"}, [hit("p3", "…", section=())])["text"] == "beschrieben in „Bericht (Difu 2018)“"
-    assert why_line(record, []) is None
-    # only a project that shares a word with the question counts
-    from service.highlight import QueryTerms
-    assert why_line(record, [first, second], QueryTerms.of("ehrenamtliche Dolmetscher"))["kind"] == "project"
-    assert why_line(record, [first, second], QueryTerms.of("ländliche Gemeinden"))["kind"] == "practice"
 
 
 @pytest.mark.parametrize("title,shown", [
@@ -105,7 +84,7 @@ def test_why_line_prefers_a_stated_project_then_the_portrait_title_then_the_sect
      "„Gelingende Integration benötigt ein ganzes Dorf“ – Wir leben Integration"),
 ])
 def test_titles_are_quoted_once(title, shown):
-    from service.case_reasons import quoted
+    from service.cases import quoted
     assert quoted(title) == shown
 
 

@@ -306,7 +306,6 @@ def test_vergleich_ambiguous_name_lists_candidates(rich_client):
 
 @pytest.mark.parametrize("params,message", [
     ({"kommune": "", "beschreibung": ""}, "Bitte geben Sie eine Kommune oder eine Beschreibung an."),
-    ({"kommune": " ", "thema": "Wohnen"}, "Bitte geben Sie eine Kommune oder eine Beschreibung an."),
     ({"kommune": "Alheim", "beschreibung": "kleine Gemeinde"}, "nicht beides"),
     ({"kommune": "Alheim", "einwohner_min": "viele"}, "„Einwohner von“ muss eine ganze Zahl sein"),
     ({"kommune": "Alheim", "einwohner_min": "-5"}, "darf nicht negativ sein"),
@@ -410,8 +409,21 @@ def test_kommunen_empty_result_names_the_filter(rich_client):
     assert "<table" not in r.text
 
 
+def test_a_topic_alone_answers_who_does_it(rich_client):
+    """/vergleich with a topic and no municipality, and /kommunen with a practice as "thema"
+    (or a "q" that names no municipality): the municipalities that do it, with evidence."""
+    r = rich_client.get("/vergleich", params={"kommune": " ", "thema": "Wohnen"})
+    assert r.status_code == 200 and "Wer macht das schon? Kommunen mit Praxis zum Thema „Wohnen“" in r.text
+    assert "Bitte geben Sie" not in r.text
+    practice = rich_client.get("/kommunen", params={"thema": "Wohnungen für Geflüchtete"})
+    assert practice.status_code == 200 and "laut den Dokumenten praktizieren" in practice.text
+    assert "Beleg:" in practice.text
+    nothing = rich_client.get("/kommunen", params={"thema": "Raumfahrt"})
+    assert nothing.status_code == 200 and "Keine Kommune gefunden" in nothing.text
+
+
 @pytest.mark.parametrize("params,message", [
-    ({"thema": "Raumfahrt"}, "„Handlungsfeld“"), ({"bundesland": "Atlantis"}, "„Bundesland“"),
+    ({"bundesland": "Atlantis"}, "„Bundesland“"),
     ({"typ": "Dorf"}, "Unbekannte Art der Kommune"), ({"einwohner_max": "zwei"}, "ganze Zahl"),
     ({"q": "x" * 1001}, "Ihre Eingabe hat 1.001 Zeichen; erlaubt sind höchstens 1.000."),
 ])
