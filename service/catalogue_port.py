@@ -97,19 +97,20 @@ class CatalogueAdapter:
         """``recommend_for`` the municipality with this catalogue id (``NotFound`` if unknown)."""
         return self.recommend_for(self.catalogue.get(municipality_id), topic, k, candidates)
 
-    def recommend_for(self, query, topic: str | None, k: int, candidates=None):
+    def recommend_for(self, query, topic: str | None, k: int, candidates=None, ignore: set[str] | None = None):
         """Up to ``k`` comparable municipalities (``index.municipalities.recommend``).
 
         :param query: a catalogue record, or a free-text description of one's own municipality.
         :param topic: what to compare practice on; None lets ``recommend`` derive one
             (a named municipality's own projects) and weigh structure higher.
         :param candidates: an ``index.municipalities.CandidateFilter``, or None.
+        :param ignore: parts of a description to drop ("typ", "land", "einwohner", "siedlung", "schwerpunkt").
         :returns: [(record, Recommendation)], best first.
         """
         from index.municipalities import recommend
 
         found = recommend(self.catalogue, query, topic=topic, k=k, practice=self.practice_ranker(),
-                          candidates=candidates)
+                          candidates=candidates, ignore=ignore)
         return [(self.catalogue.get(r.id), r) for r in found]
 
     def who_does(self, topic: str, k: int = 10, candidates=None, hits=None, allowed: set[str] | None = None):

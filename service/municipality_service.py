@@ -96,7 +96,7 @@ class MunicipalityService:
                 catalogue.recommend(municipality_id, topic, k, candidates)]
 
     def recommend(self, query: str, topic: str | None = None, k: int = 10, candidates=None,
-                  as_description: bool = False, record=None) -> dict[str, Any]:
+                  as_description: bool = False, record=None, ignore: set[str] | None = None) -> dict[str, Any]:
         """Comparable municipalities for a municipality name or a free-text description.
 
         A name is resolved through the catalogue's aliases (after Unicode NFC); an
@@ -104,7 +104,8 @@ class MunicipalityService:
         municipality but describes one ("ländlicher Landkreis in Brandenburg, 80.000
         Einwohner") is matched by its structure and topic; anything else raises NotFound
         with suggestions. ``as_description`` skips name resolution; ``record`` gives the
-        already resolved catalogue record.
+        already resolved catalogue record; ``ignore`` drops parts of a description (the
+        answer's ``query.understood`` lists the parts it was read as).
 
         :returns: ``{"query", "topic", "recommendations"}``; each recommendation has the
             municipality's fields plus ``score``, ``reasons``, ``evidence``,
@@ -134,12 +135,19 @@ class MunicipalityService:
                     raise
                 target = described = query
         rows = [self._recommendation_row(record, rec) for record, rec in
-                adapter.recommend_for(target, topic, k, candidates)]
-        about = {"description": described} if described else municipality_record(target, facts=False)
+                adapter.recommend_for(target, topic, k, candidates, ignore if described else None)]
+        if described:
+            from index.municipalities.profile import parse_description
+
+            profile = parse_description(described)
+            about = {"description": described, "understood": profile.without(ignore).understood(),
+                     "ignored": [u for u in profile.understood() if u["part"] in (ignore or set())]}
+        else:
+            about = municipality_record(target, facts=False)
         return {"query": about, "topic": topic, "recommendations": rows}
 
     def recommend_request(self, municipality: str | None, description: str | None, topic: str | None = None,
-                          k: int = 10, candidates=None) -> dict[str, Any]:
+                          k: int = 10, candidates=None, ignore: set[str] | None = None) -> dict[str, Any]:
         """``recommend`` for exactly one of a municipality (name or catalogue id) or a
         description, as the API and the web page take them; a topic alone answers "who
         already does it?" (:meth:`who_does`)."""
@@ -159,7 +167,7 @@ class MunicipalityService:
             catalogue = getattr(adapter, "catalogue", adapter)
             by_id = getattr(catalogue, "_by_id", {}).get(municipality.strip())
             return self.recommend(municipality, topic, k, candidates, record=by_id)
-        return self.recommend(description, topic, k, candidates, as_description=True)
+        return self.recommend(description, topic, k, candidates, as_description=True, ignore=ignore)
 
     def _topic(self, topic: str | None) -> str | None:
         if topic is None:

@@ -315,6 +315,10 @@ class RecommendQuery(BaseModel):
     facts: list[Fact] = Field(default_factory=list)
     sources: list[str] = Field(default_factory=list)
     description: str | None = Field(None, description="The description, when one was given instead of a name.")
+    understood: list[dict[str, str]] = Field(default_factory=list, description="How a description was read: "
+                                             "parts `{part, text}` (typ, land, einwohner, siedlung, schwerpunkt).")
+    ignored: list[dict[str, str]] = Field(default_factory=list, description="Parts of the description dropped "
+                                          "with `ignore`.")
     who_does: bool = Field(False, description="True when only a topic was given: the answer lists the "
                                               "municipalities that do it (\"who already does X?\").")
 

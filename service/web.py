@@ -24,6 +24,7 @@ from index.municipalities import CandidateFilter
 from index.search import Filters
 from core.errors import BadRequest, NotFound, PraxisError
 from service.application import Application
+from service.routes.municipalities import ignore_parts
 from service import errors_web, facets, navigation
 from service.errors import http_status
 from service.hits import csv_link, search_link
@@ -313,7 +314,7 @@ def mount_web(api: FastAPI, application: Application) -> None:
                       title="Kommunen")
 
     def vergleich_page(request: Request) -> HTMLResponse:
-        state = _catalogue_state(request, "kommune", "beschreibung", "thema")
+        state = _catalogue_state(request, "kommune", "beschreibung", "thema", "ohne")
         try:
             options = application.filter_options()
             names = application.municipality_names() if options["catalogue"] else []
@@ -335,10 +336,11 @@ def mount_web(api: FastAPI, application: Application) -> None:
                                for name in _alternatives(exc)]}
         low, high = state["einwohner_min"], state["einwohner_max"]
         hides_unknown = result is not None and bool(low or high) and not state["ohne_angabe"]
-        params = dict(request.query_params)
         about = result["query"] if result else None
         suche = navigation.search_state_qs(request)
-        return render(request, "vergleich.html", status, state=state, options=options, names=names,
+        drop = lambda part: url("/vergleich", **{**dict(params), "ohne": ",".join(  # noqa: E731
+            sorted({p for p in state["ohne"].split(",") if p} | {part}))})
+        return render(request, "vergleich.html", status, state=state, options=options, names=names, drop=drop,
                       suche=suche, back_url=navigation.search_url(suche),
                       result=result, problem=problem, summary=_filter_summary(state),
                       hides_unknown=hides_unknown,
@@ -358,7 +360,7 @@ def mount_web(api: FastAPI, application: Application) -> None:
             candidates = CandidateFilter(state["bundesland"] or None, state["typ"] or None, low, high,
                                          state["ohne_angabe"])
         return application.recommend_request(state["kommune"] or None, state["beschreibung"] or None,
-                                             state["thema"] or None, COMPARE_K, candidates)
+                                             state["thema"] or None, COMPARE_K, candidates, ignore_parts(state["ohne"]))
 
 
 def _alternatives(exc: PraxisError) -> list[str]:
@@ -378,6 +380,11 @@ _MESSAGES = [
     ("give a municipality name or a description", "Bitte geben Sie eine Kommune oder eine Beschreibung an."),
     ("empty municipality name", "Bitte geben Sie eine Kommune oder eine Beschreibung an."),
     ("description is too long", "Die Beschreibung ist zu lang (höchstens {n} Zeichen)."),
+    ("the description names no type", "Aus Ihrer Beschreibung ließ sich weder Art, Bundesland, Größe noch ein "
+                                      "Schwerpunkt lesen. Bitte beschreiben Sie Ihre Kommune zum Beispiel so: "
+                                      "„ländlicher Landkreis in Brandenburg, 80.000 Einwohner, Schwerpunkt Ehrenamt“ "
+                                      "– oder geben Sie ein Thema an."),
+    ("unknown description part", "Unbekannter Teil der Beschreibung."),
     ("topic is too long", "Das Thema ist zu lang (höchstens {n} Zeichen)."),
     ("q is too long", "Der Suchbegriff ist zu lang (höchstens {n} Zeichen)."),
     ("k must be between", "Die gewünschte Anzahl an Ergebnissen ist nicht möglich."),

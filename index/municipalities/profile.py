@@ -8,13 +8,13 @@ Ehrenamt")`` gives type Landkreis, Land Brandenburg, 80,000 inhabitants, settlem
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from index.municipalities import gazetteer as gz
 from index.municipalities.model import Municipality
 from index.municipalities.taxonomy import themes_in_text
 
-RURAL, URBAN, MIXED = "ländlich", "städtisch", "gemischt"
+from index.municipalities.reference import MIXED, RURAL, URBAN, settlement_of_gemeinde  # noqa: E402
 
 _POPULATION = re.compile(
     r"(?P<num>\d{1,3}(?:[.\s\u202f]\d{3})+|\d+(?:,\d+)?)\s*(?P<unit>k\b|tsd\.?|tausend|mio\.?|millionen)?"
@@ -50,28 +50,56 @@ class QueryProfile:
     population: int | None = None
     themes: list[str] = field(default_factory=list)
     settlement: str | None = None
+    focus: str | None = None  # a description's "Schwerpunkt …"
+
+    def understood(self) -> list[dict[str, str]]:
+        """What a description was read as, in German, one part per constraint:
+        ``[{"part": "typ" | "land" | "einwohner" | "siedlung" | "schwerpunkt", "text": …}]``
+        (shown back to the user; each part can be dropped with ``ignore``)."""
+        out = []
+        if self.type:
+            out.append({"part": "typ", "text": self.type})
+        if self.land:
+            out.append({"part": "land", "text": gz.BUNDESLAENDER[self.land]})
+        if self.population:
+            out.append({"part": "einwohner", "text": f"rund {self.population:,} Einwohner".replace(",", ".")})
+        if self.settlement:
+            out.append({"part": "siedlung", "text": self.settlement})
+        if self.focus or self.themes:
+            out.append({"part": "schwerpunkt", "text": f"Schwerpunkt {self.focus or ', '.join(self.themes)}"})
+        return out
+
+    def without(self, parts) -> "QueryProfile":
+        """A copy with the named parts of :meth:`understood` dropped."""
+        parts = set(parts or ())
+        return replace(
+            self, type=None if "typ" in parts else self.type, land=None if "land" in parts else self.land,
+            population=None if "einwohner" in parts else self.population,
+            settlement=None if "siedlung" in parts else self.settlement,
+            focus=None if "schwerpunkt" in parts else self.focus,
+            themes=[] if "schwerpunkt" in parts else list(self.themes))
 
 
 def settlement_of(type_: str | None, population: int | None) -> str | None:
-    """Rural or urban from type and size: a Landkreis is rural, a kreisfreie Stadt or
-    Stadtbezirk urban; otherwise >= 100,000 inhabitants urban, < 50,000 rural, between
-    mixed; None when neither is known."""
-    if type_ == gz.LANDKREIS:
-        return RURAL
+    """Rural or urban when the reference data has no settlement type (a description, a
+    Berlin district): a kreisfreie Stadt or Stadtbezirk is urban; a town by the BBSR's
+    Stadt- und Gemeindetyp of its population (``reference.settlement_of_gemeinde``); a
+    Landkreis by its type alone is not known (the BBSR types Kreise by density, and
+    "Landkreis München" is urban); None when nothing is known."""
     if type_ in (gz.KREISFREI, gz.STADTBEZIRK):
         return URBAN
-    if population is None:
+    if type_ == gz.LANDKREIS:
         return None
-    if population >= 100_000:
-        return URBAN
-    return RURAL if population < 50_000 else MIXED
+    typed = settlement_of_gemeinde(population)
+    return typed[0] if typed else None
 
 
 def profile_of(m: Municipality) -> QueryProfile:
     """The profile of a catalogue municipality (its own type, Land, population, themes)."""
     return QueryProfile(
         text=m.name, id=m.id, name=m.name, type=m.type, land=gz.land_code(m.bundesland),
-        population=m.population, themes=list(m.themes), settlement=settlement_of(m.type, m.population),
+        population=m.population, themes=list(m.themes),
+        settlement=m.settlement or settlement_of(m.type, m.population),
     )
 
 
@@ -86,10 +114,16 @@ def parse_description(text: str) -> QueryProfile:
     settlement = RURAL if _RURAL.search(folded) else URBAN if _URBAN.search(folded) else None
     if settlement is None:
         settlement = settlement_of(type_, population)
+    focus = _FOCUS.search(text)
     return QueryProfile(
         text=text, type=type_, land=parse_land(text), population=population,
         themes=themes_in_text(text), settlement=settlement,
+        focus=(focus.group(1) or focus.group(2)).strip(" .,;") if focus else None,
     )
+
+
+_FOCUS = re.compile(r"(?i)\b(?:schwerpunkte?|thema|fokus|focus|topic)\b[:\s]+(.+)$"
+                    r"|\bmit\s+(?!(?:rund|etwa|ca\.|über|knapp|gut)?\s*\d)(.+)$")
 
 
 _DATE = re.compile(r"\b\d{1,2}\.\s?\d{1,2}\.\s?(?:\d{4}|\d{2})\b|\b\d{1,2}\.\s?(?:Januar|Februar|März|April|Mai|"

@@ -35,6 +35,7 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from core.errors import BadRequest
 from index.municipalities import gazetteer as gz
 from index.municipalities.entity_rank import PracticeRanker, PracticeScore
 from index.municipalities.model import Catalogue, Municipality
@@ -124,6 +125,7 @@ def recommend(
     k: int = 10,
     practice: PracticeRanker | None = None,
     candidates: CandidateFilter | None = None,
+    ignore: set[str] | None = None,
 ) -> list[Recommendation]:
     """Rank comparable municipalities for ``query`` (a record, a name or a description).
 
@@ -137,9 +139,17 @@ def recommend(
     A string that is exactly one municipality's alias is that municipality, any other
     string a description (:func:`profile.parse_description`); the query municipality
     itself is never recommended. Weights: README "How recommendations are made".
-    An unknown name raises nothing: it is read as a description.
+    An unknown name raises nothing: it is read as a description. For a description, the
+    candidates that meet its Land and type rank first, and ``ignore`` drops parts of it
+    (``QueryProfile.understood``: "typ", "land", "einwohner", "siedlung", "schwerpunkt");
+    one that yields no part at all and no topic raises ``BadRequest``.
     """
     profile = _profile(catalogue, query)
+    if profile.id is None:
+        profile = profile.without(ignore)
+        if not profile.understood() and not (topic or "").strip():
+            raise BadRequest("the description names no type, Land, size, settlement or focus",
+                             {"reason": "empty_description"})
     topic_text = (topic or "").strip() or _implicit_topic(catalogue, profile)
     scores: dict[str, PracticeScore] = practice.rank(topic_text) if practice and topic_text else {}
     weights = WEIGHTS if (topic or "").strip() or not profile.id else NO_TOPIC_WEIGHTS
@@ -170,8 +180,19 @@ def recommend(
         out.append(Recommendation(cand.id, cand.name, cand.type, cand.bundesland, round(score, 6),
                                   [r.text for r in details], evidence,
                                   {n: round(v, 4) for n, v in comps.items()}, details))
-    out.sort(key=lambda r: (-r.score, r.name, r.id))
+    if profile.id is None and (profile.land or profile.type):  # the stated Land and type first
+        meets = {r.id for r in out if _meets(catalogue.get(r.id), profile)}
+        out.sort(key=lambda r: (r.id not in meets, -r.score, r.name, r.id))
+    else:
+        out.sort(key=lambda r: (-r.score, r.name, r.id))
     return out[: max(0, k)]
+
+
+def _meets(m: Municipality, profile: QueryProfile) -> bool:
+    """True when ``m`` is of the description's type and in its Land (where it names them)."""
+    if profile.land and gz.land_code(m.bundesland) != profile.land:
+        return False
+    return not profile.type or m.type == profile.type
 
 
 GROUP_NAMED_SHARE = 0.5
@@ -195,16 +216,14 @@ def _profile(catalogue: Catalogue, query: Municipality | str) -> QueryProfile:
     return profile_of(exact[0]) if len(exact) == 1 else parse_description(query)
 
 
-_FOCUS = re.compile(r"(?i)\b(?:schwerpunkt|thema|fokus|focus|topic)\b[:\s]+(.+)$")
 
 
 def _implicit_topic(catalogue: Catalogue, profile: QueryProfile) -> str:
     """The topic when none is given: a description's focus ("Schwerpunkt Ehrenamt") or its
     themes; a named municipality's own project titles."""
     if profile.id is None:
-        m = _FOCUS.search(profile.text or "")
-        if m:
-            return m.group(1).strip(" .,;")
+        if profile.focus:
+            return profile.focus
         return " ".join(t.replace("/", " ") for t in profile.themes)
     m = catalogue.get(profile.id)
     return " ".join(m.projects[:3])
@@ -232,10 +251,8 @@ def _practice_reasons(cand: Municipality, ps: PracticeScore, catalogue: Catalogu
         seen.add(label)
         field_ = _field(practice.text(vote.passage_id))
         suffix = f" (Handlungsfeld {field_})" if field_ else ""
-        if vote.subject:
+        if vote.subject:  # a passage that only mentions it is about someone else: no reason
             out.append(Reason("practice", f"Praxis zum Thema: „{label}“{suffix}", vote.passage_id))
-        elif not out:
-            out.append(Reason("practice", f"erwähnt im Abschnitt „{label}“{suffix}", vote.passage_id))
     if ps.title and ps.title.score >= 0.5 and ps.title.title not in seen:
         fact = ps.title.fact or {}
         src = fact.get("source") or {}
@@ -281,18 +298,19 @@ def _structure(q: QueryProfile, c: Municipality, details: list[Reason]) -> tuple
         parts["type"] = UNKNOWN["type"]
     elif q.type == c.type:
         parts["type"] = 1.0
-        details.append(Reason("structure", f"gleicher Typ: {c.type}"))
+        details.append(Reason("structure", f"gleicher Typ: {c.type}", source=_origin(c, "type")))
     else:
         parts["type"] = 0.5 if {q.type, c.type} <= _TOWNS else 0.0
     parts["size"] = _size(q, c, details)
-    parts["region"] = _region(q.land, gz.land_code(c.bundesland), details)
-    c_settle = settlement_of(c.type, c.population)
+    parts["region"] = _region(q.land, gz.land_code(c.bundesland), details, _origin(c, "bundesland"))
+    c_settle = c.settlement or settlement_of(c.type, c.population)
     if q.settlement is None or c_settle is None:
         parts["settlement"] = UNKNOWN["settlement"]
     elif q.settlement == c_settle:
         parts["settlement"] = 1.0
         details.append(Reason("structure", f"ebenfalls {c_settle} geprägt" if c_settle != MIXED
-                              else "ebenfalls mittelgroß, weder ländlich noch großstädtisch"))
+                              else "ebenfalls mittelgroß, weder ländlich noch großstädtisch",
+                              source=c.settlement_source or "BBSR-Stadt- und Gemeindetyp nach Einwohnerzahl"))
     else:
         parts["settlement"] = 0.5 if MIXED in (q.settlement, c_settle) else 0.0
     total = sum(STRUCTURE_WEIGHTS[n] * v for n, v in parts.items())
@@ -324,19 +342,29 @@ def _size(q: QueryProfile, c: Municipality, details: list[Reason]) -> float:
     return value
 
 
-def _region(q: str | None, c: str | None, details: list[Reason]) -> float:
+def _region(q: str | None, c: str | None, details: list[Reason], source: str | None = None) -> float:
     if q is None or c is None:
         return UNKNOWN["region"]
     if q == c:
-        details.append(Reason("structure", f"ebenfalls in {gz.BUNDESLAENDER[c]}"))
+        details.append(Reason("structure", f"ebenfalls in {gz.BUNDESLAENDER[c]}", source=source))
         return 1.0
     if c in gz.neighbours(q):
-        details.append(Reason("structure", f"Nachbarland: {gz.BUNDESLAENDER[c]}"))
+        details.append(Reason("structure", f"Nachbarland: {gz.BUNDESLAENDER[c]}", source=source))
         return 0.6
     if gz.is_east(q) == gz.is_east(c):
-        details.append(Reason("structure", "ebenfalls " + ("in Ostdeutschland" if gz.is_east(c) else "in Westdeutschland")))
+        details.append(Reason("structure", "ebenfalls " + ("in Ostdeutschland" if gz.is_east(c) else "in Westdeutschland"),
+                              source=source))
         return 0.3
     return 0.0
+
+
+_ORIGINS = {"destatis": "Destatis, Gemeindeverzeichnis (GV-ISys), Stand 31.12.2018", "geonames": "GeoNames",
+            "dokument": "Angabe im Dokument", "gazetteer": "Länderzuordnung des Katalogs"}
+
+
+def _origin(m: Municipality, name: str) -> str | None:
+    """The named data source of a catalogue field (``Municipality.provenance``)."""
+    return _ORIGINS.get(m.provenance.get(name, ""))
 
 
 def _fmt(n: int) -> str:

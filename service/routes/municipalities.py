@@ -17,6 +17,20 @@ def recommend_filter(bundesland, type_, min_population, max_population, include_
     return f if any(v is not None for v in (f.bundesland, f.type, f.min_population, f.max_population)) else None
 
 
+DESCRIPTION_PARTS = ("typ", "land", "einwohner", "siedlung", "schwerpunkt")
+
+
+def ignore_parts(value: str | None) -> set[str] | None:
+    """'land,typ' -> {"land", "typ"}; unknown parts raise ``BadRequest`` naming the valid ones."""
+    parts = {p.strip() for p in (value or "").split(",") if p.strip()}
+    unknown = parts - set(DESCRIPTION_PARTS)
+    if unknown:
+        from core.errors import BadRequest
+
+        raise BadRequest(f"unknown description part: {', '.join(sorted(unknown))}", {"valid": list(DESCRIPTION_PARTS)})
+    return parts or None
+
+
 def router(settings: Settings) -> APIRouter:
     """The municipality routes; ``settings.max_query_chars`` bounds every free-text parameter."""
     text = settings.max_query_chars
@@ -73,6 +87,8 @@ def router(settings: Settings) -> APIRouter:
         min_population: int | None = Query(None, ge=0), max_population: int | None = Query(None, ge=0),
         include_unknown_population: bool = Query(False, description="Keep candidates without a known population "
                                                                     "when a population bound is set."),
+        ignore: str | None = Query(None, max_length=100, description="Parts of the description to drop, comma-"
+                                   "separated: typ, land, einwohner, siedlung, schwerpunkt."),
     ):
         """Ranked comparable municipalities: practice from the hybrid search for the topic first,
         then structure (type, size, Land, rural/urban), each with reasons and evidence
@@ -81,6 +97,6 @@ def router(settings: Settings) -> APIRouter:
         ambiguous one a 400 with `detail.candidates`."""
         return await run_in_threadpool(application(request).recommend_request, municipality, description, topic, k,
                                        recommend_filter(bundesland, type_, min_population, max_population,
-                                                        include_unknown_population))
+                                                        include_unknown_population), ignore_parts(ignore))
 
     return r

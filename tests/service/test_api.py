@@ -192,7 +192,15 @@ def test_recommend_by_name_id_or_description(client):
     described = client.get("/api/recommend", params={"description": "kleine Gemeinde in Hessen, 5.000 Einwohner",
                                                      "topic": "Ehrenamt"}).json()
     assert {k: v for k, v in described["query"].items() if v not in (None, [], False)} == {
-        "description": "kleine Gemeinde in Hessen, 5.000 Einwohner"}
+        "description": "kleine Gemeinde in Hessen, 5.000 Einwohner", "understood": [
+            {"part": "typ", "text": "kreisangehörige Stadt/Gemeinde"}, {"part": "land", "text": "Hessen"},
+            {"part": "einwohner", "text": "rund 5.000 Einwohner"}, {"part": "siedlung", "text": "ländlich"}]}
+    wider = client.get("/api/recommend", params={"description": "kleine Gemeinde in Hessen, 5.000 Einwohner",
+                                                 "ignore": "land"}).json()
+    assert [u["part"] for u in wider["query"]["ignored"]] == ["land"]
+    assert "land" not in [u["part"] for u in wider["query"]["understood"]]
+    assert client.get("/api/recommend", params={"description": "asdf qwer zxcv"}).status_code == 400
+    assert client.get("/api/recommend", params={"description": "kleine Gemeinde", "ignore": "mond"}).status_code == 400
     assert {"id", "name", "type", "bundesland", "population"} <= set(described["query"])
     assert by_name["query"]["themes"] and by_name["query"]["passage_ids"]  # the named municipality's profile
     assert described["recommendations"][0]["id"] == "alheim"

@@ -466,3 +466,17 @@ def test_evidence_cites_the_short_form_of_a_document_title(title, short):
     from service.web import short_title
 
     assert short_title(title) == short
+
+
+def test_vergleich_shows_how_it_read_the_description(rich_client):
+    r = rich_client.get("/vergleich", params={"beschreibung": "ländlicher Landkreis in Niedersachsen, Schwerpunkt Wohnen"})
+    assert r.status_code == 200 and "So haben wir Ihre Beschreibung verstanden:" in r.text
+    for part in ("Landkreis", "Niedersachsen", "ländlich", "Schwerpunkt Wohnen"):
+        assert f"<span>{part}</span>" in r.text
+    assert "ohne=land" in r.text
+    wider = rich_client.get("/vergleich", params={"beschreibung": "ländlicher Landkreis in Niedersachsen, "
+                                                                  "Schwerpunkt Wohnen", "ohne": "land"})
+    assert "Nicht berücksichtigt: Niedersachsen." in wider.text and "<span>Niedersachsen</span>" not in wider.text
+    nonsense = rich_client.get("/vergleich", params={"beschreibung": "asdf qwer"})
+    assert nonsense.status_code == 400 and "ließ sich weder Art, Bundesland, Größe noch ein Schwerpunkt lesen" in nonsense.text
+    assert '<ol class="ranking">' not in nonsense.text

@@ -8,6 +8,8 @@ import re
 import numpy as np
 import pytest
 
+from core.errors import BadRequest
+
 from index.municipalities import CandidateFilter, Catalogue, Municipality, PracticeRanker
 from index.municipalities.profile import parse_description, parse_population
 from index.municipalities.recommend import recommend, size_class
@@ -152,7 +154,8 @@ def test_structure_reasons_and_order():
     assert "query" not in ids(recs)
     assert ids(recs)[:2] == ["lk-same-land", "lk-neighbour"]
     assert ids(recs).index("lk-far") > ids(recs).index("lk-east-far")  # East/West counts
-    assert {"gleicher Typ: Landkreis", "ebenfalls in Brandenburg", "ebenfalls ländlich geprägt"} <= set(recs[0].reasons)
+    assert {"gleicher Typ: Landkreis", "ebenfalls in Brandenburg"} <= set(recs[0].reasons)
+    assert "ebenfalls ländlich geprägt" not in recs[0].reasons  # a Landkreis is not rural by its type alone
     assert "Nachbarland: Sachsen" in recs[1].reasons
     assert all(r.kind == "structure" for r in recs[0].details)
 
@@ -201,8 +204,27 @@ def test_free_text_query_uses_its_focus_as_topic():
     recs = recommend(cat, "ländlicher Landkreis in Brandenburg, 80.000 Einwohner, Schwerpunkt Ehrenamt", k=3,
                      practice=practice)
     assert asked == ["Ehrenamt"]
-    assert ids(recs)[0] == "city-bb"  # the focus (practice) outweighs the better structural match
-    assert ids(recs)[1:] == ["lk-bb", "lk-bb-big"]
+    # the stated type and Land come first (a Landkreis in Brandenburg) ...
+    assert ids(recs) == ["lk-bb", "lk-bb-big", "city-bb"]
+    # ... unless the user drops the type: then the focus (practice) outweighs the better structural match
+    wider = recommend(cat, "ländlicher Landkreis in Brandenburg, 80.000 Einwohner, Schwerpunkt Ehrenamt", k=3,
+                      practice=practice, ignore={"typ"})
+    assert ids(wider)[0] == "city-bb"
+
+
+def test_descriptions_are_read_and_shown_back():
+    from index.municipalities.profile import parse_description
+
+    p = parse_description("ländlicher Landkreis in Brandenburg, 80.000 Einwohner, Schwerpunkt Ehrenamt")
+    assert [u["text"] for u in p.understood()] == [
+        "Landkreis", "Brandenburg", "rund 80.000 Einwohner", "ländlich", "Schwerpunkt Ehrenamt"]
+    assert [u["part"] for u in p.without({"land", "siedlung"}).understood()] == ["typ", "einwohner", "schwerpunkt"]
+    city = parse_description("Großstadt in NRW mit vielen Geflüchteten aus der Ukraine")
+    assert (city.land, city.settlement, city.focus) == ("NW", "städtisch", "vielen Geflüchteten aus der Ukraine")
+    assert parse_description("Gemeinde mit 5.000 Einwohnern").focus is None
+    cat = Catalogue([muni("a", LK, "Brandenburg", 82_000)])
+    with pytest.raises(BadRequest):
+        recommend(cat, "asdf qwer", k=3)  # no constraint, no practice: a message, not a ranking
 
 
 def test_no_raw_similarity_numbers_in_reasons_and_ties_are_deterministic():
