@@ -58,9 +58,12 @@ class CatalogueAdapter:
         self._practice = None
         self._lock = threading.Lock()
         self._by_passage: dict[str, list[Any]] = {}
+        self._rows: dict[str, list[tuple[Any, str]]] = {}
         for m in catalogue.municipalities:
             for pid in m.passages:
                 self._by_passage.setdefault(pid, []).append(m)
+            for pid, row in (getattr(m, "rows", None) or {}).items():
+                self._rows.setdefault(pid, []).append((m, row))
 
     def get(self, municipality_id: str):
         """The ``Municipality`` with this catalogue id; ``NotFound`` (with
@@ -71,6 +74,11 @@ class CatalogueAdapter:
         """The municipalities whose ``passages`` (subject passages) include ``passage_id``, in
         catalogue order; [] for a passage about none (indexed once, at construction)."""
         return self._by_passage.get(passage_id, [])
+
+    def rows_for_passage(self, passage_id: str) -> list[tuple[Any, str]]:
+        """(record, row text) for the table rows of a reference list that begin with a
+        municipality ("Winnenden | Ehrenamtlicher Dolmetscherpool …"); [] for other passages."""
+        return self._rows.get(passage_id, [])
 
     def filter(self, *, bundesland=None, type=None, theme=None, min_population=None, max_population=None, q=None,
                include_unknown_population=False):

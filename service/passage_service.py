@@ -8,6 +8,8 @@ terms, safe to put into HTML as is.
 
 from __future__ import annotations
 
+import re
+
 from typing import Any
 
 from core.errors import BadRequest, NotFound
@@ -104,7 +106,7 @@ class PassageService:
         terms = QueryTerms(verdict.highlight_stems)
         counted = result.hits[:verdict.total] if floor else result.hits
         rows, paging = page_rows(counted, terms, k=k, offset=offset, group=group,
-                                 refs=lambda pid: self._refs(pid, catalogue), snippet_chars=SNIPPET_CHARS,
+                                 refs=lambda pid: self._refs(pid, catalogue, terms), snippet_chars=SNIPPET_CHARS,
                                  doc_meta={d.id: d.meta for d in s.snapshot.documents})
         cases = []
         if catalogue is not None and counted:  # the shown hits vote, so cases never rest on unshown hits
@@ -121,10 +123,19 @@ class PassageService:
                 "extra_terms": verdict.extra_terms, "notice_de": verdict.notice_de()}
 
     @staticmethod
-    def _refs(passage_id: str, catalogue: CatalogueLike | None) -> list[dict[str, Any]]:
+    def _refs(passage_id: str, catalogue: CatalogueLike | None, terms: QueryTerms | None = None) -> list[dict[str, Any]]:
+        """The municipalities a hit is about: its subjects, and in a reference list the
+        municipalities whose table row holds a query term (the row that answers)."""
         if catalogue is None:
             return []
-        return [municipality_ref(m) for m in catalogue.municipalities_for_passage(passage_id)]
+        refs = [municipality_ref(m) for m in catalogue.municipalities_for_passage(passage_id)]
+        if terms is not None and hasattr(catalogue, "rows_for_passage"):
+            for m, row in catalogue.rows_for_passage(passage_id):
+                if any(terms.matches(w) for w in re.findall(r"\w+", row)):
+                    ref = municipality_ref(m)
+                    if ref not in refs:
+                        refs.append(ref)
+        return refs
 
     @staticmethod
     def _allowed(catalogue: CatalogueLike, filters: Filters) -> set[str] | None:

@@ -187,23 +187,26 @@ class PracticeRanker:
         p = self._passages.get(passage_id)
         return p.text if p is not None else ""
 
-    def rank(self, topic: str, hits: Sequence[tuple[str, float]] | None = None) -> dict[str, PracticeScore]:
+    def rank(self, topic: str, hits: Sequence[tuple[str, float]] | None = None,
+             rows: bool = True) -> dict[str, PracticeScore]:
         """Municipality id -> practice score for ``topic`` (only those with evidence).
 
         One hybrid search of depth ``SEARCH_DEPTH`` (or the caller's ``hits``, (passage id,
         fused score) best first, e.g. the search page's own ranking) plus the title matches;
         scores are normalised so the best candidate has 1.0 (method in the module docstring).
+        ``rows=False`` leaves out the table-row votes (the recommender's practice part: a
+        comparable municipality needs a portrait or a project, not a list entry).
         """
         out: dict[str, PracticeScore] = defaultdict(PracticeScore)
         hits = list(self._search(topic, SEARCH_DEPTH) if hits is None else hits)
         best = max((s for _, s in hits), default=0.0)
-        terms = self.topic_terms(topic) if self._rows else {}
+        terms = self.topic_terms(topic) if self._rows and rows else {}
         if best > 0:
             for pid, score in hits:
                 weight = (score / best) ** SHARPNESS
                 if weight < MIN_VOTE:
                     continue
-                for mid, row in self._rows.get(pid, []):
+                for mid, row in (self._rows.get(pid, []) if rows else []):
                     cov = self.coverage(terms, row)
                     if cov >= ROW_MIN_COVERAGE:
                         out[mid].rows.append(RowVote(pid, row, weight * cov))

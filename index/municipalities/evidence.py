@@ -137,9 +137,11 @@ def passage_members(catalogue: Catalogue, passages: list[Passage], found: dict |
         doc = (found or {}).get(p.doc_id)
         if doc is not None:
             for offset, entity in doc.line_subjects.items():
+                if offset in doc.tab_rows:
+                    continue  # a row of a tab-separated table is evidence of a project (``row_subjects``), not a portrait
                 mid = resolve(entity)
                 if mid and p.start <= offset < p.end:
-                    members.setdefault(mid, Member(mid, True, _line_title(p, offset)))
+                    members.setdefault(mid, Member(mid, True, _line_title(p, doc.line_texts.get(offset, ""))))
             if not any(m.subject for m in members.values()) and doc.subject is not None:
                 mid = resolve(doc.subject)
                 if mid:
@@ -165,11 +167,9 @@ def entity_resolver(catalogue: Catalogue):
     return resolve
 
 
-def _line_title(p: Passage, offset: int) -> str:
+def _line_title(p: Passage, line: str) -> str:
     """The rest of a line that begins with a municipality ("Ehrenamtlicher Dolmetscherpool …")."""
-    rel = max(0, offset - p.start)
-    line = p.text[rel:].split("\n", 1)[0] if rel < len(p.text) else ""
-    parts = re.split(r"\s*[|/:–—]\s*", line, maxsplit=1)
+    parts = re.split(r"\s*[|/:–—\t]\s*", line.strip(" |"), maxsplit=1)
     return (parts[1] if len(parts) > 1 else line).strip()[:160] or (p.section_path[-1] if p.section_path else "")
 
 
@@ -187,10 +187,9 @@ def row_subjects(catalogue: Catalogue, passages: list[Passage], found: dict) -> 
         for offset, entity in doc.line_subjects.items():
             if p.start <= offset < p.end:
                 mid = resolve(entity)
-                rel = offset - p.start
-                row = p.text[rel:].split("\n", 1)[0].strip() if rel < len(p.text) else ""
+                row = " | ".join(c.strip() for c in doc.line_texts.get(offset, "").split("\t") if c.strip())
                 if mid and row:
-                    out[mid][p.id] = row[:300]
+                    out[mid][p.id] = row[:400]
     return out
 
 

@@ -151,7 +151,7 @@ def recommend(
             raise BadRequest("the description names no type, Land, size, settlement or focus",
                              {"reason": "empty_description"})
     topic_text = (topic or "").strip() or _implicit_topic(catalogue, profile)
-    scores: dict[str, PracticeScore] = practice.rank(topic_text) if practice and topic_text else {}
+    scores: dict[str, PracticeScore] = practice.rank(topic_text, rows=False) if practice and topic_text else {}
     weights = WEIGHTS if (topic or "").strip() or not profile.id else NO_TOPIC_WEIGHTS
     query_subjects = dict(catalogue.get(profile.id).passage_titles) if profile.id else {}
     named = groups_named(catalogue, topic or "", practice)
@@ -166,7 +166,7 @@ def recommend(
         for g, cov in named:
             if cand.id in g["members"]:  # the topic is a programme or network it belongs to
                 evidence = (g.get("evidence") or {}).get(cand.id) or g.get("passage_id")
-                details.append(Reason("group", f"Mitglied: {g['label']}", evidence))
+                details.append(Reason("group", f"Mitglied: {g['label']}", evidence, None if evidence else _group_source(g)))
                 comps["practice"] = max(comps["practice"], cov)
                 break
         if ps:
@@ -287,7 +287,8 @@ def _shared(cand: Municipality, query_subjects: dict[str, str], ps: PracticeScor
         groups = [g for g in catalogue.groups_of(cand.id) if profile.id in g["members"]]
         for g in sorted(groups, key=lambda g: len(g["members"]))[:1]:
             evidence = (g.get("evidence") or {}).get(cand.id) or g.get("passage_id")
-            details.insert(len(shared and details[:1]), Reason("shared", f"wie {profile.name}: {g['label']}", evidence))
+            details.insert(len(shared and details[:1]), Reason("shared", f"wie {profile.name}: {g['label']}", evidence,
+                                                               None if evidence else _group_source(g)))
             value = max(value, GROUP_WEIGHT * min(1.0, 2.0 / math.sqrt(max(1, len(g["members"])))))
     return value
 
@@ -364,7 +365,12 @@ _ORIGINS = {"destatis": "Destatis, Gemeindeverzeichnis (GV-ISys), Stand 31.12.20
 
 def _origin(m: Municipality, name: str) -> str | None:
     """The named data source of a catalogue field (``Municipality.provenance``)."""
-    return _ORIGINS.get(m.provenance.get(name, ""))
+    return _ORIGINS.get(m.provenance.get(name, ""), "Kommunenkatalog (Dokumente, Destatis, GeoNames)")
+
+
+def _group_source(g: dict) -> str:
+    """Where a group without a passage is stated: its document."""
+    return f"Dokument {g.get('doc_id') or 'des Korpus'}"
 
 
 def _fmt(n: int) -> str:

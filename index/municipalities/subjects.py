@@ -60,6 +60,8 @@ class DocumentSubjects:
     links: list[Link]
     subject: Entity | None = None
     line_subjects: dict[int, Entity] = field(default_factory=dict)
+    line_texts: dict[int, str] = field(default_factory=dict)  # the text of each subject line or row
+    tab_rows: set[int] = field(default_factory=set)  # line subjects that are tab-separated table rows
     heading_entities: dict[tuple[str, str], Entity] = field(default_factory=dict)
     heading_positions: list[tuple[int, Entity]] = field(default_factory=list)  # (offset, the one entity a heading names)
     lands: list[dict] = field(default_factory=list)  # "Bundesland: X" facts: entity, land, offset, quote
@@ -82,6 +84,15 @@ def analyse(doc: Document, linker: EntityLinker, headings: list[str] | None = No
         lk = by_start.get(start) or by_prefix.get(start)
         if lk is not None and _LINE_SUBJECT.match(text, lk.end):
             result.line_subjects[offset] = lk.entity
+        elif "\t" in line and not (lk is not None and lk.start > offset + line.index("\t")):
+            # a tab-separated row whose first cell names one municipality ("Stadt Winnenden
+            # Fachbereich … 71364 Winnenden<TAB>EP 1: Ehrenamtlicher Dolmetscherpool")
+            first = offset + line.index("\t")
+            lo, hi = bisect.bisect_left(starts, offset), bisect.bisect_left(starts, first)
+            named = {links[k].entity.key: links[k].entity for k in range(lo, hi)}
+            if len(named) == 1:
+                result.line_subjects[offset] = next(iter(named.values()))
+                result.tab_rows.add(offset)
         elif line.count("|") >= 2:  # table rows that name one municipality in any cell
             for row_start, row_end in _rows(line):
                 lo = bisect.bisect_left(starts, offset + row_start)
@@ -100,6 +111,10 @@ def analyse(doc: Document, linker: EntityLinker, headings: list[str] | None = No
         if len(found) == 1 and pos >= 0:
             result.heading_positions.append((pos, found[0]))
     result.heading_positions.sort(key=lambda pe: pe[0])
+    for o in result.line_subjects:
+        end = text.find("\n", o)
+        row = text[o : end if end >= 0 else len(text)]
+        result.line_texts[o] = re.split(r"\|\s+\|", row, maxsplit=1)[0] if row.count("|") >= 2 else row
     result.facts = population_facts(doc, links, result)
     result.lands = land_facts(doc, result)
     return result
