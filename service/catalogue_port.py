@@ -198,6 +198,12 @@ def municipality_record(record: Any, facts: bool = True) -> dict[str, Any]:
         "passage_ids": list(data.get("passages", [])),
         "facts": [_fact(f) for f in data.get("facts", [])] if facts else [],
         "sources": list(data.get("sources", [])),
+        "figures": [dict(f) for f in data.get("figures") or []],
+        "settlement": data.get("settlement"),
+        "settlement_source": data.get("settlement_source"),
+        "ags": data.get("ags"),
+        "area_km2": data.get("area_km2"),
+        "density": data.get("density"),
     }
 
 

@@ -259,6 +259,18 @@ class Reason(BaseModel):
     evidence: ReasonEvidence | None = Field(None, description="The evidence passage, cited.")
 
 
+class PopulationFigure(BaseModel):
+    """One population figure with its source (``Municipality.figures``)."""
+
+    value: int = Field(description="Inhabitants.")
+    source: str = Field(description="Data set (Destatis, GeoNames) or document title.")
+    year: Any = Field(None, description="Year of the figure (the Stand, else the document's year).")
+    doc_id: str | None = None
+    passage_id: str | None = Field(None, description="Passage that states the figure.")
+    quote: str | None = None
+    official: bool = Field(description="True for official reference data, false for a figure a document states.")
+
+
 class Municipality(MunicipalityRef):
     """One item of ``GET /api/municipalities``: a catalogue municipality
     (``service.catalogue_port.municipality_record``)."""
@@ -271,6 +283,16 @@ class Municipality(MunicipalityRef):
     passage_ids: list[str] = Field(description="Passages about this municipality.")
     facts: list[Fact] = Field(description="Facts with their sources.")
     sources: list[str] = Field(description="Documents that mention the municipality.")
+    figures: list[PopulationFigure] = Field(default_factory=list, description="Every population figure known: "
+                                            "the official one first (Destatis for Kreise and kreisfreie Städte, "
+                                            "GeoNames for towns), then those the documents state, each with source.")
+    settlement: str | None = Field(None, description="ländlich, städtisch or gemischt (BBSR types, see "
+                                                     "`settlement_source`); null when unknown.")
+    settlement_source: str | None = Field(None, description="The rule and data behind `settlement`.")
+    ags: str | None = Field(None, description="Official municipality key (Amtlicher Gemeindeschlüssel) of a Kreis "
+                                              "or kreisfreie Stadt.")
+    area_km2: float | None = Field(None, description="Area in km² (Destatis).")
+    density: float | None = Field(None, description="Inhabitants per km² (Destatis).")
     score: float | None = Field(None, description="With `topic`: its practice score for the topic in [0, 1] "
                                                   "(best = 1); null otherwise.")
     reasons: list[str] = Field(default_factory=list, description="With `topic`: why it does the practice.")
@@ -314,6 +336,12 @@ class RecommendQuery(BaseModel):
     passage_ids: list[str] = Field(default_factory=list)
     facts: list[Fact] = Field(default_factory=list)
     sources: list[str] = Field(default_factory=list)
+    figures: list[PopulationFigure] = Field(default_factory=list)
+    settlement: str | None = None
+    settlement_source: str | None = None
+    ags: str | None = None
+    area_km2: float | None = None
+    density: float | None = None
     description: str | None = Field(None, description="The description, when one was given instead of a name.")
     understood: list[dict[str, str]] = Field(default_factory=list, description="How a description was read: "
                                              "parts `{part, text}` (typ, land, einwohner, siedlung, schwerpunkt).")
