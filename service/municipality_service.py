@@ -7,6 +7,7 @@ this module validates the request, resolves names and shapes the rows.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from typing import Any
 
@@ -188,10 +189,9 @@ class MunicipalityService:
             i = s.passage_index(reason.passage_id) if reason.passage_id else None
             if i is not None:
                 p = s.passages[i]
-                text = " ".join(p.text.split())
                 d["evidence"] = {"passage_id": p.id, "doc_id": p.doc_id, "doc_title": p.doc_title, "page": p.page,
                                  "page_end": getattr(p, "page_end", None), "page_label": getattr(p, "page_label", None),
-                                 "section": p.section, "snippet": text[:220] + ("…" if len(text) > 220 else "")}
+                                 "section": p.section, "snippet": _evidence_snippet(p.text, reason.text)}
             details.append(d)
         row.update(score=round(float(rec.score), 6), reasons=list(rec.reasons), evidence=list(rec.evidence),
                    reason_details=details, components=dict(rec.components))
@@ -203,6 +203,21 @@ class MunicipalityService:
         catalogue = self.require_catalogue()
         records = catalogue.filter()
         return sorted((municipality_ref(m) for m in records), key=lambda r: (r["name"].casefold(), r["id"]))
+
+
+SNIPPET_CHARS = 220
+
+
+def _evidence_snippet(text: str, reason: str) -> str:
+    """The part of a passage that backs a reason: around the reason's quoted title where the
+    passage holds it (a row of a list, a project in a profile), else the passage's start;
+    plain text of at most ``SNIPPET_CHARS`` characters with "…" where cut."""
+    text = " ".join(text.split())
+    quoted = re.search(r"„([^“]{6,})“", reason)
+    at = text.find(quoted.group(1)[:60]) if quoted else -1
+    start = max(0, at - 60) if at > 0 else 0
+    cut = text[start : start + SNIPPET_CHARS]
+    return ("…" if start else "") + cut + ("…" if start + SNIPPET_CHARS < len(text) else "")
 
 
 def _as_recommendation(match):

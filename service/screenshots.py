@@ -42,6 +42,14 @@ SHOTS: dict[str, tuple[str, dict, str | None]] = {
                   DESKTOP, None),
     "vergleich-phone": ("/vergleich?" + urlencode({"kommune": "Dortmund", "thema": "Wohnraum für Geflüchtete"}),
                         PHONE, None),
+    "wer-macht-das": ("/vergleich?" + urlencode({"thema": "Dolmetscherpool"}), DESKTOP, None),
+    "wer-macht-das-phone": ("/kommunen?" + urlencode({"thema": "Mitfahrerbank"}), PHONE, None),
+    "beschreibung": ("/vergleich?" + urlencode({"beschreibung": "ländlicher Landkreis in Brandenburg, 80.000 Einwohner, "
+                                                                "Schwerpunkt Ehrenamt"}), DESKTOP, None),
+    "beschreibung-phone": ("/vergleich?" + urlencode({"beschreibung": "ländlicher Landkreis in Brandenburg, "
+                                                                      "80.000 Einwohner, Schwerpunkt Ehrenamt"}),
+                           PHONE, None),
+    "kommune-landkreis-phone": ("/kommune/landkreis-osnabrueck", PHONE, None),
 }
 
 

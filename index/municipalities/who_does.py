@@ -100,8 +100,8 @@ def who_does(catalogue, practice: PracticeRanker, topic: str, k: int = 10, accep
         if not evidence:
             continue
         names = evidence[0].coverage >= NAMES_SHARE
-        if not names and ps.score < MIN_SCORE:
-            continue
+        if not names and (ps.score < MIN_SCORE or not any(e.coverage > 0 for e in evidence)):
+            continue  # evidence that shares no term with the topic does not concern it
         out.append(PracticeMatch(m.id, m.name, m.type, m.bundesland, round(ps.score, 6), names, evidence))
     out.sort(key=lambda r: (not r.names_practice, -r.score, r.name))
     return out[:k]
@@ -124,7 +124,10 @@ def _evidence(m, ps: PracticeScore, practice: PracticeRanker, terms: dict[str, f
         if not vote.subject:
             continue
         label = m.passage_titles.get(vote.passage_id) or " › ".join(practice.section_path(vote.passage_id)[-1:])
-        found.append(Evidence("practice", label or m.name, vote.passage_id,
+        label = label or m.name
+        if any(e.kind == "practice" and e.text == label for e in found):
+            continue  # two passages of one portrait: one reason
+        found.append(Evidence("practice", label, vote.passage_id,
                               practice.coverage(terms, practice.text(vote.passage_id))))
         if len([e for e in found if e.kind == "practice"]) >= 2:
             break

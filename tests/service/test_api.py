@@ -62,8 +62,11 @@ def test_filters(client, tiny):
     big = client.get("/api/search", params={"q": "Wohnungen", "min_population": 100000}).json()
     assert [r["municipalities"][0]["id"] for r in big["results"]] == ["lk-osnabrueck"]
     assert [c["id"] for c in big["case_examples"]] == ["lk-osnabrueck"]
-    typed = client.get("/api/search", params={"q": "Ehrenamtliche", "type": "Landkreis"}).json()
+    typed = client.get("/api/search", params={"q": "Wohnungen Ehrenamtliche", "type": "Landkreis"}).json()
     assert {c["type"] for c in typed["case_examples"]} == {"Landkreis"}
+    # a card never rests on a hit that shares nothing with the question (the Landkreis's one
+    # passage is about housing, not volunteers)
+    assert client.get("/api/search", params={"q": "Ehrenamtliche", "type": "Landkreis"}).json()["case_examples"] == []
     themed = client.get("/api/search", params={"q": "Stadt", "theme": "Partizipation"}).json()
     assert {m["id"] for r in themed["results"] for m in r["municipalities"]} >= {"duelmen"}
     assert {c["id"] for c in themed["case_examples"]} == {"duelmen"}

@@ -222,7 +222,7 @@ def test_case_cards_say_why(browser, live_url, request, width):
     expect(cards.first).to_be_visible()
     for i in range(cards.count()):
         why = cards.nth(i).locator("p.why")
-        expect(why).to_have_text(re.compile(r"^(Projekt|Praxis:|Abschnitt|beschrieben in) „.+ – .+"))
+        expect(why).to_have_text(re.compile(r"^(Projekt „|Eintrag „|Praxis: „|Mitglied: ).+ – .+"))
     cards.first.locator("p.why a").click()
     pg.wait_for_url(re.compile(r"/passage/"))
     expect(pg.locator("#treffer")).to_be_visible()

@@ -76,7 +76,7 @@ def test_search_page_results_citations_and_cases(client, pid):
 
 
 def test_search_page_filters_from_get_form(client):
-    html = client.get("/", params={"q": "Ehrenamtliche", "bundesland": "Niedersachsen", "type": "",
+    html = client.get("/", params={"q": "Ehrenamtliche Wohnungen", "bundesland": "Niedersachsen", "type": "",
                                    "min_population": "", "max_population": "", "theme": ""}).text
     tags = Tags(html)
     assert "open" in tags.find("details", **{"class": "filters"})[0]
