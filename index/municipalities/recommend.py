@@ -167,7 +167,7 @@ def recommend(
             if cand.id in g["members"]:  # the topic is a programme or network it belongs to
                 evidence = (g.get("evidence") or {}).get(cand.id) or g.get("passage_id")
                 details.append(Reason("group", f"Mitglied: {g['label']}", evidence, None if evidence else _group_source(g)))
-                comps["practice"] = max(comps["practice"], cov)
+                comps["practice"] = 1.0  # membership answers the topic as fully as the best portrait
                 break
         if ps:
             details += _practice_reasons(cand, ps, catalogue, practice)
