@@ -137,15 +137,14 @@ def passage_members(catalogue: Catalogue, passages: list[Passage], found: dict |
         doc = (found or {}).get(p.doc_id)
         if doc is not None:
             for offset, entity in doc.line_subjects.items():
-                if offset in doc.tab_rows:
-                    continue  # a row of a tab-separated table is evidence of a project (``row_subjects``), not a portrait
                 mid = resolve(entity)
                 if mid and p.start <= offset < p.end:
                     members.setdefault(mid, Member(mid, True, _line_title(p, doc.line_texts.get(offset, ""))))
-            if not any(m.subject for m in members.values()) and doc.subject is not None:
-                mid = resolve(doc.subject)
-                if mid:
-                    members[mid] = Member(mid, True, (titles_of or {}).get(p.doc_id) or p.doc_id)
+            if not any(m.subject for m in members.values()):
+                for entity in (doc.subject, doc.co_subject):
+                    mid = resolve(entity) if entity is not None else None
+                    if mid:
+                        members[mid] = Member(mid, True, (titles_of or {}).get(p.doc_id) or p.doc_id)
         for m in catalogue.find_in_text(p.text):
             members.setdefault(m.id, Member(m.id, False))
         out[p.id] = list(members.values())
@@ -174,18 +173,20 @@ def _line_title(p: Passage, line: str) -> str:
 
 
 def row_subjects(catalogue: Catalogue, passages: list[Passage], found: dict) -> dict[str, dict[str, str]]:
-    """municipality id -> {reference passage id: row text}: table rows of reference material
-    ("Winnenden | Ehrenamtlicher Dolmetscherpool der Stadt Winnenden") that begin with a
-    municipality. Such a row is evidence of that municipality's project, not of the others
-    in the same list."""
+    """municipality id -> {passage id: row text}: table rows that name one municipality —
+    rows of reference material ("Winnenden | Ehrenamtlicher Dolmetscherpool der Stadt
+    Winnenden") and rows of tables in prose ("Hausaufgabenhilfe … | Stadt Ochtrup | 51").
+    Such a row is evidence of that municipality's project, not of the others in the same
+    table."""
     resolve = entity_resolver(catalogue)
     out: dict[str, dict[str, str]] = defaultdict(dict)
     for p in passages:
         doc = found.get(p.doc_id)
-        if doc is None or not is_reference(p):
+        if doc is None:
             continue
+        reference = is_reference(p)
         for offset, entity in doc.line_subjects.items():
-            if p.start <= offset < p.end:
+            if p.start <= offset < p.end and (reference or offset in doc.tab_rows):
                 mid = resolve(entity)
                 row = " | ".join(c.strip() for c in doc.line_texts.get(offset, "").split("\t") if c.strip())
                 if mid and row:

@@ -95,10 +95,16 @@ def catalogue_entities(catalogue: Catalogue) -> list[tuple[str, Entity]]:
         kind = "bezirk" if m.type == gz.STADTBEZIRK else "kreis" if m.type == gz.LANDKREIS else parsed.kind
         ent = Entity(kind, m.name if kind == "bezirk" else parsed.base, m.name, m.type, gz.land_code(m.bundesland), m.population,
                      country=m.country, catalogued=True)
-        for alias in [m.name, *m.aliases]:
-            if "," not in alias:
+        for alias in [m.name, *m.aliases, ent.base]:
+            first = alias.split()[0] if alias.split() else ""
+            # the linker reads prefixes itself ("Stadt und Landkreis Hof" names both), so a
+            # Kreis is known by its base name, not as "Landkreis Hof"
+            if "," not in alias and not (kind == "kreis" and first in _PREFIX_WORDS):
                 out.append((alias, ent))
     return out
+
+
+_PREFIX_WORDS = {"Landkreis", "Landkreises", "Kreis", "Kreises"}
 
 
 def _assemble(records: list[Record]) -> Catalogue:

@@ -325,6 +325,12 @@ class EntityLinker:
                     i += 1
                 continue
             out.append(Link(start, end, text[start:end], None, prefix, pstart, list(cands)))
+            if prefix == "stadt und landkreis":  # names the Kreis of the same name as well
+                key = tuple(t[2] for t in tokens[i : i + n])
+                kreise = [c for c in self._index.get(key, ()) if c.kind == "kreis"]
+                if kreise:
+                    out.append(Link(start, end, text[start:end], None, "kreis", pstart,
+                                    list({(c.key, c.land): c for c in kreise}.values())))
             i += n
         return out
 

@@ -59,9 +59,10 @@ class DocumentSubjects:
     doc_id: str
     links: list[Link]
     subject: Entity | None = None
+    co_subject: Entity | None = None  # "Stadt und Landkreis Hof": the Kreis beside the town
     line_subjects: dict[int, Entity] = field(default_factory=dict)
     line_texts: dict[int, str] = field(default_factory=dict)  # the text of each subject line or row
-    tab_rows: set[int] = field(default_factory=set)  # line subjects that are tab-separated table rows
+    tab_rows: set[int] = field(default_factory=set)  # line subjects that are table rows (tab or pipe)
     heading_entities: dict[tuple[str, str], Entity] = field(default_factory=dict)
     heading_positions: list[tuple[int, Entity]] = field(default_factory=list)  # (offset, the one entity a heading names)
     lands: list[dict] = field(default_factory=list)  # "Bundesland: X" facts: entity, land, offset, quote
@@ -74,7 +75,10 @@ def analyse(doc: Document, linker: EntityLinker, headings: list[str] | None = No
     text = doc.text or ""
     links = [lk for lk in linker.link(text) if lk.linked]
     result = DocumentSubjects(doc.id, links)
-    result.subject = document_subject(doc, links, linker)
+    # "Stadt und Landkreis Hof": a town and the Kreis of its name, together; else one subject
+    result.subject, result.co_subject = joint_subject(doc, links, linker)
+    if result.subject is None:
+        result.subject = document_subject(doc, links, linker)
     by_start = {lk.start: lk for lk in links}
     by_prefix = {lk.prefix_start: lk for lk in links if lk.prefix_start is not None}
     starts = [lk.start for lk in links]
@@ -100,6 +104,7 @@ def analyse(doc: Document, linker: EntityLinker, headings: list[str] | None = No
                 named = {links[k].entity.key: links[k].entity for k in range(lo, hi)}
                 if len(named) == 1:
                     result.line_subjects[offset + row_start] = next(iter(named.values()))
+                    result.tab_rows.add(offset + row_start)
     if result.subject is not None:  # a document about one municipality: its lists name partners, not subjects
         rows = {o for o in result.line_subjects if "|" in text[o : text.find("\n", o) if "\n" in text[o:] else len(text)]}
         result.line_subjects = {o: e for o, e in result.line_subjects.items() if o in rows or e == result.subject}
@@ -152,6 +157,30 @@ def document_subject(doc: Document, links: list[Link], linker: EntityLinker) -> 
         if len(distinct) > 1:
             return None
     return None
+
+
+def joint_subject(doc: Document, links: list[Link], linker: EntityLinker) -> tuple[Entity | None, Entity | None]:
+    """(town, Kreis) when the title or first lines name exactly a town and the Kreis of the
+    same name ("Handlungskonzept von Stadt und Landkreis Hof"), else (None, None)."""
+    text = doc.text or ""
+    head_lines = [ln for ln in text.split("\n") if ln.strip()][:SUBJECT_LINES]
+    limit = text.find(head_lines[-1]) + len(head_lines[-1]) if head_lines else 0
+    kreise = {lk.entity.key[1]: lk.entity for lk in links if lk.entity.kind == "kreis"}
+    for head in ([lk for lk in linker.link(doc.title or "", strict=False) if lk.linked],
+                 [lk for lk in links if lk.start < limit]):
+        joint = [lk.entity for lk in head if lk.prefix == "stadt und landkreis" and lk.entity.kind != "kreis"]
+        if joint:
+            town = joint[0]
+            kreis = kreise.get(town.key[1]) or Entity("kreis", town.base, f"Landkreis {town.base}", gz.LANDKREIS,
+                                                      town.land)
+            return town, kreis
+        distinct = list({lk.entity.key: lk.entity for lk in head}.values())
+        if len(distinct) == 2 and distinct[0].key[1] == distinct[1].key[1] and distinct[0].kind != distinct[1].kind:
+            town, kreis = sorted(distinct, key=lambda e: e.kind == "kreis")
+            return town, kreis
+        if distinct:
+            break
+    return None, None
 
 
 def heading_subjects(linker: EntityLinker, heading: str) -> list[Entity]:
@@ -263,7 +292,7 @@ def records(doc: Document, found: DocumentSubjects, known: set[tuple[str, str]])
     text = doc.text or ""
     counts = Counter(lk.entity.key for lk in found.links)
     subjects = ({e.key for e in found.line_subjects.values()} | set(found.heading_entities)
-                | ({found.subject.key} if found.subject else set()))
+                | {e.key for e in (found.subject, found.co_subject) if e is not None})
     line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
     out = []
     for lk in found.links:
@@ -271,9 +300,6 @@ def records(doc: Document, found: DocumentSubjects, known: set[tuple[str, str]])
         if not (lk.prefix or e.kind == "kreis" or e.key in subjects or counts[e.key] >= MIN_REPEAT or e.key in known):
             continue
         out.append(_record(doc, e, lk.start, text, line_starts))
-        if lk.prefix == "stadt und landkreis" and e.kind != "kreis":
-            out.append(_record(doc, Entity("kreis", e.base, f"Landkreis {e.base}", gz.LANDKREIS, e.land), lk.start,
-                               text, line_starts))
     linked = {lk.entity.key for lk in found.links}
     for key, entity in found.heading_entities.items():
         if key not in linked:  # a portrait heading names it, the (strict) running text does not

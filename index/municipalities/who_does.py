@@ -103,8 +103,15 @@ def who_does(catalogue, practice: PracticeRanker, topic: str, k: int = 10, accep
         if not names and (ps.score < MIN_SCORE or not any(e.coverage > 0 for e in evidence)):
             continue  # evidence that shares no term with the topic does not concern it
         out.append(PracticeMatch(m.id, m.name, m.type, m.bundesland, round(ps.score, 6), names, evidence))
-    out.sort(key=lambda r: (not r.names_practice, -r.score, r.name))
+    out.sort(key=lambda r: (-_rank_value(r), r.name))
     return out[:k]
+
+
+def _rank_value(match: PracticeMatch) -> float:
+    """Order of the matches: the practice score weighted by how much of the topic the best
+    evidence names, (score) × (1 + coverage) / 2, so naming the practice lifts a candidate
+    without letting a partial word match outrank the search's clear best."""
+    return match.score * (1.0 + max((e.coverage for e in match.evidence), default=0.0)) / 2.0
 
 
 def _evidence(m, ps: PracticeScore, practice: PracticeRanker, terms: dict[str, float]) -> list[Evidence]:
