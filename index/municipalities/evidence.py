@@ -24,7 +24,9 @@ from dataclasses import dataclass
 
 from ingest.kinds import REFERENCE, passage_kind
 from core.schema import Document, Passage
+from index.municipalities import gazetteer as gz
 from index.municipalities.model import Catalogue
+from index.municipalities.subjects import heading_subjects
 from index.municipalities.taxonomy import THEMES, theme_hits
 
 MIN_THEME_SCORE = 1.5
@@ -110,8 +112,6 @@ def passage_members(catalogue: Catalogue, passages: list[Passage], found: dict |
     begin with one ("Winnenden | …"); and when none of these applies, the document's
     subject ("Integrationskonzept des Landkreises X"). ``titles_of`` maps doc id -> title.
     """
-    from index.municipalities.subjects import heading_subjects
-
     heading_cache: dict[str, list[str]] = {}
     linked_cache: dict[str, list[str]] = {}
     resolve = entity_resolver(catalogue)
@@ -154,8 +154,6 @@ def passage_members(catalogue: Catalogue, passages: list[Passage], found: dict |
 def entity_resolver(catalogue: Catalogue):
     """A function ``linker.Entity -> catalogue id or None``: the entry of the same kind
     whose name or alias is the entity's name."""
-    from index.municipalities import gazetteer as gz
-
     def resolve(entity) -> str | None:
         for name in (entity.name, entity.base):
             found = [m for m in catalogue.by_alias(name) if (m.type == gz.LANDKREIS) == (entity.kind == "kreis")]

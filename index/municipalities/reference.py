@@ -42,6 +42,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from babel import Locale
+
 from index.municipalities import gazetteer as gz
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "destatis_kreise_2018.csv"
@@ -210,19 +212,11 @@ def settlement_of_gemeinde(population: int | None) -> tuple[str, str] | None:
 @lru_cache(maxsize=None)
 def country_name(code: str) -> str | None:
     """German name of an ISO 3166 country code ("IT" -> "Italien"), from babel's CLDR data."""
-    try:
-        from babel import Locale
-    except ImportError:  # pragma: no cover - declared dependency
-        return None
     return Locale("de").territories.get(code.upper())
 
 
 @lru_cache(maxsize=1)
 def _country_codes() -> dict[str, str]:
-    try:
-        from babel import Locale
-    except ImportError:  # pragma: no cover - declared dependency
-        return {}
     out = {}
     for code, name in Locale("de").territories.items():
         if len(code) == 2 and code.isalpha():
