@@ -43,26 +43,11 @@ def _levers(config: str) -> set[str]:
     return {config}
 
 
-_GENDERABLE = re.compile(r"(?<=\s)(\w{3,}(?:er|ent|ant|ist|eg|og))(?:en|e|n)?\b")
-_ASCII = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue", "ß": "ss"})
-
-
 def rewrite(query: str, lang: str, variant: str | None) -> str:
-    """The query as a user might type it (see the module docstring); unchanged when nothing applies."""
-    import unicodedata
+    """The query as a user might type it: ``eval.typed_variants.rewrite`` (one generator for every tool)."""
+    from eval.typed_variants import rewrite as typed
 
-    if variant == "ascii":
-        return query.translate(_ASCII)
-    if variant == "nfd":
-        return unicodedata.normalize("NFD", query)
-    if variant == "typo" and lang == "de":
-        longest = max(re.findall(r"[^\W\d_]{10,}", query), key=len, default=None)
-        if longest:
-            i = len(longest) // 2
-            return query.replace(longest, longest[:i] + longest[i + 1] + longest[i] + longest[i + 2:], 1)
-    if variant == "gender" and lang == "de":
-        return _GENDERABLE.sub(lambda m: m.group(1) + ":innen" if m.group(1)[0].isupper() else m.group(0), query)
-    return query
+    return typed(query, lang, variant)
 
 
 def _apply(on: set[str]) -> None:

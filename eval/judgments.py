@@ -48,7 +48,7 @@ from core.errors import PraxisError
 
 LANGS = ("de", "en")
 KINDS = ("question", "keyword", "paraphrase")
-TOPICS = ("place", "practice", "figure", "definition")
+TOPICS = ("place", "practice", "figure", "definition", "fact")  # "fact": the blind set (issue 23)
 MAX_ENTRIES = 40  # written judgments keep to 5 or fewer; pooled ones (eval/pool.py) add more
 MISSING_PREFIX = "<missing>"
 

@@ -34,7 +34,7 @@ from ingest.pipeline import discover, doc_id_for
 from core.schema import Document, Passage
 from core.settings import Settings
 
-PIPELINE_VERSION = "7"  # 5: pages from the TOC, cleaning; 6: passage kinds (prose / reference); 7: overlong sentences split
+PIPELINE_VERSION = "8"  # 5: pages from the TOC, cleaning; 6: passage kinds (prose / reference); 7: overlong sentences split; 8: short sections packed with their neighbours, portrait titles, link lines
 BM25_PARAMS = {"k1": 1.2, "b": 0.75, "method": "lucene"}
 
 

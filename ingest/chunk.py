@@ -19,6 +19,7 @@ repeated from the document; that prefix is stored in ``Passage.meta["prefix"]`` 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import replace, dataclass
 
 from core.schema import Document, Passage, passage_id
@@ -38,9 +39,12 @@ class Unit:
     start: int
     end: int
     words: int
-    kind: str  # sentence | item | row | header
+    kind: str  # sentence | item | row | header | heading
     glue: bool = False  # keep together with the next unit
     table_header: str = ""  # rows: the caption and header rows of their table
+    path: tuple[str, ...] = ()  # the section path of the section the unit stands in
+    lead: bool = False  # a heading line leading into what follows (its path does not bind the passage)
+    orphan: bool = False  # from a heading without text of its own, kept as text (``sections``)
 
 
 def _words(text: str) -> int:
@@ -207,7 +211,130 @@ def _empty_heading(blocks: list[Block], n: int) -> bool:
     path = blocks[n].section_path
     if following is not None and (following.kind != "heading" or following.section_path[: len(path)] == path):
         return False
-    return any(ch.isalpha() for ch in blocks[n].text) and not blocks[n].text[:1].isdigit()
+    return any(ch.isalpha() for ch in blocks[n].text)
+
+
+@dataclass
+class Section:
+    """A run of content blocks sharing one section path, and the heading block that opened it
+    (None for text before the first heading and for runs of empty headings kept as text).
+    ``lead``: a run of empty headings (titles without text of their own, e.g. a slide's
+    questions) joined to the section after it as its lead-in."""
+
+    path: list[str]
+    blocks: list[Block]
+    heading: Block | None = None
+    lead: bool = False
+
+    def words(self) -> int:
+        """Words of the run's blocks (its heading not counted)."""
+        return sum(_words(b.text) for b in self.blocks)
+
+    @property
+    def untitled(self) -> bool:
+        """A run of empty headings kept as text (``sections``): their blocks have no units."""
+        return all(b.kind == "paragraph" and not b.units for b in self.blocks)
+
+
+def packing_groups(blocks: list[Block], min_words: int,
+                   same_page: Callable[[int, int], bool] | None = None) -> list[list[Section]]:
+    """``sections(blocks)`` grouped into the stretches the packer may fill across section ends.
+
+    A section shorter than ``min_words`` words (a slide's title or cell, a table fragment
+    under a heading of its own, a heading that only names a place, a closing line) never
+    stands alone:
+
+    * empty headings kept as text (a slide's title and questions; ``sections``) of fewer than
+      ``min_words`` words lead into the section after them (``Section.lead``) when their
+      section path is the start of its path; others close the section before them;
+    * a short section joins the section before it, and a section joins a short one before
+      it, when the two are siblings (same parent, not the document: two cells of one slide
+      question, two short subsections) or parent and child, or when both are short and one
+      of them has no section path at all (a title slide, loose lines);
+    * nothing joins across a cited page boundary (``same_page(offset_a, offset_b)``, for
+      documents whose pages are known), so citations stay as narrow as before.
+
+    Long sections stay apart. The packer keeps the headings of joined sections in the text,
+    and each passage names the deepest section all its text stands in (``chunk_document``).
+    """
+    same_page = same_page or (lambda a, b: True)
+    by_start = {b.start: i for i, b in enumerate(blocks)}
+    groups: list[list[Section]] = []
+    leading: list[Section] = []
+    for run in sections(blocks):
+        i = by_start.get(run[0].start)
+        before = blocks[i - 1] if i else None
+        heading = before if before is not None and before.kind == "heading" and run[0].units else None
+        section = Section(list(run[0].section_path), run, heading)
+        if section.untitled:
+            leading.append(section)
+            continue
+        trailing = [s for s in leading if s.path != section.path[: len(s.path)]
+                    or not same_page(s.blocks[0].start, section.blocks[0].start)]
+        if trailing:  # empty headings that do not lead into this section end the one before
+            cut = leading.index(trailing[-1]) + 1
+            _close(groups, leading[:cut], min_words, same_page)
+            leading = leading[cut:]
+        lead_words = sum(s.words() for s in leading)
+        if leading and lead_words >= min_words:
+            groups.append(leading)
+            leading, lead_words = [], 0
+        for s in leading:
+            s.lead = True
+        if groups and _joins(groups[-1][-1], section, min_words, lead_words) and same_page(
+                groups[-1][-1].blocks[-1].start, (leading or [section])[0].blocks[0].start):
+            groups[-1].extend(leading + [section])
+        else:
+            groups.append(leading + [section])
+        leading = []
+    _close(groups, leading, min_words, same_page)
+    return groups
+
+
+def _close(groups: list[list[Section]], trailing: list[Section], min_words: int,
+           same_page: Callable[[int, int], bool]) -> None:
+    """Empty headings after the last section of a stretch: they join its group when short,
+    related to it (``_joins``) and on its page, else they make a group of their own."""
+    if not trailing:
+        return
+    if groups and sum(s.words() for s in trailing) < min_words and all(
+            _joins(groups[-1][-1], s, min_words) for s in trailing) and same_page(
+            groups[-1][-1].blocks[-1].start, trailing[0].blocks[0].start):
+        groups[-1].extend(trailing)
+    else:
+        groups.append(trailing)
+
+
+def _joins(last: Section, section: Section, min_words: int, lead_words: int = 0) -> bool:
+    """Whether ``section`` (with ``lead_words`` of lead-in before it) joins the group ending
+    in ``last`` (``packing_groups``)."""
+    small, last_small = section.words() + lead_words < min_words, last.words() < min_words
+    a, b = last.path, section.path
+    siblings = len(a) > 1 and a[:-1] == b[:-1]  # under one parent (top-level chapters are not)
+    related = bool(a) and bool(b) and (siblings or a == b[:-1] or a[:-1] == b or a == b)
+    untitled = not a or not b
+    return (small or last_small) and (related or (small and last_small and untitled))
+
+
+def _passage_path(units: list[Unit]) -> list[str]:
+    """The section a passage stands in: the common start of its units' paths, leaving out the
+    headings of joined sections, lead-ins, and empty headings kept as text whose path later
+    text of the passage continues (a slide's title above its question's answers)."""
+    text = [u for u in units if u.kind != "heading" and not u.lead] or list(units)
+    paths = [u.path for k, u in enumerate(text)
+             if not (u.orphan and any(not v.orphan and len(v.path) > len(u.path) and v.path[:len(u.path)] == u.path
+                                      for v in text[k + 1:]))]
+    return _common_path(paths or [u.path for u in text])
+
+
+def _common_path(paths: list[tuple[str, ...]]) -> list[str]:
+    """The longest common start of section paths: the deepest section they all lie in."""
+    out: list[str] = []
+    for level in zip(*paths):
+        if any(p != level[0] for p in level):
+            break
+        out.append(level[0])
+    return out
 
 
 def chunk_document(document: Document, blocks: list[Block], settings: Settings) -> list[Passage]:
@@ -220,8 +347,19 @@ def chunk_document(document: Document, blocks: list[Block], settings: Settings) 
     """
     passages: list[Passage] = []
     text = document.text
-    for run in sections(blocks):
-        units = [u for b in run for u in block_units(b, text, settings.chunk_max_words)]
+    def same_page(a: int, b: int) -> bool:
+        return document.citation(a, a + 1)[0] == document.citation(b, b + 1)[0]
+
+    for group in packing_groups(blocks, settings.chunk_min_words, same_page):
+        units: list[Unit] = []
+        for k, section in enumerate(group):
+            path = tuple(section.path)
+            if k and section.heading is not None:  # a joined section's heading stays with its text
+                head = section.heading
+                units.append(Unit(head.start, head.end, _words(head.text), "heading", glue=True, path=path))
+            for b in section.blocks:
+                units += [replace(u, path=path, lead=section.lead, orphan=section.untitled)
+                          for u in block_units(b, text, settings.chunk_max_words)]
         for i, j in pack(units, settings):
             start, end = units[i].start, units[j - 1].end
             body = text[start:end]
@@ -242,7 +380,7 @@ def chunk_document(document: Document, blocks: list[Block], settings: Settings) 
                     page=page,
                     page_end=page_end,
                     page_label=page_label,
-                    section_path=list(run[0].section_path),
+                    section_path=_passage_path(units[i:j]),
                     start=start,
                     end=end,
                     index=len(passages),

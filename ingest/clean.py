@@ -204,10 +204,19 @@ def is_furniture(line: str) -> bool:
     return bool(_FURNITURE_LINE.fullmatch(line))
 
 
+# A line that is only a markdown link ("[Stadt Leipzig](#)"): an entry of a link list, never a title.
+_LINK_LINE = re.compile(r"^\s*\[[^\]\n]+\]\([^)\s]*\)\s*$")
+# A line opening a numbered point ("4. Bei welcher Behörde …"): it starts a piece of its own.
+_NUMBERED_LINE = re.compile(r"^\s*(?:[1-9]|1\d)\.\s+[A-ZÄÖÜ„]")
+
+
 def page_pieces(page_text: str, page: int) -> list[Piece]:
-    """Split one page into pieces: blank-line separated groups, then tables/lists/text."""
+    """Split one page into pieces: blank-line separated groups, then tables/lists/text.
+
+    A line that is only a markdown link becomes a list item (link lists under "Weitere
+    Informationen" are references, not headings)."""
     pieces: list[Piece] = []
-    lines = [normalize_line(ln) for ln in page_text.split("\n")]
+    lines = [normalize_line("- " + ln.strip() if _LINK_LINE.match(ln) else ln) for ln in page_text.split("\n")]
     group: list[str] = []
     for line in lines + [""]:
         if line.strip():
@@ -245,7 +254,7 @@ def _group_pieces(lines: list[str], page: int) -> list[Piece]:
                 last.indents.append(indent)
             else:
                 out.append(Piece("list", [item], indents=[indent]))
-        elif last and last.kind in ("text", "list"):
+        elif last and last.kind in ("text", "list") and not _NUMBERED_LINE.match(line):
             last.items[-1].append(Span.on(stripped, page))
         else:
             out.append(Piece("text", [Span.on(stripped, page)]))
@@ -311,17 +320,23 @@ def _may_run(line: str) -> bool:
     return len(stripped.split()) <= RUNNING_MAX_WORDS and not stripped.endswith((".", ",", ";"))
 
 
-def _continues(prev: str, nxt: str, page_break: bool = False) -> bool:
+def _continues(prev: str, nxt: str, page_break: bool = False, prose: bool = False) -> bool:
     """Does ``nxt`` continue the sentence that ``prev`` left open?
 
     Across a page break, a paragraph that stops without a sentence end goes on with the
-    next page's first paragraph when both are longer than a heading could be.
+    next page's first paragraph when both are longer than a heading could be. Within a
+    page, a paragraph (``prose``: not a list item) longer than a heading could be that stops
+    without a sentence end goes on with the next paragraph, whatever its length: a blank
+    line inside a sentence, as exports put one before a wrapped name ("Interview mit Klaus
+    Burgmeier, Karolina" / "Strzeszewski und Ariane Würzberger, Landeshauptstadt").
     """
     prev, nxt = prev.rstrip(), nxt.lstrip()
-    if not prev or not nxt or prev.endswith(_TERMINAL):
+    if not prev or not nxt or prev.rstrip("*_ ").endswith(_TERMINAL):  # "*„…“*": markdown emphasis
         return False
-    if (page_break and nxt[0].isalnum() and len(prev.split()) > MAX_RUNNING_HEADING_WORDS
-            and len(nxt.split()) > MAX_RUNNING_HEADING_WORDS):
+    long_prev = len(prev.split()) > MAX_RUNNING_HEADING_WORDS
+    if page_break and nxt[0].isalnum() and long_prev and len(nxt.split()) > MAX_RUNNING_HEADING_WORDS:
+        return True
+    if prose and not page_break and nxt[0].isalnum() and long_prev and not _NUMBERED_LINE.match(nxt):
         return True
     if prev.endswith(",") or (re.search(r"[^\W\d_]-$", prev) and nxt[0].isalpha()):
         return True
@@ -340,6 +355,7 @@ def merge_pieces(pieces: list[Piece]) -> list[Piece]:
         elif piece.kind == "text" and prev.kind in ("text", "list") and _continues(
             prev.items[-1].text, piece.items[0].text,
             prev.kind == "text" and piece.items[0].page != prev.items[-1].marks[-1][1],
+            prose=prev.kind == "text",
         ):
             prev.items[-1].append(piece.items[0])
         elif piece.kind == "list" and prev.kind == "list":

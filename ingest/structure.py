@@ -8,6 +8,12 @@ Heading rules (tuned on the corpus, see tests/ingest/test_structure.py):
 * an unnumbered heading directly followed by a *recurring* heading (one that appears
   several times in the document, such as "Kommune und Wettbewerbsbeitrag im
   Überblick") opens a profile: municipality names in the Difu documentation;
+* a title ending in a parenthesised list of names may be longer ("Kooperation zwischen …
+  (Dortmund, Eimsbüttel in Hamburg, Halle (Saale))") and may open with a quoted name
+  („One-Stop-Shop“ (Augsburg, …)); a line of one word repeated ("Bursa Bursa Bursa") is a
+  table's cell marks, not a title;
+* a "Quellen:" paragraph closes the portrait or case study it ends: what follows until the
+  next heading stands in the enclosing section;
 * table-of-contents tables (rows ending in a tab and a page number) are dropped from
   the text and kept as :attr:`CleanText.toc`; :func:`toc_page_ranges` anchors each TOC
   entry to the heading it names, which gives exports without page marks their printed
@@ -38,9 +44,19 @@ _CHAPTER_TITLES = re.compile(
     r"|zusammenfassung)$"
 )
 PROFILE_MIN_REPEATS = 3  # a heading seen this often is a template subheading
+# The sources line that closes a portrait or case study ("Quellen: Interview mit …").
+_SOURCES_LINE = re.compile(r"^Quellen?:\s")
 _NOT_TITLE = re.compile(r"^(?:Weitere Informationen|Quellen?|Impuls|Moderation|Kontakt|Tel\.|Telefon|E-Mail)\b")
 MAX_HEADING_WORDS = 14
 MAX_HEADING_CHARS = 120
+# A title that ends in a parenthesised list of names ("Kooperation zwischen Verwaltung und
+# Wohnungswirtschaft bei der Unterbringung von Geflüchteten (Dortmund, Eimsbüttel in Hamburg,
+# Halle (Saale))": case studies with their places) may be longer: the list is not running text.
+MAX_LISTED_HEADING_WORDS = 24
+MAX_LISTED_HEADING_CHARS = 200
+_TRAILING_PARENS = re.compile(r"\((?:[^()]|\([^()]*\))+\)$")
+# A quoted name opening a title: „One-Stop-Shop“ (Augsburg, …), not a quotation („… man sich …“).
+_QUOTED_NAME = re.compile(r"^[„\"»][^„“”\"«»]{2,60}[“”\"«]\s+\S")
 
 
 @dataclass
@@ -94,8 +110,10 @@ def numbered_heading(text: str) -> tuple[int, str] | None:
 
 
 def is_title_line(text: str) -> bool:
-    """A short title line: capitalised, few words, no sentence end, no contact data."""
-    if not text[:1].isupper() or _CAPTION.match(text) or _NOT_TITLE.match(text):
+    """A short title line: capitalised (or a quoted name: „One-Stop-Shop“ (Augsburg, …)), few
+    words (more when it ends in a parenthesised list of names), no sentence end, no contact data."""
+    quoted = text[:1] in "„\"»"  # „lokal willkommen“ (Dortmund): a quoted name may start in lower case
+    if not (quoted or text[:1].isupper()) or _CAPTION.match(text) or _NOT_TITLE.match(text):
         return False
     if " | " in text or ";" in text:
         return False
@@ -104,13 +122,20 @@ def is_title_line(text: str) -> bool:
 
 def _heading_shape(text: str, allow_question: bool) -> bool:
     words = text.split()
-    if not words or len(words) > MAX_HEADING_WORDS or len(text) > MAX_HEADING_CHARS:
+    listed = _TRAILING_PARENS.search(text.rstrip()) is not None
+    most_words, most_chars = ((MAX_LISTED_HEADING_WORDS, MAX_LISTED_HEADING_CHARS) if listed
+                              else (MAX_HEADING_WORDS, MAX_HEADING_CHARS))
+    if not words or len(words) > most_words or len(text) > most_chars:
         return False
     bare = text.rstrip().rstrip("“”\"'»«")
     if bare.endswith((".", ",", ";", ":", "!", "-")) or (text.endswith("?") and not allow_question):
         return False
-    if any(s in text for s in ("@", "http", "www.", "\t")) or text.startswith(("(", "„", '"', "+")):
+    if any(s in text for s in ("@", "http", "www.", "\t")) or text.startswith(("(", "+")):
         return False
+    if text.startswith(("„", '"', "»")) and not (listed and _QUOTED_NAME.match(text)):
+        return False  # a quotation; a quoted project name with its places is a title
+    if len(words) > 1 and len({w.casefold() for w in words}) == 1:
+        return False  # "Bursa Bursa Bursa": marks in a table's cells
     return any(sum(ch.isalpha() for ch in w) >= 3 for w in words)
 
 
@@ -204,6 +229,12 @@ def _assign_sections(blocks: list[Block]) -> None:
                 minor = block.text
         path = [t for _, t in numbered] + [t for t in (major, minor) if t]
         block.section_path = path
+        if block.kind == "paragraph" and _SOURCES_LINE.match(block.text):
+            # a case study ends with its sources: what follows stands in the enclosing section
+            if minor:
+                minor = None
+            else:
+                major = None
 
 
 def _render(items: list[tuple[Block, list[Span], list[int]]], pages: int) -> CleanText:

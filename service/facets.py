@@ -57,11 +57,11 @@ def relevant_cached(searcher, query: str, mode: str, depth: int) -> list:
 
 
 def relevant(searcher, result) -> list:
-    """The hits of ``result`` above the relevance floor of the results list: the first
-    ``index.search.answer.analyse(searcher, result).total`` hits (0 on no match)."""
+    """The hits of ``result`` the results list counts: ``index.search.answer.analyse(searcher,
+    result).select(result.hits)`` (the relevance floor; none on no match)."""
     from index.search.answer import analyse
 
-    return result.hits[:analyse(searcher, result).total]
+    return analyse(searcher, result).select(result.hits)
 
 
 @dataclass

@@ -3,8 +3,10 @@
 ``page_rows`` turns a deep ``SearchResult`` (searched to ``settings.max_k``) and its
 ``Answer`` (``index.search.answer``) into the rows of one page:
 
-* the **counted ranking** is the prefix above the relevance floor (``Answer.total``);
-  with ``floor=False`` the whole ranking (the old "k best, whatever their score");
+* the **counted ranking** is ``Answer.select(hits)``: the hits above the relevance floor,
+  for keyword queries only those that contain the query's words or score close to the best
+  (``index.search.answer.counted_positions``), in ranking order; with ``floor=False`` the
+  whole ranking (the old "k best, whatever their score");
 * **section groups**: hits from the same document section (same ``doc_id`` and
   ``section``) belong to the group of the first of them; every row carries
   ``section_rank``, the rank of that first hit (its own rank for a group's first hit);

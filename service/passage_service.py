@@ -104,7 +104,7 @@ class PassageService:
         result = s.search(query, k=settings.max_k, mode=mode, filters=filters)
         verdict = analyse(s, result)
         terms = QueryTerms(verdict.highlight_stems)
-        counted = result.hits[:verdict.total] if floor else result.hits
+        counted = verdict.select(result.hits) if floor else result.hits
         rows, paging = page_rows(counted, terms, k=k, offset=offset, group=group,
                                  refs=lambda pid: self._refs(pid, catalogue, terms), snippet_chars=SNIPPET_CHARS,
                                  doc_meta={d.id: d.meta for d in s.snapshot.documents})

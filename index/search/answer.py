@@ -40,21 +40,19 @@ from rapidfuzz import fuzz, process
 
 from core.errors import BadRequest
 from index.analyzer import analyze, base_form, detect_language, is_stopword, split_compound, words
+from index.search.kinds import content_words, query_kind  # content_words is used by eval.hit_floor too
 from index.search.searcher import clean_query
 from index.search.translate import ENGLISH_STOPWORDS, translation_groups
 
 # Relevance floor per mode; see the module docstring and README "Hit count".
 RELATIVE_FLOOR = {"hybrid": 0.2, "bm25": 0.2}
+# Keyword queries (``query_kind``): a hit above the floor counts only when it contains every
+# word of the query (after analysis) or scores at least CLOSE_TO_BEST times the best score.
+CLOSE_TO_BEST = 0.7
+KEYWORD_COVERAGE = 0.66  # share of the query's words a counted hit must contain (all of one or two words)
 DENSE_MARGIN = 0.06  # dense mode: a hit counts within this cosine distance of the best
 # No match: the best dense cosine (query vs passage or sentence window) must stay below this.
 NO_MATCH_DENSE = 0.86
-# Words that carry no topic but are on neither stop list: German question words, English
-# function verbs and adverbs (a query of only these is treated like a stop-word query).
-FUNCTION_WORDS = frozenset(
-    "warum wozu weshalb weswegen wieso inwiefern inwieweit wodurch womit wofür woran worauf wobei woher wohin "
-    "wovon worüber welchen welchem gibt geht gehen macht machen "
-    "get gets got getting through themselves itself himself herself ourselves yourself during without versus "
-    "within via go goes going give gives take takes took make makes made do doing done".split())
 SUGGEST_MIN_SIMILARITY = 80.0  # rapidfuzz fuzz.ratio, 0-100
 SUGGEST_MIN_LENGTH = 4
 MAX_SUGGESTIONS = 3
@@ -67,7 +65,8 @@ class Answer:
     """The verdict on one search.
 
     ``total``: hits above the relevance floor (a count of passages, at most the ranking's
-    length). ``no_match``: the query cannot be answered from the corpus (``reason`` is
+    length); ``counted``: their positions in the ranking, best first (None: the first
+    ``total``); ``kind``: "keyword" or "question" (``query_kind``), which decides the floor. ``no_match``: the query cannot be answered from the corpus (``reason`` is
     ``"stopwords"`` or ``"unknown_terms"``). ``unknown_terms``: the query's content words
     (as typed) found nowhere in the corpus, not even through typo tolerance (of an English
     query that is not a no-match, only capitalised words: names). ``stopwords``: the query's words, when it has
@@ -79,6 +78,8 @@ class Answer:
     """
 
     total: int
+    counted: list[int] | None = None
+    kind: str = "question"
     no_match: bool = False
     reason: str | None = None
     unknown_terms: list[str] = field(default_factory=list)
@@ -88,6 +89,12 @@ class Answer:
     extra_terms: list[str] = field(default_factory=list)
     highlight_stems: frozenset[str] = frozenset()
     best_dense: float | None = None
+
+    def select(self, hits: list) -> list:
+        """The counted hits of a ranking (``hits`` as searched), in ranking order."""
+        if self.counted is None:
+            return list(hits[: self.total])
+        return [hits[i] for i in self.counted if i < len(hits)]
 
     def notice(self) -> str | None:
         """The English explanation for API and CLI users (None when nothing needs saying)."""
@@ -158,6 +165,54 @@ def counted_hits(scores: list[float], mode: str, dense: list[float | None] | Non
     return n
 
 
+def keyword_coverage(searcher, text: str, lang: str) -> dict[int, float] | None:
+    """For a keyword query: passage row (of ``searcher.passages``) -> the share of the query's
+    content words it contains after analysis (BM25 terms of the passage and its section path).
+
+    Each content word of the query is found through one of its terms: the stems of the
+    word as normalised (``Searcher.normalizer``: "ABH" -> "Ausländerbehörde (ABH)", one word
+    still), its typo corrections, its abbreviation concepts, or (English) one of its German
+    translations or itself. Passages with none of the words are left out; None when the
+    query has no content word."""
+    bm25 = searcher.snapshot.bm25
+    groups: list[set[str]] = []
+    for typed in dict.fromkeys(w.casefold() for w in content_words(text)):
+        word = searcher.normalizer(typed, lang).text
+        main = analyze(word, decompound=False)
+        group = set(main) | {t for t in analyze(word) if t.startswith("=")}
+        if lang != "en" and searcher.settings.typo_tolerance:
+            group |= {c for t in main for c in searcher.typo.corrections(t)}
+        if lang == "en":
+            group |= {t for g in translation_groups(typed, searcher.snapshot.translations) for t in g}
+        if group:
+            groups.append(group)
+    if not groups:
+        return None
+    found: Counter = Counter()
+    for group in groups:
+        rows: set[int] = set()
+        for term in group:
+            rows.update(int(i) for i in bm25.postings(term))
+        found.update(rows)
+    return {row: n / len(groups) for row, n in found.items()}
+
+
+def counted_positions(searcher, result, scores: list[float], kind: str) -> list[int]:
+    """Positions of the counted hits: the ``counted_hits`` prefix, and for keyword queries
+    (``kind``) only those of its hits that contain at least ``KEYWORD_COVERAGE`` of the query's
+    words (``keyword_coverage``) or score at least ``CLOSE_TO_BEST`` times the best score
+    (hybrid and BM25 modes)."""
+    prefix = counted_hits(scores, result.mode)
+    if kind != "keyword" or result.mode == "dense" or not prefix:
+        return list(range(prefix))
+    coverage = keyword_coverage(searcher, result.query, result.language)
+    if coverage is None:
+        return list(range(prefix))
+    close = CLOSE_TO_BEST * scores[0]
+    return [pos for pos in range(prefix) if scores[pos] >= close
+            or coverage.get(searcher.passage_index(result.hits[pos].passage.id), 0.0) >= KEYWORD_COVERAGE]
+
+
 # -- the corpus's words, once per snapshot --------------------------------------------------
 
 @dataclass
@@ -222,21 +277,6 @@ def _preferred(forms: Counter) -> str:
 
 
 # -- query analysis ----------------------------------------------------------------------
-
-def content_words(text: str) -> list[str]:
-    """The query's words as typed (NFKC, original case), without German and English stop
-    words, ``FUNCTION_WORDS`` and single characters; hyphenated names split ("Elm-Asse" ->
-    "Elm", "Asse")."""
-    out = []
-    for w in _TOKEN.findall(unicodedata.normalize("NFKC", text)):
-        low = w.casefold()
-        if len(low) < 2 or (low.isdigit() and len(low) < 2):
-            continue
-        if is_stopword(low, "de") or is_stopword(low, "en") or low in ENGLISH_STOPWORDS or low in FUNCTION_WORDS:
-            continue
-        out.append(w)
-    return out
-
 
 def is_known(word: str, searcher, lang: str, lex: Lexicon) -> bool:
     """Whether one content word occurs in the corpus in some form.
@@ -425,8 +465,9 @@ def analyse(searcher, result, ranking_scores: list[float] | None = None) -> Answ
     the caller passes up to ``settings.max_k`` hits).
 
     Steps: stop-word-only check; unknown content words (``is_known``); best dense cosine
-    from the hits' per-arm scores; no-match verdict (module docstring); relevance-floor
-    count (``counted_hits``; 0 on no match); suggestions for unknown words; query terms.
+    from the hits' per-arm scores; no-match verdict (module docstring); the counted hits
+    (``counted_positions``: the relevance floor, and for keyword queries also the query's
+    words; none on no match); suggestions for unknown words; query terms.
     """
     text, lang, mode = result.query, result.language, result.mode
     lex = lexicon(searcher)
@@ -453,7 +494,8 @@ def analyse(searcher, result, ranking_scores: list[float] | None = None) -> Answ
     suggestions = []
     if missing:
         suggestions = suggest(missing, text, lex, _english_words(searcher) if lang == "en" else None)
-    total = 0 if no_match else counted_hits(scores, mode)
-    return Answer(total=total, no_match=no_match, reason="unknown_terms" if no_match else None,
+    kind = query_kind(text)
+    counted = [] if no_match else counted_positions(searcher, result, scores, kind)
+    return Answer(total=len(counted), counted=counted, kind=kind, no_match=no_match, reason="unknown_terms" if no_match else None,
                   unknown_terms=unknown, suggestions=suggestions, query_terms=query_terms, extra_terms=extra,
                   highlight_stems=stems, best_dense=best_dense)

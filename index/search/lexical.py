@@ -39,7 +39,7 @@ class BM25Retriever:
         """The ``query.depth`` best passages with a positive BM25 score inside
         ``query.mask``, best first (ties by index); scores are raw weighted BM25 sums
         (unbounded, > 0)."""
-        weights = self.weights(query.text, query.lang)
+        weights = self.weights(query.search_text, query.lang)
         return top_k(self.snapshot.bm25.weighted_scores(weights), query.depth, query.mask)
 
     def weights(self, text: str, lang: str) -> dict[str, float]:

@@ -57,6 +57,8 @@ class Query:
     :param mask: bool array (n_passages,) of passages the filters allow, or None for all.
     :param encode: ``(text, lang) -> Encoding``; called at most once, by the first
         component that needs ``vector`` or ``token_vectors``.
+    :param normalized: the text both arms search (``index.search.normalize``: the typed
+        words in the corpus's spelling); None means ``text`` itself.
     """
 
     text: str
@@ -64,7 +66,13 @@ class Query:
     depth: int
     mask: np.ndarray | None = None
     encode: Callable[[str, str], Encoding] | None = None
+    normalized: str | None = None
     _encoding: Encoding | None = field(default=None, repr=False)
+
+    @property
+    def search_text(self) -> str:
+        """What the retrievers search and the encoder embeds: ``normalized``, else ``text``."""
+        return self.text if self.normalized is None else self.normalized
 
     @property
     def encoding(self) -> Encoding:
@@ -74,7 +82,7 @@ class Query:
         if self._encoding is None:
             if self.encode is None:
                 raise RuntimeError("this query has no dense encoder")
-            self._encoding = self.encode(self.text, self.lang)
+            self._encoding = self.encode(self.search_text, self.lang)
         return self._encoding
 
     @property

@@ -26,6 +26,7 @@ from index.search.dense import DenseRetriever
 from index.search.filters import FilterMask, Filters, UnknownDocument
 from index.search.fusion import Fusion, Ranking
 from index.search.lexical import BM25Retriever
+from index.search.normalize import QueryNormalizer
 from index.search.query import Query, clean_query, nfc
 from index.search.rerank import MaxSimReranker, Reranker
 from index.search.typo import TypoCorrector
@@ -111,6 +112,8 @@ class Searcher:
         self.reranker: Reranker = MaxSimReranker(snapshot.tokens if self.dense.late_interaction else None,
                                                  settings.rerank_depth, settings.rerank_weight)
         self.filter_mask = FilterMask(self.passages, {d.id for d in snapshot.documents}, catalogue)
+        self.normalizer = QueryNormalizer([p.text for p in self.passages], snapshot.bm25.vocabulary,
+                                          self.bm25.typo if settings.typo_tolerance else None)
 
     def search(self, query: str, k: int = 10, mode: str = "hybrid", filters: Filters | None = None) -> SearchResult:
         """The ``k`` best passages for ``query``.
@@ -163,7 +166,9 @@ class Searcher:
         if not isinstance(k, int) or not 1 <= k <= self.settings.max_k:
             raise BadRequest(f"k must be between 1 and {self.settings.max_k}")
         mask = self.filter_mask(filters)
-        return Query(text, detect_language(text), max(self.settings.candidate_depth, k), mask, self.dense.encode)
+        lang = detect_language(text)
+        return Query(text, lang, max(self.settings.candidate_depth, k), mask, self.dense.encode,
+                     normalized=self.normalizer(text, lang).text)
 
     def _result(self, q: Query, mode: str, k: int, ranking: Ranking, rankings: dict[str, Ranking],
                 filters: Filters, t0: float) -> SearchResult:
@@ -198,8 +203,9 @@ class Searcher:
 
     def bm25_weights(self, text: str, lang: str) -> dict[str, float]:
         """BM25 query terms (analysed stems) -> weight for ``text`` in language ``lang``
-        ("de"/"en"); see ``BM25Retriever.weights``. ``text`` should be cleaned (``clean_query``)."""
-        return self.bm25.weights(text, lang)
+        ("de"/"en"); see ``BM25Retriever.weights``. ``text`` should be cleaned (``clean_query``);
+        it is normalised as a search normalises it (``index.search.normalize``)."""
+        return self.bm25.weights(self.normalizer(text, lang).text, lang)
 
     @property
     def typo(self) -> TypoCorrector:

@@ -57,7 +57,8 @@ def test_assessments_cover_every_query_with_all_three_grades(written):
     assert len({(a.qid, a.pid) for a in assessments}) == len(assessments)  # one grade per pooled passage
 
 
-@pytest.mark.parametrize("name", ["judgments-pooled.jsonl", "judgments-heldout.jsonl"])
+@pytest.mark.parametrize("name", ["judgments-pooled.jsonl", "judgments-heldout.jsonl", "judgments-blind.jsonl",
+                                  "judgments-dev.jsonl"])
 def test_every_phrase_is_in_its_document(name, texts):
     judgments = load_judgments(EVAL / name, DOC_IDS)
     assert [(j.id, r.contains) for j in judgments for r in j.relevant if r.needle not in texts[r.doc]] == []
@@ -71,3 +72,12 @@ def test_heldout_queries_are_new_and_mixed(written, heldout):
     assert langs["de"] >= 15 and langs["en"] >= 15
     assert {j.kind for j in heldout} == set(KINDS)
     assert {doc for j in heldout for doc in j.docs} == set(DOC_IDS)
+
+
+def test_blind_set_is_large_half_english_and_mostly_questions():
+    """Issue 23's blind set: at least 60 queries, half English, half questions and paraphrases,
+    written from the documents alone (eval/judgments-blind-NOTES.md); no setting is chosen on it."""
+    blind = load_judgments(EVAL / "judgments-blind.jsonl", DOC_IDS)
+    assert len(blind) >= 60
+    assert sum(j.lang == "en" for j in blind) >= len(blind) / 2
+    assert sum(j.kind in ("question", "paraphrase") for j in blind) >= len(blind) / 2

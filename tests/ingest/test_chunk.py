@@ -143,3 +143,64 @@ def test_target_respected_on_average(target):
     _, passages = _chunk([" ".join(SENTENCES)], settings)
     sizes = [len(p.text.split()) for p in passages[:-1]]
     assert all(target <= s <= 200 for s in sizes)
+
+
+# -- issue 23: fragments never stand alone -----------------------------------------------------
+
+SLIDES = """Fragen an die Partner
+
+1. Was wird unter Willkommenskultur verstanden?
+
+2. Gibt es ein Konzept für Willkommenskultur?
+
+4. Bei welcher Behörde ist die Umsetzung angesiedelt?
+
+„Chefsache“
+
+Freiberg
+
+Oberbürgermeister
+
+Brescia
+
+Dezernat für Inklusion und Migration
+
+Bursa
+
+Migrationsmanagement der Provinz
+
+5. Gibt es spezielle Finanzmittel?
+
+6. Wer vergibt diese Mittel?
+
+- Es gibt für einzelne Maßnahmen innerhalb bestimmter Bereiche Mittel aus dem Haushalt der Stadt.
+- Die Höhe der Mittel ist abhängig von der jeweiligen Haushaltslage der Stadt und ihrer Verwaltung.
+"""
+
+
+def test_slide_fragments_are_packed_under_their_question():
+    doc, passages = _chunk([SLIDES])
+    assert all(len(p.text.split()) >= 20 or [q for q in passages if q.section_path == p.section_path] == [p]
+               for p in passages)
+    brescia = next(p for p in passages if "Dezernat für Inklusion" in p.text)
+    assert brescia.section_path == ["4 Bei welcher Behörde ist die Umsetzung angesiedelt?"]
+    assert "Chefsache" in brescia.text and "Bursa" in brescia.text
+    funds = next(p for p in passages if "Haushaltslage" in p.text)
+    assert "5. Gibt es spezielle Finanzmittel?" in funds.text  # the empty question leads into the answers
+    assert funds.section_path == ["6 Wer vergibt diese Mittel?"]
+
+
+def test_a_short_subsection_joins_its_sibling_and_names_the_parent():
+    long = " ".join(SENTENCES[:12])
+    doc, passages = _chunk([f"3 Themen\n\n3.1 Arbeit\n\nEine Kommune vermittelt Praktika.\n\n"
+                            f"3.2 Sprache und Bildung\n\n{long}\n\n4 Fazit\n\n{long}"])
+    first = passages[0]
+    assert first.text.startswith("Eine Kommune vermittelt Praktika.") and "3.2 Sprache und Bildung" in first.text
+    assert first.section_path == ["3 Themen"]
+    assert passages[-1].section_path == ["4 Fazit"] and "Praktika" not in passages[-1].text
+
+
+def test_long_sections_still_stand_apart():
+    doc, passages = _chunk(_long_doc())
+    boundary = doc.text.index("2 Zweites Kapitel")
+    assert all(not (p.start < boundary < p.end) for p in passages)

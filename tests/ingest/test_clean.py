@@ -94,3 +94,33 @@ def test_table_continued_on_next_page_is_one_table():
     blocks = build(["Name\tZahl\nAlheim\t4.985", "Diemelstadt\t5.250\nDülmen\t46.613"]).blocks
     assert [b.kind for b in blocks] == ["table"]
     assert len(blocks[0].units) == 4
+
+
+# -- issue 23: lines of slides and link lists ------------------------------------------------
+
+def test_link_only_lines_are_list_items_not_titles():
+    pieces = clean_pages(["Weitere Informationen:\n\n[Integrationskonzept Wiesbaden](#)\n\n[Angekommen Wiesbaden](#)"])
+    assert [p.kind for p in pieces] == ["text", "list"]
+    assert [i.text for i in pieces[1].items] == ["Integrationskonzept Wiesbaden", "Angekommen Wiesbaden"]
+
+
+def test_a_numbered_point_after_a_list_item_starts_a_new_piece():
+    pieces = clean_pages(["- Informationsmaterial\n- Gästeempfang\n 4. Bei welcher Behörde ist die Umsetzung\n\n"
+                          "angesiedelt?"])
+    assert [p.kind for p in pieces] == ["list", "text"]
+    assert pieces[1].items[0].text == "4. Bei welcher Behörde ist die Umsetzung angesiedelt?"
+
+
+def test_a_long_paragraph_without_sentence_end_goes_on_after_a_blank_line():
+    long = ("Quellen: Fokusgruppendiskussion in Köln, 12.1.2024; Interview mit Anna Beispiel, Stadt Köln, "
+            "12.1.2024; Interview mit Klaus Burgmeier, Karolina")
+    pieces = clean_pages([f"{long}\n\nStrzeszewski und Ariane Würzberger, Landeshauptstadt\n\nWiesbaden, 31.1.2024."])
+    assert len(pieces) == 1 and pieces[0].items[0].text.endswith("Karolina Strzeszewski und Ariane Würzberger, "
+                                                                  "Landeshauptstadt Wiesbaden, 31.1.2024.")
+
+
+def test_a_short_unterminated_line_or_an_emphasised_quotation_does_not_swallow_the_next():
+    pieces = clean_pages(["Großstadt in Bayern: *„Die enge Zusammenarbeit der Verwaltung mit allen Akteuren im "
+                          "Feld ist entscheidend für das Ankommen.“*\n\nFörderprogramme des Bundes und der Länder\n\n"
+                          "Kleine Mittelstadt in Sachsen: Vernetzung hilft."])
+    assert [p.items[0].text.split()[0] for p in pieces] == ["Großstadt", "Förderprogramme", "Kleine"]

@@ -43,8 +43,11 @@ def test_difu_profiles_have_section_paths(result):
     assert alheim and alheim[0].section_path[:2] == ["4 Prämierte Beiträge", "4.2 Kreisangehörige Städte und Gemeinden"]
     elm = [p for p in result.passages if "Samtgemeinde Elm-Asse" in p.section_path]
     assert elm
-    overview = [p for p in result.passages if p.section_path[-1:] == ["Kommune und Wettbewerbsbeitrag im Überblick"]]
-    assert len(overview) == 17 and all("Einwohnerzahl\t" in p.text for p in overview)
+    # each profile's overview table stands in its profile (short ones are packed with the
+    # profile's next subsection, so the path may end at the profile's name)
+    overview = [p for p in result.passages if "Einwohnerzahl\t" in p.text]
+    assert len(overview) == 17 and all(p.section_path[0] == "4 Prämierte Beiträge" and len(p.section_path) >= 3
+                                       for p in overview)
 
 
 def test_cleaning_on_real_text(result):
@@ -103,10 +106,10 @@ def _toc_range(doc, toc, offset):
 
 @pytest.mark.parametrize("doc_id", sorted(TOC))
 def test_cited_pages_lie_in_the_toc_range(result, doc_id):
-    """Every 3rd passage of each TOC document: its cited pages lie inside the TOC's range."""
+    """Every 2nd passage of each TOC document: its cited pages lie inside the TOC's range."""
     doc = next(d for d in result.documents if d.id == doc_id)
     passages = [p for p in result.passages if p.doc_id == doc_id]
-    sample = passages[::3]
+    sample = passages[::2]
     assert len(sample) >= 50
     for p in sample:
         first, last = _toc_range(doc, TOC[doc_id], p.start)

@@ -32,7 +32,8 @@ def test_fixture_corpus(settings, fixture_corpus):
         assert p.text == p.meta.get("prefix", "") + docs[p.doc_id].text[p.start:p.end]
         assert p.doc_title == docs[p.doc_id].title
     wohnen = [p for p in result.passages if "Wohnungsvermittlung nach Jahr" in p.text]
-    assert wohnen and wohnen[0].section_path == ["2 Maßnahmen", "2.1 Wohnen und Nachbarschaft"]
+    # 2.1 (under 50 words) is packed with its sibling 2.2: the passage stands in chapter 2
+    assert wohnen and wohnen[0].section_path == ["2 Maßnahmen"] and "2.2 Sprache und Arbeit" in wohnen[0].text
     # blank-line page breaks of a text export are guesses, and it has no TOC: no page is cited
     assert wohnen[0].page is None and wohnen[0].page_label is None
 

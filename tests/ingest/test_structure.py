@@ -116,3 +116,55 @@ def test_page_starts_follow_page_breaks():
     third = cleaned.text.index("Dritte")
     assert cleaned.page_starts[2] == third
     assert cleaned.page_starts[1] == third  # an empty page starts where the next one does
+
+
+# -- issue 23: portrait titles and table cells ------------------------------------------------
+
+def test_a_title_ending_in_a_list_of_places_may_be_long():
+    title = ("Kooperation zwischen Verwaltung und Wohnungswirtschaft bei der Unterbringung von Geflüchteten "
+             "(Dortmund, Eimsbüttel in Hamburg, Halle (Saale))")
+    assert is_title_line(title)
+    assert not is_title_line("Kooperation zwischen Verwaltung und Wohnungswirtschaft bei der Unterbringung von "
+                             "Geflüchteten in Dortmund, Eimsbüttel in Hamburg und in Halle an der Saale")
+
+
+def test_a_quoted_project_name_with_places_is_a_title_but_a_quotation_is_not():
+    assert is_title_line("„One-Stop-Shop“ (Augsburg, Halle (Saale), Leipzig, Saarbrücken)")
+    assert is_title_line("„lokal willkommen“ (Dortmund)")
+    assert not is_title_line("„Eckpunkte“ einer Willkommensbehörde werden positiv aufgenommen")
+    assert not is_title_line("„... man sich nicht ‚unvorbereitet‘ derartigen Krisen stellen sollte.“")
+
+
+def test_a_repeated_word_is_a_cell_mark_not_a_title():
+    assert not is_title_line("Bursa Bursa Bursa")
+    assert is_title_line("Bursa")
+
+
+PORTRAITS = """4 Gute Ideen aus der Praxis
+
+Soziale Betreuung in kommunaler Unterbringung (Kaiserslautern, Landkreis Kassel)
+
+Die Stadt Kaiserslautern betreibt die Unterkünfte mit Trägern.
+
+Quellen: Interview in Kaiserslautern, 24.4.2024.
+
+Kooperation zwischen Verwaltung und Wohnungswirtschaft bei der Unterbringung von Geflüchteten (Dortmund, Eimsbüttel in Hamburg, Halle (Saale))
+
+Halle (Saale) kooperiert mit zwei städtischen Wohnungsbauunternehmen.
+
+Quellen: Interview in Halle (Saale), 11.12.2023.
+
+Weitere gute Anregungen aus der Praxis Aus unseren Fallstudien:
+
+- Integrationskonzepte (Osnabrück)
+"""
+
+
+def test_each_portrait_is_its_own_section_and_its_sources_line_closes_it():
+    blocks = build([PORTRAITS]).blocks
+    path = {b.text.split()[0]: b.section_path for b in blocks if b.kind != "heading"}
+    assert path["Die"] == ["4 Gute Ideen aus der Praxis",
+                           "Soziale Betreuung in kommunaler Unterbringung (Kaiserslautern, Landkreis Kassel)"]
+    assert path["Halle"][-1].startswith("Kooperation zwischen Verwaltung und Wohnungswirtschaft")
+    assert path["Weitere"] == ["4 Gute Ideen aus der Praxis"]  # after "Quellen:", back in the chapter
+    assert path["-"] == ["4 Gute Ideen aus der Praxis"]

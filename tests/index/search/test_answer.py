@@ -175,3 +175,44 @@ def test_query_stems_for_the_passage_page_include_translations(searcher):
 
     assert set(analyze("Ehrenamtliche", decompound=False)) <= query_stems(searcher, "volunteers")
     assert query_stems(searcher, "   ") == frozenset()
+
+
+# -- the hit count per query kind (issue 23) -----------------------------------------------
+
+@pytest.mark.parametrize("query, kind", [
+    ("Mitfahrerbänke Elm-Asse", "keyword"),
+    ("Dolmetscherpool", "keyword"),
+    ("volunteer coordination", "keyword"),
+    ("Wie organisieren ländliche Gemeinden die Koordination von Ehrenamtlichen?", "question"),
+    ("how do rural municipalities organise volunteer coordination", "question"),
+    ("Hilfe für Bürgermeister, die wegen ihres Einsatzes für Vielfalt angefeindet werden", "question"),
+])
+def test_query_kind(query, kind):
+    assert answer.query_kind(query) == kind
+
+
+def test_keyword_query_counts_hits_with_its_words_or_close_to_the_best(searcher):
+    result = searcher.search("Wohnraumbörse", k=10)
+    a = analyse(searcher, result)
+    scores = [h.score for h in result.hits]
+    assert a.kind == "keyword" and a.counted is not None
+    assert a.total == len(a.counted) <= counted_hits(scores, "hybrid")
+    with_word = [i for i, h in enumerate(result.hits) if "Wohnraumbörse" in h.passage.text]
+    assert with_word and set(with_word) <= set(a.counted)
+    for i in a.counted:
+        assert i in with_word or scores[i] >= answer.CLOSE_TO_BEST * scores[0]
+    assert [h.passage.id for h in a.select(result.hits)] == [result.hits[i].passage.id for i in a.counted]
+
+
+def test_keyword_coverage_counts_the_share_of_query_words(searcher):
+    coverage = answer.keyword_coverage(searcher, "Alheim Sprachkurse", "de")
+    rows = {searcher.passages[i].text.split()[0]: share for i, share in coverage.items()}
+    assert rows["Alheim"] == 1.0  # "Alheim und Dülmen organisieren Sprachkurse ..."
+    assert rows["Die"] == 0.5  # "Die Gemeinde Alheim koordiniert ..."
+
+
+def test_question_queries_count_the_relevance_floor_prefix(searcher):
+    result = searcher.search("Wie vermittelt der Landkreis Wohnungen an Geflüchtete?", k=10)
+    a = analyse(searcher, result)
+    assert a.kind == "question"
+    assert a.counted == list(range(counted_hits([h.score for h in result.hits], "hybrid")))

@@ -1,0 +1,54 @@
+"""What kind of query a search answers: a keyword search or a question (or paraphrase).
+
+The hit count (``index.search.answer``) and the fusion weights (``index.search.fusion``)
+differ by kind. ``query_kind`` reads only the query's surface: length in content words, a
+question mark, a question word or verb first.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from index.analyzer import is_stopword, words
+from index.search.translate import ENGLISH_STOPWORDS
+
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+# Words that carry no topic but are on neither stop list: German question words, English
+# function verbs and adverbs (a query of only these is treated like a stop-word query).
+FUNCTION_WORDS = frozenset(
+    "warum wozu weshalb weswegen wieso inwiefern inwieweit wodurch womit wofür woran worauf wobei woher wohin "
+    "wovon worüber welchen welchem gibt geht gehen macht machen "
+    "get gets got getting through themselves itself himself herself ourselves yourself during without versus "
+    "within via go goes going give gives take takes took make makes made do doing done".split())
+KEYWORD_MAX_WORDS = 4  # content words; more, or a question word or mark, make a question
+QUESTION_WORDS = frozenset(
+    "wie was welche welcher welches welchen welchem wer wen wem wessen wo wann warum wozu weshalb wieso "
+    "woher wohin womit wodurch wofür worauf gibt gab kann können könnte sollte sollen muss müssen "
+    "ist sind hat haben wird werden how what which who whom whose where when why do does did is are was "
+    "were can could should would has have will".split())
+
+
+def content_words(text: str) -> list[str]:
+    """The query's words as typed (NFKC, original case), without German and English stop
+    words, ``FUNCTION_WORDS`` and single characters; hyphenated names split ("Elm-Asse" ->
+    "Elm", "Asse")."""
+    out = []
+    for w in _TOKEN.findall(unicodedata.normalize("NFKC", text)):
+        low = w.casefold()
+        if len(low) < 2 or (low.isdigit() and len(low) < 2):
+            continue
+        if is_stopword(low, "de") or is_stopword(low, "en") or low in ENGLISH_STOPWORDS or low in FUNCTION_WORDS:
+            continue
+        out.append(w)
+    return out
+
+
+def query_kind(text: str) -> str:
+    """"keyword" for a short query without a question: at most ``KEYWORD_MAX_WORDS`` content
+    words, no "?", and no question word or verb first ("Mitfahrerbänke Elm-Asse",
+    "Dolmetscherpool", "volunteer coordination"); else "question" (questions and paraphrases)."""
+    tokens = words(text)
+    if not tokens or "?" in text or tokens[0] in QUESTION_WORDS:
+        return "question"
+    return "keyword" if len(content_words(text)) <= KEYWORD_MAX_WORDS else "question"

@@ -1,0 +1,71 @@
+"""One normalised query for both arms (index.search.normalize): typed forms -> the corpus's spelling."""
+
+from __future__ import annotations
+
+import pytest
+
+from index.analyzer import analyze
+from index.search.normalize import QueryNormalizer
+from index.search.typo import TypoCorrector
+
+TEXTS = [
+    "Die Ausländerbehörde vergibt Termine online; die Ausländerbehörde berät Geflüchtete.",
+    "Der Integrationskurs beginnt im Mai. Integrationskurse der Volkshochschule sind voll.",
+    "Die Mitarbeiter der Verwaltung und die Mitarbeiter der Vereine trafen sich am Straßenfest.",
+    "Flüchtlinge und Flüchtlingsunterkünfte: https://example.org/Fluechtlinge/liste.pdf",
+    "Das Bundesamt für Migration und Flüchtlinge (BAMF) fördert Kurse. Die Feuerwehr hilft, neue Quellen.",
+    "Kollegen und Kolleginnen der Kommune; Lehrer unterrichten.",
+]
+
+
+@pytest.fixture(scope="module")
+def normalizer() -> QueryNormalizer:
+    vocabulary: dict[str, int] = {}
+    for text in TEXTS:
+        for term in set(analyze(text)):
+            vocabulary[term] = vocabulary.get(term, 0) + 1
+    return QueryNormalizer(TEXTS, vocabulary, TypoCorrector(vocabulary))
+
+
+@pytest.mark.parametrize("typed, expected", [
+    ("Auslaenderbehoerde Termine", "Ausländerbehörde Termine"),
+    ("Fluechtlinge", "Flüchtlinge"),  # the ASCII form occurs only in a URL: the umlaut form is the corpus's
+    ("Strassenfest", "Straßenfest"),
+    ("Fluechtlingsunterkuenfte", "Flüchtlingsunterkünfte"),
+    ("ABH Termine", "Ausländerbehörde (ABH) Termine"),
+    ("VHS Kurse", "Volkshochschule (VHS) Kurse"),
+    ("Mitarbeiter:innen der Verwaltung", "Mitarbeiter der Verwaltung"),
+    ("MitarbeiterInnen", "Mitarbeiter"),
+    ("Intergrationskurs", "Integrationskurs"),
+])
+def test_typed_forms_become_the_corpus_spelling(normalizer, typed, expected):
+    assert normalizer(typed, "de").text == expected
+
+
+@pytest.mark.parametrize("query", [
+    "Ausländerbehörde Termine", "Feuerwehr neue Quellen", "Integrationskurse Mai", "Israel",
+    "Termin in Berlin",
+])
+def test_words_the_corpus_knows_or_genuine_ue_words_stay(normalizer, query):
+    result = normalizer(query, "de")
+    assert result.text == query and result.changes == []
+
+
+def test_english_queries_are_transliterated_but_not_typo_corrected(normalizer):
+    assert normalizer("how does the Auslaenderbehoerde work", "en").text == "how does the Ausländerbehörde work"
+    assert normalizer("Intergrationskurs", "en").text == "Intergrationskurs"
+
+
+def test_changes_name_each_rewritten_word(normalizer):
+    result = normalizer("ABH und Fluechtlinge", "de")
+    assert result.changes == [("ABH", "Ausländerbehörde (ABH)"), ("Fluechtlinge", "Flüchtlinge")]
+    assert result.typed == "ABH und Fluechtlinge"
+
+
+def test_steps_can_be_switched_off_for_measurement(normalizer):
+    off = QueryNormalizer(TEXTS, normalizer.df, normalizer.typo, steps=())
+    assert off("ABH Fluechtlinge Intergrationskurs", "de").text == "ABH Fluechtlinge Intergrationskurs"
+
+
+def test_ambiguous_abbreviations_are_not_expanded(normalizer):
+    assert normalizer("KI Projekte", "de").text == "KI Projekte"  # two meanings in the list
