@@ -35,6 +35,7 @@ from index.municipalities.linker import EntityLinker, Entity, Link
 from index.municipalities.records import Record, lines_with_offsets, short
 
 SUBJECT_LINES = 4  # title plus the first lines that can name the document's subject
+HEAD_CHARS = 300  # ... and at most this much of them (a first "line" may be a whole paragraph)
 MIN_REPEAT = 2
 HEADING_MAX_WORDS = 14
 _LINE_SUBJECT = re.compile(r"[ ]*(?:[|/:–—,\t-]|\(|$)", re.M)
@@ -135,7 +136,8 @@ def _rows(line: str) -> list[tuple[int, int]]:
     for m in _ROW_BREAK.finditer(line):
         out.append((start, m.start() + 1))
         start = m.start() + 1
-    out.append((start, len(line)))
+    end = line.rfind("|")  # text after the last cell is no part of the table
+    out.append((start, end + 1 if end >= start else len(line)))
     return out
 
 
@@ -145,7 +147,7 @@ def document_subject(doc: Document, links: list[Link], linker: EntityLinker) -> 
     other municipality more often; None for a document about several or none."""
     text = doc.text or ""
     head_lines = [ln for ln in text.split("\n") if ln.strip()][:SUBJECT_LINES]
-    limit = text.find(head_lines[-1]) + len(head_lines[-1]) if head_lines else 0
+    limit = min(HEAD_CHARS, text.find(head_lines[-1]) + len(head_lines[-1])) if head_lines else 0
     counts = Counter(lk.entity.key for lk in links)
     top = max(counts.values(), default=0)
     for head in ([lk.entity for lk in linker.link(doc.title or "", strict=False) if lk.linked],
@@ -164,7 +166,7 @@ def joint_subject(doc: Document, links: list[Link], linker: EntityLinker) -> tup
     same name ("Handlungskonzept von Stadt und Landkreis Hof"), else (None, None)."""
     text = doc.text or ""
     head_lines = [ln for ln in text.split("\n") if ln.strip()][:SUBJECT_LINES]
-    limit = text.find(head_lines[-1]) + len(head_lines[-1]) if head_lines else 0
+    limit = min(HEAD_CHARS, text.find(head_lines[-1]) + len(head_lines[-1])) if head_lines else 0
     kreise = {lk.entity.key[1]: lk.entity for lk in links if lk.entity.kind == "kreis"}
     for head in ([lk for lk in linker.link(doc.title or "", strict=False) if lk.linked],
                  [lk for lk in links if lk.start < limit]):
