@@ -153,12 +153,14 @@ class CatalogueAdapter:
                 s = self._searcher
 
                 def search(text: str, k: int):
-                    """The hybrid ranking above the search's relevance floor (none on a no-match)."""
+                    """The hybrid ranking; none when the search finds the topic unanswerable
+                    (its no-match verdict: only unknown words), so nonsense gets no answer."""
                     from index.search.answer import analyse
 
                     result = s.search(text, k=min(k, s.settings.max_k))
-                    hits = result.hits[:analyse(s, result).total]
-                    return [(h.passage.id, h.score) for h in hits]
+                    if analyse(s, result).no_match:
+                        return []
+                    return [(h.passage.id, h.score) for h in result.hits]
 
                 def _clean(text: str) -> tuple[str, str]:
                     clean = clean_query(text, s.settings.max_query_chars)

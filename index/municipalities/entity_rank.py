@@ -9,7 +9,8 @@ ranking: an entity's score aggregates the scores of the documents associated wit
   squaring keeps the many near-relevant passages of long portraits from outvoting a
   precise match); hits under ``MIN_VOTE`` do not vote;
 - a hit votes fully for the passage's *subjects* (the portrait, prize profile or section
-  it stands in, ``Municipality.passages``; 1/n of a vote in a list of n "good ideas") and with ``MENTION_WEIGHT`` / (number of
+  it stands in, ``Municipality.passages``; 1/n of a vote in a list of n "good ideas" or a
+  table of n rows) and with ``MENTION_WEIGHT`` / (number of
   municipalities named) for a municipality prose merely *mentions*; reference material
   (address lists, bibliographies) never votes;
 - a municipality's passage score is the sum of its best ``TOP_HITS`` votes with weights
@@ -210,8 +211,12 @@ class PracticeRanker:
                     cov = self.coverage(terms, row)
                     if cov >= ROW_MIN_COVERAGE:
                         out[mid].rows.append(RowVote(pid, row, weight * cov))
+                row_mids = {m for m, _ in self._rows.get(pid, [])}
                 for mid in self._subjects.get(pid, []):
-                    out[mid].votes.append(Vote(pid, weight * self._share.get(pid, 1.0), True))
+                    # a table about n municipalities is about each in one row: 1/n of a vote
+                    # (its row votes below carry what each row says)
+                    share = 1.0 / len(row_mids) if mid in row_mids and len(row_mids) > 1 else self._share.get(pid, 1.0)
+                    out[mid].votes.append(Vote(pid, weight * share, True))
                 mentioned = [m for m in self._mentions.get(pid, []) if m not in self._subjects.get(pid, [])]
                 for mid in mentioned:
                     out[mid].votes.append(Vote(pid, weight * MENTION_WEIGHT / len(mentioned), False))

@@ -336,7 +336,8 @@ class EntityLinker:
 
     def _prefix(self, text: str, tokens, i: int) -> tuple[str | None, int | None]:
         """The prefix word(s) right before token ``i`` (only white space between)."""
-        if i == 0 or not text[tokens[i - 1][1] : tokens[i][0]].isspace():
+        sep = text[tokens[i - 1][1] : tokens[i][0]] if i else ""
+        if i == 0 or not sep.isspace() or "\n" in sep:  # a prefix stands on the name's line
             return None, None
         word = tokens[i - 1][2]
         if word in _KREIS_PREFIX:

@@ -53,6 +53,7 @@ def test_no_place_where_a_word_person_or_land_is_meant(linker):
     assert names(linker, "Kontakt: 49808 Lingen (Ems), info@lingen.de") == []
     assert names(linker, "der zweitgrößte Kreis Nordrhein-Westfalens") == []
     assert names(linker, "Die Gemeinde Deutschunterricht") == []
+    assert names(linker, "über die Internetseite der Stadt\nWelcome Center: Rathaus") == []  # no prefix across lines
 
 
 def test_ambiguous_names_by_context_prior_or_refusal(linker):
