@@ -115,7 +115,8 @@ class Searcher:
                                                  settings.rerank_weight_en)
         self.filter_mask = FilterMask(self.passages, {d.id for d in snapshot.documents}, catalogue)
         self.normalizer = QueryNormalizer([p.text for p in self.passages], snapshot.bm25.vocabulary,
-                                          self.bm25.typo if settings.typo_tolerance else None)
+                                          self.bm25.typo if settings.typo_tolerance else None,
+                                          english=frozenset(w for w in snapshot.translations if " " not in w))
 
     def search(self, query: str, k: int = 10, mode: str = "hybrid", filters: Filters | None = None) -> SearchResult:
         """The ``k`` best passages for ``query``.
