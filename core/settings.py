@@ -113,6 +113,8 @@ class Settings:
     late_interaction: bool = setting(True, "Keep token vectors and rerank the top candidates with MaxSim.")
     rerank_depth: int = setting(30, "Fused candidates re-scored by MaxSim (late_interaction).")
     rerank_weight: float = setting(0.7, "Weight of the MaxSim score when fused with the first-stage score.")
+    rerank_weight_en: float = setting(
+        0.85, "Weight of the MaxSim score for English queries, whose token vectors include their German pseudo-query.")
     reference_weight: float = setting(
         0.75, "Factor on the final score of reference passages (address lists, interview lists, bibliographies), "
              "so they rank below prose; 1 = no demotion.")
@@ -182,7 +184,8 @@ class Settings:
                 raise ConfigError(f"{f.name}={value!r} is not valid; choose one of: {', '.join(choices)}")
         if self.chunk_min_words > self.chunk_target_words or self.chunk_target_words > self.chunk_max_words:
             raise ConfigError("chunk sizes must satisfy chunk_min_words <= chunk_target_words <= chunk_max_words")
-        for name in ("hybrid_dense_weight", "hybrid_dense_weight_en", "rerank_weight", "reference_weight"):
+        for name in ("hybrid_dense_weight", "hybrid_dense_weight_en", "rerank_weight", "rerank_weight_en",
+                     "reference_weight"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ConfigError(f"{name}={getattr(self, name)!r} is not valid; it must lie between 0 and 1")
         for name in ("http_max_header_bytes", "http_header_timeout_seconds", "http_keep_alive_seconds",

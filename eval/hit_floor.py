@@ -159,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{r['set']:34} {r['mode']:6} kept {r['kept']}/{r['judged_relevant_in_top100']} "
               f"({r['kept_share']:.1%}), all kept in {r['queries_all_kept']} queries, "
               f"hit count mean {r['mean_total']} median {r['median_total']}, no-match {len(r['no_match'])}, "
-              f"min best dense {r['min_best_dense']:.3f}, below the no-match cosine "
+              f"min best dense {r['min_best_dense'] if r['min_best_dense'] is None else round(r['min_best_dense'], 3)}, below the no-match cosine "
               f"{r['best_dense_below_no_match']}, all words unknown {len(r['all_words_unknown'])}; "
               f"analyse p50 {r['analyse_ms_p50']} ms p95 {r['analyse_ms_p95']} ms (search p50 {r['search_ms_p50']} ms)")
         for kind, s in r["by_kind"].items():

@@ -4,7 +4,8 @@
                                 [--variants ascii,gender,abbrev,typo] [--json OUT]
 
 Every configuration gets a fresh ``Searcher`` over the current snapshot (no rebuild) with one
-change applied (``CONFIGS``); hybrid nDCG@10 is reported overall, per language and per query
+change applied (``CONFIGS``; the snapshot-level ones, BM25 over "title, section, text" and
+sentence windows re-encoded with their section or title, are built in memory and undone after); hybrid nDCG@10 is reported overall, per language and per query
 kind, and with ``--variants`` also on the typed variants of every set (``eval.typed_variants``).
 Query vectors are cached per text for the whole run, so only the first configuration pays for
 the encoder. ``dev`` is ``eval/judgments-dev.jsonl``, the development set of issue 23; the
@@ -36,6 +37,73 @@ def _settings(**changes: Any) -> Callable:
         st = searcher.settings
         searcher.fusion = Fusion(st.fusion, st.hybrid_dense_weight, st.hybrid_dense_weight_en, st.rrf_k)
         searcher.reranker.depth, searcher.reranker.weight = st.rerank_depth, st.rerank_weight
+        searcher.reranker.weight_en = st.rerank_weight_en
+    return apply
+
+
+def _dense(**attrs: Any) -> Callable:
+    def apply(searcher) -> None:
+        for name, value in attrs.items():
+            setattr(searcher.dense, name, value)
+    return apply
+
+
+def _kinds(**weights: float) -> Callable:
+    def apply(searcher) -> None:
+        searcher.fusion.kind_weights = {k.replace("_", "-"): v for k, v in weights.items()}
+    return apply
+
+
+def _chain(*changes: Callable) -> Callable:
+    def apply(searcher) -> None:
+        for change in changes:
+            change(searcher)
+    return apply
+
+
+def _bm25_context(with_title: bool) -> Callable:
+    """BM25 rebuilt in memory over "title\nsection\ntext" (or the shipped "section\ntext"); undone after."""
+    def apply(searcher):
+        from index.bm25 import BM25Index
+        from index.build import BM25_PARAMS, _bm25_text
+
+        snap = searcher.snapshot
+        old = snap.bm25
+        texts = [(f"{p.doc_title}\n" if with_title else "") + _bm25_text(p) for p in snap.passages]
+        snap.bm25 = BM25Index(BM25_PARAMS["k1"], BM25_PARAMS["b"]).build(texts)
+        searcher.bm25._typo = None
+
+        def undo():
+            snap.bm25 = old
+        return undo
+    return apply
+
+
+def _window_context(prefix: str) -> Callable:
+    """Sentence windows re-encoded in memory with ``prefix`` ("section": the passage's section
+    path, "title": its document title) before their text, cut as the build cuts them; undone after."""
+    def apply(searcher):
+        from index import ann
+        from index.build import dense_params
+        from index.model.encoders import window_encoder
+        from index.multivector import WINDOW_MAX_TOKENS, cut_to_tokens, window_spans
+        from index.snapshot import WindowSet
+
+        snap, settings = searcher.snapshot, searcher.settings
+        embedder = searcher.dense.embedder
+        texts, owner, _ = window_spans(snap.passages)
+        heads = [snap.passages[i].section if prefix == "section" else snap.passages[i].doc_title for i in owner]
+        texts = [f"{h}\n{t}" if h else t for h, t in zip(heads, texts)]
+        texts = cut_to_tokens(texts, embedder, WINDOW_MAX_TOKENS)
+        vectors = window_encoder(settings, embedder).encode_passages(texts, settings.embed_batch_size)
+        index = ann.create(settings.vector_backend, embedder.dim, dense_params(settings))
+        index.add(vectors)
+        old = snap.windows
+        snap.windows = WindowSet(vectors, owner, [""] * len(texts), index)
+
+        def undo():
+            snap.windows = old
+        return undo
     return apply
 
 
@@ -51,6 +119,22 @@ CONFIGS: dict[str, Callable] = {
     "dense-en-0.5": _settings(hybrid_dense_weight_en=0.5),
     "dense-de-0.4": _settings(hybrid_dense_weight=0.4),
     "dense-de-0.6": _settings(hybrid_dense_weight=0.6),
+    **{f"pseudo-{w}": _dense(pseudo_weight=w) for w in (0.3, 0.4, 0.6, 0.7)},
+    "strip-question": _dense(strip_question=True),
+    "pseudo-context": _dense(pseudo_context=True),
+    "pseudo-context-0.7": _dense(pseudo_context=True, pseudo_weight=0.7),
+    **{f"en-keyword-{w}": _kinds(en_keyword=w) for w in (0.2, 0.3, 0.5)},
+    **{f"en-question-{w}": _kinds(en_question=w) for w in (0.3, 0.5, 0.6)},
+    **{f"de-keyword-{w}": _kinds(de_keyword=w) for w in (0.3, 0.4, 0.6)},
+    **{f"de-question-{w}": _kinds(de_question=w) for w in (0.4, 0.6, 0.7)},
+    **{f"rerank-{w}": _settings(rerank_weight=w) for w in (0.6, 0.8)},
+    "en-keyword-0.3+pseudo-0.7": _chain(_kinds(en_keyword=0.3), _dense(pseudo_weight=0.7)),
+    "en-keyword-0.3+pseudo-context": _chain(_kinds(en_keyword=0.3), _dense(pseudo_context=True)),
+    **{f"rerank-en-{w}": (lambda w: lambda searcher: setattr(searcher.reranker, "weight_en", w))(w)
+       for w in (0.75, 0.8, 0.85, 0.9)},
+    "bm25-title": _bm25_context(True),
+    "windows-section": _window_context("section"),
+    "windows-title": _window_context("title"),
 }
 
 
@@ -105,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
     table: dict[str, Any] = {}
     for config in args.configs.split(","):
         searcher = _fresh(first, settings, embedder)
-        CONFIGS[config](searcher)
+        undo = CONFIGS[config](searcher)
         searcher.clear_cache = lambda: None
         table[config] = {}
         for name, judgments in sets.items():
@@ -117,6 +201,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{config:<20} {name:<8} {row['ndcg@10']:.4f}  de {row['by_lang'].get('de', 0):.4f} "
                   f"en {row['by_lang'].get('en', 0):.4f}  " + " ".join(f"{k[:5]} {v:.4f}" for k, v in row["by_kind"].items())
                   + (f"  | {extra}" if extra else ""), flush=True)
+        if callable(undo):
+            undo()
     if args.json:
         write_json(args.json, table)
     return 0

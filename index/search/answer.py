@@ -45,7 +45,7 @@ from index.search.searcher import clean_query
 from index.search.translate import ENGLISH_STOPWORDS, translation_groups
 
 # Relevance floor per mode; see the module docstring and README "Hit count".
-RELATIVE_FLOOR = {"hybrid": 0.2, "bm25": 0.2}
+RELATIVE_FLOOR = {"hybrid": 0.15, "bm25": 0.2}
 # Keyword queries (``query_kind``): a hit above the floor counts only when it contains every
 # word of the query (after analysis) or scores at least CLOSE_TO_BEST times the best score.
 CLOSE_TO_BEST = 0.7

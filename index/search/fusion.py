@@ -22,6 +22,9 @@ from collections import defaultdict
 from core.errors import ConfigError
 
 MODES = ("minmax", "rrf")
+# Dense weight by language and query kind ("de-keyword", "en-question", ...), where it differs
+# from the language's setting; empty: the settings decide alone.
+KIND_WEIGHTS: dict[str, float] = {}
 ALIASES = {"weighted": "minmax"}
 
 Ranking = list[tuple[int, float]]
@@ -95,18 +98,22 @@ class Fusion:
     :raises ConfigError: unknown ``mode``.
     """
 
-    def __init__(self, mode: str, dense_weight: float, dense_weight_en: float, rrf_k: int = 60):
+    def __init__(self, mode: str, dense_weight: float, dense_weight_en: float, rrf_k: int = 60,
+                 kind_weights: dict[str, float] | None = None):
         self.mode = canonical_mode(mode)
         self.dense_weight = dense_weight
         self.dense_weight_en = dense_weight_en
         self.rrf_k = rrf_k
+        self.kind_weights = dict(kind_weights or KIND_WEIGHTS)
 
-    def __call__(self, lang: str, rankings: dict[str, Ranking]) -> Ranking:
+    def __call__(self, lang: str, rankings: dict[str, Ranking], kind: str | None = None) -> Ranking:
         """``rankings`` by retriever name ("dense", "bm25") -> one fused ranking; ``lang``
-        ("de"/"en") picks the dense weight."""
+        ("de"/"en") picks the dense weight, and ``kind`` ("keyword"/"question",
+        ``index.search.kinds.query_kind``) the one in ``kind_weights`` ("en-keyword", ...) where given."""
         if len(rankings) == 1:
             return next(iter(rankings.values()))
         w = self.dense_weight_en if lang == "en" else self.dense_weight
+        w = self.kind_weights.get(f"{lang}-{kind}", w)
         weights = [w if name == "dense" else 1.0 - w for name in rankings]
         return fuse(self.mode, list(rankings.values()), weights, rrf_k=self.rrf_k)
 

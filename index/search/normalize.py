@@ -17,8 +17,8 @@ form, and both arms search that text:
   dense arm both see the words the documents use;
 * **typos**: a German word of 8+ letters whose analysed term occurs in no passage and that is
   no known compound, replaced by the corpus form of its closest term
-  (``index.search.typo.TypoCorrector``: OSA distance 1, 2 from 12 letters): "Intergrationskurs"
-  -> "Integrationskurs".
+  (``index.search.typo.TypoCorrector``) when that form is at most ``MAX_REWRITE_EDITS`` edits
+  from the word as typed: "Intergrationskurs" -> "Integrationskurs".
 
 Words the corpus knows are never changed, so a query typed as the documents write it is
 searched exactly as before. ``NormalizedQuery.changes`` lists what was rewritten.
@@ -33,12 +33,19 @@ import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
+from rapidfuzz.distance import OSA
+
 from index.analyzer import analyze, base_form, split_compound, umlauts
 
 # A word as typed, including an inner gender mark ("Lehrer:innen", "Kolleg*in", "Lehrer(innen)").
 _WORD = re.compile(r"[^\W\d_]+(?:(?:[:*_·•]|/-?|\()(?:innen|in)\)?(?![^\W\d_]))?|\w+", re.UNICODE)
 _GENDER = re.compile(r"(?:[:*_·•]|/-?|\()(?:innen|in)\)?$|(?<=[a-zäöüß])In(?:nen)?$")
 MIN_TYPO_LETTERS = 8
+# A typo is rewritten for both arms only when the corpus word is at most two edits from the word
+# as typed (a swap, a missing or extra letter, an inflection ending): the analysed stems alone
+# make correct words the corpus lacks look like typos ("aufschließen" and "ausschließlich" share
+# "aufschliess"/"ausschliess", one edit apart). BM25 still searches every correction of the term.
+MAX_REWRITE_EDITS = 2
 STEPS = ("transliterate", "gender", "abbreviations", "typos")
 
 
@@ -100,13 +107,17 @@ class QueryNormalizer:
     :param typo: an ``index.search.typo.TypoCorrector`` over that vocabulary, or None (no typo step).
     :param steps: the rewriting steps applied, a subset of ``STEPS`` (all by default; fewer only
         to measure one step's effect, ``eval.query_levers``).
+    :param english: English words the translation table knows (lower case): in an English query
+        only the other words, German words mistyped ("Veranstalutngsreihe"), are typo-corrected.
     """
 
-    def __init__(self, texts: list[str], vocabulary: dict[str, int], typo=None, steps=STEPS):
+    def __init__(self, texts: list[str], vocabulary: dict[str, int], typo=None, steps=STEPS,
+                 english: frozenset[str] | set[str] = frozenset()):
         self._texts = texts
         self.df = vocabulary
         self.typo = typo
         self.steps = frozenset(steps)
+        self.english = english
         self._forms: WordForms | None = None
         self._lock = threading.Lock()
 
@@ -120,7 +131,8 @@ class QueryNormalizer:
 
     def __call__(self, text: str, lang: str) -> NormalizedQuery:
         """``text`` (cleaned) in language ``lang`` ("de"/"en") -> ``NormalizedQuery``.
-        Typo correction applies to German queries only (English words are not in the vocabulary)."""
+        In English queries only capitalised words the dictionary does not know as English
+        (German nouns typed into an English question) are typo-corrected."""
         changes: list[tuple[str, str]] = []
         out: list[str] = []
         pos = 0
@@ -149,18 +161,20 @@ class QueryNormalizer:
         for candidate in readings:  # the spelling the corpus uses more ("Fluechtlinge" is in a URL)
             if self.forms.count(candidate) > typed:
                 return candidate
-        if typed or lang == "en":
+        if typed or (lang == "en" and word.lower() in self.english):
             return word
         for candidate in readings:  # a compound or inflection the corpus does not spell out
-            if self._known_term(candidate):
+            if lang != "en" and self._known_term(candidate):
                 return candidate
+        if lang == "en" and not word[:1].isupper():
+            return word  # an English word the dictionary lacks; German nouns are capitalised
         if self._known_term(word):
             return word
         if "typos" in steps and self.typo is not None and len(word) >= MIN_TYPO_LETTERS and word.isalpha():
             terms = analyze(word, decompound=False)
             for fixed in self.typo.corrections(terms[0]) if terms else []:
                 form = self.forms.surface.get(fixed)
-                if form:
+                if form and OSA.distance(word.lower(), form.lower()) <= MAX_REWRITE_EDITS:
                     return _match_case(form, word)
         return word
 

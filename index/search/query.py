@@ -59,6 +59,7 @@ class Query:
         component that needs ``vector`` or ``token_vectors``.
     :param normalized: the text both arms search (``index.search.normalize``: the typed
         words in the corpus's spelling); None means ``text`` itself.
+    :param kind: "keyword" or "question" (``index.search.kinds.query_kind``).
     """
 
     text: str
@@ -67,6 +68,7 @@ class Query:
     mask: np.ndarray | None = None
     encode: Callable[[str, str], Encoding] | None = None
     normalized: str | None = None
+    kind: str = "question"
     _encoding: Encoding | None = field(default=None, repr=False)
 
     @property

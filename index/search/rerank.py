@@ -42,14 +42,16 @@ class MaxSimReranker:
     :param depth: how many of the best fused candidates are re-scored (``rerank_depth``).
     :param weight: share of the MaxSim score in the final head score, in [0, 1]
         (``rerank_weight``).
+    :param weight_en: the same for English queries (default: ``weight``).
     """
 
     name = "maxsim"
 
-    def __init__(self, tokens: TokenStore | None, depth: int, weight: float):
+    def __init__(self, tokens: TokenStore | None, depth: int, weight: float, weight_en: float | None = None):
         self.tokens = tokens
         self.depth = depth
         self.weight = weight
+        self.weight_en = weight if weight_en is None else weight_en  # English queries (``Query.lang``)
         if tokens is not None:
             # float16 on disk; float32 in memory, because converting per query costs more than the MaxSim
             tokens.matrix = np.asarray(tokens.matrix, dtype=np.float32)
@@ -71,5 +73,6 @@ class MaxSimReranker:
         scores = self.tokens.maxsim(query_tokens, [i for i, _ in head])
         if not scores:
             return ranking, []
-        fused_head = minmax([head, scores], [1.0 - self.weight, self.weight])
+        weight = self.weight_en if query.lang == "en" else self.weight
+        fused_head = minmax([head, scores], [1.0 - weight, weight])
         return fused_head + ranking[self.depth :], scores

@@ -25,6 +25,7 @@ from index.analyzer import detect_language
 from index.search.dense import DenseRetriever
 from index.search.filters import FilterMask, Filters, UnknownDocument
 from index.search.fusion import Fusion, Ranking
+from index.search.kinds import query_kind
 from index.search.lexical import BM25Retriever
 from index.search.normalize import QueryNormalizer
 from index.search.query import Query, clean_query, nfc
@@ -110,10 +111,12 @@ class Searcher:
         self.fusion = Fusion(settings.fusion, settings.hybrid_dense_weight, settings.hybrid_dense_weight_en,
                              settings.rrf_k)
         self.reranker: Reranker = MaxSimReranker(snapshot.tokens if self.dense.late_interaction else None,
-                                                 settings.rerank_depth, settings.rerank_weight)
+                                                 settings.rerank_depth, settings.rerank_weight,
+                                                 settings.rerank_weight_en)
         self.filter_mask = FilterMask(self.passages, {d.id for d in snapshot.documents}, catalogue)
         self.normalizer = QueryNormalizer([p.text for p in self.passages], snapshot.bm25.vocabulary,
-                                          self.bm25.typo if settings.typo_tolerance else None)
+                                          self.bm25.typo if settings.typo_tolerance else None,
+                                          english=frozenset(w for w in snapshot.translations if " " not in w))
 
     def search(self, query: str, k: int = 10, mode: str = "hybrid", filters: Filters | None = None) -> SearchResult:
         """The ``k`` best passages for ``query``.
@@ -146,7 +149,7 @@ class Searcher:
         t0 = time.perf_counter()
         q = self.prepare(query, k, mode, filters or Filters())
         rankings = {name: self.retrievers[name].retrieve(q) for name in RETRIEVERS_BY_MODE[mode]}
-        fused = self.fusion(q.lang, rankings)
+        fused = self.fusion(q.lang, rankings, q.kind)
         if len(rankings) > 1:
             fused, reranked = self.reranker.rerank(q, fused)
             if reranked:
@@ -168,7 +171,7 @@ class Searcher:
         mask = self.filter_mask(filters)
         lang = detect_language(text)
         return Query(text, lang, max(self.settings.candidate_depth, k), mask, self.dense.encode,
-                     normalized=self.normalizer(text, lang).text)
+                     normalized=self.normalizer(text, lang).text, kind=query_kind(text))
 
     def _result(self, q: Query, mode: str, k: int, ranking: Ranking, rankings: dict[str, Ranking],
                 filters: Filters, t0: float) -> SearchResult:

@@ -249,7 +249,8 @@ def build_surface_forms(texts: list[str], table: dict[str, list[str]]) -> dict[s
     return {term: counts.most_common(1)[0][0] for term, counts in sorted(forms.items())}
 
 
-def german_query(query: str, table: dict[str, list[str]] | None = None, surface: dict[str, str] | None = None) -> str:
+def german_query(query: str, table: dict[str, list[str]] | None = None, surface: dict[str, str] | None = None,
+                 postings: Callable[[str], np.ndarray] | None = None) -> str:
     """A German pseudo-query for an English one ("" when nothing is known).
 
     Each content word contributes its glossary words (up to two) or, failing that, the
@@ -257,10 +258,15 @@ def german_query(query: str, table: dict[str, list[str]] | None = None, surface:
     the snapshot). Untranslatable words (names) are left out: the English query, which
     is embedded beside this one, already carries them. The dense arm embeds both: the
     e5 model matches German passages much better from German words than from their
-    English equivalents (measured in eval/REPORT.md).
+    English equivalents (measured in eval/REPORT.md). With ``postings`` (``BM25Index.postings``)
+    each dictionary word's translation is the candidate that shares the most passages with the
+    other words' candidates (``weigh_translations``' order) instead of the dictionary's first.
     """
     glossary = _glossary_words()
     tokens = _content_words(query)
+    ranked: dict[str, float] = {}
+    if postings is not None and table:
+        ranked = weigh_translations(translation_groups(query, table), postings)
     out: list[str] = []
     used: set[int] = set()
     for i in range(len(tokens) - 1):
@@ -276,6 +282,8 @@ def german_query(query: str, table: dict[str, list[str]] | None = None, surface:
             out.extend(known[:2])
             continue
         found = _word_candidates(tok, table or {})
+        if ranked and found:
+            found = sorted(found, key=lambda t: -ranked.get(t, 0.0))  # stable: ties keep the dictionary order
         if found and surface and found[0] in surface:
             out.append(surface[found[0]])
     return " ".join(dict.fromkeys(out))

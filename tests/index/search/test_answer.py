@@ -65,6 +65,8 @@ def test_floor_is_relative_to_the_best_score_and_a_prefix():
     ratio = answer.RELATIVE_FLOOR["hybrid"]
     scores = [1.0, 0.6, ratio + 0.01, ratio - 0.01, 0.9]  # the 0.9 after a gap does not count: a prefix
     assert counted_hits(scores, "hybrid") == 3
+    bm25 = answer.RELATIVE_FLOOR["bm25"]
+    scores = [1.0, 0.6, bm25 + 0.01, bm25 - 0.01, 0.9]
     assert counted_hits([s * 7 for s in scores], "bm25") == 3  # scale-free for raw BM25 scores
 
 

@@ -103,3 +103,26 @@ def test_maxsim_reranker_by_hand():
     assert ranking[2] == (5, 0.1)  # the tail below depth keeps its place and score
     none = MaxSimReranker(None, depth=2, weight=0.5)
     assert none.rerank(q, first) == (first, [])
+
+
+def test_maxsim_weight_for_english_queries_by_hand():
+    # as above; English queries weigh MaxSim .8: 0 -> .2*1 + .8*0 = .2 ; 1 -> .2*0 + .8*1 = .8
+    tokens = TokenStore(np.array([[1, 0], [0, 1], [1, 0]], dtype=np.float16), np.array([0, 1, 3]))
+    snap = _snapshot(["a", "b"], _unit([1, 0], [0, 1]), tokens)
+    reranker = MaxSimReranker(snap.tokens, depth=2, weight=0.5, weight_en=0.8)
+    encode = lambda t, l: (np.array([1, 0], np.float32), np.array([[1, 0], [0, 1]], np.float32))  # noqa: E731
+    ranking, _ = reranker.rerank(Query("x", "en", depth=2, encode=encode), [(0, 0.8), (1, 0.6)])
+    assert [(i, round(s, 4)) for i, s in ranking] == [(1, 0.8), (0, 0.2)]
+    ranking, _ = reranker.rerank(Query("x", "de", depth=2, encode=encode), [(0, 0.8), (1, 0.6)])
+    assert ranking[0][1] == ranking[1][1] == pytest.approx(0.5)
+
+
+def test_fusion_dense_weight_by_query_kind_by_hand():
+    dense = [(0, 0.9), (1, 0.5), (2, 0.1)]  # normalised: 1.0, 0.5, 0.0
+    bm25 = [(2, 8.0), (1, 4.0)]  # normalised: 1.0, 0.0
+    fusion = Fusion("minmax", 0.5, 0.4, kind_weights={"en-keyword": 0.3})
+    # English keyword query: dense .3, BM25 .7 -> 0: .3 ; 1: .15 ; 2: .7
+    assert [(i, round(s, 6)) for i, s in fusion("en", {"dense": dense, "bm25": bm25}, "keyword")] == [
+        (2, 0.7), (0, 0.3), (1, 0.15)]
+    # other kinds keep the language's weight
+    assert fusion("en", {"dense": dense, "bm25": bm25}, "question") == fusion("en", {"dense": dense, "bm25": bm25})

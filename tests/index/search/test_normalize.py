@@ -51,9 +51,14 @@ def test_words_the_corpus_knows_or_genuine_ue_words_stay(normalizer, query):
     assert result.text == query and result.changes == []
 
 
-def test_english_queries_are_transliterated_but_not_typo_corrected(normalizer):
+def test_english_queries_correct_only_mistyped_german_nouns(normalizer):
     assert normalizer("how does the Auslaenderbehoerde work", "en").text == "how does the Ausländerbehörde work"
-    assert normalizer("Intergrationskurs", "en").text == "Intergrationskurs"
+    assert normalizer("talk about Intergrationskurs dates", "en").text == "talk about Integrationskurs dates"
+    # lower-case words of an English query are English: never turned into German terms
+    assert normalizer("intergrationskurs", "en").text == "intergrationskurs"
+    # a capitalised word the dictionary knows as English stays (a sentence-initial "Coordinaton" ...)
+    english = QueryNormalizer(TEXTS, normalizer.df, normalizer.typo, english=frozenset({"intergrationskurs"}))
+    assert english("Intergrationskurs", "en").text == "Intergrationskurs"
 
 
 def test_changes_name_each_rewritten_word(normalizer):
@@ -69,3 +74,10 @@ def test_steps_can_be_switched_off_for_measurement(normalizer):
 
 def test_ambiguous_abbreviations_are_not_expanded(normalizer):
     assert normalizer("KI Projekte", "de").text == "KI Projekte"  # two meanings in the list
+
+
+def test_a_correct_word_the_corpus_lacks_is_not_rewritten_two_edits_away():
+    texts = ["Die Behörden handeln ausschließlich nach Recht."]
+    vocabulary = {t: 1 for t in analyze(texts[0])}
+    n = QueryNormalizer(texts, vocabulary, TypoCorrector(vocabulary))
+    assert n("Bevölkerung soll sich aufschließen", "de").text == "Bevölkerung soll sich aufschließen"
