@@ -140,8 +140,22 @@ class Settings:
     http_header_timeout_seconds: float = setting(
         10.0, "Time a client has to send its complete request head after connecting or after the previous response; then the connection is closed.")
     http_keep_alive_seconds: int = setting(5, "Idle keep-alive connections are closed after this many seconds.")
+    http_body_timeout_seconds: float = setting(
+        10.0, "Time a client has to send a request body, plus one second per `http_body_min_rate` bytes received; "
+              "a slower body gets 408 and the connection is closed.")
+    http_body_min_rate: int = setting(
+        4096, "Slowest accepted request body, in bytes per second (after `http_body_timeout_seconds`).")
+    http_send_timeout_seconds: float = setting(
+        30.0, "A client that reads nothing of a response for this long (write buffer full, or unsent bytes left "
+              "after the server closed the connection) is disconnected.")
+    http_max_connections: int = setting(
+        1000, "Most open connections the server keeps; a connection over it gets 503 and is closed at once.")
+    http_max_connections_per_client: int = setting(
+        20, "Most open connections from one client address (the peer; trusted proxies are exempt); a connection "
+            "over it gets 429 and is closed at once.")
     http_max_concurrency: int = setting(
-        100, "Most connections and requests the server handles at once; more get 503 at once instead of queueing.")
+        32, "Most requests the server handles at once (open connections are limited apart); more get 503 with "
+            "Retry-After at once instead of queueing.")
     max_document_chars: int = setting(
         2_000_000, "Most characters of cleaned text one document may have; a longer one is refused (422, limit stated).")
     max_document_passages: int = setting(
@@ -186,6 +200,8 @@ class Settings:
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ConfigError(f"{name}={getattr(self, name)!r} is not valid; it must lie between 0 and 1")
         for name in ("http_max_header_bytes", "http_header_timeout_seconds", "http_keep_alive_seconds",
+                     "http_body_timeout_seconds", "http_body_min_rate", "http_send_timeout_seconds",
+                     "http_max_connections", "http_max_connections_per_client",
                      "http_max_concurrency", "max_document_chars", "max_document_passages"):
             if not getattr(self, name) > 0:
                 raise ConfigError(f"{name}={getattr(self, name)!r} is not valid; it must be positive")

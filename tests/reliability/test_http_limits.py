@@ -1,5 +1,5 @@
 """Bounded HTTP (issue 16, items 1 and 5) against a real uvicorn server on loopback:
-header floods and slow clients are cut off, a concurrency limit holds, proxy headers are
+header floods and slow clients are cut off, a limit on requests in flight holds, proxy headers are
 trusted only from configured proxies, and anonymous clients cannot lock the token out."""
 
 from __future__ import annotations
@@ -118,15 +118,25 @@ def test_slow_client_is_disconnected(data_settings):
 
 
 def test_concurrency_limit_answers_503(data_settings):
+    """Requests in flight (here two uploads waiting for their bodies) are limited; the next
+    request gets 503 with Retry-After, and once they finish requests are served again."""
+    from tests.reliability.conftest import TOKEN
+
+    head = (b"POST /api/documents HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + TOKEN.encode() +
+            b"\r\nContent-Type: multipart/form-data; boundary=B\r\nContent-Length: 100000\r\n\r\n--B\r\n")
     with serve(data_settings, http_max_concurrency=2) as server:
-        idle = [connect(server), connect(server)]
+        waiting = [connect(server), connect(server)]
+        for sock in waiting:
+            sock.sendall(head)
         time.sleep(0.3)
-        r = httpx.get(server.url + "/healthz")
-        assert r.status_code == 503
-        for sock in idle:
+        r = httpx.get(server.url + "/api/documents")
+        assert r.status_code == 503 and r.headers["retry-after"] == "1"
+        assert r.json()["error"]["code"] == "server_busy"
+        assert httpx.get(server.url + "/healthz").status_code == 200  # liveness is exempt
+        for sock in waiting:
             sock.close()
         time.sleep(0.3)
-        assert httpx.get(server.url + "/healthz").status_code == 200
+        assert httpx.get(server.url + "/api/documents").status_code == 200
 
 
 def test_forwarded_for_is_ignored_unless_the_proxy_is_trusted(data_settings):
