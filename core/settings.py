@@ -132,7 +132,11 @@ class Settings:
     auth_failures_per_minute: int = setting(
         10, "Failed authentications (wrong or missing token) per client IP and minute before 429; they never use up the token's own limit.")
     read_rate_per_minute: int = setting(
-        1200, "Read requests (API and web pages) per client IP and minute, refilled continuously (429 above); 0 = no limit.")
+        240, "Read requests (API and web pages) per client IP and minute, refilled continuously (429 above); 0 = no "
+             "limit. 240 (4 per second) is about a sixth of what one 2-core server answers (~23 searches/s).")
+    read_burst: int = setting(
+        40, "Read requests one client IP may send at once before `read_rate_per_minute` applies (its bucket size; at "
+            "most a minute's worth).")
     trusted_proxies: str = setting(
         "", "Comma-separated addresses of reverse proxies whose X-Forwarded-For/-Proto headers are trusted; empty = none (the peer address is the client).")
     http_max_header_bytes: int = setting(
@@ -205,6 +209,8 @@ class Settings:
                      "http_max_concurrency", "max_document_chars", "max_document_passages"):
             if not getattr(self, name) > 0:
                 raise ConfigError(f"{name}={getattr(self, name)!r} is not valid; it must be positive")
+        if self.read_burst < 1:
+            raise ConfigError(f"read_burst={self.read_burst!r} is not valid; it must be 1 or more")
         for name in ("read_rate_per_minute", "auth_failures_per_minute", "upload_rate_per_minute", "filter_exact_max",
                      "query_blas_threads"):
             if getattr(self, name) < 0:

@@ -13,8 +13,9 @@ import logging
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from index.snapshot import SnapshotStore
 from core.errors import Busy, PraxisError, StorageFull, is_disk_full
@@ -103,6 +104,12 @@ def _error_handlers(api: FastAPI) -> None:
         if exc.status_code == 405:  # Starlette lists only the first route's methods; a path can have several
             headers["Allow"] = ", ".join(_allowed_methods(api, request.scope))
         return JSONResponse(error_body(code, str(exc.detail)), status_code=exc.status_code, headers=headers)
+
+    @api.exception_handler(ClientDisconnect)
+    async def _client_gone(request: Request, _exc: ClientDisconnect):
+        # the server cut off a slow body (408) or the client left: nobody reads an answer
+        log.info("client disconnected during %s %s", request.method, request.url.path)
+        return Response(status_code=400)
 
     @api.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception):

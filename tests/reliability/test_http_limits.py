@@ -170,3 +170,26 @@ def test_reads_have_a_per_client_limit(data_settings, make_client):
     r = client.get("/api/search", params={"q": "Ehrenamt"})
     assert r.status_code == 429 and r.json()["error"]["code"] == "rate_limited" and int(r.headers["retry-after"]) >= 1
     assert client.get("/healthz").status_code == 200 and client.get("/readyz").status_code == 200
+
+
+def test_default_read_limit_leaves_most_of_the_capacity_to_others():
+    """One address may send at most a sixth of what a 2-core server answers (~23 searches
+    per second, README "Latency and load") after a short burst."""
+    from core.settings import Settings
+    from service.security import RateLimiter, TooManyRequests
+
+    defaults = Settings.from_env({})
+    assert defaults.read_rate_per_minute / 60 <= 23 / 5 and defaults.read_burst <= 60
+    now = [0.0]
+    limiter = RateLimiter(defaults.read_rate_per_minute, clock=lambda: now[0], what="read",
+                          burst=min(defaults.read_burst, defaults.read_rate_per_minute))
+    admitted = 0
+    for step in range(600):  # 60 s of a client asking 10 times per second
+        now[0] = step / 10
+        try:
+            limiter.check("one-address")
+            admitted += 1
+        except TooManyRequests:
+            pass
+    assert admitted <= defaults.read_burst + defaults.read_rate_per_minute + 1
+    assert admitted / 60 < 23 / 4  # well under the server's capacity
