@@ -163,7 +163,8 @@ READ_EXEMPT = ("/healthz", "/readyz", "/static/")
 class ReadRateLimit:
     """ASGI middleware: ``read_rate_per_minute`` requests per client address (bursts of up
     to ``read_burst``, at most a minute's worth) for every request except the write endpoints (own limits), health checks and static assets.
-    Over the limit: 429 with Retry-After in the one JSON error shape. The key is the ASGI
+    Over the limit: 429 with Retry-After in the one JSON error shape, and the connection is
+    closed after it (requests pipelined behind it are not served). The key is the ASGI
     peer address (after uvicorn applied ``trusted_proxies``); ``read_rate_per_minute`` 0
     switches the limit off."""
 
@@ -185,10 +186,11 @@ class ReadRateLimit:
 
             from service.errors_web import is_api_path, rate_limited_page
 
+            headers = {**exc.headers, "Connection": "close"}  # pipelined requests behind it are dropped too
             if is_api_path(scope["path"]):
-                response = JSONResponse(exc.to_dict(), status_code=429, headers=exc.headers)
+                response = JSONResponse(exc.to_dict(), status_code=429, headers=headers)
             else:  # a web page: the German page, same status and Retry-After
-                response = rate_limited_page(scope, exc.headers)
+                response = rate_limited_page(scope, headers)
             return await response(scope, receive, send)
         return await self.app(scope, receive, send)
 
