@@ -169,6 +169,7 @@ def test_reads_have_a_per_client_limit(data_settings, make_client):
     assert codes == [200] * 5 + [429] * 2
     r = client.get("/api/search", params={"q": "Ehrenamt"})
     assert r.status_code == 429 and r.json()["error"]["code"] == "rate_limited" and int(r.headers["retry-after"]) >= 1
+    assert r.headers["connection"] == "close"  # pipelined requests behind it are not served
     assert client.get("/healthz").status_code == 200 and client.get("/readyz").status_code == 200
 
 
