@@ -62,6 +62,9 @@ class Settings:
     )
     chunk_target_words: int = setting(160, "Passage size the chunker aims for, in words.")
     chunk_max_words: int = setting(260, "Hard upper bound for a passage, in words (a longer sentence is split at this many words).")
+    chunk_max_chars: int = setting(
+        4000, "Hard upper bound for a passage, in characters (a unit with longer words is split at whitespace "
+              "to stay under it; the corpus's longest passage has about 2,300).")
     chunk_min_words: int = setting(50, "Passages shorter than this are merged with a neighbour in the same section.")
     chunk_overlap_sentences: int = setting(1, "Sentences repeated at the start of the next passage.")
     embed_batch_size: int = setting(
@@ -200,6 +203,9 @@ class Settings:
                 raise ConfigError(f"{f.name}={value!r} is not valid; choose one of: {', '.join(choices)}")
         if self.chunk_min_words > self.chunk_target_words or self.chunk_target_words > self.chunk_max_words:
             raise ConfigError("chunk sizes must satisfy chunk_min_words <= chunk_target_words <= chunk_max_words")
+        if self.chunk_max_chars < 1000:
+            raise ConfigError(f"chunk_max_chars={self.chunk_max_chars!r} is not valid; it must be at least 1000 "
+                              "(four of the longest words ingest keeps, 256 characters each)")
         for name in ("hybrid_dense_weight", "hybrid_dense_weight_en", "rerank_weight", "reference_weight"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ConfigError(f"{name}={getattr(self, name)!r} is not valid; it must lie between 0 and 1")

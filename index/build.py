@@ -34,7 +34,8 @@ from ingest.pipeline import discover, doc_id_for
 from core.schema import Document, Passage
 from core.settings import Settings
 
-PIPELINE_VERSION = "7"  # 5: pages from the TOC, cleaning; 6: passage kinds (prose / reference); 7: overlong sentences split
+PIPELINE_VERSION = "8"  # 5: pages from the TOC, cleaning; 6: passage kinds (prose / reference); 7: overlong sentences split;
+# 8: over-long runs cut before cleaning (ingest.bounds), passages bounded in characters too
 BM25_PARAMS = {"k1": 1.2, "b": 0.75, "method": "lucene"}
 
 
@@ -56,6 +57,7 @@ def chunker_params(settings: Settings) -> dict[str, Any]:
     return {
         "target_words": settings.chunk_target_words,
         "max_words": settings.chunk_max_words,
+        "max_chars": settings.chunk_max_chars,
         "min_words": settings.chunk_min_words,
         "overlap_sentences": settings.chunk_overlap_sentences,
         "pipeline_version": PIPELINE_VERSION,

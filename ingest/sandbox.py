@@ -27,7 +27,7 @@ from core.settings import Settings
 log = logging.getLogger("praxisfinder.sandbox")
 
 # what the child needs of the settings (the rest are serving settings)
-CHILD_SETTINGS = ("chunk_target_words", "chunk_max_words", "chunk_min_words", "chunk_overlap_sentences",
+CHILD_SETTINGS = ("chunk_target_words", "chunk_max_words", "chunk_max_chars", "chunk_min_words", "chunk_overlap_sentences",
                   "max_document_chars", "max_document_passages")
 
 
