@@ -169,6 +169,12 @@ class Settings:
         2000, "Most passages one document may yield (bounds embedding work per upload); more are refused (422, limit stated).")
     upload_check_seconds: int = setting(60, "Time limit for reading an uploaded file in a sandboxed subprocess.")
     upload_check_memory_mb: int = setting(1024, "Memory limit (address space) of that subprocess, in MiB.")
+    upload_build_seconds: int = setting(
+        1200, "Time limit (wall clock) for rebuilding the index after an upload or delete, in a child process at "
+              "lower priority; past it the child is killed, nothing is published (422). A document at the size caps "
+              "(2,000 passages to embed) needs about 10 minutes on 2 cores.")
+    upload_build_memory_mb: int = setting(
+        6144, "Memory limit (address space) of that child process, in MiB.")
     reload_check_seconds: float = setting(
         1.0, "How often (at most) a serving process checks `CURRENT` and swaps in a new snapshot; 0 = never.")
     cors_origins: str = setting("", "Comma-separated origins allowed to call the API from a browser; empty = no CORS.")
@@ -212,7 +218,8 @@ class Settings:
         for name in ("http_max_header_bytes", "http_header_timeout_seconds", "http_keep_alive_seconds",
                      "http_body_timeout_seconds", "http_body_min_rate", "http_send_timeout_seconds",
                      "http_max_connections", "http_max_connections_per_client",
-                     "http_max_concurrency", "max_document_chars", "max_document_passages"):
+                     "http_max_concurrency", "max_document_chars", "max_document_passages",
+                     "upload_build_seconds", "upload_build_memory_mb"):
             if not getattr(self, name) > 0:
                 raise ConfigError(f"{name}={getattr(self, name)!r} is not valid; it must be positive")
         if self.read_burst < 1:

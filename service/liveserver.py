@@ -67,11 +67,13 @@ class ServerProcess:
     Entering starts it with ``env`` added to this process's environment and waits until
     ``/readyz`` answers 200 (``RuntimeError`` after ``ready_timeout`` seconds or when it
     exits); leaving stops it (SIGTERM to its pid, then SIGKILL after 10 s). Its output goes
-    to ``log`` (a path; default: discarded). ``pid`` is the server's process id."""
+    to ``log`` (a path; default: discarded); ``cwd`` runs it from another checkout (its
+    modules come first on the path). ``pid`` is the server's process id."""
 
     def __init__(self, env: dict[str, str] | None = None, host: str = "127.0.0.1", port: int | None = None,
-                 ready_timeout: float = 180.0, log=None):
+                 ready_timeout: float = 180.0, log=None, cwd: str | None = None):
         self.host = host
+        self.cwd = cwd
         self.port = port or free_port(host)
         self.env = dict(env or {})
         self.ready_timeout = ready_timeout
@@ -98,7 +100,8 @@ class ServerProcess:
         cli = [sys.executable, "-c", "from service.cli import main; main()", "serve", "--host", self.host,
                "--port", str(self.port)]
         out = open(self.log, "ab") if self.log else subprocess.DEVNULL
-        self.proc = subprocess.Popen(cli, env={**os.environ, **self.env}, stdout=out, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(cli, env={**os.environ, **self.env}, stdout=out, stderr=subprocess.STDOUT,
+                                     cwd=self.cwd)
         deadline = time.monotonic() + self.ready_timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
