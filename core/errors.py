@@ -58,6 +58,12 @@ class SnapshotError(PraxisError):
     code = "snapshot_error"
 
 
+class SnapshotDamaged(SnapshotError):
+    """A snapshot failed its integrity checks: manifest missing or corrupt, a file missing,
+    truncated or altered (size or SHA-256 against the manifest), or parts that disagree.
+    A serving process sets such a snapshot aside and serves the newest intact one."""
+
+
 class ModelError(PraxisError):
     """The embedding model could not be provisioned, loaded or verified."""
 

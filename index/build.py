@@ -210,7 +210,7 @@ def _build_locked(settings, embedder, store, paths, add, remove, force, progress
                 "tombstones": dict(sorted(registry["tombstones"].items()))}
 
     key = build_key(settings, embedder.fingerprint, [(i, s.sha256) for i, s in sources.items()], window_tag)
-    current = store.current_manifest()
+    current = previous.manifest if previous is not None else store.current_manifest()
     if not force and current and current.get("build_key") == key and previous is not None \
             and current.get("registry") == registry_for(sources):
         return BuildOutcome(False, store.current_path(), "up to date", report, counts=current.get("counts", {}))
@@ -384,13 +384,17 @@ class _Previous:
 
 
 def _load_previous(store: SnapshotStore, fingerprint: str) -> Snapshot | None:
-    path = store.current_path()
-    if path is None:
+    """The snapshot to build on: CURRENT's, or the newest intact one when it is damaged
+    (which is then set aside and CURRENT pointed at the intact one; the caller holds the
+    writer lock). None when there is none, or it was built with another model."""
+    from index.snapshot_fallback import open_intact
+
+    if not store.snapshot_dirs():
         return None
     try:
-        return load_snapshot(path, expected_model=fingerprint)
+        return open_intact(store, lambda path: load_snapshot(path, expected_model=fingerprint), lock=False)
     except SnapshotError:
-        return None  # another model or a broken snapshot: rebuild from sources
+        return None  # another model, or nothing intact: rebuild from sources
 
 
 def _manifest(settings, embedder, key, documents, counts, timings, report, window_tag: str = "") -> dict[str, Any]:
