@@ -191,7 +191,7 @@ def _main() -> None:
 
         if _out_of_memory(exc, mem):
             answer = memory
-        elif is_disk_full(exc):
+        elif is_disk_full(exc, Path(request["settings"]["data_dir"])):
             answer = {"ok": False, "error": {"code": "insufficient_storage", "message":
                       "the disk is full: the new snapshot could not be written; the previous snapshot keeps "
                       "serving. Free disk space and try again."}}

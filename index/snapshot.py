@@ -285,7 +285,9 @@ class SnapshotStore:
 
         Call it under :meth:`writer_lock`. On any failure everything written so far is
         removed again and CURRENT is untouched, so the last good snapshot keeps serving; a
-        full disk (ENOSPC/EDQUOT) raises :class:`StorageFull`, another OSError a SnapshotError.
+        full disk raises :class:`StorageFull` (ENOSPC/EDQUOT, and the short writes NumPy and
+        FAISS report without an errno, see ``core.errors.is_disk_full``), another OSError a
+        SnapshotError.
         """
         self.root.mkdir(parents=True, exist_ok=True)
         name = snapshot.manifest["snapshot_id"]
@@ -301,10 +303,11 @@ class SnapshotStore:
             _atomic_write(self.root / CURRENT, name + "\n")
             _fsync_dir(self.root)
         except BaseException as exc:
+            full = is_disk_full(exc, self.root)  # before the clean-up frees the space again
             shutil.rmtree(tmp, ignore_errors=True)
             if final.exists() and self.current_path() != final:
                 shutil.rmtree(final, ignore_errors=True)
-            if is_disk_full(exc):
+            if full:
                 raise StorageFull("the disk is full: the new snapshot could not be written and was removed; "
                                   "the previous snapshot keeps serving. Free disk space and try again.") from exc
             if isinstance(exc, OSError):
