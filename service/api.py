@@ -121,11 +121,7 @@ def _error_handlers(api: FastAPI) -> None:
 
 
 def _allowed_methods(api: FastAPI, scope) -> list[str]:
-    """Every method some route of the app serves at this path."""
-    from starlette.routing import Match
+    """Every method some route of the app serves at this path (``errors_web.allowed_methods``)."""
+    from service.errors_web import allowed_methods
 
-    methods: set[str] = set()
-    for route in api.router.routes:
-        if getattr(route, "methods", None) and route.matches(scope)[0] != Match.NONE:
-            methods |= set(route.methods)
-    return sorted(methods)
+    return allowed_methods(api, scope)

@@ -100,6 +100,21 @@ def test_not_found(client):
     _error(client.post("/api/search"), 405, "method_not_allowed")
 
 
+@pytest.mark.parametrize("method, path, allow", [
+    ("PUT", "/api/documents", "GET, POST"),  # was an empty Allow header (issue 27)
+    ("PATCH", "/api/documents", "GET, POST"),
+    ("DELETE", "/api/documents", "GET, POST"),
+    ("PUT", "/api/documents/some-id", "DELETE, GET"),
+    ("POST", "/api/search", "GET"),
+    ("DELETE", "/api/municipalities", "GET"),
+    ("POST", "/readyz", "GET"),
+    ("POST", "/", "GET"),
+])
+def test_405_lists_every_allowed_method(client, method, path, allow):
+    r = client.request(method, path)
+    assert r.status_code == 405 and r.headers["allow"] == allow
+
+
 def test_unexpected_error_is_500_without_details(tiny, app_factory, monkeypatch, caplog):
     settings, snap = tiny
     app = app_factory(settings)
