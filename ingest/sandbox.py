@@ -3,7 +3,7 @@
 PDF parsing is where hostile input hurts (page-count, nesting and decompression bombs),
 and cleaning and chunking run on whatever text comes out. The child does the whole
 document build (read, clean, chunk: :func:`ingest.pipeline.ingest_one`) under
-``RLIMIT_CPU``/``RLIMIT_AS`` and a wall-clock timeout, and returns the Document and its
+``RLIMIT_CPU``/``RLIMIT_AS``, a wall-clock timeout and at lower priority (nice +10), and returns the Document and its
 Passages as JSON; the server indexes exactly that, so untrusted bytes are parsed once and
 only under limits. The child imports only ``ingest`` (about a second to start).
 """
@@ -76,6 +76,7 @@ def _main() -> None:
 
     path, doc_id, limits, child, out = sys.argv[1], sys.argv[2], json.loads(sys.argv[3]), json.loads(sys.argv[4]), sys.argv[5]
     cpu, mem = int(limits["cpu_s"]), int(limits["memory_mb"]) * 1024 * 1024
+    os.nice(10)  # searches in the serving process come first
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
     resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
     sys.setrecursionlimit(2000)
