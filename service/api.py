@@ -68,12 +68,17 @@ def create_app(settings: Settings | None = None, application: Application | None
 
 
 def recover(settings: Settings, admin) -> None:
-    """At start-up, if no writer is running: remove what failed or killed writers left
+    """At start-up: load the snapshot (a damaged current one is set aside, the newest intact
+    one serves), then, if no writer is running, remove what failed or killed writers left
     (temporary snapshot directories, CURRENT temp files) and reconcile ``sources/`` with
     the index. A read-only data directory is left alone."""
     store = SnapshotStore(settings.snapshots_dir)
     if not settings.snapshots_dir.is_dir():
         return
+    try:  # load the snapshot first: a damaged one is set aside, which needs the writer lock taken below
+        admin.application.searcher
+    except PraxisError:
+        pass
     try:
         with store.writer_lock():
             removed = store.cleanup()

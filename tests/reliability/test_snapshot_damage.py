@@ -199,3 +199,18 @@ def test_publish_fsyncs_every_file_and_directory_before_the_rename(tmp_path, mon
         assert tmp_dir / item.relative_to(path) in synced, item
     assert tmp_dir in synced
     assert ("fsync", str(tmp_path)) in events[at:]  # the directory holding the rename
+
+
+def test_damage_found_at_start_up_with_uploaded_sources(two_snapshots, tmp_path, make_client):
+    """With uploaded files present (start-up reconciles them under the writer lock), the
+    damaged snapshot is still set aside: the snapshot is loaded before the lock is taken."""
+    from tests.reliability.test_upload import upload
+
+    settings = damaged_copy(two_snapshots, tmp_path, "CURRENT", "none")
+    client = make_client(settings)
+    assert upload(client, "hochgeladen.txt", (GERMAN + " Hochgeladen.").encode()).status_code == 201
+    newest = SnapshotStore(settings.snapshots_dir).current_path()
+    os.truncate(newest / "vectors.npy", 100)
+    body = make_client(settings).get("/readyz").json()
+    assert body["fallback"]["set_aside"] == [f".damaged-{newest.name}"] and body["fallback"]["current_repointed"]
+    assert "hochgeladen" not in {d["id"] for d in make_client(settings).get("/api/documents").json()}
