@@ -58,6 +58,12 @@ class SnapshotError(PraxisError):
     code = "snapshot_error"
 
 
+class SnapshotDamaged(SnapshotError):
+    """A snapshot failed its integrity checks: manifest missing or corrupt, a file missing,
+    truncated or altered (size or SHA-256 against the manifest), or parts that disagree.
+    A serving process sets such a snapshot aside and serves the newest intact one."""
+
+
 class ModelError(PraxisError):
     """The embedding model could not be provisioned, loaded or verified."""
 
@@ -77,12 +83,35 @@ class StorageFull(PraxisError):
     code = "insufficient_storage"
 
 
-def is_disk_full(exc: BaseException) -> bool:
-    """True for ENOSPC / EDQUOT (an OSError anywhere in the cause chain)."""
-    import errno
+DISK_FULL_MARGIN = 1 << 20  # bytes: less free space than this after a failed write means a full disk
 
+
+def is_disk_full(exc: BaseException, path=None) -> bool:
+    """True when ``exc`` (or anything in its cause chain) says the disk or quota is full.
+
+    That is an OSError with ENOSPC or EDQUOT, or an error whose message says so (FAISS
+    raises RuntimeError "... (No space left on device)"). Libraries that write with C
+    ``fwrite`` report a short write without an errno (NumPy: OSError "1000000 requested
+    and 524256 written"); for those, and for any error without an errno, ``path`` (a
+    directory on the disk written to) decides: less than ``DISK_FULL_MARGIN`` free means
+    full. Call it before removing what the failed write left behind."""
+    import errno
+    import os
+
+    vague = False
     while exc is not None:
         if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
             return True
+        text = str(exc)
+        if "No space left on device" in text or "Disk quota exceeded" in text:
+            return True
+        if isinstance(exc, (OSError, RuntimeError)) and getattr(exc, "errno", None) is None:
+            vague = True
         exc = exc.__cause__ or exc.__context__
+    if vague and path is not None:
+        try:
+            st = os.statvfs(path)
+        except OSError:
+            return False
+        return st.f_bavail * st.f_frsize < DISK_FULL_MARGIN
     return False

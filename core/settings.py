@@ -62,6 +62,9 @@ class Settings:
     )
     chunk_target_words: int = setting(160, "Passage size the chunker aims for, in words.")
     chunk_max_words: int = setting(260, "Hard upper bound for a passage, in words (a longer sentence is split at this many words).")
+    chunk_max_chars: int = setting(
+        4000, "Hard upper bound for a passage, in characters (a unit with longer words is split at whitespace "
+              "to stay under it; the corpus's longest passage has about 2,300).")
     chunk_min_words: int = setting(50, "Passages shorter than this are merged with a neighbour in the same section.")
     chunk_overlap_sentences: int = setting(1, "Sentences repeated at the start of the next passage.")
     embed_batch_size: int = setting(
@@ -134,7 +137,11 @@ class Settings:
     auth_failures_per_minute: int = setting(
         10, "Failed authentications (wrong or missing token) per client IP and minute before 429; they never use up the token's own limit.")
     read_rate_per_minute: int = setting(
-        1200, "Read requests (API and web pages) per client IP and minute, refilled continuously (429 above); 0 = no limit.")
+        240, "Read requests (API and web pages) per client IP and minute, refilled continuously (429 above); 0 = no "
+             "limit. 240 (4 per second) is about a sixth of what one 2-core server answers (~23 searches/s).")
+    read_burst: int = setting(
+        40, "Read requests one client IP may send at once before `read_rate_per_minute` applies (its bucket size; at "
+            "most a minute's worth).")
     trusted_proxies: str = setting(
         "", "Comma-separated addresses of reverse proxies whose X-Forwarded-For/-Proto headers are trusted; empty = none (the peer address is the client).")
     http_max_header_bytes: int = setting(
@@ -142,14 +149,34 @@ class Settings:
     http_header_timeout_seconds: float = setting(
         10.0, "Time a client has to send its complete request head after connecting or after the previous response; then the connection is closed.")
     http_keep_alive_seconds: int = setting(5, "Idle keep-alive connections are closed after this many seconds.")
+    http_body_timeout_seconds: float = setting(
+        10.0, "Time a client has to send a request body, plus one second per `http_body_min_rate` bytes received; "
+              "a slower body gets 408 and the connection is closed.")
+    http_body_min_rate: int = setting(
+        4096, "Slowest accepted request body, in bytes per second (after `http_body_timeout_seconds`).")
+    http_send_timeout_seconds: float = setting(
+        30.0, "A client that reads nothing of a response for this long (write buffer full, or unsent bytes left "
+              "after the server closed the connection) is disconnected.")
+    http_max_connections: int = setting(
+        1000, "Most open connections the server keeps; a connection over it gets 503 and is closed at once.")
+    http_max_connections_per_client: int = setting(
+        20, "Most open connections from one client address (the peer; trusted proxies are exempt); a connection "
+            "over it gets 429 and is closed at once.")
     http_max_concurrency: int = setting(
-        100, "Most connections and requests the server handles at once; more get 503 at once instead of queueing.")
+        32, "Most requests the server handles at once (open connections are limited apart); more get 503 with "
+            "Retry-After at once instead of queueing.")
     max_document_chars: int = setting(
         2_000_000, "Most characters of cleaned text one document may have; a longer one is refused (422, limit stated).")
     max_document_passages: int = setting(
         2000, "Most passages one document may yield (bounds embedding work per upload); more are refused (422, limit stated).")
     upload_check_seconds: int = setting(60, "Time limit for reading an uploaded file in a sandboxed subprocess.")
     upload_check_memory_mb: int = setting(1024, "Memory limit (address space) of that subprocess, in MiB.")
+    upload_build_seconds: int = setting(
+        1200, "Time limit (wall clock) for rebuilding the index after an upload or delete, in a child process at "
+              "lower priority; past it the child is killed, nothing is published (422). A document at the size caps "
+              "(2,000 passages to embed) needs about 10 minutes on 2 cores.")
+    upload_build_memory_mb: int = setting(
+        6144, "Memory limit (address space) of that child process, in MiB.")
     reload_check_seconds: float = setting(
         1.0, "How often (at most) a serving process checks `CURRENT` and swaps in a new snapshot; 0 = never.")
     cors_origins: str = setting("", "Comma-separated origins allowed to call the API from a browser; empty = no CORS.")
@@ -184,14 +211,22 @@ class Settings:
                 raise ConfigError(f"{f.name}={value!r} is not valid; choose one of: {', '.join(choices)}")
         if self.chunk_min_words > self.chunk_target_words or self.chunk_target_words > self.chunk_max_words:
             raise ConfigError("chunk sizes must satisfy chunk_min_words <= chunk_target_words <= chunk_max_words")
+        if self.chunk_max_chars < 1000:
+            raise ConfigError(f"chunk_max_chars={self.chunk_max_chars!r} is not valid; it must be at least 1000 "
+                              "(four of the longest words ingest keeps, 256 characters each)")
         for name in ("hybrid_dense_weight", "hybrid_dense_weight_en", "rerank_weight", "rerank_weight_en",
                      "reference_weight"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ConfigError(f"{name}={getattr(self, name)!r} is not valid; it must lie between 0 and 1")
         for name in ("http_max_header_bytes", "http_header_timeout_seconds", "http_keep_alive_seconds",
-                     "http_max_concurrency", "max_document_chars", "max_document_passages"):
+                     "http_body_timeout_seconds", "http_body_min_rate", "http_send_timeout_seconds",
+                     "http_max_connections", "http_max_connections_per_client",
+                     "http_max_concurrency", "max_document_chars", "max_document_passages",
+                     "upload_build_seconds", "upload_build_memory_mb"):
             if not getattr(self, name) > 0:
                 raise ConfigError(f"{name}={getattr(self, name)!r} is not valid; it must be positive")
+        if self.read_burst < 1:
+            raise ConfigError(f"read_burst={self.read_burst!r} is not valid; it must be 1 or more")
         for name in ("read_rate_per_minute", "auth_failures_per_minute", "upload_rate_per_minute", "filter_exact_max",
                      "query_blas_threads"):
             if getattr(self, name) < 0:

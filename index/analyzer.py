@@ -32,8 +32,9 @@ Decisions, made explicit:
 - Stemming: Snowball German via PyStemmer (folds ä/ö/ü to a/o/u and ß to ss).
 - Compounds: a German compound is indexed as itself AND as its two parts when the
   ``compound-split`` splitter is confident (score above ``COMPOUND_MIN_SCORE``,
-  both parts at least four letters), so "Ehrenamtskoordination" also matches
-  "Koordination" and "Ehrenamt". Parts are split once more (two levels).
+  both parts at least four letters, the word at most ``COMPOUND_MAX_WORD`` letters),
+  so "Ehrenamtskoordination" also matches "Koordination" and "Ehrenamt". Parts are
+  split once more (two levels).
 - Administrative abbreviations (``index.abbreviations``, list with sources in
   ``index/data/abbreviations_de.tsv``): an abbreviation ("BAMF", "ABHn") and each of
   its long forms ("Bundesamt für Migration und Flüchtlinge", "Ausländerbehörde") add
@@ -54,6 +55,7 @@ from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_GERMAN
 ANALYZER_VERSION = "de-snowball-compound-v2-umlaut-gender-abbrev"
 COMPOUND_MIN_SCORE = 0.4
 COMPOUND_MIN_WORD = 10
+COMPOUND_MAX_WORD = 64  # longer "words" are not split (the corpus's longest word has 31 letters)
 COMPOUND_MIN_PART = 4
 # Splits that are derivation or inflection rather than composition.
 _NOT_PARTS = frozenset({"innen", "lichen", "liche", "licher", "liches", "lich", "unter", "inter", "über"})
@@ -140,10 +142,13 @@ def split_compound(word: str) -> tuple[str, ...]:
 
     Method: the ``compound-split`` package's ``char_split`` (ngram probabilities,
     Tuggener 2016); a split counts when its score is at least ``COMPOUND_MIN_SCORE``,
-    the word has at least ``COMPOUND_MIN_WORD`` letters and both parts at least
-    ``COMPOUND_MIN_PART``. Returns lower-case parts: left, its parts, right, its parts.
+    the word has at least ``COMPOUND_MIN_WORD`` and at most ``COMPOUND_MAX_WORD`` letters
+    and both parts at least ``COMPOUND_MIN_PART``. Returns lower-case parts: left, its
+    parts, right, its parts. Work per word is linear in its length
+    (``index.build_cache.char_split_best``) and the length is capped, so a hostile
+    5,000-letter "word" costs nothing.
     """
-    if len(word) < COMPOUND_MIN_WORD or not word.isalpha():
+    if not COMPOUND_MIN_WORD <= len(word) <= COMPOUND_MAX_WORD or not word.isalpha():
         return ()
     from index.build_cache import best_split  # compound_split's best candidate, memoised across builds
 

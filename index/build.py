@@ -34,7 +34,9 @@ from ingest.pipeline import discover, doc_id_for
 from core.schema import Document, Passage
 from core.settings import Settings
 
-PIPELINE_VERSION = "8"  # 5: pages from the TOC, cleaning; 6: passage kinds (prose / reference); 7: overlong sentences split; 8: short sections packed with their neighbours, portrait titles, link lines
+PIPELINE_VERSION = "9"  # 5: pages from the TOC, cleaning; 6: passage kinds (prose / reference); 7: overlong sentences split;
+# 8: short sections packed with their neighbours, portrait titles, link lines (issue 23);
+# 9: over-long runs cut before cleaning (ingest.bounds), passages bounded in characters too (issue 27)
 BM25_PARAMS = {"k1": 1.2, "b": 0.75, "method": "lucene"}
 
 
@@ -56,6 +58,7 @@ def chunker_params(settings: Settings) -> dict[str, Any]:
     return {
         "target_words": settings.chunk_target_words,
         "max_words": settings.chunk_max_words,
+        "max_chars": settings.chunk_max_chars,
         "min_words": settings.chunk_min_words,
         "overlap_sentences": settings.chunk_overlap_sentences,
         "pipeline_version": PIPELINE_VERSION,
@@ -211,7 +214,7 @@ def _build_locked(settings, embedder, store, paths, add, remove, force, progress
                 "tombstones": dict(sorted(registry["tombstones"].items()))}
 
     key = build_key(settings, embedder.fingerprint, [(i, s.sha256) for i, s in sources.items()], window_tag)
-    current = store.current_manifest()
+    current = previous.manifest if previous is not None else store.current_manifest()
     if not force and current and current.get("build_key") == key and previous is not None \
             and current.get("registry") == registry_for(sources):
         return BuildOutcome(False, store.current_path(), "up to date", report, counts=current.get("counts", {}))
@@ -385,13 +388,17 @@ class _Previous:
 
 
 def _load_previous(store: SnapshotStore, fingerprint: str) -> Snapshot | None:
-    path = store.current_path()
-    if path is None:
+    """The snapshot to build on: CURRENT's, or the newest intact one when it is damaged
+    (which is then set aside and CURRENT pointed at the intact one; the caller holds the
+    writer lock). None when there is none, or it was built with another model."""
+    from index.snapshot_fallback import open_intact
+
+    if not store.snapshot_dirs():
         return None
     try:
-        return load_snapshot(path, expected_model=fingerprint)
+        return open_intact(store, lambda path: load_snapshot(path, expected_model=fingerprint), lock=False)
     except SnapshotError:
-        return None  # another model or a broken snapshot: rebuild from sources
+        return None  # another model, or nothing intact: rebuild from sources
 
 
 def _manifest(settings, embedder, key, documents, counts, timings, report, window_tag: str = "") -> dict[str, Any]:

@@ -156,21 +156,62 @@ _splits: dict[str, tuple[float, str, str] | None] = {}
 _splits_dirty = False
 
 
+NGRAM_MAX = 20  # the longest n-gram in compound_split's German tables (prefix, infix and suffix)
+
+
 def best_split(word: str) -> tuple[float, str, str] | None:
-    """``compound_split``'s best (score, left, right) for ``word``, or None; memoised across builds."""
+    """``compound_split``'s best (score, left, right) for ``word``, or None; memoised across builds.
+
+    Computed by :func:`char_split_best`, which gives the same answer as
+    ``compound_split.char_split.split_compound(word)[0]`` in time linear in the word's length."""
     global _splits_dirty
     if word in _splits:
         return _splits[word]
-    from compound_split import char_split
-
     try:
-        candidates = char_split.split_compound(word)
-        best = (float(candidates[0][0]), str(candidates[0][1]), str(candidates[0][2])) if candidates else None
+        best = char_split_best(word)
     except Exception:  # noqa: BLE001 - the splitter raises on some odd inputs; no split then
         best = None
     _splits[word] = best
     _splits_dirty = True
     return best
+
+
+def char_split_best(word: str) -> tuple[float, str, str]:
+    """The best candidate of ``compound_split.char_split.split_compound(word)`` (Tuggener
+    2016: n-gram probabilities of word starts, infixes and ends), computed the same way but
+    in O(len(word) * NGRAM_MAX) instead of O(len(word)^3).
+
+    The package scores each split position n by ``prefix[right] - min(infix[word[n:k]]) +
+    suffix[left]`` over every k; its tables hold no n-gram longer than ``NGRAM_MAX``
+    letters, so a longer slice always gets the default (-1 for prefix and suffix, 1 for
+    infix) and need not be cut out. Ties are broken as the package's descending sort does
+    (by the title-cased parts). Returns (score, Left, Right)."""
+    from compound_split import char_split, de_ngram_probs
+
+    prefix, infix, suffix = de_ngram_probs.prefix, de_ngram_probs.infix, de_ngram_probs.suffix
+    cut = char_split.cut_off_fugen_s
+    word = word.lower()
+    if "-" in word:
+        i = word.rfind("-")
+        return 1.0, word[:i].title(), word[i + 1:].title()
+    size = len(word)
+    best_score, best_at = None, []
+    for n in range(3, size - 2):
+        pre = suffix.get(cut(word[:n]), -1) if n <= NGRAM_MAX + 1 else -1
+        start = prefix.get(cut(word[n:]), -1) if size - n <= NGRAM_MAX + 1 else -1
+        inner = min(infix.get(word[n:n + m], 1) for m in range(3, min(NGRAM_MAX, size - n) + 1)) \
+            if size - n >= 3 else 1
+        if size - n > NGRAM_MAX:
+            inner = min(inner, 1)
+        score = start - inner + pre
+        if best_score is None or score > best_score:
+            best_score, best_at = score, [n]
+        elif score == best_score:
+            best_at.append(n)
+    if best_score is None:
+        return 0.0, word.title(), word.title()
+    _, left, right = max((best_score, word[:n].title(), word[n:].title()) for n in best_at)
+    return float(best_score), left, right
 
 
 def forget_splits() -> None:

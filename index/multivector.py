@@ -95,6 +95,8 @@ def cut_to_tokens(texts: list[str], embedder, max_tokens: int) -> list[str]:
     """
     import contextlib
 
+    if not texts:  # no windows at all (one passage of one long word): the tokenizer fails on []
+        return []
     tokenizer = getattr(embedder, "tokenizer", None)
     if tokenizer is None:
         return [" ".join(t.split()[: max_tokens - 2]) if len(t.split()) > max_tokens - 2 else t for t in texts]

@@ -47,20 +47,22 @@ def load_embedder(settings: Settings, provision: bool = True) -> SentenceTransfo
 def open_searcher(settings: Settings, embedder) -> Searcher:
     """A Searcher over the snapshot named by CURRENT; refuses one built with another model.
 
-    Raises ``SnapshotError`` when there is no snapshot, it is incomplete or corrupt, or
-    its model fingerprint differs from ``embedder.fingerprint``. Search-time parameters
-    of the vector index (HNSW ef, IVF nprobe) come from ``settings``, not the snapshot.
+    A damaged current snapshot (``SnapshotDamaged``: truncated or altered files, a corrupt
+    manifest) or a missing CURRENT is passed over for the newest intact snapshot, which
+    then records why in ``snapshot.fallback`` (``index.snapshot_fallback.open_intact``).
+    Raises ``SnapshotError`` when no snapshot is usable, or CURRENT's was built with
+    another model than ``embedder.fingerprint``. Search-time parameters of the vector
+    index (HNSW ef, IVF nprobe) come from ``settings``, not the snapshot.
     """
-    path = SnapshotStore(settings.snapshots_dir).current_path()
-    if path is None:
-        raise SnapshotError(f"no index snapshot under {settings.snapshots_dir}; run `praxisfinder ingest` first")
     from index.build import dense_params
+    from index.snapshot_fallback import open_intact
 
     from index.blas import limit_blas_threads
 
     limit_blas_threads(settings.query_blas_threads)
     params = {**dense_params(settings), "filter_exact_max": settings.filter_exact_max}  # query time only
-    snapshot = load_snapshot(path, expected_model=embedder.fingerprint, dense_params=params)
+    snapshot = open_intact(SnapshotStore(settings.snapshots_dir),
+                           lambda path: load_snapshot(path, expected_model=embedder.fingerprint, dense_params=params))
     catalogue = None
     if snapshot.catalogue:
         from index.municipalities import Catalogue

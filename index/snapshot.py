@@ -17,9 +17,13 @@ A snapshot is one directory under ``<data_dir>/snapshots/``::
                        and their vector index (see ``index.multivector``)
     tokens.npy         optional: float16 token vectors, ``token_offsets.npy`` per passage
 
-It is written to a hidden temporary directory and renamed into place; the file
-``CURRENT`` (replaced atomically) names the snapshot that serves. Loading checks
-the schema version and refuses a snapshot built with another embedding model.
+It is written to a hidden temporary directory, every file and directory of it is
+fsynced, and only then is it renamed into place; the file ``CURRENT`` (replaced
+atomically) names the snapshot that serves. The manifest records the size and SHA-256
+of every other file (``files``, see ``index.snapshot_files``). Loading checks them and
+the schema version and refuses a snapshot built with another embedding model; a damaged
+one raises ``SnapshotDamaged``, and ``index.snapshot_fallback`` then serves the newest
+intact one.
 """
 
 from __future__ import annotations
@@ -41,8 +45,9 @@ from index import ann as vector_backends
 from index.bm25 import BM25Index
 from index.ann.subset import OwnerMap
 from index.multivector import TokenStore
-from core.errors import Busy, SnapshotError, StorageFull, is_disk_full
+from core.errors import Busy, SnapshotDamaged, SnapshotError, StorageFull, is_disk_full
 from core.schema import Document, Passage
+from index.snapshot_files import MANIFEST, seal, sync_dirs, sync_file, verify_files
 
 SCHEMA_VERSION = 1
 CURRENT = "CURRENT"
@@ -71,6 +76,7 @@ class Snapshot:
     tokens: TokenStore | None = None
     surface_forms: dict[str, str] = field(default_factory=dict)
     project_vectors: np.ndarray | None = None  # row i = catalogue["project_titles"][i]
+    fallback: dict[str, Any] | None = None  # why this one serves instead of CURRENT's (index.snapshot_fallback)
 
     @property
     def id(self) -> str:
@@ -78,7 +84,9 @@ class Snapshot:
         return self.manifest["snapshot_id"]
 
     def write(self, path: Path) -> None:
-        """Write every part of the snapshot into ``path`` (which must not exist)."""
+        """Write every part of the snapshot into ``path`` (which must not exist), fsync
+        every file, record their sizes and SHA-256 in the manifest (``files``), write the
+        manifest last and fsync it and every directory."""
         path.mkdir(parents=True)
         _write_jsonl(path / "documents.jsonl", (d.to_dict() for d in self.documents))
         _write_jsonl(path / "passages.jsonl", (p.to_dict() for p in self.passages))
@@ -95,20 +103,26 @@ class Snapshot:
         if self.tokens is not None:
             np.save(path / "tokens.npy", self.tokens.matrix)
             np.save(path / "token_offsets.npy", self.tokens.offsets)
-        (path / "manifest.json").write_text(json.dumps(self.manifest, indent=2, ensure_ascii=False), encoding="utf-8")
-        _fsync_dir(path)
+        self.manifest["files"] = seal(path)
+        (path / MANIFEST).write_text(json.dumps(self.manifest, indent=2, ensure_ascii=False), encoding="utf-8")
+        sync_file(path / MANIFEST)
+        sync_dirs(path)
 
 
 def load_snapshot(path: Path, expected_model: str | None = None, dense_params: dict | None = None) -> Snapshot:
     """Load a snapshot; refuse another schema or (when given) another model fingerprint.
 
     ``vectors`` and ``tokens`` are memory-mapped. ``dense_params`` (search-time settings
-    such as HNSW ef) are applied to the vector indexes. Raises ``SnapshotError`` for a
-    missing or corrupt manifest, another ``SCHEMA_VERSION``, another model, a missing or
+    such as HNSW ef) are applied to the vector indexes. Raises ``SnapshotError`` for
+    another ``SCHEMA_VERSION`` or another model, and ``SnapshotDamaged`` (a
+    ``SnapshotError``) for a missing or corrupt manifest, a file missing, truncated or
+    altered against the manifest's sizes and SHA-256 (``index.snapshot_files``), an
     unreadable part, or counts that disagree (passages, vectors, index, tokens, titles).
     """
     path = Path(path)
     manifest = read_manifest(path)
+    if not isinstance(manifest, dict) or "snapshot_id" not in manifest:
+        raise SnapshotDamaged(f"snapshot {path.name}: the manifest is incomplete")
     if manifest.get("schema_version") != SCHEMA_VERSION:
         raise SnapshotError(
             f"snapshot {path.name} has schema {manifest.get('schema_version')}, expected {SCHEMA_VERSION}; rebuild it"
@@ -120,6 +134,7 @@ def load_snapshot(path: Path, expected_model: str | None = None, dense_params: d
             f"({str(built_with)[:12]}), not the configured one ({expected_model[:12]}); rebuild with `praxisfinder ingest`",
             detail={"snapshot_model": built_with, "configured_model": expected_model},
         )
+    verify_files(path, manifest)
     try:
         documents = [Document.from_dict(d) for d in _read_jsonl(path / "documents.jsonl")]
         passages = [Passage.from_dict(p) for p in _read_jsonl(path / "passages.jsonl")]
@@ -140,14 +155,16 @@ def load_snapshot(path: Path, expected_model: str | None = None, dense_params: d
     except SnapshotError:
         raise
     except Exception as exc:
-        raise SnapshotError(f"snapshot {path.name} is incomplete or corrupt: {exc}") from exc
+        raise SnapshotDamaged(f"snapshot {path.name} is incomplete or corrupt: {exc}") from exc
     counts = manifest.get("counts", {})
     if len(passages) != counts.get("passages") or vectors.shape[0] != len(passages) or dense.ntotal != len(passages):
-        raise SnapshotError(f"snapshot {path.name} is inconsistent: passage, vector and index counts differ")
-    if tokens is not None and len(tokens.offsets) != len(passages) + 1:
-        raise SnapshotError(f"snapshot {path.name} is inconsistent: token vectors do not match the passages")
+        raise SnapshotDamaged(f"snapshot {path.name} is inconsistent: passage, vector and index counts differ")
+    if tokens is not None and (len(tokens.offsets) != len(passages) + 1 or tokens.offsets[-1] != len(tokens.matrix)):
+        raise SnapshotDamaged(f"snapshot {path.name} is inconsistent: token vectors do not match the passages")
+    if len(documents) != counts.get("documents", len(documents)):
+        raise SnapshotDamaged(f"snapshot {path.name} is inconsistent: document count differs from the manifest")
     if project_vectors is not None and len(project_vectors) != len(catalogue.get("project_titles", [])):
-        raise SnapshotError(f"snapshot {path.name} is inconsistent: project title vectors do not match the catalogue")
+        raise SnapshotDamaged(f"snapshot {path.name} is inconsistent: project title vectors do not match the catalogue")
     return Snapshot(path, manifest, documents, passages, vectors, dense, bm25, catalogue, translations, windows, tokens,
                     surface_forms, project_vectors)
 
@@ -187,13 +204,17 @@ class WindowSet:
 
 
 def read_manifest(path: Path) -> dict[str, Any]:
-    """``manifest.json`` of the snapshot directory ``path``; ``SnapshotError`` if missing or not JSON."""
+    """``manifest.json`` of the snapshot directory ``path``; ``SnapshotDamaged`` (a
+    ``SnapshotError``) if missing, unreadable or not a JSON object."""
     try:
-        return json.loads((Path(path) / "manifest.json").read_text(encoding="utf-8"))
+        manifest = json.loads((Path(path) / MANIFEST).read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
-        raise SnapshotError(f"no snapshot at {path} (manifest.json missing)") from exc
-    except ValueError as exc:
-        raise SnapshotError(f"snapshot manifest at {path} is corrupt") from exc
+        raise SnapshotDamaged(f"no snapshot at {path} (manifest.json missing)") from exc
+    except (ValueError, OSError) as exc:
+        raise SnapshotDamaged(f"snapshot manifest at {path} is corrupt or unreadable") from exc
+    if not isinstance(manifest, dict):
+        raise SnapshotDamaged(f"snapshot manifest at {path} is corrupt")
+    return manifest
 
 
 def manifest_hash(manifest: dict[str, Any]) -> str:
@@ -216,6 +237,39 @@ class SnapshotStore:
         path = self.root / name
         return path if name and path.is_dir() else None
 
+    def current_name(self) -> str | None:
+        """The name ``CURRENT`` holds (None if the file is missing, unreadable or empty),
+        whether or not that directory exists."""
+        try:
+            return (self.root / CURRENT).read_text().strip() or None
+        except (OSError, UnicodeDecodeError):
+            return None
+
+    def snapshot_dirs(self) -> list[Path]:
+        """Every published snapshot directory (hidden ones, temporaries and those set
+        aside, are not), newest first (names sort by build time)."""
+        if not self.root.is_dir():
+            return []
+        return sorted((p for p in self.root.iterdir() if p.is_dir() and not p.name.startswith(".")),
+                      key=lambda p: p.name, reverse=True)
+
+    def set_aside(self, path: Path) -> Path:
+        """Rename a damaged snapshot directory to ``.damaged-<name>`` (kept for inspection,
+        never served or pruned); returns the new path. OSError propagates (read-only data)."""
+        target = self.root / f".damaged-{path.name}"
+        n = 1
+        while target.exists():
+            n += 1
+            target = self.root / f".damaged-{path.name}-{n}"
+        os.rename(path, target)
+        _fsync_dir(self.root)
+        return target
+
+    def point_current(self, name: str) -> None:
+        """Make ``CURRENT`` name ``name`` (atomically, fsynced); call under :meth:`writer_lock`."""
+        _atomic_write(self.root / CURRENT, name + "\n")
+        _fsync_dir(self.root)
+
     def current_manifest(self) -> dict[str, Any] | None:
         """The current snapshot's manifest, or None if there is none or it cannot be read."""
         path = self.current_path()
@@ -231,7 +285,9 @@ class SnapshotStore:
 
         Call it under :meth:`writer_lock`. On any failure everything written so far is
         removed again and CURRENT is untouched, so the last good snapshot keeps serving; a
-        full disk (ENOSPC/EDQUOT) raises :class:`StorageFull`, another OSError a SnapshotError.
+        full disk raises :class:`StorageFull` (ENOSPC/EDQUOT, and the short writes NumPy and
+        FAISS report without an errno, see ``core.errors.is_disk_full``), another OSError a
+        SnapshotError.
         """
         self.root.mkdir(parents=True, exist_ok=True)
         name = snapshot.manifest["snapshot_id"]
@@ -247,10 +303,11 @@ class SnapshotStore:
             _atomic_write(self.root / CURRENT, name + "\n")
             _fsync_dir(self.root)
         except BaseException as exc:
+            full = is_disk_full(exc, self.root)  # before the clean-up frees the space again
             shutil.rmtree(tmp, ignore_errors=True)
             if final.exists() and self.current_path() != final:
                 shutil.rmtree(final, ignore_errors=True)
-            if is_disk_full(exc):
+            if full:
                 raise StorageFull("the disk is full: the new snapshot could not be written and was removed; "
                                   "the previous snapshot keeps serving. Free disk space and try again.") from exc
             if isinstance(exc, OSError):

@@ -2,9 +2,10 @@
 
 Units are whole sentences (paragraphs), list items (split into sentences only when
 longer than ``chunk_max_words``) and table rows. Units are packed greedily up to
-``chunk_target_words`` without ever exceeding ``chunk_max_words`` (a single longer
-unit, such as text without sentence punctuation, is cut at whitespace into pieces of
-``chunk_max_words`` words); passages never cross a section boundary; a tail shorter than
+``chunk_target_words`` without ever exceeding ``chunk_max_words`` words or
+``chunk_max_chars`` characters (a single longer unit, such as text without sentence
+punctuation or with very long words, is cut at whitespace into pieces within both
+limits); passages never cross a section boundary; a tail shorter than
 ``chunk_min_words`` is merged with (or rebalanced against) its neighbour in the same
 section; the last ``chunk_overlap_sentences`` sentences are repeated at the start of
 the next passage. A lead-in ending with ":" and table captions/header rows are glued
@@ -51,13 +52,25 @@ def _words(text: str) -> int:
     return len(text.split())
 
 
-def block_units(block: Block, text: str, max_words: int) -> list[Unit]:
+def prefix_chars(unit: Unit) -> int:
+    """Characters a passage starting with ``unit`` repeats before it (a continued table's
+    caption and header rows plus a line break; 0 otherwise)."""
+    return len(unit.table_header) + 1 if unit.kind == "row" and unit.table_header else 0
+
+
+def span_chars(units: list[Unit], i: int, j: int) -> int:
+    """Characters of the passage made of ``units[i:j]`` (document text plus the repeated prefix)."""
+    return units[j - 1].end - units[i].start + prefix_chars(units[i])
+
+
+def block_units(block: Block, text: str, max_words: int, max_chars: int | None = None) -> list[Unit]:
     """Split one block into units with absolute offsets into ``text``.
 
     Paragraphs become sentences (nltk Punkt, :func:`ingest.sentences.sentence_spans`),
     list items stay whole unless longer than ``max_words`` words, table rows stay whole
-    and carry their table's caption and header rows; a unit over ``max_words`` words is
-    cut by :func:`split_long`.
+    and carry their table's caption and header rows (unless those pass a quarter of
+    ``max_chars``: then they are not repeated); a unit over ``max_words`` words or
+    ``max_chars`` characters (with its repeated header) is cut by :func:`split_long`.
     """
     units: list[Unit] = []
     if block.kind == "paragraph":
@@ -71,6 +84,8 @@ def block_units(block: Block, text: str, max_words: int) -> list[Unit]:
     elif block.kind == "table":
         heads = block.units[: block.header_units]
         header = "\n".join(text[s:e] for s, e in heads)
+        if max_chars is not None and len(header) > max_chars // 4:
+            header = ""  # a header that long is not repeated on every continuation
         for k, (start, end) in enumerate(block.units):
             is_head = k < block.header_units
             units.append(
@@ -79,29 +94,41 @@ def block_units(block: Block, text: str, max_words: int) -> list[Unit]:
             )
     if units and text[units[-1].start : units[-1].end].rstrip().endswith(":"):
         units[-1].glue = True
-    if any(u.words > max_words for u in units):
-        units = [piece for u in units for piece in split_long(u, text, max_words)]
+    if any(u.words > max_words or (max_chars is not None and u.end - u.start + prefix_chars(u) > max_chars)
+           for u in units):
+        units = [piece for u in units for piece in split_long(u, text, max_words, max_chars)]
     return units
 
 
 _WORD = re.compile(r"\S+")
 
 
-def split_long(unit: Unit, text: str, max_words: int) -> list[Unit]:
-    """A unit of more than ``max_words`` words as consecutive pieces of at most
-    ``max_words`` words, cut at whitespace (offsets stay exact). Text without sentence
-    punctuation (a 500,000-word "sentence") thus still makes passages of bounded size.
-    Linear in the unit's length."""
-    if unit.words <= max_words:
+def split_long(unit: Unit, text: str, max_words: int, max_chars: int | None = None) -> list[Unit]:
+    """A unit of more than ``max_words`` words or ``max_chars`` characters (counting a
+    repeated table header, :func:`prefix_chars`) as consecutive pieces within both limits,
+    cut at whitespace (offsets stay exact; a single word longer than the limit, which
+    ingest's run cap prevents, is cut inside). Text without sentence punctuation (a
+    500,000-word "sentence") or of very long words thus still makes passages of bounded
+    size. Linear in the unit's length."""
+    limit = None if max_chars is None else max(1, max_chars - prefix_chars(unit))
+    if unit.words <= max_words and (limit is None or unit.end - unit.start <= limit):
         return [unit]
-    starts, ends = [], []
+    spans: list[tuple[int, int]] = []
     for m in _WORD.finditer(text, unit.start, unit.end):
-        starts.append(m.start())
-        ends.append(m.end())
-    pieces = []
-    for k in range(0, len(starts), max_words):
-        last = min(k + max_words, len(starts)) - 1
-        pieces.append(replace(unit, start=starts[k], end=ends[last], words=last - k + 1, glue=False))
+        s, e = m.start(), m.end()
+        while limit is not None and e - s > limit:  # a word over the limit: cut it
+            spans.append((s, s + limit))
+            s += limit
+        spans.append((s, e))
+    pieces: list[Unit] = []
+    k = 0
+    while k < len(spans):
+        last = k
+        while (last + 1 < len(spans) and last + 1 - k < max_words
+               and (limit is None or spans[last + 1][1] - spans[k][0] <= limit)):
+            last += 1
+        pieces.append(replace(unit, start=spans[k][0], end=spans[last][1], words=last - k + 1, glue=False))
+        k = last + 1
     pieces[-1].glue = unit.glue
     return pieces
 
@@ -119,17 +146,17 @@ def pack(units: list[Unit], settings: Settings) -> list[tuple[int, int]]:
     """Greedy packing of one section's units into [i, j) index ranges.
 
     Each range holds about ``chunk_target_words`` and at most ``chunk_max_words`` words
-    (a single longer unit stands alone); a short tail (< ``chunk_min_words``) is merged
+    and ``chunk_max_chars`` characters (a single longer unit stands alone); a short tail (< ``chunk_min_words``) is merged
     or rebalanced with its neighbour; consecutive ranges share up to
     ``chunk_overlap_sentences`` sentence or list-item units (never table rows).
     """
-    target, most = settings.chunk_target_words, settings.chunk_max_words
+    target, most, chars = settings.chunk_target_words, settings.chunk_max_words, settings.chunk_max_chars
     ranges: list[tuple[int, int]] = []
     i, n = 0, len(units)
     while i < n:
         j, words = i, 0
         while j < n:
-            if j > i and words + units[j].words > most:
+            if j > i and (words + units[j].words > most or span_chars(units, i, j + 1) > chars):
                 break
             words += units[j].words
             j += 1
@@ -158,13 +185,15 @@ def _fix_tail(units: list[Unit], ranges: list[tuple[int, int]], settings: Settin
     if sum(u.words for u in units[li:lj]) >= settings.chunk_min_words:
         return ranges
     total = sum(u.words for u in units[pi:lj])
-    if total <= settings.chunk_max_words:
+    if total <= settings.chunk_max_words and span_chars(units, pi, lj) <= settings.chunk_max_chars:
         return ranges[:-2] + [(pi, lj)]
     best, best_gap, acc = li, total, 0  # rebalance: split where both halves are closest
     for k in range(pi, lj - 1):
         acc += units[k].words
         gap = abs(total - 2 * acc)
-        if gap < best_gap and not units[k].glue:
+        if gap < best_gap and not units[k].glue \
+                and span_chars(units, pi, k + 1) <= settings.chunk_max_chars \
+                and span_chars(units, k + 1, lj) <= settings.chunk_max_chars:
             best, best_gap = k + 1, gap
     return ranges[:-2] + [(pi, best), (best, lj)]
 
@@ -343,7 +372,8 @@ def chunk_document(document: Document, blocks: list[Block], settings: Settings) 
     ``blocks`` come from :func:`ingest.structure.build` for ``document.text``. Each
     passage gets ``page``/``page_end``/``page_label`` from :meth:`Document.citation`,
     ``meta["words"]`` and, for continued tables, ``meta["prefix"]``; passages without a
-    letter or digit are dropped. Sizes follow the ``chunk_*`` settings (words).
+    letter or digit are dropped. Sizes follow the ``chunk_*`` settings (words, and at most
+    ``chunk_max_chars`` characters of ``Passage.text``).
     """
     passages: list[Passage] = []
     text = document.text
@@ -359,7 +389,7 @@ def chunk_document(document: Document, blocks: list[Block], settings: Settings) 
                 units.append(Unit(head.start, head.end, _words(head.text), "heading", glue=True, path=path))
             for b in section.blocks:
                 units += [replace(u, path=path, lead=section.lead, orphan=section.untitled)
-                          for u in block_units(b, text, settings.chunk_max_words)]
+                          for u in block_units(b, text, settings.chunk_max_words, settings.chunk_max_chars)]
         for i, j in pack(units, settings):
             start, end = units[i].start, units[j - 1].end
             body = text[start:end]

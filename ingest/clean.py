@@ -50,7 +50,7 @@ _FURNITURE_GROUP = re.compile(
 _BULLET = re.compile(r"^(\s*)(?:[-•▪◦*·]|\d{1,2}\))\s+(?=\S)")
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 _MD_EMPHASIS = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
-_MD_LINK = re.compile(r"\[([^\]\n]+)\]\([^)\s]*\)")
+_MD_LINK = re.compile(r"\[([^\[\]\n]+)\]\([^)\s]*\)")  # never across another "[": linear
 _CONJUNCTIONS = {"und", "oder", "bzw.", "sowie", "als", "wie", "bis", "&"}
 _TERMINAL = (".", "!", "?", ":", ";", "“", "”", '"', ")", "…")
 MAX_RUNNING_HEADING_WORDS = 14  # longer unterminated text at a page end is running text
@@ -62,28 +62,97 @@ _OPEN_WORDS = set(
 )
 
 
-@dataclass
 class Span:
-    """A piece of text plus (offset, page) marks: text from offset on came from page."""
+    """A piece of text plus (offset, page) marks: text from offset on came from page.
 
-    text: str
-    marks: list[tuple[int, int]] = field(default_factory=list)
+    Lines appended one by one (:meth:`append`) are kept as parts and joined once, when
+    ``text`` is read: a paragraph of many short lines costs time linear in its length
+    (re-joining the whole paragraph at every line was quadratic)."""
+
+    def __init__(self, text: str = "", marks: list[tuple[int, int]] | None = None):
+        self._parts: list[str] = [text] if text else []
+        self._length = len(text)
+        self.marks: list[tuple[int, int]] = list(marks) if marks is not None else []
 
     @classmethod
     def on(cls, text: str, page: int) -> "Span":
         """A span whose whole text came from one (1-based) ``page``."""
         return cls(text, [(0, page)])
 
+    @property
+    def text(self) -> str:
+        """The span's text (its parts joined, once)."""
+        if len(self._parts) > 1:
+            self._parts = ["".join(self._parts)]
+        return self._parts[0] if self._parts else ""
+
+    @text.setter
+    def text(self, value: str) -> None:
+        self._parts = [value] if value else []
+        self._length = len(value)
+
+    def __repr__(self) -> str:
+        return f"Span({self.text!r}, {self.marks!r})"
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Span) and (self.text, self.marks) == (other.text, other.marks)
+
+    def tail(self, n: int) -> str:
+        """The last ``n`` characters of the text (without joining all of it)."""
+        out: list[str] = []
+        need = n
+        for part in reversed(self._parts):
+            if need <= 0:
+                break
+            out.append(part[-need:])
+            need -= len(part)
+        return "".join(reversed(out))
+
     def append(self, other: "Span") -> None:
-        """Join ``other`` onto this span in place (:func:`join_fragments`), shifting its marks."""
-        joined, offset = join_fragments(self.text, other.text)
-        self.text = joined
+        """Join ``other`` onto this span in place, shifting its marks: the same result as
+        :func:`join_fragments` on the two texts, in time linear in ``other``'s length."""
+        self._rstrip()
+        right = other.text.lstrip()
+        if not self._length or not right:
+            offset = 0 if not self._length else self._length
+            if right:
+                self._parts, self._length = [right], len(right)
+        else:
+            end = self.tail(2)  # join_fragments' patterns look at the last two characters only
+            sep = " "
+            if _DIGIT_HYPHEN.search(end) and right[0].isdigit():
+                sep = ""
+            elif _LETTER_HYPHEN.search(end):
+                first = right.split(maxsplit=1)[0]
+                if first.lower() not in _CONJUNCTIONS:
+                    sep = ""
+                    if right[0].islower():
+                        self._chop(1)
+            offset = self._length + len(sep)
+            self._parts += [sep, right] if sep else [right]
+            self._length = offset + len(right)
         self.marks += [(o + offset, p) for o, p in other.marks]
 
     @property
     def page(self) -> int:
         """The page the span starts on (1 when it has no marks)."""
         return self.marks[0][1] if self.marks else 1
+
+    def _rstrip(self) -> None:
+        while self._parts:
+            last = self._parts[-1].rstrip()
+            self._length -= len(self._parts[-1]) - len(last)
+            if last:
+                self._parts[-1] = last
+                return
+            self._parts.pop()
+
+    def _chop(self, n: int) -> None:
+        """Drop the last ``n`` characters (here: a line-end hyphen; parts are never empty)."""
+        self._parts[-1] = self._parts[-1][:-n]
+        self._length -= n
+        if not self._parts[-1]:
+            self._parts.pop()
 
 
 @dataclass
@@ -96,6 +165,10 @@ class Piece:
     indents: list[int] = field(default_factory=list)  # list item nesting
 
 
+_DIGIT_HYPHEN = re.compile(r"\d-$")
+_LETTER_HYPHEN = re.compile(r"[^\W\d_]-$")
+
+
 def join_fragments(left: str, right: str) -> tuple[str, int]:
     """Join two fragments of running text; return the result and where ``right`` starts."""
     left = left.rstrip()
@@ -104,9 +177,9 @@ def join_fragments(left: str, right: str) -> tuple[str, int]:
         return right, 0
     if not right:
         return left, len(left)
-    if re.search(r"\d-$", left) and right[0].isdigit():
+    if _DIGIT_HYPHEN.search(left[-2:]) and right[0].isdigit():
         return left + right, len(left)
-    if re.search(r"[^\W\d_]-$", left) and not left.endswith(" -"):
+    if _LETTER_HYPHEN.search(left[-2:]) and not left.endswith(" -"):
         first = right.split(maxsplit=1)[0]
         if first.lower() in _CONJUNCTIONS:
             return f"{left} {right}", len(left) + 1
@@ -160,7 +233,9 @@ def strip_html(line: str) -> str:
 
 
 # A table-of-contents row with dot leaders ("2.1 Wohnen ........ 15", "Fazit … 46").
-_DOT_LEADER = re.compile(r"(?<=\S)[ \t]*(?:(?:\.[ \t]?){4,}|…+|(?:·[ \t]?){4,})[ \t]*(\d{1,4})[ \t]*$")
+# It starts only after a character that is not itself a leader, so a long run of leaders is
+# scanned once (from every position it was quadratic: ". . . ." over a line).
+_DOT_LEADER = re.compile(r"(?<=[^\s.…·])[ \t]*(?:(?:\.[ \t]?){4,}|…+|(?:·[ \t]?){4,})[ \t]*(\d{1,4})[ \t]*$")
 
 
 def normalize_line(line: str) -> str:
@@ -345,26 +420,37 @@ def _continues(prev: str, nxt: str, page_break: bool = False, prose: bool = Fals
     return prev.split()[-1] in _OPEN_WORDS
 
 
+CONTINUES_TAIL = 8192  # characters of a growing paragraph _continues looks at (> 14 words of any kind)
+
+
 def merge_pieces(pieces: list[Piece]) -> list[Piece]:
-    """Rejoin text broken by blank lines or page breaks; merge split lists and tables."""
+    """Rejoin text broken by blank lines or page breaks; merge split lists and tables.
+
+    Linear in the text: only the tail of the paragraph being continued is inspected, and
+    a table's column count is kept while rows are added to it."""
     out: list[Piece] = []
+    columns = 0  # of out[-1] when it is a table
     for piece in pieces:
         prev = out[-1] if out else None
         if prev is None:
             out.append(piece)
         elif piece.kind == "text" and prev.kind in ("text", "list") and _continues(
-            prev.items[-1].text, piece.items[0].text,
+            prev.items[-1].tail(CONTINUES_TAIL), piece.items[0].text,
             prev.kind == "text" and piece.items[0].page != prev.items[-1].marks[-1][1],
             prose=prev.kind == "text",
         ):
             prev.items[-1].append(piece.items[0])
+            continue
         elif piece.kind == "list" and prev.kind == "list":
             prev.items += piece.items
             prev.indents += piece.indents
-        elif piece.kind == "table" and prev.kind == "table" and _columns(prev) == _columns(piece):
+            continue
+        elif piece.kind == "table" and prev.kind == "table" and columns == _columns(piece):
             prev.items += piece.items
+            continue
         else:
             out.append(piece)
+        columns = _columns(piece) if piece.kind == "table" else 0
     return out
 
 

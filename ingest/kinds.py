@@ -44,7 +44,7 @@ _FURNITURE = re.compile(
     r"\b\d{5}\s+[A-ZÄÖÜ]"  # postcode + place
     r"|\+49[\s\d/()-]{5,}|\b0\d{2,5}[/\s-]\d{3,}"  # phone numbers
     r"|\b(?:https?://|www\.)\S+"  # URLs
-    r"|\b[\w.+-]+@[\w-]+\.[\w.]+"  # e-mail
+    r"|(?<![\w.+-])[\w.+-]+@[\w-]+\.[\w.]+"  # e-mail
     r"|\((?:19|20)\d{2}[a-z]?\)|\b(?:19|20)\d{2}[a-z]?:\s"  # bibliography years
     r"|\bTel\.|\bFax\b|\bE-Mail\b"
 )

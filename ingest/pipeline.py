@@ -33,6 +33,9 @@ def report_extras(document: Document) -> dict[str, Any]:
     extras: dict[str, Any] = {}
     if document.meta.get("repairs"):
         extras["repairs"] = document.meta["repairs"]
+    cut = (document.meta.get("repairs") or {}).get("cut_runs") or (document.meta.get("pdf") or {}).get("cut_runs")
+    if cut:
+        extras["cut_runs"] = cut  # over-long words or space runs cut to ingest.bounds' limits
     if document.meta.get("running_lines"):
         extras["running_lines"] = len(document.meta["running_lines"])
     extras["page_source"] = (

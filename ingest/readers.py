@@ -22,12 +22,14 @@ import codecs
 import hashlib
 import logging
 import re
+import threading
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from core.errors import IngestError
+from ingest.bounds import cap_pages, cap_runs
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +95,9 @@ def read_document(path: Path, meta: dict | None = None) -> RawDocument:
     meta = dict(meta or {})
     if suffix == ".pdf":
         pages, labels, info = _pdf_pages(data, path)
+        pages, cut = cap_pages(pages)  # the PDF's own patterns ran on lines PDFium laid out; the rest is capped
+        if cut:
+            info = {**(info or {}), "cut_runs": cut}
         if info:
             meta["pdf"] = info
         return RawDocument(path=path, format="pdf", pages=pages, sha256=digest, meta=meta,
@@ -126,7 +131,9 @@ def decode_text_report(data: bytes, path: Path | None = None) -> tuple[str, dict
     that is not valid UTF-8 is read as cp1252 on its own, so one stray byte does not
     turn every umlaut of the file into mojibake. A file with no valid UTF-8 multi-byte
     sequence and many invalid bytes is a cp1252/latin-1 file and decoded as a whole.
-    Then ``ftfy.fix_text`` repairs mojibake per line (quotes, ligatures and line breaks
+    Runs of more than ``ingest.bounds.MAX_TOKEN_CHARS`` non-space characters (or of
+    ``MAX_SPACE_CHARS`` spaces) are cut first (``repairs["cut_runs"]``, see
+    :mod:`ingest.bounds`). Then ``ftfy.fix_text`` repairs mojibake per line (quotes, ligatures and line breaks
     left alone) and the text is NFC-normalised. ``repairs`` counts what changed:
     ``{"cp1252_bytes": n, "mojibake_lines": m, "examples": [...]}`` (empty if nothing).
     Raises :class:`IngestError` for binary, undecodable or empty input.
@@ -151,6 +158,9 @@ def decode_text_report(data: bytes, path: Path | None = None) -> tuple[str, dict
         raise IngestError("binary file (too many control characters)", detail)
     if not text.strip():
         raise IngestError("empty file", detail)
+    text, cut = cap_runs(text)  # before any pattern or per-line repair runs over the text
+    if cut:
+        repairs["cut_runs"] = cut
     text, fixed = _fix_mojibake(text)
     if fixed:
         repairs["mojibake_lines"] = len(fixed)
@@ -186,17 +196,28 @@ def _fix_mojibake(text: str) -> tuple[str, list[str]]:
     return "\n".join(lines), fixed
 
 
+_invalid = threading.local()
+
+
+def _count_invalid(exc: UnicodeError) -> tuple[str, int]:
+    """Codec error handler: count the undecodable bytes (into ``_invalid.n``), decode nothing."""
+    if not isinstance(exc, UnicodeDecodeError):
+        raise exc
+    _invalid.n += exc.end - exc.start
+    return "", exc.end
+
+
+codecs.register_error("praxisfinder-count-invalid", _count_invalid)
+
+
 def _mixed_decode(data: bytes, detail: Any) -> tuple[str, int]:
-    """UTF-8 with the invalid byte runs read as cp1252; a legacy file decoded whole."""
-    invalid = 0
-    pos = 0
-    while True:
-        try:
-            data[pos:].decode("utf-8")
-            break
-        except UnicodeDecodeError as exc:
-            invalid += exc.end - exc.start
-            pos += exc.end
+    """UTF-8 with the invalid byte runs read as cp1252; a legacy file decoded whole.
+
+    The invalid bytes are counted in one pass (a codec error handler); decoding again from
+    each invalid byte on was quadratic in a file of many of them."""
+    _invalid.n = 0
+    data.decode("utf-8", errors="praxisfinder-count-invalid")
+    invalid = _invalid.n
     multibyte = len(re.findall(rb"[\xc2-\xf4][\x80-\xbf]+", data))
     if multibyte == 0 or invalid > max(16, len(data) // 50):
         return _legacy_decode(data, detail), invalid
@@ -461,7 +482,7 @@ _PRINTED_NUMBER = re.compile(
       | (\d{1,4})\s*/\s*\d{1,4}
     )$"""
 )
-_PRINTED_TAIL = re.compile(r"(?i)(?:^|[|·•]\s*|\s{2,})(?:seite|page)\s+(\d{1,4})(?:\s+(?:von|of)\s+\d{1,4})?\s*$")
+_PRINTED_TAIL = re.compile(r"(?i)(?:^|[|·•]\s*|(?<!\s)\s{2,})(?:seite|page)\s+(\d{1,4})(?:\s+(?:von|of)\s+\d{1,4})?\s*$")
 _PRINTED_EDGE = re.compile(r"^(\d{1,4})(?:\s{2,}|\s*[|·•]\s*)\S.*|.*\S(?:\s{2,}|\s*[|·•]\s*)(\d{1,4})$")
 
 

@@ -3,7 +3,7 @@
 PDF parsing is where hostile input hurts (page-count, nesting and decompression bombs),
 and cleaning and chunking run on whatever text comes out. The child does the whole
 document build (read, clean, chunk: :func:`ingest.pipeline.ingest_one`) under
-``RLIMIT_CPU``/``RLIMIT_AS`` and a wall-clock timeout, and returns the Document and its
+``RLIMIT_CPU``/``RLIMIT_AS``, a wall-clock timeout and at lower priority (nice +10), and returns the Document and its
 Passages as JSON; the server indexes exactly that, so untrusted bytes are parsed once and
 only under limits. The child imports only ``ingest`` (about a second to start).
 """
@@ -27,7 +27,7 @@ from core.settings import Settings
 log = logging.getLogger("praxisfinder.sandbox")
 
 # what the child needs of the settings (the rest are serving settings)
-CHILD_SETTINGS = ("chunk_target_words", "chunk_max_words", "chunk_min_words", "chunk_overlap_sentences",
+CHILD_SETTINGS = ("chunk_target_words", "chunk_max_words", "chunk_max_chars", "chunk_min_words", "chunk_overlap_sentences",
                   "max_document_chars", "max_document_passages")
 
 
@@ -76,6 +76,7 @@ def _main() -> None:
 
     path, doc_id, limits, child, out = sys.argv[1], sys.argv[2], json.loads(sys.argv[3]), json.loads(sys.argv[4]), sys.argv[5]
     cpu, mem = int(limits["cpu_s"]), int(limits["memory_mb"]) * 1024 * 1024
+    os.nice(10)  # searches in the serving process come first
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
     resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
     sys.setrecursionlimit(2000)

@@ -13,8 +13,9 @@ import logging
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from index.snapshot import SnapshotStore
 from core.errors import Busy, PraxisError, StorageFull, is_disk_full
@@ -67,12 +68,17 @@ def create_app(settings: Settings | None = None, application: Application | None
 
 
 def recover(settings: Settings, admin) -> None:
-    """At start-up, if no writer is running: remove what failed or killed writers left
+    """At start-up: load the snapshot (a damaged current one is set aside, the newest intact
+    one serves), then, if no writer is running, remove what failed or killed writers left
     (temporary snapshot directories, CURRENT temp files) and reconcile ``sources/`` with
     the index. A read-only data directory is left alone."""
     store = SnapshotStore(settings.snapshots_dir)
     if not settings.snapshots_dir.is_dir():
         return
+    try:  # load the snapshot first: a damaged one is set aside, which needs the writer lock taken below
+        admin.application.searcher
+    except PraxisError:
+        pass
     try:
         with store.writer_lock():
             removed = store.cleanup()
@@ -104,6 +110,12 @@ def _error_handlers(api: FastAPI) -> None:
             headers["Allow"] = ", ".join(_allowed_methods(api, request.scope))
         return JSONResponse(error_body(code, str(exc.detail)), status_code=exc.status_code, headers=headers)
 
+    @api.exception_handler(ClientDisconnect)
+    async def _client_gone(request: Request, _exc: ClientDisconnect):
+        # the server cut off a slow body (408) or the client left: nobody reads an answer
+        log.info("client disconnected during %s %s", request.method, request.url.path)
+        return Response(status_code=400)
+
     @api.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception):
         if is_disk_full(exc):
@@ -114,11 +126,7 @@ def _error_handlers(api: FastAPI) -> None:
 
 
 def _allowed_methods(api: FastAPI, scope) -> list[str]:
-    """Every method some route of the app serves at this path."""
-    from starlette.routing import Match
+    """Every method some route of the app serves at this path (``errors_web.allowed_methods``)."""
+    from service.errors_web import allowed_methods
 
-    methods: set[str] = set()
-    for route in api.router.routes:
-        if getattr(route, "methods", None) and route.matches(scope)[0] != Match.NONE:
-            methods |= set(route.methods)
-    return sorted(methods)
+    return allowed_methods(api, scope)

@@ -158,12 +158,26 @@ def install_web_errors(api: FastAPI, max_chars: int = 1000) -> None:
     wrap(Exception, unexpected_page)
 
 
+ALLOW_PROBES = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def allowed_methods(api: FastAPI, scope) -> list[str]:
+    """Every method some route of ``api`` serves at the path of ``scope``, sorted.
+
+    Each method of ``ALLOW_PROBES`` is tried against the routes (a full match), so routes
+    inside included routers count too (FastAPI >= 0.16x wraps each ``include_router`` in
+    one route object without ``methods``, which left the Allow header of a 405 empty);
+    mounts (static files) are left out."""
+    from starlette.routing import Match, Mount
+
+    methods = []
+    for method in ALLOW_PROBES:
+        probe = {**scope, "method": method}
+        if any(not isinstance(route, Mount) and route.matches(probe)[0] == Match.FULL for route in api.router.routes):
+            methods.append(method)
+    return sorted(methods)
+
+
 def kind_handler_allow(api: FastAPI, request: Request) -> str:
     """The Allow header value for a 405 on a web path (every method a route serves there)."""
-    from starlette.routing import Match
-
-    methods: set[str] = set()
-    for route in api.router.routes:
-        if getattr(route, "methods", None) and route.matches(request.scope)[0] != Match.NONE:
-            methods |= set(route.methods)
-    return ", ".join(sorted(methods))
+    return ", ".join(allowed_methods(api, request.scope))

@@ -45,10 +45,18 @@ def section_groups(hits: list[Hit]) -> list[list[Hit]]:
     return groups
 
 
+MAX_HIT_REFS = 20  # municipalities named per hit (the corpus's most is 7); bounds a response in bytes
+
+
 def page_rows(hits: list[Hit], terms: QueryTerms, *, k: int, offset: int, group: bool,
               refs: Callable[[str], list[dict[str, Any]]], doc_meta: dict[str, dict[str, Any]],
-              snippet_chars: int) -> tuple[list[dict[str, Any]], dict[str, int | None]]:
+              snippet_chars: int, text_chars: int | None = None) -> tuple[list[dict[str, Any]], dict[str, int | None]]:
     """(rows, paging) for one page of the counted ranking ``hits``.
+
+    Each row's ``text`` is cut to ``text_chars`` characters (with "…"; passages are built
+    no longer than that, so only snapshots from before the character cap are cut) and its
+    ``municipalities`` to ``MAX_HIT_REFS``: with ``k`` at most ``max_k`` a response is
+    bounded in bytes whatever the documents hold.
 
     ``k``: rows (flat) or groups (``group``) per page; ``offset``: how many rows or groups
     to skip. ``refs(passage_id)``: municipality refs of a passage; ``doc_meta``: document
@@ -61,8 +69,10 @@ def page_rows(hits: list[Hit], terms: QueryTerms, *, k: int, offset: int, group:
 
     def row(hit: Hit) -> dict[str, Any]:
         r = hit.to_dict()
+        if text_chars is not None and len(r.get("text") or "") > text_chars:
+            r["text"] = r["text"][: text_chars - 1] + "…"
         r["snippet"] = snippet(hit.passage.text, terms, snippet_chars)
-        r["municipalities"] = refs(hit.passage.id)
+        r["municipalities"] = refs(hit.passage.id)[:MAX_HIT_REFS]
         r["citation"] = citation(r, doc_meta.get(hit.passage.doc_id))
         r["section_rank"] = first_rank[hit.passage.id]
         return r

@@ -58,3 +58,71 @@ class LiveServer:
     def __exit__(self, *exc) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=10)
+
+
+class ServerProcess:
+    """``with ServerProcess(env={...}) as server:`` -- the real ``praxisfinder serve`` in a
+    child process on a free loopback port (benchmarks that must measure what runs).
+
+    Entering starts it with ``env`` added to this process's environment and waits until
+    ``/readyz`` answers 200 (``RuntimeError`` after ``ready_timeout`` seconds or when it
+    exits); leaving stops it (SIGTERM to its pid, then SIGKILL after 10 s). Its output goes
+    to ``log`` (a path; default: discarded); ``cwd`` runs it from another checkout (its
+    modules come first on the path). ``pid`` is the server's process id."""
+
+    def __init__(self, env: dict[str, str] | None = None, host: str = "127.0.0.1", port: int | None = None,
+                 ready_timeout: float = 180.0, log=None, cwd: str | None = None):
+        self.host = host
+        self.cwd = cwd
+        self.port = port or free_port(host)
+        self.env = dict(env or {})
+        self.ready_timeout = ready_timeout
+        self.log = log
+        self.proc = None
+
+    @property
+    def url(self) -> str:
+        """``http://host:port`` of the server, without a trailing slash."""
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def pid(self) -> int:
+        """The server's process id."""
+        return self.proc.pid
+
+    def __enter__(self) -> "ServerProcess":
+        import os
+        import subprocess
+        import sys
+
+        import httpx
+
+        cli = [sys.executable, "-c", "from service.cli import main; main()", "serve", "--host", self.host,
+               "--port", str(self.port)]
+        out = open(self.log, "ab") if self.log else subprocess.DEVNULL
+        self.proc = subprocess.Popen(cli, env={**os.environ, **self.env}, stdout=out, stderr=subprocess.STDOUT,
+                                     cwd=self.cwd)
+        deadline = time.monotonic() + self.ready_timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server on {self.url} exited with {self.proc.returncode}")
+            try:
+                if httpx.get(self.url + "/readyz", timeout=5).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.5)
+        self.__exit__()
+        raise RuntimeError(f"server on {self.url} not ready after {self.ready_timeout:.0f} s")
+
+    def __exit__(self, *exc) -> None:
+        import subprocess
+
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(timeout=10)

@@ -107,6 +107,7 @@ class PassageService:
         counted = verdict.select(result.hits) if floor else result.hits
         rows, paging = page_rows(counted, terms, k=k, offset=offset, group=group,
                                  refs=lambda pid: self._refs(pid, catalogue, terms), snippet_chars=SNIPPET_CHARS,
+                                 text_chars=settings.chunk_max_chars,
                                  doc_meta={d.id: d.meta for d in s.snapshot.documents})
         cases = []
         if catalogue is not None and counted:  # the shown hits vote, so cases never rest on unshown hits

@@ -35,6 +35,17 @@ class Health(BaseModel):
     status: str = Field(examples=["ok"])
 
 
+class Fallback(BaseModel):
+    """Why ``/readyz``'s snapshot is not the one ``CURRENT`` named: that one failed its checks."""
+
+    current: str | None = Field(description="What `CURRENT` named (null if it was missing or empty).")
+    reason: str = Field(description="Why it cannot serve, e.g. `vectors.npy has 1024 bytes, the manifest says 663680`.")
+    set_aside: list[str] = Field(description="Damaged snapshot directories renamed to `.damaged-<id>` (kept for "
+                                             "inspection); empty when the data directory was not writable.")
+    current_repointed: bool = Field(description="Whether `CURRENT` now names the snapshot serving.")
+    message: str = Field(description="The above in one sentence.")
+
+
 class Readiness(BaseModel):
     """``GET /readyz``: the index snapshot now serving (503 with an ``ErrorResponse`` while none is loaded)."""
 
@@ -43,6 +54,8 @@ class Readiness(BaseModel):
     passages: int = Field(description="Number of indexed passages.")
     documents: int = Field(description="Number of indexed documents.")
     model: str = Field(description="Name of the embedding model the snapshot was built with (manifest).")
+    fallback: Fallback | None = Field(None, description="Null when the snapshot `CURRENT` names serves; else why "
+                                      "an older, intact one serves instead.")
 
 
 class MunicipalityRef(BaseModel):

@@ -117,16 +117,17 @@ class WriteGuard:
 class RateLimiter:
     """Token bucket per key: ``rate_per_minute`` requests, refilled continuously.
 
-    Each key starts with a full bucket of ``max(1, rate_per_minute)`` tokens, and gets
-    ``rate_per_minute / 60`` tokens per second back (so bursts up to a minute's worth are
-    allowed). ``clock`` returns seconds (monotonic; tests pass a fake one). At
-    ``max_keys`` keys, full buckets are forgotten to bound memory. ``what`` names the
-    requests in the 429 message. Thread-safe."""
+    Each key starts with a full bucket of ``burst`` tokens (default: a minute's worth,
+    ``rate_per_minute``; at least 1), and gets ``rate_per_minute / 60`` tokens per second
+    back. ``clock`` returns seconds (monotonic; tests pass a fake one). At ``max_keys``
+    keys, full buckets are forgotten to bound memory. ``what`` names the requests in the
+    429 message. Thread-safe."""
 
-    def __init__(self, rate_per_minute: int, clock=time.monotonic, max_keys: int = 10_000, what: str = "upload"):
+    def __init__(self, rate_per_minute: int, clock=time.monotonic, max_keys: int = 10_000, what: str = "upload",
+                 burst: int | None = None):
         self.what = what
-        self.capacity = max(1, rate_per_minute)
-        self.refill_per_s = self.capacity / 60.0
+        self.capacity = max(1, rate_per_minute if burst is None else burst)
+        self.refill_per_s = max(1, rate_per_minute) / 60.0
         self.clock = clock
         self.max_keys = max_keys
         self._buckets: dict[str, tuple[float, float]] = {}
@@ -160,15 +161,17 @@ READ_EXEMPT = ("/healthz", "/readyz", "/static/")
 
 
 class ReadRateLimit:
-    """ASGI middleware: ``read_rate_per_minute`` requests per client address for every
-    request except the write endpoints (own limits), health checks and static assets.
-    Over the limit: 429 with Retry-After in the one JSON error shape. The key is the ASGI
+    """ASGI middleware: ``read_rate_per_minute`` requests per client address (bursts of up
+    to ``read_burst``, at most a minute's worth) for every request except the write endpoints (own limits), health checks and static assets.
+    Over the limit: 429 with Retry-After in the one JSON error shape, and the connection is
+    closed after it (requests pipelined behind it are not served). The key is the ASGI
     peer address (after uvicorn applied ``trusted_proxies``); ``read_rate_per_minute`` 0
     switches the limit off."""
 
     def __init__(self, app, settings: Settings, clock=time.monotonic):
         self.app = app
-        self.limiter = RateLimiter(settings.read_rate_per_minute, clock, what="read") \
+        self.limiter = RateLimiter(settings.read_rate_per_minute, clock, what="read",
+                                   burst=min(settings.read_burst, settings.read_rate_per_minute)) \
             if settings.read_rate_per_minute > 0 else None
 
     async def __call__(self, scope, receive, send):
@@ -183,10 +186,11 @@ class ReadRateLimit:
 
             from service.errors_web import is_api_path, rate_limited_page
 
+            headers = {**exc.headers, "Connection": "close"}  # pipelined requests behind it are dropped too
             if is_api_path(scope["path"]):
-                response = JSONResponse(exc.to_dict(), status_code=429, headers=exc.headers)
+                response = JSONResponse(exc.to_dict(), status_code=429, headers=headers)
             else:  # a web page: the German page, same status and Retry-After
-                response = rate_limited_page(scope, exc.headers)
+                response = rate_limited_page(scope, headers)
             return await response(scope, receive, send)
         return await self.app(scope, receive, send)
 

@@ -4,7 +4,9 @@ and swaps it in without stopping requests.
 Requests read ``searcher`` once and keep that snapshot for their whole duration; a
 reload builds the new ``Searcher`` in a background thread and swaps one reference.
 A snapshot that fails to load leaves the old one serving (and is retried only when
-``CURRENT`` changes again).
+``CURRENT`` changes again). At start-up and at reload a damaged current snapshot is set
+aside and the newest intact one serves (``index.snapshot_fallback``); ``readiness`` says
+which and why.
 """
 
 from __future__ import annotations
@@ -99,12 +101,18 @@ class SnapshotHolder:
 
     def _background_reload(self, name: str) -> None:
         try:
-            log.info("snapshot %s is now serving", self.reload())
-            self.failed_reload = None
+            serving = self.reload()
         except Exception as exc:  # keep serving the old snapshot; retry when CURRENT changes again
             self.failed_reload = name
             log.warning("could not load snapshot %s, the previous one keeps serving: %s", name,
                         getattr(exc, "message", type(exc).__name__))
+            return
+        if serving != name:  # CURRENT's was damaged: an older intact one serves
+            self.failed_reload = name
+            log.warning("snapshot %s failed its checks; %s keeps serving", name, serving)
+        else:
+            self.failed_reload = None
+            log.info("snapshot %s is now serving", serving)
 
     @property
     def catalogue(self) -> CatalogueLike | None:
@@ -124,21 +132,38 @@ class SnapshotHolder:
         return cached[1]
 
     def reload(self) -> str:
-        """Swap in the snapshot CURRENT names now; the old one serves until the swap.
+        """Swap in the snapshot CURRENT names now (or, when it is damaged, the newest intact
+        one); the old one serves until the swap. Returns the id of the one serving.
 
         Requests that already hold the old Searcher finish on it (each request reads
-        ``self.searcher`` once); the next ones see the new one.
+        ``self.searcher`` once); the next ones see the new one. When the fallback is the
+        snapshot already serving, the old Searcher stays (nothing to swap).
         """
         new = open_searcher(self.settings, self.embedder)
+        old = self._searcher
+        if old is not None and old.snapshot.id == new.snapshot.id and new.snapshot.fallback:
+            old.snapshot.fallback = new.snapshot.fallback
+            return old.snapshot.id
         self._searcher = new
         return new.snapshot.id
 
     def readiness(self) -> dict[str, Any]:
-        """``{"status": "ready", "snapshot_id", "passages", "documents", "model"}``;
-        ``SnapshotError`` ("not ready: …") while no snapshot can be loaded."""
+        """``{"status": "ready", "snapshot_id", "passages", "documents", "model", "fallback"}``;
+        ``SnapshotError`` ("not ready: …") while no snapshot can be loaded.
+
+        ``fallback`` is None when the snapshot ``CURRENT`` named serves, else ``{"current"``
+        (what CURRENT named), ``"reason"`` (why it cannot serve), ``"set_aside"``,
+        ``"current_repointed"``, ``"message"`` (one sentence)``}``."""
         try:
             s = self.searcher
         except SnapshotError as exc:
-            raise SnapshotError(f"not ready: {exc.message}") from exc
+            raise SnapshotError(f"not ready: {exc.message}", exc.detail) from exc
+        fallback = s.snapshot.fallback
+        if fallback:
+            from index.snapshot_fallback import describe
+
+            fallback = {**fallback, "message": f"{describe(fallback)}; snapshot {s.snapshot.id} serves, "
+                                               "the newest intact one"}
         return {"status": "ready", "snapshot_id": s.snapshot.id, "passages": len(s.passages),
-                "documents": len(s.snapshot.documents), "model": s.snapshot.manifest["model"]["name"]}
+                "documents": len(s.snapshot.documents), "model": s.snapshot.manifest["model"]["name"],
+                "fallback": fallback or None}

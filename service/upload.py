@@ -10,7 +10,10 @@ An upload is handled synchronously (the response carries the ingest report):
    per-document size caps); the server indexes what it returned and never parses the
    bytes itself;
 3. ``build_index(..., prepared=...)`` publishes a new snapshot under the writer lock
-   (only the new passages are embedded); a second concurrent write gets 409;
+   (only the new passages are embedded), in a second child process with its own time
+   and memory limits (``index.build_process``: analysis, catalogue and embeddings of
+   the untrusted text never run in the serving process); a second concurrent write
+   gets 409 with ``Retry-After``;
 4. only then is the file moved to ``sources/<id><suffix>`` (other suffixes of that id are
    removed), and ``Application.reload`` swaps the new snapshot in.
 
@@ -24,15 +27,17 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
 import os
 import re
 import threading
+import time
 import unicodedata
 import uuid
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from core.errors import IngestError, NotFound, SnapshotError, StorageFull, is_disk_full
+from core.errors import Busy, IngestError, NotFound, SnapshotError, StorageFull, is_disk_full
 from ingest.pipeline import RESERVED_IDS
 from ingest.readers import SUPPORTED_SUFFIXES
 from core.settings import Settings
@@ -75,12 +80,25 @@ class DocumentAdmin:
         checked, rebuilt (``index.build.build_index``) and reloaded.
     One write at a time per process (a second gets ``Conflict``); the index's writer
     lock guards against other processes. Methods block: routes run them in a thread.
+    Both refusals carry ``Retry-After`` (:meth:`retry_after`).
     """
+
+    FIRST_GUESS_S = 30.0  # how long a write takes before one has been timed in this process
 
     def __init__(self, settings: Settings, application):
         self.settings = settings
         self.application = application
         self._busy = threading.Lock()
+        self._started: float | None = None
+        self._last_s = self.FIRST_GUESS_S
+
+    def retry_after(self) -> int:
+        """Whole seconds a refused writer should wait: what the running write still needs,
+        judged by the last write this process finished (30 s before the first), at least
+        2 and at most 60 (a client asks again rather than sleeping through a long build)."""
+        started = self._started
+        left = self._last_s - (time.monotonic() - started) if started is not None else self._last_s
+        return int(min(60, max(2, math.ceil(left))))
 
     @property
     def sources(self) -> Path:
@@ -208,11 +226,24 @@ class DocumentAdmin:
 
     def _locked(self, work):
         if not self._busy.acquire(blocking=False):
-            raise Conflict("another upload or delete is running; try again when it has finished")
+            raise self._come_back(Conflict("another upload or delete is running; try again when it has finished"))
+        self._started = time.monotonic()
         try:
-            return work()
+            result = work()
+            self._last_s = time.monotonic() - self._started
+            return result
+        except Busy as exc:  # another process (a CLI ingest) holds the writer lock
+            raise self._come_back(exc) from None
         finally:
+            self._started = None
             self._busy.release()
+
+    def _come_back(self, exc):
+        """``exc`` with ``Retry-After`` (header and ``detail["retry_after_seconds"]``)."""
+        wait = self.retry_after()
+        exc.headers = {"Retry-After": str(wait)}
+        exc.detail = {**(exc.detail if isinstance(exc.detail, dict) else {}), "retry_after_seconds": wait}
+        return exc
 
     def _publish(self, doc_id: str, suffix: str, incoming: Path) -> dict[str, Any]:
         final = self.sources / f"{doc_id}{suffix}"
@@ -237,10 +268,10 @@ class DocumentAdmin:
                 path.unlink(missing_ok=True)
 
     def _build(self, remove: tuple[str, ...] = (), prepared=()):
-        from index.build import build_index
+        """The rebuild, in a child process under the ``upload_build_*`` limits (``index.build_process``)."""
+        from index.build_process import build_in_child
 
-        return build_index(self.settings, self.application.embedder, None, add=True, remove=remove,
-                           prepared=prepared)
+        return build_in_child(self.settings, self.application.embedder, remove=remove, prepared=list(prepared))
 
     def _result(self, status: str, doc_id: str, outcome) -> dict[str, Any]:
         snapshot_id = self.application.reload()

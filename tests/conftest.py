@@ -8,6 +8,11 @@ import pytest
 
 from core.settings import Settings
 
+# Functional tests send hundreds of requests through one app from one test client; the
+# per-address read limit (PRAXISFINDER_READ_RATE_PER_MINUTE, 240 a minute by default) is
+# tested by the tests that set it (tests/reliability/test_http_limits.py, test_errors_web.py).
+os.environ.setdefault("PRAXISFINDER_READ_RATE_PER_MINUTE", "0")
+
 
 @pytest.fixture(scope="session")
 def real_settings() -> Settings:

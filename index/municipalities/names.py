@@ -60,7 +60,7 @@ class ParsedName:
 
 def clean(raw: str) -> str:
     """Strip markup, footnote stars and line-break hyphen gaps ("Charlottenburg- Wilmersdorf")."""
-    text = re.sub(r"<[^>]+>", " ", raw).replace("\u00ad", "").replace("*", " ")
+    text = re.sub(r"<[^<>]+>", " ", raw).replace("\u00ad", "").replace("*", " ")
     text = re.sub(r"(\w)-\s+(?=[A-ZÄÖÜ])", r"\1-", text)
     text = re.sub(r"\s+", " ", text).strip(" ,;:")
     return text.replace(" ,", ",")

@@ -63,7 +63,7 @@ def to_int(value: str) -> int | None:
 
 def short(text: str, limit: int = 300) -> str:
     """Tags removed and whitespace collapsed, cut to at most ``limit`` characters with "…"."""
-    text = re.sub(r"<[^>]+>", " ", text)
+    text = re.sub(r"<[^<>]+>", " ", text)  # never across another "<": linear
     text = re.sub(r"\s+", " ", text).strip()
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
@@ -71,6 +71,6 @@ def short(text: str, limit: int = 300) -> str:
 def strip_markup(text: str) -> str:
     """Tags, replacement characters and ``**`` removed, line-break hyphenation joined
     ("Wis- senschaft" -> "Wissenschaft", "Stadt- und" kept), whitespace collapsed."""
-    text = re.sub(r"<[^>]+>", " ", text).replace("\ufffd", " ").replace("**", "")
+    text = re.sub(r"<[^<>]+>", " ", text).replace("\ufffd", " ").replace("**", "")
     text = re.sub(r"(\w)- (?!(?:und|oder|bzw|sowie|als|bis)\b)(?=[a-zäöüß])", r"\1", text)  # "Wis- senschaft"
     return re.sub(r"\s+", " ", text).strip()

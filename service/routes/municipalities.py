@@ -8,7 +8,7 @@ from starlette.concurrency import run_in_threadpool
 from core.settings import Settings
 from index.municipalities import CandidateFilter
 from service import schemas
-from service.routes.common import ERRORS, LAENDER, THEMES, MunicipalityType, application
+from service.routes.common import ERRORS, LAENDER, THEMES, WORDS, MunicipalityType, application
 
 
 def recommend_filter(bundesland, type_, min_population, max_population, include_unknown) -> CandidateFilter | None:
@@ -66,7 +66,8 @@ def router(settings: Settings) -> APIRouter:
     @r.get("/api/municipalities/{municipality_id}/similar", response_model=list[schemas.SimilarMunicipality],
            responses=ERRORS, summary="Comparable municipalities")
     async def similar(request: Request, municipality_id: str,
-                      topic: str | None = Query(None, max_length=text, description="Compare on this topic."),
+                      topic: str | None = Query(None, max_length=text, description="Compare on this topic.",
+                                                json_schema_extra=WORDS),
                       k: int = Query(5, ge=1, le=50)):
         """Municipalities comparable to this one (optionally on a topic), with reasons."""
         return await run_in_threadpool(application(request).similar_municipalities, municipality_id,
@@ -76,11 +77,13 @@ def router(settings: Settings) -> APIRouter:
            summary="Comparable municipalities for a name or a description")
     async def recommend(
         request: Request,
-        municipality: str | None = Query(None, max_length=text,
+        municipality: str | None = Query(None, max_length=text, json_schema_extra=WORDS,
                                          description="A catalogue name or id (\"Landkreis Osnabrück\")."),
-        description: str | None = Query(None, max_length=text, description="Or a description of one's own municipality "
+        description: str | None = Query(None, max_length=text, json_schema_extra=WORDS,
+                                        description="Or a description of one's own municipality "
                                         "(\"ländlicher Landkreis in Brandenburg, 80.000 Einwohner\")."),
-        topic: str | None = Query(None, max_length=text, description="What to learn about (\"Wohnraum für Geflüchtete\")."),
+        topic: str | None = Query(None, max_length=text, description="What to learn about (\"Wohnraum für Geflüchtete\").",
+                                  json_schema_extra=WORDS),
         k: int = Query(10, ge=1, le=50),
         bundesland: str | None = Query(None, description="Only candidates in this Land.", json_schema_extra=LAENDER),
         type_: MunicipalityType | None = Query(None, alias="type", description="Only candidates of this type."),

@@ -22,7 +22,7 @@ def router(settings: Settings) -> APIRouter:
     async def search(
         request: Request,
         q: str = Query(..., description="Frage oder Stichworte (1–1000 Zeichen, nicht nur Satzzeichen).",
-                       json_schema_extra={"minLength": 1, "maxLength": settings.max_query_chars, "pattern": r"\w"}),
+                       json_schema_extra={"minLength": 1, "maxLength": settings.max_query_chars, "pattern": r"[\p{L}\p{N}_]"}),
         k: int = Query(10, ge=1, le=settings.max_k, description="Number of passages to return."),
         mode: Mode = Query("hybrid", description="Retrieval mode: dense + BM25 fused, or one arm alone."),
         doc: list[str] | None = Query(None, description="Only passages of this document id (repeatable)."),

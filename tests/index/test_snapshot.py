@@ -7,7 +7,7 @@ from index import ann as vectors
 from index.bm25 import BM25Index
 from index.model.embedder import HashEmbedder
 from index.snapshot import SCHEMA_VERSION, Snapshot, SnapshotStore, load_snapshot
-from core.errors import SnapshotError
+from core.errors import SnapshotDamaged, SnapshotError
 from core.schema import Document, Passage, passage_id
 
 TEXTS = [
@@ -65,7 +65,11 @@ def test_refuses_other_schema_and_corruption(tmp_path):
     manifest["schema_version"] = SCHEMA_VERSION
     (path / "manifest.json").write_text(json.dumps(manifest))
     (path / "passages.jsonl").write_text("")
-    with pytest.raises(SnapshotError, match="inconsistent|corrupt"):
+    with pytest.raises(SnapshotDamaged, match="passages.jsonl has 0 bytes"):
+        load_snapshot(path)
+    del manifest["files"]  # a snapshot written before the file list: the counts still disagree
+    (path / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(SnapshotDamaged, match="inconsistent|corrupt"):
         load_snapshot(path)
     with pytest.raises(SnapshotError, match="manifest.json missing"):
         load_snapshot(tmp_path / "nope")

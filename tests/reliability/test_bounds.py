@@ -74,3 +74,51 @@ def test_application_checks_topic_length(writer):
         app.similar_municipalities(some, topic="T" * 1001)
     with pytest.raises(BadRequest, match="too long"):
         app.recommend("Landkreis Osnabrück", topic="T" * 1001)
+
+
+def _long_passages_corpus(folder, n_paragraphs: int = 60):
+    """Paragraphs of ~250 long words each (passages at the character cap), full of
+    municipality names and four-byte characters."""
+    words = ["Willkommenskulturbeauftragte", "Osnabrück", "Integrationskursverordnungen🙂", "Landkreis",
+             "Ehrenamtskoordinationsstelle", "Dülmen", "Sprachpatenschaftsprogramme"]
+    para = " ".join(words[i % len(words)] for i in range(250)) + "."
+    folder.mkdir()
+    (folder / "lang.txt").write_text("\n\n".join([para] * n_paragraphs), encoding="utf-8")
+    return folder
+
+
+def test_search_response_is_bounded_in_bytes(template, tmp_path, make_client):
+    """k=100 hits of passages at the character cap: every hit's text within the cap, and the
+    whole response within k * (4 bytes * (cap + snippet) + refs + fields). One search returned
+    2.1 MB when passages were 151-640 KB."""
+    from core.settings import Settings
+    from service.hits import MAX_HIT_REFS
+    from service.passage_service import SNIPPET_CHARS
+
+    corpus = _long_passages_corpus(tmp_path / "corpus")
+    settings = Settings.from_env(data_dir=tmp_path / "var", corpus_dir=corpus, reload_check_seconds=0)
+    build_index(settings, HashEmbedder(64))
+    client = make_client(settings)
+    r = client.get("/api/search", params={"q": "Willkommenskulturbeauftragte Osnabrück", "k": 100})
+    assert r.status_code == 200
+    hits = r.json()["results"]
+    assert len(hits) >= 50
+    assert all(len(h["text"]) <= settings.chunk_max_chars for h in hits)
+    bound = 100 * (4 * (settings.chunk_max_chars + 2 * SNIPPET_CHARS) + MAX_HIT_REFS * 300 + 4096) + 65536
+    assert len(r.content) <= bound
+    print(f"\n{len(hits)} hits at the character cap: {len(r.content):,} bytes (bound {bound:,})")
+
+
+def test_passages_from_before_the_cap_are_cut_in_answers(template, tmp_path, make_client):
+    """A snapshot built with longer passages (before the cap, or another setting) still
+    answers within the serving process's cap."""
+    from core.settings import Settings
+
+    corpus = _long_passages_corpus(tmp_path / "corpus", 3)
+    (corpus / "lang.txt").write_text((corpus / "lang.txt").read_text().replace(".\n\n", " "), encoding="utf-8")
+    wide = Settings.from_env(data_dir=tmp_path / "var", corpus_dir=corpus, reload_check_seconds=0,
+                             chunk_max_chars=50_000, chunk_max_words=2000, chunk_target_words=1000)
+    build_index(wide, HashEmbedder(64))
+    narrow = wide.with_(chunk_max_chars=4000, chunk_max_words=260, chunk_target_words=160)
+    hits = make_client(narrow).get("/api/search", params={"q": "Osnabrück", "k": 10}).json()["results"]
+    assert hits and all(len(h["text"]) <= 4000 for h in hits) and hits[0]["text"].endswith("…")

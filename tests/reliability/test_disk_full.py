@@ -75,10 +75,24 @@ def test_full_tmpfs(small_disk, data_settings, make_client):
 
 
 def test_simulated_enospc(data_settings, make_client, monkeypatch):
+    """Where no tmpfs can be mounted: the server's own write (storing the upload) and a
+    publish in this process (the CLI's) run out of space."""
     import index.snapshot as snapshot
+    import service.upload
 
     client = make_client(data_settings)
     serving = client.get("/readyz").json()["snapshot_id"]
+
+    def no_room(fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    with monkeypatch.context() as m:
+        m.setattr(service.upload.os, "fsync", no_room)
+        r = upload(client, "neu.txt", GERMAN.encode())
+    assert r.status_code == 507 and r.json()["error"]["code"] == "insufficient_storage"
+    assert not list(data_settings.sources_dir.glob("neu*")) and not list(data_settings.sources_dir.glob(".incoming*"))
+    assert client.get("/readyz").json()["snapshot_id"] == serving
+
     real = snapshot._write_jsonl
 
     def full(path, rows):
@@ -87,16 +101,73 @@ def test_simulated_enospc(data_settings, make_client, monkeypatch):
             raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(snapshot, "_write_jsonl", full)
-    r = upload(client, "neu.txt", GERMAN.encode())
-    assert r.status_code == 507 and r.json()["error"]["code"] == "insufficient_storage"
-    assert not list(data_settings.snapshots_dir.glob(".tmp-*"))
-    assert not list(data_settings.sources_dir.glob("neu*")) and not list(data_settings.sources_dir.glob(".incoming*"))
-    assert client.get("/readyz").json()["snapshot_id"] == serving
     new = data_settings.corpus_dir.parent / "x.txt"
     new.write_text(GERMAN, encoding="utf-8")
     with pytest.raises(StorageFull, match="previous snapshot keeps serving"):
         build_index(data_settings, HashEmbedder(64), [new], add=True)
+    assert not list(data_settings.snapshots_dir.glob(".tmp-*"))
     assert SnapshotStore(data_settings.snapshots_dir).current_path().name == serving
+
+
+@pytest.mark.parametrize("error", [OSError("1000000 requested and 524256 written"),  # NumPy's short write
+                                   RuntimeError("Error in faiss::write_index: write error in x.faiss: 2097107 != "
+                                                "5120000 (No space left on device)")])
+def test_short_writes_without_errno_are_a_full_disk(data_settings, monkeypatch, error):
+    """NumPy and FAISS report a full disk without ENOSPC: that was a 503 and CLI exit 3.
+    With free space left the same error stays a SnapshotError (it is not the disk)."""
+    import core.errors
+    import index.snapshot as snapshot
+    from core.errors import SnapshotError
+
+    def fail(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr(snapshot.np, "save", fail)
+    new = data_settings.corpus_dir.parent / "y.txt"
+    new.write_text(GERMAN, encoding="utf-8")
+    full = os.statvfs_result((4096, 4096, 1000, 0, 0, 1000, 0, 0, 0, 255))
+
+    if "No space" not in str(error):
+        with pytest.raises(SnapshotError) as info:  # plenty of room: not called a full disk
+            build_index(data_settings, HashEmbedder(64), [new], add=True)
+        assert not isinstance(info.value, StorageFull)
+    monkeypatch.setattr(core.errors.os if hasattr(core.errors, "os") else os, "statvfs", lambda path: full)
+    with pytest.raises(StorageFull):
+        build_index(data_settings, HashEmbedder(64), [new], add=True)
+    assert not list(data_settings.snapshots_dir.glob(".tmp-*"))
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("share", [0.0, 0.1, 0.3, 0.5, 0.7, 0.9])
+def test_disk_full_at_any_point_of_a_large_write(small_disk, data_settings, make_client, share, tmp_path):
+    """A document large enough that its token and window vectors are written in big
+    blocks (NumPy and FAISS short writes): whatever room is left (a share of what the new
+    snapshot needs), the upload gets 507 and `praxisfinder ingest` exits 74; the last
+    snapshot serves and nothing is left behind."""
+    import sys
+
+    from index.runtime import TEST_EMBEDDER_ENV
+
+    shutil.copytree(data_settings.data_dir, small_disk / "var")
+    settings = data_settings.with_(data_dir=small_disk / "var")
+    big = (GERMAN + "\n\n") * 250  # ~170 KB of text: megabytes of token vectors
+    need = 6 * du(SnapshotStore(settings.snapshots_dir).current_path())
+    with open(small_disk / "filler", "wb") as fh:
+        fh.write(b"\0" * max(0, free(small_disk) - int(need * share)))
+    client = make_client(settings)
+    serving = client.get("/readyz").json()["snapshot_id"]
+    r = upload(client, "gross.txt", big.encode())
+    assert r.status_code == 507, r.text
+    assert client.get("/readyz").json()["snapshot_id"] == serving
+    doc = tmp_path / "gross.txt"
+    doc.write_text(big, encoding="utf-8")
+    env = {**os.environ, TEST_EMBEDDER_ENV: "hash", "PRAXISFINDER_DATA_DIR": str(settings.data_dir),
+           "PRAXISFINDER_CORPUS_DIR": str(settings.corpus_dir)}
+    cli = subprocess.run([sys.executable, "-c", "from service.cli import main; main()", "ingest", str(doc)],
+                         env=env, capture_output=True, text=True, timeout=300)
+    assert cli.returncode == 74, cli.stdout + cli.stderr[-2000:]
+    assert not list(settings.snapshots_dir.glob(".tmp-*"))
+    assert SnapshotStore(settings.snapshots_dir).current_path().name == serving
 
 
 def test_leftovers_are_removed_at_start_up_and_before_writes(data_settings, make_client, tmp_path):

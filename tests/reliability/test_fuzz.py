@@ -1,9 +1,12 @@
 """Schemathesis fuzzes every operation of the app's own OpenAPI schema: no 5xx, no
 response that breaks the schema, every status documented.
 
-Every check applies to every operation, including positive data acceptance on the
-search (its schema states what a usable query is: at least one word character, at most
-``max_query_chars``). CI runs 30 examples per operation; a longer run:
+Every check applies to every operation, including positive data acceptance (the schema
+states what a usable query, topic, name or description is: at least one word character,
+at most ``max_query_chars``; an empty filter or topic is one of its choices and means none),
+with one exception: ``GET /api/recommend`` takes exactly one of ``municipality`` and
+``description``, which OpenAPI cannot state for query parameters, so a request with
+neither or both is a documented 400, not a rejected valid request. CI runs 30 examples per operation; a longer run:
 ``PRAXISFINDER_FUZZ_EXAMPLES=1000 .venv/bin/python -m pytest tests/reliability/test_fuzz.py``.
 Uploads are enabled with a token the fuzzer does not know, so the write endpoints are
 exercised up to their guards (401/415/413/429) without rebuilding the index.
@@ -36,9 +39,7 @@ def api_schema(template):
 
 
 def excluded(label: str) -> list:
-    """``GET /api/recommend`` takes exactly one of ``municipality`` and ``description``,
-    which OpenAPI cannot state for query parameters; a request with neither is a documented
-    400, not a rejected valid request. Every other operation gets every check."""
+    """The one check left out for one operation (see the module docstring)."""
     from schemathesis.specs.openapi.checks import positive_data_acceptance
 
     return [positive_data_acceptance] if label == "GET /api/recommend" else []

@@ -1,5 +1,5 @@
 """Bounded HTTP (issue 16, items 1 and 5) against a real uvicorn server on loopback:
-header floods and slow clients are cut off, a concurrency limit holds, proxy headers are
+header floods and slow clients are cut off, a limit on requests in flight holds, proxy headers are
 trusted only from configured proxies, and anonymous clients cannot lock the token out."""
 
 from __future__ import annotations
@@ -118,15 +118,25 @@ def test_slow_client_is_disconnected(data_settings):
 
 
 def test_concurrency_limit_answers_503(data_settings):
+    """Requests in flight (here two uploads waiting for their bodies) are limited; the next
+    request gets 503 with Retry-After, and once they finish requests are served again."""
+    from tests.reliability.conftest import TOKEN
+
+    head = (b"POST /api/documents HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + TOKEN.encode() +
+            b"\r\nContent-Type: multipart/form-data; boundary=B\r\nContent-Length: 100000\r\n\r\n--B\r\n")
     with serve(data_settings, http_max_concurrency=2) as server:
-        idle = [connect(server), connect(server)]
+        waiting = [connect(server), connect(server)]
+        for sock in waiting:
+            sock.sendall(head)
         time.sleep(0.3)
-        r = httpx.get(server.url + "/healthz")
-        assert r.status_code == 503
-        for sock in idle:
+        r = httpx.get(server.url + "/api/documents")
+        assert r.status_code == 503 and r.headers["retry-after"] == "1"
+        assert r.json()["error"]["code"] == "server_busy"
+        assert httpx.get(server.url + "/healthz").status_code == 200  # liveness is exempt
+        for sock in waiting:
             sock.close()
         time.sleep(0.3)
-        assert httpx.get(server.url + "/healthz").status_code == 200
+        assert httpx.get(server.url + "/api/documents").status_code == 200
 
 
 def test_forwarded_for_is_ignored_unless_the_proxy_is_trusted(data_settings):
@@ -159,4 +169,28 @@ def test_reads_have_a_per_client_limit(data_settings, make_client):
     assert codes == [200] * 5 + [429] * 2
     r = client.get("/api/search", params={"q": "Ehrenamt"})
     assert r.status_code == 429 and r.json()["error"]["code"] == "rate_limited" and int(r.headers["retry-after"]) >= 1
+    assert r.headers["connection"] == "close"  # pipelined requests behind it are not served
     assert client.get("/healthz").status_code == 200 and client.get("/readyz").status_code == 200
+
+
+def test_default_read_limit_leaves_most_of_the_capacity_to_others():
+    """One address may send at most a sixth of what a 2-core server answers (~23 searches
+    per second, README "Latency and load") after a short burst."""
+    from core.settings import Settings
+    from service.security import RateLimiter, TooManyRequests
+
+    defaults = Settings.from_env({})
+    assert defaults.read_rate_per_minute / 60 <= 23 / 5 and defaults.read_burst <= 60
+    now = [0.0]
+    limiter = RateLimiter(defaults.read_rate_per_minute, clock=lambda: now[0], what="read",
+                          burst=min(defaults.read_burst, defaults.read_rate_per_minute))
+    admitted = 0
+    for step in range(600):  # 60 s of a client asking 10 times per second
+        now[0] = step / 10
+        try:
+            limiter.check("one-address")
+            admitted += 1
+        except TooManyRequests:
+            pass
+    assert admitted <= defaults.read_burst + defaults.read_rate_per_minute + 1
+    assert admitted / 60 < 23 / 4  # well under the server's capacity

@@ -169,15 +169,39 @@ def test_token_bucket_refills():
 
 
 def test_concurrent_writes_conflict(writer, data_settings):
+    """Another write in this process, or another writer process: 409 with Retry-After (in
+    the header and the detail), and nothing written."""
     admin = writer.app.state.document_admin
     with admin._busy:  # an upload is running in this process
         r = upload(writer, "a.txt", GERMAN.encode())
-    assert r.status_code == 409 and r.json()["error"]["code"] == "conflict"
+        d = writer.delete("/api/documents/ehrenamt-wohnen", headers=AUTH)
+    for resp in (r, d):
+        assert resp.status_code == 409 and resp.json()["error"]["code"] == "conflict"
+        wait = int(resp.headers["retry-after"])
+        assert 2 <= wait <= 60 and resp.json()["error"]["detail"]["retry_after_seconds"] == wait
     with SnapshotStore(data_settings.snapshots_dir).writer_lock():  # `praxisfinder ingest` is running
         r = upload(writer, "a.txt", GERMAN.encode())
         d = writer.delete("/api/documents/ehrenamt-wohnen", headers=AUTH)
     assert r.status_code == 409 and d.status_code == 409
+    assert 2 <= int(r.headers["retry-after"]) <= 60 and 2 <= int(d.headers["retry-after"]) <= 60
     assert not list(data_settings.sources_dir.glob("a.*"))
+
+
+def test_retry_after_follows_the_running_write():
+    """Retry-After is what the running write still needs by the last one's duration, in [2, 60] s."""
+    import time
+
+    from service.upload import DocumentAdmin
+
+    admin = DocumentAdmin.__new__(DocumentAdmin)
+    admin._started, admin._last_s = None, 30.0
+    assert admin.retry_after() == 30  # nothing timed yet: the first guess
+    admin._last_s, admin._started = 20.0, time.monotonic() - 5
+    assert 14 <= admin.retry_after() <= 15
+    admin._started = time.monotonic() - 100  # running longer than the last one: ask again soon
+    assert admin.retry_after() == 2
+    admin._last_s, admin._started = 900.0, time.monotonic()
+    assert admin.retry_after() == 60
 
 
 def test_cannot_delete_last_document(writer):

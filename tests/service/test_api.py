@@ -100,6 +100,21 @@ def test_not_found(client):
     _error(client.post("/api/search"), 405, "method_not_allowed")
 
 
+@pytest.mark.parametrize("method, path, allow", [
+    ("PUT", "/api/documents", "GET, POST"),  # was an empty Allow header (issue 27)
+    ("PATCH", "/api/documents", "GET, POST"),
+    ("DELETE", "/api/documents", "GET, POST"),
+    ("PUT", "/api/documents/some-id", "DELETE, GET"),
+    ("POST", "/api/search", "GET"),
+    ("DELETE", "/api/municipalities", "GET"),
+    ("POST", "/readyz", "GET"),
+    ("POST", "/", "GET"),
+])
+def test_405_lists_every_allowed_method(client, method, path, allow):
+    r = client.request(method, path)
+    assert r.status_code == 405 and r.headers["allow"] == allow
+
+
 def test_unexpected_error_is_500_without_details(tiny, app_factory, monkeypatch, caplog):
     settings, snap = tiny
     app = app_factory(settings)
@@ -256,3 +271,34 @@ def test_reason_evidence_accepts_a_passage_without_page():
     ev = schemas.ReasonEvidence(passage_id="p", doc_id="d", doc_title="T", page=None, section="", snippet="…")
     assert ev.page is None and ev.page_label is None
     assert set(schemas.SearchHit.model_fields) >= set(schemas.Cited.model_fields)
+
+
+def _param_schema(client, path: str, name: str) -> dict:
+    operation = client.get("/openapi.json").json()["paths"][path]["get"]
+    return next(p["schema"] for p in operation["parameters"] if p["name"] == name)
+
+
+@pytest.mark.parametrize("path, name, value, valid, status", [
+    # an empty filter means "no filter": accepted, and now also valid by the schema (was ST201)
+    ("/api/search", "bundesland", "", True, 200),
+    ("/api/search", "theme", "", True, 200),
+    ("/api/municipalities", "theme", "", True, 200),
+    ("/api/municipalities", "bundesland", "", True, 200),
+    # a topic of symbols only is a 400, and now also invalid by the schema (was ST202)
+    ("/api/municipalities/{municipality_id}/similar", "topic", "!?–", False, 400),
+    ("/api/municipalities/{municipality_id}/similar", "topic", "", True, 200),
+    ("/api/municipalities/{municipality_id}/similar", "topic", "Wohnraum", True, 200),
+    ("/api/municipalities/{municipality_id}/similar", "topic", "ü", True, 200),  # not ASCII: a word all the same
+    ("/api/search", "q", "Ö", True, 200),
+    ("/api/search", "q", "%%%", False, 400),
+])
+def test_schema_and_answer_agree(client, path, name, value, valid, status):
+    """Schemathesis' contract mismatches (issue 27): the schema says what the app accepts."""
+    import jsonschema_rs
+
+    schema = _param_schema(client, path, name)
+    assert jsonschema_rs.validator_for(schema).is_valid(value) is valid
+    some = client.get("/api/municipalities").json()[0]["id"]
+    params = {name: value} if name == "q" else {name: value, "q": "Ehrenamt"}
+    r = client.get(path.replace("{municipality_id}", some), params=params)
+    assert r.status_code == status, r.text

@@ -23,7 +23,7 @@ _TABLE_HEADER = re.compile(r"^Kommune\s+Bundesland\s+Bevölkerung\s+Ausländisch
 _INTERVIEW_HEADER = re.compile(r"^Kommune\s+Gesprächspartner", re.M)
 _DATE = re.compile(r"\d{1,2}\. (?:Januar|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember) \d{4}")
 _IDEA = re.compile(r"^(?:[-•]\s*)?(?:\*\*)?(?P<title>[^()]{3,200}?(?:\([^()]*\)[^()]*?)*?)\s*\((?P<list>(?:[^()]|\([^()]*\))+)\)(?:\*\*)?\s*$")
-_MD_LINK = re.compile(r"\[((?:[^\]\\]|\\.)+)\]\([^)\s]*\)")
+_MD_LINK = re.compile(r"\[((?:[^\[\]\\]|\\.)+)\]\([^)\s]*\)")  # never across another "[": linear
 _OFFICE = re.compile(r"(?i)(amt|behörde|büro|stelle)$")
 _COLUMNS = (
     ("pop", "Einwohnerzahl"), ("aus", "Ausländische Bevölkerung"), ("ausp", "Ausländeranteil"),

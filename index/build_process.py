@@ -1,0 +1,248 @@
+"""Run one index build in a child process under time and memory limits.
+
+The server's writes (an upload, a delete) rebuild the index with text nobody has vetted:
+analysis, compound splitting, the municipality catalogue and the embeddings all run on
+it. :func:`build_in_child` does that work in a separate Python process, so
+
+- a build that takes longer than ``upload_build_seconds`` (wall clock) is killed with its
+  whole process group, and nothing is published (the writer lock dies with it; the next
+  writer removes its temporary snapshot directory);
+- its address space is limited to ``upload_build_memory_mb`` (``RLIMIT_AS``) and its CPU
+  time to the wall limit times the number of cores (``RLIMIT_CPU``);
+- it runs at a lower priority (``nice`` +10), so searches keep the CPU they need;
+- whatever it loads (the splitter's n-gram tables, the GeoNames index, the dictionary,
+  the window encoder: about 800 MB) is freed when it exits, instead of staying in the
+  serving process for good;
+- the serving process holds no interpreter lock meanwhile: it only waits for the child.
+
+The child runs :func:`index.build.build_index` with the parent's settings and an embedder
+with the same fingerprint (the real model from the settings, or the tests'
+``HashEmbedder``), and answers with the build outcome or the error (code, message,
+detail), which the parent raises again as the same domain error.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+from dataclasses import asdict, fields
+from pathlib import Path
+from typing import Any
+
+from core.errors import (Busy, ConfigError, IngestError, ModelError, PraxisError, SnapshotError, StorageFull)
+from core.schema import Document, Passage
+from core.settings import Settings
+
+log = logging.getLogger("praxisfinder.build")
+
+NICE = 10
+_ERRORS: dict[str, type[PraxisError]] = {
+    "insufficient_storage": StorageFull, "conflict": Busy, "snapshot_error": SnapshotError,
+    "ingest_error": IngestError, "model_error": ModelError, "config_error": ConfigError,
+}
+
+
+class BuildLimitExceeded(IngestError):
+    """The build of an upload passed its time or memory limit and was stopped; nothing was
+    published (code ``ingest_error``: 422, CLI exit 65)."""
+
+
+def embedder_spec(embedder) -> dict[str, Any]:
+    """How the child gets an embedder equal to ``embedder``: ``{"kind": "hash", "dim"}``
+    for the tests' ``HashEmbedder``, else ``{"kind": "model"}`` (``index.runtime.load_embedder``
+    with the same settings); ``fingerprint`` is checked in the child."""
+    from index.model.embedder import HashEmbedder
+
+    if isinstance(embedder, HashEmbedder):
+        return {"kind": "hash", "dim": embedder.dim, "fingerprint": embedder.fingerprint}
+    return {"kind": "model", "fingerprint": embedder.fingerprint}
+
+
+def settings_payload(settings: Settings) -> dict[str, Any]:
+    """Every setting as JSON data (paths as strings); secrets (the upload token) left out."""
+    out = {}
+    for f in fields(Settings):
+        if f.metadata.get("secret"):
+            continue
+        value = getattr(settings, f.name)
+        out[f.name] = str(value) if isinstance(value, Path) else value
+    return out
+
+
+def settings_from_payload(payload: dict[str, Any]) -> Settings:
+    """The inverse of :func:`settings_payload` (no environment is read)."""
+    values = {}
+    for f in fields(Settings):
+        if f.name in payload:
+            values[f.name] = Path(payload[f.name]) if str(f.type) == "Path" else payload[f.name]
+    return Settings.from_env({}, **values)
+
+
+def build_in_child(settings: Settings, embedder, *, remove: tuple[str, ...] = (),
+                   prepared: list[tuple[Document, list[Passage]]] = ()):
+    """``build_index(settings, embedder, add=True, remove=remove, prepared=prepared)`` in a
+    child process under ``upload_build_seconds`` and ``upload_build_memory_mb``.
+
+    Returns the ``index.build.BuildOutcome``. Raises the child's domain error again
+    (``Busy``, ``StorageFull``, ``SnapshotError``, ``IngestError``, ...), or
+    ``BuildLimitExceeded`` when the child was stopped at a limit (killed at the time
+    limit, or out of memory). Nothing is published in either case."""
+    from index.build import BuildOutcome
+
+    request = {"settings": settings_payload(settings), "embedder": embedder_spec(embedder), "remove": list(remove),
+               "prepared": [{"document": asdict(d), "passages": [asdict(p) for p in ps]} for d, ps in prepared],
+               "limits": {"seconds": settings.upload_build_seconds, "memory_mb": settings.upload_build_memory_mb,
+                          "cpu_s": settings.upload_build_seconds * max(1, os.cpu_count() or 1) + 10}}
+    seconds = settings.upload_build_seconds
+    with tempfile.TemporaryDirectory(prefix="praxisfinder-build-") as tmp:
+        req, out = Path(tmp) / "request.json", Path(tmp) / "answer.json"
+        req.write_text(json.dumps(request, ensure_ascii=False), encoding="utf-8")
+        cmd = [sys.executable, "-c", "from index.build_process import _main; _main()", str(req), str(out)]
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+        try:
+            _, err = proc.communicate(timeout=seconds)
+        except subprocess.TimeoutExpired:
+            _kill_group(proc)
+            raise BuildLimitExceeded(
+                f"building the index with this document took longer than {seconds} s "
+                "(PRAXISFINDER_UPLOAD_BUILD_SECONDS) and was stopped; the index is unchanged",
+                {"limit_seconds": seconds}) from None
+        try:
+            answer = json.loads(out.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            answer = {}
+    if answer.get("ok"):
+        o = answer["outcome"]
+        return BuildOutcome(o["rebuilt"], Path(o["snapshot_path"]) if o["snapshot_path"] else None, o["reason"],
+                            o["report"], o["timings"], o["counts"])
+    if answer.get("error"):
+        e = answer["error"]
+        if e.get("traceback"):
+            log.warning("build child failed: %s", e["traceback"][-1500:])
+        if e.get("limit"):
+            raise BuildLimitExceeded(e["message"], e.get("detail"))
+        raise _ERRORS.get(e.get("code"), PraxisError)(e["message"], e.get("detail"))
+    if proc.returncode in (-signal.SIGKILL, -signal.SIGXCPU, -signal.SIGSEGV, 137, 152):
+        raise BuildLimitExceeded(
+            f"building the index with this document exceeded its time or memory limit (signal "
+            f"{-proc.returncode if proc.returncode < 0 else proc.returncode - 128}); the index is unchanged")
+    tail = (err or b"").decode("utf-8", "replace")[-800:]
+    if "MemoryError" in tail or "bad_alloc" in tail or "std::bad_alloc" in tail:
+        raise BuildLimitExceeded(f"building the index with this document needed more memory than its limit of "
+                                 f"{settings.upload_build_memory_mb} MiB (PRAXISFINDER_UPLOAD_BUILD_MEMORY_MB) "
+                                 "and was stopped; the index is unchanged")
+    log.warning("build child failed with exit code %s: %s", proc.returncode, tail)
+    raise SnapshotError("the index could not be rebuilt (the build process failed); the previous snapshot "
+                        "keeps serving")
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    """SIGKILL the child's process group (it leads its own session) and reap it."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    proc.wait(timeout=30)
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to SIGKILL this process when the server that started it dies (prctl
+    PR_SET_PDEATHSIG); elsewhere nothing happens."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def _main() -> None:
+    """Child entry: argv = request JSON path, answer JSON path (see :func:`build_in_child`)."""
+    import resource
+
+    req_path, out_path = sys.argv[1], sys.argv[2]
+    _die_with_parent()
+    request = json.loads(Path(req_path).read_text(encoding="utf-8"))
+    limits = request["limits"]
+    os.nice(NICE)
+    mem = int(limits["memory_mb"]) * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
+    cpu = int(limits["cpu_s"])
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
+    memory = {"ok": False, "error": {"code": "ingest_error", "limit": True, "message":
+              f"building the index with this document needed more memory than its limit of {limits['memory_mb']} "
+              "MiB (PRAXISFINDER_UPLOAD_BUILD_MEMORY_MB) and was stopped; the index is unchanged"}}
+    try:
+        answer = {"ok": True, "outcome": _build(request)}
+    except PraxisError as exc:
+        answer = {"ok": False, "error": {"code": exc.code, "message": exc.message, "detail": _plain(exc.detail)}}
+    except MemoryError:
+        answer = memory
+    except Exception as exc:  # noqa: BLE001 - reported to the parent, which keeps serving
+        import traceback
+
+        from core.errors import is_disk_full
+
+        if _out_of_memory(exc, mem):
+            answer = memory
+        elif is_disk_full(exc, Path(request["settings"]["data_dir"])):
+            answer = {"ok": False, "error": {"code": "insufficient_storage", "message":
+                      "the disk is full: the new snapshot could not be written; the previous snapshot keeps "
+                      "serving. Free disk space and try again."}}
+        else:
+            answer = {"ok": False, "error": {"code": "snapshot_error", "traceback": traceback.format_exc(), "message":
+                      f"the index could not be rebuilt ({type(exc).__name__}); the previous snapshot keeps serving"}}
+    Path(out_path).write_text(json.dumps(answer, ensure_ascii=False, default=str), encoding="utf-8")
+
+
+def _out_of_memory(exc: BaseException, limit: int) -> bool:
+    """Did ``exc`` come from the address-space limit? A MemoryError or ENOMEM anywhere in
+    its chain, or (allocation failures inside C extensions surface as other errors, such
+    as SystemError during an import) a peak address space within 10 % of ``limit`` bytes."""
+    import errno
+
+    seen = exc
+    while seen is not None:
+        if isinstance(seen, MemoryError) or (isinstance(seen, OSError) and seen.errno == errno.ENOMEM):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    try:
+        status = Path("/proc/self/status").read_text()
+        peak_kb = int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmPeak:")))
+    except (OSError, StopIteration, ValueError, IndexError):
+        return False
+    return peak_kb * 1024 >= 0.9 * limit
+
+
+def _build(request: dict[str, Any]) -> dict[str, Any]:
+    from index.build import build_index
+
+    settings = settings_from_payload(request["settings"])
+    spec = request["embedder"]
+    if spec["kind"] == "hash":
+        from index.model.embedder import HashEmbedder
+
+        embedder = HashEmbedder(int(spec["dim"]))
+    else:
+        from index.runtime import load_embedder
+
+        embedder = load_embedder(settings, provision=False)
+    if embedder.fingerprint != spec["fingerprint"]:
+        raise ModelError(f"the build process loaded model {embedder.fingerprint[:12]}, not the server's "
+                         f"{str(spec['fingerprint'])[:12]}")
+    prepared = [(Document.from_dict(item["document"]), [Passage.from_dict(p) for p in item["passages"]])
+                for item in request["prepared"]]
+    outcome = build_index(settings, embedder, None, add=True, remove=tuple(request["remove"]), prepared=prepared)
+    return {"rebuilt": outcome.rebuilt, "snapshot_path": str(outcome.snapshot_path) if outcome.snapshot_path else None,
+            "reason": outcome.reason, "report": outcome.report, "timings": outcome.timings, "counts": outcome.counts}
+
+
+def _plain(detail: Any) -> Any:
+    """``detail`` as JSON data (paths as strings), for the answer file."""
+    return json.loads(json.dumps(detail, default=str))
