@@ -278,8 +278,12 @@ def packing_groups(blocks: list[Block], min_words: int,
       section path is the start of its path; others close the section before them;
     * a short section joins the section before it, and a section joins a short one before
       it, when the two are siblings (same parent, not the document: two cells of one slide
-      question, two short subsections) or parent and child, or when both are short and one
-      of them has no section path at all (a title slide, loose lines);
+      question, two short subsections), when the second is a child of the first (an intro
+      and its first subsection), or when both are short and one of them has no section path
+      at all (a title slide, loose lines); a short text back at the parent's level after a
+      child (the chapter's lead-in after a portrait) joins what follows it when it
+      introduces that, else the child before it, so a portrait's end is not packed with the
+      chapter's text after it when that can be helped;
     * nothing joins across a cited page boundary (``same_page(offset_a, offset_b)``, for
       documents whose pages are known), so citations stay as narrow as before.
 
@@ -290,6 +294,15 @@ def packing_groups(blocks: list[Block], min_words: int,
     by_start = {b.start: i for i, b in enumerate(blocks)}
     groups: list[list[Section]] = []
     leading: list[Section] = []
+    carry: Section | None = None  # a short text back at a parent's level, waiting for what it introduces
+
+    def settle(carry: Section) -> None:
+        """A carried section nothing after it took: it joins the group before it after all."""
+        if groups and same_page(groups[-1][-1].blocks[-1].start, carry.blocks[0].start):
+            groups[-1].append(carry)
+        else:
+            groups.append([carry])
+
     for run in sections(blocks):
         i = by_start.get(run[0].start)
         before = blocks[i - 1] if i else None
@@ -298,6 +311,14 @@ def packing_groups(blocks: list[Block], min_words: int,
         if section.untitled:
             leading.append(section)
             continue
+        if carry is not None:
+            if not leading and _joins(carry, section, min_words) and same_page(
+                    carry.blocks[-1].start, section.blocks[0].start):
+                groups.append([carry, section])
+                carry = None
+                continue
+            settle(carry)
+            carry = None
         trailing = [s for s in leading if s.path != section.path[: len(s.path)]
                     or not same_page(s.blocks[0].start, section.blocks[0].start)]
         if trailing:  # empty headings that do not lead into this section end the one before
@@ -313,9 +334,13 @@ def packing_groups(blocks: list[Block], min_words: int,
         if groups and _joins(groups[-1][-1], section, min_words, lead_words) and same_page(
                 groups[-1][-1].blocks[-1].start, (leading or [section])[0].blocks[0].start):
             groups[-1].extend(leading + [section])
+        elif groups and not leading and section.words() < min_words and section.path == groups[-1][-1].path[:-1]:
+            carry = section
         else:
             groups.append(leading + [section])
         leading = []
+    if carry is not None:
+        settle(carry)
     _close(groups, leading, min_words, same_page)
     return groups
 
@@ -327,20 +352,21 @@ def _close(groups: list[list[Section]], trailing: list[Section], min_words: int,
     if not trailing:
         return
     if groups and sum(s.words() for s in trailing) < min_words and all(
-            _joins(groups[-1][-1], s, min_words) for s in trailing) and same_page(
+            _joins(groups[-1][-1], s, min_words, back=True) for s in trailing) and same_page(
             groups[-1][-1].blocks[-1].start, trailing[0].blocks[0].start):
         groups[-1].extend(trailing)
     else:
         groups.append(trailing)
 
 
-def _joins(last: Section, section: Section, min_words: int, lead_words: int = 0) -> bool:
+def _joins(last: Section, section: Section, min_words: int, lead_words: int = 0, back: bool = False) -> bool:
     """Whether ``section`` (with ``lead_words`` of lead-in before it) joins the group ending
-    in ``last`` (``packing_groups``)."""
+    in ``last`` (``packing_groups``); ``back``: also when ``section`` is back at ``last``'s
+    parent (a closing line with nothing after it to lead into)."""
     small, last_small = section.words() + lead_words < min_words, last.words() < min_words
     a, b = last.path, section.path
     siblings = len(a) > 1 and a[:-1] == b[:-1]  # under one parent (top-level chapters are not)
-    related = bool(a) and bool(b) and (siblings or a == b[:-1] or a[:-1] == b or a == b)
+    related = bool(a) and bool(b) and (siblings or a == b[:-1] or a == b or (back and a[:-1] == b))
     untitled = not a or not b
     return (small or last_small) and (related or (small and last_small and untitled))
 

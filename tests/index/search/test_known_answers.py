@@ -80,3 +80,30 @@ def test_cli_search_human_output_and_bad_query(real_searcher):
     assert ok.returncode == 0 and " 1. [" in ok.stdout and "S." in ok.stdout
     bad = subprocess.run([sys.executable, "-m", "service.cli", "search", "   "], capture_output=True, text=True)
     assert bad.returncode == 2 and "query is empty" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_the_wohnraum_portrait_is_cited_under_its_own_section(real_searcher):
+    """Issue 23: the top hit for "Wohnraum für Geflüchtete" (the DESI portrait about Halle (Saale),
+    Dortmund and Eimsbüttel) was cited under "Soziale Betreuung … (Kaiserslautern, Landkreis Kassel)"."""
+    from service.export import citation
+
+    hits = real_searcher.search("Wohnraum für Geflüchtete", k=10).hits
+    phrases = ("Kooperationen mit zwei städtischen Wohnungsbauunternehmen", "Dortmunder Stadtentwicklungsgesellschaft",
+               "Unterkünfte mit der Perspektive Wohnen")
+    portrait = [h for h in hits if any(x in h.passage.text for x in phrases)]
+    assert portrait, [(h.passage.doc_id, h.passage.section) for h in hits]
+    for h in portrait:
+        line = citation(h.to_dict())
+        assert "Kooperation zwischen Verwaltung und Wohnungswirtschaft" in line and "Soziale Betreuung" not in line
+
+
+@pytest.mark.parametrize("query, phrase", [
+    ("When was the final report of the round table on the host society published?", "März 2013"),
+    ("Welche Stelle ist in Brescia für die Willkommenskultur zuständig?", "Dezernat für Inklusion und Migration"),
+    ("Haben Darmstadts Partnerstädte eigene Finanz- und Personalmittel für Willkommenskultur?",
+     "abhängig von der jeweiligen Haushaltslage"),
+])
+def test_facts_that_stand_only_on_slides_are_found(real_searcher, query, phrase):
+    """Issue 23's slide questions found nothing in the top 10."""
+    hits = real_searcher.search(query, k=10).hits
+    assert any(phrase in h.passage.text for h in hits), [(h.passage.doc_id, h.passage.text[:60]) for h in hits]
