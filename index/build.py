@@ -34,9 +34,10 @@ from ingest.pipeline import discover, doc_id_for
 from core.schema import Document, Passage
 from core.settings import Settings
 
-PIPELINE_VERSION = "9"  # 5: pages from the TOC, cleaning; 6: passage kinds (prose / reference); 7: overlong sentences split;
+PIPELINE_VERSION = "10"  # 5: pages from the TOC, cleaning; 6: passage kinds (prose / reference); 7: overlong sentences split;
 # 8: short sections packed with their neighbours, portrait titles, link lines (issue 23);
-# 9: over-long runs cut before cleaning (ingest.bounds), passages bounded in characters too (issue 27)
+# 9: over-long runs cut before cleaning (ingest.bounds), passages bounded in characters too (issue 27);
+# 10: a portrait's last passage stays in its portrait (issue 23)
 BM25_PARAMS = {"k1": 1.2, "b": 0.75, "method": "lucene"}
 
 
