@@ -45,7 +45,8 @@ BOUNDED_BY_USE = {
     "ingest.clean._FURNITURE_LINE": "only fullmatch (one start) on a single stripped line",
     "ingest.readers._PRINTED_EDGE": "only match (one start) on header/footer lines shorter than 120 characters",
     "index.municipalities.gazetteer._QUALIFIER": "only on municipality names the parsers extracted (short strings)",
-    "index.municipalities.names:87": "only fullmatch (one start) on a parsed municipality name",
+    "index.municipalities.names._KREIS_NAME": "only fullmatch (one start) on a parsed municipality name",
+    "index.municipalities.linker._MARKUP": "only on entries of the Ding dictionary, never on document text",
     "index.search.translate._ANNOTATION": "only on entries of the Ding dictionary, never on document text",
 }
 CALLS = {"sub", "subn", "search", "match", "fullmatch", "findall", "finditer", "split", "compile"}

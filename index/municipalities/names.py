@@ -35,6 +35,7 @@ _DESCRIPTOR = re.compile(
     r"(kreisfreie Stadt|kreisangehörige Stadt|kreisangehörige Gemeinde|Landkreis|Kreis|Stadtbezirk|Landeshauptstadt)"
 )
 _PAREN = re.compile(r"\(([^()]*)\)")
+_KREIS_NAME = re.compile(r"[\wÄÖÜäöüß-]+kreis|[A-ZÄÖÜ][a-zäöüß]+-Kreis [A-ZÄÖÜ].+", re.IGNORECASE)  # "Burgenlandkreis"
 
 
 @dataclass
@@ -87,7 +88,7 @@ def parse_name(raw: str) -> ParsedName:
         not prefix and re.match(r"^(Berlin|Hamburg) [A-ZÄÖÜ][\wäöüß-]+$", rest)
     ):
         return _parse_bezirk(rest, written)
-    if not prefix and re.fullmatch(r"[\wÄÖÜäöüß-]+kreis|[A-ZÄÖÜ][a-zäöüß]+-Kreis [A-ZÄÖÜ].+", text, re.IGNORECASE):
+    if not prefix and _KREIS_NAME.fullmatch(text):
         return ParsedName("kreis", text, text, written, gz.LANDKREIS)
     land = None
     paren = _PAREN.search(rest)
