@@ -53,7 +53,7 @@ def provision(force: bool = typer.Option(False, help="Convert again even if a ve
     entries, places = build_cache.prepare(settings.cache_dir)
     typer.echo(f"dictionary ready: {len(entries)} English keys from {DING_PATH}" if entries
                else f"dictionary not found at {DING_PATH}: English queries get no dictionary translations")
-    typer.echo(f"GeoNames index ready: {len(places)} German place names")
+    typer.echo(f"GeoNames index ready: {len(places)} place names (German places, foreign towns of 5,000+)")
 
 
 @app.command()
