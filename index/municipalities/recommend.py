@@ -262,6 +262,8 @@ def _practice_reasons(cand: Municipality, ps: PracticeScore, catalogue: Catalogu
         source = None
         if practice.is_reference(pid):  # a title from the participants' list: cite the list, link no passage
             pid, source = None, f"Teilnehmerliste im Anhang von {src.get('doc_id')}"
+        elif pid is None:  # a title line no passage holds (a heading): name where it is stated
+            source = f"{src.get('doc_id') or 'Dokument'}: „{(src.get('quote') or ps.title.title)[:120]}“"
         out.append(Reason("project", f"Projekt „{ps.title.title}“ ({where})", pid, source))
     return out
 
