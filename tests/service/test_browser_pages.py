@@ -26,7 +26,7 @@ pytestmark = [pytest.mark.browser,
 
 # Per server: a question with several hits and case examples, a Land with hits, one without.
 SETUP = {
-    "tiny": {"q": "Ehrenamtliche Geflüchtete Wohnungen Sprachkurse", "land": "Hessen", "empty_land": "Bayern",
+    "tiny": {"q": "Wie helfen Ehrenamtliche Geflüchteten bei Wohnungen und Sprachkursen?", "land": "Hessen", "empty_land": "Bayern",
              "type": "kreisangehörige Stadt/Gemeinde", "kommune": "alheim", "empty_extra": ""},
     # Every Land has municipalities with passages; Bavaria has no Stadtbezirk: the two together empty it.
     "real": {"q": "Wie organisieren ländliche Gemeinden die Koordination von Ehrenamtlichen?", "land": "Niedersachsen",
