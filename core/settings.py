@@ -172,9 +172,9 @@ class Settings:
     upload_check_seconds: int = setting(60, "Time limit for reading an uploaded file in a sandboxed subprocess.")
     upload_check_memory_mb: int = setting(1024, "Memory limit (address space) of that subprocess, in MiB.")
     upload_build_seconds: int = setting(
-        1200, "Time limit (wall clock) for rebuilding the index after an upload or delete, in a child process at "
+        1800, "Time limit (wall clock) for rebuilding the index after an upload or delete, in a child process at "
               "lower priority; past it the child is killed, nothing is published (422). A document at the size caps "
-              "(2,000 passages to embed) needs about 10 minutes on 2 cores.")
+              "(2,000 passages to embed) needs about 8 minutes on 2 idle cores, 24 on busy ones.")
     upload_build_memory_mb: int = setting(
         6144, "Memory limit (address space) of that child process, in MiB.")
     reload_check_seconds: float = setting(

@@ -97,15 +97,17 @@ def build_in_child(settings: Settings, embedder, *, remove: tuple[str, ...] = ()
     request = {"settings": settings_payload(settings), "embedder": embedder_spec(embedder), "remove": list(remove),
                "prepared": [{"document": asdict(d), "passages": [asdict(p) for p in ps]} for d, ps in prepared],
                "limits": {"seconds": settings.upload_build_seconds, "memory_mb": settings.upload_build_memory_mb,
-                          "cpu_s": settings.upload_build_seconds * max(1, os.cpu_count() or 1) + 10}}
+                          "cpu_s": settings.upload_build_seconds * max(1, os.cpu_count() or 1) + 10},
+               "parent": os.getpid()}
     seconds = settings.upload_build_seconds
     with tempfile.TemporaryDirectory(prefix="praxisfinder-build-") as tmp:
-        req, out = Path(tmp) / "request.json", Path(tmp) / "answer.json"
+        req, out, errors = Path(tmp) / "request.json", Path(tmp) / "answer.json", Path(tmp) / "stderr.log"
         req.write_text(json.dumps(request, ensure_ascii=False), encoding="utf-8")
         cmd = [sys.executable, "-c", "from index.build_process import _main; _main()", str(req), str(out)]
-        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+        with open(errors, "wb") as stderr:  # a file, not a pipe: the child never dies of a closed pipe
+            proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=stderr, start_new_session=True)
         try:
-            _, err = proc.communicate(timeout=seconds)
+            proc.wait(timeout=seconds)
         except subprocess.TimeoutExpired:
             _kill_group(proc)
             raise BuildLimitExceeded(
@@ -116,6 +118,7 @@ def build_in_child(settings: Settings, embedder, *, remove: tuple[str, ...] = ()
             answer = json.loads(out.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             answer = {}
+        err = errors.read_bytes()[-4000:]
     if answer.get("ok"):
         o = answer["outcome"]
         return BuildOutcome(o["rebuilt"], Path(o["snapshot_path"]) if o["snapshot_path"] else None, o["reason"],
@@ -169,6 +172,9 @@ def _main() -> None:
     req_path, out_path = sys.argv[1], sys.argv[2]
     _die_with_parent()
     request = json.loads(Path(req_path).read_text(encoding="utf-8"))
+    if os.getppid() != request.get("parent", os.getppid()):  # the server died before the line above
+        sys.exit(1)
+    Path(req_path).with_name("started").touch()  # from here on this process dies with the server
     limits = request["limits"]
     os.nice(NICE)
     mem = int(limits["memory_mb"]) * 1024 * 1024
