@@ -75,26 +75,14 @@ def evaluate_who_does(catalogue, cases: Iterable[dict[str, Any]], who_does_fn: C
     qrels: dict[str, dict[str, int]] = {}
     run: dict[str, dict[str, float]] = {}
     for case in cases:
-        wanted = []
-        for name in case["municipalities"]:
-            try:
-                wanted.append(catalogue.resolve(name).id)
-            except PraxisError as exc:
-                unresolved.append({"case": case["id"], "name": name, "error": exc.code})
-                wanted.append(f"<unresolved>:{name}")
+        wanted = _wanted(catalogue, case["id"], case["municipalities"], unresolved)
         qrels[case["id"]] = {w: 1 for w in wanted}
         ranked = [r.id for r in who_does_fn(case["topic"], DEPTH)]
         run[case["id"]] = {mid: float(DEPTH - i) for i, mid in enumerate(ranked)}
         per_case.append({"id": case["id"], "topic": case["topic"], "lang": case.get("lang"), "expected": wanted,
                          "ranks": {w: (ranked.index(w) + 1 if w in ranked else None) for w in wanted},
                          "top": ranked[:DEPTH]})
-    scores = _ranx(qrels, run)
-    for row in per_case:
-        row.update({m: round(scores[m].get(row["id"], 0.0), 4) for m in METRICS})
-    n = len(per_case)
-    overall: dict[str, Any] = {m: round(sum(r[m] for r in per_case) / n, 4) if n else 0.0 for m in METRICS}
-    overall["cases"] = n
-    return {"overall": overall, "per_case": per_case, "unresolved": unresolved}
+    return _scored(qrels, run, per_case, unresolved)
 
 
 def evaluate_set(catalogue, path: Path, recommend_fn: RecommendFn, who_does_fn: Callable[..., list]) -> dict[str, Any]:
@@ -116,13 +104,7 @@ def evaluate_recommendations(catalogue, cases: Iterable[dict[str, Any]], recomme
     run: dict[str, dict[str, float]] = {}
     for case in cases:
         row: dict[str, Any] = {"id": case["id"], "municipality": case["municipality"], "topic": case.get("topic")}
-        wanted = []
-        for name in case["comparable"]:
-            try:
-                wanted.append(catalogue.resolve(name).id)
-            except PraxisError as exc:
-                unresolved.append({"case": case["id"], "name": name, "error": exc.code})
-                wanted.append(f"<unresolved>:{name}")
+        wanted = _wanted(catalogue, case["id"], case["comparable"], unresolved)
         qrels[case["id"]] = {w: 1 for w in wanted}
         try:
             query = catalogue.resolve(case["municipality"])
@@ -138,6 +120,24 @@ def evaluate_recommendations(catalogue, cases: Iterable[dict[str, Any]], recomme
         row["ranks"] = {w: (ranked.index(w) + 1 if w in ranked else None) for w in wanted}
         row["top"] = ranked[:DEPTH]
         per_case.append(row)
+    return _scored(qrels, run, per_case, unresolved)
+
+
+def _wanted(catalogue, case_id: str, names: list[str], unresolved: list[dict]) -> list[str]:
+    """Catalogue ids of the expected names; a name that does not resolve stays relevant as
+    ``<unresolved>:name`` and is recorded in ``unresolved``."""
+    wanted = []
+    for name in names:
+        try:
+            wanted.append(catalogue.resolve(name).id)
+        except PraxisError as exc:
+            unresolved.append({"case": case_id, "name": name, "error": exc.code})
+            wanted.append(f"<unresolved>:{name}")
+    return wanted
+
+
+def _scored(qrels, run, per_case: list[dict], unresolved: list[dict]) -> dict[str, Any]:
+    """Per-case and mean ``METRICS`` (ranx) in the result shape of :func:`evaluate_recommendations`."""
     scores = _ranx(qrels, run)
     for row in per_case:
         row.update({m: round(scores[m].get(row["id"], 0.0), 4) for m in METRICS})
