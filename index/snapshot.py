@@ -47,7 +47,7 @@ from index.ann.subset import OwnerMap
 from index.multivector import TokenStore
 from core.errors import Busy, SnapshotDamaged, SnapshotError, StorageFull, is_disk_full
 from core.schema import Document, Passage
-from index.snapshot_files import MANIFEST, seal, sync_dirs, sync_file, verify_files
+from index.snapshot_files import MANIFEST, fsync_path, seal, sync_dirs, sync_file, verify_files
 
 SCHEMA_VERSION = 1
 CURRENT = "CURRENT"
@@ -262,13 +262,13 @@ class SnapshotStore:
             n += 1
             target = self.root / f".damaged-{path.name}-{n}"
         os.rename(path, target)
-        _fsync_dir(self.root)
+        fsync_path(self.root)
         return target
 
     def point_current(self, name: str) -> None:
         """Make ``CURRENT`` name ``name`` (atomically, fsynced); call under :meth:`writer_lock`."""
         _atomic_write(self.root / CURRENT, name + "\n")
-        _fsync_dir(self.root)
+        fsync_path(self.root)
 
     def current_manifest(self) -> dict[str, Any] | None:
         """The current snapshot's manifest, or None if there is none or it cannot be read."""
@@ -301,7 +301,7 @@ class SnapshotStore:
                 shutil.rmtree(final)
             os.rename(tmp, final)
             _atomic_write(self.root / CURRENT, name + "\n")
-            _fsync_dir(self.root)
+            fsync_path(self.root)
         except BaseException as exc:
             full = is_disk_full(exc, self.root)  # before the clean-up frees the space again
             shutil.rmtree(tmp, ignore_errors=True)
@@ -400,14 +400,6 @@ def _atomic_write(path: Path, text: str) -> None:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _pid_alive(pid: int) -> bool:

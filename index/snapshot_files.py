@@ -21,7 +21,8 @@ MANIFEST = "manifest.json"
 _BLOCK = 1 << 20
 
 
-def _fsync_path(path: Path) -> None:
+def fsync_path(path: Path) -> None:
+    """fsync a file or a directory by path (a directory: its entries reach the disk)."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -53,12 +54,12 @@ def sync_dirs(path: Path) -> None:
     names of the files in them are durable too."""
     dirs = sorted((p for p in Path(path).rglob("*") if p.is_dir()), key=lambda p: len(p.parts), reverse=True)
     for d in [*dirs, Path(path)]:
-        _fsync_path(d)
+        fsync_path(d)
 
 
 def sync_file(path: Path) -> None:
     """fsync one written file."""
-    _fsync_path(path)
+    fsync_path(path)
 
 
 def verify_files(path: Path, manifest: dict[str, Any], hashes: bool = True) -> None:
