@@ -112,9 +112,8 @@
     var a = document.createElement("a");
     a.href = URL.createObjectURL(blob);
     a.download = f[1];
-    document.body.appendChild(a);
-    a.click();
-    window.setTimeout(function () { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
+    a.click();  // not added to the page: no nameless link for assistive technology
+    window.setTimeout(function () { URL.revokeObjectURL(a.href); }, 1000);
   }
 
   // -- the page /merkliste ------------------------------------------------------------
