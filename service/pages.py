@@ -45,12 +45,15 @@ class CompareInputError(BadRequest):
     """A wrong list of municipalities for the side-by-side page; the message is German."""
 
 
-def document_meta(doc: dict[str, Any], path: str | None) -> dict[str, Any]:
+def document_meta(doc: dict[str, Any], path: str | None, corpus_dir: Path | None = None) -> dict[str, Any]:
     """The document's ``meta`` plus the keys of ``DOC_LINK_KEYS`` that ``documents.json``
-    beside its file (``path``) holds (the snapshot's meta wins where both have a key)."""
+    in the corpus folder (``settings.corpus_dir``) or beside its file (``path``) holds;
+    the snapshot's meta wins, then the corpus folder's."""
     meta = dict(doc.get("meta") or {})
-    if path:
-        extra = _catalogue_file(str(Path(path).parent / "documents.json")).get(doc["id"], {})
+    files = [Path(corpus_dir) / "documents.json"] if corpus_dir else []
+    files += [Path(path).parent / "documents.json"] if path else []
+    for file in files:
+        extra = _catalogue_file(str(file)).get(doc["id"], {})
         for key in DOC_LINK_KEYS:
             if extra.get(key) and not meta.get(key):
                 meta[key] = extra[key]
@@ -324,6 +327,7 @@ def mount(api: FastAPI, application, render: Callable[..., HTMLResponse],
     and ``/merkliste`` to ``api`` (``render``/``error_page`` from ``service.web``)."""
     data = PagesData(application)
     limit = application.settings.max_query_chars
+    corpus = getattr(application.settings, "corpus_dir", None)
 
     @api.get("/dokumente", response_class=HTMLResponse, include_in_schema=False)
     async def dokumente(request: Request):
@@ -348,7 +352,7 @@ def mount(api: FastAPI, application, render: Callable[..., HTMLResponse],
     def documents_page(request: Request) -> HTMLResponse:
         try:
             paths = doc_paths(application)
-            rows = [{**d, "meta": document_meta(d, paths.get(d["id"])), "municipalities": len(data.portrays(d["id"]))}
+            rows = [{**d, "meta": document_meta(d, paths.get(d["id"]), corpus), "municipalities": len(data.portrays(d["id"]))}
                     for d in application.documents()]
         except PraxisError as exc:
             return error_page(request, exc)
@@ -359,14 +363,14 @@ def mount(api: FastAPI, application, render: Callable[..., HTMLResponse],
             doc = application.document(doc_id)
         except PraxisError as exc:
             return error_page(request, exc)
-        meta = document_meta(doc, doc_paths(application).get(doc_id))
+        meta = document_meta(doc, doc_paths(application).get(doc_id), corpus)
         return render(request, "dokument.html", doc=doc, meta=meta, toc=outline(doc["outline"]),
                       portrays=data.portrays(doc_id), title=doc["title"])
 
     def sources_page(request: Request) -> HTMLResponse:
         try:
             paths = doc_paths(application)
-            docs = [{**d, "meta": document_meta(d, paths.get(d["id"]))} for d in application.documents()]
+            docs = [{**d, "meta": document_meta(d, paths.get(d["id"]), corpus)} for d in application.documents()]
             stats = data.stats()
         except PraxisError as exc:
             return error_page(request, exc)
