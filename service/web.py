@@ -40,7 +40,7 @@ HEADERS = [
 ]
 SEARCH_PARAMS = navigation.SEARCH_PARAMS
 MODES = {"hybrid": "Hybrid (empfohlen)", "dense": "Semantisch", "bm25": "Stichwörter"}
-SORTS = {"relevanz": "Relevanz", "jahr": "Jahr des Dokuments (neueste zuerst)"}
+SORTS = {"relevanz": "Relevanz", "jahr": "Jahr (neueste zuerst)"}  # ?sort= on the search page
 COMPARE_K = 10  # comparable municipalities on /vergleich
 SIMILAR_K = 5  # ... and in the section of /kommune/{id}
 # Filters shared by /vergleich and /kommunen: URL parameter -> German label.

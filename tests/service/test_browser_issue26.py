@@ -31,12 +31,12 @@ VIEWPORTS = {"desktop": DESKTOP, "phone": PHONE}
 SETUP = {
     "tiny": {"doc": "praxis", "doc_title": "Praxisbericht Ehrenamt", "three": ["alheim", "duelmen", "lk-osnabrueck"],
              "q1": "Wie helfen Ehrenamtliche Geflüchteten bei Wohnungen und Sprachkursen?", "q2": "Integrationsbeirat",
-             "osnabrueck": "lk-osnabrueck", "vergleich": "Alheim", "doi": None, "indicators": False},
+             "osnabrueck": "lk-osnabrueck", "vergleich": "Alheim", "doi": None, "indicators": False, "land": "Hessen"},
     "real": {"doc": "desi-resilienz-kommunen-2025", "doc_title": "Wie Kommunen bei der Aufnahme",
              "three": ["dortmund", "leipzig", "saarbruecken"],
              "q1": "Wie organisieren ländliche Gemeinden die Koordination von Ehrenamtlichen?",
              "q2": "Wohnraum für Geflüchtete", "osnabrueck": "landkreis-osnabrueck", "vergleich": "Landkreis Osnabrück",
-             "doi": "10.11586/2025020", "indicators": True},
+             "doi": "10.11586/2025020", "indicators": True, "land": "Niedersachsen"},
 }
 
 
@@ -318,8 +318,13 @@ def test_sort_by_year_orders_hits_by_their_document_year(browser, live_url, requ
     s = setup(request)
     context, pg = new_page(browser, DESKTOP)
     pg.goto(live_url + f"/?q={quote(s['q1'])}")
-    pg.locator("details.filters summary").click()
-    pg.locator("#f-sort").select_option("jahr")  # applies on change
+    nav = pg.locator(".hits-summary .sort-links")
+    playwright.expect(nav.locator("a[aria-current]")).to_have_text("Relevanz")
+    nav.get_by_role("link", name=re.compile("^Jahr")).click()
+    pg.wait_for_url(re.compile(r"sort=jahr"))
+    playwright.expect(nav.locator("a[aria-current]")).to_contain_text("Jahr (neueste zuerst)")
+    pg.locator("details.filters summary").click()  # a filter keeps the order
+    pg.get_by_role("button", name="Filter anwenden").click()
     pg.wait_for_url(re.compile(r"sort=jahr"))
     body = pg.request.get(live_url + "/api/search", params={"q": s["q1"], "sort": "jahr", "k": 20}).json()
     years = {d["id"]: d["meta"].get("year", "") for d in pg.request.get(live_url + "/api/documents").json()}
@@ -343,6 +348,11 @@ def test_first_screen_on_vergleich_and_osnabrueck_on_a_phone(browser, live_url, 
     pg.goto(live_url + "/vergleich?kommune=" + quote(s["vergleich"]) + "&typ=Landkreis&ohne_angabe=1")
     assert pg.locator("details.filters").get_attribute("open") is not None  # the open filter panel ...
     assert pg.locator("ol.ranking > li").first.bounding_box()["y"] < DESKTOP["height"]  # ... leaves a result in view
+    # The search page too: with filters active the open panel leaves the first hit's text in view.
+    pg.goto(live_url + f"/?q={quote(s['q1'])}&bundesland={quote(s['land'])}")
+    assert pg.locator("details.filters").get_attribute("open") is not None
+    first = pg.locator("li.hit .snippet").first.bounding_box()
+    assert first["y"] + first["height"] < DESKTOP["height"]
     context.close()
 
 
