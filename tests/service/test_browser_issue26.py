@@ -348,11 +348,13 @@ def test_first_screen_on_vergleich_and_osnabrueck_on_a_phone(browser, live_url, 
     pg.goto(live_url + "/vergleich?kommune=" + quote(s["vergleich"]) + "&typ=Landkreis&ohne_angabe=1")
     assert pg.locator("details.filters").get_attribute("open") is not None  # the open filter panel ...
     assert pg.locator("ol.ranking > li").first.bounding_box()["y"] < DESKTOP["height"]  # ... leaves a result in view
-    # The search page too: with filters active the open panel leaves the first hit's text in view.
+    # The search page too: with filters active the open panel leaves the first hit in view
+    # (its citation and the start of its text).
     pg.goto(live_url + f"/?q={quote(s['q1'])}&bundesland={quote(s['land'])}")
     assert pg.locator("details.filters").get_attribute("open") is not None
-    first = pg.locator("li.hit .snippet").first.bounding_box()
-    assert first["y"] + first["height"] < DESKTOP["height"]
+    heading = pg.locator("li.hit h3").first.bounding_box()
+    assert heading["y"] + heading["height"] < DESKTOP["height"]
+    assert pg.locator("li.hit .snippet").first.bounding_box()["y"] + 20 < DESKTOP["height"]
     context.close()
 
 
