@@ -280,3 +280,33 @@ def test_who_does_names_the_practice_by_its_rare_words():
     # without frequencies both share half of the topic and both "name" it
     plain = {m.id: m for m in who_does(cat, make(None), "Integration als Chefsache", 5)}
     assert plain["a"].names_practice and plain["b"].names_practice
+
+
+def test_who_does_takes_a_mention_whose_line_names_the_practice():
+    """A slide lists other cities under a cell label, a list of good ideas names a city in
+    the item: the line that names the municipality and the practice is evidence (a row
+    vote with that line); a mention of the same city in another line is not."""
+    from index.municipalities.who_does import who_does
+
+    cat = Catalogue([
+        muni("darmstadt", KF, "HE", 160000, passages=["slide", "other"]),
+        muni("freiberg", KA, "SN", 40000, mentions=["slide"]),
+        muni("dresden", KF, "SN", 560000, mentions=["other"]),
+    ])
+    slide = P("slide", text="„Chefsache“\n\nFreiberg\n\nOberbürgermeister\n\nDarmstadt\n\nQuerschnittsaufgabe")
+    other = P("other", text="- Patenschaftsprogramme für Flüchtlinge\n- Dresden liegt an der Elbe.")
+    df = {"chefsache": 1, "integration": 9, "patenschaftsprogramm": 1}
+
+    def make(passages):
+        return PracticeRanker(cat, passages + [P(f"x{i}") for i in range(8)],
+                              lambda text, k: [("slide", 1.0), ("other", 0.9)][:k],
+                              lambda text: dict.fromkeys(text.lower().split(), 1.0),
+                              lambda text: re.findall(r"\w+", text.lower()), document_frequency=df)
+
+    practice = make([slide, other])
+    assert practice.name_lines("slide", "freiberg") == ["„Chefsache“ Freiberg"]
+    found = {m.id: m for m in who_does(cat, practice, "chefsache", 5)}
+    assert found["freiberg"].names_practice
+    assert found["freiberg"].evidence[0].kind == "row" and found["freiberg"].evidence[0].text == "„Chefsache“ Freiberg"
+    # Dresden is named in a line about the Elbe, not about sponsorships: no evidence, not listed
+    assert "dresden" not in {m.id for m in who_does(cat, practice, "patenschaftsprogramm", 5)}
