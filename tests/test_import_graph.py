@@ -1,7 +1,7 @@
 """The import graph: layers point one way and modules form no cycle.
 
 Layers, lowest first: ``core`` (settings, errors, data model) <- ``ingest`` <- ``index``
-<- ``service`` <- ``eval``. A module may import its own layer and lower ones. The one
+<- ``service`` <- ``eval`` <- ``tools`` (benchmarks and experiments, not shipped). A module may import its own layer and lower ones. The one
 allowed exception is the CLI (``service/cli.py``), which imports ``eval`` inside the eval
 commands only, so that serving never loads the evaluation code.
 
@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-LAYERS = {"core": 0, "ingest": 1, "index": 2, "service": 3, "eval": 4}
+LAYERS = {"core": 0, "ingest": 1, "index": 2, "service": 3, "eval": 4, "tools": 5}
 LAZY_ALLOWED = {("service.cli", "eval")}  # (importing module, imported layer), inside functions only
 
 

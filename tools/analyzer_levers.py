@@ -1,6 +1,6 @@
 """Measure the analyzer levers of issue 12 one at a time on the three judgment sets.
 
-    python -m eval.analyzer_levers [--configs base,umlauts,gender,abbreviations,typo,all] [--json OUT]
+    python -m tools.analyzer_levers [--configs base,umlauts,gender,abbreviations,typo,all] [--json OUT]
 
 For each configuration the BM25 index, the English translation table and the surface
 forms are rebuilt in memory from the current snapshot's passages (the dense vectors are

@@ -1,6 +1,6 @@
 """Build and query cost beside the Haystack peer and one bare encoder pass, in ONE run.
 
-    python -m eval.bench_build [--queries 60] [--json var/bench-build.json] [--backend torch,onnx]
+    python -m tools.bench_build [--queries 60] [--json var/bench-build.json] [--backend torch,onnx]
 
 Steps, all in one process on the same passages and the same model:
 
@@ -166,7 +166,7 @@ def p50_ms(fn, queries: list[str]) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Command line of ``python -m eval.bench_build``: bare passes around our builds, the Haystack build and both query p50s in one run; returns 0."""
+    """Command line of ``python -m tools.bench_build``: bare passes around our builds, the Haystack build and both query p50s in one run; returns 0."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--queries", type=int, default=60, help="queries per system for the p50 (default 60)")
     parser.add_argument("--backend", default=None,

@@ -1,8 +1,8 @@
-"""``eval.bench_build``'s first-build setup: every round must really be a first build."""
+"""``tools.bench_build``'s first-build setup: every round must really be a first build."""
 
 from __future__ import annotations
 
-from eval.bench_build import first_build_cache
+from tools.bench_build import first_build_cache
 
 
 def test_first_build_cache_copies_what_provision_leaves_and_drops_the_memos(tmp_path, monkeypatch):

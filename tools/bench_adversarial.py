@@ -25,7 +25,7 @@ it took to refuse it. Kinds (``KINDS``):
 The first row is preceded by a small untimed run, so imports (the splitter's tables, the
 GeoNames index) are not counted.
 
-    .venv/bin/python -m index.bench_adversarial --mb 0.05,0.2,1,2 [--kinds prose,one-word] [--embed] [--out docs/bench-adversarial.json]
+    .venv/bin/python -m tools.bench_adversarial --mb 0.05,0.2,1,2 [--kinds prose,one-word] [--embed] [--out docs/bench-adversarial.json]
 """
 
 from __future__ import annotations
