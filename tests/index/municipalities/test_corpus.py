@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from index.municipalities import build_catalogue
+from index.municipalities.extract import build_catalogue
 from core.errors import BadRequest
 from core.schema import Document, Passage, passage_id
 

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from index.municipalities import Catalogue, Municipality
+from index.municipalities.model import Catalogue, Municipality
 from index.municipalities import geodata
 from index.municipalities.gazetteer import land_code
 from index.municipalities.groups import find_groups
@@ -93,7 +93,7 @@ def test_catalogue_round_trip_keeps_groups_and_titles():
 
 @pytest.fixture(scope="module")
 def corpus():
-    from index.municipalities import build_catalogue
+    from index.municipalities.extract import build_catalogue
     from ingest.loop import ingest_paths
     from core.settings import PROJECT_ROOT, Settings
 
