@@ -233,6 +233,18 @@ class Settings:
         new.validate()
         return new
 
+    def as_env(self, secrets: bool = False) -> dict[str, str]:
+        """Every setting as the ``PRAXISFINDER_*`` variable that gives it back, so that
+        ``Settings.from_env(env=s.as_env(secrets=True)) == s``; for handing the whole
+        configuration to a child process (``ingest.sandbox``) instead of a hand-picked list.
+        Secret settings (``upload_token``) are left out unless ``secrets``."""
+        out = {}
+        for f in fields(self):
+            if f.metadata.get("secret") and not secrets:
+                continue
+            out[ENV_PREFIX + f.name.upper()] = str(getattr(self, f.name))
+        return out
+
     @property
     def sources_dir(self) -> Path:
         """Where uploaded source files are kept (``<data_dir>/sources``)."""
