@@ -177,7 +177,7 @@ class CatalogueAdapter:
                 if snap.project_vectors is not None:
                     titles = dict(zip(snap.catalogue.get("project_titles", []), snap.project_vectors))
                 self._practice = PracticeRanker(self.catalogue, s.passages, search, query_terms, analyze,
-                                                embed_query, titles)
+                                                embed_query, titles, snap.bm25.vocabulary)
             return self._practice
 
 

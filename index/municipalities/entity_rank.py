@@ -121,12 +121,18 @@ class PracticeRanker:
     :param title_vectors: e5 passage vectors of the project titles (the snapshot's
         ``project_vectors``); with ``embed_query`` titles also match by meaning, else by
         terms only.
+    :param document_frequency: analysed term -> number of passages holding it (the BM25
+        vocabulary), for ``topic_terms(topic, idf=True)``; without it every term counts with
+        its query weight alone.
     """
 
     def __init__(self, catalogue, passages: Sequence, search: SearchFn, query_terms: TermsFn,
                  analyze: AnalyzeFn, embed_query: EmbedFn | None = None,
-                 title_vectors: dict[str, np.ndarray] | None = None):
+                 title_vectors: dict[str, np.ndarray] | None = None,
+                 document_frequency: dict[str, int] | None = None):
         self.catalogue = catalogue
+        self._df = document_frequency
+        self._n_passages = max(1, len(passages))
         self._passages = {p.id: p for p in passages}
         self._search = search
         self._query_terms = query_terms
@@ -238,9 +244,15 @@ class PracticeRanker:
             ps.score = raw[mid] / top if top > 0 else 0.0
         return dict(out)
 
-    def topic_terms(self, topic: str) -> dict[str, float]:
-        """The topic's BM25 query terms with their weights (the search's analysis and translation)."""
-        return dict(self._query_terms(topic))
+    def topic_terms(self, topic: str, idf: bool = False) -> dict[str, float]:
+        """The topic's BM25 query terms with their weights (the search's analysis and
+        translation). ``idf=True`` multiplies each weight by the term's BM25 IDF over the
+        passages when the ranker has the ``document_frequency`` (Robertson–Spärck Jones IDF
+        as bm25s computes it, ``log(1 + (N - df + 0.5) / (df + 0.5))``; a term no passage
+        holds weighs most): what share of a topic a text *names*, so that "Integration" in
+        "Integration als Chefsache" counts for little and "Chefsache" for much."""
+        terms = dict(self._query_terms(topic))
+        return {t: w * self._term_idf(t) for t, w in terms.items()} if idf else terms
 
     def coverage(self, terms: dict[str, float], text: str) -> float:
         """Share of the weighted ``terms`` that ``text`` contains after the search's analysis, in [0, 1]."""
@@ -251,6 +263,13 @@ class PracticeRanker:
         if have is None:
             have = self._terms_of[text] = frozenset(self._analyze(text))
         return sum(w for t, w in terms.items() if t in have) / total
+
+    def _term_idf(self, term: str) -> float:
+        """BM25 IDF of ``term`` over the passages (1.0 for every term without frequencies)."""
+        if self._df is None:
+            return 1.0
+        n, df = self._n_passages, min(self._df.get(term, 0), self._n_passages)
+        return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
 
     def _title_matches(self, topic: str, lexical_only: bool = False) -> dict[str, TitleMatch]:
         """Best title per municipality; ``lexical_only`` (the search found nothing above its

@@ -3,6 +3,7 @@ and groups, structure, reasons; practice scores checked against hand-computed va
 
 from __future__ import annotations
 
+import math
 import re
 
 import numpy as np
@@ -251,3 +252,35 @@ def test_a_title_from_a_reference_list_cites_the_list_but_links_no_passage():
     reason = next(d for d in recommend(cat, cat.get("q"), topic="Fahrradwerkstatt", k=1, practice=practice)[0].details
                   if d.kind == "project")
     assert reason.passage_id is None and reason.source == "Teilnehmerliste im Anhang von difu"
+
+
+def test_who_does_names_the_practice_by_its_rare_words():
+    """"Integration als Chefsache": a title sharing only the word every passage uses
+    ("Integration") does not name the practice once terms weigh by their BM25 IDF; the
+    portrait that says "Chefsache" does, and comes first."""
+    from index.municipalities.who_does import who_does
+
+    cat = Catalogue([
+        muni("a", KF, "HE", 100000, passages=["pa"], projects=["Integration als Querschnittsaufgabe"]),
+        muni("b", KF, "NW", 150000, passages=["pb"]),
+    ])
+    passages = [P("pa", text="Integration als Querschnittsaufgabe der Verwaltung."),
+                P("pb", text="Bei uns ist Integration Chefsache des Oberbürgermeisters.")]
+    # "integration" stands in 9 of 10 passages, "chefsache" in 1
+    df = {"integration": 9, "chefsache": 1}
+
+    def make(frequency):
+        return PracticeRanker(cat, passages + [P(f"x{i}") for i in range(8)],
+                              lambda text, k: [("pa", 1.0), ("pb", 0.9)][:k],
+                              lambda text: {"integration": 1.0, "chefsache": 1.0},
+                              lambda text: text.lower().rstrip(".").split(),
+                              document_frequency=frequency)
+
+    weighted = {m.id: m for m in who_does(cat, make(df), "Integration als Chefsache", 5)}
+    assert weighted["b"].names_practice and not weighted["a"].names_practice
+    assert list(weighted) == ["b", "a"]
+    assert weighted["a"].evidence[0].coverage == pytest.approx(
+        math.log(1 + 1.5 / 9.5) / (math.log(1 + 1.5 / 9.5) + math.log(1 + 9.5 / 1.5)), abs=1e-6)
+    # without frequencies both share half of the topic and both "name" it
+    plain = {m.id: m for m in who_does(cat, make(None), "Integration als Chefsache", 5)}
+    assert plain["a"].names_practice and plain["b"].names_practice
