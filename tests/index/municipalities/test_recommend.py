@@ -11,7 +11,11 @@ import pytest
 
 from core.errors import BadRequest
 
-from index.municipalities import CandidateFilter, Catalogue, Municipality, PracticeRanker
+from index.municipalities.entity_rank import PracticeRanker
+
+from index.municipalities.model import Catalogue, Municipality
+
+from index.municipalities.recommend import CandidateFilter
 from index.municipalities.profile import parse_description, parse_population
 from index.municipalities.recommend import recommend, size_class
 
