@@ -305,11 +305,14 @@ class PracticeRanker:
         return sum(w for t, w in terms.items() if t in have) / total
 
     def _term_idf(self, term: str) -> float:
-        """BM25 IDF of ``term`` over the passages (1.0 for every term without frequencies)."""
+        """BM25 IDF of ``term`` over the passages (1.0 for every term without frequencies);
+        0.0 for a term no passage holds (an English word left untranslated, a compound the
+        collection writes only in parts): no text can name it, so it weighs nothing in a
+        share of the topic."""
         if self._df is None:
             return 1.0
         n, df = self._n_passages, min(self._df.get(term, 0), self._n_passages)
-        return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
+        return math.log(1.0 + (n - df + 0.5) / (df + 0.5)) if df > 0 else 0.0
 
     def _title_matches(self, topic: str, lexical_only: bool = False) -> dict[str, TitleMatch]:
         """Best title per municipality; ``lexical_only`` (the search found nothing above its

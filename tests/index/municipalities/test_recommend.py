@@ -314,3 +314,18 @@ def test_who_does_takes_a_mention_whose_line_names_the_practice():
     assert found["freiberg"].evidence[0].kind == "row" and found["freiberg"].evidence[0].text == "„Chefsache“ Freiberg"
     # Dresden is named in a line about the Elbe, not about sponsorships: no evidence, not listed
     assert "dresden" not in {m.id for m in who_does(cat, practice, "patenschaftsprogramm", 5)}
+
+
+def test_topic_terms_weigh_words_no_passage_holds_as_nothing():
+    """An English word left untranslated ("volunteer") or a compound the collection writes
+    only in parts cannot be named by any text: IDF-weighted it weighs 0, so a German text
+    with the translated words covers the whole topic."""
+    cat = Catalogue([muni("a", KF, "HE", 100000, passages=["pa"])])
+    practice = PracticeRanker(cat, [P("pa")] + [P(f"x{i}") for i in range(9)], lambda text, k: [],
+                              lambda text: {"volunteer": 1.0, "ehrenamt": 0.5},
+                              lambda text: text.lower().split(), document_frequency={"ehrenamt": 2})
+    weighted = practice.topic_terms("volunteer", idf=True)
+    assert weighted["volunteer"] == 0.0
+    assert weighted["ehrenamt"] == pytest.approx(0.5 * math.log(1 + 8.5 / 2.5))
+    assert practice.coverage(weighted, "ehrenamt im dorf") == 1.0
+    assert practice.topic_terms("volunteer") == {"volunteer": 1.0, "ehrenamt": 0.5}
