@@ -65,7 +65,7 @@ def open_searcher(settings: Settings, embedder) -> Searcher:
                            lambda path: load_snapshot(path, expected_model=embedder.fingerprint, dense_params=params))
     catalogue = None
     if snapshot.catalogue:
-        from index.municipalities import Catalogue
+        from index.municipalities.model import Catalogue
 
         catalogue = Catalogue.from_dict(snapshot.catalogue)
     return Searcher(snapshot, embedder, settings, catalogue=catalogue)

@@ -399,7 +399,7 @@ def mount(api: FastAPI, application, render: Callable[..., HTMLResponse],
         return render(request, "nebeneinander.html", c=result, ids=ids,
                       title="Nebeneinander: " + ", ".join(names))
 
-    from service.web import templates
+    from service.rendering import templates
 
     def citation_line(p: dict[str, Any]) -> str:
         metas = {d.id: d.meta for d in application.searcher.snapshot.documents}
