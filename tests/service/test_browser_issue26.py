@@ -371,3 +371,30 @@ def test_responses_are_gzip_compressed(live_url):
     for path in ("/", "/dokumente", "/openapi.json"):
         with urlopen(Request(live_url + path, headers={"Accept-Encoding": "gzip"})) as r:
             assert r.headers.get("Content-Encoding") == "gzip", path
+
+
+@pytest.mark.xfail(strict=True, reason="issue 26 item 5, facet-count semantics: fixed by another helper in "
+                   "service/facets.py and index/search/filters.py (not merged yet: 'Baden-Württemberg (5)' opens "
+                   "18 hits); strict, so this fails once the fix lands and the marker must go")
+def test_facet_counts_equal_the_counts_of_the_pages_they_open(browser, live_url, request):
+    """ "Nordrhein-Westfalen (8)" opens a page that says 8 hits (Land, type, theme)."""
+    s = setup(request)
+    context, pg = new_page(browser, DESKTOP)
+    checked = 0
+    for select in ("#f-bundesland", "#f-type", "#f-theme"):
+        pg.goto(live_url + f"/?q={quote(s['q1'])}")
+        options = pg.locator(f"{select} option").all_text_contents()
+        for label in options:
+            m = re.match(r"^(.+) \((\d+)\)$", label.strip())
+            if not m or m.group(2) == "0":
+                continue
+            pg.goto(live_url + f"/?q={quote(s['q1'])}")
+            pg.locator("details.filters summary").click()
+            pg.locator(select).select_option(label=label.strip())
+            pg.wait_for_load_state()
+            pg.wait_for_url(re.compile(r"[?&](bundesland|type|theme)="))
+            shown = pg.locator(".hits-count").inner_text() if pg.locator(".hits-count").count() else "0 Treffer"
+            assert int(re.match(r"^([\d.]+) Treffer", shown).group(1).replace(".", "")) == int(m.group(2)), label
+            checked += 1
+    assert checked >= 1
+    context.close()
