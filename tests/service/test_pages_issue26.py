@@ -142,3 +142,14 @@ def test_project_titles_are_spelled_as_in_their_documents():
     corpus = (Path(__file__).resolve().parents[2] / "corpus" / "difu-zusammenleben-hand-in-hand-2018.txt")
     export = corpus.read_text(encoding="utf-8")  # the export spells it so in all three places
     assert export.count("Mitfahrerbanke") == 3 and "Mitfahrerbänk" not in export
+
+
+def test_snippets_read_fact_boxes_as_label_value_pairs():
+    from service.highlight import QueryTerms, snippet
+
+    box = "Einwohnerzahl\t18.809\nBundesland\tNiedersachsen\nTitel des Beitrags\tWie Flüchtlinge\n\nDer Text folgt."
+    assert str(snippet(box, QueryTerms(set()))) == ("Einwohnerzahl: 18.809 · Bundesland: Niedersachsen · "
+                                                   "Titel des Beitrags: Wie Flüchtlinge Der Text folgt.")
+    assert str(snippet("Kommune\tTitel\tLand\nAlheim\tPaten\tHessen", QueryTerms(set()))) == \
+        "Kommune | Titel | Land · Alheim | Paten | Hessen"
+    assert str(snippet("ein <b>Satz</b>\nohne Tabelle", QueryTerms(set()))) == "ein &lt;b&gt;Satz&lt;/b&gt; ohne Tabelle"
