@@ -83,6 +83,18 @@ class Snapshot:
         """The snapshot id from the manifest (also its directory name)."""
         return self.manifest["snapshot_id"]
 
+    def passage_vectors(self, ids: np.ndarray) -> np.ndarray:
+        """float32 (len(ids), dim): the L2-normalised vectors of the passages ``ids`` (int64
+        rows), in that order. The dense retriever reads passage vectors only through this
+        (a store keeping them elsewhere, ``index.store.postgres``, overrides it)."""
+        return np.asarray(self.vectors[np.asarray(ids, dtype=np.int64)], dtype=np.float32)
+
+    def close(self) -> None:
+        """Release the vector indexes (``VectorIndex.close``); the memory maps go with the object."""
+        self.dense.close()
+        if self.windows is not None:
+            self.windows.index.close()
+
     def write(self, path: Path) -> None:
         """Write every part of the snapshot into ``path`` (which must not exist), fsync
         every file, record their sizes and SHA-256 in the manifest (``files``), write the
