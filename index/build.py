@@ -138,12 +138,19 @@ def build_index(
     skipped as a duplicate). A document that fails to re-read keeps its indexed version.
 
     The previous snapshot keeps serving until the new one is published; a failed build
-    publishes nothing and removes what it wrote. Raises Busy when another writer holds the
+    publishes nothing and removes what it wrote. With the PostgreSQL store (``index.store``)
+    ``add`` and ``remove`` write only the documents concerned, one transaction each
+    (``index.store.incremental``); a sync or ``force`` publishes a new generation. Raises Busy when another writer holds the
     lock, StorageFull when the disk is full, SnapshotError when nothing could be indexed.
     """
     store = open_store(settings)
     try:
         with store.writer_lock():
+            if store.kind == "postgres" and (add or remove) and not force and store.current_name():
+                from index.store.incremental import write_incremental  # one document, one transaction
+
+                return write_incremental(settings, embedder, store, list(paths or ()), tuple(remove),
+                                         list(prepared), origin)
             store.drop_old(3)
             return _build_locked(settings, embedder, store, paths, add, remove, force, progress, list(prepared), origin)
     finally:

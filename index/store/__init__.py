@@ -13,7 +13,7 @@ from index.store.base import Store
 
 STORES = ("embedded", "postgres")
 
-__all__ = ["STORES", "Store", "open_store"]
+__all__ = ["STORES", "Store", "copy_snapshot", "open_store"]
 
 
 def open_store(settings: Settings) -> Store:
@@ -31,3 +31,21 @@ def open_store(settings: Settings) -> Store:
     from index.store.embedded import EmbeddedStore
 
     return EmbeddedStore(settings.snapshots_dir)
+
+
+def copy_snapshot(settings: Settings, keep: int = 3):
+    """Publish the embedded store's serving snapshot (``settings.snapshots_dir``) as a new
+    generation of the PostgreSQL store at ``settings.database_url``, without re-embedding;
+    returns the generation's name. ``SnapshotError`` when there is no snapshot,
+    ``ConfigError`` without a database URL; ``Busy`` when another writer holds the lock."""
+    from dataclasses import replace
+
+    from index.store.embedded import EmbeddedStore
+
+    snapshot = EmbeddedStore(settings.snapshots_dir).open_current()
+    target = open_store(replace(settings, store="postgres"))
+    try:
+        with target.writer_lock():
+            return target.publish(snapshot, keep)
+    finally:
+        target.close()
