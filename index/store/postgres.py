@@ -526,14 +526,14 @@ class PgTokenStore(TokenStore):
         return self._fetch([int(i)])[int(i)]
 
     def maxsim(self, query_tokens: np.ndarray, candidates: list[int]) -> list[tuple[int, float]]:
-        """As ``TokenStore.maxsim``, the candidates' arrays read in one query."""
-        q = np.ascontiguousarray(query_tokens, dtype=np.float16).astype(np.float32)
+        """As ``TokenStore.maxsim``, the candidates' arrays read in one query (float16 in the
+        table, computed in ``matrix.dtype``: float32 after ``MaxSimReranker`` converted it)."""
+        q = np.ascontiguousarray(query_tokens, dtype=self.matrix.dtype)  # float32 once the reranker holds it
         toks = self._fetch([int(i) for i in candidates]) if candidates else {}
         out = []
-        for i in candidates:  # float32 products rounded to float16, as NumPy's float16 product returns them
-            t = toks[int(i)]
-            sims = (q @ t.astype(np.float32).T).astype(np.float16) if len(t) else None
-            out.append((i, float(sims.max(axis=1).mean()) if sims is not None else 0.0))
+        for i in candidates:  # the same products as TokenStore.maxsim, in the same dtype
+            t = toks[int(i)].astype(self.matrix.dtype)
+            out.append((i, float((q @ t.T).max(axis=1).mean()) if len(t) else 0.0))
         return sorted(out, key=lambda item: (-item[1], item[0]))
 
 
