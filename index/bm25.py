@@ -98,6 +98,12 @@ class BM25Index:
         return obj
 
 
+def passage_text(p) -> str:
+    """The text BM25 indexes for a passage (``core.schema.Passage``): its section headings
+    (municipality names, chapter titles) and its text; both stores index exactly this."""
+    return f"{p.section}\n{p.text}" if p.section_path else p.text
+
+
 def top_k(scores: np.ndarray, k: int, mask: np.ndarray | None = None) -> list[tuple[int, float]]:
     """Indices and scores of the k best positive scores, best first (ties by index).
 

@@ -22,7 +22,7 @@ from index import ann as vector_backends
 from index import build_cache
 from index.analyzer import analyzer_fingerprint
 from index.municipalities.model import CATALOGUE_VERSION
-from index.bm25 import BM25Index
+from index.bm25 import BM25Index, passage_text
 from index.search.translate import DING_PATH, build_surface_forms, build_translations, translation_fingerprint
 from index.model.encoders import window_encoder, window_encoder_tag
 from index.multivector import WINDOW_MAX_TOKENS, WINDOW_VERSION, TokenStore, cut_to_tokens, windows
@@ -149,8 +149,8 @@ def build_index(
             if store.kind == "postgres" and (add or remove) and not force and store.current_name():
                 from index.store.incremental import write_incremental  # one document, one transaction
 
-                return write_incremental(settings, embedder, store, list(paths or ()), tuple(remove),
-                                         list(prepared), origin)
+                return write_incremental(settings, embedder, store, _embed_document, BuildOutcome,
+                                         list(paths or ()), tuple(remove), list(prepared), origin)
             store.drop_old(3)
             return _build_locked(settings, embedder, store, paths, add, remove, force, progress, list(prepared), origin)
     finally:
@@ -290,8 +290,21 @@ def _build_locked(settings, embedder, store, paths, add, remove, force, progress
 
 
 def _bm25_text(p: Passage) -> str:
-    """BM25 sees the section headings too (municipality names, chapter titles)."""
-    return f"{p.section}\n{p.text}" if p.section_path else p.text
+    """BM25 sees the section headings too (municipality names, chapter titles): ``index.bm25.passage_text``."""
+    return passage_text(p)
+
+
+def _embed_document(passages: list[Passage], embedder, settings: Settings):
+    """(vectors float32 (n, dim), token vectors per passage or None, windows as (owner
+    index, key, vector) or None) of one document's passages, as a full build embeds them
+    (``_embed`` and ``_windows``, nothing reused): what an incremental write stores."""
+    vectors, tokens, _ = _embed(passages, embedder, None, settings, False)
+    token_list = [tokens.get(i) for i in range(len(passages))] if tokens is not None else None
+    wins = None
+    if settings.window_vectors and passages:
+        w = _windows(passages, embedder, None, settings, window_encoder_tag(settings, embedder), False)
+        wins = [(int(w.owner[i]), w.keys[i], w.vectors[i]) for i in range(len(w.keys))]
+    return vectors, token_list, wins
 
 
 def _embed(passages, embedder, previous, settings, progress):

@@ -4,7 +4,7 @@ The embedded store answers ``praxisfinder ingest PATH``, an upload or a delete w
 snapshot of the whole corpus (unchanged passages reuse their vectors, but BM25, the
 catalogue and the vector indexes are rebuilt: the cost grows with the corpus). The
 PostgreSQL store writes only the document: read and chunk it (``ingest.loop``), embed
-its passages, windows and token vectors (``index.build``'s encoders), then one
+its passages, windows and token vectors (``index.build._embed_document``), then one
 transaction per document (``index.store.pg_write.write_document``); it is searchable
 when that commits.
 
@@ -17,9 +17,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any
-
-import numpy as np
+from typing import Any, Callable
 
 from core.schema import Document, Passage
 from core.settings import Settings
@@ -27,30 +25,15 @@ from ingest.loop import Source, claim_ids, hash_and_deduplicate, ingest_sources,
 from ingest.pipeline import discover
 
 
-def embed_document(passages: list[Passage], embedder, settings: Settings) -> tuple[np.ndarray, list | None, list | None]:
-    """(vectors float32 (n, dim), token vectors per passage or None, windows as (owner
-    index, key, vector) or None) for one document's passages, as a full build embeds them
-    (``index.build._embed`` and ``_windows``; no reuse)."""
-    from index.build import _embed, _windows
-    from index.model.encoders import window_encoder_tag
-
-    vectors, tokens, _ = _embed(passages, embedder, None, settings, False)
-    token_list = [tokens.get(i) for i in range(len(passages))] if tokens is not None else None
-    wins = None
-    if settings.window_vectors and passages:
-        w = _windows(passages, embedder, None, settings, window_encoder_tag(settings, embedder), False)
-        wins = [(int(w.owner[i]), w.keys[i], w.vectors[i]) for i in range(len(w.keys))]
-    return vectors, token_list, wins
-
-
-def write_incremental(settings: Settings, embedder, store, paths: list[Path] = (), remove: tuple[str, ...] = (),
+def write_incremental(settings: Settings, embedder, store, embed_document: Callable, outcome: Callable,
+                      paths: list[Path] = (), remove: tuple[str, ...] = (),
                       prepared: list[tuple[Document, list[Passage]]] = (), origin: str = "cli"):
     """Add or replace the documents under ``paths`` and the parsed ``prepared`` ones, and
-    delete ``remove``, each document in its own transaction. Returns an
-    ``index.build.BuildOutcome`` (report rows as a full build writes them); the caller holds
-    the store's writer lock."""
-    from index.build import BuildOutcome
-
+    delete ``remove``, each document in its own transaction; the caller holds the store's
+    writer lock. ``embed_document(passages, embedder, settings)`` returns (vectors, token
+    vectors, windows) as ``index.build._embed_document`` does; ``outcome`` builds the
+    result (``index.build.BuildOutcome``; both passed in, so this module does not import
+    ``index.build``, which imports the store). Report rows as a full build writes them."""
     t0 = time.perf_counter()
     report: list[dict[str, Any]] = []
     manifest = store.current_manifest() or {}
@@ -86,5 +69,5 @@ def write_incremental(settings: Settings, embedder, store, paths: list[Path] = (
             written += 1
     timings = {"embed_s": round(t_embed, 2), "total_s": round(time.perf_counter() - t0, 2)}
     name = store.current_name()
-    return BuildOutcome(written > 0, Path(name) if name else None, "written" if written else "up to date",
+    return outcome(written > 0, Path(name) if name else None, "written" if written else "up to date",
                         report, timings, {"documents_written": written})

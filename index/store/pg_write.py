@@ -15,7 +15,7 @@ import numpy as np
 
 from core.schema import Document, Passage
 from index.snapshot import Snapshot
-from index.store.postgres import APPROXIMATE, passage_terms, sparse_text, tfc, vec_text
+from index.store.pg_schema import APPROXIMATE, passage_terms, sparse_text, tfc, vec_text
 
 
 def _tokens_bytes(tokens: np.ndarray | None) -> bytes | None:

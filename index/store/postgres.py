@@ -55,83 +55,18 @@ from typing import Any, Iterable, Iterator
 
 import numpy as np
 
-from core.errors import ConfigError, SnapshotError
+from core.errors import SnapshotError
 from core.schema import Document, Passage
 from index.bm25 import BM25Index
 from index.multivector import TokenStore
 from index.snapshot import SCHEMA_VERSION, Snapshot, WindowSet
 
-SPARSE_DIM = 100_000_000  # sparsevec dimension: term ids are below it
-APPROXIMATE = ("faiss-hnsw", "faiss-hnsw-sq8", "faiss-ivfpq")  # backends answered by HNSW here
-WRITER_LOCK_KEY = 7_250_125  # pg_advisory_lock key of the one writer
+from index.store.pg_schema import (APPROXIMATE, SCHEMA, TABLES, WRITER_LOCK_KEY, connect, idf, passage_terms,
+                                   sparse_text, tfc, vec_text)
+from index.store.pg_write import delete_document, write_document, write_generation
 
-SCHEMA = """
-CREATE EXTENSION IF NOT EXISTS vector;
-CREATE TABLE IF NOT EXISTS pf_generations (
-    gen serial PRIMARY KEY,
-    snapshot_id text UNIQUE NOT NULL,
-    manifest jsonb NOT NULL,
-    translations jsonb NOT NULL,
-    surface_forms jsonb NOT NULL,
-    catalogue_version int,
-    dim int NOT NULL,
-    k1 float8 NOT NULL,
-    b float8 NOT NULL,
-    avgdl float8 NOT NULL,
-    n_passages bigint NOT NULL,
-    total_len bigint NOT NULL,
-    backend text NOT NULL,
-    version bigint NOT NULL DEFAULT 0,
-    created_at timestamptz NOT NULL DEFAULT now()
-);
-CREATE TABLE IF NOT EXISTS pf_serving (
-    one bool PRIMARY KEY DEFAULT true CHECK (one),
-    gen int NOT NULL REFERENCES pf_generations (gen)
-);
-"""
-
-
-def connect(url: str, autocommit: bool = False):
-    """A psycopg 3 connection; ``ConfigError`` naming the package when it is missing,
-    ``SnapshotError`` (no index to serve) when the server cannot be reached."""
-    try:
-        import psycopg
-    except ImportError as exc:
-        raise ConfigError("store=postgres needs psycopg 3 (pip install 'psycopg[binary]', pinned in "
-                          "requirements.lock)") from exc
-    try:
-        return psycopg.connect(url, autocommit=autocommit, connect_timeout=10)
-    except psycopg.OperationalError as exc:
-        raise SnapshotError(f"cannot reach the PostgreSQL store: {str(exc).splitlines()[0] if str(exc) else exc}") from exc
-
-
-def vec_text(v: np.ndarray) -> str:
-    """pgvector's text form of one vector: ``[x1,x2,...]`` (float32 shortest repr)."""
-    return "[" + ",".join(map(repr, np.asarray(v, dtype=np.float32).tolist())) + "]"
-
-
-def sparse_text(entries: dict[int, float]) -> str:
-    """pgvector's text form of a sparse vector over term ids (``{id+1:value,...}/SPARSE_DIM``)."""
-    return "{" + ",".join(f"{i + 1}:{float(np.float32(v))!r}" for i, v in sorted(entries.items())) + "}/" + str(SPARSE_DIM)
-
-
-def tfc(tf: float, dl: int, avgdl: float, k1: float, b: float) -> float:
-    """Saturated term frequency of bm25s' Lucene variant: tf / (tf + k1 * (1 - b + b * dl / avgdl))."""
-    return tf / (k1 * ((1 - b) + b * dl / avgdl) + tf)
-
-
-def idf(df: int, n: int) -> float:
-    """Lucene's IDF (as bm25s): ln(1 + (n - df + 0.5) / (df + 0.5))."""
-    return float(np.log(1 + (n - df + 0.5) / (df + 0.5)))
-
-
-def passage_terms(p: Passage) -> list[str]:
-    """The analysed BM25 terms of a passage, as the embedded build indexes them (section
-    headings included, ``index.build._bm25_text``; an empty passage counts one empty term)."""
-    from index.analyzer import analyze
-    from index.build import _bm25_text
-
-    return analyze(_bm25_text(p)) or [""]
+__all__ = ["PgBM25", "PgSnapshot", "PgTokenStore", "PgVectorIndex", "PostgresStore", "RowMap", "idf", "passage_terms",
+           "tfc"]
 
 
 class PostgresStore:
@@ -242,8 +177,6 @@ class PostgresStore:
     def publish(self, snapshot: Snapshot, keep: int = 3) -> Path:
         """Write ``snapshot`` as a new generation and make it serve, in one transaction, then
         drop all but the newest ``keep``. Returns ``Path("<snapshot id>@0")``, its name."""
-        from index.store.pg_write import write_generation
-
         conn = self.conn
         with conn.transaction():
             gen = write_generation(conn, snapshot, self.backend, self.hnsw)
@@ -282,20 +215,12 @@ class PostgresStore:
                        origin: str = "upload", before_commit=None) -> int:
         """Add or replace one document in the serving generation in one transaction;
         returns the new version. See ``index.store.pg_write.write_document``."""
-        from index.store.pg_write import write_document
-
         return write_document(self.conn, document, passages, vectors, tokens, windows, origin, before_commit)
 
     def delete_document(self, doc_id: str) -> int | None:
         """Delete one document from the serving generation in one transaction; the new
         version, or None when it is not indexed."""
-        from index.store.pg_write import delete_document
-
         return delete_document(self.conn, doc_id)
-
-
-TABLES = ("documents", "passages", "windows", "terms", "deleted", "municipalities", "catalogue_groups",
-          "project_titles")
 
 
 class _Reader:
@@ -339,6 +264,7 @@ class RowMap:
         self._pos[self.rows] = np.arange(len(self.rows), dtype=np.int64)
 
     def pos_of(self, rows: Iterable[int]) -> np.ndarray:
+        """int64 positions of the given rows, -1 for a row not loaded (written or deleted since)."""
         r = np.asarray(list(rows), dtype=np.int64)
         out = np.full(len(r), -1, dtype=np.int64)
         ok = (r >= 0) & (r < len(self._pos))

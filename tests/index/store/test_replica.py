@@ -39,7 +39,7 @@ def _serve(tmp: Path, name: str, url: str, read_url: str | None) -> tuple[subpro
     while time.monotonic() < deadline:
         assert proc.poll() is None, (tmp / f"{name}.log").read_text(errors="replace")[-3000:]
         try:
-            if httpx.get(base + "/readyz", timeout=2).status_code == 200:
+            if httpx.get(base + "/readyz", timeout=10).status_code == 200:
                 return proc, base
         except httpx.HTTPError:
             pass
@@ -63,7 +63,7 @@ def test_write_through_one_server_read_through_another_on_a_replica(small_index,
         servers.append(writer)
         reader, reader_url = _serve(tmp_path, "reader", url, read_url)
         servers.append(reader)
-        before = httpx.get(reader_url + "/api/search", params={"q": "Zwergpinscherverein", "k": 3, "mode": "bm25"})
+        before = httpx.get(reader_url + "/api/search", params={"q": "Zwergpinscherverein", "k": 3, "mode": "bm25"}, timeout=60)
         assert before.status_code == 200 and before.json()["results"] == [], before.text
         r = httpx.post(writer_url + "/api/documents", files={"file": ("quellental.txt", TEXT.encode(), "text/plain")},
                        headers={"Authorization": f"Bearer {TOKEN}"}, timeout=120)
@@ -72,10 +72,10 @@ def test_write_through_one_server_read_through_another_on_a_replica(small_index,
         deadline, hits = time.monotonic() + 30, []
         while time.monotonic() < deadline and not hits:
             hits = httpx.get(reader_url + "/api/search",
-                             params={"q": "Zwergpinscherverein", "k": 3, "mode": "bm25"}).json()["results"]
+                             params={"q": "Zwergpinscherverein", "k": 3, "mode": "bm25"}, timeout=60).json()["results"]
             time.sleep(0.1)
         assert hits and hits[0]["doc_id"] == "quellental"
-        ready = httpx.get(reader_url + "/readyz").json()
+        ready = httpx.get(reader_url + "/readyz", timeout=60).json()
         assert ready["snapshot_id"] == r.json()["snapshot_id"].split("@")[0]
         import psycopg
 
