@@ -53,9 +53,9 @@ test: index browser-deps
 	  if [ -n "$(PYTEST_ARGS)" ]; then exit 0; else exit 1; fi; \
 	fi; exit $$rc
 
-# unit tests only: no real model, no browser, no subprocesses or live servers
+# unit tests only: no real model, no browser, no subprocesses or live servers; two workers (pytest-xdist)
 test-fast: install
-	$(PY) -m pytest -m "not slow and not browser and not integration" $(PYTEST_ARGS)
+	$(PY) -m pytest -m "not slow and not browser and not integration" -n 2 $(PYTEST_ARGS)
 
 clean:
 	rm -rf var .pytest_cache

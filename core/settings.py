@@ -23,25 +23,20 @@ def _default_cache() -> Path:
     return Path(base) / "praxisfinder"
 
 
-def setting(default: Any, help: str, choices: tuple[str, ...] | str | None = None):
-    """A settings field with its help text and, optionally, its allowed values.
+# The names of the vector backends ``index/ann/factory.py`` registers. The base layer may
+# not import the index layer, so the names are data here; tests/core/test_settings.py fails
+# when this tuple and the registry differ.
+VECTOR_BACKENDS: tuple[str, ...] = ("numpy", "faiss-flat", "faiss-hnsw", "faiss-hnsw-sq8", "faiss-ivfpq")
 
-    ``choices`` is a tuple, or ``"module:ATTRIBUTE"`` naming the registry that owns
-    them (``"index.ann.factory:BACKENDS"``): resolved when first validated, so the base
-    layer never imports an upper layer at import time and the list exists once.
-    """
+
+def setting(default: Any, help: str, choices: tuple[str, ...] | None = None):
+    """A settings field with its help text and, optionally, its allowed values (a tuple)."""
     return field(default=default, metadata={"help": help, "choices": choices})
 
 
 def choices_of(f) -> tuple[str, ...] | None:
-    """The allowed values of settings field ``f`` (a registry reference is resolved)."""
-    choices = f.metadata.get("choices")
-    if isinstance(choices, str):
-        import importlib
-
-        module, _, name = choices.partition(":")
-        return tuple(getattr(importlib.import_module(module), name))
-    return choices
+    """The allowed values of settings field ``f``, or None when any value of its type goes."""
+    return f.metadata.get("choices")
 
 
 @dataclass(frozen=True)
@@ -96,7 +91,7 @@ class Settings:
         "faiss-flat",
         "Dense index: exact `faiss-flat`, approximate `faiss-hnsw`, `faiss-hnsw-sq8` or `faiss-ivfpq`, or `numpy` "
         "(reference). The choices are the registry in `index/ann/factory.py`.",
-        "index.ann.factory:BACKENDS",
+        VECTOR_BACKENDS,
     )
     hnsw_m: int = setting(32, "HNSW graph degree (faiss-hnsw).")
     hnsw_ef_search: int = setting(128, "HNSW search breadth (faiss-hnsw).")
@@ -248,6 +243,18 @@ class Settings:
         new = replace(self, **changes)
         new.validate()
         return new
+
+    def as_env(self, secrets: bool = False) -> dict[str, str]:
+        """Every setting as the ``PRAXISFINDER_*`` variable that gives it back, so that
+        ``Settings.from_env(env=s.as_env(secrets=True)) == s``; for handing the whole
+        configuration to a child process (``ingest.sandbox``) instead of a hand-picked list.
+        Secret settings (``upload_token``) are left out unless ``secrets``."""
+        out = {}
+        for f in fields(self):
+            if f.metadata.get("secret") and not secrets:
+                continue
+            out[ENV_PREFIX + f.name.upper()] = str(getattr(self, f.name))
+        return out
 
     @property
     def sources_dir(self) -> Path:

@@ -3,7 +3,8 @@
 The list (``index/data/abbreviations_de.tsv``) names each entry's source. Each line is
 one meaning: its abbreviations ("UMA, UMF, umA") and long forms ("unbegleitete
 minderjährige Ausländer; ...") are analysed with the same word pipeline as every text
-(``index.analyzer.word_terms``: umlauts, feminine forms, stopwords, Snowball stems), and
+(``index.analyzer.word_terms``, which the analyzer passes in: umlauts, feminine forms,
+stopwords, Snowball stems; this module imports no analysis code), and
 any occurrence of one of them in a text adds the line's concept term ("=uma") to the
 text's terms. Documents and queries go through the same function, so a query "ABH"
 finds a passage that says "Ausländerbehörde" and the reverse. An abbreviation with two
@@ -14,6 +15,7 @@ long form only its own. Concept terms start with "=", which no analysed word can
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,11 +51,11 @@ def read_abbreviations(path: Path = ABBREVIATIONS_PATH) -> list[Abbreviation]:
     return entries
 
 
-@functools.lru_cache(maxsize=1)
-def _table() -> tuple[dict[str, list[tuple[tuple[str, ...], str]]], dict[str, set[str]]]:
-    """(first term -> [(term sequence, concept)] for every form, single long-form term -> concepts)."""
-    from index.analyzer import word_terms
-
+@functools.lru_cache(maxsize=2)
+def _table(word_terms: Callable[[str], list[str]]) -> tuple[dict[str, list[tuple[tuple[str, ...], str]]],
+                                                           dict[str, set[str]]]:
+    """(first term -> [(term sequence, concept)] for every form, single long-form term -> concepts),
+    every form analysed by ``word_terms``."""
     sequences: dict[str, list[tuple[tuple[str, ...], str]]] = {}
     single_long: dict[str, set[str]] = {}
     for entry in read_abbreviations():
@@ -73,14 +75,17 @@ def _table() -> tuple[dict[str, list[tuple[tuple[str, ...], str]]], dict[str, se
     return sequences, single_long
 
 
-def concept_terms(mains: list[str], parts: list[tuple[str, ...]] | None = None) -> list[str]:
+def concept_terms(mains: list[str], parts: list[tuple[str, ...]] | None = None, *,
+                  word_terms: Callable[[str], list[str]]) -> list[str]:
     """Concept terms for a text's word terms, in order of first occurrence, each once.
 
     ``mains`` are the text's word terms in order (stopwords already dropped), ``parts``
     the compound-part terms of each word: a single-word long form also counts as a
-    compound part ("Volkshochschulkurs" contains "Volkshochschule").
+    compound part ("Volkshochschulkurs" contains "Volkshochschule"). ``word_terms`` is the
+    analyzer's one-term-per-word function (``index.analyzer.word_terms``); the list's forms
+    are analysed with it once per function.
     """
-    sequences, single_long = _table()
+    sequences, single_long = _table(word_terms)
     found: list[str] = []
     for i, term in enumerate(mains):
         for terms, concept in sequences.get(term, ()):

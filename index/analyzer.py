@@ -52,6 +52,9 @@ from pathlib import Path
 import Stemmer
 from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_GERMAN
 
+from index import abbreviations
+from index.compounds import best_split
+
 ANALYZER_VERSION = "de-snowball-compound-v2-umlaut-gender-abbrev"
 COMPOUND_MIN_SCORE = 0.4
 COMPOUND_MIN_WORD = 10
@@ -145,13 +148,11 @@ def split_compound(word: str) -> tuple[str, ...]:
     the word has at least ``COMPOUND_MIN_WORD`` and at most ``COMPOUND_MAX_WORD`` letters
     and both parts at least ``COMPOUND_MIN_PART``. Returns lower-case parts: left, its
     parts, right, its parts. Work per word is linear in its length
-    (``index.build_cache.char_split_best``) and the length is capped, so a hostile
+    (``index.compounds.char_split_best``, memoised across builds) and the length is capped, so a hostile
     5,000-letter "word" costs nothing.
     """
     if not COMPOUND_MIN_WORD <= len(word) <= COMPOUND_MAX_WORD or not word.isalpha():
         return ()
-    from index.build_cache import best_split  # compound_split's best candidate, memoised across builds
-
     best = best_split(word)
     if best is None:
         return ()
@@ -205,9 +206,7 @@ def analyze(text: str, decompound: bool = True) -> list[str]:
             mains.append(term)
             parts_of.append(parts)
     if decompound and mains:
-        from index.abbreviations import concept_terms
-
-        out.extend(concept_terms(mains, parts_of))
+        out.extend(abbreviations.concept_terms(mains, parts_of, word_terms=word_terms))
     return out
 
 
@@ -221,11 +220,9 @@ def analyzer_fingerprint() -> str:
     """
     import hashlib
 
-    from index.abbreviations import fingerprint
-
     h = hashlib.sha256(Path(__file__).read_bytes())
     h.update(Path(__file__).with_name("abbreviations.py").read_bytes())
-    return f"{ANALYZER_VERSION}+{h.hexdigest()[:12]}+abbreviations-{fingerprint()}"
+    return f"{ANALYZER_VERSION}+{h.hexdigest()[:12]}+abbreviations-{abbreviations.fingerprint()}"
 
 
 def is_stopword(word: str, lang: str = "de") -> bool:

@@ -19,11 +19,12 @@ from typing import Any
 import numpy as np
 
 from index import ann as vector_backends
-from index import build_cache
+from index import build_cache, compounds
 from index.analyzer import analyzer_fingerprint
 from index.municipalities.model import CATALOGUE_VERSION
 from index.bm25 import BM25Index, passage_text
-from index.search.translate import DING_PATH, build_surface_forms, build_translations, translation_fingerprint
+from index.search.translate import (DING_PATH, build_surface_forms, build_translations, cached_translations,
+                                    load_dictionary, translation_fingerprint)
 from index.model.encoders import window_encoder, window_encoder_tag
 from index.multivector import WINDOW_MAX_TOKENS, WINDOW_VERSION, TokenStore, cut_to_tokens, windows
 from index import registry as registry_mod
@@ -157,6 +158,17 @@ def build_index(
         store.close()
 
 
+def prepare_cache(cache_dir: Path) -> tuple[dict, dict]:
+    """Fill ``cache_dir`` with the derived data that does not depend on the corpus, as
+    ``praxisfinder provision`` does: the parsed Ding dictionary (~20 s,
+    ``index.search.translate.load_dictionary``) and the GeoNames index (~3 s,
+    ``index.build_cache.geonames``). Returns ``(dictionary entries, GeoNames index)``; an
+    absent dictionary gives ``{}``."""
+    entries = load_dictionary(cache_dir=cache_dir)
+    places, _ = build_cache.geonames(cache_dir)
+    return entries, places
+
+
 def _select_sources(settings, previous, registry, paths, add, remove, prepared, origin, report) -> dict[str, Source]:
     """The documents the next snapshot should hold, by id, from the registry and the arguments."""
     entries, tombs = registry["documents"], registry["tombstones"]
@@ -261,13 +273,13 @@ def _build_locked(settings, embedder, store, paths, add, remove, force, progress
         windows.index = vector_backends.create(settings.vector_backend, embedder.dim, dense_params(settings))
         windows.index.add(windows.vectors)
     cache_dir = Path(settings.cache_dir)
-    build_cache.load_splits(cache_dir)
+    compounds.load_splits(cache_dir)
     bm25 = BM25Index(BM25_PARAMS["k1"], BM25_PARAMS["b"]).build([_bm25_text(p) for p in passages])
-    build_cache.save_splits(cache_dir)
+    compounds.save_splits(cache_dir)
     catalogue, _ = build_cache.catalogue(cache_dir, documents, passages,
                                          lambda: _catalogue(documents, passages, cache_dir))
     project_vectors = _project_vectors(catalogue, embedder, previous, settings)
-    translations, _ = build_cache.translations(
+    translations, _ = cached_translations(
         cache_dir, bm25.vocabulary, lambda: build_translations(bm25.vocabulary, cache_dir=cache_dir))
     surface_forms = build_surface_forms([p.text for p in passages], translations)
     t_index = time.perf_counter() - t2
@@ -367,7 +379,8 @@ def _text_key(text: str) -> str:
 
 
 def _catalogue(documents: list[Document], passages: list[Passage], cache_dir: Path | None = None) -> dict[str, Any]:
-    from index.municipalities import build_catalogue, geodata
+    from index.municipalities import geodata
+    from index.municipalities.extract import build_catalogue
 
     if cache_dir is not None:  # the GeoNames index `provision` prepared (3 s when built here)
         geodata.install_index(build_cache.geonames(cache_dir)[0])

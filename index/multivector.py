@@ -9,7 +9,7 @@ embedding dilutes a single fact in a 150-word passage, so
   dense score is the max of its own and its windows' scores (+0.017 nDCG@10 on the written set over no windows; issue 15 chose
   this shape over the earlier overlapping three-sentence windows with the title, which
   read 1.4x the encoder tokens (1.13x the passage pass, now 0.80x) and scored 0.005 less
-  -- ``python -m eval.window_levers``);
+  -- ``python -m tools.window_levers``);
 - **late interaction**: the e5 model's output token vectors (L2-normalised) are kept;
   the top fused candidates are re-scored with MaxSim — the mean over query tokens of the
   best-matching passage token — and fused again with the first-stage score (+0.02).
@@ -60,7 +60,7 @@ def window_spans(passages: list[Passage], size: int = WINDOW_SENTENCES, stride: 
     none. The text is the sentences joined by a space, with ``title`` prefixed by
     ``"{doc_title}\n"`` (shipped without: measured better and 15 % fewer tokens); the span
     ``(start, end)`` runs from the first sentence's start to the last one's end. The other
-    shapes are for ``eval.window_levers``.
+    shapes are for ``tools.window_levers``.
     """
     from ingest.sentences import sentence_spans
 

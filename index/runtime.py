@@ -68,7 +68,7 @@ def open_searcher(settings: Settings, embedder) -> Searcher:
         store.close()  # the snapshot keeps what it needs (the PostgreSQL one its own connection pool)
     catalogue = None
     if snapshot.catalogue:
-        from index.municipalities import Catalogue
+        from index.municipalities.model import Catalogue
 
         catalogue = Catalogue.from_dict(snapshot.catalogue)
     return Searcher(snapshot, embedder, settings, catalogue=catalogue)

@@ -16,7 +16,7 @@ import os
 import subprocess
 import sys
 import tempfile
-from dataclasses import asdict, fields
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -26,11 +26,6 @@ from core.settings import Settings
 
 log = logging.getLogger("praxisfinder.sandbox")
 
-# what the child needs of the settings (the rest are serving settings)
-CHILD_SETTINGS = ("chunk_target_words", "chunk_max_words", "chunk_max_chars", "chunk_min_words", "chunk_overlap_sentences",
-                  "max_document_chars", "max_document_passages")
-
-
 def ingest_sandboxed(path: Path, settings: Settings, doc_id: str) -> tuple[Document, list[Passage], dict[str, Any]]:
     """Read, clean and chunk ``path`` in a resource-limited subprocess.
 
@@ -39,7 +34,7 @@ def ingest_sandboxed(path: Path, settings: Settings, doc_id: str) -> tuple[Docum
     too slow: ``upload_check_seconds`` of CPU, too much memory: ``upload_check_memory_mb``).
     """
     limits = {"cpu_s": settings.upload_check_seconds, "memory_mb": settings.upload_check_memory_mb}
-    child = {name: getattr(settings, name) for name in CHILD_SETTINGS}
+    child = settings.as_env()  # the whole configuration (secrets left out), so no setting is forgotten
     env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
     with tempfile.TemporaryDirectory(prefix="praxisfinder-sandbox-") as tmp:
         out = Path(tmp) / "result.json"
@@ -80,7 +75,7 @@ def _main() -> None:
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
     resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
     sys.setrecursionlimit(2000)
-    settings = Settings.from_env({}, **{k: v for k, v in child.items() if k in {f.name for f in fields(Settings)}})
+    settings = Settings.from_env(env=child)
     try:
         document, passages = ingest_one(Path(path), settings, doc_id)
         answer = {"ok": True, "document": asdict(document), "passages": [asdict(p) for p in passages]}

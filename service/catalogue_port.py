@@ -115,7 +115,7 @@ class CatalogueAdapter:
         :param ignore: parts of a description to drop ("typ", "land", "einwohner", "siedlung", "schwerpunkt").
         :returns: [(record, Recommendation)], best first.
         """
-        from index.municipalities import recommend
+        from index.municipalities.recommend import recommend
 
         found = recommend(self.catalogue, query, topic=topic, k=k, practice=self.practice_ranker(),
                           candidates=candidates, ignore=ignore)
@@ -147,7 +147,7 @@ class CatalogueAdapter:
         with self._lock:
             if self._practice is None:
                 from index.analyzer import analyze, detect_language
-                from index.municipalities import PracticeRanker
+                from index.municipalities.entity_rank import PracticeRanker
                 from index.search import clean_query
 
                 s = self._searcher
@@ -177,7 +177,7 @@ class CatalogueAdapter:
                 if snap.project_vectors is not None:
                     titles = dict(zip(snap.catalogue.get("project_titles", []), snap.project_vectors))
                 self._practice = PracticeRanker(self.catalogue, s.passages, search, query_terms, analyze,
-                                                embed_query, titles)
+                                                embed_query, titles, snap.bm25.vocabulary)
             return self._practice
 
 

@@ -59,11 +59,11 @@ def provision(force: bool = typer.Option(False, help="Convert again even if a ve
         _fail(exc)
     typer.echo(f"model ready: {path}")
     typer.echo(f"ONNX export ready: {onnx_path}")
-    from index import build_cache
+    from index.build import prepare_cache
     from index.search.translate import DING_PATH
 
     # corpus-independent, like the model: prepared once per machine, not in the first build
-    entries, places = build_cache.prepare(settings.cache_dir)
+    entries, places = prepare_cache(settings.cache_dir)
     typer.echo(f"dictionary ready: {len(entries)} English keys from {DING_PATH}" if entries
                else f"dictionary not found at {DING_PATH}: English queries get no dictionary translations")
     typer.echo(f"GeoNames index ready: {len(places)} place names (German places, foreign towns of 5,000+)")

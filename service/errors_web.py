@@ -10,7 +10,8 @@ trace.
 
 ``too_long_message`` is the German sentence for input over the length limit, with the
 length and the limit ("Ihre Suchanfrage hat 2.000 Zeichen; erlaubt sind höchstens
-1.000."); ``service.web.german_message`` asks it first.
+1.000."); ``german_message`` asks it first, then maps the other application errors to
+German sentences (``WebInputError`` carries its German message already).
 """
 
 from __future__ import annotations
@@ -24,8 +25,9 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
-from core.errors import PraxisError
+from core.errors import BadRequest, NotFound, PraxisError
 from service.errors import http_status
+from service.rendering import templates
 
 log = logging.getLogger("praxisfinder.service")
 
@@ -91,11 +93,76 @@ def too_long(value: str | None, limit: int, what: str = "Ihre Suchanfrage") -> s
             "Bitte kürzen Sie den Text – es wurde nichts abgeschnitten.")
 
 
+class WebInputError(BadRequest):
+    """Invalid input found by the web layer itself; its message is already German."""
+
+
+# Message fragments (case-insensitive; the application and the catalogue speak English)
+# -> German text for the page. "{n}" is the configured length limit.
+_MESSAGES = [
+    ("query is empty", "Bitte geben Sie eine Frage oder Stichwörter ein."),
+    ("query has no words", "Die Suchanfrage enthält keine Wörter, nur Satz- oder Sonderzeichen."),
+    ("query is too long", "Die Suchanfrage ist zu lang (höchstens {n} Zeichen)."),
+    ("give either municipality or description", "Bitte geben Sie eine Kommune oder eine Beschreibung an."),
+    ("give a municipality name or a description", "Bitte geben Sie eine Kommune oder eine Beschreibung an."),
+    ("empty municipality name", "Bitte geben Sie eine Kommune oder eine Beschreibung an."),
+    ("description is too long", "Die Beschreibung ist zu lang (höchstens {n} Zeichen)."),
+    ("the description names no type", "Aus Ihrer Beschreibung ließ sich weder Art, Bundesland, Größe noch ein "
+                                      "Schwerpunkt lesen. Bitte beschreiben Sie Ihre Kommune zum Beispiel so: "
+                                      "„ländlicher Landkreis in Brandenburg, 80.000 Einwohner, Schwerpunkt Ehrenamt“ "
+                                      "– oder geben Sie ein Thema an."),
+    ("unknown description part", "Unbekannter Teil der Beschreibung."),
+    ("topic is too long", "Das Thema ist zu lang (höchstens {n} Zeichen)."),
+    ("q is too long", "Der Suchbegriff ist zu lang (höchstens {n} Zeichen)."),
+    ("k must be between", "Die gewünschte Anzahl an Ergebnissen ist nicht möglich."),
+    ("bundesland", "Unbekanntes Bundesland. Bitte wählen Sie eines aus der Liste."),
+    ("unknown municipality type", "Unbekannte Art der Kommune. Bitte wählen Sie eine aus der Liste."),
+    ("unknown field of action", "Unbekanntes Handlungsfeld. Bitte wählen Sie eines aus der Liste."),
+    ("catalogue is not available", "Für diesen Suchindex gibt es keinen Kommunenkatalog; "
+                                   "Kommunen und Vergleiche sind nicht verfügbar."),
+    ("no municipality with id", "Diese Kommune gibt es im Katalog nicht."),
+    ("no passage with id", "Diese Passage gibt es im Index nicht."),
+    ("no document with id", "Dieses Dokument gibt es im Index nicht."),
+    ("unknown document id", "Dieses Dokument gibt es im Index nicht. Bitte wählen Sie eines aus der Liste."),
+    ("municipality filters need", "Filter nach Bundesland, Art, Einwohnerzahl und Thema brauchen den "
+                                  "Kommunenkatalog, der in diesem Index fehlt."),
+    ("source file of document", "Die Originaldatei dieses Dokuments ist nicht verfügbar."),
+]
+_FALLBACK = {400: "Die Eingabe ist ungültig.", 404: "Nicht gefunden.",
+             503: "Der Suchindex ist gerade nicht verfügbar. Bitte versuchen Sie es später noch einmal."}
+
+
+def german_message(exc: PraxisError, limit: int = 1000, state: dict | None = None) -> str:
+    """The German sentence shown on a page for an application error.
+
+    Unknown (``detail.suggestions``) and ambiguous (``detail.candidates``) municipality
+    names get a sentence naming what the user typed (``state["kommune"]``); the common
+    input errors a fixed translation; anything else a sentence for its HTTP status.
+    """
+    if isinstance(exc, WebInputError):
+        return exc.message
+    too_long = too_long_message(exc, limit)
+    if too_long:
+        return too_long
+    name = (state or {}).get("kommune", "")
+    detail = exc.detail if isinstance(exc.detail, dict) else {}
+    if "candidates" in detail:
+        return (f"„{name}“ passt zu mehreren Kommunen. Welche meinen Sie?" if name
+                else "Der Name passt zu mehreren Kommunen. Welche meinen Sie?")
+    if isinstance(exc, NotFound) and "suggestions" in detail:
+        known = f"„{name}“ ist nicht im Kommunenkatalog." if name else "Diese Kommune gibt es im Katalog nicht."
+        return known + ("" if detail["suggestions"] else
+                        " Prüfen Sie die Schreibweise oder beschreiben Sie Ihre Kommune im Feld „Beschreibung“.")
+    low = exc.message.casefold()
+    for fragment, text in _MESSAGES:
+        if fragment in low:
+            return text.format(n=f"{limit:,}".replace(",", "."))
+    return _FALLBACK.get(http_status(exc), "Die Anfrage konnte nicht bearbeitet werden.")
+
+
 def error_page(request: Request, status: int, message: str | None = None, headers: dict | None = None) -> Response:
     """The German HTML error page for ``status`` (heading and sentence from ``PAGES``;
     ``message`` replaces the sentence). Links back to the search and the catalogue."""
-    from service.web import templates  # the web layer's Jinja environment (filters, globals)
-
     heading, sentence = PAGES.get(status, PAGES[500] if status >= 500 else PAGES[400])
     context: dict[str, Any] = {"heading": heading, "message": message or sentence, "status": status,
                                "title": heading, "error": None, "suggestions": [], "max_chars": 0}
@@ -137,8 +204,6 @@ def install_web_errors(api: FastAPI, max_chars: int = 1000) -> None:
         return error_page(request, exc.status_code, headers=headers or None)
 
     async def praxis_page(request: Request, exc: PraxisError):
-        from service.web import german_message
-
         return error_page(request, http_status(exc), german_message(exc, max_chars), headers=getattr(exc, "headers", None))
 
     async def validation_page(request: Request, exc: RequestValidationError):

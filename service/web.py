@@ -13,21 +13,21 @@ import re
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
-import jinja2
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
-from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 
-from index.municipalities import CandidateFilter
+from index.municipalities.recommend import CandidateFilter
 from index.search import Filters
 from core.errors import BadRequest, NotFound, PraxisError
 from service.application import Application
 from service.routes.municipalities import ignore_parts
 from service import errors_web, facets, navigation
+from service.errors_web import WebInputError, german_message
 from service.errors import http_status
 from service.hits import csv_link, search_link
+from service.rendering import env as _env, templates
 
 HERE = Path(__file__).parent
 CSP = ("default-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'; "
@@ -46,10 +46,6 @@ SIMILAR_K = 5  # ... and in the section of /kommune/{id}
 CATALOGUE_FILTERS = {"bundesland": "Bundesland", "typ": "Art", "einwohner_min": "Einwohner von",
                      "einwohner_max": "Einwohner bis"}
 
-_env = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True,
-                          trim_blocks=True, lstrip_blocks=True)
-_env.filters["de_int"] = lambda n: f"{int(n):,}".replace(",", ".")
-templates = Jinja2Templates(env=_env)
 
 
 def url(path: str, **params) -> str:
@@ -91,10 +87,6 @@ class SecurityHeaders:
             await send(message)
 
         return await self.app(scope, receive, send_with_headers)
-
-
-class WebInputError(BadRequest):
-    """Invalid input found by the web layer itself; its message is already German."""
 
 
 def _int(value: str | None, name: str) -> int | None:
@@ -370,64 +362,3 @@ def _alternatives(exc: PraxisError) -> list[str]:
     return [str(n) for n in names]
 
 
-# Message fragments (case-insensitive; the application and the catalogue speak English)
-# -> German text for the page. "{n}" is the configured length limit.
-_MESSAGES = [
-    ("query is empty", "Bitte geben Sie eine Frage oder Stichwörter ein."),
-    ("query has no words", "Die Suchanfrage enthält keine Wörter, nur Satz- oder Sonderzeichen."),
-    ("query is too long", "Die Suchanfrage ist zu lang (höchstens {n} Zeichen)."),
-    ("give either municipality or description", "Bitte geben Sie eine Kommune oder eine Beschreibung an."),
-    ("give a municipality name or a description", "Bitte geben Sie eine Kommune oder eine Beschreibung an."),
-    ("empty municipality name", "Bitte geben Sie eine Kommune oder eine Beschreibung an."),
-    ("description is too long", "Die Beschreibung ist zu lang (höchstens {n} Zeichen)."),
-    ("the description names no type", "Aus Ihrer Beschreibung ließ sich weder Art, Bundesland, Größe noch ein "
-                                      "Schwerpunkt lesen. Bitte beschreiben Sie Ihre Kommune zum Beispiel so: "
-                                      "„ländlicher Landkreis in Brandenburg, 80.000 Einwohner, Schwerpunkt Ehrenamt“ "
-                                      "– oder geben Sie ein Thema an."),
-    ("unknown description part", "Unbekannter Teil der Beschreibung."),
-    ("topic is too long", "Das Thema ist zu lang (höchstens {n} Zeichen)."),
-    ("q is too long", "Der Suchbegriff ist zu lang (höchstens {n} Zeichen)."),
-    ("k must be between", "Die gewünschte Anzahl an Ergebnissen ist nicht möglich."),
-    ("bundesland", "Unbekanntes Bundesland. Bitte wählen Sie eines aus der Liste."),
-    ("unknown municipality type", "Unbekannte Art der Kommune. Bitte wählen Sie eine aus der Liste."),
-    ("unknown field of action", "Unbekanntes Handlungsfeld. Bitte wählen Sie eines aus der Liste."),
-    ("catalogue is not available", "Für diesen Suchindex gibt es keinen Kommunenkatalog; "
-                                   "Kommunen und Vergleiche sind nicht verfügbar."),
-    ("no municipality with id", "Diese Kommune gibt es im Katalog nicht."),
-    ("no passage with id", "Diese Passage gibt es im Index nicht."),
-    ("no document with id", "Dieses Dokument gibt es im Index nicht."),
-    ("unknown document id", "Dieses Dokument gibt es im Index nicht. Bitte wählen Sie eines aus der Liste."),
-    ("municipality filters need", "Filter nach Bundesland, Art, Einwohnerzahl und Thema brauchen den "
-                                  "Kommunenkatalog, der in diesem Index fehlt."),
-    ("source file of document", "Die Originaldatei dieses Dokuments ist nicht verfügbar."),
-]
-_FALLBACK = {400: "Die Eingabe ist ungültig.", 404: "Nicht gefunden.",
-             503: "Der Suchindex ist gerade nicht verfügbar. Bitte versuchen Sie es später noch einmal."}
-
-
-def german_message(exc: PraxisError, limit: int = 1000, state: dict | None = None) -> str:
-    """The German sentence shown on a page for an application error.
-
-    Unknown (``detail.suggestions``) and ambiguous (``detail.candidates``) municipality
-    names get a sentence naming what the user typed (``state["kommune"]``); the common
-    input errors a fixed translation; anything else a sentence for its HTTP status.
-    """
-    if isinstance(exc, WebInputError):
-        return exc.message
-    too_long = errors_web.too_long_message(exc, limit)
-    if too_long:
-        return too_long
-    name = (state or {}).get("kommune", "")
-    detail = exc.detail if isinstance(exc.detail, dict) else {}
-    if "candidates" in detail:
-        return (f"„{name}“ passt zu mehreren Kommunen. Welche meinen Sie?" if name
-                else "Der Name passt zu mehreren Kommunen. Welche meinen Sie?")
-    if isinstance(exc, NotFound) and "suggestions" in detail:
-        known = f"„{name}“ ist nicht im Kommunenkatalog." if name else "Diese Kommune gibt es im Katalog nicht."
-        return known + ("" if detail["suggestions"] else
-                        " Prüfen Sie die Schreibweise oder beschreiben Sie Ihre Kommune im Feld „Beschreibung“.")
-    low = exc.message.casefold()
-    for fragment, text in _MESSAGES:
-        if fragment in low:
-            return text.format(n=f"{limit:,}".replace(",", "."))
-    return _FALLBACK.get(http_status(exc), "Die Anfrage konnte nicht bearbeitet werden.")

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 
 import pytest
 
@@ -12,6 +15,14 @@ from core.settings import Settings
 # per-address read limit (PRAXISFINDER_READ_RATE_PER_MINUTE, 240 a minute by default) is
 # tested by the tests that set it (tests/reliability/test_http_limits.py, test_errors_web.py).
 os.environ.setdefault("PRAXISFINDER_READ_RATE_PER_MINUTE", "0")
+
+# Hypothesis (under the Schemathesis fuzz test) keeps a storage directory, ``.hypothesis/``
+# in the working directory by default, even with ``database=None``: put it in a temporary
+# directory, removed at exit, so a test run writes nothing into the checkout.
+if "HYPOTHESIS_STORAGE_DIRECTORY" not in os.environ:
+    _hypothesis_dir = tempfile.mkdtemp(prefix="praxisfinder-hypothesis-")
+    os.environ["HYPOTHESIS_STORAGE_DIRECTORY"] = _hypothesis_dir
+    atexit.register(shutil.rmtree, _hypothesis_dir, True)
 
 
 @pytest.fixture(scope="session")

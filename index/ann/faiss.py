@@ -2,7 +2,7 @@
 
 ``faiss-hnsw-sq8`` is HNSW over 8-bit scalar-quantised vectors: a quarter of the
 memory of ``faiss-hnsw`` (384 B instead of 1,536 B per 384-dim vector) at a small
-recall cost; ``eval/bench_scale.py`` measures both at a million vectors.
+recall cost; ``tools/bench_scale.py`` measures both at a million vectors.
 """
 
 from __future__ import annotations

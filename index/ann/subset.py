@@ -24,7 +24,7 @@ import numpy as np
 # Allowed vectors up to which an approximate backend searches them exactly. At a million
 # 384-dim vectors the exact scan over 1 % (10,000) costs 8 ms of CPU at recall 1.0 against
 # 13 ms and recall 0.92 through the HNSW graph; at 5 % (50,000) both cost about the same
-# (26 vs 22 ms) and the graph loses 2.4 % recall. README "Scaling", eval.bench_scale --filter.
+# (26 vs 22 ms) and the graph loses 2.4 % recall. README "Scaling", tools.bench_scale --filter.
 FILTER_EXACT_MAX = 50_000
 # Upper bound of the widened efSearch of a filtered HNSW search.
 FILTER_EF_MAX = 2048

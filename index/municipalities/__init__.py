@@ -1,15 +1,10 @@
 """Municipality catalogue and comparable-municipality recommendations.
 
-``build_catalogue(documents, passages)`` turns the corpus into a ``Catalogue`` of
-``Municipality`` records (type, Land, population, facts with sources, projects,
-themes, passages); ``recommend`` ranks comparable municipalities, with practice evidence from the hybrid
-search (``PracticeRanker``) and structure data from the documents and GeoNames.
+``extract.build_catalogue(documents, passages)`` turns the corpus into a ``model.Catalogue``
+of ``model.Municipality`` records (type, Land, population, facts with sources, projects,
+themes, passages); ``recommend.recommend`` ranks comparable municipalities, with practice
+evidence from the hybrid search (``entity_rank.PracticeRanker``) and structure data from
+the documents and GeoNames. Import from the submodules: the package re-exports nothing,
+so a submodule importing a sibling (``from index.municipalities import gazetteer``) never
+runs into a half-initialised package.
 """
-
-from index.municipalities.extract import build_catalogue
-from index.municipalities.model import Catalogue, Municipality
-from index.municipalities.entity_rank import PracticeRanker
-from index.municipalities.recommend import CandidateFilter, Reason, Recommendation, recommend
-
-__all__ = ["CandidateFilter", "Catalogue", "Municipality", "PracticeRanker", "Reason", "Recommendation",
-           "build_catalogue", "recommend"]

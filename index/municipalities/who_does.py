@@ -82,7 +82,7 @@ def who_does(catalogue, practice: PracticeRanker, topic: str, k: int = 10, accep
     if not topic or k <= 0:
         return []
     scores = practice.rank(topic, hits)
-    terms = practice.topic_terms(topic)
+    terms = practice.topic_terms(topic, idf=True)
     members: dict[str, Evidence] = {}
     for g, cov in groups_named(catalogue, topic, practice):  # "Kommunaler Qualitätszirkel": its members
         for mid in g["members"]:

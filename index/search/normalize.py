@@ -106,7 +106,7 @@ class QueryNormalizer:
     :param vocabulary: the BM25 vocabulary, analysed term -> document frequency.
     :param typo: an ``index.search.typo.TypoCorrector`` over that vocabulary, or None (no typo step).
     :param steps: the rewriting steps applied, a subset of ``STEPS`` (all by default; fewer only
-        to measure one step's effect, ``eval.query_levers``).
+        to measure one step's effect, ``tools.query_levers``).
     :param english: English words the translation table knows (lower case): in an English query
         only the other words, German words mistyped ("Veranstalutngsreihe"), are typo-corrected.
     """

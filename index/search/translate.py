@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from index import build_cache
 from index.analyzer import ANALYZER_VERSION, analyze, is_stopword, words
 
 DING_PATH = Path("/usr/share/trans/de-en")
@@ -73,6 +74,18 @@ def build_translations(vocabulary: dict[str, int], path: Path = DING_PATH, cache
             extra = [t for t, _ in kept if t not in table.get(en, [])]
             table[en] = (table.get(en, []) + extra)[:MAX_TERMS_PER_WORD]
     return {en: terms for en, terms in table.items() if terms}
+
+
+def cached_translations(cache_dir: Path | None, vocabulary: dict[str, int],
+                        compute: Callable[[], dict]) -> tuple[dict, bool]:
+    """The English -> German table cut down to ``vocabulary`` (``compute``, normally
+    ``build_translations``) or its cached value from the build cache (``index.build_cache``),
+    keyed by ``translation_fingerprint()``, the analysis code and the vocabulary with its
+    document frequencies; returns (table, was it a cache hit)."""
+    payload = {"what": "translations", "fingerprint": translation_fingerprint(),
+               "code": build_cache.code_hash(build_cache.TRANSLATION_CODE),
+               "vocabulary": build_cache.key_of(sorted(vocabulary.items()))}
+    return build_cache.cached(cache_dir, "translations", payload, compute)
 
 
 def translation_fingerprint() -> str:

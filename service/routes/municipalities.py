@@ -6,7 +6,7 @@ from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from core.settings import Settings
-from index.municipalities import CandidateFilter
+from index.municipalities.recommend import CandidateFilter
 from service import schemas
 from service.routes.common import ERRORS, LAENDER, THEMES, WORDS, MunicipalityType, application
 

@@ -28,3 +28,16 @@ def test_bad_values_are_refused_with_the_valid_choices():
         Settings.from_env({"PRAXISFINDER_PORT": "eighty"})
     with pytest.raises(ConfigError, match="chunk sizes"):
         Settings.from_env({"PRAXISFINDER_CHUNK_MIN_WORDS": "500"})
+
+
+def test_vector_backend_choices_are_the_registry():
+    """core/settings.py names the vector backends as data (the base layer imports no index
+    code); they must be exactly the names ``index/ann/factory.py`` registers."""
+    from dataclasses import fields
+
+    from core.settings import VECTOR_BACKENDS, choices_of
+    from index.ann.factory import BACKENDS
+
+    assert set(VECTOR_BACKENDS) == set(BACKENDS)
+    field = next(f for f in fields(Settings) if f.name == "vector_backend")
+    assert choices_of(field) == VECTOR_BACKENDS

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import pytest
 
 from eval.recommend_eval import evaluate_recommendations
-from index.municipalities import Catalogue, Municipality
+from index.municipalities.model import Catalogue, Municipality
 
 CAT = Catalogue([Municipality(f"m{i}", f"Stadt{i}", aliases=[f"S{i}"]) for i in range(12)])
 RANKING = [f"m{i}" for i in range(1, 12)]  # the fake always ranks m1, m2, ..., m11

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from core.settings import Settings
-from index import build_cache
+from index import build_cache, compounds
 from index.build import build_index
 from index.model.embedder import HashEmbedder
 from index.snapshot import load_snapshot
@@ -50,16 +50,16 @@ def test_code_hash_changes_with_the_code(tmp_path, monkeypatch):
 
 
 def test_compound_splits_persist_and_reload(tmp_path, monkeypatch):
-    monkeypatch.setattr(build_cache, "_splits", {"wohnraumvermittlung": (0.9, "Wohnraum", "Vermittlung")})
-    monkeypatch.setattr(build_cache, "_splits_dirty", True)
-    build_cache.save_splits(tmp_path)
-    monkeypatch.setattr(build_cache, "_splits", {})
-    assert build_cache.load_splits(tmp_path) == 1
+    monkeypatch.setattr(compounds, "_splits", {"wohnraumvermittlung": (0.9, "Wohnraum", "Vermittlung")})
+    monkeypatch.setattr(compounds, "_splits_dirty", True)
+    compounds.save_splits(tmp_path)
+    monkeypatch.setattr(compounds, "_splits", {})
+    assert compounds.load_splits(tmp_path) == 1
     # a known word is answered from memory: the splitter is not asked
     import sys
 
     monkeypatch.setitem(sys.modules, "compound_split", None)
-    assert build_cache.best_split("wohnraumvermittlung") == (0.9, "Wohnraum", "Vermittlung")
+    assert compounds.best_split("wohnraumvermittlung") == (0.9, "Wohnraum", "Vermittlung")
 
 
 def test_a_second_build_reads_catalogue_and_translations_from_the_cache(tmp_path, monkeypatch):
@@ -89,11 +89,11 @@ def test_a_second_build_reads_catalogue_and_translations_from_the_cache(tmp_path
 def test_splits_known_in_memory_reach_a_new_cache_dir(tmp_path, monkeypatch):
     """A process that already split words (nothing new to save) still fills a cache dir it
     has not written yet: a second build in another data dir must find them."""
-    monkeypatch.setattr(build_cache, "_splits", {"sprachkurs": (0.8, "Sprache", "Kurs")})
-    monkeypatch.setattr(build_cache, "_splits_dirty", False)
-    build_cache.save_splits(tmp_path / "new")
-    monkeypatch.setattr(build_cache, "_splits", {})
-    assert build_cache.load_splits(tmp_path / "new") == 1
+    monkeypatch.setattr(compounds, "_splits", {"sprachkurs": (0.8, "Sprache", "Kurs")})
+    monkeypatch.setattr(compounds, "_splits_dirty", False)
+    compounds.save_splits(tmp_path / "new")
+    monkeypatch.setattr(compounds, "_splits", {})
+    assert compounds.load_splits(tmp_path / "new") == 1
 
 
 def test_the_geonames_index_is_cached_and_used_by_a_catalogue_build(tmp_path, monkeypatch):

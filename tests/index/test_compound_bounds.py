@@ -9,9 +9,9 @@ import random
 
 import pytest
 
-from index import build_cache
+from index import compounds
 from index.analyzer import COMPOUND_MAX_WORD, analyze, split_compound
-from index.build_cache import char_split_best
+from index.compounds import char_split_best
 
 WORDS = ["Ehrenamtskoordination", "Flüchtlingsunterkunft", "Integrationskursverordnungsänderung",
          "Willkommenskultur", "Sprachpatinnen", "Kreisgleichstellungsbeauftragte", "abc", "abcdef",
@@ -46,10 +46,10 @@ def test_over_long_words_are_not_split(length):
 
 def test_analysis_of_three_5000_letter_words():
     """The issue's file: each word is one term, nothing is split or cached."""
-    build_cache.forget_splits()
+    compounds.forget_splits()
     text = " ".join([("Willkommenskultur" * 300)[:5000]] * 3)
     assert len(analyze(text)) == 3
-    assert not any(len(w) > COMPOUND_MAX_WORD for w in build_cache._splits)
+    assert not any(len(w) > COMPOUND_MAX_WORD for w in compounds._splits)
 
 
 def test_long_words_still_cost_linear_work():

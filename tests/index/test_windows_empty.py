@@ -1,6 +1,6 @@
 """A corpus without any sentence window (every passage one sentence or one long word, as a
 1.8 MB single-token upload becomes) builds: the window step used to hand the model's
-tokenizer an empty list, which fails (found by index.bench_adversarial, issue 27)."""
+tokenizer an empty list, which fails (found by tools.bench_adversarial, issue 27)."""
 
 from __future__ import annotations
 

@@ -15,7 +15,7 @@ import time
 import httpx
 import pytest
 
-from service.liveserver import LiveServer
+from tools.liveserver import LiveServer
 from tests.reliability.conftest import TOKEN
 from tests.reliability.test_http_limits import read_until_closed, serve
 

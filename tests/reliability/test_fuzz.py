@@ -64,3 +64,13 @@ def test_api_conforms_to_its_schema(api_schema):
         tested.append(operation.label)
     assert "POST /api/documents" in tested and "GET /api/search" in tested
     print(f"\nfuzzed {sum(calls.values())} requests: {calls}")
+
+
+def test_the_fuzzer_writes_nothing_into_the_checkout():
+    """Hypothesis' storage (its ``constants`` cache) lives outside the checkout (tests/conftest.py)."""
+    from pathlib import Path
+
+    from hypothesis.configuration import storage_directory
+
+    root = Path(__file__).resolve().parents[2]
+    assert not Path(storage_directory(intent_to_write=False).path).resolve().is_relative_to(root)

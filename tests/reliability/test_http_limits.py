@@ -14,7 +14,7 @@ import pytest
 from index.model.embedder import HashEmbedder
 from service.api import create_app
 from service.application import Application
-from service.liveserver import LiveServer
+from tools.liveserver import LiveServer
 from tests.reliability.conftest import AUTH
 
 pytestmark = pytest.mark.integration

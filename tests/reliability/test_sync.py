@@ -39,6 +39,7 @@ def rows(outcome) -> dict[str, dict]:
     return {r["doc_id"]: r for r in outcome.report}
 
 
+@pytest.mark.slow  # several full index builds through uploads and syncs (~30 s of CPU); `make test` runs it
 def test_cli_added_documents_survive_a_plain_sync(fresh, tmp_path):
     extra = tmp_path / "elsewhere"
     extra.mkdir()
@@ -96,6 +97,7 @@ def test_same_text_under_two_names_is_indexed_once(fresh):
     assert "kopie-b" not in indexed(fresh) and "noch-einmal" not in indexed(fresh)
 
 
+@pytest.mark.slow  # several full index builds through uploads and syncs (~30 s of CPU); `make test` runs it
 def test_uploads_survive_sync_with_reserved_names_and_suffix_changes(fresh, make_client):
     client = make_client(fresh)
     auth = {"Authorization": "Bearer t0k3n-abc"}

@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 
 from index import ann as vectors
 from index.bm25 import BM25Index
-from index.municipalities import Catalogue, Municipality
+from index.municipalities.model import Catalogue, Municipality
 from index.model.embedder import HashEmbedder
 from index.snapshot import SCHEMA_VERSION, Snapshot, SnapshotStore
 from core.schema import Document, Passage, passage_id

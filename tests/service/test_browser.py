@@ -34,7 +34,7 @@ def live_url(request, tiny, app_factory):
         return
     from core.settings import Settings
     from service.api import create_app
-    from service.liveserver import LiveServer
+    from tools.liveserver import LiveServer
 
     app = app_factory(tiny[0]) if request.param == "tiny" else create_app(Settings.from_env())
     with LiveServer(app) as server:

@@ -37,7 +37,7 @@ def live_url():
         return
     from core.settings import Settings
     from service.api import create_app
-    from service.liveserver import LiveServer
+    from tools.liveserver import LiveServer
 
     with LiveServer(create_app(Settings.from_env())) as server:
         with urlopen(server.url + "/readyz", timeout=600) as response:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from index.municipalities import build_catalogue
+from index.municipalities.extract import build_catalogue
 from core.errors import BadRequest
 from core.schema import Document, Passage, passage_id
 
@@ -44,12 +44,8 @@ def raw():
 
 
 @pytest.fixture(scope="module")
-def ingested():
-    from ingest.loop import ingest_paths
-    from core.settings import Settings
-
-    result = ingest_paths([CORPUS], Settings.from_env())
-    return build_catalogue(result.documents, result.passages), result
+def ingested(real_corpus_ingested):
+    return real_corpus_ingested
 
 
 @pytest.fixture(scope="module", params=["raw", "ingested"])

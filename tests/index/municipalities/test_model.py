@@ -6,7 +6,9 @@ import json
 
 import pytest
 
-from index.municipalities import Catalogue, Municipality, build_catalogue
+from index.municipalities.extract import build_catalogue
+
+from index.municipalities.model import Catalogue, Municipality
 from index.municipalities.gazetteer import fold, land_code, slugify
 from index.municipalities.names import parse_name
 from index.municipalities.sources.desi import parse_table1

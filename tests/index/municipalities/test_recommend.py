@@ -3,6 +3,7 @@ and groups, structure, reasons; practice scores checked against hand-computed va
 
 from __future__ import annotations
 
+import math
 import re
 
 import numpy as np
@@ -10,7 +11,11 @@ import pytest
 
 from core.errors import BadRequest
 
-from index.municipalities import CandidateFilter, Catalogue, Municipality, PracticeRanker
+from index.municipalities.entity_rank import PracticeRanker
+
+from index.municipalities.model import Catalogue, Municipality
+
+from index.municipalities.recommend import CandidateFilter
 from index.municipalities.profile import parse_description, parse_population
 from index.municipalities.recommend import recommend, size_class
 
@@ -247,3 +252,80 @@ def test_a_title_from_a_reference_list_cites_the_list_but_links_no_passage():
     reason = next(d for d in recommend(cat, cat.get("q"), topic="Fahrradwerkstatt", k=1, practice=practice)[0].details
                   if d.kind == "project")
     assert reason.passage_id is None and reason.source == "Teilnehmerliste im Anhang von difu"
+
+
+def test_who_does_names_the_practice_by_its_rare_words():
+    """"Integration als Chefsache": a title sharing only the word every passage uses
+    ("Integration") does not name the practice once terms weigh by their BM25 IDF; the
+    portrait that says "Chefsache" does, and comes first."""
+    from index.municipalities.who_does import who_does
+
+    cat = Catalogue([
+        muni("a", KF, "HE", 100000, passages=["pa"], projects=["Integration als Querschnittsaufgabe"]),
+        muni("b", KF, "NW", 150000, passages=["pb"]),
+    ])
+    passages = [P("pa", text="Integration als Querschnittsaufgabe der Verwaltung."),
+                P("pb", text="Bei uns ist Integration Chefsache des Oberbürgermeisters.")]
+    # "integration" stands in 9 of 10 passages, "chefsache" in 1
+    df = {"integration": 9, "chefsache": 1}
+
+    def make(frequency):
+        return PracticeRanker(cat, passages + [P(f"x{i}") for i in range(8)],
+                              lambda text, k: [("pa", 1.0), ("pb", 0.9)][:k],
+                              lambda text: {"integration": 1.0, "chefsache": 1.0},
+                              lambda text: text.lower().rstrip(".").split(),
+                              document_frequency=frequency)
+
+    weighted = {m.id: m for m in who_does(cat, make(df), "Integration als Chefsache", 5)}
+    assert weighted["b"].names_practice and not weighted["a"].names_practice
+    assert list(weighted) == ["b", "a"]
+    assert weighted["a"].evidence[0].coverage == pytest.approx(
+        math.log(1 + 1.5 / 9.5) / (math.log(1 + 1.5 / 9.5) + math.log(1 + 9.5 / 1.5)), abs=1e-6)
+    # without frequencies both share half of the topic and both "name" it
+    plain = {m.id: m for m in who_does(cat, make(None), "Integration als Chefsache", 5)}
+    assert plain["a"].names_practice and plain["b"].names_practice
+
+
+def test_who_does_takes_a_mention_whose_line_names_the_practice():
+    """A slide lists other cities under a cell label, a list of good ideas names a city in
+    the item: the line that names the municipality and the practice is evidence (a row
+    vote with that line); a mention of the same city in another line is not."""
+    from index.municipalities.who_does import who_does
+
+    cat = Catalogue([
+        muni("darmstadt", KF, "HE", 160000, passages=["slide", "other"]),
+        muni("freiberg", KA, "SN", 40000, mentions=["slide"]),
+        muni("dresden", KF, "SN", 560000, mentions=["other"]),
+    ])
+    slide = P("slide", text="„Chefsache“\n\nFreiberg\n\nOberbürgermeister\n\nDarmstadt\n\nQuerschnittsaufgabe")
+    other = P("other", text="- Patenschaftsprogramme für Flüchtlinge\n- Dresden liegt an der Elbe.")
+    df = {"chefsache": 1, "integration": 9, "patenschaftsprogramm": 1}
+
+    def make(passages):
+        return PracticeRanker(cat, passages + [P(f"x{i}") for i in range(8)],
+                              lambda text, k: [("slide", 1.0), ("other", 0.9)][:k],
+                              lambda text: dict.fromkeys(text.lower().split(), 1.0),
+                              lambda text: re.findall(r"\w+", text.lower()), document_frequency=df)
+
+    practice = make([slide, other])
+    assert practice.name_lines("slide", "freiberg") == ["„Chefsache“ Freiberg"]
+    found = {m.id: m for m in who_does(cat, practice, "chefsache", 5)}
+    assert found["freiberg"].names_practice
+    assert found["freiberg"].evidence[0].kind == "row" and found["freiberg"].evidence[0].text == "„Chefsache“ Freiberg"
+    # Dresden is named in a line about the Elbe, not about sponsorships: no evidence, not listed
+    assert "dresden" not in {m.id for m in who_does(cat, practice, "patenschaftsprogramm", 5)}
+
+
+def test_topic_terms_weigh_words_no_passage_holds_as_nothing():
+    """An English word left untranslated ("volunteer") or a compound the collection writes
+    only in parts cannot be named by any text: IDF-weighted it weighs 0, so a German text
+    with the translated words covers the whole topic."""
+    cat = Catalogue([muni("a", KF, "HE", 100000, passages=["pa"])])
+    practice = PracticeRanker(cat, [P("pa")] + [P(f"x{i}") for i in range(9)], lambda text, k: [],
+                              lambda text: {"volunteer": 1.0, "ehrenamt": 0.5},
+                              lambda text: text.lower().split(), document_frequency={"ehrenamt": 2})
+    weighted = practice.topic_terms("volunteer", idf=True)
+    assert weighted["volunteer"] == 0.0
+    assert weighted["ehrenamt"] == pytest.approx(0.5 * math.log(1 + 8.5 / 2.5))
+    assert practice.coverage(weighted, "ehrenamt im dorf") == 1.0
+    assert practice.topic_terms("volunteer") == {"volunteer": 1.0, "ehrenamt": 0.5}

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from index.municipalities import Catalogue, Municipality
+from index.municipalities.model import Catalogue, Municipality
 from index.municipalities import geodata
 from index.municipalities.gazetteer import land_code
 from index.municipalities.groups import find_groups
@@ -92,13 +92,9 @@ def test_catalogue_round_trip_keeps_groups_and_titles():
 
 
 @pytest.fixture(scope="module")
-def corpus():
-    from index.municipalities import build_catalogue
-    from ingest.loop import ingest_paths
-    from core.settings import PROJECT_ROOT, Settings
-
-    result = ingest_paths([PROJECT_ROOT / "corpus"], Settings.from_env())
-    return build_catalogue(result.documents, result.passages), {p.id: p for p in result.passages}
+def corpus(real_corpus_ingested):
+    catalogue, result = real_corpus_ingested
+    return catalogue, {p.id: p for p in result.passages}
 
 
 def test_portrait_title_lines_make_subjects(corpus):

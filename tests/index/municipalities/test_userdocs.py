@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from core.settings import Settings
-from index.municipalities import build_catalogue
+from index.municipalities.extract import build_catalogue
 from ingest.pipeline import ingest_one
 
 FOLDER = Path(__file__).resolve().parents[2] / "fixtures" / "userdocs"

@@ -14,7 +14,7 @@ from index import ann as vectors
 from index.analyzer import analyze
 from index.bm25 import BM25Index
 from index.model.embedder import HashEmbedder
-from index.municipalities import Catalogue, Municipality
+from index.municipalities.model import Catalogue, Municipality
 from index.search import Searcher
 from index.search import answer
 from index.search.answer import Answer, analyse, content_words, counted_hits

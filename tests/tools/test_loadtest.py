@@ -10,8 +10,8 @@ from index.model.embedder import HashEmbedder
 from core.settings import Settings
 from service.api import create_app
 from service.application import Application
-from service.liveserver import LiveServer
-from service.loadtest import WARM_QUERIES, cold_queries, loopback_only, run
+from tools.liveserver import LiveServer
+from tools.loadtest import WARM_QUERIES, cold_queries, loopback_only, run
 
 
 @pytest.mark.integration  # a real server on a socket

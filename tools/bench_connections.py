@@ -18,7 +18,7 @@ A ``baseline`` phase without an attack comes first. For each phase the victim's 
 codes and latency (p50/p95/max, ms) and the attacker's connection outcomes are reported.
 Only loopback addresses are used; every phase ends by itself after ``--duration`` s.
 
-    .venv/bin/python -m service.bench_connections --connections 300 --duration 45 --out docs/bench-connections.json
+    .venv/bin/python -m tools.bench_connections --connections 300 --duration 45 --out docs/bench-connections.json
 """
 
 from __future__ import annotations
@@ -36,8 +36,8 @@ from pathlib import Path
 import httpx
 import numpy as np
 
-from service.liveserver import ServerProcess
-from service.loadtest import cold_queries, load_queries
+from tools.liveserver import ServerProcess
+from tools.loadtest import cold_queries, load_queries
 
 ATTACKER = "127.0.0.1"
 VICTIM = "127.0.0.2"

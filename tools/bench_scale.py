@@ -13,9 +13,9 @@ vectors when one exists, else random), a shared low-dimensional variation (intri
 dimension 32, like real text embeddings) and a little isotropic noise. Ground truth is
 computed chunk by chunk while generating, so the full matrix is never held twice.
 
-    python -m eval.bench_scale --n 1000000 --backend faiss-hnsw --hnsw-m 16 \\
+    python -m tools.bench_scale --n 1000000 --backend faiss-hnsw --hnsw-m 16 \\
         --ef-construction 80 --ef-search 64,128,256 --out var/bench/scale-hnsw.json
-    python -m eval.bench_scale --serve-only var/bench/scale1m --filter 0.001,0.01,0.05,0.2  # a kept --workdir
+    python -m tools.bench_scale --serve-only var/bench/scale1m --filter 0.001,0.01,0.05,0.2  # a kept --workdir
 """
 
 from __future__ import annotations
@@ -238,7 +238,7 @@ def main(argv: list[str] | None = None) -> int:
         work = args.workdir or Path(tmp)
         result = {"machine": {"cpus": os.cpu_count(), "loadavg_start": os.getloadavg()}}
         result["build"] = build(settings, args.n, args.queries, args.chunk, args.ef_construction, work)
-        proc = subprocess.run([sys.executable, "-m", "eval.bench_scale", "--serve-only", str(work),
+        proc = subprocess.run([sys.executable, "-m", "tools.bench_scale", "--serve-only", str(work),
                                "--ef-search", args.ef_search, "--nprobe", args.nprobe, "--filter", args.filter,
                                "--filter-exact-max", str(exact_max)],
                               capture_output=True, text=True, check=True)

@@ -1,6 +1,6 @@
 """Measure the analyzer levers of issue 12 one at a time on the three judgment sets.
 
-    python -m eval.analyzer_levers [--configs base,umlauts,gender,abbreviations,typo,all] [--json OUT]
+    python -m tools.analyzer_levers [--configs base,umlauts,gender,abbreviations,typo,all] [--json OUT]
 
 For each configuration the BM25 index, the English translation table and the surface
 forms are rebuilt in memory from the current snapshot's passages (the dense vectors are
@@ -62,7 +62,7 @@ def _apply(on: set[str]) -> None:
     analyzer.umlauts = original["umlauts"] if "umlauts" in on else (lambda word: word)
     analyzer._GENDER_MARK = original["mark"] if "gender" in on else re.compile(r"(?!)(x)")
     analyzer._AGENT_ENDINGS = original["endings"] if "gender" in on else ()
-    abbreviations.concept_terms = original["concepts"] if "abbreviations" in on else (lambda mains, parts=None: [])
+    abbreviations.concept_terms = original["concepts"] if "abbreviations" in on else (lambda mains, parts=None, **_: [])
     analyzer.base_form.cache_clear()
     translate._memo.clear()
     translate._glossary_words.cache_clear()

@@ -1,6 +1,6 @@
 """Run an ASGI app with uvicorn on a free loopback port in a background thread.
 
-Used by the benchmark (``service.bench``) and the browser tests: a real server, real
+Used by the benchmark (``tools.bench_search``) and the browser tests: a real server, real
 sockets, no mocks, with the same limits as ``praxisfinder serve`` (``service.server``).
 """
 

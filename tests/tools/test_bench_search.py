@@ -1,8 +1,8 @@
-"""``service.bench`` against a real server (loopback, HashEmbedder snapshot), briefly."""
+"""``tools.bench_search`` against a real server (loopback, HashEmbedder snapshot), briefly."""
 
 from core.settings import Settings
-from service import bench
-from service.liveserver import LiveServer
+from tools import bench_search as bench
+from tools.liveserver import LiveServer
 from tests.service.conftest import make_app
 
 

@@ -3,7 +3,7 @@ vectors copied into one matrix, NumPy's BLAS at its default thread count) and th
 one (``TokenStore.maxsim``: each candidate's rows multiplied in place, BLAS capped at one
 thread, ``index.blas``).
 
-    python -m eval.bench_maxsim --rounds 200
+    python -m tools.bench_maxsim --rounds 200
 
 Uses the current snapshot's token vectors; each round takes 30 random candidates and 16
 random token vectors of another passage as the query, and times both ways alternately.

@@ -1,9 +1,9 @@
 """Latency of ``GET /api/search`` over HTTP beside one bare query embedding, in one run.
 
-    python -m service.bench                      # start a server on the current snapshot
-    python -m service.bench --url http://127.0.0.1:8000
-    python -m service.bench --hash-dim 64        # HashEmbedder snapshot (smoke test)
-    PRAXISFINDER_ENCODER_BACKEND=onnx python -m service.bench   # the server's encoder runtime
+    python -m tools.bench_search                      # start a server on the current snapshot
+    python -m tools.bench_search --url http://127.0.0.1:8000
+    python -m tools.bench_search --hash-dim 64        # HashEmbedder snapshot (smoke test)
+    PRAXISFINDER_ENCODER_BACKEND=onnx python -m tools.bench_search   # the server's encoder runtime
 
 Sequential requests over a fixed German/English question list on one keep-alive
 connection (the whole hybrid search: encoding, BM25, fusion, MaxSim rerank, snippets,
@@ -197,7 +197,7 @@ def print_table(report: dict) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Command line of ``python -m service.bench``; returns the process exit code (0)."""
+    """Command line of ``python -m tools.bench_search``; returns the process exit code (0)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--url", help="Benchmark this running server instead of starting one.")
     parser.add_argument("--requests", type=int, default=200)
@@ -223,7 +223,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         from service.api import create_app
         from service.application import Application
-        from service.liveserver import LiveServer
+        from tools.liveserver import LiveServer
 
         application = Application(settings, embedder=embedder)
         application.readiness()  # load the snapshot before timing

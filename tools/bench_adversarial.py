@@ -25,7 +25,7 @@ it took to refuse it. Kinds (``KINDS``):
 The first row is preceded by a small untimed run, so imports (the splitter's tables, the
 GeoNames index) are not counted.
 
-    .venv/bin/python -m index.bench_adversarial --mb 0.05,0.2,1,2 [--kinds prose,one-word] [--embed] [--out docs/bench-adversarial.json]
+    .venv/bin/python -m tools.bench_adversarial --mb 0.05,0.2,1,2 [--kinds prose,one-word] [--embed] [--out docs/bench-adversarial.json]
 """
 
 from __future__ import annotations
@@ -88,7 +88,7 @@ def measure(kind: str, mb: float, folder: Path, settings: Settings, embedder=Non
     """Time every build step of one ``mb``-MB (10^6 characters) document of ``kind``;
     returns one row (seconds per step ``*_s``, ``total_s``, ``s_per_mb``, passages, longest
     passage in characters, ``refused`` with the reason when a cap refused it)."""
-    from index import build_cache
+    from index import compounds
     from index.analyzer import analyze
     from index.build import _catalogue
     from ingest.chunk import chunk_document
@@ -119,7 +119,7 @@ def measure(kind: str, mb: float, folder: Path, settings: Settings, embedder=Non
         times["chunk_s"] = time.perf_counter() - t
         if len(passages) > settings.max_document_passages:
             raise IngestError(f"{len(passages)} passages; the limit is {settings.max_document_passages}")
-        build_cache.forget_splits()
+        compounds.forget_splits()
         t = time.perf_counter()
         terms = sum(len(analyze(p.text)) for p in passages)
         times["analysis_s"] = time.perf_counter() - t

@@ -20,7 +20,7 @@ What is flagged then is superlinear on input the build can really meet.
 Prints the flagged patterns with the first hostile input and its timings, and the number
 of patterns and inputs tried; ``--out`` writes them as JSON.
 
-    .venv/bin/python -m index.bench_regex [--n 2000] [--capped] [--out docs/bench-regex.json]
+    .venv/bin/python -m tools.bench_regex [--n 2000] [--capped] [--out docs/bench-regex.json]
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("ingest", "index")
-SKIP = ("index/model/", "index/bench_regex.py")
+SKIP = ("index/model/", "tools/bench_regex.py")
 RATIO = 8.0
 MIN_SECONDS = 0.01
 # Patterns that are superlinear under ``finditer`` on some shaped input but are never used

@@ -7,8 +7,8 @@ cache-cold search every ``--interval`` seconds. For each write: status, wall tim
 build's own timings, and the server's resident memory (``VmRSS``) before and after; for
 the searches during it: count, status codes, p50/p95/max latency.
 
-    .venv/bin/python -m service.bench_upload [--cases token,words,...] [--out docs/bench-upload.json]
-    .venv/bin/python -m service.bench_upload --cwd /tmp/old-checkout   # the same against other code
+    .venv/bin/python -m tools.bench_upload [--cases token,words,...] [--out docs/bench-upload.json]
+    .venv/bin/python -m tools.bench_upload --cwd /tmp/old-checkout   # the same against other code
 
 Only loopback addresses are used; every upload ends within the server's own time limit.
 """
@@ -29,8 +29,8 @@ import httpx
 import numpy as np
 
 from core.settings import Settings
-from service.liveserver import ServerProcess
-from service.loadtest import cold_queries, load_queries
+from tools.liveserver import ServerProcess
+from tools.loadtest import cold_queries, load_queries
 
 PROSE = ("Die Gemeinde Alheim richtet ein Willkommensbüro für Zugewanderte ein. Ehrenamtliche Sprachpatinnen "
          "begleiten Familien zu Behörden, Kitas und Schulen. Der Landkreis Osnabrück fördert die Integrationsarbeit "

@@ -6,7 +6,7 @@ mention scan quadratic) and times read, clean, chunk and the catalogue extractio
 the per-document caps lifted. Prints one row per size and the seconds per MB, so growth
 is visible at a glance (linear = a flat s/MB column).
 
-    .venv/bin/python -m index.bench_ingest --mb 1,5,25
+    .venv/bin/python -m tools.bench_ingest --mb 1,5,25
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ def measure(mb: float, folder: Path) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """CLI: ``python -m index.bench_ingest --mb 1,5,25 [--out rows.json]``; prints a table, returns 0."""
+    """CLI: ``python -m tools.bench_ingest --mb 1,5,25 [--out rows.json]``; prints a table, returns 0."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--mb", default="1,5,25", help="Comma-separated document sizes in MB of text.")
     ap.add_argument("--out", type=Path, default=None, help="Also write the rows as JSON here.")

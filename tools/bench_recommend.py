@@ -1,6 +1,6 @@
 """Latency of comparable-municipality recommendations through the application object.
 
-    python -m eval.bench_recommend
+    python -m tools.bench_recommend
 
 Prints the first call (model, snapshot and practice ranker loaded), the median and
 maximum over eight cases with topics not seen before (each embeds its topic and runs one

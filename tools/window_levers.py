@@ -1,6 +1,6 @@
 """Measure the sentence-window levers of issue 15 (build cost against quality) on the three judgment sets.
 
-    python -m eval.window_levers [--configs separate,none,late,...] [--json OUT]
+    python -m tools.window_levers [--configs separate,none,late,...] [--json OUT]
 
 Every configuration swaps the snapshot's sentence-window vectors (``Snapshot.windows``) for
 another set built in memory from the same passages, and may change the MaxSim rerank
@@ -48,7 +48,7 @@ class Lab:
     """The snapshot, its searcher and the encoders; builds window sets on demand (memoised)."""
 
     def __init__(self, settings: Settings):
-        from eval.compare_snapshots import MemoEncoder
+        from tools.compare_snapshots import MemoEncoder
         from index.runtime import load_embedder, open_searcher
 
         self.settings = settings
@@ -189,7 +189,7 @@ class Lab:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Command line of ``python -m eval.window_levers``; returns 0."""
+    """Command line of ``python -m tools.window_levers``; returns 0."""
     from eval.judgments import load_judgments
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])

@@ -1,7 +1,7 @@
 """Screenshots of the web pages for the README (``docs/*.png``), desktop and phone.
 
-    .venv/bin/python -m service.screenshots                 # serves the real snapshot itself
-    .venv/bin/python -m service.screenshots --url http://127.0.0.1:8000 --out docs
+    .venv/bin/python -m tools.screenshots                 # serves the real snapshot itself
+    .venv/bin/python -m tools.screenshots --url http://127.0.0.1:8000 --out docs
 
 Drives Debian's Chromium through Playwright (the browser tests' set-up) at 1366×900
 (desktop) and 390×844 (phone, mobile emulation). Each shot is clipped to at most
@@ -96,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         from core.settings import Settings
         from service.api import create_app
-        from service.liveserver import LiveServer
+        from tools.liveserver import LiveServer
 
         with LiveServer(create_app(Settings.from_env())) as server:
             files = take(server.url, args.out, args.only)

@@ -1,6 +1,6 @@
 """Measure query-side levers of issue 23 on the judgment sets, one configuration at a time.
 
-    python -m eval.query_levers --configs base,norm-none,norm-all [--sets written,pooled,heldout,dev]
+    python -m tools.query_levers --configs base,norm-none,norm-all [--sets written,pooled,heldout,dev]
                                 [--variants ascii,gender,abbrev,typo] [--json OUT]
 
 Every configuration gets a fresh ``Searcher`` over the current snapshot (no rebuild) with one

@@ -1,6 +1,6 @@
 """Hybrid nDCG@10 of two snapshots on the three judgment sets, each query embedded once.
 
-    python -m eval.compare_snapshots --a var --b var-late [--sets ,-pooled,-heldout] [--json OUT]
+    python -m tools.compare_snapshots --a var --b var-late [--sets ,-pooled,-heldout] [--json OUT]
 
 ``--a``/``--b`` are data directories (``PRAXISFINDER_DATA_DIR``); each one's ``CURRENT``
 snapshot is searched with the same ``Searcher.search(mode="hybrid")`` and scored by the same
@@ -48,7 +48,7 @@ class MemoEncoder:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Command line of ``python -m eval.compare_snapshots``: hybrid nDCG@10 of two snapshots on the judgment sets; returns 0."""
+    """Command line of ``python -m tools.compare_snapshots``: hybrid nDCG@10 of two snapshots on the judgment sets; returns 0."""
     from eval.judgments import load_judgments
     from eval.run import hybrid_scores, write_json
     from index.runtime import load_embedder, open_searcher

@@ -1,6 +1,6 @@
 """Build and query cost beside the Haystack peer and one bare encoder pass, in ONE run.
 
-    python -m eval.bench_build [--queries 60] [--json var/bench-build.json] [--backend torch,onnx]
+    python -m tools.bench_build [--queries 60] [--json var/bench-build.json] [--backend torch,onnx]
 
 Steps, all in one process on the same passages and the same model:
 
@@ -13,7 +13,7 @@ Steps, all in one process on the same passages and the same model:
    with the settings in force (windows, token vectors, late chunking, catalogue, BM25,
    translations); the derived-data cache (``PRAXISFINDER_CACHE_DIR``) stays warm, as it is
    on any machine after the first build -- ``--cold-cache`` points it at a directory holding
-   only what ``praxisfinder provision`` puts there (``index.build_cache.prepare``: the parsed
+   only what ``praxisfinder provision`` puts there (``index.build.prepare_cache``: the parsed
    dictionary and the GeoNames index): the first build
    of a corpus on a new machine (a fresh copy for every build, the process's memos of
    derived data dropped);
@@ -77,7 +77,7 @@ def first_build_cache(template: Path, root: Path) -> Path:
     compound splits and the splitter module): the next build is a first build."""
     import sys
 
-    from index import build_cache
+    from index import compounds
     from index.municipalities import geodata
     from index.search.translate import forget_loaded
 
@@ -85,7 +85,7 @@ def first_build_cache(template: Path, root: Path) -> Path:
     shutil.copytree(template, target, dirs_exist_ok=True)
     forget_loaded()
     geodata.install_index(None)
-    build_cache.forget_splits()
+    compounds.forget_splits()
     for name in [m for m in sys.modules if m == "compound_split" or m.startswith("compound_split.")]:
         del sys.modules[name]
     return target
@@ -166,7 +166,7 @@ def p50_ms(fn, queries: list[str]) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Command line of ``python -m eval.bench_build``: bare passes around our builds, the Haystack build and both query p50s in one run; returns 0."""
+    """Command line of ``python -m tools.bench_build``: bare passes around our builds, the Haystack build and both query p50s in one run; returns 0."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--queries", type=int, default=60, help="queries per system for the p50 (default 60)")
     parser.add_argument("--backend", default=None,
@@ -186,10 +186,10 @@ def main(argv: list[str] | None = None) -> int:
     root.mkdir(parents=True)
     template = None
     if args.cold_cache:
-        from index import build_cache
+        from index.build import prepare_cache
 
         template = root / "provisioned-cache"
-        build_cache.prepare(template)  # what `praxisfinder provision` leaves in any cache
+        prepare_cache(template)  # what `praxisfinder provision` leaves in any cache
     queries = [json.loads(line)["query"] for line in Path("eval/judgments.jsonl").read_text(encoding="utf-8").splitlines()
                if line.strip()][: args.queries]
 

@@ -1,6 +1,6 @@
 """What the filter counts cost: the search page's own work beside the facet search.
 
-    .venv/bin/python -m service.bench_facets [--queries eval/judgments.jsonl] [--n 30]
+    .venv/bin/python -m tools.bench_facets [--queries eval/judgments.jsonl] [--n 30]
 
 For each query (in process, real snapshot and model): ``Application.search_page`` as the
 web page calls it, then ``service.facets.search_facets``, timed side by side in one run;

@@ -12,7 +12,7 @@ and the load average, separately for
 Only loopback addresses are accepted as targets.
 
     PRAXISFINDER_READ_RATE_PER_MINUTE=0 .venv/bin/praxisfinder serve --port 8765 &
-    .venv/bin/python -m service.loadtest --url http://127.0.0.1:8765 --concurrency 1,4,8 --duration 60
+    .venv/bin/python -m tools.loadtest --url http://127.0.0.1:8765 --concurrency 1,4,8 --duration 60
 """
 
 from __future__ import annotations
@@ -145,7 +145,7 @@ async def run(url: str, levels: list[int], duration: float, warmup: float = 5.0,
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Command line (``python -m service.loadtest --help``): run, print a table, optionally
+    """Command line (``python -m tools.loadtest --help``): run, print a table, optionally
     write the rows as JSON (``--out``); exit code 1 if any request failed, else 0."""
     ap = argparse.ArgumentParser(description="Bounded load test of GET /api/search on a loopback server.")
     ap.add_argument("--url", default="http://127.0.0.1:8765")

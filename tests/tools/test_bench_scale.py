@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from eval.bench_scale import Generator, build, serve
+from tools.bench_scale import Generator, build, serve
 from index import ann as vectors
 from core.settings import Settings
 
