@@ -242,8 +242,10 @@ class _Reader:
                 self._all.append(c)
         return c
 
-    def query(self, sql: str, params=None) -> list[tuple]:
-        return self.conn().execute(sql, params).fetchall()
+    def query(self, sql: str, params=None, binary: bool = False) -> list[tuple]:
+        """All rows of one statement; ``binary``: results in PostgreSQL's binary format
+        (``bytea`` as bytes without hex encoding, ``vector`` as its binary form, ``from_vector``)."""
+        return self.conn().execute(sql, params, binary=binary).fetchall()
 
     def close(self) -> None:
         with self._lock:
@@ -251,6 +253,12 @@ class _Reader:
                 with contextlib.suppress(Exception):
                     c.close()
             self._all.clear()
+
+
+def from_vector(data: bytes) -> np.ndarray:
+    """A pgvector ``vector`` in binary format (int16 dimension, int16 unused, big-endian
+    float32 values) as float32 (dim,)."""
+    return np.frombuffer(data, dtype=">f4", offset=4).astype(np.float32)
 
 
 class RowMap:
@@ -334,8 +342,8 @@ class PgVectorIndex:
         """float32 (len, dim) vectors of the given positions, in that order."""
         positions = np.asarray(positions, dtype=np.int64)
         rows = self.rowmap.rows[positions].tolist()
-        got = {int(r): np.asarray(json.loads(v), dtype=np.float32) for r, v in
-               self.reader.query(f"SELECT row, vec::text FROM {self.table} WHERE row = ANY(%s)", (rows,))}
+        got = {int(r): from_vector(v) for r, v in
+               self.reader.query(f"SELECT row, vec FROM {self.table} WHERE row = ANY(%s)", (rows,), binary=True)}
         return np.stack([got[r] for r in rows]) if rows else np.zeros((0, self.dim), np.float32)
 
     def delete(self, ids: np.ndarray) -> None:
@@ -443,7 +451,7 @@ class PgTokenStore(TokenStore):
 
     def _fetch(self, positions: list[int]) -> dict[int, np.ndarray]:
         rows = self.rowmap.rows[np.asarray(positions, dtype=np.int64)].tolist()
-        got = self.reader.query(f"SELECT row, tokens FROM {self.table} WHERE row = ANY(%s)", (rows,))
+        got = self.reader.query(f"SELECT row, tokens FROM {self.table} WHERE row = ANY(%s)", (rows,), binary=True)
         by_row = {int(r): np.frombuffer(t or b"", dtype="<f2").reshape(-1, self.dim) for r, t in got}
         return {p: by_row.get(r, np.zeros((0, self.dim), np.float16)) for p, r in zip(positions, rows)}
 
