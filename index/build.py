@@ -22,13 +22,14 @@ from index import ann as vector_backends
 from index import build_cache, compounds
 from index.analyzer import analyzer_fingerprint
 from index.municipalities.model import CATALOGUE_VERSION
-from index.bm25 import BM25Index
+from index.bm25 import BM25Index, passage_text
 from index.search.translate import (DING_PATH, build_surface_forms, build_translations, cached_translations,
                                     load_dictionary, translation_fingerprint)
 from index.model.encoders import window_encoder, window_encoder_tag
 from index.multivector import WINDOW_MAX_TOKENS, WINDOW_VERSION, TokenStore, cut_to_tokens, windows
 from index import registry as registry_mod
-from index.snapshot import SCHEMA_VERSION, Snapshot, SnapshotStore, WindowSet, load_snapshot, new_snapshot_id
+from index.snapshot import SCHEMA_VERSION, Snapshot, WindowSet, new_snapshot_id
+from index.store import open_store
 from core.errors import SnapshotError
 from ingest.loop import Source, claim_ids, hash_and_deduplicate, ingest_sources, row
 from ingest.pipeline import discover, doc_id_for
@@ -138,13 +139,23 @@ def build_index(
     skipped as a duplicate). A document that fails to re-read keeps its indexed version.
 
     The previous snapshot keeps serving until the new one is published; a failed build
-    publishes nothing and removes what it wrote. Raises Busy when another writer holds the
+    publishes nothing and removes what it wrote. With the PostgreSQL store (``index.store``)
+    ``add`` and ``remove`` write only the documents concerned, one transaction each
+    (``index.store.incremental``); a sync or ``force`` publishes a new generation. Raises Busy when another writer holds the
     lock, StorageFull when the disk is full, SnapshotError when nothing could be indexed.
     """
-    store = SnapshotStore(settings.snapshots_dir)
-    with store.writer_lock():
-        store.cleanup()
-        return _build_locked(settings, embedder, store, paths, add, remove, force, progress, list(prepared), origin)
+    store = open_store(settings)
+    try:
+        with store.writer_lock():
+            if store.kind == "postgres" and (add or remove) and not force and store.current_name():
+                from index.store.incremental import write_incremental  # one document, one transaction
+
+                return write_incremental(settings, embedder, store, _embed_document, BuildOutcome,
+                                         list(paths or ()), tuple(remove), list(prepared), origin)
+            store.drop_old(3)
+            return _build_locked(settings, embedder, store, paths, add, remove, force, progress, list(prepared), origin)
+    finally:
+        store.close()
 
 
 def prepare_cache(cache_dir: Path) -> tuple[dict, dict]:
@@ -213,7 +224,7 @@ def _select_sources(settings, previous, registry, paths, add, remove, prepared, 
 def _build_locked(settings, embedder, store, paths, add, remove, force, progress, prepared, origin) -> BuildOutcome:
     t0 = time.perf_counter()
     window_tag = window_encoder_tag(settings, embedder)  # decides the key; read once per build
-    previous = _load_previous(store, embedder.fingerprint)
+    previous = store.load_previous(embedder.fingerprint)
     prev_docs = {d.id: d for d in previous.documents} if previous else {}
     registry = registry_mod.from_manifest(previous.manifest if previous else None,
                                           previous.documents if previous else [], settings)
@@ -230,7 +241,7 @@ def _build_locked(settings, embedder, store, paths, add, remove, force, progress
     current = previous.manifest if previous is not None else store.current_manifest()
     if not force and current and current.get("build_key") == key and previous is not None \
             and current.get("registry") == registry_for(sources):
-        return BuildOutcome(False, store.current_path(), "up to date", report, counts=current.get("counts", {}))
+        return BuildOutcome(False, _where(store), "up to date", report, counts=current.get("counts", {}))
 
     read = ingest_sources(sources, settings, _Previous(previous, settings) if previous else None, progress)
     documents, passages = read.documents, read.passages
@@ -242,7 +253,7 @@ def _build_locked(settings, embedder, store, paths, add, remove, force, progress
     new_registry = registry_for(indexed)
     key = build_key(settings, embedder.fingerprint, sorted((d.id, d.sha256) for d in documents), window_tag)
     if not force and current and current.get("build_key") == key and current.get("registry") == new_registry:
-        return BuildOutcome(False, store.current_path(), "up to date (failed documents skipped)", report, counts=current.get("counts", {}))
+        return BuildOutcome(False, _where(store), "up to date (failed documents skipped)", report, counts=current.get("counts", {}))
 
     t1 = time.perf_counter()
     windows_separate = None
@@ -291,8 +302,21 @@ def _build_locked(settings, embedder, store, paths, add, remove, force, progress
 
 
 def _bm25_text(p: Passage) -> str:
-    """BM25 sees the section headings too (municipality names, chapter titles)."""
-    return f"{p.section}\n{p.text}" if p.section_path else p.text
+    """BM25 sees the section headings too (municipality names, chapter titles): ``index.bm25.passage_text``."""
+    return passage_text(p)
+
+
+def _embed_document(passages: list[Passage], embedder, settings: Settings):
+    """(vectors float32 (n, dim), token vectors per passage or None, windows as (owner
+    index, key, vector) or None) of one document's passages, as a full build embeds them
+    (``_embed`` and ``_windows``, nothing reused): what an incremental write stores."""
+    vectors, tokens, _ = _embed(passages, embedder, None, settings, False)
+    token_list = [tokens.get(i) for i in range(len(passages))] if tokens is not None else None
+    wins = None
+    if settings.window_vectors and passages:
+        w = _windows(passages, embedder, None, settings, window_encoder_tag(settings, embedder), False)
+        wins = [(int(w.owner[i]), w.keys[i], w.vectors[i]) for i in range(len(w.keys))]
+    return vectors, token_list, wins
 
 
 def _embed(passages, embedder, previous, settings, progress):
@@ -401,18 +425,12 @@ class _Previous:
         return self._passages.get(doc_id, [])
 
 
-def _load_previous(store: SnapshotStore, fingerprint: str) -> Snapshot | None:
-    """The snapshot to build on: CURRENT's, or the newest intact one when it is damaged
-    (which is then set aside and CURRENT pointed at the intact one; the caller holds the
-    writer lock). None when there is none, or it was built with another model."""
-    from index.snapshot_fallback import open_intact
-
-    if not store.snapshot_dirs():
-        return None
-    try:
-        return open_intact(store, lambda path: load_snapshot(path, expected_model=fingerprint), lock=False)
-    except SnapshotError:
-        return None  # another model, or nothing intact: rebuild from sources
+def _where(store) -> Path | None:
+    """Where the serving generation is: its directory (embedded store) or its name (others)."""
+    if hasattr(store, "current_path"):
+        return store.current_path()
+    name = store.current_name()
+    return Path(name) if name else None
 
 
 def _manifest(settings, embedder, key, documents, counts, timings, report, window_tag: str = "") -> dict[str, Any]:

@@ -64,10 +64,12 @@ def embedder_spec(embedder) -> dict[str, Any]:
 
 
 def settings_payload(settings: Settings) -> dict[str, Any]:
-    """Every setting as JSON data (paths as strings); secrets (the upload token) left out."""
+    """Every setting as JSON data (paths as strings); secrets left out (the upload token),
+    except those the build needs (``to_child``: the database URLs of the PostgreSQL store;
+    the request file is readable by this user only)."""
     out = {}
     for f in fields(Settings):
-        if f.metadata.get("secret"):
+        if f.metadata.get("secret") and not f.metadata.get("to_child"):
             continue
         value = getattr(settings, f.name)
         out[f.name] = str(value) if isinstance(value, Path) else value

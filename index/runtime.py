@@ -13,7 +13,6 @@ import threading
 
 from index.model.embedder import SentenceTransformerEmbedder
 from index.search import Searcher
-from index.snapshot import SnapshotStore, load_snapshot
 from core.errors import SnapshotError
 from core.settings import Settings
 
@@ -45,7 +44,8 @@ def load_embedder(settings: Settings, provision: bool = True) -> SentenceTransfo
 
 
 def open_searcher(settings: Settings, embedder) -> Searcher:
-    """A Searcher over the snapshot named by CURRENT; refuses one built with another model.
+    """A Searcher over the serving generation of the configured store (``index.store``:
+    the snapshot named by CURRENT, or PostgreSQL's); refuses one built with another model.
 
     A damaged current snapshot (``SnapshotDamaged``: truncated or altered files, a corrupt
     manifest) or a missing CURRENT is passed over for the newest intact snapshot, which
@@ -55,14 +55,17 @@ def open_searcher(settings: Settings, embedder) -> Searcher:
     index (HNSW ef, IVF nprobe) come from ``settings``, not the snapshot.
     """
     from index.build import dense_params
-    from index.snapshot_fallback import open_intact
+    from index.store import open_store
 
     from index.blas import limit_blas_threads
 
     limit_blas_threads(settings.query_blas_threads)
     params = {**dense_params(settings), "filter_exact_max": settings.filter_exact_max}  # query time only
-    snapshot = open_intact(SnapshotStore(settings.snapshots_dir),
-                           lambda path: load_snapshot(path, expected_model=embedder.fingerprint, dense_params=params))
+    store = open_store(settings)
+    try:
+        snapshot = store.open_current(expected_model=embedder.fingerprint, dense_params=params)
+    finally:
+        store.close()  # the snapshot keeps what it needs (the PostgreSQL one its own connection pool)
     catalogue = None
     if snapshot.catalogue:
         from index.municipalities.model import Catalogue

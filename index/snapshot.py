@@ -83,6 +83,18 @@ class Snapshot:
         """The snapshot id from the manifest (also its directory name)."""
         return self.manifest["snapshot_id"]
 
+    def passage_vectors(self, ids: np.ndarray) -> np.ndarray:
+        """float32 (len(ids), dim): the L2-normalised vectors of the passages ``ids`` (int64
+        rows), in that order. The dense retriever reads passage vectors only through this
+        (a store keeping them elsewhere, ``index.store.postgres``, overrides it)."""
+        return np.asarray(self.vectors[np.asarray(ids, dtype=np.int64)], dtype=np.float32)
+
+    def close(self) -> None:
+        """Release the vector indexes (``VectorIndex.close``); the memory maps go with the object."""
+        self.dense.close()
+        if self.windows is not None:
+            self.windows.index.close()
+
     def write(self, path: Path) -> None:
         """Write every part of the snapshot into ``path`` (which must not exist), fsync
         every file, record their sizes and SHA-256 in the manifest (``files``), write the
@@ -372,8 +384,15 @@ class SnapshotStore:
 
 
 def new_snapshot_id(build_key: str) -> str:
-    """``<UTC time YYYYmmddTHHMMSS>-<6 digits of ns>-<first 8 of build_key>``: sortable by time, unique per build."""
-    return time.strftime("%Y%m%dT%H%M%S", time.gmtime()) + f"-{time.time_ns() % 1_000_000:06d}-{build_key[:8]}"
+    """``<UTC time YYYYmmddTHHMMSS>-<microseconds of that second, 6 digits>-<first 8 of build_key>``:
+    sortable by time (the store takes the newest by name), unique per build.
+
+    Both parts come from one clock reading; the second part was the nanoseconds modulo
+    10**6 before, which is not monotonic within a second (two builds in one second could
+    sort in the wrong order and the older one be taken for the newest)."""
+    ns = time.time_ns()
+    return time.strftime("%Y%m%dT%H%M%S", time.gmtime(ns // 1_000_000_000)) + \
+        f"-{ns // 1_000 % 1_000_000:06d}-{build_key[:8]}"
 
 
 def _write_jsonl(path: Path, rows) -> None:

@@ -16,8 +16,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
+from starlette.middleware.gzip import GZipMiddleware
 
-from index.snapshot import SnapshotStore
+from index.store import open_store
 from core.errors import Busy, PraxisError, StorageFull, is_disk_full
 from core.settings import Settings
 from service.errors import http_status
@@ -55,6 +56,7 @@ def create_app(settings: Settings | None = None, application: Application | None
     api.add_middleware(ReadRateLimit, settings=settings)
     api.add_middleware(SecurityHeaders)
     api.add_middleware(NFCMiddleware)  # every path and query parameter in NFC before routing
+    api.add_middleware(GZipMiddleware, minimum_size=1000)  # pages and JSON compressed for clients that accept gzip
     add_cors(api, settings)
     _error_handlers(api)
     install_web_errors(api, settings.max_query_chars)  # web paths: German HTML error pages
@@ -72,16 +74,16 @@ def recover(settings: Settings, admin) -> None:
     one serves), then, if no writer is running, remove what failed or killed writers left
     (temporary snapshot directories, CURRENT temp files) and reconcile ``sources/`` with
     the index. A read-only data directory is left alone."""
-    store = SnapshotStore(settings.snapshots_dir)
-    if not settings.snapshots_dir.is_dir():
-        return
+    if settings.store != "embedded" or not settings.snapshots_dir.is_dir():
+        return  # the PostgreSQL store has no leftovers: a failed write rolls back
+    store = open_store(settings)
     try:  # load the snapshot first: a damaged one is set aside, which needs the writer lock taken below
         admin.application.searcher
     except PraxisError:
         pass
     try:
         with store.writer_lock():
-            removed = store.cleanup()
+            removed = store.drop_old(3)
             if removed:
                 log.warning("removed leftovers of failed or interrupted writes: %s", removed)
             if settings.sources_dir.is_dir():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Optional
@@ -18,6 +19,18 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, help="praxisfinder
 
 def _settings() -> Settings:
     return Settings.from_env()
+
+
+STORE_OPTION = typer.Option(None, "--store", help="Search this store instead of PRAXISFINDER_STORE: embedded or postgres "
+                                                  "(postgres needs PRAXISFINDER_DATABASE_URL).")
+
+
+def _use_store(store: Optional[str]) -> None:
+    """``--store``: make every settings object of this process name that store."""
+    if store is not None:
+        if store not in ("embedded", "postgres"):
+            _fail(BadRequest(f"unknown store {store!r}; choose one of: embedded, postgres"))
+        os.environ["PRAXISFINDER_STORE"] = store
 
 
 def _fail(exc: PraxisError, as_json: bool = False) -> None:
@@ -193,8 +206,10 @@ def eval_recommend(
         None, "--cases", help="JSONL of comparable-municipality or \"who does X?\" cases (repeatable; default: every set in eval/cases/)."),
     as_json: Optional[Path] = typer.Option(None, "--json", help="Write the full result (per set and case) to this file."),
     record_floor: bool = typer.Option(False, "--record-floor", help="Store the figures as the CI floor (eval/floor-recommend.json)."),
+    store: Optional[str] = STORE_OPTION,
 ) -> None:
     """Recall@5, recall@10 and nDCG@10 of the recommender and of "who does X?" on each case set."""
+    _use_store(store)
     from eval.recommend_eval import ALL_SETS, evaluate_set, set_name
     from eval.recommend_eval import record_floor as write_floor
     from index.runtime import load_embedder, open_recommender
@@ -227,6 +242,19 @@ def eval_recommend(
         typer.echo(f"floor recorded for {', '.join(floor['sets'])}")
 
 
+@app.command("store-copy")
+def store_copy() -> None:
+    """Copy the embedded store's serving snapshot into the PostgreSQL store at
+    PRAXISFINDER_DATABASE_URL as a new generation (no re-embedding) and make it serve."""
+    from index.store import copy_snapshot
+
+    try:
+        name = copy_snapshot(_settings())
+    except PraxisError as exc:
+        _fail(exc)
+    typer.echo(f"generation {name} serves from PostgreSQL")
+
+
 @app.command("eval")
 def evaluate(
     queries: Path = typer.Option(Path("eval/judgments.jsonl"), "--queries", help="Judgments JSONL."),
@@ -235,8 +263,10 @@ def evaluate(
     json_out: Optional[Path] = typer.Option(None, "--json", help="Write results (with per-query scores) here."),
     report: bool = typer.Option(False, "--report", help="Regenerate eval/REPORT.md (REPORT-pooled.md for judgments-pooled.jsonl) and its chart."),
     pool: Optional[Path] = typer.Option(None, "--pool", help="Also write the blind pool of every system's top k here, for assessment."),
+    store: Optional[str] = STORE_OPTION,
 ) -> None:
     """nDCG@10, Recall@10 and MRR@10 per system, overall and per language."""
+    _use_store(store)
     from eval.cli import run_eval
 
     try:

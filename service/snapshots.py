@@ -17,11 +17,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from core.errors import SnapshotError
+from core.errors import PraxisError, SnapshotError
 from core.settings import Settings
 from index.runtime import load_embedder, open_searcher
 from index.search import Searcher
-from index.snapshot import CURRENT
 from service.catalogue_port import CatalogueAdapter, CatalogueLike
 
 log = logging.getLogger("praxisfinder.service")
@@ -85,10 +84,7 @@ class SnapshotHolder:
         if now < self._next_check:
             return
         self._next_check = now + self.settings.reload_check_seconds
-        try:
-            name = (self.settings.snapshots_dir / CURRENT).read_text().strip()
-        except OSError:
-            return
+        name = self._current_name()
         loaded = self._searcher.snapshot.path
         if not name or loaded is None or name == Path(loaded).name or name == self.failed_reload:
             return
@@ -98,6 +94,20 @@ class SnapshotHolder:
             self._reloading = threading.Thread(target=self._background_reload, args=(name,),
                                                name="praxisfinder-reload", daemon=True)
             self._reloading.start()
+
+    def _current_name(self) -> str | None:
+        """The serving generation's name in the configured store (``index.store``): what
+        ``CURRENT`` holds, or PostgreSQL's generation and version; None when unreadable."""
+        from index.store import open_store
+
+        try:
+            store = open_store(self.settings)
+            try:
+                return store.current_name()
+            finally:
+                store.close()
+        except (OSError, PraxisError):
+            return None
 
     def _background_reload(self, name: str) -> None:
         try:
@@ -133,7 +143,8 @@ class SnapshotHolder:
 
     def reload(self) -> str:
         """Swap in the snapshot CURRENT names now (or, when it is damaged, the newest intact
-        one); the old one serves until the swap. Returns the id of the one serving.
+        one); the old one serves until the swap. Returns the name of the one serving (the
+        snapshot id; for the PostgreSQL store also its version, as ``current_name`` says it).
 
         Requests that already hold the old Searcher finish on it (each request reads
         ``self.searcher`` once); the next ones see the new one. When the fallback is the
@@ -143,9 +154,9 @@ class SnapshotHolder:
         old = self._searcher
         if old is not None and old.snapshot.id == new.snapshot.id and new.snapshot.fallback:
             old.snapshot.fallback = new.snapshot.fallback
-            return old.snapshot.id
+            return _serving_name(old)
         self._searcher = new
-        return new.snapshot.id
+        return _serving_name(new)
 
     def readiness(self) -> dict[str, Any]:
         """``{"status": "ready", "snapshot_id", "passages", "documents", "model", "fallback"}``;
@@ -167,3 +178,10 @@ class SnapshotHolder:
         return {"status": "ready", "snapshot_id": s.snapshot.id, "passages": len(s.passages),
                 "documents": len(s.snapshot.documents), "model": s.snapshot.manifest["model"]["name"],
                 "fallback": fallback or None}
+
+
+def _serving_name(s: Searcher) -> str:
+    """The store's name of the generation ``s`` searches: its directory name (= snapshot id)
+    or, for a PostgreSQL generation, id and version (``index.store.postgres``)."""
+    name = Path(s.snapshot.path).name if s.snapshot.path is not None else ""
+    return name or s.snapshot.id

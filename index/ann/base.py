@@ -44,10 +44,51 @@ class VectorIndex(Protocol):
         """Write the index into the folder ``path`` (with ``vectors.json`` naming the backend)."""
         ...
 
+    def delete(self, ids: np.ndarray) -> None:
+        """Never return the vectors ``ids`` (int64) again; the other ids keep their numbers
+        (ids are passage rows, so they must not shift). ValueError for an id outside
+        ``[0, ntotal)``. Deleting is not saved: a snapshot is immutable, a new one is built
+        without the deleted passages (the PostgreSQL store deletes the rows)."""
+        ...
+
+    def close(self) -> None:
+        """Release what the index holds (memory, connections); it answers nothing afterwards."""
+        ...
+
+    def drop(self) -> None:
+        """Remove every vector for good (an in-memory index: release it; a database index:
+        drop its table) and close."""
+        ...
+
     @property
     def ntotal(self) -> int:
         """Number of vectors stored."""
         ...
+
+
+class Tombstones:
+    """Deleted ids of an index whose engine cannot remove a vector without renumbering
+    (FAISS HNSW cannot remove at all; ``IndexFlat.remove_ids`` shifts the ids after it).
+
+    ``allowed_after_delete`` turns a search's ``allowed`` ids into the same set without the
+    deleted ones, so deletion reuses the filtered search of each backend."""
+
+    def __init__(self) -> None:
+        self.deleted: np.ndarray = np.zeros(0, dtype=np.int64)
+
+    def add(self, ids: np.ndarray, ntotal: int) -> None:
+        """Record ``ids`` as deleted; ValueError for an id outside ``[0, ntotal)``."""
+        arr = np.asarray(ids, dtype=np.int64).ravel()
+        if arr.size and (arr.min() < 0 or arr.max() >= ntotal):
+            raise ValueError(f"ids to delete must lie in [0, {ntotal})")
+        self.deleted = np.union1d(self.deleted, arr)
+
+    def allowed(self, allowed: np.ndarray | None, ntotal: int) -> np.ndarray | None:
+        """``allowed`` (sorted int64 or None = all) minus the deleted ids; unchanged when none is deleted."""
+        if self.deleted.size == 0:
+            return allowed
+        base = np.arange(ntotal, dtype=np.int64) if allowed is None else allowed
+        return np.setdiff1d(base, self.deleted, assume_unique=True)
 
 
 def write_meta(path: Path, meta: dict[str, Any]) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from index.ann.base import as_matrix, write_meta
+from index.ann.base import Tombstones, as_matrix, write_meta
 from index.ann.subset import FILTER_EXACT_MAX, bitmap, check_allowed, empty_result, filtered_ef
 from core.errors import ConfigError
 
@@ -43,6 +43,7 @@ class FaissIndex:
         self.backend, self.dim = backend, dim
         self.params = {**DEFAULTS, **(params or {})}
         self._index = index if index is not None else self._make(faiss)
+        self._tombstones = Tombstones()
         self._configure()
 
     def _make(self, faiss):
@@ -109,7 +110,7 @@ class FaissIndex:
         (``index.ann.subset.filtered_ef``) and IVF probes as many more cells.
         """
         q = as_matrix(queries, self.dim)
-        allowed = check_allowed(allowed, self.ntotal)
+        allowed = self._tombstones.allowed(check_allowed(allowed, self.ntotal), self.ntotal)
         if allowed is None:
             scores, ids = self._index.search(q, k)
             return scores, ids.astype(np.int64)
@@ -140,6 +141,20 @@ class FaissIndex:
         else:
             nprobe = int(min(nlist, max(1, np.ceil(int(self.params["ivf_nprobe"]) * self.ntotal / n_allowed))))
         return self._index, faiss.SearchParametersIVF(sel=sel, nprobe=nprobe)
+
+    def delete(self, ids: np.ndarray) -> None:
+        """Exclude ``ids`` from every later search: a tombstone the filtered search honours
+        (``index.ann.base.Tombstones``), because FAISS renumbers on removal or cannot remove."""
+        self._tombstones.add(ids, self.ntotal)
+
+    def close(self) -> None:
+        """Free the FAISS index's memory (``reset``); the object answers nothing afterwards."""
+        self._index.reset()
+
+    def drop(self) -> None:
+        """Remove every vector and close (the store removes the files ``save`` wrote)."""
+        self.close()
+        self._tombstones = Tombstones()
 
     def save(self, path: Path) -> None:
         """Write ``dense.faiss`` and ``vectors.json`` (backend, dim, params) into the folder ``path``."""

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from index.ann.base import as_matrix, write_meta
+from index.ann.base import Tombstones, as_matrix, write_meta
 from index.ann.subset import check_allowed, exact_top_k
 
 
@@ -24,6 +24,7 @@ class NumpyIndex:
     def __init__(self, dim: int):
         self.dim = dim
         self._vectors = np.zeros((0, dim), dtype=np.float32)
+        self._tombstones = Tombstones()
 
     @property
     def ntotal(self) -> int:
@@ -38,7 +39,7 @@ class NumpyIndex:
         """Exact top k by inner product, optionally only among the ``allowed`` ids (int64;
         only their vectors are scored). Shapes and errors as ``FaissIndex.search``."""
         q = as_matrix(queries, self.dim)
-        allowed = check_allowed(allowed, self.ntotal)
+        allowed = self._tombstones.allowed(check_allowed(allowed, self.ntotal), self.ntotal)
         if allowed is not None:
             return exact_top_k(q, self._vectors[allowed], allowed, k)
         n, kk = q.shape[0], min(k, self.ntotal)
@@ -53,6 +54,19 @@ class NumpyIndex:
             scores[row, :kk] = sims[row, top]
             ids[row, :kk] = top
         return scores, ids
+
+    def delete(self, ids: np.ndarray) -> None:
+        """Exclude ``ids`` from every later search (``index.ann.base.Tombstones``)."""
+        self._tombstones.add(ids, self.ntotal)
+
+    def close(self) -> None:
+        """Release the matrix (a memory map closes with it)."""
+        self._vectors = np.zeros((0, self.dim), dtype=np.float32)
+
+    def drop(self) -> None:
+        """Remove every vector (nothing is on disk but what ``save`` wrote, which the store removes)."""
+        self.close()
+        self._tombstones = Tombstones()
 
     def save(self, path: Path) -> None:
         """Write ``vectors.npy`` and ``vectors.json`` into the folder ``path``."""

@@ -22,6 +22,13 @@ row and only when the row holds at least ``ROW_MIN_COVERAGE`` of the topic's wei
 BM25 terms ("Winnenden | Ehrenamtlicher Dolmetscherpool der Stadt Winnenden" for
 "Dolmetscherpool"), never for the other rows of the same list.
 
+A *name line* votes the same way (``rank(rows=True)``, "who does X?" only): the line or
+sentence of a passage that names a municipality the passage merely mentions, with the
+short cell label above it on a slide ("„Chefsache“ / Freiberg"; "Interkulturelle Gärten
+in Dresden (Gärten ohne Grenzen)" in a list of other cities' good ideas), when it holds
+at least ``ROW_MIN_COVERAGE`` of the topic's IDF-weighted terms. A mention far from the
+practice stays a mention.
+
 Project titles are the second source of practice: the Difu prize profiles and appendix
 name each entry's title ("Fahrradwerkstatt für Geflüchtete"), DESI lists its "good
 ideas". Each title is scored against the topic by 0.5 × its term coverage (the share of
@@ -41,6 +48,7 @@ together rank it higher.
 from __future__ import annotations
 
 import math
+import re
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -55,6 +63,8 @@ TITLE_WEIGHT = 0.3
 MIN_VOTE = 0.2  # hits scoring below this share of the best hit do not vote
 SHARPNESS = 2.0  # vote = (score / best score) ** SHARPNESS
 ROW_MIN_COVERAGE = 0.5  # a table row votes only when it holds half of the topic's weighted terms
+LABEL_WORDS = 6  # a line of at most this many words above a name line is its cell label
+SENTENCE_WORDS = 30  # longer lines are split into sentences before a name line is cut out
 
 # (passage id, fused score) of the hybrid search, best first
 SearchFn = Callable[[str, int], Sequence[tuple[str, float]]]
@@ -132,6 +142,7 @@ class PracticeRanker:
                  document_frequency: dict[str, int] | None = None):
         self.catalogue = catalogue
         self._df = document_frequency
+        self._lines: dict[tuple[str, str], list[str]] = {}
         self._n_passages = max(1, len(passages))
         self._passages = {p.id: p for p in passages}
         self._search = search
@@ -208,6 +219,7 @@ class PracticeRanker:
         hits = list(self._search(topic, SEARCH_DEPTH) if hits is None else hits)
         best = max((s for _, s in hits), default=0.0)
         terms = self.topic_terms(topic) if self._rows and rows else {}
+        named = self.topic_terms(topic, idf=True) if rows else {}
         if best > 0:
             for pid, score in hits:
                 weight = (score / best) ** SHARPNESS
@@ -226,6 +238,10 @@ class PracticeRanker:
                 mentioned = [m for m in self._mentions.get(pid, []) if m not in self._subjects.get(pid, [])]
                 for mid in mentioned:
                     out[mid].votes.append(Vote(pid, weight * MENTION_WEIGHT / len(mentioned), False))
+                    if named and mid not in row_mids:
+                        line = max(((self.coverage(named, ln), ln) for ln in self.name_lines(pid, mid)), default=None)
+                        if line and line[0] >= ROW_MIN_COVERAGE:
+                            out[mid].rows.append(RowVote(pid, line[1], weight * line[0]))
         for ps in out.values():
             ps.votes.sort(key=lambda v: -v.weight)
             ps.rows.sort(key=lambda r: -r.weight)
@@ -243,6 +259,30 @@ class PracticeRanker:
         for mid, ps in out.items():
             ps.score = raw[mid] / top if top > 0 else 0.0
         return dict(out)
+
+    def name_lines(self, passage_id: str, municipality_id: str) -> list[str]:
+        """The lines of a passage that name the municipality (its name or an alias as a
+        whole word), each with the short cell label above it (at most ``LABEL_WORDS``
+        words); lines over ``SENTENCE_WORDS`` words are cut to the sentence that names it.
+        Cached per (passage, municipality)."""
+        key = (passage_id, municipality_id)
+        if key not in self._lines:
+            m = self.catalogue.get(municipality_id)
+            names = [n for n in dict.fromkeys([m.name, *m.aliases]) if n] if m else []
+            found = []
+            if names:
+                pattern = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)) + r")(?!\w)")
+                units: list[str] = []
+                for line in (ln.strip(" -•*\t") for ln in self.text(passage_id).splitlines()):
+                    if not line:
+                        continue
+                    units.extend(_SENTENCE.split(line) if len(line.split()) > SENTENCE_WORDS else [line])
+                for i, unit in enumerate(units):
+                    if pattern.search(unit):
+                        label = units[i - 1] if i and len(units[i - 1].split()) <= LABEL_WORDS else ""
+                        found.append(f"{label} {unit}".strip())
+            self._lines[key] = found
+        return self._lines[key]
 
     def topic_terms(self, topic: str, idf: bool = False) -> dict[str, float]:
         """The topic's BM25 query terms with their weights (the search's analysis and
@@ -265,11 +305,14 @@ class PracticeRanker:
         return sum(w for t, w in terms.items() if t in have) / total
 
     def _term_idf(self, term: str) -> float:
-        """BM25 IDF of ``term`` over the passages (1.0 for every term without frequencies)."""
+        """BM25 IDF of ``term`` over the passages (1.0 for every term without frequencies);
+        0.0 for a term no passage holds (an English word left untranslated, a compound the
+        collection writes only in parts): no text can name it, so it weighs nothing in a
+        share of the topic."""
         if self._df is None:
             return 1.0
         n, df = self._n_passages, min(self._df.get(term, 0), self._n_passages)
-        return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
+        return math.log(1.0 + (n - df + 0.5) / (df + 0.5)) if df > 0 else 0.0
 
     def _title_matches(self, topic: str, lexical_only: bool = False) -> dict[str, TitleMatch]:
         """Best title per municipality; ``lexical_only`` (the search found nothing above its
@@ -306,6 +349,8 @@ class PracticeRanker:
             return np.zeros_like(cos)
         return np.clip((cos - floor) / (top - floor), 0.0, 1.0)
 
+
+_SENTENCE = re.compile(r"(?<=[.!?;])\s+")
 
 _TITLE_FACTS = ("Titel des Beitrags", "Titel des Wettbewerbsbeitrags", "Einzelprojekt", "Gute Idee (DESI)")
 

@@ -131,11 +131,12 @@ class DenseRetriever:
             w_allowed = None if allowed is None else snap.windows.rows_of(allowed)
             wscores, wids = snap.windows.index.search(q.reshape(1, -1), depth * WINDOW_FANOUT, allowed=w_allowed)
             keep = wids[0] >= 0
-            owners = snap.windows.owner[wids[0][keep]]
+            owners = [int(o) for o in snap.windows.owner[wids[0][keep]]]
+            missing = sorted({o for o in owners if o not in found})
+            if missing:  # the owner's own cosine, read through the store (index.store)
+                for owner, vec in zip(missing, snap.passage_vectors(np.asarray(missing, dtype=np.int64))):
+                    found[owner] = float(np.dot(vec, q))
             for owner, s in zip(owners, wscores[0][keep]):
-                owner = int(owner)
-                if owner not in found:
-                    found[owner] = float(np.dot(snap.vectors[owner], q))
                 found[owner] = max(found[owner], float(s))
         ranking = sorted(found.items(), key=lambda item: (-item[1], item[0]))
         return ranking[:depth]

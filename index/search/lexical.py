@@ -8,7 +8,6 @@ German analyzer's terms (``index.analyzer``).
 from __future__ import annotations
 
 from index.analyzer import analyze, words
-from index.bm25 import top_k
 from index.search.fusion import Ranking
 from index.search.query import Query
 from index.search.translate import ENGLISH_STOPWORDS, translation_groups, weigh_translations
@@ -40,7 +39,7 @@ class BM25Retriever:
         ``query.mask``, best first (ties by index); scores are raw weighted BM25 sums
         (unbounded, > 0)."""
         weights = self.weights(query.search_text, query.lang)
-        return top_k(self.snapshot.bm25.weighted_scores(weights), query.depth, query.mask)
+        return self.snapshot.bm25.top(weights, query.depth, query.mask)
 
     def weights(self, text: str, lang: str) -> dict[str, float]:
         """BM25 query terms (analysed stems) -> weight: 1 for the query's own terms; for

@@ -284,3 +284,48 @@ def test_who_does_names_the_practice_by_its_rare_words():
     # without frequencies both share half of the topic and both "name" it
     plain = {m.id: m for m in who_does(cat, make(None), "Integration als Chefsache", 5)}
     assert plain["a"].names_practice and plain["b"].names_practice
+
+
+def test_who_does_takes_a_mention_whose_line_names_the_practice():
+    """A slide lists other cities under a cell label, a list of good ideas names a city in
+    the item: the line that names the municipality and the practice is evidence (a row
+    vote with that line); a mention of the same city in another line is not."""
+    from index.municipalities.who_does import who_does
+
+    cat = Catalogue([
+        muni("darmstadt", KF, "HE", 160000, passages=["slide", "other"]),
+        muni("freiberg", KA, "SN", 40000, mentions=["slide"]),
+        muni("dresden", KF, "SN", 560000, mentions=["other"]),
+    ])
+    slide = P("slide", text="„Chefsache“\n\nFreiberg\n\nOberbürgermeister\n\nDarmstadt\n\nQuerschnittsaufgabe")
+    other = P("other", text="- Patenschaftsprogramme für Flüchtlinge\n- Dresden liegt an der Elbe.")
+    df = {"chefsache": 1, "integration": 9, "patenschaftsprogramm": 1}
+
+    def make(passages):
+        return PracticeRanker(cat, passages + [P(f"x{i}") for i in range(8)],
+                              lambda text, k: [("slide", 1.0), ("other", 0.9)][:k],
+                              lambda text: dict.fromkeys(text.lower().split(), 1.0),
+                              lambda text: re.findall(r"\w+", text.lower()), document_frequency=df)
+
+    practice = make([slide, other])
+    assert practice.name_lines("slide", "freiberg") == ["„Chefsache“ Freiberg"]
+    found = {m.id: m for m in who_does(cat, practice, "chefsache", 5)}
+    assert found["freiberg"].names_practice
+    assert found["freiberg"].evidence[0].kind == "row" and found["freiberg"].evidence[0].text == "„Chefsache“ Freiberg"
+    # Dresden is named in a line about the Elbe, not about sponsorships: no evidence, not listed
+    assert "dresden" not in {m.id for m in who_does(cat, practice, "patenschaftsprogramm", 5)}
+
+
+def test_topic_terms_weigh_words_no_passage_holds_as_nothing():
+    """An English word left untranslated ("volunteer") or a compound the collection writes
+    only in parts cannot be named by any text: IDF-weighted it weighs 0, so a German text
+    with the translated words covers the whole topic."""
+    cat = Catalogue([muni("a", KF, "HE", 100000, passages=["pa"])])
+    practice = PracticeRanker(cat, [P("pa")] + [P(f"x{i}") for i in range(9)], lambda text, k: [],
+                              lambda text: {"volunteer": 1.0, "ehrenamt": 0.5},
+                              lambda text: text.lower().split(), document_frequency={"ehrenamt": 2})
+    weighted = practice.topic_terms("volunteer", idf=True)
+    assert weighted["volunteer"] == 0.0
+    assert weighted["ehrenamt"] == pytest.approx(0.5 * math.log(1 + 8.5 / 2.5))
+    assert practice.coverage(weighted, "ehrenamt im dorf") == 1.0
+    assert practice.topic_terms("volunteer") == {"volunteer": 1.0, "ehrenamt": 0.5}

@@ -1,0 +1,51 @@
+"""Where the index lives: one seam (``base.Store``), two stores.
+
+``open_store(settings)`` returns the ``EmbeddedStore`` (snapshot files, the default) or,
+with ``PRAXISFINDER_STORE=postgres``, the ``PostgresStore`` at ``database_url`` (reads
+from ``database_read_url`` when set). See README "Scaling" for what each is for.
+"""
+
+from __future__ import annotations
+
+from core.errors import ConfigError
+from core.settings import Settings
+from index.store.base import Store
+
+STORES = ("embedded", "postgres")
+
+__all__ = ["STORES", "Store", "copy_snapshot", "open_store"]
+
+
+def open_store(settings: Settings) -> Store:
+    """The store ``settings.store`` names. ``ConfigError`` for ``postgres`` without
+    ``database_url`` (the PostgreSQL driver is imported only then)."""
+    if settings.store == "postgres":
+        if not settings.database_url:
+            raise ConfigError("store=postgres needs PRAXISFINDER_DATABASE_URL (postgresql://user@host:port/db)")
+        from index.store.postgres import PostgresStore
+
+        return PostgresStore(settings.database_url, settings.database_read_url or None,
+                             backend=settings.vector_backend)
+    if settings.store != "embedded":
+        raise ConfigError(f"store={settings.store!r} is not valid; choose one of: {', '.join(STORES)}")
+    from index.store.embedded import EmbeddedStore
+
+    return EmbeddedStore(settings.snapshots_dir)
+
+
+def copy_snapshot(settings: Settings, keep: int = 3):
+    """Publish the embedded store's serving snapshot (``settings.snapshots_dir``) as a new
+    generation of the PostgreSQL store at ``settings.database_url``, without re-embedding;
+    returns the generation's name. ``SnapshotError`` when there is no snapshot,
+    ``ConfigError`` without a database URL; ``Busy`` when another writer holds the lock."""
+    from dataclasses import replace
+
+    from index.store.embedded import EmbeddedStore
+
+    snapshot = EmbeddedStore(settings.snapshots_dir).open_current()
+    target = open_store(replace(settings, store="postgres"))
+    try:
+        with target.writer_lock():
+            return target.publish(snapshot, keep)
+    finally:
+        target.close()

@@ -1,0 +1,262 @@
+"""Writes of the PostgreSQL store: a whole generation, or one document in place.
+
+Every function here runs inside one transaction the caller (``PostgresStore``) or this
+module opens: a crash (or ``kill -9``) at any point rolls it back, and the last committed
+state keeps serving. Table layout and BM25 scheme: ``index.store.postgres``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from typing import Any, Callable
+
+import numpy as np
+
+from core.schema import Document, Passage
+from index.snapshot import Snapshot
+from index.store.pg_schema import APPROXIMATE, passage_terms, sparse_text, tfc, vec_text
+
+
+def _tokens_bytes(tokens: np.ndarray | None) -> bytes | None:
+    if tokens is None:
+        return None
+    return np.ascontiguousarray(tokens, dtype="<f2").tobytes()
+
+
+def create_tables(conn, gen: int, dim: int) -> None:
+    """The tables of generation ``gen`` (see ``index.store.postgres``), without indexes."""
+    t = f"g{gen}_"
+    conn.execute(f"""
+        CREATE TABLE {t}documents (doc_id text PRIMARY KEY, data jsonb NOT NULL);
+        CREATE TABLE {t}passages (row bigint PRIMARY KEY, passage_id text NOT NULL, doc_id text NOT NULL,
+            data jsonb NOT NULL, vec vector({dim}) NOT NULL, terms int[] NOT NULL, bm25 sparsevec NOT NULL,
+            dl int NOT NULL, tokens bytea);
+        CREATE TABLE {t}windows (row bigint PRIMARY KEY, owner bigint NOT NULL, key text NOT NULL,
+            vec vector({dim}) NOT NULL);
+        CREATE TABLE {t}terms (id int PRIMARY KEY, term text UNIQUE NOT NULL, df int NOT NULL);
+        CREATE TABLE {t}deleted (row bigint NOT NULL, version bigint NOT NULL);
+        CREATE TABLE {t}municipalities (pos int PRIMARY KEY, id text, data jsonb NOT NULL);
+        CREATE TABLE {t}catalogue_groups (pos int PRIMARY KEY, data jsonb NOT NULL);
+        CREATE TABLE {t}project_titles (pos int PRIMARY KEY, title text NOT NULL, vec vector({dim}));
+    """)
+
+
+def create_indexes(conn, gen: int, backend: str, hnsw: dict[str, int]) -> None:
+    """GIN on the term ids, b-trees on doc_id and window owner, and (approximate backends)
+    HNSW over the passage and window vectors (inner product)."""
+    t = f"g{gen}_"
+    conn.execute(f"CREATE INDEX ON {t}passages USING gin (terms)")
+    conn.execute(f"CREATE INDEX ON {t}passages (doc_id)")
+    conn.execute(f"CREATE INDEX ON {t}windows (owner)")
+    if backend in APPROXIMATE:
+        with_ = f"WITH (m = {int(hnsw['m'])}, ef_construction = {int(hnsw['ef_construction'])})"
+        conn.execute(f"CREATE INDEX ON {t}passages USING hnsw (vec vector_ip_ops) {with_}")
+        conn.execute(f"CREATE INDEX ON {t}windows USING hnsw (vec vector_ip_ops) {with_}")
+
+
+def write_generation(conn, snapshot: Snapshot, backend: str, hnsw: dict[str, int]) -> int:
+    """Insert ``snapshot`` as a new generation (inside the caller's transaction); returns
+    its number. BM25 vectors are computed here from the analyzer's terms with the corpus
+    statistics of this generation (N, df, avgdl), as bm25s computes them."""
+    passages = snapshot.passages
+    dim = int(np.asarray(snapshot.vectors).shape[1])
+    k1, b = float(snapshot.bm25.k1), float(snapshot.bm25.b)
+    counts = [Counter(passage_terms(p)) for p in passages]
+    dls = [sum(c.values()) for c in counts]
+    vocab: dict[str, int] = {}
+    df: Counter = Counter()
+    for c in counts:
+        for term in c:
+            if term not in vocab:
+                vocab[term] = len(vocab)
+            df[term] += 1
+    n, total = len(passages), int(sum(dls))
+    avgdl = total / n if n else 1.0
+    catalogue = snapshot.catalogue or {}
+    manifest = {**snapshot.manifest, "store": "postgres"}
+    gen = conn.execute(
+        "INSERT INTO pf_generations (snapshot_id, manifest, translations, surface_forms, catalogue_version, dim, "
+        "k1, b, avgdl, n_passages, total_len, backend) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
+        "RETURNING gen",
+        (snapshot.id, json.dumps(manifest, ensure_ascii=False), json.dumps(snapshot.translations, ensure_ascii=False),
+         json.dumps(snapshot.surface_forms, ensure_ascii=False), catalogue.get("version") if catalogue else None,
+         dim, k1, b, avgdl, n, total, backend)).fetchone()[0]
+    t = f"g{gen}_"
+    create_tables(conn, gen, dim)
+    conn.execute(f"CREATE SEQUENCE {t}rows START {max(n, 1)}")
+    conn.execute(f"CREATE SEQUENCE {t}window_rows START {max(len(snapshot.windows.keys), 1) if snapshot.windows else 1}")
+    conn.execute(f"CREATE SEQUENCE {t}term_ids START {max(len(vocab), 1)}")
+    with conn.cursor() as cur:
+        with cur.copy(f"COPY {t}documents (doc_id, data) FROM STDIN") as cp:
+            for d in snapshot.documents:
+                cp.write_row((d.id, json.dumps(d.to_dict(), ensure_ascii=False)))
+        with cur.copy(f"COPY {t}terms (id, term, df) FROM STDIN") as cp:
+            for term, i in vocab.items():
+                cp.write_row((i, term, df[term]))
+        with cur.copy(f"COPY {t}passages (row, passage_id, doc_id, data, vec, terms, bm25, dl, tokens) FROM STDIN") as cp:
+            for i, p in enumerate(passages):
+                c, dl = counts[i], dls[i]
+                sparse = {vocab[term]: tfc(tf, dl, avgdl, k1, b) for term, tf in c.items()}
+                tok = _tokens_bytes(snapshot.tokens.get(i)) if snapshot.tokens is not None else None
+                cp.write_row((i, p.id, p.doc_id, json.dumps(p.to_dict(), ensure_ascii=False),
+                              vec_text(snapshot.vectors[i]), sorted(vocab[term] for term in c), sparse_text(sparse),
+                              dl, tok))
+        if snapshot.windows is not None:
+            w = snapshot.windows
+            with cur.copy(f"COPY {t}windows (row, owner, key, vec) FROM STDIN") as cp:
+                for i, key in enumerate(w.keys):
+                    cp.write_row((i, int(w.owner[i]), key, vec_text(w.vectors[i])))
+        _write_catalogue(cur, t, catalogue, snapshot.project_vectors)
+    create_indexes(conn, gen, backend, hnsw)
+    conn.execute(f"ANALYZE {t}passages")
+    return int(gen)
+
+
+def _write_catalogue(cur, t: str, catalogue: dict[str, Any], project_vectors: np.ndarray | None) -> None:
+    with cur.copy(f"COPY {t}municipalities (pos, id, data) FROM STDIN") as cp:
+        for i, m in enumerate(catalogue.get("municipalities", [])):
+            cp.write_row((i, m.get("id") if isinstance(m, dict) else None, json.dumps(m, ensure_ascii=False)))
+    with cur.copy(f"COPY {t}catalogue_groups (pos, data) FROM STDIN") as cp:
+        for i, g in enumerate(catalogue.get("groups", [])):
+            cp.write_row((i, json.dumps(g, ensure_ascii=False)))
+    with cur.copy(f"COPY {t}project_titles (pos, title, vec) FROM STDIN") as cp:
+        for i, title in enumerate(catalogue.get("project_titles", [])):
+            vec = vec_text(project_vectors[i]) if project_vectors is not None else None
+            cp.write_row((i, title, vec))
+
+
+def _serving_for_update(conn) -> tuple[int, float, float, float, int, dict]:
+    row = conn.execute("SELECT g.gen, g.avgdl, g.k1, g.b, g.version, g.manifest FROM pf_serving s "
+                       "JOIN pf_generations g USING (gen) FOR UPDATE OF g").fetchone()
+    if row is None:
+        from core.errors import SnapshotError
+
+        raise SnapshotError("no index generation in the PostgreSQL store; run `praxisfinder ingest` first")
+    return int(row[0]), float(row[1]), float(row[2]), float(row[3]), int(row[4]), row[5]
+
+
+def _remove_rows(conn, t: str, doc_id: str, version: int) -> tuple[int, int]:
+    """Delete a document's passages and windows; df, N and summed lengths go down by what
+    they held. Returns (passages removed, summed lengths removed)."""
+    gone = conn.execute(f"DELETE FROM {t}passages WHERE doc_id = %s RETURNING row, terms, dl", (doc_id,)).fetchall()
+    if not gone:
+        conn.execute(f"DELETE FROM {t}documents WHERE doc_id = %s", (doc_id,))
+        return 0, 0
+    rows = [int(r[0]) for r in gone]
+    terms = Counter(i for r in gone for i in r[1])
+    conn.execute(f"DELETE FROM {t}windows WHERE owner = ANY(%s)", (rows,))
+    conn.execute(f"INSERT INTO {t}deleted (row, version) SELECT unnest(%s::bigint[]), %s", (rows, version))
+    conn.execute(f"UPDATE {t}terms AS x SET df = x.df - d.n FROM unnest(%s::int[], %s::int[]) AS d(id, n) "
+                 "WHERE x.id = d.id", (list(terms), list(terms.values())))
+    conn.execute(f"DELETE FROM {t}documents WHERE doc_id = %s", (doc_id,))
+    return len(rows), int(sum(r[2] for r in gone))
+
+
+def write_document(conn, document: Document, passages: list[Passage], vectors: np.ndarray,
+                   tokens: list[np.ndarray] | None, windows: list[tuple[int, str, np.ndarray]] | None,
+                   origin: str = "upload", before_commit: Callable[[], None] | None = None) -> int:
+    """Add or replace ``document`` in the serving generation, in one transaction.
+
+    :param passages: its passages; ``vectors`` float32 (len(passages), dim) their e5 vectors;
+        ``tokens`` per passage float token vectors (or None); ``windows`` (index of the
+        owning passage in ``passages``, text key, vector) for its sentence windows.
+    :param before_commit: called inside the transaction just before it commits (tests kill
+        the writer there).
+    :returns: the generation's new version (readers reload when it changes).
+
+    A replaced document's rows are deleted first; BM25 vectors of the new passages use the
+    generation's frozen avgdl, and N, df and the summed lengths are updated (IDF refreshed
+    without reading other passages)."""
+    with conn.transaction():
+        gen, avgdl, k1, b, version, manifest = _serving_for_update(conn)
+        version += 1
+        t = f"g{gen}_"
+        removed, removed_len = _remove_rows(conn, t, document.id, version)
+        counts = [Counter(passage_terms(p)) for p in passages]
+        dls = [sum(c.values()) for c in counts]
+        words = sorted({term for c in counts for term in c})
+        known = dict(conn.execute(f"SELECT term, id FROM {t}terms WHERE term = ANY(%s)", (words,)).fetchall())
+        new = [w for w in words if w not in known]
+        if new:
+            ids = conn.execute(f"SELECT nextval('{t}term_ids') FROM generate_series(1, %s)", (len(new),)).fetchall()
+            known.update({w: int(i) for w, (i,) in zip(new, ids)})
+            conn.execute(f"INSERT INTO {t}terms (id, term, df) SELECT unnest(%s::int[]), unnest(%s::text[]), 0",
+                         ([known[w] for w in new], new))
+        df = Counter(term for c in counts for term in c)
+        conn.execute(f"UPDATE {t}terms AS x SET df = x.df + d.n FROM unnest(%s::int[], %s::int[]) AS d(id, n) "
+                     "WHERE x.id = d.id", ([known[w] for w in df], list(df.values())))
+        rows = [int(r[0]) for r in conn.execute(f"SELECT nextval('{t}rows') FROM generate_series(1, %s)",
+                                                 (len(passages),)).fetchall()] if passages else []
+        conn.execute(f"INSERT INTO {t}documents (doc_id, data) VALUES (%s, %s)",
+                     (document.id, json.dumps(document.to_dict(), ensure_ascii=False)))
+        with conn.cursor() as cur:
+            with cur.copy(f"COPY {t}passages (row, passage_id, doc_id, data, vec, terms, bm25, dl, tokens) FROM STDIN") as cp:
+                for i, p in enumerate(passages):
+                    c, dl = counts[i], dls[i]
+                    sparse = {known[term]: tfc(tf, dl, avgdl, k1, b) for term, tf in c.items()}
+                    cp.write_row((rows[i], p.id, p.doc_id, json.dumps(p.to_dict(), ensure_ascii=False),
+                                  vec_text(vectors[i]), sorted(known[term] for term in c), sparse_text(sparse), dl,
+                                  _tokens_bytes(tokens[i]) if tokens is not None else None))
+            if windows:
+                wrows = conn.execute(f"SELECT nextval('{t}window_rows') FROM generate_series(1, %s)",
+                                     (len(windows),)).fetchall()
+                with cur.copy(f"COPY {t}windows (row, owner, key, vec) FROM STDIN") as cp:
+                    for (owner, key, vec), (wrow,) in zip(windows, wrows):
+                        cp.write_row((int(wrow), rows[owner], key, vec_text(vec)))
+        manifest = _manifest_with(manifest, document, origin)
+        conn.execute("UPDATE pf_generations SET n_passages = n_passages + %s - %s, total_len = total_len + %s - %s, "
+                     "version = %s, manifest = %s WHERE gen = %s",
+                     (len(passages), removed, int(sum(dls)), removed_len, version,
+                      json.dumps(manifest, ensure_ascii=False), gen))
+        if before_commit is not None:
+            before_commit()
+    return version
+
+
+def delete_document(conn, doc_id: str) -> int | None:
+    """Delete ``doc_id`` from the serving generation in one transaction (passages, windows,
+    df, N; a tombstone in the registry). The new version, or None when it is not indexed."""
+    with conn.transaction():
+        gen, _, _, _, version, manifest = _serving_for_update(conn)
+        t = f"g{gen}_"
+        exists = conn.execute(f"SELECT 1 FROM {t}documents WHERE doc_id = %s", (doc_id,)).fetchone()
+        if exists is None:
+            return None
+        version += 1
+        removed, removed_len = _remove_rows(conn, t, doc_id, version)
+        manifest = _manifest_without(manifest, doc_id)
+        conn.execute("UPDATE pf_generations SET n_passages = n_passages - %s, total_len = total_len - %s, "
+                     "version = %s, manifest = %s WHERE gen = %s",
+                     (removed, removed_len, version, json.dumps(manifest, ensure_ascii=False), gen))
+    return version
+
+
+def _manifest_with(manifest: dict[str, Any], d: Document, origin: str) -> dict[str, Any]:
+    """The manifest with ``d`` in its corpus list and document registry (``index.registry``)."""
+    manifest = dict(manifest)
+    manifest["corpus"] = [c for c in manifest.get("corpus", []) if c.get("doc_id") != d.id] + [
+        {"doc_id": d.id, "title": d.title, "path": d.path, "sha256": d.sha256, "pages": d.pages, "format": d.format}]
+    registry = dict(manifest.get("registry") or {"documents": {}, "tombstones": {}})
+    docs = dict(registry.get("documents", {}))
+    docs[d.id] = {"origin": origin, "path": d.path, "sha256": d.sha256}
+    tombs = {k: v for k, v in registry.get("tombstones", {}).items() if k != d.id}
+    manifest["registry"] = {"documents": dict(sorted(docs.items())), "tombstones": tombs}
+    manifest["build_key"] = None  # the next full build does not count as "up to date"
+    return manifest
+
+
+def _manifest_without(manifest: dict[str, Any], doc_id: str) -> dict[str, Any]:
+    """The manifest without ``doc_id``, leaving a tombstone (``index.registry.tombstone``)."""
+    from index.registry import tombstone
+
+    manifest = dict(manifest)
+    manifest["corpus"] = [c for c in manifest.get("corpus", []) if c.get("doc_id") != doc_id]
+    registry = dict(manifest.get("registry") or {"documents": {}, "tombstones": {}})
+    docs = dict(registry.get("documents", {}))
+    entry = docs.pop(doc_id, None) or {"origin": "upload", "path": "", "sha256": ""}
+    tombs = dict(registry.get("tombstones", {}))
+    tombs[doc_id] = tombstone(entry)
+    manifest["registry"] = {"documents": docs, "tombstones": dict(sorted(tombs.items()))}
+    manifest["build_key"] = None
+    return manifest

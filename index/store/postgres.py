@@ -1,0 +1,575 @@
+"""The PostgreSQL store: every part of the index in tables, vectors in pgvector.
+
+One *generation* (what a full build publishes; the embedded store's snapshot) is a row
+of ``pf_generations`` (manifest, translations, surface forms, frozen BM25 statistics,
+version) and a set of tables named after its number ``N``:
+
+    gN_documents    doc_id, the cleaned document (jsonb)
+    gN_passages     row, passage id, doc_id, the passage (jsonb), ``vec vector(dim)``
+                    (L2-normalised e5 vector), ``terms int[]`` (the analyzer's term ids,
+                    GIN-indexed), ``bm25 sparsevec`` (saturated term frequencies), ``dl``
+                    (terms counted), ``tokens bytea`` (float16 token vectors for MaxSim,
+                    one array per passage)
+    gN_windows      row, owner (passage row), text key, ``vec vector(dim)``
+    gN_terms        term id, term, df (passages containing it)
+    gN_deleted      rows deleted by incremental writes, with the version that deleted them
+    gN_municipalities, gN_catalogue_groups, gN_project_titles: the municipality catalogue
+                    (``project_titles`` with their e5 vectors)
+
+``pf_serving`` names the generation that serves. Publishing creates the tables, fills
+them, builds the indexes and switches ``pf_serving`` in *one transaction* (PostgreSQL's
+DDL is transactional): a crash at any point leaves the previous generation serving.
+
+**BM25, exactly as the embedded store computes it.** bm25s' Lucene variant scores a
+passage d for terms t as sum_t idf(t) * tf / (tf + k1 * (1 - b + b * dl / avgdl)), with
+idf(t) = ln(1 + (N - df + 0.5) / (df + 0.5)). Each passage stores the saturated term
+frequencies (the second factor) as a ``sparsevec`` over term ids; a query becomes the
+``sparsevec`` of weight * idf over its known terms; the score is their inner product
+(pgvector ``<#>`` is its negative). Candidates are the passages sharing a term with the
+query (``terms && ids``, GIN). ``avgdl`` is frozen per generation (the stored vectors stay
+valid); N, df and the summed lengths are kept current by incremental writes, so IDF is
+refreshed without re-reading the corpus. Term ids and analysis are praxisfinder's own
+(``index.analyzer``): PostgreSQL's German text search has no compound splitting, gender
+forms or transliteration.
+
+**Dense search**: ``ORDER BY vec <#> q LIMIT k``. With the exact ``faiss-flat`` backend
+setting (the default) the scan is exact (index scans off), as FAISS' flat index is; with
+an approximate backend (``faiss-hnsw*``) an HNSW index (``vector_ip_ops``, m and
+ef_construction from the settings) answers, ``hnsw.ef_search`` from the settings and
+``hnsw.iterative_scan`` for filtered searches.
+
+After pgvector's README (HNSW, sparsevec, iterative index scans), Haystack's
+``PgvectorDocumentStore`` (one table, ``vector_cosine_ops``/``vector_ip_ops`` HNSW,
+``keyword_retrieval`` by ``ts_rank_cd``, which we replace by exact BM25) and txtai's
+``pgvector`` ANN backend.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import threading
+import time
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+import numpy as np
+
+from core.errors import SnapshotError
+from core.schema import Document, Passage
+from index.bm25 import BM25Index
+from index.multivector import TokenStore
+from index.snapshot import SCHEMA_VERSION, Snapshot, WindowSet
+
+from index.store.pg_schema import (APPROXIMATE, SCHEMA, TABLES, WRITER_LOCK_KEY, connect, idf, passage_terms,
+                                   sparse_text, tfc, vec_text)
+from index.store.pg_write import delete_document, write_document, write_generation
+
+__all__ = ["PgBM25", "PgSnapshot", "PgTokenStore", "PgVectorIndex", "PostgresStore", "RowMap", "idf", "passage_terms",
+           "tfc"]
+
+
+class PostgresStore:
+    """The PostgreSQL store (module docstring); implements ``index.store.base.Store``.
+
+    :param url: the primary's connection URL (writes; reads too without ``read_url``).
+    :param read_url: a streaming replica's URL for reads, or None.
+    :param backend: the ``vector_backend`` setting: ``faiss-flat`` = exact scans, the
+        approximate ones = HNSW.
+    """
+
+    kind = "postgres"
+
+    def __init__(self, url: str, read_url: str | None = None, backend: str = "faiss-flat",
+                 hnsw: dict[str, int] | None = None):
+        self.url, self.read_url, self.backend = url, read_url or url, backend
+        self.hnsw = {"m": 16, "ef_construction": 64, **(hnsw or {})}
+        self._conn = None
+
+    # -- connections -------------------------------------------------------------------
+    @property
+    def conn(self):
+        """The writer's connection to the primary (opened on first use; schema created)."""
+        if self._conn is None:
+            self._conn = connect(self.url)
+            with self._conn.transaction():
+                self._conn.execute("SELECT pg_advisory_xact_lock(%s)", (WRITER_LOCK_KEY + 1,))
+                self._conn.execute(SCHEMA)
+        return self._conn
+
+    def close(self) -> None:
+        """Close the writer's connection."""
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    @contextlib.contextmanager
+    def writer_lock(self) -> Iterator[None]:
+        """One writer at a time across every process on this database: a session advisory
+        lock, taken without waiting (``Busy`` when another writer holds it)."""
+        from core.errors import Busy
+
+        got = self.conn.execute("SELECT pg_try_advisory_lock(%s)", (WRITER_LOCK_KEY,)).fetchone()[0]
+        self.conn.commit()
+        if not got:
+            raise Busy("another ingest, upload or delete is running; try again when it has finished")
+        try:
+            yield
+        finally:
+            self.conn.rollback()
+            self.conn.execute("SELECT pg_advisory_unlock(%s)", (WRITER_LOCK_KEY,))
+            self.conn.commit()
+
+    # -- what serves -------------------------------------------------------------------
+    def serving(self, conn=None) -> tuple[int, str, int] | None:
+        """(generation number, snapshot id, version) of the serving generation, or None."""
+        conn = conn or self.conn
+        row = conn.execute("SELECT to_regclass('pf_serving') IS NOT NULL").fetchone()
+        if not row[0]:
+            return None
+        row = conn.execute("SELECT g.gen, g.snapshot_id, g.version FROM pf_serving s JOIN pf_generations g "
+                           "USING (gen)").fetchone()
+        return None if row is None else (int(row[0]), row[1], int(row[2]))
+
+    def current_name(self) -> str | None:
+        """``<snapshot id>@<version>`` of the serving generation (read from the read URL, so a
+        replica's server reloads once the replica has replayed the change), None if none."""
+        conn = connect(self.read_url, autocommit=True)
+        try:
+            s = self.serving(conn)
+        finally:
+            conn.close()
+        return None if s is None else f"{s[1]}@{s[2]}"
+
+    def current_manifest(self) -> dict[str, Any] | None:
+        """The serving generation's manifest (counts kept current by incremental writes)."""
+        s = self.serving()
+        if s is None:
+            return None
+        row = self.conn.execute("SELECT manifest FROM pf_generations WHERE gen = %s", (s[0],)).fetchone()
+        self.conn.commit()
+        return row[0]
+
+    def open_current(self, expected_model: str | None = None, dense_params: dict | None = None) -> Snapshot:
+        """The serving generation as a ``Snapshot`` whose parts query PostgreSQL (``PgSnapshot``),
+        read from the read URL. ``SnapshotError`` when none serves or another model built it."""
+        conn = connect(self.read_url, autocommit=True)
+        try:
+            s = self.serving(conn)
+            if s is None:
+                raise SnapshotError("no index generation in the PostgreSQL store; run `praxisfinder ingest` "
+                                    "with PRAXISFINDER_STORE=postgres first")
+            return PgSnapshot.open(conn, self.read_url, s, expected_model, dense_params or {})
+        finally:
+            conn.close()
+
+    def load_previous(self, fingerprint: str) -> Snapshot | None:
+        """The serving generation read whole into memory (vectors, tokens, windows as arrays),
+        for a build to reuse unchanged passages' vectors; None when none serves or another
+        model built it."""
+        try:
+            view = self.open_current(expected_model=fingerprint)
+        except SnapshotError:
+            return None
+        return view.materialise()
+
+    # -- lifecycle ---------------------------------------------------------------------
+    def publish(self, snapshot: Snapshot, keep: int = 3) -> Path:
+        """Write ``snapshot`` as a new generation and make it serve, in one transaction, then
+        drop all but the newest ``keep``. Returns ``Path("<snapshot id>@0")``, its name."""
+        conn = self.conn
+        with conn.transaction():
+            gen = write_generation(conn, snapshot, self.backend, self.hnsw)
+            conn.execute("INSERT INTO pf_serving (one, gen) VALUES (true, %s) "
+                         "ON CONFLICT (one) DO UPDATE SET gen = EXCLUDED.gen", (gen,))
+        self.drop_old(keep)
+        snapshot.path = Path(f"{snapshot.id}@0")
+        return snapshot.path
+
+    def generations(self) -> list[int]:
+        """Generation numbers, newest first."""
+        rows = self.conn.execute("SELECT gen FROM pf_generations ORDER BY gen DESC").fetchall()
+        self.conn.commit()
+        return [int(r[0]) for r in rows]
+
+    def drop_old(self, keep: int = 3) -> list[str]:
+        """Drop the tables and rows of all but the newest ``keep`` generations (never the
+        serving one); one transaction per generation. Returns the snapshot ids dropped."""
+        serving = self.serving()
+        self.conn.commit()
+        dropped = []
+        for gen in self.generations()[max(keep, 1):]:
+            if serving is not None and gen == serving[0]:
+                continue
+            with self.conn.transaction():
+                sid = self.conn.execute("SELECT snapshot_id FROM pf_generations WHERE gen = %s", (gen,)).fetchone()[0]
+                for table in TABLES:
+                    self.conn.execute(f"DROP TABLE IF EXISTS g{gen}_{table}")
+                self.conn.execute("DELETE FROM pf_generations WHERE gen = %s", (gen,))
+            dropped.append(sid)
+        return dropped
+
+    # -- incremental writes (index.store.pg_write) -------------------------------------
+    def write_document(self, document: Document, passages: list[Passage], vectors: np.ndarray,
+                       tokens: list[np.ndarray] | None, windows: list[tuple[int, str, np.ndarray]] | None,
+                       origin: str = "upload", before_commit=None) -> int:
+        """Add or replace one document in the serving generation in one transaction;
+        returns the new version. See ``index.store.pg_write.write_document``."""
+        return write_document(self.conn, document, passages, vectors, tokens, windows, origin, before_commit)
+
+    def delete_document(self, doc_id: str) -> int | None:
+        """Delete one document from the serving generation in one transaction; the new
+        version, or None when it is not indexed."""
+        return delete_document(self.conn, doc_id)
+
+
+class _Reader:
+    """Per-thread read connections to one URL (psycopg connections are not shared between
+    threads mid-query); autocommit, so every statement sees the newest committed state."""
+
+    def __init__(self, url: str):
+        self.url = url
+        self._local = threading.local()
+        self._all: list = []
+        self._lock = threading.Lock()
+
+    def conn(self):
+        c = getattr(self._local, "conn", None)
+        if c is None or c.closed:
+            c = connect(self.url, autocommit=True)
+            self._local.conn = c
+            with self._lock:
+                self._all.append(c)
+        return c
+
+    def query(self, sql: str, params=None, binary: bool = False) -> list[tuple]:
+        """All rows of one statement; ``binary``: results in PostgreSQL's binary format
+        (``bytea`` as bytes without hex encoding, ``vector`` as its binary form, ``from_vector``)."""
+        return self.conn().execute(sql, params, binary=binary).fetchall()
+
+    def close(self) -> None:
+        with self._lock:
+            for c in self._all:
+                with contextlib.suppress(Exception):
+                    c.close()
+            self._all.clear()
+
+
+def from_vector(data: bytes) -> np.ndarray:
+    """A pgvector ``vector`` in binary format (int16 dimension, int16 unused, big-endian
+    float32 values) as float32 (dim,)."""
+    return np.frombuffer(data, dtype=">f4", offset=4).astype(np.float32)
+
+
+class RowMap:
+    """Positions (the in-memory list index every component uses) <-> table rows (stable
+    ids that survive deletes); ``rows[pos]`` and ``pos_of(rows)``."""
+
+    def __init__(self, rows: np.ndarray):
+        self.rows = np.asarray(rows, dtype=np.int64)
+        size = int(self.rows.max()) + 1 if len(self.rows) else 0
+        self._pos = np.full(size, -1, dtype=np.int64)
+        self._pos[self.rows] = np.arange(len(self.rows), dtype=np.int64)
+
+    def pos_of(self, rows: Iterable[int]) -> np.ndarray:
+        """int64 positions of the given rows, -1 for a row not loaded (written or deleted since)."""
+        r = np.asarray(list(rows), dtype=np.int64)
+        out = np.full(len(r), -1, dtype=np.int64)
+        ok = (r >= 0) & (r < len(self._pos))
+        out[ok] = self._pos[r[ok]]
+        return out
+
+
+class PgVectorIndex:
+    """``index.ann.base.VectorIndex`` over a ``vec`` column: inner-product top k in SQL.
+
+    Ids are positions (``RowMap``). Exact (index scans off) unless ``approximate``: then the
+    HNSW index answers, with ``hnsw.ef_search`` and, under a filter, ``hnsw.iterative_scan``
+    (pgvector 0.8) so a filtered search still returns k hits.
+    """
+
+    def __init__(self, reader: _Reader, table: str, rowmap: RowMap, dim: int, approximate: bool,
+                 params: dict[str, Any]):
+        self.backend = "postgres"
+        self.reader, self.table, self.rowmap, self.dim = reader, table, rowmap, dim
+        self.approximate = approximate
+        self.ef_search = int(params.get("hnsw_ef_search", 64))
+        self.filter_exact_max = int(params.get("filter_exact_max", 50_000))
+
+    @property
+    def ntotal(self) -> int:
+        """Number of positions (rows loaded when the generation was opened)."""
+        return len(self.rowmap.rows)
+
+    def add(self, vectors: np.ndarray) -> None:
+        """Not here: rows are added by the store's writes (``PostgresStore.write_document``)."""
+        raise NotImplementedError("add rows through PostgresStore.write_document")
+
+    def search(self, queries: np.ndarray, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(scores, ids) (n_queries, k), best first, ids are positions, -1/-inf padding;
+        ``allowed`` positions restrict the hits inside the SQL query."""
+        q = np.asarray(queries, dtype=np.float32).reshape(-1, self.dim)
+        scores = np.full((len(q), k), -np.inf, dtype=np.float32)
+        ids = np.full((len(q), k), -1, dtype=np.int64)
+        if allowed is not None and len(allowed) == 0:
+            return scores, ids
+        exact = not self.approximate or (allowed is not None and len(allowed) <= self.filter_exact_max)
+        where, params = "", []
+        if allowed is not None:
+            where = "WHERE row = ANY(%s)"
+            params = [self.rowmap.rows[np.asarray(allowed, dtype=np.int64)].tolist()]
+        conn = self.reader.conn()
+        for qi, vec in enumerate(q):
+            text = vec_text(vec)
+            with conn.transaction():
+                if exact:
+                    conn.execute("SET LOCAL enable_indexscan = off")
+                else:
+                    conn.execute(f"SET LOCAL hnsw.ef_search = {max(self.ef_search, k)}")
+                    if allowed is not None:
+                        conn.execute("SET LOCAL hnsw.iterative_scan = strict_order")
+                rows = conn.execute(f"SELECT row, (vec <#> %s::vector) * -1 FROM {self.table} {where} "
+                                    f"ORDER BY vec <#> %s::vector, row LIMIT %s",
+                                    [text, *params, text, k]).fetchall()
+            pos = self.rowmap.pos_of(r[0] for r in rows)
+            keep = pos >= 0
+            n = int(keep.sum())
+            ids[qi, :n] = pos[keep]
+            scores[qi, :n] = np.asarray([r[1] for r in rows], dtype=np.float32)[keep]
+        return scores, ids
+
+    def vectors(self, positions: np.ndarray) -> np.ndarray:
+        """float32 (len, dim) vectors of the given positions, in that order."""
+        positions = np.asarray(positions, dtype=np.int64)
+        rows = self.rowmap.rows[positions].tolist()
+        got = {int(r): from_vector(v) for r, v in
+               self.reader.query(f"SELECT row, vec FROM {self.table} WHERE row = ANY(%s)", (rows,), binary=True)}
+        return np.stack([got[r] for r in rows]) if rows else np.zeros((0, self.dim), np.float32)
+
+    def delete(self, ids: np.ndarray) -> None:
+        """Not here: rows are deleted by the store (``PostgresStore.delete_document``)."""
+        raise NotImplementedError("delete rows through PostgresStore.delete_document")
+
+    def save(self, path: Path) -> None:
+        """Nothing to save: the vectors are in the database."""
+        raise NotImplementedError("a PostgreSQL vector index lives in its table")
+
+    def close(self) -> None:
+        """Close this generation's read connections."""
+        self.reader.close()
+
+    def drop(self) -> None:
+        """Dropping a generation's tables is ``PostgresStore.drop_old``'s job."""
+        self.close()
+
+
+class PgBM25(BM25Index):
+    """BM25 over ``gN_passages.bm25`` (module docstring): ``top`` in SQL, ``postings`` by
+    the GIN index, ``vocabulary`` loaded at open. Scores equal ``index.bm25.BM25Index``'s."""
+
+    def __init__(self, reader: _Reader, table: str, rowmap: RowMap, vocab: dict[str, tuple[int, int]],
+                 n: int, k1: float, b: float):
+        self.reader, self.table, self.rowmap = reader, table, rowmap
+        self._vocab = vocab  # term -> (id, df)
+        self.n, self.k1, self.b = n, k1, b
+        self.size = len(rowmap.rows)
+        self._postings: dict[str, np.ndarray] = {}
+
+    def _query(self, weights: dict[str, float]) -> tuple[str, list[int]] | None:
+        entries: dict[int, float] = {}
+        for term, weight in weights.items():
+            known = self._vocab.get(term)
+            if weight > 0 and known is not None and term:
+                entries[known[0]] = entries.get(known[0], 0.0) + weight * idf(known[1], self.n)
+        if not entries:
+            return None
+        return sparse_text(entries), sorted(entries)
+
+    def top(self, weights: dict[str, float], depth: int, mask: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """Up to ``depth`` (position, score) with a positive score inside ``mask``, best first,
+        ties by position: candidates by ``terms && ids`` (GIN), ranked by inner product."""
+        q = self._query(weights)
+        if q is None:
+            return []
+        text, ids = q
+        where, params = "", []
+        if mask is not None:
+            allowed = np.flatnonzero(mask)
+            if allowed.size == 0:
+                return []
+            where, params = "AND row = ANY(%s)", [self.rowmap.rows[allowed].tolist()]
+        rows = self.reader.query(f"SELECT row, (bm25 <#> %s::sparsevec) * -1 AS s FROM {self.table} "
+                                 f"WHERE terms && %s::int[] {where} ORDER BY s DESC, row LIMIT %s",
+                                 [text, ids, *params, depth])
+        pos = self.rowmap.pos_of(r[0] for r in rows)
+        out = [(int(p), float(np.float32(r[1]))) for p, r in zip(pos, rows) if p >= 0 and r[1] > 0]
+        return sorted(out, key=lambda x: (-x[1], x[0]))
+
+    def weighted_scores(self, weights: dict[str, float]) -> np.ndarray:
+        """float32 (n_positions,): every passage's weighted BM25 score (zeros where no term matches)."""
+        out = np.zeros(self.size, dtype=np.float32)
+        for pos, score in self.top(weights, self.size):
+            out[pos] = score
+        return out
+
+    def scores(self, terms: list[str]) -> np.ndarray:
+        """BM25 score of every passage for analysed terms (weight 1 each)."""
+        return self.weighted_scores(dict.fromkeys(terms, 1.0))
+
+    def postings(self, term: str) -> np.ndarray:
+        """Sorted positions of the passages containing ``term`` (GIN lookup, cached)."""
+        cached = self._postings.get(term)
+        if cached is not None:
+            return cached
+        known = self._vocab.get(term)
+        if known is None:
+            return np.zeros(0, dtype=np.int64)
+        rows = self.reader.query(f"SELECT row FROM {self.table} WHERE terms @> ARRAY[%s]::int[]", (known[0],))
+        pos = self.rowmap.pos_of(r[0] for r in rows)
+        out = np.sort(pos[pos >= 0])
+        if len(self._postings) < 50_000:
+            self._postings[term] = out
+        return out
+
+    @property
+    def vocabulary(self) -> dict[str, int]:
+        """Term -> document frequency."""
+        return {t: df for t, (_, df) in self._vocab.items() if t and df > 0}
+
+    def save(self, path: Path) -> None:
+        """Nothing to save: BM25 lives in the passages table."""
+        raise NotImplementedError("PostgreSQL BM25 lives in its table")
+
+
+class PgTokenStore(TokenStore):
+    """MaxSim token vectors read per candidate from ``gN_passages.tokens`` (float16 bytes)."""
+
+    def __init__(self, reader: _Reader, table: str, rowmap: RowMap, dim: int):
+        self.reader, self.table, self.rowmap, self.dim = reader, table, rowmap, dim
+        self.matrix = np.zeros((0, dim), dtype=np.float16)
+        self.offsets = np.zeros(len(rowmap.rows) + 1, dtype=np.int64)
+
+    def _fetch(self, positions: list[int]) -> dict[int, np.ndarray]:
+        rows = self.rowmap.rows[np.asarray(positions, dtype=np.int64)].tolist()
+        got = self.reader.query(f"SELECT row, tokens FROM {self.table} WHERE row = ANY(%s)", (rows,), binary=True)
+        by_row = {int(r): np.frombuffer(t or b"", dtype="<f2").reshape(-1, self.dim) for r, t in got}
+        return {p: by_row.get(r, np.zeros((0, self.dim), np.float16)) for p, r in zip(positions, rows)}
+
+    def get(self, i: int) -> np.ndarray:
+        """Token vectors of position ``i``: float16 (tokens_i, dim)."""
+        return self._fetch([int(i)])[int(i)]
+
+    def maxsim(self, query_tokens: np.ndarray, candidates: list[int]) -> list[tuple[int, float]]:
+        """As ``TokenStore.maxsim``, the candidates' arrays read in one query (float16 in the
+        table, computed in ``matrix.dtype``: float32 after ``MaxSimReranker`` converted it)."""
+        q = np.ascontiguousarray(query_tokens, dtype=self.matrix.dtype)  # float32 once the reranker holds it
+        toks = self._fetch([int(i) for i in candidates]) if candidates else {}
+        out = []
+        for i in candidates:  # the same products as TokenStore.maxsim, in the same dtype
+            t = toks[int(i)].astype(self.matrix.dtype)
+            out.append((i, float((q @ t.T).max(axis=1).mean()) if len(t) else 0.0))
+        return sorted(out, key=lambda item: (-item[1], item[0]))
+
+
+class PgSnapshot(Snapshot):
+    """A generation of the PostgreSQL store as the ``Snapshot`` the search reads.
+
+    Documents, passages (in row order), window owners, the vocabulary and the catalogue are
+    loaded at open; vectors, BM25 and token vectors stay in the tables and are queried per
+    search. ``path`` is ``<snapshot id>@<version>`` (what ``current_name`` reports)."""
+
+    reader: _Reader | None = None
+
+    @classmethod
+    def open(cls, conn, url: str, serving: tuple[int, str, int], expected_model: str | None,
+             params: dict[str, Any]) -> "PgSnapshot":
+        """Load generation ``serving`` = (gen, snapshot id, version) through ``conn``."""
+        gen, sid, version = serving
+        g = conn.execute("SELECT manifest, translations, surface_forms, dim, k1, b, n_passages, backend, "
+                         "catalogue_version FROM pf_generations WHERE gen = %s", (gen,)).fetchone()
+        manifest, translations, surface_forms, dim, k1, b, n, backend, cat_version = g
+        if manifest.get("schema_version") != SCHEMA_VERSION:
+            raise SnapshotError(f"generation {sid} has schema {manifest.get('schema_version')}, expected "
+                                f"{SCHEMA_VERSION}; rebuild it")
+        built_with = manifest.get("model", {}).get("fingerprint")
+        if expected_model is not None and built_with != expected_model:
+            raise SnapshotError(
+                f"generation {sid} was built with model {manifest.get('model', {}).get('name')!r}, not the configured "
+                "one; rebuild with `praxisfinder ingest`",
+                detail={"snapshot_model": built_with, "configured_model": expected_model})
+        t = f"g{gen}_"
+        documents = [Document.from_dict(d) for (d,) in
+                     conn.execute(f"SELECT data FROM {t}documents ORDER BY doc_id").fetchall()]
+        prow = conn.execute(f"SELECT row, data FROM {t}passages ORDER BY row").fetchall()
+        passages = [Passage.from_dict(d) for _, d in prow]
+        rowmap = RowMap(np.asarray([r for r, _ in prow], dtype=np.int64))
+        wrow = conn.execute(f"SELECT row, owner, key FROM {t}windows ORDER BY row").fetchall()
+        vocab = {term: (int(i), int(df)) for i, term, df in
+                 conn.execute(f"SELECT id, term, df FROM {t}terms").fetchall()}
+        catalogue: dict[str, Any] = {}
+        munis = conn.execute(f"SELECT data FROM {t}municipalities ORDER BY pos").fetchall()
+        groups = conn.execute(f"SELECT data FROM {t}catalogue_groups ORDER BY pos").fetchall()
+        titles = conn.execute(f"SELECT title, vec::text FROM {t}project_titles ORDER BY pos").fetchall()
+        if cat_version is not None:
+            catalogue = {"version": cat_version, "municipalities": [m for (m,) in munis],
+                         "groups": [g for (g,) in groups], "project_titles": [x for x, _ in titles]}
+        project_vectors = (np.asarray([json.loads(v) for _, v in titles], dtype=np.float32).reshape(-1, dim)
+                           if cat_version is not None and "project_titles" in manifest.get("catalogue_keys", ["project_titles"])
+                           else None)
+        reader = _Reader(url)
+        approximate = backend in APPROXIMATE
+        dense = PgVectorIndex(reader, f"{t}passages", rowmap, dim, approximate, params)
+        windows = None
+        if wrow:
+            wmap = RowMap(np.asarray([r for r, _, _ in wrow], dtype=np.int64))
+            owner = rowmap.pos_of(o for _, o, _ in wrow)
+            windows = WindowSet(None, owner, [k for _, _, k in wrow],
+                                PgVectorIndex(reader, f"{t}windows", wmap, dim, approximate, params))
+        has_tokens = conn.execute(f"SELECT EXISTS (SELECT 1 FROM {t}passages WHERE tokens IS NOT NULL)").fetchone()[0]
+        tokens = PgTokenStore(reader, f"{t}passages", rowmap, dim) if has_tokens else None
+        bm25 = PgBM25(reader, f"{t}passages", rowmap, vocab, int(n), float(k1), float(b))
+        manifest = {**manifest, "counts": {**manifest.get("counts", {}), "passages": len(passages),
+                                           "documents": len(documents)}}
+        snap = cls(Path(f"{sid}@{version}"), manifest, documents, passages, None, dense, bm25, catalogue,
+                   translations, windows, tokens, surface_forms, project_vectors if catalogue else None)
+        snap.reader = reader
+        snap.rowmap = rowmap
+        snap.generation = gen
+        return snap
+
+    def passage_vectors(self, ids: np.ndarray) -> np.ndarray:
+        """float32 (len(ids), dim) passage vectors, read from ``gN_passages.vec``."""
+        return self.dense.vectors(np.asarray(ids, dtype=np.int64))
+
+    def close(self) -> None:
+        """Close the read connections."""
+        if self.reader is not None:
+            self.reader.close()
+
+    def materialise(self) -> Snapshot:
+        """This generation with vectors, token vectors and window vectors read into memory
+        (arrays shaped as ``index.snapshot`` holds them), for a build to reuse; the vector
+        indexes stay the SQL ones."""
+        n = len(self.passages)
+        pos = np.arange(n, dtype=np.int64)
+        vectors = self.dense.vectors(pos) if n else np.zeros((0, self.manifest["model"]["dim"]), np.float32)
+        tokens = None
+        if self.tokens is not None:
+            got = self.tokens._fetch(pos.tolist())
+            tokens = TokenStore.from_list([got[i] for i in range(n)], vectors.shape[1])
+        windows = self.windows
+        if windows is not None:
+            wvec = windows.index.vectors(np.arange(windows.index.ntotal, dtype=np.int64))
+            windows = WindowSet(wvec, windows.owner, windows.keys, windows.index)
+        return Snapshot(self.path, self.manifest, self.documents, self.passages, vectors, self.dense, self.bm25,
+                        self.catalogue, self.translations, windows, tokens, self.surface_forms, self.project_vectors)
+
+
+def wait_for(predicate, timeout: float = 10.0, step: float = 0.05) -> bool:
+    """Poll ``predicate()`` until it is true or ``timeout`` s pass (replica catch-up in tests)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(step)
+    return bool(predicate())

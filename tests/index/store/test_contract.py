@@ -1,0 +1,86 @@
+"""The same questions to both stores give the same answers (fixture corpus, HashEmbedder).
+
+The embedded snapshot is copied into PostgreSQL (``praxisfinder store-copy``'s function);
+then BM25 scores, dense scores, hybrid rankings, filters and the document registry are
+compared. Only the store differs: retrievers, fusion and reranker are one implementation.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from index.analyzer import analyze
+from index.runtime import open_searcher
+from index.search import Filters
+from index.store import copy_snapshot, open_store
+
+pytestmark = pytest.mark.integration  # a real PostgreSQL server process
+
+QUERIES = ["Sprachkurse im Landkreis", "Ehrenamt und Wohnen", "Willkommenskultur in der Kleinstadt",
+           "Integrationsbeirat", "volunteers help refugees find housing", "language courses for women",
+           "Patenschaften Familien Behörden", "xyzzy-unbekannt"]
+
+
+@pytest.fixture(scope="module")
+def both(small_index, pg_server):
+    from tests.index.store.conftest import new_database
+
+    settings, emb = small_index
+    pg = settings.with_(store="postgres", database_url=new_database(pg_server))
+    copy_snapshot(pg)
+    return open_searcher(settings, emb), open_searcher(pg, emb)
+
+
+def test_bm25_scores_equal_on_every_passage(both):
+    embedded, postgres = both
+    assert len(embedded.passages) == len(postgres.passages) > 10
+    assert [p.id for p in embedded.passages] == [p.id for p in postgres.passages]
+    assert embedded.snapshot.bm25.vocabulary == postgres.snapshot.bm25.vocabulary
+    for q in QUERIES:
+        for lang in ("de", "en"):
+            w = embedded.bm25.weights(q, lang)
+            assert w == postgres.bm25.weights(q, lang)
+            a = embedded.snapshot.bm25.weighted_scores(w)
+            b = postgres.snapshot.bm25.weighted_scores(w)
+            np.testing.assert_allclose(b, a, rtol=2e-6, atol=1e-6)
+            assert (a > 0).sum() == (b > 0).sum()
+
+
+def test_postings_equal(both):
+    embedded, postgres = both
+    for term in list(embedded.snapshot.bm25.vocabulary)[:200]:
+        assert embedded.snapshot.bm25.postings(term).tolist() == postgres.snapshot.bm25.postings(term).tolist()
+
+
+def _ranking(result):
+    return [(h.passage.id, round(h.score, 5)) for h in result.hits]
+
+
+@pytest.mark.parametrize("mode", ["hybrid", "dense", "bm25"])
+def test_same_top_10(both, mode):
+    embedded, postgres = both
+    for q in QUERIES:
+        a, b = embedded.search(q, k=10, mode=mode), postgres.search(q, k=10, mode=mode)
+        assert [h.passage.id for h in a.hits] == [h.passage.id for h in b.hits], q
+        np.testing.assert_allclose([h.score for h in b.hits], [h.score for h in a.hits], rtol=1e-5, atol=1e-6)
+
+
+def test_filtered_search_equal(both):
+    embedded, postgres = both
+    doc = embedded.snapshot.documents[0].id
+    for q in QUERIES[:4]:
+        a = embedded.search(q, k=5, filters=Filters(doc_ids=[doc]))
+        b = postgres.search(q, k=5, filters=Filters(doc_ids=[doc]))
+        assert [h.passage.id for h in a.hits] == [h.passage.id for h in b.hits]
+        assert all(h.passage.doc_id == doc for h in b.hits)
+
+
+def test_generation_carries_manifest_catalogue_and_registry(both):
+    embedded, postgres = both
+    e, p = embedded.snapshot, postgres.snapshot
+    assert p.id == e.id and p.path.name == f"{e.id}@0"
+    assert p.manifest["registry"] == e.manifest["registry"]
+    assert p.catalogue == e.catalogue and p.translations == e.translations
+    assert [d.to_dict() for d in p.documents] == [d.to_dict() for d in e.documents]
+    np.testing.assert_allclose(p.passage_vectors(np.array([0, 3])), e.vectors[[0, 3]], atol=1e-7)

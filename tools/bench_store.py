@@ -1,0 +1,251 @@
+"""Both stores at one size, in one run: build, hybrid latency, filtered search, recall,
+disk, memory, and time-to-searchable of one 20-page document.
+
+Synthetic corpus of ``--n`` passages: texts of 60-120 words drawn from the real corpus'
+word frequencies (the passages of the current snapshot, so BM25 sees German with its real
+Zipf curve), grouped into documents of 100 passages; vectors from
+``tools.bench_scale.Generator`` (clusters around the real passage vectors, intrinsic
+dimension 32). No token vectors (MaxSim is off: a million passages' token vectors are
+~230 GB) and no sentence windows. Query texts are the judgment queries, encoded by the
+64-dim-free ``HashEmbedder(384)`` (latency only, not quality).
+
+The same ``Snapshot`` is served embedded (FAISS HNSW + bm25s, in this process) and
+written into a local PostgreSQL (``index.store.pg_local``, as ``praxisfinder store-copy``
+does): HNSW (m 16, ef_construction 64), GIN on term ids, exact BM25 as sparsevec.
+Measured per store: build seconds, hybrid ``Searcher.search`` p50/p95 at 1 and 8 client
+threads, the same with a filter keeping 1 % of the documents, dense-arm recall@10 against
+exact search, disk (PostgreSQL: ``pg_database_size``; embedded: the snapshot directory),
+memory (server RSS; embedded: this process' RSS growth), and time-to-searchable of a
+20-page document (60 passages): PostgreSQL = one ``write_document`` transaction until a
+new reader finds it; embedded = a rebuild of the BM25 and vector indexes over N + 60
+passages (what ``build_index`` redoes; embedding time excluded on both).
+
+    python -m tools.bench_store --n 100000 --out docs/bench-store-100k.json
+
+Runs niced; at 100,000 passages about 10 minutes on the 2-core machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import statistics
+import tempfile
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+from core.schema import Document, Passage
+from core.settings import Settings
+from index import ann
+from index.bm25 import BM25Index
+from index.model.embedder import HashEmbedder
+from index.search import Filters, Searcher
+from index.snapshot import Snapshot, SnapshotStore, load_snapshot
+from tools.bench_scale import Generator, real_centres
+
+DIM = 384
+PER_DOC = 100
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def synthetic(n: int, settings: Settings, seed: int = 11) -> tuple[list[Document], list[Passage], np.ndarray, list[str]]:
+    """(documents, passages, vectors float32 (n, 384), the word list) as the module docstring says."""
+    real = load_snapshot(SnapshotStore(settings.snapshots_dir).current_path())
+    counts = Counter(w for p in real.passages for w in p.text.split())
+    words, freq = zip(*counts.items())
+    p = np.asarray(freq, dtype=np.float64) / sum(freq)
+    rng = np.random.default_rng(seed)
+    gen = Generator(DIM, seed, real_centres(settings))
+    documents, passages = [], []
+    vectors = np.zeros((n, DIM), dtype=np.float32)
+    for start in range(0, n, 10_000):
+        m = min(10_000, n - start)
+        vectors[start:start + m] = gen.sample(m)
+    lengths = rng.integers(60, 121, n)
+    draws = rng.choice(len(words), size=int(lengths.sum()), p=p)
+    pos = 0
+    for i in range(n):
+        text = " ".join(words[j] for j in draws[pos:pos + lengths[i]])
+        pos += lengths[i]
+        doc_id = f"syn-{i // PER_DOC:06d}"
+        if i % PER_DOC == 0:
+            documents.append(Document(doc_id, f"Synthetisch {i // PER_DOC}", f"{doc_id}.txt", "0" * 64, "txt", ""))
+        passages.append(Passage(f"{doc_id}-{i % PER_DOC:03d}", doc_id, documents[-1].title, text, None, [], 0,
+                                len(text), i % PER_DOC, {"kind": "prose"}))
+    return documents, passages, vectors, list(words)
+
+
+def snapshot_of(documents, passages, vectors, backend: str) -> Snapshot:
+    """An in-memory snapshot: bm25s over the texts, an ``index.ann`` index over the vectors."""
+    t0 = time.perf_counter()
+    bm25 = BM25Index().build([p.text for p in passages])
+    dense = ann.create(backend, DIM, {"hnsw_m": 16, "hnsw_ef_construction": 64, "hnsw_ef_search": 64})
+    dense.add(vectors)
+    manifest = {"snapshot_id": f"bench-{len(passages)}", "schema_version": 1,
+                "model": {"name": "hash", "fingerprint": HashEmbedder(DIM).fingerprint, "dim": DIM},
+                "counts": {"passages": len(passages), "documents": len(documents)}, "registry": {}}
+    snap = Snapshot(Path(), manifest, documents, passages, vectors, dense, bm25)
+    snap.build_s = time.perf_counter() - t0
+    return snap
+
+
+def latency(searcher: Searcher, queries: list[str], clients: int, filters: Filters | None, rounds: int) -> dict:
+    """p50/p95 milliseconds of ``searcher.search`` with ``clients`` threads, each running ``rounds`` queries."""
+    times: list[float] = []
+    lock = threading.Lock()
+
+    def run(offset: int) -> None:
+        mine = []
+        for r in range(rounds):
+            q = queries[(offset * 7 + r) % len(queries)]
+            t = time.perf_counter()
+            searcher.search(q, k=10, mode="hybrid", filters=filters)
+            mine.append((time.perf_counter() - t) * 1000)
+        with lock:
+            times.extend(mine)
+
+    threads = [threading.Thread(target=run, args=(c,)) for c in range(clients)]
+    t0 = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - t0
+    times.sort()
+    return {"p50_ms": round(statistics.median(times), 1), "p95_ms": round(times[int(0.95 * (len(times) - 1))], 1),
+            "qps": round(len(times) / wall, 1), "queries": len(times)}
+
+
+def recall_at_10(index, exact: np.ndarray, queries: np.ndarray) -> float:
+    """Mean overlap of the index's top 10 with exact inner-product top 10."""
+    _, got = index.search(queries, 10)
+    truth = np.argsort(-(queries @ exact.T), axis=1)[:, :10]
+    return float(np.mean([len(set(g) & set(t)) / 10 for g, t in zip(got, truth)]))
+
+
+def twenty_pages(words: list[str], seed: int = 3) -> tuple[Document, list[Passage], np.ndarray]:
+    """A 20-page document: 60 passages of ~100 words, vectors from the generator's clusters."""
+    rng = random.Random(seed)
+    doc = Document("neu-20-seiten", "Neues Dokument (20 Seiten)", "neu.txt", "1" * 64, "txt", "")  # ids "neu-..."
+    passages = [Passage(f"neu-{i:03d}", doc.id, doc.title, "Quellentaler Zwergpinscherverein " +
+                        " ".join(rng.choice(words) for _ in range(100)), None, [], 0, 100, i, {"kind": "prose"})
+                for i in range(60)]
+    vectors = Generator(DIM, 99).sample(60)
+    return doc, passages, vectors
+
+
+def main() -> None:
+    """Command line of ``python -m tools.bench_store`` (``--help`` lists the options): builds the
+    synthetic corpus, serves it from both stores and prints one table of the measurements."""
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--n", type=int, default=100_000)
+    ap.add_argument("--rounds", type=int, default=20, help="queries per client thread")
+    ap.add_argument("--out", type=Path)
+    args = ap.parse_args()
+    os.nice(10)
+    from index.blas import limit_blas_threads
+    from index.store.pg_local import LocalPostgres, scratch_dir
+    from index.store.postgres import PostgresStore
+    from index.store.pg_write import write_document
+
+    settings = Settings.from_env(vector_backend="faiss-hnsw", late_interaction=False, window_vectors=False,
+                                 typo_tolerance=True)
+    limit_blas_threads(1)
+    queries = [json.loads(line)["query"] for line in (ROOT / "eval" / "judgments.jsonl").open(encoding="utf-8")]
+    t = time.perf_counter()
+    documents, passages, vectors, words = synthetic(args.n, settings)
+    result: dict = {"n": args.n, "generate_s": round(time.perf_counter() - t, 1)}
+    emb = HashEmbedder(DIM)
+    rss0 = _rss_mb()
+    snap = snapshot_of(documents, passages, vectors, "faiss-hnsw")
+    tmp = Path(tempfile.mkdtemp(prefix="bench-store-"))
+    snap.write(tmp / "snap")
+    emb_disk = sum(f.stat().st_size for f in (tmp / "snap").rglob("*") if f.is_file())
+    embedded = Searcher(snap, emb, settings)
+    held = Generator(DIM, 5, real_centres(settings)).sample(200)
+    filt = Filters(doc_ids=[d.id for d in documents[:: 100]])  # 1 % of the documents
+    result["embedded"] = {"build_s": round(snap.build_s, 1), "disk_mb": round(emb_disk / 2**20, 1),
+                          "memory_mb": round(_rss_mb() - rss0, 1),
+                          "recall@10": round(recall_at_10(snap.dense, vectors, held), 3),
+                          "hybrid_1": latency(embedded, queries, 1, None, args.rounds),
+                          "hybrid_8": latency(embedded, queries, 8, None, args.rounds),
+                          "filtered_1pct_1": latency(embedded, queries, 1, filt, args.rounds)}
+    doc, new_passages, new_vectors = twenty_pages(words)
+    t = time.perf_counter()  # what the embedded store redoes for one more document
+    snapshot_of(documents + [doc], passages + new_passages, np.vstack([vectors, new_vectors]), "faiss-hnsw")
+    result["embedded"]["time_to_searchable_s"] = round(time.perf_counter() - t, 1)
+    print(json.dumps(result, indent=1), flush=True)
+
+    root = scratch_dir()
+    server = LocalPostgres(root / "pg", {"shared_buffers": "512MB", "maintenance_work_mem": "1GB",
+                                         "max_wal_size": "8GB", "fsync": "on"}).start()
+    try:
+        store = PostgresStore(server.url, backend="faiss-hnsw", hnsw={"m": 16, "ef_construction": 64})
+        t = time.perf_counter()
+        with store.writer_lock():
+            store.publish(snap)
+        pg_build = time.perf_counter() - t
+        view = store.open_current(dense_params={"hnsw_ef_search": 64, "filter_exact_max": 50_000})
+        postgres = Searcher(view, emb, settings)
+        size = store.conn.execute("SELECT pg_database_size(current_database())").fetchone()[0]
+        store.conn.commit()
+        pg = {"build_s": round(pg_build, 1), "disk_mb": round(size / 2**20, 1),
+              "server_rss_mb": round(_pid_rss_mb(server.pid), 1),
+              "recall@10": round(recall_at_10(view.dense, vectors, held), 3),
+              "hybrid_1": latency(postgres, queries, 1, None, args.rounds),
+              "hybrid_8": latency(postgres, queries, 8, None, args.rounds),
+              "filtered_1pct_1": latency(postgres, queries, 1, filt, args.rounds)}
+        from index.analyzer import analyze
+        from index.store.pg_schema import idf, sparse_text
+
+        terms = analyze("Quellentaler Zwergpinscherverein")
+        t = time.perf_counter()
+        write_document(store.conn, doc, new_passages, new_vectors, None, None)
+        pg["write_commit_s"] = round(time.perf_counter() - t, 2)
+        # searchable at commit: the BM25 question in SQL over the generation's table finds the new rows
+        gen = view.generation
+        ids = [i for (i,) in store.conn.execute(f"SELECT id FROM g{gen}_terms WHERE term = ANY(%s)", (terms,))]
+        rows = store.conn.execute(f"SELECT passage_id FROM g{gen}_passages WHERE terms && %s::int[] ORDER BY "
+                                  f"bm25 <#> %s::sparsevec LIMIT 5", (ids, sparse_text({i: 1.0 for i in ids}))).fetchall()
+        store.conn.commit()
+        pg["time_to_searchable_s"] = round(time.perf_counter() - t, 2)
+        pg["found_after_write"] = bool(rows) and all(r[0].startswith("neu-") for r in rows)
+        t = time.perf_counter()  # a serving process reloads the generation (passages, vocabulary) to return it
+        reader = store.open_current()
+        pg["reader_reload_s"] = round(time.perf_counter() - t, 2)
+        result["postgres"] = pg
+        result["hybrid_p50_ratio_pg_to_embedded"] = round(pg["hybrid_1"]["p50_ms"] / result["embedded"]["hybrid_1"]["p50_ms"], 2)
+        reader.close()
+        view.close()
+        store.close()
+    finally:
+        server.stop()
+        shutil.rmtree(root, ignore_errors=True)
+        shutil.rmtree(tmp, ignore_errors=True)
+    print(json.dumps(result, indent=1))
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+
+
+def _rss_mb() -> float:
+    return _pid_rss_mb(os.getpid())
+
+
+def _pid_rss_mb(pid: int) -> float:
+    """Resident memory of ``pid`` and its children (PostgreSQL's backends), MiB."""
+    import psutil
+
+    proc = psutil.Process(pid)
+    return sum(p.memory_info().rss for p in [proc, *proc.children(recursive=True)]) / 2**20
+
+
+if __name__ == "__main__":
+    main()
