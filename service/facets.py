@@ -1,30 +1,27 @@
 """Filter counts, active-filter chips and the "which filter emptied the result" answer for
 the search page.
 
-Counts come from ONE search at depth 100 (``FACET_DEPTH``, at most ``max_k``) for the
-query without any filter: of its hits, those above the relevance floor of the results
-list (``index.search.answer.analyse``: the same count the page heading shows; none when
-the query has no match) are checked against the filters here, with the same semantics as the Searcher's
-passage mask (``index.search.searcher.Searcher._mask``): a document filter keeps its
-documents' passages; the municipal filters keep a passage when ONE municipality it is
-about (its subject, ``Catalogue`` ``passages``) passes all of them (a theme: the
-passage is among that municipality's evidence for the theme; a population bound drops
-municipalities without a known population unless ``include_unknown_population``).
+One result set, narrowed by filters (drill-down, as Datasette's facets and the
+"post filter" of search engines work): the relevant hits of the question are the hits of
+ONE search at depth ``FACET_DEPTH`` (at most ``max_k``) without any filter that stand above
+the relevance floor of the results list (``index.search.answer.analyse``; none when the
+query has no match). A filter keeps those of them the Searcher's own ``FilterMask`` allows
+(``Searcher.filter_mask``: the one rule for every filter; a document filter keeps its
+documents' passages, the municipal filters a passage about ONE municipality that passes
+all of them). The floored results page (``PassageService.search_page`` with ``floor``)
+lists exactly these hits, so the count next to a value equals the count of the page that
+choosing it opens.
 
-The count next to a value is the number of relevant hits that value would give
-together with the OTHER active filters (the usual faceted-search convention, so a
-user sees what switching to that value gives). The floor is that of the unfiltered
-ranking: a filtered results page measures its floor against its own best hit, so after
-choosing a value the page may list more, weaker hits than the count promised; the
-count is the number of hits that are relevant to the question as a whole. Hits a
-filtered search reaches only below the unfiltered top 100 are not counted.
+The count next to a value is the number of relevant hits that value gives together with
+the OTHER active filters (the usual faceted-search convention, so a user sees what
+switching to that value gives).
 """
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -64,85 +61,32 @@ def relevant(searcher, result) -> list:
     return analyse(searcher, result).select(result.hits)
 
 
-@dataclass
-class FacetFilters:
-    """The filters as the facets see them (all values canonical; None means: no filter)."""
-
-    docs: list[str] = field(default_factory=list)
-    bundesland: str | None = None
-    type: str | None = None
-    theme: str | None = None
-    min_population: int | None = None
-    max_population: int | None = None
-    include_unknown: bool = False
-
-    @classmethod
-    def of(cls, f: Filters, include_unknown: bool = False) -> "FacetFilters":
-        """From the Searcher's ``Filters`` (Land, type and theme canonicalised)."""
-        from index.municipalities.gazetteer import land_name
-        from index.municipalities.taxonomy import canonical_theme
-
-        return cls(docs=list(f.doc_ids or []), bundesland=land_name(f.bundesland) if f.bundesland else None,
-                   type=f.municipality_type or None, theme=canonical_theme(f.theme) if f.theme else None,
-                   min_population=f.min_population, max_population=f.max_population,
-                   include_unknown=bool(include_unknown or getattr(f, "include_unknown_population", False)))
-
-    def without(self, name: str) -> "FacetFilters":
-        """These filters minus one (``doc``, ``bundesland``, ``type``, ``theme`` or ``population``)."""
-        if name == "doc":
-            return replace(self, docs=[])
-        if name == "population":
-            return replace(self, min_population=None, max_population=None, include_unknown=False)
-        return replace(self, **{name: None})
-
-    def municipal(self) -> bool:
-        """Whether any filter concerns municipalities (Land, type, theme, population)."""
-        return any(v is not None for v in (self.bundesland, self.type, self.theme, self.min_population,
-                                            self.max_population))
+def filters_without(filters: Filters, name: str) -> Filters:
+    """``filters`` minus one filter: ``doc``, ``bundesland``, ``type``, ``theme`` or
+    ``population`` (both bounds and "ohne Angabe")."""
+    if name == "doc":
+        return replace(filters, doc_ids=None)
+    if name == "population":
+        return replace(filters, min_population=None, max_population=None, include_unknown_population=None)
+    return replace(filters, **{{"type": "municipality_type"}.get(name, name): None})
 
 
-def _data(record) -> dict[str, Any]:
-    return record if isinstance(record, dict) else vars(record)
+def narrowed(searcher, hits: list, filters: Filters) -> list:
+    """The ``hits`` the Searcher's ``filter_mask`` allows under ``filters``, in their order
+    (all of them when nothing is filtered). Raises as ``filter_mask`` does
+    (``UnknownDocument``, ``BadRequest``)."""
+    mask = searcher.filter_mask(filters)
+    if mask is None:
+        return list(hits)
+    return [h for h in hits if mask[searcher.passage_index(h.passage.id)]]
 
 
-def _municipality_passes(m: dict[str, Any], passage_id: str, f: FacetFilters) -> bool:
-    if f.bundesland and m.get("bundesland") != f.bundesland:
-        return False
-    if f.type and m.get("type") != f.type:
-        return False
-    population = m.get("population")
-    if f.min_population is not None or f.max_population is not None:
-        if population is None:
-            if not f.include_unknown:
-                return False
-        elif (f.min_population is not None and population < f.min_population) or (
-                f.max_population is not None and population > f.max_population):
-            return False
-    if f.theme:
-        evidence = m.get("theme_evidence") or {}
-        if passage_id not in evidence.get(f.theme, []):
-            return False
-    return True
+def count(searcher, hits: list, filters: Filters) -> int:
+    """How many of ``hits`` pass ``filters`` (``narrowed``)."""
+    return len(narrowed(searcher, hits, filters))
 
 
-def passes(hit, f: FacetFilters, catalogue) -> bool:
-    """Whether a hit passes the filters (the Searcher's semantics, see the module doc)."""
-    p = hit.passage
-    if f.docs and p.doc_id not in f.docs:
-        return False
-    if not f.municipal():
-        return True
-    if catalogue is None:
-        return False
-    return any(_municipality_passes(_data(m), p.id, f) for m in catalogue.municipalities_for_passage(p.id))
-
-
-def count(hits: list, f: FacetFilters, catalogue) -> int:
-    """How many of ``hits`` pass ``f``."""
-    return sum(passes(h, f, catalogue) for h in hits)
-
-
-def facet_counts(hits: list, f: FacetFilters, catalogue, options: dict[str, Any]) -> dict[str, dict[str, int]]:
+def facet_counts(searcher, hits: list, filters: Filters, options: dict[str, Any]) -> dict[str, dict[str, int]]:
     """Per filter and value, the relevant hits that value gives with the other active filters.
 
     :param hits: the relevant hits of the unfiltered search (above the floor).
@@ -150,14 +94,15 @@ def facet_counts(hits: list, f: FacetFilters, catalogue, options: dict[str, Any]
     :returns: ``{"doc": {doc_id: n}, "bundesland": {land: n}, "type": {...}, "theme": {...}}``.
     """
     out: dict[str, dict[str, int]] = {}
-    base = f.without("doc")
-    out["doc"] = {d["id"]: count(hits, replace(base, docs=[d["id"]]), catalogue) for d in options["documents"]}
+    base = filters_without(filters, "doc")
+    out["doc"] = {d["id"]: count(searcher, hits, replace(base, doc_ids=[d["id"]])) for d in options["documents"]}
     if options.get("catalogue"):
-        for name, values in (("bundesland", options["bundeslaender"]), ("type", options["types"]),
-                             ("theme", options["themes"])):
-            rest = f.without(name)
-            pool = [h for h in hits if passes(h, rest, catalogue)]
-            out[name] = {v: count(pool, replace(rest, **{name: v}), catalogue) for v in values}
+        for name, field_name, values in (("bundesland", "bundesland", options["bundeslaender"]),
+                                         ("type", "municipality_type", options["types"]),
+                                         ("theme", "theme", options["themes"])):
+            rest = filters_without(filters, name)
+            pool = narrowed(searcher, hits, rest)
+            out[name] = {v: count(searcher, pool, replace(rest, **{field_name: v})) for v in values}
     return out
 
 
@@ -194,14 +139,10 @@ def active_filters(state: dict[str, Any], modes: dict[str, str]) -> list[dict[st
 def without_filter(filters: Filters, chip: dict[str, str]) -> Filters:
     """The Searcher's ``filters`` minus the one a chip stands for (one document of several:
     just that one)."""
-    name = chip["name"]
-    if name == "doc":
+    if chip["name"] == "doc":
         rest = [d for d in filters.doc_ids or [] if d != chip.get("id")]
         return replace(filters, doc_ids=rest or None)
-    if name == "population":
-        return replace(filters, min_population=None, max_population=None, include_unknown_population=None)
-    field_name = {"type": "municipality_type"}.get(name, name)
-    return replace(filters, **{field_name: None})
+    return filters_without(filters, chip["name"])
 
 
 def emptied_exact(application, query: str, mode: str, filters: Filters,
@@ -230,16 +171,14 @@ def search_facets(application, query: str, mode: str, filters: Filters, state: d
     (none when ``relevant_cached`` holds it), plus one per active filter when ``empty``.
     """
     s = application.searcher
-    catalogue = application.snapshots.catalogue_for(s)
     depth = min(FACET_DEPTH, application.settings.max_k)
     hits = relevant_cached(s, query, mode, depth)
-    f = FacetFilters.of(filters, bool(state.get("ohne_angabe")))
     titles = {d["id"]: d["title"] for d in options["documents"]}
     chips = active_filters({**state, "doc_titles": titles}, modes)
     for chip, doc in zip([c for c in chips if c["name"] == "doc"], state.get("doc", [])):
         chip["id"] = doc
-    counts = facet_counts(hits, f, catalogue, options)
-    current = count(hits, f, catalogue)
+    counts = facet_counts(s, hits, filters, options)
+    current = count(s, hits, filters)
     emptied = emptied_exact(application, query, mode, filters, chips) if empty and chips else []
     return {"counts": counts, "chips": chips, "emptied": emptied, "depth": depth, "total": len(hits),
             "current": current}

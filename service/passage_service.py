@@ -15,6 +15,7 @@ from typing import Any
 from core.errors import BadRequest, NotFound
 from core.schema import Passage
 from index.search import Filters, SearchResult, Searcher
+from service import facets
 from service.cases import case_examples
 from service.catalogue_port import CatalogueLike, municipality_ref
 from index.search.answer import analyse, query_stems
@@ -118,6 +119,11 @@ class PassageService:
         verdict = analyse(s, result)
         terms = QueryTerms(verdict.highlight_stems)
         counted = verdict.select(result.hits) if floor else result.hits
+        if floor and filters.active():
+            # drill-down: the question's relevant hits (the unfiltered search above its
+            # floor), narrowed by the filters, exactly what the facet counts count
+            counted = facets.narrowed(s, facets.relevant_cached(s, query, mode, min(facets.FACET_DEPTH, settings.max_k)),
+                                      filters)
         if sort == "jahr":
             years = {d.id: document_year(d.meta) for d in s.snapshot.documents}
             counted = sorted(counted, key=lambda h: -(years.get(h.passage.doc_id) or 0))  # stable: relevance within a year
@@ -136,7 +142,7 @@ class PassageService:
         return {"query": result.query, "mode": result.mode, "k": k, "language": result.language,
                 "took_ms": round(result.took_ms, 2), "snapshot_id": result.snapshot_id,
                 "filters": result.filters, "results": rows, "case_examples": cases,
-                **verdict.to_dict(), "total": verdict.total, **paging, "floor": floor,
+                **verdict.to_dict(), "total": len(counted) if floor and filters.active() else verdict.total, **paging, "floor": floor,
                 "extra_terms": verdict.extra_terms, "notice_de": verdict.notice_de(), "sort": sort}
 
     @staticmethod

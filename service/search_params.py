@@ -14,7 +14,9 @@ from service.export import csv_filename, hits_csv
 
 PAGE = "Page of `k` results (1-based): offset = (page - 1) * k. `offset` wins when both are given."
 OFFSET = "Results to skip (hits, or sections with `group=true`); the ranking is at most `max_k` (100) deep."
-FLOOR = ("`true`: only hits above the relevance floor (what the web page and its CSV show). Default `false`: "
+FLOOR = ("`true`: only hits above the relevance floor (what the web page and its CSV show); with filters, the "
+         "question's hits above the floor of the unfiltered search that pass them (drill-down: what the web page's "
+         "filter counts count). Default `false`: "
          "the k best passages whatever their score, as before; `total` counts the hits above the floor either way.")
 GROUP = ("Group hits of one section: each result carries the section's other hits in `same_section`; "
          "`k` and `offset` then count sections.")

@@ -107,14 +107,18 @@ def test_search_read_in_context_and_filter(page, live_url, request):
     page.get_by_role("link", name="Zurück zu den Treffern").click()
     expect(page.get_by_label("Frage oder Stichwörter")).to_have_value(QUESTION)
 
-    # Apply a document filter through the GET form.
+    # Apply a document filter through the GET form: the first document the counts say has hits.
     page.locator("details.filters summary").click()
-    first_doc = page.locator("input[name=doc]").first
-    doc_title = page.locator("label.check .value").first.inner_text().strip()
-    first_doc.check()  # applies on change (app.js); the button is for pages without JavaScript
+    labels = page.locator("label.check:has(input[name=doc])")
+    chosen = next(i for i in range(labels.count())
+                  if int(re.search(r"\((\d+)\)", labels.nth(i).locator(".count").inner_text()).group(1)) > 0)
+    count = int(re.search(r"\((\d+)\)", labels.nth(chosen).locator(".count").inner_text()).group(1))
+    doc_title = labels.nth(chosen).locator(".value").inner_text().strip()
+    labels.nth(chosen).locator("input[name=doc]").check()  # applies on change (app.js); the button is for pages without JavaScript
     expect(page).to_have_url(re.compile(r"[?&]doc="))
     expect(hits.first).to_be_visible()
     assert set(page.locator("li.hit cite .doc").all_inner_texts()) == {doc_title}
+    assert page.locator(".hits-count").inner_text().startswith(f"{count} Treffer")  # the count it promised
     assert page.console_errors == []  # includes CSP violations
 
 

@@ -373,9 +373,6 @@ def test_responses_are_gzip_compressed(live_url):
             assert r.headers.get("Content-Encoding") == "gzip", path
 
 
-@pytest.mark.xfail(strict=True, reason="issue 26 item 5, facet-count semantics: fixed by another helper in "
-                   "service/facets.py and index/search/filters.py (not merged yet: 'Baden-Württemberg (5)' opens "
-                   "18 hits); strict, so this fails once the fix lands and the marker must go")
 def test_facet_counts_equal_the_counts_of_the_pages_they_open(browser, live_url, request):
     """ "Nordrhein-Westfalen (8)" opens a page that says 8 hits (Land, type, theme)."""
     s = setup(request)

@@ -98,16 +98,42 @@ def test_population_bound_with_and_without_unknown(client, tiny):
     assert api.status_code == 200
 
 
-def test_unknown_population_is_included_only_on_request(monkeypatch):
+def test_unknown_population_is_included_only_on_request(tiny):
+    """The facets narrow by the Searcher's own mask: a population bound drops a passage whose
+    only municipality has no known population unless "ohne Angabe" is chosen."""
     from types import SimpleNamespace as NS
 
-    unknown = {"id": "x", "bundesland": "Hessen", "type": "Landkreis", "population": None, "theme_evidence": {}}
-    hit = NS(passage=NS(id="p1", doc_id="d"))
-    catalogue = NS(municipalities_for_passage=lambda pid: [unknown])
-    bound = facets.FacetFilters(min_population=1000)
-    assert not facets.passes(hit, bound, catalogue)
-    assert facets.passes(hit, facets.FacetFilters(min_population=1000, include_unknown=True), catalogue)
-    assert facets.passes(hit, facets.FacetFilters(), catalogue)
+    from index.model.embedder import HashEmbedder
+    from index.runtime import open_searcher
+    from index.search import Filters
+
+    settings, snap = tiny
+    s = open_searcher(settings, HashEmbedder(64))
+    m = s.catalogue.get("alheim")
+    only_alheim = [p for p in m.passages if [x.id for x in s.catalogue.municipalities if p in x.passages] == ["alheim"]]
+    hits = [NS(passage=NS(id=pid)) for pid in only_alheim]
+    m.population, keep = None, m.population
+    try:
+        assert only_alheim
+        assert facets.count(s, hits, Filters(min_population=1000)) == 0
+        assert facets.count(s, hits, Filters(min_population=1000, include_unknown_population=True)) == len(hits)
+        assert facets.count(s, hits, Filters()) == len(hits)
+    finally:
+        m.population = keep
+
+
+def test_a_filtered_page_lists_the_hits_its_facet_counted(client):
+    """Drill-down: the floored page with a filter lists the question's relevant hits that
+    pass it, in the unfiltered order, and its total is the facet's count."""
+    html = client.get("/", params={"q": Q}).text
+    counts = option_counts(html, "f-bundesland")
+    unfiltered = client.get("/api/search", params={"q": Q, "k": 100, "floor": "true"}).json()
+    order = [r["passage_id"] for r in unfiltered["results"]]
+    for value, n in counts.items():
+        page = client.get("/api/search", params={"q": Q, "k": 100, "floor": "true", "bundesland": value}).json()
+        ids = [r["passage_id"] for r in page["results"]]
+        assert page["total"] == n == len(ids), value
+        assert ids == [pid for pid in order if pid in set(ids)], value
 
 
 def test_search_filter_include_unknown_population_matches_the_catalogue(tiny):
