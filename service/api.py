@@ -16,6 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
+from starlette.middleware.gzip import GZipMiddleware
 
 from index.store import open_store
 from core.errors import Busy, PraxisError, StorageFull, is_disk_full
@@ -55,6 +56,7 @@ def create_app(settings: Settings | None = None, application: Application | None
     api.add_middleware(ReadRateLimit, settings=settings)
     api.add_middleware(SecurityHeaders)
     api.add_middleware(NFCMiddleware)  # every path and query parameter in NFC before routing
+    api.add_middleware(GZipMiddleware, minimum_size=1000)  # pages and JSON compressed for clients that accept gzip
     add_cors(api, settings)
     _error_handlers(api)
     install_web_errors(api, settings.max_query_chars)  # web paths: German HTML error pages

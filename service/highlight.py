@@ -153,7 +153,25 @@ def snippet(text: str, terms: QueryTerms, width: int = 280) -> Markup:
 
 @functools.lru_cache(maxsize=4096)
 def _normalized(text: str) -> str:
-    return " ".join(unicodedata.normalize("NFC", text).split())
+    """NFC, whitespace collapsed, and the tab-separated rows of fact boxes and tables read
+    as "Einwohnerzahl: 18.809 · Bundesland: Niedersachsen" (wider rows "a | b | c") instead
+    of run-on words."""
+    text = unicodedata.normalize("NFC", text)
+    if "\t" in text:
+        parts, prev_row = [], False
+        for line in text.split("\n"):
+            cells = [c.strip() for c in line.split("\t") if c.strip()]
+            row = "\t" in line and len(cells) > 1
+            if row:
+                line = ": ".join(cells) if len(cells) == 2 else " | ".join(cells)
+            if parts and row and prev_row:
+                parts.append(" · ")
+            elif parts:
+                parts.append(" ")
+            parts.append(line)
+            prev_row = row if line.strip() else prev_row
+        text = "".join(parts)
+    return " ".join(text.split())
 
 
 def _best_window(spans: list[tuple[int, int]], width: int) -> int:

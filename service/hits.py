@@ -95,7 +95,7 @@ def page_rows(hits: list[Hit], terms: QueryTerms, *, k: int, offset: int, group:
 # -- links of the results page (Jinja globals, registered by service.web) --------------------
 
 SEARCH_LINK_PARAMS = ("q", "k", "mode", "doc", "bundesland", "type", "min_population", "max_population", "theme",
-                      "page")
+                      "page", "sort")
 
 
 def search_link(request, **changes: Any) -> str:

@@ -16,7 +16,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 # The search page's URL parameters (the filters, the mode, the page of results).
 SEARCH_PARAMS = ("q", "k", "mode", "doc", "bundesland", "type", "min_population", "max_population", "theme",
-                 "ohne_angabe", "page")
+                 "ohne_angabe", "page", "sort")
 MAX_SUCHE_CHARS = 4000  # a packed search longer than this is dropped (the query limit is 1,000)
 
 

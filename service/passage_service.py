@@ -24,7 +24,15 @@ from service.snapshots import SnapshotHolder
 
 CASE_DEPTH = 50  # hits that vote for case examples
 SNIPPET_CHARS = 280
+SORTS = ("relevanz", "jahr")  # the orders of search_page: the ranking, or the document's year (newest first)
 MUNICIPAL_FILTERS = ("bundesland", "municipality_type", "min_population", "max_population", "theme")
+
+
+def document_year(meta: dict[str, Any] | None) -> int | None:
+    """The year a document's ``meta["year"]`` states, its latest for a range: "2018" -> 2018,
+    "2019–2022" -> 2022; None for "o. J." or no year."""
+    years = [int(y) for y in re.findall(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)", str((meta or {}).get("year", "")))]
+    return max(years) if years else None
 
 
 def reader_texts(passages: list[Passage], keep: int) -> list[str]:
@@ -83,7 +91,7 @@ class PassageService:
     # -- search with snippets and case examples (the API and the web page) ----------------
 
     def search_page(self, query: str, k: int = 10, mode: str = "hybrid", filters: Filters | None = None,
-                    offset: int = 0, floor: bool = True, group: bool = False) -> dict[str, Any]:
+                    offset: int = 0, floor: bool = True, group: bool = False, sort: str = "relevanz") -> dict[str, Any]:
         """Search to ``settings.max_k``, count the hits above the relevance floor, page and
         highlight them (``service.hits``), and rank case examples over the top hits.
 
@@ -91,8 +99,13 @@ class PassageService:
         whole ranking (the API's default, so ``k`` hits come back as before). The verdict
         fields (``total``, ``no_match``, ``notice``, ``suggestions``, ``query_terms``, ...)
         come from ``index.search.answer.analyse``; ``total`` always counts the hits above
-        the floor. Raises ``BadRequest`` for k out of range or a negative offset.
+        the floor. ``sort="jahr"`` orders the counted hits by their document's year, newest
+        first (``document_year``; relevance order within a year, documents without a year
+        last) before paging; the default ``"relevanz"`` keeps the ranking. Raises
+        ``BadRequest`` for k out of range, a negative offset or an unknown sort.
         """
+        if sort not in SORTS:
+            raise BadRequest(f"unknown sort {sort!r}", {"valid": list(SORTS)})
         settings = self.snapshots.settings
         if not isinstance(k, int) or not 1 <= k <= settings.max_k:
             raise BadRequest(f"k must be between 1 and {settings.max_k}")
@@ -105,6 +118,9 @@ class PassageService:
         verdict = analyse(s, result)
         terms = QueryTerms(verdict.highlight_stems)
         counted = verdict.select(result.hits) if floor else result.hits
+        if sort == "jahr":
+            years = {d.id: document_year(d.meta) for d in s.snapshot.documents}
+            counted = sorted(counted, key=lambda h: -(years.get(h.passage.doc_id) or 0))  # stable: relevance within a year
         rows, paging = page_rows(counted, terms, k=k, offset=offset, group=group,
                                  refs=lambda pid: self._refs(pid, catalogue, terms), snippet_chars=SNIPPET_CHARS,
                                  text_chars=settings.chunk_max_chars,
@@ -121,7 +137,7 @@ class PassageService:
                 "took_ms": round(result.took_ms, 2), "snapshot_id": result.snapshot_id,
                 "filters": result.filters, "results": rows, "case_examples": cases,
                 **verdict.to_dict(), "total": verdict.total, **paging, "floor": floor,
-                "extra_terms": verdict.extra_terms, "notice_de": verdict.notice_de()}
+                "extra_terms": verdict.extra_terms, "notice_de": verdict.notice_de(), "sort": sort}
 
     @staticmethod
     def _refs(passage_id: str, catalogue: CatalogueLike | None, terms: QueryTerms | None = None) -> list[dict[str, Any]]:

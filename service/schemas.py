@@ -161,6 +161,8 @@ class SearchResponse(BaseModel):
     next_offset: int | None = Field(None, description="`offset` of the next page; null on the last one.")
     sections: int = Field(0, description="Document sections among the counted hits.")
     floor: bool = Field(True, description="Whether the relevance floor applied.")
+    sort: str = Field("relevanz", description="Order of the hits: `relevanz` (the ranking) or `jahr` (the "
+                                              "document's year, newest first).")
     no_match: bool = Field(False, description="The corpus cannot answer the query: only stop words, or none of its "
                                               "words occurs anywhere and the semantic scores are low.")
     notice: str | None = Field(None, description="Why there are no (or only partial) matches, in English.")

@@ -23,7 +23,7 @@ from index.search import Filters
 from core.errors import BadRequest, NotFound, PraxisError
 from service.application import Application
 from service.routes.municipalities import ignore_parts
-from service import errors_web, facets, navigation
+from service import errors_web, facets, navigation, pages
 from service.errors_web import WebInputError, german_message
 from service.errors import http_status
 from service.hits import csv_link, search_link
@@ -40,6 +40,7 @@ HEADERS = [
 ]
 SEARCH_PARAMS = navigation.SEARCH_PARAMS
 MODES = {"hybrid": "Hybrid (empfohlen)", "dense": "Semantisch", "bm25": "Stichwörter"}
+SORTS = {"relevanz": "Relevanz", "jahr": "Jahr (neueste zuerst)"}  # ?sort= on the search page
 COMPARE_K = 10  # comparable municipalities on /vergleich
 SIMILAR_K = 5  # ... and in the section of /kommune/{id}
 # Filters shared by /vergleich and /kommunen: URL parameter -> German label.
@@ -119,7 +120,8 @@ def _search_state(request: Request) -> dict:
             "doc": [d for d in p.getlist("doc") if d], "bundesland": p.get("bundesland", ""),
             "type": p.get("type", ""), "min_population": p.get("min_population", ""),
             "max_population": p.get("max_population", ""), "theme": p.get("theme", ""),
-            "ohne_angabe": p.get("ohne_angabe", "") in ("1", "on", "true", "ja")}
+            "ohne_angabe": p.get("ohne_angabe", "") in ("1", "on", "true", "ja"),
+            "sort": p.get("sort") if p.get("sort") in SORTS else "relevanz"}
 
 
 def _query_string(request: Request) -> str:
@@ -188,6 +190,8 @@ def mount_web(api: FastAPI, application: Application) -> None:
                       suggestions=[{"name": n, "href": url("/kommunen", q=n)} for n in _alternatives(exc)],
                       title="Fehler")
 
+    pages.mount(api, application, render, error_page, german_message)  # issue 26's pages (service.pages)
+
     # Each page does its work in one worker-thread hop (sync FastAPI routes take several).
     @api.get("/", response_class=HTMLResponse, include_in_schema=False)
     async def index(request: Request):
@@ -225,7 +229,7 @@ def mount_web(api: FastAPI, application: Application) -> None:
                                   theme=state["theme"] or None,
                                   include_unknown_population=state["ohne_angabe"] or None)
                 page = application.search_page(state["q"], k=HITS_PER_PAGE, mode=state["mode"], filters=filters,
-                                               offset=_page_offset(request), group=True)
+                                               offset=_page_offset(request), group=True, sort=state["sort"])
             except PraxisError as exc:
                 error, status = german_message(exc, limit), http_status(exc)
         facet = None
@@ -236,9 +240,17 @@ def mount_web(api: FastAPI, application: Application) -> None:
             except PraxisError:
                 facet = None  # the results stand without counts
         return render(request, "index.html", status, state=state, options=options, page=page, error=error,
-                      modes=MODES, qs=_query_string(request), facets=facet,
+                      modes=MODES, sorts=SORTS, qs=_query_string(request), facets=facet,
+                      home=None if page is not None or error else home_page(),
                       suche=navigation.search_state_qs(request),
                       title=f"{state['q']} – Suche" if state["q"] else None)
+
+    def home_page() -> dict | None:
+        """The start page's figures (``service.pages.PagesData.stats``) and example questions."""
+        try:
+            return {"stats": api.state.pages_data.stats(), "examples": pages.EXAMPLE_QUESTIONS}
+        except PraxisError:
+            return None
 
     def passage_page(request: Request, passage_id: str) -> HTMLResponse:
         q = request.query_params.get("q") or None
@@ -302,6 +314,7 @@ def mount_web(api: FastAPI, application: Application) -> None:
         return render(request, "kommunen.html", status, state=state, options=options, rows=rows, error=error,
                       practice=practice,
                       hidden=hidden, show_hidden_url=url("/kommunen", **{**params, "ohne_angabe": "1"}),
+                      the_map=None if error else pages.places_map(application, rows),
                       summary=_filter_summary(state, {"q": "Name enthält", "thema": "Handlungsfeld"}),
                       title="Kommunen")
 
@@ -335,6 +348,8 @@ def mount_web(api: FastAPI, application: Application) -> None:
         return render(request, "vergleich.html", status, state=state, options=options, names=names, drop=drop,
                       suche=suche, back_url=navigation.search_url(suche),
                       result=result, problem=problem, summary=_filter_summary(state),
+                      the_map=pages.places_map(application, ([about] if about and about.get("id") else [])
+                                               + result["recommendations"]) if result else None,
                       hides_unknown=hides_unknown,
                       show_hidden_url=url("/vergleich", **{**params, "ohne_angabe": "1"}),
                       filters_active=any(state[k] for k in CATALOGUE_FILTERS) or state["ohne_angabe"],

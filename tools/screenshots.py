@@ -50,6 +50,14 @@ SHOTS: dict[str, tuple[str, dict, str | None]] = {
                                                                       "80.000 Einwohner, Schwerpunkt Ehrenamt"}),
                            PHONE, None),
     "kommune-landkreis-phone": ("/kommune/landkreis-osnabrueck", PHONE, None),
+    # issue 26: start page, documents, sources, side by side, notebook
+    "start": ("/", DESKTOP, None),
+    "dokumente": ("/dokumente", DESKTOP, None),
+    "dokument": ("/dokument/desi-resilienz-kommunen-2025", DESKTOP, None),
+    "quellen": ("/quellen", DESKTOP, None),
+    "nebeneinander": ("/vergleich/nebeneinander?kommunen=dortmund,leipzig,saarbruecken", DESKTOP, None),
+    "nebeneinander-phone": ("/vergleich/nebeneinander?kommunen=dortmund,leipzig,saarbruecken", PHONE, None),
+    "merkliste": ("/?" + urlencode({"q": QUESTION}), DESKTOP, "fill-notebook"),
 }
 
 
@@ -73,6 +81,12 @@ def take(url: str, out: Path, names: list[str] | None = None) -> list[Path]:
                 page.locator("li.hit a", has_text="Im Zusammenhang lesen").first.click()
                 page.wait_for_url("**/passage/**")
                 page.evaluate("window.scrollTo(0, 0)")
+            elif action == "fill-notebook":  # keep two hits and a municipality, then open the notebook
+                for i in range(2):
+                    page.locator("ol.hits > li.hit > article > p.more button.merken").nth(i).click()
+                page.goto(url + "/kommune/dortmund", timeout=600_000)
+                page.locator("h1 + .row-actions button.merken").click()
+                page.goto(url + "/merkliste", timeout=600_000)
             height = min(page.evaluate("document.documentElement.scrollHeight"), MAX_HEIGHT)
             target = out / f"{name}.png"
             page.screenshot(path=str(target), full_page=True,

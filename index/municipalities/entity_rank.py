@@ -218,15 +218,14 @@ class PracticeRanker:
         out: dict[str, PracticeScore] = defaultdict(PracticeScore)
         hits = list(self._search(topic, SEARCH_DEPTH) if hits is None else hits)
         best = max((s for _, s in hits), default=0.0)
-        terms = self.topic_terms(topic) if self._rows and rows else {}
-        named = self.topic_terms(topic, idf=True) if rows else {}
+        named = self.topic_alternatives(topic) if rows else []
         if best > 0:
             for pid, score in hits:
                 weight = (score / best) ** SHARPNESS
                 if weight < MIN_VOTE:
                     continue
                 for mid, row in (self._rows.get(pid, []) if rows else []):
-                    cov = self.coverage(terms, row)
+                    cov = self.coverage_any(named, row)
                     if cov >= ROW_MIN_COVERAGE:
                         out[mid].rows.append(RowVote(pid, row, weight * cov))
                 row_mids = {m for m, _ in self._rows.get(pid, [])}
@@ -239,7 +238,7 @@ class PracticeRanker:
                 for mid in mentioned:
                     out[mid].votes.append(Vote(pid, weight * MENTION_WEIGHT / len(mentioned), False))
                     if named and mid not in row_mids:
-                        line = max(((self.coverage(named, ln), ln) for ln in self.name_lines(pid, mid)), default=None)
+                        line = max(((self.coverage_any(named, ln), ln) for ln in self.name_lines(pid, mid)), default=None)
                         if line and line[0] >= ROW_MIN_COVERAGE:
                             out[mid].rows.append(RowVote(pid, line[1], weight * line[0]))
         for ps in out.values():
@@ -259,6 +258,17 @@ class PracticeRanker:
         for mid, ps in out.items():
             ps.score = raw[mid] / top if top > 0 else 0.0
         return dict(out)
+
+    def topic_alternatives(self, topic: str) -> list[dict[str, float]]:
+        """The topic's IDF-weighted terms (``topic_terms(..., idf=True)``), once per
+        alternative the topic offers: "Nähkurs oder Nähcafé für Geflüchtete" is "Nähkurs für
+        Geflüchtete" or "Nähcafé für Geflüchtete" (``alternatives``), so a text naming either
+        names the practice. One entry for a topic without "oder"/"or"/"bzw."."""
+        return [self.topic_terms(variant, idf=True) for variant in alternatives(topic)]
+
+    def coverage_any(self, alternatives: Sequence[dict[str, float]], text: str) -> float:
+        """The best :meth:`coverage` of ``text`` over the topic's alternatives, in [0, 1]."""
+        return max((self.coverage(terms, text) for terms in alternatives), default=0.0)
 
     def name_lines(self, passage_id: str, municipality_id: str) -> list[str]:
         """The lines of a passage that name the municipality (its name or an alias as a
@@ -351,6 +361,19 @@ class PracticeRanker:
 
 
 _SENTENCE = re.compile(r"(?<=[.!?;])\s+")
+_OR = re.compile(r"(\w[\w-]*)\s*,?\s+(?:oder|or|bzw\.)\s+(\w[\w-]*)", re.IGNORECASE)
+
+
+def alternatives(topic: str) -> list[str]:
+    """The readings of a topic that joins two words with "oder", "or" or "bzw.": one with
+    each word, the rest of the topic kept ("Jobbörse oder Praktikumsbörse für Geflüchtete"
+    -> ["Jobbörse für Geflüchtete", "Praktikumsbörse für Geflüchtete"]). Only the first
+    such pair is split; a topic without one is its own single reading."""
+    m = _OR.search(topic)
+    if not m:
+        return [topic]
+    before, after = topic[: m.start()], topic[m.end():]
+    return [" ".join(f"{before}{word}{after}".split()) for word in (m.group(1), m.group(2))]
 
 _TITLE_FACTS = ("Titel des Beitrags", "Titel des Wettbewerbsbeitrags", "Einzelprojekt", "Gute Idee (DESI)")
 

@@ -19,7 +19,8 @@ score = ``WEIGHTS["practice"]`` * practice + ``WEIGHTS["shared"]`` * shared
   values score ``UNKNOWN`` so missing data neither wins nor excludes.
 
 Practice (practice + shared, 0.65) weighs clearly more than structure (0.35) when a topic
-is given; without one, structure leads (``NO_TOPIC_WEIGHTS``). The weights were chosen
+is given; without one, what the documents present together (shared portraits and groups,
+0.45) and structure (0.4) lead (``NO_TOPIC_WEIGHTS``). The weights were chosen
 on both case sets (``eval/cases/``; README "Comparable municipalities" has the lever table). Every recommendation carries reasons a person
 can check: the portrait or project title with its field of action and passage, the
 portrait shared with the query municipality, and the structure it shares (type, size
@@ -43,7 +44,7 @@ from index.municipalities.profile import MIXED, QueryProfile, parse_description,
 from index.municipalities.taxonomy import themes_in_text
 
 WEIGHTS = {"practice": 0.45, "shared": 0.2, "structure": 0.35}
-NO_TOPIC_WEIGHTS = {"practice": 0.15, "shared": 0.35, "structure": 0.5}
+NO_TOPIC_WEIGHTS = {"practice": 0.15, "shared": 0.45, "structure": 0.4}
 STRUCTURE_WEIGHTS = {"type": 0.3, "size": 0.25, "region": 0.5, "settlement": 0.15}
 UNKNOWN = {"type": 0.2, "size": 0.2, "region": 0.1, "settlement": 0.5}
 SHARED_WITHOUT_HIT = 0.5  # a shared portrait the topic search did not return

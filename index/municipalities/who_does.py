@@ -82,7 +82,7 @@ def who_does(catalogue, practice: PracticeRanker, topic: str, k: int = 10, accep
     if not topic or k <= 0:
         return []
     scores = practice.rank(topic, hits)
-    terms = practice.topic_terms(topic, idf=True)
+    terms = practice.topic_alternatives(topic)
     members: dict[str, Evidence] = {}
     for g, cov in groups_named(catalogue, topic, practice):  # "Kommunaler Qualitätszirkel": its members
         for mid in g["members"]:
@@ -114,7 +114,7 @@ def _rank_value(match: PracticeMatch) -> float:
     return match.score * (1.0 + max((e.coverage for e in match.evidence), default=0.0)) / 2.0
 
 
-def _evidence(m, ps: PracticeScore, practice: PracticeRanker, terms: dict[str, float]) -> list[Evidence]:
+def _evidence(m, ps: PracticeScore, practice: PracticeRanker, terms: list[dict[str, float]]) -> list[Evidence]:
     """The municipality's evidence for the topic, the best-covering first."""
     found: list[Evidence] = []
     if ps.title is not None:
@@ -124,9 +124,9 @@ def _evidence(m, ps: PracticeScore, practice: PracticeRanker, terms: dict[str, f
         source = None
         if practice.is_reference(pid):
             source = f"Teilnehmerliste im Anhang von {src.get('doc_id')}"
-        found.append(Evidence("project", ps.title.title, pid, practice.coverage(terms, ps.title.title), source))
+        found.append(Evidence("project", ps.title.title, pid, practice.coverage_any(terms, ps.title.title), source))
     for row in ps.rows:
-        found.append(Evidence("row", row.text, row.passage_id, practice.coverage(terms, row.text)))
+        found.append(Evidence("row", row.text, row.passage_id, practice.coverage_any(terms, row.text)))
     for vote in ps.votes:
         if not vote.subject:
             continue
@@ -135,7 +135,7 @@ def _evidence(m, ps: PracticeScore, practice: PracticeRanker, terms: dict[str, f
         if any(e.kind == "practice" and e.text == label for e in found):
             continue  # two passages of one portrait: one reason
         found.append(Evidence("practice", label, vote.passage_id,
-                              practice.coverage(terms, practice.text(vote.passage_id))))
+                              practice.coverage_any(terms, practice.text(vote.passage_id))))
         if len([e for e in found if e.kind == "practice"]) >= 2:
             break
     found.sort(key=lambda e: -e.coverage)

@@ -40,6 +40,8 @@ def router(settings: Settings) -> APIRouter:
         floor: bool = Query(False, description=search_params.FLOOR),
         group: bool = Query(False, description=search_params.GROUP),
         format: Literal["json", "csv"] = Query("json", description=search_params.FORMAT),
+        sort: Literal["relevanz", "jahr"] = Query("relevanz", description="Order of the hits: the ranking "
+                                                  "(relevanz) or the document's year, newest first (jahr)."),
     ):
         """Ranked, cited passages with highlighted snippets, plus the municipalities whose
         practice matches the question (case examples). An empty, punctuation-only or
@@ -51,7 +53,7 @@ def router(settings: Settings) -> APIRouter:
                           theme=theme or None, include_unknown_population=include_unknown_population or None)
         start = search_params.start(k, page, offset)
         body = await run_in_threadpool(application(request).search_page, q, k=k, mode=mode, filters=filters,
-                                       offset=start, floor=floor, group=group)
+                                       offset=start, floor=floor, group=group, sort=sort)
         return search_params.csv_response(body) if format == "csv" else body
 
     return r

@@ -33,11 +33,11 @@ DOCS = {
 E, S, P, W = "Engagement/Ehrenamt", "Sprache", "Partizipation", "Wohnen"
 MUNICIPALITIES = [
     dict(id="alheim", name="Alheim", type="kreisangehörige Stadt/Gemeinde", bundesland="Hessen", population=4900,
-         themes=[E, S], projects=["Patenschaften"], sources=["praxis"],
+         themes=[E, S], projects=["Patenschaften"], sources=["praxis"], lat=51.0333, lon=9.6167,
          facts=[{"name": "Einwohner", "value": 4900, "source": {"doc_id": "praxis", "passage_id": None,
                                                                 "quote": "4.900 Einwohner"}}]),
     dict(id="duelmen", name="Dülmen", type="kreisangehörige Stadt/Gemeinde", bundesland="Nordrhein-Westfalen",
-         population=46000, themes=[E, P], projects=["Integrationsbeirat"]),
+         population=46000, themes=[E, P], projects=["Integrationsbeirat"], lat=51.8327, lon=7.2809),
     dict(id="lk-osnabrueck", name="Landkreis Osnabrück", type="Landkreis", bundesland="Niedersachsen",
          population=360000, themes=[W], projects=["Wohnraumbörse"]),
     dict(id="xss", name=f"Evilstadt {XSS}", type="Landkreis", bundesland="Hessen", population=1000, themes=[E],

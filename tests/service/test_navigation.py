@@ -174,7 +174,13 @@ def test_source_endpoint_and_link(tiny, tmp_path, pid):
         doc.sha256 = old
 
 
-def test_document_names_of_hits_link_the_source(client):
+def test_document_names_of_hits_open_the_passage_and_the_download_is_its_own_link(client):
     html = client.get("/", params={"q": "Ehrenamtliche"}).text
     hits = html[html.index('<ol class="hits">'):]
-    assert re.search(r'<h3 id="hit-1">.*<a class="doc-source" href="/api/documents/(praxis|boese)/source" download', hits)
+    first = hits[:hits.index("</article>")]
+    title = re.search(r'<h3 id="hit-1">.*?<a class="doc-open" href="(/passage/[^"]+)">', first, re.S)
+    assert title, first[:500]
+    assert "/api/documents/" not in first[:first.index("</h3>")]  # the title is no download
+    assert re.search(r'<a class="doc-source" href="/api/documents/(praxis|boese)/source" download>'
+                     r'Original herunterladen', first)
+    assert re.search(r'<a href="/dokument/(praxis|boese)">Über das Dokument', first)

@@ -26,7 +26,7 @@ class Tags(HTMLParser):
 def assert_inert(html):
     """No script but our own, no img, no event-handler attribute anywhere."""
     tags = Tags(html)
-    assert [a.get("src") for a in tags.find("script")] == ["/static/app.js"]
+    assert [a.get("src") for a in tags.find("script")] == ["/static/app.js", "/static/merkliste.js"]
     assert not tags.find("img")
     assert not [a for _, a in tags.tags if any(k.startswith("on") for k in a)]
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
@@ -107,7 +107,7 @@ def test_passage_page_shows_context_and_back_link(client, pid):
 def test_kommune_page(client, bare_client):
     html = client.get("/kommune/alheim").text
     assert "<h1>Alheim</h1>" in html and "4.900" in html and "Patenschaften" in html
-    assert "Alheim koordiniert" in html and "Engagement/Ehrenamt" in html and "<strong>Einwohner:</strong>" in html
+    assert "Alheim koordiniert" in html and "Engagement/Ehrenamt" in html and '<th scope="row">Einwohner</th><td>4900</td>' in html  # the documents' facts as a table
     similar = html[html.index("Vergleichbare Kommunen"):]
     assert 'href="/kommune/duelmen"' in similar and "gleicher Typ" in similar
     assert client.get("/kommune/nope").status_code == 404

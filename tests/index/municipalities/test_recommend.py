@@ -329,3 +329,37 @@ def test_topic_terms_weigh_words_no_passage_holds_as_nothing():
     assert weighted["ehrenamt"] == pytest.approx(0.5 * math.log(1 + 8.5 / 2.5))
     assert practice.coverage(weighted, "ehrenamt im dorf") == 1.0
     assert practice.topic_terms("volunteer") == {"volunteer": 1.0, "ehrenamt": 0.5}
+
+
+@pytest.mark.parametrize("topic, readings", [
+    ("Nähkurs oder Nähcafé für Geflüchtete", ["Nähkurs für Geflüchtete", "Nähcafé für Geflüchtete"]),
+    ("Geflüchtete ausbilden oder einstellen", ["Geflüchtete ausbilden", "Geflüchtete einstellen"]),
+    ("Jobbörse, oder Praktikumsbörse", ["Jobbörse", "Praktikumsbörse"]),
+    ("language café or reading club", ["language café club", "language reading club"]),
+    ("Sprachkurs bzw. Deutschkurs", ["Sprachkurs", "Deutschkurs"]),
+    ("Fest der Kulturen", ["Fest der Kulturen"]),
+    ("Oder-Spree", ["Oder-Spree"]),
+])
+def test_topic_alternatives(topic, readings):
+    from index.municipalities.entity_rank import alternatives
+
+    assert alternatives(topic) == readings
+
+
+def test_who_does_names_either_alternative():
+    """"Nähkurs oder Nähcafé": a row naming only the Nähcafé names the practice (it covers
+    all of one reading), though it holds half the topic's rare words or less."""
+    from index.municipalities.who_does import who_does
+
+    cat = Catalogue([muni("haren", KA, "NI", 23000)])
+    cat.get("haren").rows = {"list": "Stadt Haren (Ems) | Nähcafé Haren (Ems)"}
+    practice = PracticeRanker(cat, [P("list", text="Stadt Haren (Ems) | Nähcafé Haren (Ems)")] + [P(f"x{i}") for i in range(9)],
+                              lambda text, k: [("list", 1.0)],
+                              lambda text: {w: 1.0 for w in re.findall(r"\w+", text.lower()) if w not in ("für", "oder")},
+                              lambda text: re.findall(r"\w+", text.lower()),
+                              document_frequency={"nähkurs": 1, "nähcafé": 1, "geflüchtete": 8})
+    assert practice.coverage(practice.topic_terms("Nähkurs oder Nähcafé für Geflüchtete", idf=True),
+                             "Stadt Haren (Ems) | Nähcafé Haren (Ems)") < 0.5
+    found = who_does(cat, practice, "Nähkurs oder Nähcafé für Geflüchtete", 5)
+    assert [m.id for m in found] == ["haren"] and found[0].names_practice
+    assert found[0].evidence[0].kind == "row"
