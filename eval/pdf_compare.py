@@ -22,7 +22,7 @@ same process, alternating order), and for each extractor we measure:
     python -m eval.pdf_compare --pages 60 --json var/eval/pdf_compare.json
 
 The ingest reader uses pypdfium2 for text and pypdf for encryption, page count and page
-labels (``ingest/readers.py``); README "PDF text extraction" reports the figures.
+labels (``ingest/readers.py``); docs/measurements.md "PDF text extraction" reports the figures.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ The query path's NumPy products are small (MaxSim over ~30 passages: a (16, 384)
 (384, 260) product per passage; title scores). Multithreaded OpenBLAS gains nothing on
 them and, on a loaded machine, its threads wait on each other: measured on the 2-core
 machine at load average 14, MaxSim of 30 passages took 60-2,600 ms with two BLAS threads
-and 15-40 ms with one (README "Latency and load"). The encoder (torch / ONNX Runtime)
+and 15-40 ms with one (docs/measurements.md "Latency and load"). The encoder (torch / ONNX Runtime)
 and FAISS keep their own thread pools (OpenMP); this touches only BLAS.
 """
 

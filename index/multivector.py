@@ -29,7 +29,7 @@ WINDOW_SENTENCES = 2
 WINDOW_STRIDE = 2
 WINDOW_MIN_WORDS = 5
 # What the encoder reads of a window, prompt and special tokens included (None: all of it).
-# Measured (README lever table): whole windows cost 0.80x the passage pass's tokens and a
+# Measured (lever table in docs/measurements.md): whole windows cost 0.80x the passage pass's tokens and a
 # build of 1.58x a bare pass; 80 tokens cost 0.60x and hold the three judgment sets and the
 # comparable-municipality targets; 64 (0.51x) loses the blind comparable cases 0.016 recall@10.
 # With the int8 window encoder (PRAXISFINDER_WINDOW_PRECISION, the default) 80 tokens lose

@@ -72,3 +72,16 @@ def open_searcher(settings: Settings, embedder) -> Searcher:
 
         catalogue = Catalogue.from_dict(snapshot.catalogue)
     return Searcher(snapshot, embedder, settings, catalogue=catalogue)
+
+
+def open_recommender(settings: Settings, embedder) -> "Recommender":
+    """The ``index.recommender.Recommender`` (comparable municipalities, "who does X?") over
+    the snapshot ``open_searcher`` opens, with that searcher's practice evidence. Raises
+    ``SnapshotError`` as ``open_searcher`` does, and ``CatalogueUnavailable`` when the
+    snapshot has no municipality catalogue."""
+    from index.recommender import CatalogueUnavailable, Recommender
+
+    searcher = open_searcher(settings, embedder)
+    if searcher.catalogue is None:
+        raise CatalogueUnavailable("the municipality catalogue is not available for this snapshot")
+    return Recommender(searcher.catalogue, searcher)

@@ -6,7 +6,7 @@ corpus exports use for page and slide breaks but not reliably). Every failure is
 :class:`IngestError` with a short reason, so the pipeline can report the file and move on.
 
 PDF text comes from pypdfium2 (PDFium): on real German manuals it keeps the spaces
-between words that pypdf drops (README, "PDF text extraction"; ``eval/pdf_compare.py``).
+between words that pypdf drops (docs/measurements.md, "PDF text extraction"; ``eval/pdf_compare.py``).
 pypdf still serves for what it does well: encryption checks, page count and the
 document's page labels (the printed page numbers, ``/PageLabels``). A page PDFium
 cannot read, or reads as empty while pypdf finds text, falls back to pypdf.

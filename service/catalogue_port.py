@@ -9,17 +9,12 @@ templates use.
 
 from __future__ import annotations
 
-import threading
 from typing import Any, Callable, Protocol
 
 from index.municipalities.recommend import size_class
-from core.errors import PraxisError
+from index.recommender import CatalogueUnavailable, Recommender
 
-
-class CatalogueUnavailable(PraxisError):
-    """The snapshot has no municipality catalogue."""
-
-    code = "catalogue_unavailable"
+__all__ = ["CatalogueAdapter", "CatalogueLike", "CatalogueUnavailable", "municipality_record", "municipality_ref"]
 
 
 class CatalogueLike(Protocol):
@@ -54,9 +49,7 @@ class CatalogueAdapter:
 
     def __init__(self, catalogue, searcher=None):
         self.catalogue = catalogue
-        self._searcher = searcher
-        self._practice = None
-        self._lock = threading.Lock()
+        self.recommender = Recommender(catalogue, searcher)  # composed in index/, beside open_searcher
         self._by_passage: dict[str, list[Any]] = {}
         self._rows: dict[str, list[tuple[Any, str]]] = {}
         for m in catalogue.municipalities:
@@ -106,79 +99,16 @@ class CatalogueAdapter:
         return self.recommend_for(self.catalogue.get(municipality_id), topic, k, candidates)
 
     def recommend_for(self, query, topic: str | None, k: int, candidates=None, ignore: set[str] | None = None):
-        """Up to ``k`` comparable municipalities (``index.municipalities.recommend``).
-
-        :param query: a catalogue record, or a free-text description of one's own municipality.
-        :param topic: what to compare practice on; None lets ``recommend`` derive one
-            (a named municipality's own projects) and weigh structure higher.
-        :param candidates: an ``index.municipalities.CandidateFilter``, or None.
-        :param ignore: parts of a description to drop ("typ", "land", "einwohner", "siedlung", "schwerpunkt").
-        :returns: [(record, Recommendation)], best first.
-        """
-        from index.municipalities.recommend import recommend
-
-        found = recommend(self.catalogue, query, topic=topic, k=k, practice=self.practice_ranker(),
-                          candidates=candidates, ignore=ignore)
-        return [(self.catalogue.get(r.id), r) for r in found]
+        """``index.recommender.Recommender.recommend_for``: [(record, Recommendation)], best first."""
+        return self.recommender.recommend_for(query, topic, k, candidates, ignore)
 
     def who_does(self, topic: str, k: int = 10, candidates=None, hits=None, allowed: set[str] | None = None):
-        """"Who already does ``topic``?": ``index.municipalities.who_does.PracticeMatch`` list,
-        best first; [] without a searcher.
-
-        :param candidates: an optional ``CandidateFilter`` (Land, type, population).
-        :param hits: optional (passage id, score) ranking to vote with (the search page's own).
-        :param allowed: optional set of municipality ids to keep (the search page's filters).
-        """
-        from index.municipalities.who_does import who_does
-
-        practice = self.practice_ranker()
-        if practice is None:
-            return []
-
-        def accepts(m) -> bool:
-            return (candidates is None or candidates.accepts(m)) and (allowed is None or m.id in allowed)
-
-        return who_does(self.catalogue, practice, topic, k, accepts, hits)
+        """``index.recommender.Recommender.who_does``: ``PracticeMatch`` list, best first."""
+        return self.recommender.who_does(topic, k, candidates, hits, allowed)
 
     def practice_ranker(self):
-        """The search-backed ``PracticeRanker`` of this snapshot (built once, on first use)."""
-        if self._searcher is None:
-            return None
-        with self._lock:
-            if self._practice is None:
-                from index.analyzer import analyze, detect_language
-                from index.municipalities.entity_rank import PracticeRanker
-                from index.search import clean_query
-
-                s = self._searcher
-
-                def search(text: str, k: int):
-                    """The hybrid ranking; none when the search finds the topic unanswerable
-                    (its no-match verdict: only unknown words), so nonsense gets no answer."""
-                    from index.search.answer import analyse
-
-                    result = s.search(text, k=min(k, s.settings.max_k))
-                    if analyse(s, result).no_match:
-                        return []
-                    return [(h.passage.id, h.score) for h in result.hits]
-
-                def _clean(text: str) -> tuple[str, str]:
-                    clean = clean_query(text, s.settings.max_query_chars)
-                    return clean, detect_language(clean)
-
-                def query_terms(text: str):
-                    return s.bm25_weights(*_clean(text))
-
-                def embed_query(text: str):
-                    return s.dense.encode(*_clean(text))[0]  # cached by the search that ran first
-
-                snap = s.snapshot
-                titles = None
-                if snap.project_vectors is not None:
-                    titles = dict(zip(snap.catalogue.get("project_titles", []), snap.project_vectors))
-                self._practice = PracticeRanker(self.catalogue, s.passages, search, query_terms, analyze,
-                                                embed_query, titles, snap.bm25.vocabulary)
-            return self._practice
+        """The snapshot's search-backed ``PracticeRanker`` (``Recommender.practice_ranker``)."""
+        return self.recommender.practice_ranker()
 
 
 def municipality_record(record: Any, facts: bool = True) -> dict[str, Any]:

@@ -212,18 +212,18 @@ def eval_recommend(
     _use_store(store)
     from eval.recommend_eval import ALL_SETS, evaluate_set, set_name
     from eval.recommend_eval import record_floor as write_floor
-    from service.application import Application
+    from index.runtime import load_embedder, open_recommender
 
-    application = Application(_settings())
+    settings = _settings()
     paths = list(cases or ALL_SETS)
     results = {}
     try:
-        adapter = application.require_catalogue()
+        recommender = open_recommender(settings, load_embedder(settings))  # the domain objects, no web application
         for path in paths:
             results[set_name(path)] = evaluate_set(
-                adapter.catalogue, path,
-                lambda _cat, query, topic=None, k=10: [r for _, r in adapter.recommend_for(query, topic, k)],
-                lambda topic, k: adapter.who_does(topic, k),
+                recommender.catalogue, path,
+                lambda _cat, query, topic=None, k=10: [r for _, r in recommender.recommend_for(query, topic, k)],
+                lambda topic, k: recommender.who_does(topic, k),
             )
     except PraxisError as exc:
         _fail(exc)
@@ -238,7 +238,7 @@ def eval_recommend(
     if as_json:
         as_json.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
     if record_floor:
-        floor = write_floor(results, application.searcher.snapshot.id)
+        floor = write_floor(results, recommender.searcher.snapshot.id)
         typer.echo(f"floor recorded for {', '.join(floor['sets'])}")
 
 

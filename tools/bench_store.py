@@ -143,7 +143,9 @@ def twenty_pages(words: list[str], seed: int = 3) -> tuple[Document, list[Passag
 
 
 def main() -> None:
-    """Command line: the synthetic benchmark at ``--n`` passages, or ``--real`` (module docstring)."""
+    """Command line of ``python -m tools.bench_store`` (``--help`` lists the options): builds the
+    synthetic corpus, serves it from both stores and prints the measurements as JSON; with
+    ``--real``, the time-to-searchable on the real corpus instead (``real_corpus``)."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--n", type=int, default=100_000)
     ap.add_argument("--rounds", type=int, default=20, help="queries per client thread")

@@ -21,7 +21,7 @@ score = ``WEIGHTS["practice"]`` * practice + ``WEIGHTS["shared"]`` * shared
 Practice (practice + shared, 0.65) weighs clearly more than structure (0.35) when a topic
 is given; without one, what the documents present together (shared portraits and groups,
 0.45) and structure (0.4) lead (``NO_TOPIC_WEIGHTS``). The weights were chosen
-on both case sets (``eval/cases/``; README "Comparable municipalities" has the lever table). Every recommendation carries reasons a person
+on both case sets (``eval/cases/``; the lever table is in docs/measurements.md, "Comparable municipalities and who does X"). Every recommendation carries reasons a person
 can check: the portrait or project title with its field of action and passage, the
 portrait shared with the query municipality, and the structure it shares (type, size
 class, Land or neighbour, rural or urban) with the source of each figure. No raw

@@ -51,7 +51,7 @@ KREIS_SOURCE = "Destatis, Gemeindeverzeichnis (GV-ISys)"
 # The BBSR's threshold. It applies to the density *without* the Kreis's Groß- and
 # Mittelstädte, which the reference data lacks, so the whole Kreis's density overstates it
 # (Kreis Euskirchen: 155 in all, a rural Kreis for the BBSR). Doubling it (300) was tried:
-# comparable-blind recall@10 -0.024 (README lever table); kept at the BBSR's figure.
+# comparable-blind recall@10 -0.024 (lever table in docs/measurements.md); kept at the BBSR's figure.
 URBAN_DENSITY = 150
 KREIS_YEAR = 2018
 KREIS_STAND = "31.12.2018"

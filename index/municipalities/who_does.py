@@ -107,11 +107,16 @@ def who_does(catalogue, practice: PracticeRanker, topic: str, k: int = 10, accep
     return out[:k]
 
 
+COVERAGE_FLOOR = 0.25  # share of the order a candidate keeps when its evidence names none of the topic
+
+
 def _rank_value(match: PracticeMatch) -> float:
     """Order of the matches: the practice score weighted by how much of the topic the best
-    evidence names, (score) × (1 + coverage) / 2, so naming the practice lifts a candidate
-    without letting a partial word match outrank the search's clear best."""
-    return match.score * (1.0 + max((e.coverage for e in match.evidence), default=0.0)) / 2.0
+    evidence names (IDF-weighted), score × (``COVERAGE_FLOOR`` + coverage) / (1 +
+    ``COVERAGE_FLOOR``), so evidence that names the practice lifts a candidate while a
+    strong search score with weak evidence keeps a fifth of its weight."""
+    cov = max((e.coverage for e in match.evidence), default=0.0)
+    return match.score * (COVERAGE_FLOOR + cov) / (1.0 + COVERAGE_FLOOR)
 
 
 def _evidence(m, ps: PracticeScore, practice: PracticeRanker, terms: list[dict[str, float]]) -> list[Evidence]:

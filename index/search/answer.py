@@ -10,7 +10,7 @@ changes the ranking.
   are comparable to the best one (hybrid: min-max fused, the best is about 1; BM25: raw
   scores), dense scores are cosines whose useful range is narrow, so dense measures the
   distance to the best cosine instead (``DENSE_MARGIN``). The values are chosen on the
-  three judgment sets (README "Hit count"): they keep nearly every judged-relevant
+  three judgment sets (docs/measurements.md "Hit count"): they keep nearly every judged-relevant
   passage of the top 100 (``python -m eval.hit_floor``).
 * **No match** (``analyse``): a query is unanswerable when it has only stop words, or
   when none of its content words occurs in the corpus (as a stem, as a known compound,
@@ -44,7 +44,7 @@ from index.search.kinds import content_words, query_kind  # content_words is use
 from index.search.searcher import clean_query
 from index.search.translate import ENGLISH_STOPWORDS, translation_groups
 
-# Relevance floor per mode; see the module docstring and README "Hit count".
+# Relevance floor per mode; see the module docstring and docs/measurements.md "Hit count".
 RELATIVE_FLOOR = {"hybrid": 0.15, "bm25": 0.2}
 # Keyword queries (``query_kind``): a hit above the floor counts only when it contains every
 # word of the query (after analysis) or scores at least CLOSE_TO_BEST times the best score.

@@ -175,7 +175,7 @@ def test_reads_have_a_per_client_limit(data_settings, make_client):
 
 def test_default_read_limit_leaves_most_of_the_capacity_to_others():
     """One address may send at most a sixth of what a 2-core server answers (~23 searches
-    per second, README "Latency and load") after a short burst."""
+    per second, docs/measurements.md "Latency and load") after a short burst."""
     from core.settings import Settings
     from service.security import RateLimiter, TooManyRequests
 

@@ -363,3 +363,14 @@ def test_who_does_names_either_alternative():
     found = who_does(cat, practice, "Nähkurs oder Nähcafé für Geflüchtete", 5)
     assert [m.id for m in found] == ["haren"] and found[0].names_practice
     assert found[0].evidence[0].kind == "row"
+
+
+def test_who_does_order_weighs_what_the_evidence_names():
+    """score × (0.25 + coverage) / 1.25: the search's best with evidence naming nothing of the
+    topic (0.2) ranks below a half-as-strong candidate whose evidence names all of it (0.5)."""
+    from index.municipalities.who_does import Evidence, PracticeMatch, _rank_value
+
+    strong = PracticeMatch("a", "A", KF, "HE", 1.0, False, [Evidence("practice", "A", "p1", 0.0)])
+    naming = PracticeMatch("b", "B", KF, "HE", 0.5, True, [Evidence("row", "B | X", "p2", 1.0)])
+    assert _rank_value(strong) == pytest.approx(0.2)
+    assert _rank_value(naming) == pytest.approx(0.5)

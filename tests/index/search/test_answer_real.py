@@ -2,7 +2,7 @@
 
 No query of the three judgment sets may be declared unanswerable, and the floor must keep
 nearly every judged-relevant passage of the top 100 (hybrid); absurd and unknown queries
-must be declared no-match. Figures: README "Hit count and no-match answers".
+must be declared no-match. Figures: docs/measurements.md "Hit count and no-match answers".
 """
 
 from __future__ import annotations
