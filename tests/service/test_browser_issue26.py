@@ -398,3 +398,23 @@ def test_facet_counts_equal_the_counts_of_the_pages_they_open(browser, live_url,
             checked += 1
     assert checked >= 1
     context.close()
+
+
+def test_fact_boxes_read_as_tables(browser, live_url, request):
+    """The Difu profile boxes ("Einwohnerzahl<TAB>18.809 …"): "label: value" pairs in the
+    snippet, a table on the passage page; not "Einwohnerzahl 18.809 Bundesland …"."""
+    if request.node.callspec.params["live_url"] != "real":
+        pytest.skip("the tiny corpus has no fact boxes (tests/service/test_pages_issue26.py covers the rendering)")
+    expect = playwright.expect
+    context, pg = new_page(browser, PHONE)
+    pg.goto(live_url + "/?q=" + quote("Elm-Asse Einwohnerzahl Bundesland"))
+    hit = pg.locator("li.hit", has=pg.locator(".snippet", has_text="Einwohnerzahl: 18.809")).first
+    expect(hit.locator(".snippet").first).to_contain_text("Einwohnerzahl: 18.809 · Bundesland: Niedersachsen")
+    hit.locator("h3 cite a").click()
+    pg.wait_for_url(re.compile(r"/passage/"))
+    table = pg.locator("#treffer table.text-table")
+    expect(table.get_by_role("rowheader", name="Einwohnerzahl")).to_be_visible()
+    expect(table.locator("tr", has=pg.get_by_role("rowheader", name="Bundesland")).locator("td")).to_have_text(
+        "Niedersachsen")
+    assert overflow(pg) <= 0
+    context.close()
