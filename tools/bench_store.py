@@ -21,6 +21,7 @@ new reader finds it; embedded = a rebuild of the BM25 and vector indexes over N 
 passages (what ``build_index`` redoes; embedding time excluded on both).
 
     python -m tools.bench_store --n 100000 --out docs/bench-store-100k.json
+    python -m tools.bench_store --real postgresql://... --out docs/bench-store-real.json
 
 Runs niced; at 100,000 passages about 10 minutes on the 2-core machine.
 """
@@ -143,13 +144,19 @@ def twenty_pages(words: list[str], seed: int = 3) -> tuple[Document, list[Passag
 
 def main() -> None:
     """Command line of ``python -m tools.bench_store`` (``--help`` lists the options): builds the
-    synthetic corpus, serves it from both stores and prints one table of the measurements."""
+    synthetic corpus, serves it from both stores and prints the measurements as JSON; with
+    ``--real``, the time-to-searchable on the real corpus instead (``real_corpus``)."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--n", type=int, default=100_000)
     ap.add_argument("--rounds", type=int, default=20, help="queries per client thread")
     ap.add_argument("--out", type=Path)
+    ap.add_argument("--real", metavar="DATABASE_URL", help="instead: time-to-searchable of a 20-page PDF on the "
+                    "real corpus, both stores (the database must hold the current generation: store-copy)")
     args = ap.parse_args()
     os.nice(10)
+    if args.real:
+        real_corpus(args.real, args.out)
+        return
     from index.blas import limit_blas_threads
     from index.store.pg_local import LocalPostgres, scratch_dir
     from index.store.postgres import PostgresStore
@@ -245,6 +252,53 @@ def _pid_rss_mb(pid: int) -> float:
 
     proc = psutil.Process(pid)
     return sum(p.memory_info().rss for p in [proc, *proc.children(recursive=True)]) / 2**20
+
+
+def real_corpus(database_url: str, out: Path | None) -> dict:
+    """Time-to-searchable of one 20-page PDF on the real corpus with the real model, both
+    stores: the embedded store on a copy of the current snapshot (``build_index(add=True)``:
+    parse, embed the new passages, rebuild BM25/catalogue/vectors, publish), the PostgreSQL
+    store at ``database_url`` holding the same generation (``praxisfinder store-copy``):
+    parse, embed, one transaction. Until a newly opened searcher finds the document."""
+    from fpdf import FPDF
+
+    from index.build import build_index
+    from index.runtime import load_embedder, open_searcher
+
+    settings = Settings.from_env()
+    emb = load_embedder(settings)
+    source = (ROOT / "corpus" / "phineo-weltoffene-kommune.txt").read_text(encoding="utf-8")
+    words = source.split()
+    tmp = Path(tempfile.mkdtemp(prefix="bench-real-"))
+    pdf = FPDF()
+    pdf.set_font("helvetica", size=10)
+    for page in range(20):  # 20 pages of ~300 words each from a real corpus text, with one marker word
+        chunk = " ".join(words[page * 300:(page + 1) * 300]) or "Seite"
+        pdf.add_page()
+        pdf.multi_cell(0, 5, ("Quellentaler Zwergpinscherverein. " + chunk).encode("latin-1", "replace").decode("latin-1"))
+    doc = tmp / "zwanzig-seiten.pdf"
+    pdf.output(str(doc))
+    result = {}
+    data = tmp / "var"
+    shutil.copytree(settings.snapshots_dir.parent / "snapshots", data / "snapshots",
+                    ignore=lambda d, names: [n for n in names if n.startswith(".")])
+    for name, s in (("embedded", settings.with_(data_dir=data)),
+                    ("postgres", settings.with_(store="postgres", database_url=database_url))):
+        before = open_searcher(s, emb)
+        t = time.perf_counter()
+        outcome = build_index(s, emb, [doc], add=True)
+        written = time.perf_counter() - t
+        found = open_searcher(s, emb).search("Quellentaler Zwergpinscherverein", k=3, mode="bm25").hits
+        result[name] = {"passages_before": len(before.passages), "write_s": round(written, 1),
+                        "time_to_searchable_s": round(time.perf_counter() - t, 1),
+                        "found": bool(found) and found[0].passage.doc_id == "zwanzig-seiten",
+                        "timings": outcome.timings}
+    build_index(settings.with_(store="postgres", database_url=database_url), emb, remove=("zwanzig-seiten",))
+    shutil.rmtree(tmp, ignore_errors=True)
+    print(json.dumps(result, indent=1))
+    if out:
+        out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+    return result
 
 
 if __name__ == "__main__":

@@ -232,6 +232,7 @@ class _Reader:
         self._local = threading.local()
         self._all: list = []
         self._lock = threading.Lock()
+        self._configured: dict[int, set[str]] = {}
 
     def conn(self):
         c = getattr(self._local, "conn", None)
@@ -241,6 +242,13 @@ class _Reader:
             with self._lock:
                 self._all.append(c)
         return c
+
+    def configure(self, conn, statements: str) -> None:
+        """Run session settings on ``conn`` once (e.g. ``hnsw.ef_search``)."""
+        done = self._configured.setdefault(id(conn), set())
+        if statements not in done:
+            conn.execute(statements)
+            done.add(statements)
 
     def query(self, sql: str, params=None, binary: bool = False) -> list[tuple]:
         """All rows of one statement; ``binary``: results in PostgreSQL's binary format
@@ -319,18 +327,16 @@ class PgVectorIndex:
             where = "WHERE row = ANY(%s)"
             params = [self.rowmap.rows[np.asarray(allowed, dtype=np.int64)].tolist()]
         conn = self.reader.conn()
+        if not exact:
+            self.reader.configure(conn, f"SET hnsw.ef_search = {self.ef_search}; SET hnsw.iterative_scan = strict_order")
+        # one statement per query: an exact search orders by an expression the HNSW index
+        # cannot serve (a sequential scan, as FAISS' flat index); an approximate one walks the
+        # graph, iterative scanning (pgvector 0.8) continuing until k rows pass the filter
+        order = "(vec <#> %s::vector) + 0" if exact else "vec <#> %s::vector"
         for qi, vec in enumerate(q):
             text = vec_text(vec)
-            with conn.transaction():
-                if exact:
-                    conn.execute("SET LOCAL enable_indexscan = off")
-                else:
-                    conn.execute(f"SET LOCAL hnsw.ef_search = {max(self.ef_search, k)}")
-                    if allowed is not None:
-                        conn.execute("SET LOCAL hnsw.iterative_scan = strict_order")
-                rows = conn.execute(f"SELECT row, (vec <#> %s::vector) * -1 FROM {self.table} {where} "
-                                    f"ORDER BY vec <#> %s::vector, row LIMIT %s",
-                                    [text, *params, text, k]).fetchall()
+            rows = conn.execute(f"SELECT row, (vec <#> %s::vector) * -1 FROM {self.table} {where} "
+                                f"ORDER BY {order}, row LIMIT %s", [text, *params, text, k]).fetchall()
             pos = self.rowmap.pos_of(r[0] for r in rows)
             keep = pos >= 0
             n = int(keep.sum())

@@ -84,3 +84,29 @@ def test_generation_carries_manifest_catalogue_and_registry(both):
     assert p.catalogue == e.catalogue and p.translations == e.translations
     assert [d.to_dict() for d in p.documents] == [d.to_dict() for d in e.documents]
     np.testing.assert_allclose(p.passage_vectors(np.array([0, 3])), e.vectors[[0, 3]], atol=1e-7)
+
+
+def test_hnsw_generation_answers_like_exact_search_on_a_small_corpus(small_index, pg_server):
+    """An approximate backend setting builds HNSW indexes; on a few dozen passages the graph
+    finds the exact top 10, also under a filter searched through the graph
+    (``filter_exact_max=0``: iterative index scan instead of the exact scan)."""
+    from tests.index.store.conftest import new_database
+
+    settings, emb = small_index
+    pg = settings.with_(store="postgres", database_url=new_database(pg_server), vector_backend="faiss-hnsw",
+                        filter_exact_max=0)
+    copy_snapshot(pg)
+    store = open_store(pg)
+    gen = store.serving()[0]
+    indexes = store.conn.execute("SELECT indexdef FROM pg_indexes WHERE tablename = %s", (f"g{gen}_passages",)).fetchall()
+    store.close()
+    assert any("hnsw" in d and "vector_ip_ops" in d for (d,) in indexes)
+    exact, graph = open_searcher(settings, emb), open_searcher(pg, emb)
+    assert graph.snapshot.dense.approximate
+    doc = exact.snapshot.documents[1].id
+    for q in QUERIES[:5]:
+        a, b = exact.search(q, k=10, mode="dense"), graph.search(q, k=10, mode="dense")
+        assert [h.passage.id for h in a.hits] == [h.passage.id for h in b.hits], q
+        f = Filters(doc_ids=[doc])
+        a, b = exact.search(q, k=5, mode="dense", filters=f), graph.search(q, k=5, mode="dense", filters=f)
+        assert [h.passage.id for h in a.hits] == [h.passage.id for h in b.hits], q

@@ -118,3 +118,27 @@ def test_killed_writer_leaves_the_last_commit_serving(pg):
     with store.writer_lock():  # the dead writer's lock went with its session
         pass
     store.close()
+
+
+def test_full_ingest_into_an_empty_database_then_up_to_date(small_index, pg_url):
+    """`PRAXISFINDER_STORE=postgres praxisfinder ingest` from nothing: a full build publishes a
+    generation; the next ingest finds it up to date; a forced one publishes a new generation
+    and drops none but the oldest beyond three."""
+    settings, emb = small_index
+    pg = settings.with_(store="postgres", database_url=pg_url)
+    first = build_index(pg, emb)
+    assert first.rebuilt and str(first.snapshot_path).endswith("@0")
+    searcher = open_searcher(pg, emb)
+    embedded = open_searcher(settings, emb)
+    assert [p.id for p in searcher.passages] == [p.id for p in embedded.passages]
+    for q in ("Sprachkurse im Landkreis", "Ehrenamt und Wohnen"):
+        assert [h.passage.id for h in searcher.search(q).hits] == [h.passage.id for h in embedded.search(q).hits]
+    again = build_index(pg, emb)
+    assert not again.rebuilt and again.reason.startswith("up to date")
+    for _ in range(3):
+        assert build_index(pg, emb, force=True).rebuilt
+    store = open_store(pg)
+    assert len(store.generations()) == 3  # the newest three kept, the first dropped with its tables
+    tables = store.conn.execute("SELECT count(*) FROM pg_tables WHERE tablename LIKE 'g%%_passages'").fetchone()[0]
+    assert tables == 3
+    store.close()

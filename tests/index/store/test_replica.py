@@ -75,8 +75,17 @@ def test_write_through_one_server_read_through_another_on_a_replica(small_index,
                              params={"q": "Zwergpinscherverein", "k": 3, "mode": "bm25"}, timeout=60).json()["results"]
             time.sleep(0.1)
         assert hits and hits[0]["doc_id"] == "quellental"
+        gone = httpx.delete(writer_url + "/api/documents/quellental", headers={"Authorization": f"Bearer {TOKEN}"},
+                            timeout=120)
+        assert gone.status_code == 200, gone.text
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and hits:
+            hits = httpx.get(reader_url + "/api/search",
+                             params={"q": "Zwergpinscherverein", "k": 3, "mode": "bm25"}, timeout=60).json()["results"]
+            time.sleep(0.1)
+        assert hits == []  # the delete, written through one server, reached the other's replica
         ready = httpx.get(reader_url + "/readyz", timeout=60).json()
-        assert ready["snapshot_id"] == r.json()["snapshot_id"].split("@")[0]
+        assert ready["snapshot_id"] == r.json()["snapshot_id"].split("@")[0]  # the same generation, version 2
         import psycopg
 
         with psycopg.connect(read_url) as conn:  # the reader's database is the read-only replica
