@@ -29,7 +29,7 @@ from index.search import Filters
 
 FACET_DEPTH = 100
 CACHE_SIZE = 64  # relevant hits of recent (snapshot, query, mode): paging and chip removal reuse them
-_cache: "OrderedDict[tuple[str, str, str, int], list]" = OrderedDict()
+_cache: "OrderedDict[tuple[str, str, str, int], tuple]" = OrderedDict()
 _cache_lock = threading.Lock()
 
 # The search page's filters: URL parameter -> German label.
@@ -37,20 +37,31 @@ LABELS = {"doc": "Dokument", "bundesland": "Bundesland", "type": "Art der Kommun
           "population": "Einwohnerzahl", "mode": "Suchverfahren"}
 
 
-def relevant_cached(searcher, query: str, mode: str, depth: int) -> list:
-    """``relevant`` hits of the unfiltered search of ``query``, remembered for the last
-    ``CACHE_SIZE`` (snapshot, query, mode) so page 2 or a removed chip costs no search."""
+def question_cached(searcher, query: str, mode: str, depth: int):
+    """The unfiltered search of ``query`` with its verdict, ``(SearchResult, Answer)``,
+    remembered for the last ``CACHE_SIZE`` (snapshot, query, mode, depth): the facet counts
+    and a filtered results page (drill-down) share it, and page 2 or a removed chip costs
+    no search."""
+    from index.search.answer import analyse
+
     key = (f"{searcher.snapshot.id}/{id(searcher)}", query, mode, depth)
     with _cache_lock:
         if key in _cache:
             _cache.move_to_end(key)
             return _cache[key]
-    hits = relevant(searcher, searcher.search(query, k=depth, mode=mode))
+    result = searcher.search(query, k=depth, mode=mode)
+    entry = (result, analyse(searcher, result))
     with _cache_lock:
-        _cache[key] = hits
+        _cache[key] = entry
         while len(_cache) > CACHE_SIZE:
             _cache.popitem(last=False)
-    return hits
+    return entry
+
+
+def relevant_cached(searcher, query: str, mode: str, depth: int) -> list:
+    """``relevant`` hits of the unfiltered search of ``query`` (``question_cached``)."""
+    result, verdict = question_cached(searcher, query, mode, depth)
+    return verdict.select(result.hits)
 
 
 def relevant(searcher, result) -> list:

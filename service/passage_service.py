@@ -9,6 +9,7 @@ terms, safe to put into HTML as is.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from typing import Any
 
@@ -115,15 +116,17 @@ class PassageService:
         filters = filters or Filters()
         s = self.snapshots.searcher  # one snapshot for the whole request, even if a reload swaps meanwhile
         catalogue = self.snapshots.catalogue_for(s)
-        result = s.search(query, k=settings.max_k, mode=mode, filters=filters)
-        verdict = analyse(s, result)
-        terms = QueryTerms(verdict.highlight_stems)
-        counted = verdict.select(result.hits) if floor else result.hits
         if floor and filters.active():
             # drill-down: the question's relevant hits (the unfiltered search above its
-            # floor), narrowed by the filters, exactly what the facet counts count
-            counted = facets.narrowed(s, facets.relevant_cached(s, query, mode, min(facets.FACET_DEPTH, settings.max_k)),
-                                      filters)
+            # floor, shared with the facet counts), narrowed by the filters: what they count
+            result, verdict = facets.question_cached(s, query, mode, min(facets.FACET_DEPTH, settings.max_k))
+            counted = facets.narrowed(s, verdict.select(result.hits), filters)
+            result = replace(result, filters=filters.as_dict())
+        else:
+            result = s.search(query, k=settings.max_k, mode=mode, filters=filters)
+            verdict = analyse(s, result)
+            counted = verdict.select(result.hits) if floor else result.hits
+        terms = QueryTerms(verdict.highlight_stems)
         if sort == "jahr":
             years = {d.id: document_year(d.meta) for d in s.snapshot.documents}
             counted = sorted(counted, key=lambda h: -(years.get(h.passage.doc_id) or 0))  # stable: relevance within a year
