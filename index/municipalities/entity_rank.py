@@ -206,19 +206,20 @@ class PracticeRanker:
         return p.text if p is not None else ""
 
     def rank(self, topic: str, hits: Sequence[tuple[str, float]] | None = None,
-             rows: bool = True) -> dict[str, PracticeScore]:
+             rows: bool = True, named: list[dict[str, float]] | None = None) -> dict[str, PracticeScore]:
         """Municipality id -> practice score for ``topic`` (only those with evidence).
 
         One hybrid search of depth ``SEARCH_DEPTH`` (or the caller's ``hits``, (passage id,
         fused score) best first, e.g. the search page's own ranking) plus the title matches;
         scores are normalised so the best candidate has 1.0 (method in the module docstring).
         ``rows=False`` leaves out the table-row votes (the recommender's practice part: a
-        comparable municipality needs a portrait or a project, not a list entry).
+        comparable municipality needs a portrait or a project, not a list entry). ``named``:
+        the caller's ``topic_alternatives(topic)`` when it has them already.
         """
         out: dict[str, PracticeScore] = defaultdict(PracticeScore)
         hits = list(self._search(topic, SEARCH_DEPTH) if hits is None else hits)
         best = max((s for _, s in hits), default=0.0)
-        named = self.topic_alternatives(topic) if rows else []
+        named = (self.topic_alternatives(topic) if named is None else named) if rows else []
         if best > 0:
             for pid, score in hits:
                 weight = (score / best) ** SHARPNESS

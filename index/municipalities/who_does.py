@@ -81,8 +81,8 @@ def who_does(catalogue, practice: PracticeRanker, topic: str, k: int = 10, accep
     topic = (topic or "").strip()
     if not topic or k <= 0:
         return []
-    scores = practice.rank(topic, hits)
     terms = practice.topic_alternatives(topic)
+    scores = practice.rank(topic, hits, named=terms)
     members: dict[str, Evidence] = {}
     for g, cov in groups_named(catalogue, topic, practice):  # "Kommunaler Qualitätszirkel": its members
         for mid in g["members"]:
