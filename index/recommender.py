@@ -20,7 +20,6 @@ from index.municipalities.entity_rank import PracticeRanker
 from index.municipalities.model import Catalogue, Municipality
 from index.municipalities.recommend import CandidateFilter, Recommendation, recommend
 from index.municipalities.who_does import PracticeMatch, who_does
-from index.search.answer import analyse
 from index.search.searcher import Searcher, clean_query
 
 
@@ -59,7 +58,7 @@ class Recommender:
             """The hybrid ranking; none when the search finds the topic unanswerable
             (its no-match verdict: only unknown words), so nonsense gets no answer."""
             result = s.search(text, k=min(k, s.settings.max_k))
-            if analyse(s, result).no_match:
+            if result.verdict.no_match:
                 return []
             return [(h.passage.id, h.score) for h in result.hits]
 

@@ -26,6 +26,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from index.search import Filters
+from index.search.filters import Allowed
 
 FACET_DEPTH = 100
 CACHE_SIZE = 64  # relevant hits of recent (snapshot, query, mode): paging and chip removal reuse them
@@ -38,19 +39,17 @@ LABELS = {"doc": "Dokument", "bundesland": "Bundesland", "type": "Art der Kommun
 
 
 def question_cached(searcher, query: str, mode: str, depth: int):
-    """The unfiltered search of ``query`` with its verdict, ``(SearchResult, Answer)``,
-    remembered for the last ``CACHE_SIZE`` (snapshot, query, mode, depth): the facet counts
-    and a filtered results page (drill-down) share it, and page 2 or a removed chip costs
-    no search."""
-    from index.search.answer import analyse
-
+    """The unfiltered ``SearchResult`` of ``query`` with its verdict read
+    (``SearchResult.verdict``), remembered for the last ``CACHE_SIZE`` (snapshot, query,
+    mode, depth): the results page and the facet counts share it, and page 2 or a removed
+    chip costs no search."""
     key = (f"{searcher.snapshot.id}/{id(searcher)}", query, mode, depth)
     with _cache_lock:
         if key in _cache:
             _cache.move_to_end(key)
             return _cache[key]
-    result = searcher.search(query, k=depth, mode=mode)
-    entry = (result, analyse(searcher, result))
+    entry = searcher.search(query, k=depth, mode=mode)
+    entry.verdict  # noqa: B018 -- computed once, outside the lock
     with _cache_lock:
         _cache[key] = entry
         while len(_cache) > CACHE_SIZE:
@@ -60,16 +59,14 @@ def question_cached(searcher, query: str, mode: str, depth: int):
 
 def relevant_cached(searcher, query: str, mode: str, depth: int) -> list:
     """``relevant`` hits of the unfiltered search of ``query`` (``question_cached``)."""
-    result, verdict = question_cached(searcher, query, mode, depth)
-    return verdict.select(result.hits)
+    result = question_cached(searcher, query, mode, depth)
+    return result.verdict.select(result.hits)
 
 
 def relevant(searcher, result) -> list:
-    """The hits of ``result`` the results list counts: ``index.search.answer.analyse(searcher,
-    result).select(result.hits)`` (the relevance floor; none on no match)."""
-    from index.search.answer import analyse
-
-    return analyse(searcher, result).select(result.hits)
+    """The hits of ``result`` the results list counts: ``result.verdict.select(result.hits)``
+    (the relevance floor; none on no match)."""
+    return result.verdict.select(result.hits)
 
 
 def filters_without(filters: Filters, name: str) -> Filters:
@@ -82,11 +79,11 @@ def filters_without(filters: Filters, name: str) -> Filters:
     return replace(filters, **{{"type": "municipality_type"}.get(name, name): None})
 
 
-def narrowed(searcher, hits: list, filters: Filters) -> list:
-    """The ``hits`` the Searcher's ``filter_mask`` allows under ``filters``, in their order
-    (all of them when nothing is filtered). Raises as ``filter_mask`` does
-    (``UnknownDocument``, ``BadRequest``)."""
-    mask = searcher.filter_mask(filters)
+def narrowed(searcher, hits: list, filters: "Filters | Allowed") -> list:
+    """The ``hits`` the Searcher's ``filter_mask`` allows under ``filters`` (or an already
+    resolved ``Allowed`` set), in their order (all of them when nothing is filtered). Raises
+    as ``FilterMask.allowed`` does (``UnknownDocument``, ``BadRequest``)."""
+    mask = filters.mask if isinstance(filters, Allowed) else searcher.filter_mask(filters)
     if mask is None:
         return list(hits)
     return [h for h in hits if mask[searcher.passage_index(h.passage.id)]]

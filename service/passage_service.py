@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-
 from typing import Any
 
 from core.errors import BadRequest, NotFound
@@ -19,7 +18,8 @@ from index.search import Filters, SearchResult, Searcher
 from service import facets
 from service.cases import case_examples
 from service.catalogue_port import CatalogueLike, municipality_ref
-from index.search.answer import analyse, query_stems
+from index.search.answer import query_stems
+from index.search.filters import document_year
 from service.highlight import QueryTerms, highlight
 from service.hits import page_rows
 from service.snapshots import SnapshotHolder
@@ -27,14 +27,8 @@ from service.snapshots import SnapshotHolder
 CASE_DEPTH = 50  # hits that vote for case examples
 SNIPPET_CHARS = 280
 SORTS = ("relevanz", "jahr")  # the orders of search_page: the ranking, or the document's year (newest first)
-MUNICIPAL_FILTERS = ("bundesland", "municipality_type", "min_population", "max_population", "theme")
 
-
-def document_year(meta: dict[str, Any] | None) -> int | None:
-    """The year a document's ``meta["year"]`` states, its latest for a range: "2018" -> 2018,
-    "2019–2022" -> 2022; None for "o. J." or no year."""
-    years = [int(y) for y in re.findall(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)", str((meta or {}).get("year", "")))]
-    return max(years) if years else None
+__all__ = ["PassageService", "document_year", "reader_texts"]
 
 
 def reader_texts(passages: list[Passage], keep: int) -> list[str]:
@@ -100,8 +94,10 @@ class PassageService:
         ``offset``: hits (or, with ``group``, sections) to skip; ``floor=False`` pages the
         whole ranking (the API's default, so ``k`` hits come back as before). The verdict
         fields (``total``, ``no_match``, ``notice``, ``suggestions``, ``query_terms``, ...)
-        come from ``index.search.answer.analyse``; ``total`` always counts the hits above
-        the floor. ``sort="jahr"`` orders the counted hits by their document's year, newest
+        come from the search's own ``SearchResult.verdict`` and the filters from its one
+        ``Allowed`` set (``FilterMask.allowed``): the query is analysed once and the
+        catalogue filtered once per request; ``total`` always counts the hits above the
+        floor. ``sort="jahr"`` orders the counted hits by their document's year, newest
         first (``document_year``; relevance order within a year, documents without a year
         last) before paging; the default ``"relevanz"`` keeps the ranking. Raises
         ``BadRequest`` for k out of range, a negative offset or an unknown sort.
@@ -116,16 +112,20 @@ class PassageService:
         filters = filters or Filters()
         s = self.snapshots.searcher  # one snapshot for the whole request, even if a reload swaps meanwhile
         catalogue = self.snapshots.catalogue_for(s)
-        if floor and filters.active():
-            # drill-down: the question's relevant hits (the unfiltered search above its
-            # floor, shared with the facet counts), narrowed by the filters: what they count
-            result, verdict = facets.question_cached(s, query, mode, min(facets.FACET_DEPTH, settings.max_k))
-            counted = facets.narrowed(s, verdict.select(result.hits), filters)
-            result = replace(result, filters=filters.as_dict())
+        allowed = s.filter_mask.allowed(filters)  # the one rule, resolved once (shared with the facet counts)
+        if floor:
+            # the question's relevant hits: the unfiltered search above its floor, shared with
+            # the facet counts; filters narrow them (drill-down): what the counts count
+            depth = min(facets.FACET_DEPTH, settings.max_k) if filters.active() else settings.max_k
+            result = facets.question_cached(s, query, mode, depth)
+            verdict = result.verdict
+            counted = facets.narrowed(s, verdict.select(result.hits), allowed)
+            if filters.active():
+                result = replace(result, filters=filters.as_dict())
         else:
             result = s.search(query, k=settings.max_k, mode=mode, filters=filters)
-            verdict = analyse(s, result)
-            counted = verdict.select(result.hits) if floor else result.hits
+            verdict = result.verdict
+            counted = result.hits
         terms = QueryTerms(verdict.highlight_stems)
         if sort == "jahr":
             years = {d.id: document_year(d.meta) for d in s.snapshot.documents}
@@ -141,7 +141,7 @@ class PassageService:
                 return s.passages[i] if i is not None else None
 
             cases = case_examples(catalogue, result.query, counted[:CASE_DEPTH], terms, passage_of,
-                                  self._allowed(catalogue, filters))
+                                  allowed.municipalities)
         return {"query": result.query, "mode": result.mode, "k": k, "language": result.language,
                 "took_ms": round(result.took_ms, 2), "snapshot_id": result.snapshot_id,
                 "filters": result.filters, "results": rows, "case_examples": cases,
@@ -162,17 +162,6 @@ class PassageService:
                     if ref not in refs:
                         refs.append(ref)
         return refs
-
-    @staticmethod
-    def _allowed(catalogue: CatalogueLike, filters: Filters) -> set[str] | None:
-        if all(getattr(filters, name) in (None, "") for name in MUNICIPAL_FILTERS):
-            return None
-        matching = catalogue.filter(bundesland=filters.bundesland, type=filters.municipality_type,
-                                    theme=filters.theme, min_population=filters.min_population,
-                                    max_population=filters.max_population,
-                                    **({"include_unknown_population": True}
-                                       if getattr(filters, "include_unknown_population", None) else {}))
-        return {municipality_ref(m)["id"] for m in matching}
 
     # -- passages and documents ----------------------------------------------------------
 

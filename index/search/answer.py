@@ -41,7 +41,7 @@ from rapidfuzz import fuzz, process
 from core.errors import BadRequest
 from index.analyzer import analyze, base_form, detect_language, is_stopword, split_compound, words
 from index.search.kinds import content_words, query_kind  # content_words is used by eval.hit_floor too
-from index.search.searcher import clean_query
+from index.search.query import clean_query
 from index.search.translate import ENGLISH_STOPWORDS, translation_groups
 
 # Relevance floor per mode; see the module docstring and docs/measurements.md "Hit count".
@@ -384,7 +384,8 @@ def _replace(query: str, mapping: dict[str, str]) -> str:
     return _TOKEN.sub(sub, unicodedata.normalize("NFKC", query))
 
 
-def search_terms(searcher, text: str, lang: str, lex: Lexicon) -> tuple[list[str], list[str], frozenset[str]]:
+def search_terms(searcher, text: str, lang: str, lex: Lexicon,
+                 weights: dict[str, float] | None = None) -> tuple[list[str], list[str], frozenset[str]]:
     """(query_terms, extra_terms, highlight_stems) of a query.
 
     ``highlight_stems``: every BM25 term the search used (``Searcher.bm25_weights``:
@@ -395,9 +396,12 @@ def search_terms(searcher, text: str, lang: str, lex: Lexicon) -> tuple[list[str
     least ``SHOW_WEIGHT`` (each English word's best one or two), plus its own words that
     occur in the corpus ("Integration"). Corpus word forms come from ``Lexicon.surface``;
     concept terms ("=bamf") and terms the corpus lacks are left out. ``extra_terms``:
-    the ``query_terms`` that are not words of the query (case-insensitive).
+    the ``query_terms`` that are not words of the query (case-insensitive). ``weights``:
+    the search's own BM25 analysis of the query (``Query.bm25_weights``); None analyses
+    ``text`` (``Searcher.bm25_weights``).
     """
-    weights = searcher.bm25_weights(text, lang)
+    if weights is None:
+        weights = searcher.bm25_weights(text, lang)
     df = searcher.snapshot.bm25.vocabulary
     typed = _TOKEN.findall(unicodedata.normalize("NFKC", text))
     own_lower = {w.casefold() for w in typed}
@@ -488,13 +492,15 @@ def analyse(searcher, result, ranking_scores: list[float] | None = None) -> Answ
         # An English word without a German translation is normal (the dense arm reads it);
         # only capitalised ones (names: "Hintertupfingen") are worth a notice.
         unknown = [w for w in unknown if w[:1].isupper()]
-    query_terms, extra, stems = search_terms(searcher, text, lang, lex)
+    q = getattr(result, "prepared", None)  # the search's Query: its BM25 analysis, computed once
+    weights = q.bm25_weights if q is not None and q.weigh is not None else None
+    query_terms, extra, stems = search_terms(searcher, text, lang, lex, weights)
     low_dense = best_dense is None or best_dense < NO_MATCH_DENSE
     no_match = all_unknown and (low_dense or mode == "bm25")
     suggestions = []
     if missing:
         suggestions = suggest(missing, text, lex, _english_words(searcher) if lang == "en" else None)
-    kind = query_kind(text)
+    kind = q.kind if q is not None else query_kind(text)
     counted = [] if no_match else counted_positions(searcher, result, scores, kind)
     return Answer(total=len(counted), counted=counted, kind=kind, no_match=no_match, reason="unknown_terms" if no_match else None,
                   unknown_terms=unknown, suggestions=suggestions, query_terms=query_terms, extra_terms=extra,

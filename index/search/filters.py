@@ -1,6 +1,7 @@
 """Search filters: which passages a search may return.
 
-A filter on documents restricts by ``Passage.doc_id``; filters on municipalities (Land,
+A filter on documents restricts by ``Passage.doc_id``, a year filter by the publication
+year(s) the document's ``meta["year"]`` states; filters on municipalities (Land,
 type, population, theme, one municipality) restrict to the passages the municipality
 catalogue (``index.municipalities``) records as being *about* a matching municipality
 (its subject passages, or for a theme its evidence passages for that theme).
@@ -8,13 +9,35 @@ catalogue (``index.municipalities``) records as being *about* a matching municip
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, fields
+from typing import Any
 
 import numpy as np
 
 from core.errors import BadRequest
-from core.schema import Passage
+from core.schema import Document, Passage
+from index.municipalities.taxonomy import canonical_theme
 from index.search.query import nfc
+
+MASK_CACHE_SIZE = 128  # Allowed sets kept per FilterMask: a page's facet counts reuse them
+_YEAR = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")
+
+
+def document_years(meta: dict[str, Any] | None) -> tuple[int, int] | None:
+    """The (first, last) year a document's ``meta["year"]`` states: "2018" -> (2018, 2018),
+    "2019–2022" -> (2019, 2022); None for "o. J." or no year."""
+    years = [int(y) for y in _YEAR.findall(str((meta or {}).get("year", "")))]
+    return (min(years), max(years)) if years else None
+
+
+def document_year(meta: dict[str, Any] | None) -> int | None:
+    """The year a document's ``meta["year"]`` states, its latest for a range: "2018" -> 2018,
+    "2019–2022" -> 2022; None for "o. J." or no year (the order of ``sort=jahr``)."""
+    span = document_years(meta)
+    return span[1] if span else None
 
 
 @dataclass
@@ -27,7 +50,10 @@ class Filters:
     ``doc_ids``: document ids (any of them); ``bundesland``: a Land name or code;
     ``municipality_type``: one of the catalogue's types ("Landkreis", ...); ``theme``: a
     Handlungsfeld (``index.municipalities.taxonomy.THEMES``); ``municipality``: a name or
-    catalogue id (``Catalogue.resolve``). Values are checked when the mask is built.
+    catalogue id (``Catalogue.resolve``); ``min_year``/``max_year``: publication years,
+    inclusive (a document passes when the years its ``meta["year"]`` states overlap the
+    bounds; a document without a year fails any bound). Values are checked when the mask
+    is built.
     """
 
     doc_ids: list[str] | None = None
@@ -39,6 +65,8 @@ class Filters:
     municipality: str | None = None
     # With a population bound: keep municipalities whose population is unknown ("ohne Angabe").
     include_unknown_population: bool | None = None
+    min_year: int | None = None
+    max_year: int | None = None
 
     def __post_init__(self) -> None:
         for name, value in self.__dict__.items():
@@ -50,6 +78,10 @@ class Filters:
     def active(self) -> bool:
         """True when any restriction is set (``include_unknown_population`` alone restricts nothing)."""
         return any(v not in (None, [], "") for k, v in self.__dict__.items() if k != "include_unknown_population")
+
+    def key(self) -> tuple:
+        """A hashable form of the restrictions (lists as tuples), for caching masks."""
+        return tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in self.as_dict().items())
 
     def as_dict(self) -> dict:
         """The restrictions that are set, by field name (for ``SearchResult.filters``)."""
@@ -63,60 +95,143 @@ class UnknownDocument(BadRequest):
     code = "not_found"
 
 
+@dataclass(frozen=True)
+class Allowed:
+    """What one ``Filters`` allows: ``mask``, a read-only bool array (n_passages,) of allowed
+    passages (None: all); ``municipalities``, the ids of the catalogue municipalities the
+    municipal filters keep (None: no municipal filter; case examples keep to them)."""
+
+    mask: np.ndarray | None = None
+    municipalities: frozenset[str] | None = None
+
+
 class FilterMask:
-    """Turns ``Filters`` into a bool mask over a snapshot's passages.
+    """Turns ``Filters`` into the ``Allowed`` set over a snapshot's passages: the one rule
+    for every filter, used by the search and by the facet counts.
 
     :param passages: the snapshot's passages, in index order.
-    :param doc_ids: the ids of the snapshot's documents.
+    :param documents: the snapshot's documents (ids; ``meta["year"]`` for the year filter),
+        or just their ids (then a year bound allows nothing).
     :param catalogue: the municipality catalogue, or None (then municipality filters
         raise ``BadRequest``).
+
+    Each distinct ``Filters`` is resolved once (LRU of ``MASK_CACHE_SIZE``; the catalogue is
+    filtered once per filter, however often a page asks), thread-safe.
     """
 
-    def __init__(self, passages: list[Passage], doc_ids: set[str], catalogue=None):
+    def __init__(self, passages: list[Passage], documents: "list[Document] | set[str]", catalogue=None):
         self.passages = passages
-        self.doc_ids = doc_ids
+        docs = list(documents)
+        self.doc_ids = {d if isinstance(d, str) else d.id for d in docs}
+        spans = {d.id: document_years(d.meta) for d in docs if not isinstance(d, str)}
         self.catalogue = catalogue
         # documents as small ints once, so a document filter is an integer isin per query
         self._doc_code = {d: n for n, d in enumerate(sorted({p.doc_id for p in passages}))}
         self._doc_of = np.array([self._doc_code[p.doc_id] for p in passages], dtype=np.int32)
         self._by_id = {p.id: i for i, p in enumerate(passages)}
+        # each passage's document years (first, last); 0 where the document states none
+        self._first_year = np.array([(spans.get(p.doc_id) or (0, 0))[0] for p in passages], dtype=np.int32)
+        self._last_year = np.array([(spans.get(p.doc_id) or (0, 0))[1] for p in passages], dtype=np.int32)
+        self._cache: OrderedDict[tuple, Any] = OrderedDict()  # Filters.key -> Allowed; municipal key -> (mask, ids)
+        self._lock = threading.Lock()
 
     def __call__(self, filters: Filters) -> np.ndarray | None:
-        """bool array (n_passages,) of allowed passages, or None when nothing is filtered.
+        """bool array (n_passages,) of allowed passages, read-only, or None when nothing is
+        filtered (``allowed(filters).mask``). Raises as ``allowed`` does."""
+        return self.allowed(filters).mask
+
+    def allowed(self, filters: Filters) -> Allowed:
+        """The ``Allowed`` set of ``filters`` (resolved once per distinct ``Filters.key``).
 
         Raises ``UnknownDocument`` for an unknown document id (``detail["known"]`` lists
-        the valid ones), ``BadRequest`` for a municipality filter without a catalogue and
-        as ``catalogue_passages`` does."""
+        the valid ones), ``BadRequest`` for a municipality filter without a catalogue or a
+        year bound that is not a year, and as ``catalogue_municipalities`` does."""
         if not filters.active():
-            return None
+            return Allowed()
+        key = filters.key()
+        with self._lock:
+            if key in self._cache:
+                self._cache.move_to_end(key)
+                return self._cache[key]
+        found = self._resolve(filters)
+        with self._lock:
+            self._cache[key] = found
+            while len(self._cache) > MASK_CACHE_SIZE:
+                self._cache.popitem(last=False)
+        return found
+
+    def _resolve(self, filters: Filters) -> Allowed:
         mask = np.ones(len(self.passages), dtype=bool)
+        municipalities = None
         if filters.doc_ids:
             unknown = [d for d in filters.doc_ids if d not in self.doc_ids]
             if unknown:
                 raise UnknownDocument(f"unknown document id(s): {', '.join(unknown)}",
                                       detail={"known": sorted(self.doc_ids)})
             mask &= np.isin(self._doc_of, [self._doc_code[d] for d in filters.doc_ids if d in self._doc_code])
+        for name in ("min_year", "max_year"):
+            value = getattr(filters, name)
+            if value is not None and (not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 9999):
+                raise BadRequest(f"{name} must be a year (0 to 9999)", {"parameter": name, "value": value})
+        if filters.min_year is not None:
+            mask &= self._last_year >= filters.min_year
+        if filters.max_year is not None:
+            mask &= (self._first_year > 0) & (self._first_year <= filters.max_year)
         municipal = (filters.bundesland, filters.municipality_type, filters.min_population,
                      filters.max_population, filters.theme, filters.municipality)
         if any(v not in (None, "") for v in municipal):
             if self.catalogue is None:
                 raise BadRequest("municipality filters need the municipality catalogue, which this snapshot lacks")
-            allowed = np.zeros(len(self.passages), dtype=bool)
-            for pid in self.catalogue_passages(filters):
-                i = self._by_id.get(pid)
-                if i is not None:
-                    allowed[i] = True
-            mask &= allowed
-        return mask
+            about, municipalities = self._municipal(filters)
+            mask &= about
+        mask.flags.writeable = False
+        return Allowed(mask, municipalities)
 
     def catalogue_passages(self, f: Filters) -> set[str]:
         """Ids of passages about municipalities that pass the filters (for a theme: its evidence passages).
 
+        Raises as ``catalogue_municipalities`` does."""
+        return self._passages_about(self.catalogue_municipalities(f), f)
+
+    def _municipal(self, f: Filters) -> tuple[np.ndarray, frozenset[str]]:
+        """(bool array of passages about a municipality passing the municipal filters, their
+        ids), resolved once per distinct municipal filter: the catalogue is filtered once,
+        however many document or year variants a page's facet counts ask about."""
+        key = ("municipal", f.bundesland, f.municipality_type, f.min_population, f.max_population, f.theme,
+               f.municipality, bool(f.include_unknown_population))
+        with self._lock:
+            if key in self._cache:
+                self._cache.move_to_end(key)
+                return self._cache[key]
+        munis = self.catalogue_municipalities(f)
+        about = np.zeros(len(self.passages), dtype=bool)
+        for pid in self._passages_about(munis, f):
+            i = self._by_id.get(pid)
+            if i is not None:
+                about[i] = True
+        about.flags.writeable = False
+        found = (about, frozenset(m.id for m in munis))
+        with self._lock:
+            self._cache[key] = found
+            while len(self._cache) > MASK_CACHE_SIZE:
+                self._cache.popitem(last=False)
+        return found
+
+    @staticmethod
+    def _passages_about(munis: list, f: Filters) -> set[str]:
+        theme = canonical_theme(f.theme) if f.theme else None
+        ids: set[str] = set()
+        for m in munis:
+            ids.update(m.theme_evidence.get(theme, []) if theme else m.passages)
+        return ids
+
+    def catalogue_municipalities(self, f: Filters) -> list:
+        """The catalogue municipalities that pass the municipal filters (``Catalogue.filter``,
+        then the one ``municipality`` when set).
+
         Raises ``BadRequest`` for an unknown Land, type or theme or an ambiguous
         municipality name, ``NotFound`` for an unknown one (``Catalogue.filter``,
         ``Catalogue.resolve``)."""
-        from index.municipalities.taxonomy import canonical_theme
-
         munis = self.catalogue.filter(bundesland=f.bundesland or None, type=f.municipality_type or None,
                                       min_population=f.min_population, max_population=f.max_population,
                                       theme=f.theme or None,
@@ -124,8 +239,4 @@ class FilterMask:
         if f.municipality:
             wanted = self.catalogue.resolve(f.municipality).id
             munis = [m for m in munis if m.id == wanted]
-        theme = canonical_theme(f.theme) if f.theme else None
-        ids: set[str] = set()
-        for m in munis:
-            ids.update(m.theme_evidence.get(theme, []) if theme else m.passages)
-        return ids
+        return munis

@@ -38,7 +38,7 @@ class BM25Retriever:
         """The ``query.depth`` best passages with a positive BM25 score inside
         ``query.mask``, best first (ties by index); scores are raw weighted BM25 sums
         (unbounded, > 0)."""
-        weights = self.weights(query.search_text, query.lang)
+        weights = query.bm25_weights if query.weigh is not None else self.weights(query.search_text, query.lang)
         return self.snapshot.bm25.top(weights, query.depth, query.mask)
 
     def weights(self, text: str, lang: str) -> dict[str, float]:

@@ -60,6 +60,9 @@ class Query:
     :param normalized: the text both arms search (``index.search.normalize``: the typed
         words in the corpus's spelling); None means ``text`` itself.
     :param kind: "keyword" or "question" (``index.search.kinds.query_kind``).
+    :param weigh: ``(search_text, lang) -> {BM25 term: weight}`` (``BM25Retriever.weights``);
+        called at most once, by the first reader of ``bm25_weights`` (the BM25 arm, then the
+        verdict reuses it: a request's query is analysed once).
     """
 
     text: str
@@ -69,7 +72,19 @@ class Query:
     encode: Callable[[str, str], Encoding] | None = None
     normalized: str | None = None
     kind: str = "question"
+    weigh: Callable[[str, str], dict[str, float]] | None = field(default=None, repr=False)
     _encoding: Encoding | None = field(default=None, repr=False)
+    _weights: dict[str, float] | None = field(default=None, repr=False)
+
+    @property
+    def bm25_weights(self) -> dict[str, float]:
+        """BM25 query terms (analysed stems) -> weight of ``search_text``, computed on first use
+        (``weigh``). Raises ``RuntimeError`` when the query was built without ``weigh``."""
+        if self._weights is None:
+            if self.weigh is None:
+                raise RuntimeError("this query has no BM25 analysis")
+            self._weights = self.weigh(self.search_text, self.lang)
+        return self._weights
 
     @property
     def search_text(self) -> str:

@@ -12,7 +12,10 @@ Where to change what: fusion weights are settings (``hybrid_dense_weight``,
 
 from __future__ import annotations
 
+import threading
 import time
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -23,7 +26,8 @@ from core.schema import Hit, Passage
 from core.settings import Settings
 from index.analyzer import detect_language
 from index.search.dense import DenseRetriever
-from index.search.filters import FilterMask, Filters, UnknownDocument
+from index.search.answer import Answer, analyse
+from index.search.filters import Allowed, FilterMask, Filters, UnknownDocument
 from index.search.fusion import Fusion, Ranking
 from index.search.kinds import query_kind
 from index.search.lexical import BM25Retriever
@@ -35,9 +39,10 @@ from index.snapshot import Snapshot
 from ingest.kinds import REFERENCE
 
 MODES = ("hybrid", "dense", "bm25")
+ANALYSIS_CACHE_SIZE = 256  # query analyses (normalisation, BM25 terms) kept per Searcher
 RETRIEVERS_BY_MODE = {"hybrid": ("dense", "bm25"), "dense": ("dense",), "bm25": ("bm25",)}
 
-__all__ = ["Filters", "MODES", "SearchResult", "Searcher", "UnknownDocument", "clean_query", "nfc"]
+__all__ = ["Allowed", "Answer", "Filters", "MODES", "SearchResult", "Searcher", "UnknownDocument", "clean_query", "nfc"]
 
 
 class Retriever(Protocol):
@@ -54,10 +59,16 @@ class Retriever(Protocol):
 
 @dataclass
 class SearchResult:
-    """The answer to one search: the hits, best first, and how they were found.
+    """The whole answer to one search: the hits, best first, how they were found, the
+    verdict and the allowed set, all from one ``Query``.
 
     ``took_ms`` is wall time in milliseconds; ``filters`` holds the restrictions that were
-    set; ``language`` is the detected query language ("de" or "en")."""
+    set; ``language`` is the detected query language ("de" or "en"). ``prepared`` is the
+    ``Query`` the components shared (its BM25 analysis and encoding computed once);
+    ``allowed`` the ``Allowed`` set of the filters (passage mask and municipality ids; None
+    without filters). ``verdict`` (count, no-match, suggestions, query terms:
+    ``index.search.answer.Answer``) is computed on first read from the same ``Query``, so a
+    ranking-only caller (eval) never pays for it."""
 
     query: str
     mode: str
@@ -67,6 +78,22 @@ class SearchResult:
     took_ms: float
     snapshot_id: str
     filters: dict[str, Any] = field(default_factory=dict)
+    prepared: Query | None = field(default=None, repr=False, compare=False)
+    allowed: Allowed | None = field(default=None, repr=False, compare=False)
+    judge: Callable[["SearchResult"], Answer] | None = field(default=None, repr=False, compare=False)
+    _verdict: Answer | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def verdict(self) -> Answer:
+        """The ``Answer`` on this result (``index.search.answer.analyse``), computed once.
+
+        Count it over a ranking searched deep enough (``settings.max_k`` hits). Raises
+        ``RuntimeError`` for a result built without a ``judge`` (not by ``Searcher.search``)."""
+        if self._verdict is None:
+            if self.judge is None:
+                raise RuntimeError("this result has no verdict")
+            self._verdict = self.judge(self)
+        return self._verdict
 
     def to_dict(self) -> dict[str, Any]:
         """The API's JSON shape of the result (``service.schemas.SearchResponse``)."""
@@ -113,10 +140,14 @@ class Searcher:
         self.reranker: Reranker = MaxSimReranker(snapshot.tokens if self.dense.late_interaction else None,
                                                  settings.rerank_depth, settings.rerank_weight,
                                                  settings.rerank_weight_en)
-        self.filter_mask = FilterMask(self.passages, {d.id for d in snapshot.documents}, catalogue)
+        self.filter_mask = FilterMask(self.passages, snapshot.documents, catalogue)
         self.normalizer = QueryNormalizer([p.text for p in self.passages], snapshot.bm25.vocabulary,
                                           self.bm25.typo if settings.typo_tolerance else None,
                                           english=frozenset(w for w in snapshot.translations if " " not in w))
+        # query analyses, LRU: (text, lang) -> normalised text; (normalised, lang) -> BM25 weights
+        self._normalized: OrderedDict[tuple[str, str], str] = OrderedDict()
+        self._weights: OrderedDict[tuple[str, str], dict[str, float]] = OrderedDict()
+        self._analysis_lock = threading.Lock()
 
     def search(self, query: str, k: int = 10, mode: str = "hybrid", filters: Filters | None = None) -> SearchResult:
         """The ``k`` best passages for ``query``.
@@ -147,7 +178,9 @@ class Searcher:
         (address lists, bibliographies) are demoted by ``reference_weight``.
         """
         t0 = time.perf_counter()
-        q = self.prepare(query, k, mode, filters or Filters())
+        filters = filters or Filters()
+        allowed = self.filter_mask.allowed(filters) if filters.active() else None
+        q = self.prepare(query, k, mode, filters, allowed)
         rankings = {name: self.retrievers[name].retrieve(q) for name in RETRIEVERS_BY_MODE[mode]}
         fused = self.fusion(q.lang, rankings, q.kind)
         if len(rankings) > 1:
@@ -155,38 +188,47 @@ class Searcher:
             if reranked:
                 rankings[self.reranker.name] = reranked
         final = self._demote_reference(fused)
-        return self._result(q, mode, k, final, rankings, filters or Filters(), t0)
+        return self._result(q, mode, k, final, rankings, filters, allowed, t0)
 
-    def prepare(self, query: str, k: int, mode: str, filters: Filters) -> Query:
+    def prepare(self, query: str, k: int, mode: str, filters: Filters, allowed: Allowed | None = None) -> Query:
         """Validate the request and build the ``Query`` the components share: cleaned text,
         language ("de"/"en", ``index.analyzer.detect_language``), depth
         ``max(settings.candidate_depth, k)``, bool filter mask (n_passages,) or None, and the
         lazy dense encoding. Raises ``BadRequest``, ``UnknownDocument`` and ``NotFound`` as
-        ``search`` does; encodes nothing itself."""
+        ``search`` does; encodes nothing itself. ``allowed``: the filters' ``Allowed`` set
+        when the caller has it (else computed here)."""
         text = clean_query(query, self.settings.max_query_chars)
         if mode not in MODES:
             raise BadRequest(f"unknown mode {mode!r}; choose one of: {', '.join(MODES)}")
         if not isinstance(k, int) or not 1 <= k <= self.settings.max_k:
             raise BadRequest(f"k must be between 1 and {self.settings.max_k}")
-        mask = self.filter_mask(filters)
+        if allowed is None:
+            allowed = self.filter_mask.allowed(filters)
         lang = detect_language(text)
-        return Query(text, lang, max(self.settings.candidate_depth, k), mask, self.dense.encode,
-                     normalized=self.normalizer(text, lang).text, kind=query_kind(text))
+        return Query(text, lang, max(self.settings.candidate_depth, k), allowed.mask, self.dense.encode,
+                     normalized=self.normalized(text, lang), kind=query_kind(text), weigh=self._cached_weights)
 
     def _result(self, q: Query, mode: str, k: int, ranking: Ranking, rankings: dict[str, Ranking],
-                filters: Filters, t0: float) -> SearchResult:
+                filters: Filters, allowed: Allowed | None, t0: float) -> SearchResult:
         scores = {name: dict(r) for name, r in rankings.items()}
         hits = []
         for rank, (idx, score) in enumerate(ranking[:k], start=1):
             per_component = {name: s[idx] for name, s in scores.items() if idx in s}
             hits.append(Hit(self.passages[idx], score, rank, per_component))
         took = (time.perf_counter() - t0) * 1000
-        return SearchResult(q.text, mode, k, q.lang, hits, took, self.snapshot.id, filters.as_dict())
+        return SearchResult(q.text, mode, k, q.lang, hits, took, self.snapshot.id, filters.as_dict(),
+                            prepared=q, allowed=allowed, judge=self._judge)
+
+    def _judge(self, result: SearchResult) -> Answer:
+        return analyse(self, result)
 
     def clear_cache(self) -> None:
-        """Forget the cached query encodings (``DenseRetriever.clear_cache``; for latency
-        measurements of new queries)."""
+        """Forget the cached query encodings (``DenseRetriever.clear_cache``) and query
+        analyses (for latency measurements of new queries)."""
         self.dense.clear_cache()
+        with self._analysis_lock:
+            self._normalized.clear()
+            self._weights.clear()
 
     def passage_index(self, passage_id: str) -> int | None:
         """The row of ``passage_id`` in ``self.passages`` (and in every per-passage array of
@@ -207,8 +249,30 @@ class Searcher:
     def bm25_weights(self, text: str, lang: str) -> dict[str, float]:
         """BM25 query terms (analysed stems) -> weight for ``text`` in language ``lang``
         ("de"/"en"); see ``BM25Retriever.weights``. ``text`` should be cleaned (``clean_query``);
-        it is normalised as a search normalises it (``index.search.normalize``)."""
-        return self.bm25.weights(self.normalizer(text, lang).text, lang)
+        it is normalised as a search normalises it (``index.search.normalize``). Analysed once
+        per text (LRU of ``ANALYSIS_CACHE_SIZE``), shared with the searches of that text; the
+        caller gets its own copy."""
+        return dict(self._cached_weights(self.normalized(text, lang), lang))
+
+    def normalized(self, text: str, lang: str) -> str:
+        """``text`` as both arms search it (``QueryNormalizer``), computed once per (text, lang)."""
+        return self._memo(self._normalized, (text, lang), lambda: self.normalizer(text, lang).text)
+
+    def _cached_weights(self, normalized: str, lang: str) -> dict[str, float]:
+        """``BM25Retriever.weights`` of an already normalised text, computed once per (text, lang)."""
+        return self._memo(self._weights, (normalized, lang), lambda: self.bm25.weights(normalized, lang))
+
+    def _memo(self, cache: OrderedDict, key: tuple[str, str], compute):
+        with self._analysis_lock:
+            if key in cache:
+                cache.move_to_end(key)
+                return cache[key]
+        value = compute()
+        with self._analysis_lock:
+            cache[key] = value
+            while len(cache) > ANALYSIS_CACHE_SIZE:
+                cache.popitem(last=False)
+        return value
 
     @property
     def typo(self) -> TypoCorrector:
