@@ -26,16 +26,22 @@ from typing import Any
 from urllib.parse import urlencode
 
 from index.search import Filters
-from index.search.filters import Allowed
+from index.search.filters import FILTER_PARAMS, Allowed, document_year
 
 FACET_DEPTH = 100
 CACHE_SIZE = 64  # relevant hits of recent (snapshot, query, mode): paging and chip removal reuse them
 _cache: "OrderedDict[tuple[str, str, str, int], tuple]" = OrderedDict()
 _cache_lock = threading.Lock()
 
-# The search page's filters: URL parameter -> German label.
-LABELS = {"doc": "Dokument", "bundesland": "Bundesland", "type": "Art der Kommune", "theme": "Thema",
-          "population": "Einwohnerzahl", "mode": "Suchverfahren"}
+# The search page's filters as chips: a single filter by its URL parameter, a range (population,
+# year) by its group, each with the German label ``Filters`` gives it (``FILTER_PARAMS``).
+SINGLE = tuple(p for p in FILTER_PARAMS if p.bound is None)
+RANGES: dict[str, tuple[str, list]] = {}
+for _p in FILTER_PARAMS:
+    if _p.bound is not None:
+        RANGES.setdefault(_p.bound[0], (_p.bound[1], []))[1].append(_p)
+LABELS = {**{p.web: p.label for p in SINGLE}, **{group: label for group, (label, _) in RANGES.items()},
+          "mode": "Suchverfahren"}
 
 
 def question_cached(searcher, query: str, mode: str, depth: int):
@@ -70,13 +76,12 @@ def relevant(searcher, result) -> list:
 
 
 def filters_without(filters: Filters, name: str) -> Filters:
-    """``filters`` minus one filter: ``doc``, ``bundesland``, ``type``, ``theme`` or
-    ``population`` (both bounds and "ohne Angabe")."""
-    if name == "doc":
-        return replace(filters, doc_ids=None)
-    if name == "population":
-        return replace(filters, min_population=None, max_population=None, include_unknown_population=None)
-    return replace(filters, **{{"type": "municipality_type"}.get(name, name): None})
+    """``filters`` minus one filter, named by its URL parameter (``doc``, ``bundesland``,
+    ``type``, ``theme``) or its range group (``population``: both bounds and "ohne Angabe";
+    ``year``: both bounds)."""
+    if name in RANGES:
+        return replace(filters, **{p.field: None for p in RANGES[name][1]})
+    return replace(filters, **{p.field: None for p in SINGLE if p.web == name})
 
 
 def narrowed(searcher, hits: list, filters: "Filters | Allowed") -> list:
@@ -99,7 +104,9 @@ def facet_counts(searcher, hits: list, filters: Filters, options: dict[str, Any]
 
     :param hits: the relevant hits of the unfiltered search (above the floor).
     :param options: ``Application.filter_options()`` (documents, bundeslaender, types, themes).
-    :returns: ``{"doc": {doc_id: n}, "bundesland": {land: n}, "type": {...}, "theme": {...}}``.
+    :returns: ``{"doc": {doc_id: n}, "bundesland": {land: n}, "type": {...}, "theme": {...},
+        "year": {year: n}}``; ``year`` counts per publication year (``document_year``, the
+        latest of a range) the hits that pass the other filters, newest first.
     """
     out: dict[str, dict[str, int]] = {}
     base = filters_without(filters, "doc")
@@ -111,33 +118,47 @@ def facet_counts(searcher, hits: list, filters: Filters, options: dict[str, Any]
             rest = filters_without(filters, name)
             pool = narrowed(searcher, hits, rest)
             out[name] = {v: count(searcher, pool, replace(rest, **{field_name: v})) for v in values}
+    years = {d.id: document_year(d.meta) for d in searcher.snapshot.documents}
+    by_year: dict[int, int] = {}
+    for h in narrowed(searcher, hits, filters_without(filters, "year")):
+        y = years.get(h.passage.doc_id)
+        if y is not None:
+            by_year[y] = by_year.get(y, 0) + 1
+    out["year"] = dict(sorted(by_year.items(), reverse=True))
     return out
 
 
 def active_filters(state: dict[str, Any], modes: dict[str, str]) -> list[dict[str, str]]:
     """The active filters of the search form as chips: ``{"name", "label", "value", "href"}``,
-    ``href`` the search without that filter (one document of several: without that one)."""
+    ``href`` the search without that filter (one document of several: without that one).
+    A range (population, year) is one chip, "von bis"."""
     chips = []
-    base = {k: v for k, v in state.items() if k in ("q", "mode", "bundesland", "type", "min_population",
-                                                    "max_population", "theme", "ohne_angabe") and v}
+    lists = [p.web for p in FILTER_PARAMS if p.kind == "list"]
+    base = {k: v for k, v in state.items()
+            if k in ("q", "mode", *(p.web for p in FILTER_PARAMS if p.kind != "list")) and v}
 
     def href(drop: tuple[str, ...], doc_drop: str | None = None) -> str:
         pairs = [(k, v) for k, v in base.items() if k not in drop]
-        pairs[1:1] = [("doc", d) for d in state.get("doc", []) if d != doc_drop and "doc" not in drop]
+        pairs[1:1] = [(name, d) for name in lists for d in state.get(name, [])
+                      if d != doc_drop and name not in drop]
         pairs = [(k, "1" if v is True else v) for k, v in pairs]
         return "/?" + urlencode(pairs)
 
     titles = state.get("doc_titles", {})
     for d in state.get("doc", []):
         chips.append({"name": "doc", "label": LABELS["doc"], "value": titles.get(d, d), "href": href((), d)})
-    for name in ("bundesland", "type", "theme"):
-        if state.get(name):
-            chips.append({"name": name, "label": LABELS[name], "value": state[name], "href": href((name,))})
-    low, high = state.get("min_population"), state.get("max_population")
-    if low or high:
-        text = f"{low or '0'} bis {high or 'beliebig'}" + (" (auch ohne Angabe)" if state.get("ohne_angabe") else "")
-        chips.append({"name": "population", "label": LABELS["population"], "value": text,
-                      "href": href(("min_population", "max_population", "ohne_angabe"))})
+    for p in SINGLE:
+        if p.kind != "list" and state.get(p.web):
+            chips.append({"name": p.web, "label": p.label, "value": state[p.web], "href": href((p.web,))})
+    for group, (label, params) in RANGES.items():
+        low = next((state.get(p.web) for p in params if p.bound[2] == "min"), None)
+        high = next((state.get(p.web) for p in params if p.bound[2] == "max"), None)
+        unknown = [p for p in params if p.bound[2] == "unknown"]
+        if low or high:
+            text = f"{low or '0' if group == 'population' else low or 'beliebig'} bis {high or 'beliebig'}"
+            if unknown and state.get(unknown[0].web):
+                text += " (auch ohne Angabe)"
+            chips.append({"name": group, "label": label, "value": text, "href": href(tuple(p.web for p in params))})
     if state.get("mode") and state["mode"] != "hybrid":
         chips.append({"name": "mode", "label": LABELS["mode"], "value": modes.get(state["mode"], state["mode"]),
                       "href": href(("mode",))})

@@ -27,6 +27,10 @@ from urllib.parse import urlencode
 from core.schema import Hit
 from service.export import citation
 from service.highlight import QueryTerms, snippet
+from service.search_params import API_NAMES, WEB_FILTER_PARAMS, FILTER_PARAMS
+
+NUMBERS = {p.web for p in FILTER_PARAMS if p.kind == "int"}
+FLAGS = {p.name for p in FILTER_PARAMS if p.kind == "bool"}
 
 
 def section_groups(hits: list[Hit]) -> list[list[Hit]]:
@@ -94,8 +98,7 @@ def page_rows(hits: list[Hit], terms: QueryTerms, *, k: int, offset: int, group:
 
 # -- links of the results page (Jinja globals, registered by service.web) --------------------
 
-SEARCH_LINK_PARAMS = ("q", "k", "mode", "doc", "bundesland", "type", "min_population", "max_population", "theme",
-                      "page", "sort")
+SEARCH_LINK_PARAMS = ("q", "k", "mode", *WEB_FILTER_PARAMS, "page", "sort")  # as service.navigation.SEARCH_PARAMS
 
 
 def search_link(request, **changes: Any) -> str:
@@ -109,8 +112,10 @@ def search_link(request, **changes: Any) -> str:
 
 def csv_link(request, max_k: int = 100) -> str:
     """``/api/search?…&k=<max_k>&format=csv``: every counted hit of this search as CSV
-    (the web and API parameter names are the same; ``page`` and ``k`` are replaced)."""
-    pairs = [(k, v.replace(".", "").replace(" ", "") if k.endswith("_population") else v)
+    (the page's filter names become the API's, ``search_params.API_NAMES``; numbers lose
+    their thousands separators; ``page`` and ``k`` are replaced)."""
+    pairs = [(API_NAMES.get(k, k), v.replace(".", "").replace(" ", "") if k in NUMBERS else v)
              for k, v in request.query_params.multi_items()
              if k in SEARCH_LINK_PARAMS and k not in ("page", "k") and v]
+    pairs = [(k, "true" if k in FLAGS else v) for k, v in pairs]
     return "/api/search?" + urlencode(pairs + [("k", str(max_k)), ("floor", "true"), ("format", "csv")])

@@ -14,9 +14,11 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-# The search page's URL parameters (the filters, the mode, the page of results).
-SEARCH_PARAMS = ("q", "k", "mode", "doc", "bundesland", "type", "min_population", "max_population", "theme",
-                 "ohne_angabe", "page", "sort")
+from service.search_params import WEB_FILTER_PARAMS
+
+# The search page's URL parameters (the query, the mode, the filters ``Filters`` names, the
+# page of results, the order).
+SEARCH_PARAMS = ("q", "k", "mode", *WEB_FILTER_PARAMS, "page", "sort")
 MAX_SUCHE_CHARS = 4000  # a packed search longer than this is dropped (the query limit is 1,000)
 
 

@@ -1,4 +1,12 @@
-"""The paging, floor and export parameters of ``GET /api/search`` (shared with the web page).
+"""The search's request parameters, one model for ``GET /api/search`` and the web page.
+
+The filter parameters are derived from ``index.search.filters.Filters``: each field names
+its parameter, label and description (``FILTER_PARAMS``), so a new filter is a new field
+there and nothing here. ``FilterQuery`` is the pydantic model of those parameters that the
+API route declares (FastAPI query-parameter model; OpenAPI documents each one);
+``filters_from_web`` reads the same parameters from the web page's query string, with German
+errors; both give a ``Filters``. ``WEB_FILTER_PARAMS`` lists the page's names of them (for
+links that keep a search), ``API_NAMES`` maps a page's name to the API's.
 
 ``start`` turns ``page``/``offset`` into one offset; ``csv_response`` renders a search
 page (``Application.search_page``) as the CSV download (``service.export``).
@@ -6,11 +14,100 @@ page (``Application.search_page``) as the CSV download (``service.export``).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
+from index.search.filters import FILTER_PARAMS, FilterParam, Filters
+from service.errors_web import WebInputError
 from service.export import csv_filename, hits_csv
+
+WEB_FILTER_PARAMS = tuple(p.web for p in FILTER_PARAMS)
+API_NAMES = {p.web: p.name for p in FILTER_PARAMS}
+
+
+def _annotation(p: FilterParam) -> Any:
+    if p.kind == "list":
+        return list[str] | None
+    if p.kind == "int":
+        return int | None
+    if p.kind == "bool":
+        return bool
+    if p.only:
+        return Literal[p.only] | None  # type: ignore[valid-type]
+    return str | None
+
+
+def _field(p: FilterParam) -> Any:
+    extra = {"enum": ["", *p.documented]} if p.documented else None
+    default = False if p.kind == "bool" else None
+    return Field(default, alias=p.name, description=p.description, ge=p.minimum, le=p.maximum,
+                 json_schema_extra=extra)
+
+
+class _FilterQueryBase(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    def filters(self) -> Filters:
+        """The ``Filters`` these parameters set: empty strings and lists and a false flag set nothing."""
+        values = {}
+        for p in FILTER_PARAMS:
+            v = getattr(self, p.field)
+            if p.kind == "list":
+                v = [d for d in v or () if d] or None
+            values[p.field] = None if v in ("", False) else v
+        return Filters(**values)
+
+
+# The API's filter parameters (``Annotated[FilterQuery, Query()]`` in ``service.routes.search``).
+FilterQuery = create_model("FilterQuery", __base__=_FilterQueryBase,
+                           __doc__="The filter parameters of ``GET /api/search``, one field per ``FILTER_PARAMS`` "
+                                   "entry (alias: the parameter's name); ``filters()`` gives the ``Filters``.",
+                           **{p.field: (_annotation(p), _field(p)) for p in FILTER_PARAMS})
+
+
+def web_int(value: str | None, label: str) -> int | None:
+    """A whole number typed into the page ("10.000", "10 000" as 10000); empty -> None.
+    Raises ``WebInputError`` (German, naming ``label``) for text or a negative number."""
+    if value is None or value.strip() == "":
+        return None
+    try:
+        number = int(value.replace(".", "").replace(" ", ""))
+    except ValueError:
+        raise WebInputError(f"„{label}“ muss eine ganze Zahl sein") from None
+    if number < 0:
+        raise WebInputError(f"„{label}“ darf nicht negativ sein")
+    return number
+
+
+def web_state(params) -> dict[str, Any]:
+    """The web form's filter values from a query string (``starlette`` ``QueryParams``), by
+    the page's names: lists for repeatable parameters, a bool for flags, stripped text
+    otherwise ("" = not set)."""
+    state: dict[str, Any] = {}
+    for p in FILTER_PARAMS:
+        if p.kind == "list":
+            state[p.web] = [d for d in params.getlist(p.web) if d]
+        elif p.kind == "bool":
+            state[p.web] = params.get(p.web, "") in ("1", "on", "true", "ja")
+        else:
+            state[p.web] = params.get(p.web, "")
+    return state
+
+
+def filters_from_web(state: dict[str, Any]) -> Filters:
+    """``Filters`` from the page's form values (``web_state``). Raises ``WebInputError``
+    (German) for a number that is not one or out of its bounds."""
+    values: dict[str, Any] = {}
+    for p in FILTER_PARAMS:
+        v = state.get(p.web)
+        if p.kind == "int":
+            v = web_int(v, p.label)
+            if v is not None and p.maximum is not None and v > p.maximum:
+                raise WebInputError(f"„{p.label}“ darf höchstens {p.maximum} sein")
+        values[p.field] = v or None if p.kind != "int" else v
+    return Filters(**values)
 
 PAGE = "Page of `k` results (1-based): offset = (page - 1) * k. `offset` wins when both are given."
 OFFSET = "Results to skip (hits, or sections with `group=true`); the ranking is at most `max_k` (100) deep."

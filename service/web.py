@@ -19,11 +19,10 @@ from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
 from index.municipalities.recommend import CandidateFilter
-from index.search import Filters
 from core.errors import BadRequest, NotFound, PraxisError
 from service.application import Application
 from service.routes.municipalities import ignore_parts
-from service import errors_web, facets, navigation, pages
+from service import errors_web, facets, navigation, pages, search_params
 from service.errors_web import WebInputError, german_message
 from service.errors import http_status
 from service.hits import csv_link, search_link
@@ -90,16 +89,7 @@ class SecurityHeaders:
         return await self.app(scope, receive, send_with_headers)
 
 
-def _int(value: str | None, name: str) -> int | None:
-    if value is None or value.strip() == "":
-        return None
-    try:
-        number = int(value.replace(".", "").replace(" ", ""))
-    except ValueError:
-        raise WebInputError(f"„{name}“ muss eine ganze Zahl sein") from None
-    if number < 0:
-        raise WebInputError(f"„{name}“ darf nicht negativ sein")
-    return number
+_int = search_params.web_int
 
 
 HITS_PER_PAGE = 10  # sections per results page ("Weitere Treffer": page=2, ...)
@@ -113,14 +103,11 @@ def _page_offset(request: Request) -> int:
 
 
 def _search_state(request: Request) -> dict:
-    """The search form's values from the query string (empty fields mean: no filter)."""
+    """The search form's values from the query string (empty fields mean: no filter): ``q``,
+    ``mode``, ``sort`` and the filters by the page's parameter names (``search_params.web_state``)."""
     p = request.query_params
     mode = p.get("mode") or "hybrid"
-    return {"q": p.get("q", ""), "mode": mode if mode in MODES else "hybrid",
-            "doc": [d for d in p.getlist("doc") if d], "bundesland": p.get("bundesland", ""),
-            "type": p.get("type", ""), "min_population": p.get("min_population", ""),
-            "max_population": p.get("max_population", ""), "theme": p.get("theme", ""),
-            "ohne_angabe": p.get("ohne_angabe", "") in ("1", "on", "true", "ja"),
+    return {"q": p.get("q", ""), "mode": mode if mode in MODES else "hybrid", **search_params.web_state(p),
             "sort": p.get("sort") if p.get("sort") in SORTS else "relevanz"}
 
 
@@ -222,12 +209,7 @@ def mount_web(api: FastAPI, application: Application) -> None:
             return error_page(request, exc)
         if state["q"].strip() or "q" in request.query_params:
             try:
-                filters = Filters(doc_ids=state["doc"] or None, bundesland=state["bundesland"] or None,
-                                  municipality_type=state["type"] or None,
-                                  min_population=_int(state["min_population"], "Einwohner ab"),
-                                  max_population=_int(state["max_population"], "Einwohner bis"),
-                                  theme=state["theme"] or None,
-                                  include_unknown_population=state["ohne_angabe"] or None)
+                filters = search_params.filters_from_web(state)
                 page = application.search_page(state["q"], k=HITS_PER_PAGE, mode=state["mode"], filters=filters,
                                                offset=_page_offset(request), group=True, sort=state["sort"])
             except PraxisError as exc:

@@ -12,14 +12,15 @@ from __future__ import annotations
 import re
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
 
 from core.errors import BadRequest
 from core.schema import Document, Passage
-from index.municipalities.taxonomy import canonical_theme
+from index.municipalities.gazetteer import BUNDESLAENDER, KREISANGEHOERIG, KREISFREI, LANDKREIS, STADTBEZIRK
+from index.municipalities.taxonomy import THEMES, canonical_theme
 from index.search.query import nfc
 
 MASK_CACHE_SIZE = 128  # Allowed sets kept per FilterMask: a page's facet counts reuse them
@@ -40,6 +41,18 @@ def document_year(meta: dict[str, Any] | None) -> int | None:
     return span[1] if span else None
 
 
+MUNICIPALITY_TYPES = (KREISFREI, KREISANGEHOERIG, LANDKREIS, STADTBEZIRK)
+
+
+def _param(name: str | None, label: str = "", description: str = "", *, web: str | None = None,
+           documented: tuple[str, ...] | None = None, only: tuple[str, ...] | None = None,
+           minimum: int | None = None, maximum: int | None = None, bound: tuple[str, str, str] | None = None):
+    """A ``Filters`` field with its request parameter (``FilterParam``); ``name`` None: no parameter."""
+    return field(default=None, metadata={"param": name, "web": web or name, "label": label,
+                                         "description": description, "documented": documented, "only": only,
+                                         "minimum": minimum, "maximum": maximum, "bound": bound})
+
+
 @dataclass
 class Filters:
     """Restrictions on the passages a search may return; None means no restriction.
@@ -56,17 +69,30 @@ class Filters:
     is built.
     """
 
-    doc_ids: list[str] | None = None
-    bundesland: str | None = None
-    municipality_type: str | None = None
-    min_population: int | None = None
-    max_population: int | None = None
-    theme: str | None = None
-    municipality: str | None = None
+    # Each field names its request parameter (API and web page alike, ``web`` where the page's
+    # differs), its German label and its English description: ``FILTER_PARAMS`` reads them, and
+    # the API, the web form, the links and the facet chips derive their parameters from it.
+    doc_ids: list[str] | None = _param("doc", "Dokument", "Only passages of this document id (repeatable).")
+    bundesland: str | None = _param("bundesland", "Bundesland", "Only passages about municipalities in this Land.",
+                                    documented=tuple(sorted(BUNDESLAENDER.values())))
+    municipality_type: str | None = _param("type", "Art der Kommune", "Municipality type.", only=MUNICIPALITY_TYPES)
+    min_population: int | None = _param("min_population", "Einwohner ab", "Smallest population.", minimum=0,
+                                        bound=("population", "Einwohnerzahl", "min"))
+    max_population: int | None = _param("max_population", "Einwohner bis", "Largest population.", minimum=0,
+                                        bound=("population", "Einwohnerzahl", "max"))
+    theme: str | None = _param("theme", "Thema", "Only passages about municipalities with this theme.",
+                               documented=tuple(THEMES))
+    municipality: str | None = _param(None)
     # With a population bound: keep municipalities whose population is unknown ("ohne Angabe").
-    include_unknown_population: bool | None = None
-    min_year: int | None = None
-    max_year: int | None = None
+    include_unknown_population: bool | None = _param(
+        "include_unknown_population", "auch ohne Angabe", "With a population bound, keep municipalities whose "
+        "population is unknown.", web="ohne_angabe", bound=("population", "Einwohnerzahl", "unknown"))
+    min_year: int | None = _param("min_year", "Jahr ab", "Only passages of documents published in or after this "
+                                  "year (a document stating a range passes when the range reaches it).",
+                                  minimum=0, maximum=9999, bound=("year", "Erscheinungsjahr", "min"))
+    max_year: int | None = _param("max_year", "Jahr bis", "Only passages of documents published in or before "
+                                  "this year (documents without a year are left out by either bound).",
+                                  minimum=0, maximum=9999, bound=("year", "Erscheinungsjahr", "max"))
 
     def __post_init__(self) -> None:
         for name, value in self.__dict__.items():
@@ -87,6 +113,45 @@ class Filters:
         """The restrictions that are set, by field name (for ``SearchResult.filters``)."""
         return {k: v for k, v in self.__dict__.items()
                 if v not in (None, [], "") and (k != "include_unknown_population" or v is True)}
+
+
+@dataclass(frozen=True)
+class FilterParam:
+    """One request parameter of a ``Filters`` field, read from the field's metadata.
+
+    ``field``: the ``Filters`` field; ``name``: the API's (and, unless ``web`` differs, the web
+    page's) parameter; ``label``: German, for the page; ``description``: English, for the
+    OpenAPI schema; ``kind``: "list", "str", "int" or "bool"; ``documented``: values the
+    schema lists (others reach the catalogue, which answers 400); ``only``: the values the
+    schema accepts (others are a 422); ``minimum``/``maximum``: inclusive integer bounds;
+    ``bound``: (group, German group label, "min"/"max"/"unknown") for the fields that make one
+    range (population, year), shown as one chip."""
+
+    field: str
+    name: str
+    web: str
+    label: str
+    description: str
+    kind: str
+    documented: tuple[str, ...] | None = None
+    only: tuple[str, ...] | None = None
+    minimum: int | None = None
+    maximum: int | None = None
+    bound: tuple[str, str, str] | None = None
+
+
+def _kind(annotation: str) -> str:
+    return "list" if annotation.startswith("list") else ("int" if annotation.startswith("int")
+                                                         else "bool" if annotation.startswith("bool") else "str")
+
+
+# Every filter a request can set, in form order: the one list the API, the web page, the
+# links and the facet chips read.
+FILTER_PARAMS: tuple[FilterParam, ...] = tuple(
+    FilterParam(f.name, f.metadata["param"], f.metadata["web"], f.metadata["label"], f.metadata["description"],
+                _kind(str(f.type)), f.metadata["documented"], f.metadata["only"], f.metadata["minimum"],
+                f.metadata["maximum"], f.metadata["bound"])
+    for f in fields(Filters) if f.metadata.get("param"))
 
 
 class UnknownDocument(BadRequest):
@@ -174,7 +239,7 @@ class FilterMask:
             if value is not None and (not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 9999):
                 raise BadRequest(f"{name} must be a year (0 to 9999)", {"parameter": name, "value": value})
         if filters.min_year is not None:
-            mask &= self._last_year >= filters.min_year
+            mask &= (self._last_year > 0) & (self._last_year >= filters.min_year)
         if filters.max_year is not None:
             mask &= (self._first_year > 0) & (self._first_year <= filters.max_year)
         municipal = (filters.bundesland, filters.municipality_type, filters.min_population,

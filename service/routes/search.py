@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from core.settings import Settings
-from index.search import Filters
 from service import schemas, search_params
-from service.routes.common import ERRORS, LAENDER, THEMES, Mode, MunicipalityType, application
+from service.routes.common import ERRORS, Mode, application
 
 
 def router(settings: Settings) -> APIRouter:
@@ -21,20 +20,11 @@ def router(settings: Settings) -> APIRouter:
            summary="Search passages and case examples")
     async def search(
         request: Request,
+        filters: Annotated[search_params.FilterQuery, Query()],
         q: str = Query(..., description="Frage oder Stichworte (1–1000 Zeichen, nicht nur Satzzeichen).",
                        json_schema_extra={"minLength": 1, "maxLength": settings.max_query_chars, "pattern": r"[\p{L}\p{N}_]"}),
         k: int = Query(10, ge=1, le=settings.max_k, description="Number of passages to return."),
         mode: Mode = Query("hybrid", description="Retrieval mode: dense + BM25 fused, or one arm alone."),
-        doc: list[str] | None = Query(None, description="Only passages of this document id (repeatable)."),
-        bundesland: str | None = Query(None, description="Only passages about municipalities in this Land.",
-                                       json_schema_extra=LAENDER),
-        type_: MunicipalityType | None = Query(None, alias="type", description="Municipality type."),
-        min_population: int | None = Query(None, ge=0, description="Smallest population."),
-        max_population: int | None = Query(None, ge=0, description="Largest population."),
-        theme: str | None = Query(None, description="Only passages about municipalities with this theme.",
-                                  json_schema_extra=THEMES),
-        include_unknown_population: bool = Query(False, description="With a population bound, keep municipalities "
-                                                                    "whose population is unknown."),
         page: int | None = Query(None, ge=1, le=settings.max_k, description=search_params.PAGE),
         offset: int | None = Query(None, ge=0, lt=settings.max_k, description=search_params.OFFSET),
         floor: bool = Query(False, description=search_params.FLOOR),
@@ -48,11 +38,8 @@ def router(settings: Settings) -> APIRouter:
         over-long query is a 400; invalid parameters are a 422. `total` counts the hits
         above the relevance floor; `no_match`, `notice` and `suggestions` say when the
         corpus cannot answer; `query_terms` are the German terms searched."""
-        filters = Filters(doc_ids=[d for d in doc or () if d] or None, bundesland=bundesland or None,
-                          municipality_type=type_, min_population=min_population, max_population=max_population,
-                          theme=theme or None, include_unknown_population=include_unknown_population or None)
         start = search_params.start(k, page, offset)
-        body = await run_in_threadpool(application(request).search_page, q, k=k, mode=mode, filters=filters,
+        body = await run_in_threadpool(application(request).search_page, q, k=k, mode=mode, filters=filters.filters(),
                                        offset=start, floor=floor, group=group, sort=sort)
         return search_params.csv_response(body) if format == "csv" else body
 

@@ -30,6 +30,7 @@ DOCS = {
     ]),
 }
 
+YEARS = {"praxis": 2024, "boese": "2016–2019"}  # a range, for the year filter (index.search.filters)
 E, S, P, W = "Engagement/Ehrenamt", "Sprache", "Partizipation", "Wohnen"
 MUNICIPALITIES = [
     dict(id="alheim", name="Alheim", type="kreisangehörige Stadt/Gemeinde", bundesland="Hessen", population=4900,
@@ -69,7 +70,7 @@ def build_snapshot(data_dir, with_catalogue: bool = True) -> Snapshot:
             text += t + "\n"
             offset += len(t) + 1
         doc = Document(id=doc_id, title=title, path=f"{doc_id}.txt", sha256="0" * 64, format="txt", text=text,
-                       page_starts=[0, len(text) // 2], meta={"year": 2024})
+                       page_starts=[0, len(text) // 2], meta={"year": YEARS[doc_id]})
         docs.append(doc)
         for i, (section, t, start) in enumerate(rows):
             passages.append(Passage(passage_id(doc_id, start, start + len(t)), doc_id, title, t,

@@ -168,3 +168,57 @@ def test_the_facet_search_runs_once_per_question(client, monkeypatch):
         assert client.get("/", params=params).status_code == 200
     unfiltered_deep = [f for f in calls if f is None]
     assert len(unfiltered_deep) == 1  # the facets' own search; the page's searches pass Filters
+
+
+# -- the year filter (issue 24: a filter is one Filters field) --------------------------------
+
+def test_year_filter_on_the_api_keeps_documents_whose_years_reach_the_bounds(client):
+    q = {"q": "Ausländerbehörde Willkommensbehörde Ehrenamtliche", "k": 20}
+    every = {r["doc_id"] for r in client.get("/api/search", params=q).json()["results"]}
+    assert every == {"praxis", "boese"}
+    docs = lambda **b: {r["doc_id"] for r in client.get("/api/search", params={**q, **b}).json()["results"]}
+    assert docs(min_year=2020) == {"praxis"}  # boese states 2016–2019
+    assert docs(max_year=2017) == {"boese"}  # its range begins in 2016
+    assert docs(min_year=2019, max_year=2019) == {"boese"}
+    assert docs(min_year=2025) == set()
+    body = client.get("/api/search", params={**q, "min_year": 2020, "max_year": 2030}).json()
+    assert body["filters"] == {"min_year": 2020, "max_year": 2030}
+    bad = client.get("/api/search", params={**q, "min_year": "zwanzig"})
+    assert bad.status_code == 422 and bad.json()["error"]["code"] == "invalid_parameter"
+    assert client.get("/api/search", params={**q, "max_year": 10000}).status_code == 422
+
+
+YEAR_Q = "Wie wird die Ausländerbehörde zur Willkommensbehörde und wie koordinieren Gemeinden Ehrenamtliche?"
+
+
+def test_year_filter_on_the_web_page_counts_chips_and_german_errors(client):
+    q = YEAR_Q  # relevant hits in both documents
+    html = client.get("/", params={"q": q}).text
+    assert 'name="min_year"' in html and "Erscheinungsjahr" in html
+    counts = re.search(r'<p class="hint year-counts">(.*?)</p>', html, re.S).group(1)
+    years = re.findall(r'<span class="value">(\d{4})</span> <span class="count">\((\d+)\)</span>', counts)
+    assert [y for y, _ in years] == ["2024", "2019"]  # newest first; boese's range counts as its latest year
+    filtered = client.get("/", params={"q": q, "min_year": "2020"}).text
+    assert "Erscheinungsjahr: 2020 bis beliebig" in filtered  # the chip
+    hits = re.findall(r'<a href="/passage/([^"?]+)', filtered)
+    assert hits and all(h.startswith("praxis") for h in hits)  # boese (2016–2019) is filtered out
+    assert 'id="f-jahr-von" name="min_year" inputmode="numeric" value="2020"' in filtered
+    wrong = client.get("/", params={"q": q, "min_year": "zwanzig"})
+    assert wrong.status_code == 400 and "„Jahr ab“ muss eine ganze Zahl sein" in wrong.text
+    assert "„Jahr bis“ darf höchstens 9999 sein" in client.get("/", params={"q": q, "max_year": "20000"}).text
+
+
+def test_year_counts_narrow_with_the_other_filters_and_doc_counts_with_the_year(tiny):
+    from index.model.embedder import HashEmbedder
+    from index.search import Filters
+    from service.application import Application
+
+    app = Application(tiny[0], embedder=HashEmbedder(64))
+    s, options = app.searcher, app.filter_options()
+    hits = facets.relevant_cached(s, YEAR_Q, "hybrid", 100)
+    assert {h.passage.doc_id for h in hits} == {"praxis", "boese"}
+    counts = facets.facet_counts(s, hits, Filters(min_year=2020), options)
+    assert counts["doc"]["boese"] == 0 and counts["doc"]["praxis"] > 0  # the document counts keep the year filter
+    by_doc = {d: sum(h.passage.doc_id == d for h in hits) for d in ("praxis", "boese")}
+    assert counts["year"] == {2024: by_doc["praxis"], 2019: by_doc["boese"]}  # the year counts drop it
+    assert facets.facet_counts(s, hits, Filters(doc_ids=["praxis"]), options)["year"] == {2024: by_doc["praxis"]}
