@@ -55,7 +55,7 @@ def case_examples(catalogue, query: str, hits: list[Hit], terms: QueryTerms,
     :param allowed: municipality ids the page's filters keep (None: all).
     :returns: card dicts of the shape ``schemas.CaseExample``.
     """
-    if not hits or not hasattr(catalogue, "who_does"):
+    if not hits:
         return []
     ranking = [(h.passage.id, h.score) for h in hits]
     out = []

@@ -80,9 +80,8 @@ class MunicipalityService:
         s = self.snapshots.searcher
         m["passages"] = [PassageService.passage_row(s, i, None) for i in
                          (s.passage_index(pid) for pid in m["passage_ids"]) if i is not None]
-        data = record if isinstance(record, dict) else vars(record)
         m["mentions"] = [PassageService.passage_row(s, i, None) for i in
-                         (s.passage_index(pid) for pid in data.get("mentions", [])) if i is not None]
+                         (s.passage_index(pid) for pid in record.mentions) if i is not None]
         return m
 
     def similar_municipalities(self, municipality_id: str, topic: str | None = None, k: int = 5,
@@ -122,7 +121,7 @@ class MunicipalityService:
             raise BadRequest(f"k must be between 1 and {self.snapshots.settings.max_k}")
         topic = self._topic(topic)
         adapter = self.require_catalogue()
-        catalogue = getattr(adapter, "catalogue", adapter)
+        catalogue = adapter.catalogue
         described = None
         if record is not None:
             target = record
@@ -164,9 +163,7 @@ class MunicipalityService:
                 raise BadRequest(f"unknown Bundesland: {candidates.bundesland!r}",
                                  {"valid": list(BUNDESLAENDER.values())})
         if municipality and municipality.strip():
-            adapter = self.require_catalogue()
-            catalogue = getattr(adapter, "catalogue", adapter)
-            by_id = getattr(catalogue, "_by_id", {}).get(municipality.strip())
+            by_id = self.require_catalogue().find(municipality.strip())
             return self.recommend(municipality, topic, k, candidates, record=by_id)
         return self.recommend(description, topic, k, candidates, as_description=True, ignore=ignore)
 

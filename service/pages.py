@@ -21,6 +21,7 @@ from starlette.concurrency import run_in_threadpool
 
 from core.errors import BadRequest, NotFound, PraxisError
 from core.schema import SECTION_SEPARATOR
+from index.municipalities.model import Municipality
 from service import charts, maps
 from service.export import citation
 
@@ -188,34 +189,32 @@ class PagesData:
         if self._cache and self._cache[0] == sid:
             return self._cache[1]
         catalogue = self.application.catalogue
-        portrays: dict[str, list[dict[str, Any]]] = {}
-        records = []
+        portrays: dict[str, list[Municipality]] = {}
+        records: list[Municipality] = []
         if catalogue is not None:
             for m in catalogue.filter():  # every record
-                data = m if isinstance(m, dict) else vars(m)
-                records.append(data)
-                docs = {s.passages[i].doc_id for i in (s.passage_index(p) for p in data.get("passages", []))
-                        if i is not None}
+                records.append(m)
+                docs = {s.passages[i].doc_id for i in (s.passage_index(p) for p in m.passages) if i is not None}
                 for d in docs:
-                    portrays.setdefault(d, []).append(data)
+                    portrays.setdefault(d, []).append(m)
         for rows in portrays.values():
-            rows.sort(key=lambda m: m["name"].casefold())
+            rows.sort(key=lambda m: m.name.casefold())
         documents = self.application.documents()
         years = []
         for d in documents:
             for token in str((d.get("meta") or {}).get("year", "")).replace("–", " ").split():
                 if token.isdigit():
                     years.append(int(token))
-        themes = sorted({t for m in records for t in m.get("themes", [])})
+        themes = sorted({t for m in records for t in m.themes})
         stats = {"documents": len(documents), "passages": sum(d["passages"] for d in documents),
-                 "municipalities": sum(1 for m in records if m.get("passages")),
+                 "municipalities": sum(1 for m in records if m.passages),
                  "catalogue": len(records), "themes": themes,
                  "years": (min(years), max(years)) if years else None}
         data = {"portrays": portrays, "stats": stats}
         self._cache = (sid, data)
         return data
 
-    def portrays(self, doc_id: str) -> list[dict[str, Any]]:
+    def portrays(self, doc_id: str) -> list[Municipality]:
         """The catalogue records a document portrays (a subject passage in it), by name."""
         return self._data()["portrays"].get(doc_id, [])
 
@@ -239,7 +238,7 @@ def compare_rows(application, ids: list[str]) -> dict[str, Any]:
             f"Bitte wählen Sie {MIN_COMPARE} bis {MAX_COMPARE} Kommunen für den Vergleich "
             f"(gewählt: {len(ids)}).")
     catalogue = application.require_catalogue()
-    unknown = [i for i in ids if _get(catalogue, i) is None]
+    unknown = [i for i in ids if catalogue.find(i) is None]
     if unknown:
         raise NotFound("unknown municipality ids", {"unknown": unknown})
     years = {d["id"]: (d.get("meta") or {}).get("year") for d in application.documents()}
@@ -247,9 +246,8 @@ def compare_rows(application, ids: list[str]) -> dict[str, Any]:
     munis = []
     for mid in ids:
         m = application.municipality(mid)
-        rec = _get(catalogue, mid)
-        data = rec if isinstance(rec, dict) else vars(rec)
-        m["lat"], m["lon"] = data.get("lat"), data.get("lon")
+        rec = catalogue.find(mid)
+        m["lat"], m["lon"] = (rec.lat, rec.lon) if rec is not None else (None, None)
         munis.append(m)
     indicators = []
     for name in INDICATORS:
@@ -297,13 +295,6 @@ def doc_paths(application) -> dict[str, str]:
     return {d.id: d.path for d in application.searcher.snapshot.documents}
 
 
-def _get(catalogue, mid: str):
-    try:
-        return catalogue.get(mid)
-    except (NotFound, KeyError):
-        return None
-
-
 def places_map(application, rows: list[dict[str, Any]]) -> dict[str, Any] | None:
     """A map of catalogue rows (dicts with ``id`` and ``name``), coordinates from the
     catalogue; None when the outline data or the catalogue is unavailable."""
@@ -312,9 +303,9 @@ def places_map(application, rows: list[dict[str, Any]]) -> dict[str, Any] | None
         return None
     places = []
     for r in rows:
-        rec = _get(catalogue, r["id"])
-        data = rec if isinstance(rec, dict) else (vars(rec) if rec is not None else {})
-        places.append({"id": r["id"], "name": r["name"], "lat": data.get("lat"), "lon": data.get("lon")})
+        rec = catalogue.find(r["id"])
+        places.append({"id": r["id"], "name": r["name"], "lat": rec.lat if rec else None,
+                       "lon": rec.lon if rec else None})
     try:
         return maps.germany_map(places)
     except RuntimeError:

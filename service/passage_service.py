@@ -155,7 +155,7 @@ class PassageService:
         if catalogue is None:
             return []
         refs = [municipality_ref(m) for m in catalogue.municipalities_for_passage(passage_id)]
-        if terms is not None and hasattr(catalogue, "rows_for_passage"):
+        if terms is not None:
             for m, row in catalogue.rows_for_passage(passage_id):
                 if any(terms.matches(w) for w in re.findall(r"\w+", row)):
                     ref = municipality_ref(m)

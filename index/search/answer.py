@@ -257,7 +257,7 @@ def lexicon(searcher) -> Lexicon:
         if len(word) >= SUGGEST_MIN_LENGTH and word.isalpha():
             weights[word] += n
     names: set[str] = set()
-    catalogue = getattr(searcher, "catalogue", None)
+    catalogue = searcher.catalogue
     if catalogue is not None:
         for m in catalogue:
             for name in [m.name, *m.aliases]:

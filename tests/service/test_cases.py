@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+from index.municipalities.model import Municipality
 from index.municipalities.who_does import Evidence, PracticeMatch
 from service.cases import _why, case_examples, quoted
 from service.highlight import QueryTerms
@@ -25,8 +26,7 @@ class FakeCatalogue:
         return [m for m in self.matches if allowed is None or m.id in allowed][:k]
 
     def get(self, mid):
-        return {"id": mid, "name": mid.title(), "type": None, "bundesland": None, "population": None,
-                "projects": [], "passages": []}
+        return Municipality(id=mid, name=mid.title())  # records are typed (service.catalogue_port)
 
 
 def test_cards_vote_with_the_page_hits_and_keep_the_filters():
