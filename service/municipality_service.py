@@ -14,6 +14,8 @@ from typing import Any
 from core.errors import BadRequest, NotFound
 from service.catalogue_port import CatalogueLike, CatalogueUnavailable, municipality_record, municipality_ref
 from service.passage_service import PassageService
+from service.reasons import rendered
+from index.municipalities.recommend import ReasonKind
 from service.snapshots import SnapshotHolder
 
 
@@ -177,11 +179,12 @@ class MunicipalityService:
         return topic or None
 
     def _recommendation_row(self, record, rec) -> dict[str, Any]:
+        rec = rendered(rec)  # the reasons' German sentences (service.reasons)
         row = municipality_record(record, facts=False)
         s = self.snapshots.searcher
         details = []
         for reason in rec.details:
-            d = {"kind": reason.kind, "text": reason.text, "passage_id": reason.passage_id,
+            d = {"kind": ReasonKind(reason.kind).value, "text": reason.text, "passage_id": reason.passage_id,
                  "source": reason.source, "evidence": None}
             i = s.passage_index(reason.passage_id) if reason.passage_id else None
             if i is not None:
@@ -219,10 +222,10 @@ def _evidence_snippet(text: str, reason: str) -> str:
 
 def _as_recommendation(match):
     """A ``who_does.PracticeMatch`` as an ``index.municipalities.Recommendation`` (its evidence as reasons)."""
-    from index.municipalities.recommend import Reason, Recommendation
-    from service.cases import reason_text
+    from index.municipalities.recommend import Reason, Recommendation  # lazy: only "who does X?" rows need them
+    from service.cases import reason_text  # lazy: service.cases imports catalogue_port, which this module imports first
 
-    details = [Reason(e.kind, reason_text(e), e.passage_id, e.source) for e in match.evidence[:3]]
+    details = [Reason(ReasonKind(e.kind), reason_text(e), e.passage_id, e.source) for e in match.evidence[:3]]
     return Recommendation(match.id, match.name, match.type, match.bundesland, match.score,
                           [d.text for d in details], [d.passage_id for d in details if d.passage_id],
                           {"practice": round(match.score, 4)}, details)

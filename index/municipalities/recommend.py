@@ -34,6 +34,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import asdict, dataclass, field
+from enum import Enum
 from typing import Any
 
 from core.errors import BadRequest
@@ -54,21 +55,36 @@ MAX_EVIDENCE = 5
 MAX_PRACTICE_REASONS = 2
 
 
+class ReasonKind(str, Enum):
+    """What kind of evidence a reason rests on (its value is the API's ``kind``)."""
+
+    PRACTICE = "practice"  # a passage about the candidate answers the topic
+    PROJECT = "project"  # a project title matches the topic
+    GROUP = "group"  # the topic names a programme or network the candidate belongs to
+    SHARED = "shared"  # portrayed together with (or in a group with) the query municipality
+    STRUCTURE = "structure"  # type, size, Land, settlement
+    ROW = "row"  # a table row of a list names the candidate and the practice ("who does X?" evidence)
+
+
 @dataclass
 class Reason:
-    """One reason for a recommendation, with what backs it.
+    """One reason for a recommendation, with what backs it: the facts, not the sentence.
 
-    ``kind``: "practice" (a passage about the candidate answers the topic), "project" (a
-    project title matches the topic), "group" (the topic names a programme or network the
-    candidate belongs to), "shared" (portrayed together with the query municipality),
-    "structure" (type, size, Land, settlement). ``passage_id`` links the
-    evidence passage; ``source`` names a data source that is not a passage (GeoNames).
+    ``kind``: a ``ReasonKind``. ``what`` names the statement and ``facts`` its values
+    (``service.reasons`` renders them as a German sentence into ``text``):
+    "member" {label}, "practice" {label, field}, "project" {title, list}, "shared_portrait"
+    {peer, label}, "shared_group" {peer, label}, "type" {type}, "settlement" {settlement},
+    "size" {population}, "land" {land}, "neighbour" {land}, "east_west" {east}.
+    ``passage_id`` links the evidence passage; ``source`` names a data source that is not a
+    passage (GeoNames). ``text`` is empty until rendered.
     """
 
-    kind: str
-    text: str
+    kind: ReasonKind
+    text: str = ""
     passage_id: str | None = None
     source: str | None = None
+    what: str = ""
+    facts: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -102,14 +118,15 @@ class Recommendation:
     """One comparable municipality: ``score`` = weighted sum of the ``components``
     ("practice" and "shared" in [0, 1], "structure" = ``STRUCTURE_WEIGHTS`` · its
     "structure.*" parts, each part in [0, 1]),
-    ``reasons`` (German texts) with their ``details`` and up to 5 ``evidence`` passage ids."""
+    ``reasons`` (the German texts, filled when ``service.reasons`` renders the ``details``)
+    with their ``details`` and up to 5 ``evidence`` passage ids."""
 
     id: str
     name: str
     type: str | None
     bundesland: str | None
     score: float
-    reasons: list[str] = field(default_factory=list)  # the reason texts, as before
+    reasons: list[str] = field(default_factory=list)  # the reason texts (rendered by the service)
     evidence: list[str] = field(default_factory=list)  # passage ids backing the reasons
     components: dict[str, float] = field(default_factory=dict)
     details: list[Reason] = field(default_factory=list)
@@ -167,7 +184,8 @@ def recommend(
         for g, cov in named:
             if cand.id in g["members"]:  # the topic is a programme or network it belongs to
                 evidence = (g.get("evidence") or {}).get(cand.id) or g.get("passage_id")
-                details.append(Reason("group", f"Mitglied: {g['label']}", evidence, None if evidence else _group_source(g)))
+                details.append(Reason(ReasonKind.GROUP, "", evidence, None if evidence else _group_source(g),
+                                      "member", {"label": g["label"]}))
                 comps["practice"] = 1.0  # membership answers the topic as fully as the best portrait
                 break
         if ps:
@@ -179,7 +197,7 @@ def recommend(
         score = sum(weights[n] * comps[n] for n in weights)
         evidence = list(dict.fromkeys(r.passage_id for r in details if r.passage_id))[:MAX_EVIDENCE]
         out.append(Recommendation(cand.id, cand.name, cand.type, cand.bundesland, round(score, 6),
-                                  [r.text for r in details], evidence,
+                                  [], evidence,  # reasons: worded by the service (service.reasons)
                                   {n: round(v, 4) for n, v in comps.items()}, details))
     if profile.id is None and (profile.land or profile.type):  # the stated Land and type first
         meets = {r.id for r in out if _meets(catalogue.get(r.id), profile)}
@@ -251,21 +269,20 @@ def _practice_reasons(cand: Municipality, ps: PracticeScore, catalogue: Catalogu
             continue
         seen.add(label)
         field_ = _field(practice.text(vote.passage_id))
-        suffix = f" (Handlungsfeld {field_})" if field_ else ""
         if vote.subject:  # a passage that only mentions it is about someone else: no reason
-            out.append(Reason("practice", f"Praxis zum Thema: „{label}“{suffix}", vote.passage_id))
+            out.append(Reason(ReasonKind.PRACTICE, "", vote.passage_id, what="practice",
+                              facts={"label": label, "field": field_}))
     if ps.title and ps.title.score >= 0.5 and ps.title.title not in seen:
         fact = ps.title.fact or {}
         src = fact.get("source") or {}
-        where = {"Gute Idee (DESI)": "gute Idee laut DESI-Handbuch",
-                 "Einzelprojekt": "Einzelprojekt im Difu-Wettbewerb"}.get(fact.get("name"), "Wettbewerbsbeitrag")
         pid = src.get("passage_id")
         source = None
         if practice.is_reference(pid):  # a title from the participants' list: cite the list, link no passage
             pid, source = None, f"Teilnehmerliste im Anhang von {src.get('doc_id')}"
         elif pid is None:  # a title line no passage holds (a heading): name where it is stated
             source = f"{src.get('doc_id') or 'Dokument'}: „{(src.get('quote') or ps.title.title)[:120]}“"
-        out.append(Reason("project", f"Projekt „{ps.title.title}“ ({where})", pid, source))
+        out.append(Reason(ReasonKind.PROJECT, "", pid, source, "project",
+                          {"title": ps.title.title, "list": fact.get("name")}))
     return out
 
 
@@ -283,15 +300,16 @@ def _shared(cand: Municipality, query_subjects: dict[str, str], ps: PracticeScor
     if shared:
         hit = {v.passage_id: v.weight for v in (ps.votes if ps else []) if v.subject}
         best = max(shared, key=lambda p: (hit.get(p, 0.0), p))
-        label = _label(best, cand, practice) or "derselbe Abschnitt"
-        details.insert(0, Reason("shared", f"gemeinsam mit {profile.name} vorgestellt: „{label}“", best))
+        details.insert(0, Reason(ReasonKind.SHARED, "", best, what="shared_portrait",
+                                 facts={"peer": profile.name, "label": _label(best, cand, practice) or None}))
         value = max(hit.get(best, 0.0), SHARED_WITHOUT_HIT)
     if profile.id:
         groups = [g for g in catalogue.groups_of(cand.id) if profile.id in g["members"]]
         for g in sorted(groups, key=lambda g: len(g["members"]))[:1]:
             evidence = (g.get("evidence") or {}).get(cand.id) or g.get("passage_id")
-            details.insert(len(shared and details[:1]), Reason("shared", f"wie {profile.name}: {g['label']}", evidence,
-                                                               None if evidence else _group_source(g)))
+            details.insert(len(shared and details[:1]),
+                           Reason(ReasonKind.SHARED, "", evidence, None if evidence else _group_source(g),
+                                  "shared_group", {"peer": profile.name, "label": g["label"]}))
             value = max(value, GROUP_WEIGHT * min(1.0, 2.0 / math.sqrt(max(1, len(g["members"])))))
     return value
 
@@ -302,7 +320,7 @@ def _structure(q: QueryProfile, c: Municipality, details: list[Reason]) -> tuple
         parts["type"] = UNKNOWN["type"]
     elif q.type == c.type:
         parts["type"] = 1.0
-        details.append(Reason("structure", f"gleicher Typ: {c.type}", source=_origin(c, "type")))
+        details.append(Reason(ReasonKind.STRUCTURE, source=_origin(c, "type"), what="type", facts={"type": c.type}))
     else:
         parts["type"] = 0.5 if {q.type, c.type} <= _TOWNS else 0.0
     parts["size"] = _size(q, c, details)
@@ -312,8 +330,8 @@ def _structure(q: QueryProfile, c: Municipality, details: list[Reason]) -> tuple
         parts["settlement"] = UNKNOWN["settlement"]
     elif q.settlement == c_settle:
         parts["settlement"] = 1.0
-        details.append(Reason("structure", f"ebenfalls {c_settle} geprägt" if c_settle != MIXED
-                              else "ebenfalls mittelgroß, weder ländlich noch großstädtisch",
+        details.append(Reason(ReasonKind.STRUCTURE, what="settlement",
+                              facts={"settlement": c_settle, "mixed": c_settle == MIXED},
                               source=c.settlement_source or "BBSR-Stadt- und Gemeindetyp nach Einwohnerzahl"))
     else:
         parts["settlement"] = 0.5 if MIXED in (q.settlement, c_settle) else 0.0
@@ -340,9 +358,8 @@ def _size(q: QueryProfile, c: Municipality, details: list[Reason]) -> float:
         src = c.population_source or {}
         origin = src.get("source") or "Dokument"
         year = f", Stand {src['year']}" if src.get("year") else ""
-        details.append(Reason("structure", f"ähnliche Größe: {_fmt(c.population)} Einwohner "
-                                           f"(Größenklasse {size_class(c.population)})",
-                              src.get("passage_id"), f"{origin}{year}"))
+        details.append(Reason(ReasonKind.STRUCTURE, "", src.get("passage_id"), f"{origin}{year}", "size",
+                              {"population": c.population}))
     return value
 
 
@@ -350,14 +367,14 @@ def _region(q: str | None, c: str | None, details: list[Reason], source: str | N
     if q is None or c is None:
         return UNKNOWN["region"]
     if q == c:
-        details.append(Reason("structure", f"ebenfalls in {gz.BUNDESLAENDER[c]}", source=source))
+        details.append(Reason(ReasonKind.STRUCTURE, source=source, what="land", facts={"land": gz.BUNDESLAENDER[c]}))
         return 1.0
     if c in gz.neighbours(q):
-        details.append(Reason("structure", f"Nachbarland: {gz.BUNDESLAENDER[c]}", source=source))
+        details.append(Reason(ReasonKind.STRUCTURE, source=source, what="neighbour",
+                              facts={"land": gz.BUNDESLAENDER[c]}))
         return 0.6
     if gz.is_east(q) == gz.is_east(c):
-        details.append(Reason("structure", "ebenfalls " + ("in Ostdeutschland" if gz.is_east(c) else "in Westdeutschland"),
-                              source=source))
+        details.append(Reason(ReasonKind.STRUCTURE, source=source, what="east_west", facts={"east": gz.is_east(c)}))
         return 0.3
     return 0.0
 

@@ -17,7 +17,14 @@ from index.municipalities.model import Catalogue, Municipality
 
 from index.municipalities.recommend import CandidateFilter
 from index.municipalities.profile import parse_description, parse_population
-from index.municipalities.recommend import recommend, size_class
+from index.municipalities.recommend import ReasonKind, size_class
+from index.municipalities.recommend import recommend as recommend_facts
+from service.reasons import SENTENCES, rendered
+
+
+def recommend(*args, **kwargs):
+    """``recommend`` with the reasons worded as the service words them (``service.reasons``)."""
+    return [rendered(r) for r in recommend_facts(*args, **kwargs)]
 
 
 LK, KA, KF = "Landkreis", "kreisangehörige Stadt/Gemeinde", "kreisfreie Stadt"
@@ -163,6 +170,18 @@ def test_structure_reasons_and_order():
     assert "ebenfalls ländlich geprägt" not in recs[0].reasons  # a Landkreis is not rural by its type alone
     assert "Nachbarland: Sachsen" in recs[1].reasons
     assert all(r.kind == "structure" for r in recs[0].details)
+
+
+def test_the_index_states_facts_and_the_service_words_them():
+    cat = Catalogue([muni("query", LK, "Brandenburg", 80_000), muni("lk-same-land", LK, "Brandenburg", 150_000),
+                     muni("lk-neighbour", LK, "Sachsen", 150_000), muni("lk-east-far", LK, "Thüringen", 150_000)])
+    facts = recommend_facts(cat, cat.get("query"), k=10)
+    details = [d for r in facts for d in r.details]
+    assert details and all(d.text == "" and isinstance(d.kind, ReasonKind) and d.what in SENTENCES for d in details)
+    assert {d.what for d in details} >= {"type", "land", "neighbour", "east_west"}
+    assert facts[0].reasons == []  # no German in index/
+    worded = rendered(facts[0])
+    assert "ebenfalls in Brandenburg" in worded.reasons and worded.details[0].text == worded.reasons[0]
 
 
 def test_size_on_a_log_scale_with_its_source():
