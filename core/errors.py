@@ -13,18 +13,23 @@ from typing import Any
 
 
 class PraxisError(Exception):
-    """Base of all domain errors: a stable machine ``code``, an English ``message`` and an
-    optional JSON-serialisable ``detail`` (e.g. ``{"suggestions": [...]}``)."""
+    """Base of all domain errors: a stable machine ``code`` (the class of error, which
+    decides the HTTP status and is the API's ``code``), a ``cause`` naming what went wrong
+    (``query_empty``, ``unknown_bundesland``, ...; the ``code`` when no finer cause is known;
+    the web pages key their German texts by it), an English ``message`` and an optional
+    JSON-serialisable ``detail`` (e.g. ``{"suggestions": [...]}``)."""
 
     code = "error"
 
-    def __init__(self, message: str, detail: Any = None):
+    def __init__(self, message: str, detail: Any = None, cause: str | None = None):
         super().__init__(message)
         self.message = message
         self.detail = detail
+        self.cause = cause or self.code
 
     def to_dict(self) -> dict[str, Any]:
-        """The one error shape of API and CLI: ``{"error": {"code", "message", "detail"}}``."""
+        """The one error shape of API and CLI: ``{"error": {"code", "message", "detail"}}``
+        (``cause`` stays out of it: the shape is a published interface)."""
         return {"error": {"code": self.code, "message": self.message, "detail": self.detail}}
 
 

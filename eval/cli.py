@@ -41,6 +41,7 @@ def run_eval(queries: Path, systems: list[str], k: int, json_out: Path | None, r
     peers = [s for s in systems if s in PEER_SYSTEMS]
     extra = {}
     if peers:
+        # lazy: CLI start-up: each command loads only what it runs (`--help` stays fast)
         from eval.peer_haystack import haystack_systems
 
         extra = haystack_systems(searcher, settings, peers)
@@ -54,11 +55,13 @@ def run_eval(queries: Path, systems: list[str], k: int, json_out: Path | None, r
         json_out.write_text(json.dumps(results, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
         print(f"\nJSON: {json_out}")
     if pool_out is not None:
+        # lazy: CLI start-up: each command loads only what it runs (`--help` stays fast)
         from eval.pool import blind_pool, write_pool
 
         total = write_pool(blind_pool(judgments, runs, depth=k), pool_out)
         print(f"Pool: {total} passages for {len(judgments)} queries in {pool_out}")
     if report:
+        # lazy: CLI start-up: each command loads only what it runs (`--help` stays fast)
         from eval.report import write_report
 
         print(f"Report: {write_report(results, report_dir, report_name(queries))}")
@@ -72,6 +75,7 @@ def report_name(queries: Path) -> str:
 
 def run_merge(queries: Path, assessments: Path, out: Path, settings: Settings | None = None) -> int:
     """Write pooled judgments: ``queries`` plus an entry per grade-2 assessed passage (see ``eval.pool``)."""
+    # lazy: CLI start-up: each command loads only what it runs (`--help` stays fast)
     from eval.pool import load_assessments, merge_assessments, snapshot_passages, write_judgments
     from index.snapshot import SnapshotStore
 
@@ -92,6 +96,7 @@ def run_merge(queries: Path, assessments: Path, out: Path, settings: Settings | 
 
 
 def _open_real(settings: Settings):
+    # lazy: CLI start-up: each command loads only what it runs (`--help` stays fast)
     from index.runtime import load_embedder, open_searcher
 
     return open_searcher(settings, load_embedder(settings))

@@ -64,6 +64,7 @@ def package_pdfs(packages: tuple[str, ...] = PACKAGES) -> list[Path]:
 
 
 def _pypdf_pages(data: bytes, pages: list[int]) -> dict[int, tuple[str | None, float]]:
+    # lazy: the PDF libraries load only when a PDF is read
     from pypdf import PdfReader
 
     reader = PdfReader(io.BytesIO(data), strict=False)
@@ -79,6 +80,7 @@ def _pypdf_pages(data: bytes, pages: list[int]) -> dict[int, tuple[str | None, f
 
 
 def _pdfium_pages(data: bytes, pages: list[int]) -> dict[int, tuple[str | None, float]]:
+    # lazy: the PDF libraries load only when a PDF is read
     import pypdfium2 as pdfium
 
     from ingest.readers import page_text_in_reading_order
@@ -103,6 +105,7 @@ EXTRACTORS = {"pypdf": _pypdf_pages, "pypdfium2": _pdfium_pages}
 
 def page_count(data: bytes) -> int:
     """Number of pages of a PDF given as bytes (pypdf, non-strict)."""
+    # lazy: the PDF libraries load only when a PDF is read
     from pypdf import PdfReader
 
     return len(PdfReader(io.BytesIO(data), strict=False).pages)

@@ -47,6 +47,7 @@ def _haystack():
     os.environ.setdefault("HAYSTACK_TELEMETRY_ENABLED", "False")
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     try:
+        # lazy: the Haystack baseline is only for eval --system haystack
         import haystack
         from haystack_integrations.components.embedders import sentence_transformers as st
     except ImportError as exc:
@@ -84,6 +85,7 @@ class _Peer:
 
     def system(self, arm: str, ctx: bool):
         haystack, st = _haystack()
+        # lazy: the Haystack baseline is only for eval --system haystack
         from haystack.components.joiners import DocumentJoiner
         from haystack.components.retrievers.in_memory import InMemoryBM25Retriever, InMemoryEmbeddingRetriever
 
@@ -130,6 +132,7 @@ class _Peer:
     def store(self, ctx: bool):
         if ctx in self.stores:
             return self.stores[ctx]
+        # lazy: the Haystack baseline is only for eval --system haystack
         from haystack import Document
         from haystack.document_stores.in_memory import InMemoryDocumentStore
 
@@ -182,6 +185,7 @@ class _Peer:
 
 
 def _embed(embedder, docs) -> np.ndarray:
+    # lazy: the Haystack baseline is only for eval --system haystack
     from haystack import Document
 
     copies = [Document(id=d.id, content=d.content, meta=dict(d.meta)) for d in docs]

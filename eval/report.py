@@ -194,9 +194,11 @@ def _clip(text: str, width: int = 70) -> str:
 
 def write_chart(results: dict[str, Any], path: Path) -> Path:
     """Grouped bars: systems x nDCG/Recall/MRR overall, and nDCG per language."""
+    # lazy: matplotlib only when a chart is drawn
     import matplotlib
 
     matplotlib.use("Agg")
+    # lazy: matplotlib only when a chart is drawn
     import matplotlib.pyplot as plt
     import numpy as np
 

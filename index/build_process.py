@@ -169,6 +169,7 @@ def _die_with_parent() -> None:
 
 def _main() -> None:
     """Child entry: argv = request JSON path, answer JSON path (see :func:`build_in_child`)."""
+    # lazy: POSIX-only module, used by the sandboxed child alone
     import resource
 
     req_path, out_path = sys.argv[1], sys.argv[2]

@@ -83,5 +83,5 @@ def open_recommender(settings: Settings, embedder) -> "Recommender":
 
     searcher = open_searcher(settings, embedder)
     if searcher.catalogue is None:
-        raise CatalogueUnavailable("the municipality catalogue is not available for this snapshot")
+        raise CatalogueUnavailable("the municipality catalogue is not available for this snapshot", cause="catalogue_missing")
     return Recommender(searcher.catalogue, searcher)

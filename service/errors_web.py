@@ -97,37 +97,41 @@ class WebInputError(BadRequest):
     """Invalid input found by the web layer itself; its message is already German."""
 
 
-# Message fragments (case-insensitive; the application and the catalogue speak English)
-# -> German text for the page. "{n}" is the configured length limit.
-_MESSAGES = [
-    ("query is empty", "Bitte geben Sie eine Frage oder Stichwörter ein."),
-    ("query has no words", "Die Suchanfrage enthält keine Wörter, nur Satz- oder Sonderzeichen."),
-    ("query is too long", "Die Suchanfrage ist zu lang (höchstens {n} Zeichen)."),
-    ("give either municipality or description", "Bitte geben Sie eine Kommune oder eine Beschreibung an."),
-    ("give a municipality name or a description", "Bitte geben Sie eine Kommune oder eine Beschreibung an."),
-    ("empty municipality name", "Bitte geben Sie eine Kommune oder eine Beschreibung an."),
-    ("description is too long", "Die Beschreibung ist zu lang (höchstens {n} Zeichen)."),
-    ("the description names no type", "Aus Ihrer Beschreibung ließ sich weder Art, Bundesland, Größe noch ein "
-                                      "Schwerpunkt lesen. Bitte beschreiben Sie Ihre Kommune zum Beispiel so: "
-                                      "„ländlicher Landkreis in Brandenburg, 80.000 Einwohner, Schwerpunkt Ehrenamt“ "
-                                      "– oder geben Sie ein Thema an."),
-    ("unknown description part", "Unbekannter Teil der Beschreibung."),
-    ("topic is too long", "Das Thema ist zu lang (höchstens {n} Zeichen)."),
-    ("q is too long", "Der Suchbegriff ist zu lang (höchstens {n} Zeichen)."),
-    ("k must be between", "Die gewünschte Anzahl an Ergebnissen ist nicht möglich."),
-    ("bundesland", "Unbekanntes Bundesland. Bitte wählen Sie eines aus der Liste."),
-    ("unknown municipality type", "Unbekannte Art der Kommune. Bitte wählen Sie eine aus der Liste."),
-    ("unknown field of action", "Unbekanntes Handlungsfeld. Bitte wählen Sie eines aus der Liste."),
-    ("catalogue is not available", "Für diesen Suchindex gibt es keinen Kommunenkatalog; "
-                                   "Kommunen und Vergleiche sind nicht verfügbar."),
-    ("no municipality with id", "Diese Kommune gibt es im Katalog nicht."),
-    ("no passage with id", "Diese Passage gibt es im Index nicht."),
-    ("no document with id", "Dieses Dokument gibt es im Index nicht."),
-    ("unknown document id", "Dieses Dokument gibt es im Index nicht. Bitte wählen Sie eines aus der Liste."),
-    ("municipality filters need", "Filter nach Bundesland, Art, Einwohnerzahl und Thema brauchen den "
-                                  "Kommunenkatalog, der in diesem Index fehlt."),
-    ("source file of document", "Die Originaldatei dieses Dokuments ist nicht verfügbar."),
-]
+# The German sentence for each error cause (``PraxisError.cause``; the application and the
+# catalogue speak English, the page German). "{n}" is the configured length limit.
+CAUSE_TEXTS = {
+    "query_empty": "Bitte geben Sie eine Frage oder Stichwörter ein.",
+    "query_no_words": "Die Suchanfrage enthält keine Wörter, nur Satz- oder Sonderzeichen.",
+    "query_not_text": "Bitte geben Sie eine Frage oder Stichwörter ein.",
+    "query_too_long": "Die Suchanfrage ist zu lang (höchstens {n} Zeichen).",
+    "municipality_or_description": "Bitte geben Sie eine Kommune oder eine Beschreibung an.",
+    "description_too_long": "Die Beschreibung ist zu lang (höchstens {n} Zeichen).",
+    "description_not_understood": "Aus Ihrer Beschreibung ließ sich weder Art, Bundesland, Größe noch ein "
+                                  "Schwerpunkt lesen. Bitte beschreiben Sie Ihre Kommune zum Beispiel so: "
+                                  "„ländlicher Landkreis in Brandenburg, 80.000 Einwohner, Schwerpunkt Ehrenamt“ "
+                                  "– oder geben Sie ein Thema an.",
+    "unknown_description_part": "Unbekannter Teil der Beschreibung.",
+    "topic_too_long": "Das Thema ist zu lang (höchstens {n} Zeichen).",
+    "q_too_long": "Der Suchbegriff ist zu lang (höchstens {n} Zeichen).",
+    "k_out_of_range": "Die gewünschte Anzahl an Ergebnissen ist nicht möglich.",
+    "unknown_bundesland": "Unbekanntes Bundesland. Bitte wählen Sie eines aus der Liste.",
+    "unknown_municipality_type": "Unbekannte Art der Kommune. Bitte wählen Sie eine aus der Liste.",
+    "unknown_theme": "Unbekanntes Handlungsfeld. Bitte wählen Sie eines aus der Liste.",
+    "catalogue_missing": "Für diesen Suchindex gibt es keinen Kommunenkatalog; "
+                         "Kommunen und Vergleiche sind nicht verfügbar.",
+    "municipality_not_found": "Diese Kommune gibt es im Katalog nicht.",
+    "passage_not_found": "Diese Passage gibt es im Index nicht.",
+    "document_not_found": "Dieses Dokument gibt es im Index nicht.",
+    "unknown_document": "Dieses Dokument gibt es im Index nicht. Bitte wählen Sie eines aus der Liste.",
+    "catalogue_missing_for_filters": "Filter nach Bundesland, Art, Einwohnerzahl und Thema brauchen den "
+                                     "Kommunenkatalog, der in diesem Index fehlt.",
+    "source_missing": "Die Originaldatei dieses Dokuments ist nicht verfügbar.",
+    "invalid_year": "Bitte geben Sie ein Erscheinungsjahr zwischen 0 und 9999 an.",
+    "ambiguous_municipality": "Der Name passt zu mehreren Kommunen. Welche meinen Sie?",
+    "unknown_mode": "Unbekanntes Suchverfahren. Bitte wählen Sie eines aus der Liste.",
+    "unknown_sort": "Unbekannte Sortierung. Bitte wählen Sie Relevanz oder Jahr.",
+    "offset_out_of_range": "Diese Seite der Ergebnisse gibt es nicht.",
+}
 _FALLBACK = {400: "Die Eingabe ist ungültig.", 404: "Nicht gefunden.",
              503: "Der Suchindex ist gerade nicht verfügbar. Bitte versuchen Sie es später noch einmal."}
 
@@ -137,7 +141,8 @@ def german_message(exc: PraxisError, limit: int = 1000, state: dict | None = Non
 
     Unknown (``detail.suggestions``) and ambiguous (``detail.candidates``) municipality
     names get a sentence naming what the user typed (``state["kommune"]``); the common
-    input errors a fixed translation; anything else a sentence for its HTTP status.
+    input errors the sentence for their cause (``CAUSE_TEXTS``, keyed by
+    ``PraxisError.cause``); anything else a sentence for its HTTP status.
     """
     if isinstance(exc, WebInputError):
         return exc.message
@@ -153,10 +158,9 @@ def german_message(exc: PraxisError, limit: int = 1000, state: dict | None = Non
         known = f"„{name}“ ist nicht im Kommunenkatalog." if name else "Diese Kommune gibt es im Katalog nicht."
         return known + ("" if detail["suggestions"] else
                         " Prüfen Sie die Schreibweise oder beschreiben Sie Ihre Kommune im Feld „Beschreibung“.")
-    low = exc.message.casefold()
-    for fragment, text in _MESSAGES:
-        if fragment in low:
-            return text.format(n=f"{limit:,}".replace(",", "."))
+    text = CAUSE_TEXTS.get(exc.cause)
+    if text is not None:
+        return text.format(n=f"{limit:,}".replace(",", "."))
     return _FALLBACK.get(http_status(exc), "Die Anfrage konnte nicht bearbeitet werden.")
 
 

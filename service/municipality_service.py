@@ -32,7 +32,7 @@ class MunicipalityService:
         """The serving catalogue; ``CatalogueUnavailable`` (503) when the snapshot has none."""
         catalogue = self.snapshots.catalogue
         if catalogue is None:
-            raise CatalogueUnavailable("the municipality catalogue is not available for this snapshot")
+            raise CatalogueUnavailable("the municipality catalogue is not available for this snapshot", cause="catalogue_missing")
         return catalogue
 
     def municipalities(self, bundesland: str | None = None, type: str | None = None, theme: str | None = None,
@@ -47,7 +47,8 @@ class MunicipalityService:
         ``reasons`` and ``reason_details``."""
         q = unicodedata.normalize("NFC", q).strip() if q else None
         if q and len(q) > self.snapshots.settings.max_query_chars:
-            raise BadRequest(f"q is too long: {len(q)} characters, at most {self.snapshots.settings.max_query_chars} allowed")
+            raise BadRequest(f"q is too long: {len(q)} characters, at most {self.snapshots.settings.max_query_chars} allowed",
+                             cause="q_too_long")
         topic = self._topic(topic)
         adapter = self.require_catalogue()
         records = adapter.filter(bundesland=bundesland, type=type, theme=theme, min_population=min_population,
@@ -67,7 +68,7 @@ class MunicipalityService:
         if not topic:
             raise BadRequest("give a municipality, a description or a topic")
         if not 1 <= k <= self.snapshots.settings.max_k:
-            raise BadRequest(f"k must be between 1 and {self.snapshots.settings.max_k}")
+            raise BadRequest(f"k must be between 1 and {self.snapshots.settings.max_k}", cause="k_out_of_range")
         adapter = self.require_catalogue()
         rows = [self._recommendation_row(adapter.get(m.id), _as_recommendation(m))
                 for m in adapter.who_does(topic, k, candidates)]
@@ -77,7 +78,7 @@ class MunicipalityService:
         """The municipality's facts and projects, plus the passages about it."""
         record = self.require_catalogue().get(municipality_id)
         if record is None:
-            raise NotFound(f"no municipality with id {municipality_id!r}")
+            raise NotFound(f"no municipality with id {municipality_id!r}", cause="municipality_not_found")
         m = municipality_record(record)
         s = self.snapshots.searcher
         m["passages"] = [PassageService.passage_row(s, i, None) for i in
@@ -92,7 +93,7 @@ class MunicipalityService:
         score, reasons and evidence; ``topic`` steers the practice part."""
         catalogue = self.require_catalogue()
         if catalogue.get(municipality_id) is None:
-            raise NotFound(f"no municipality with id {municipality_id!r}")
+            raise NotFound(f"no municipality with id {municipality_id!r}", cause="municipality_not_found")
         topic = self._topic(topic)
         return [self._recommendation_row(record, rec) for record, rec in
                 catalogue.recommend(municipality_id, topic, k, candidates)]
@@ -114,13 +115,13 @@ class MunicipalityService:
             ``reason_details`` and ``components``.
         """
         if not isinstance(query, str) or not query.strip():
-            raise BadRequest("give a municipality name or a description")
+            raise BadRequest("give a municipality name or a description", cause="municipality_or_description")
         query = unicodedata.normalize("NFC", query).strip()
         if len(query) > self.snapshots.settings.max_query_chars:
             raise BadRequest(f"the description is too long: {len(query)} characters, "
-                             f"at most {self.snapshots.settings.max_query_chars} allowed")
+                             f"at most {self.snapshots.settings.max_query_chars} allowed", cause="description_too_long")
         if not 1 <= k <= self.snapshots.settings.max_k:
-            raise BadRequest(f"k must be between 1 and {self.snapshots.settings.max_k}")
+            raise BadRequest(f"k must be between 1 and {self.snapshots.settings.max_k}", cause="k_out_of_range")
         topic = self._topic(topic)
         adapter = self.require_catalogue()
         catalogue = adapter.catalogue
@@ -157,7 +158,7 @@ class MunicipalityService:
         if not named and not described and topic and topic.strip():
             return self.who_does(topic, k, candidates)
         if named == described:
-            raise BadRequest("give either municipality or description")
+            raise BadRequest("give either municipality or description", cause="municipality_or_description")
         if candidates is not None and candidates.bundesland:
             from index.municipalities.gazetteer import BUNDESLAENDER, land_name
 
@@ -175,7 +176,7 @@ class MunicipalityService:
         topic = unicodedata.normalize("NFC", topic).strip()
         if len(topic) > self.snapshots.settings.max_query_chars:
             raise BadRequest(f"topic is too long: {len(topic)} characters, at most "
-                             f"{self.snapshots.settings.max_query_chars} allowed")
+                             f"{self.snapshots.settings.max_query_chars} allowed", cause="topic_too_long")
         return topic or None
 
     def _recommendation_row(self, record, rec) -> dict[str, Any]:

@@ -78,7 +78,7 @@ class PassageService:
         """Every free-text input obeys the query length limit (``max_query_chars``)."""
         if value is not None and len(value) > self.snapshots.settings.max_query_chars:
             raise BadRequest(f"{name} is too long ({len(value)} characters; the limit is "
-                             f"{self.snapshots.settings.max_query_chars})")
+                             f"{self.snapshots.settings.max_query_chars})", cause=f"{name}_too_long")
 
     def search(self, query: str, k: int = 10, mode: str = "hybrid", filters: Filters | None = None) -> SearchResult:
         """``Searcher.search`` on the serving snapshot."""
@@ -103,12 +103,12 @@ class PassageService:
         ``BadRequest`` for k out of range, a negative offset or an unknown sort.
         """
         if sort not in SORTS:
-            raise BadRequest(f"unknown sort {sort!r}", {"valid": list(SORTS)})
+            raise BadRequest(f"unknown sort {sort!r}", {"valid": list(SORTS)}, cause="unknown_sort")
         settings = self.snapshots.settings
         if not isinstance(k, int) or not 1 <= k <= settings.max_k:
-            raise BadRequest(f"k must be between 1 and {settings.max_k}")
+            raise BadRequest(f"k must be between 1 and {settings.max_k}", cause="k_out_of_range")
         if not isinstance(offset, int) or offset < 0:
-            raise BadRequest("offset must be 0 or more")
+            raise BadRequest("offset must be 0 or more", cause="offset_out_of_range")
         filters = filters or Filters()
         s = self.snapshots.searcher  # one snapshot for the whole request, even if a reload swaps meanwhile
         catalogue = self.snapshots.catalogue_for(s)
@@ -170,7 +170,7 @@ class PassageService:
         s = self.snapshots.searcher
         i = s.passage_index(passage_id)
         if i is None:
-            raise NotFound(f"no passage with id {passage_id!r}")
+            raise NotFound(f"no passage with id {passage_id!r}", cause="passage_not_found")
         self._check_text("q", query)
         terms = QueryTerms(query_stems(s, query)) if query else None  # English: its German terms too
         by_doc, position = self._doc_order(s)
@@ -229,7 +229,7 @@ class PassageService:
                                    "page_label": s.passages[i].page_label,
                                    "section": s.passages[i].section} for i in by_doc.get(doc_id, [])]
                 return doc
-        raise NotFound(f"no document with id {doc_id!r}")
+        raise NotFound(f"no document with id {doc_id!r}", cause="document_not_found")
 
     def filter_options(self) -> dict[str, Any]:
         """Choices for the search form: documents, Länder, municipality types, themes."""

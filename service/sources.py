@@ -68,7 +68,7 @@ def source_file(snapshot, settings, doc_id: str) -> SourceFile:
     """
     doc = next((d for d in snapshot.documents if d.id == doc_id), None)
     if doc is None:
-        raise NotFound(f"no document with id {doc_id!r}")
+        raise NotFound(f"no document with id {doc_id!r}", cause="document_not_found")
     roots = [Path(r).resolve() for r in (settings.corpus_dir, settings.sources_dir) if Path(r).is_dir()]
     recorded = Path(doc.path)
     candidates = [recorded] if recorded.is_absolute() else [root / recorded for root in roots]
@@ -83,5 +83,5 @@ def source_file(snapshot, settings, doc_id: str) -> SourceFile:
         if doc.sha256 and _sha256(real) != doc.sha256:
             continue
         return SourceFile(real, media_type(real), f"{doc.id}{real.suffix.lower()}")
-    raise NotFound(f"the source file of document {doc_id!r} is not available",
-                   {"doc_id": doc_id, "reason": "file missing or changed since it was indexed"})
+    raise NotFound(f"the source file of document {doc_id!r} is not available", 
+                   {"doc_id": doc_id, "reason": "file missing or changed since it was indexed"}, cause="source_missing")

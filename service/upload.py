@@ -141,7 +141,7 @@ class DocumentAdmin:
         from another process), ``StorageFull`` when the new snapshot cannot be written."""
         _, documents = self._current()
         if doc_id not in {d.id for d in documents}:
-            raise NotFound(f"no document with id {doc_id!r}")
+            raise NotFound(f"no document with id {doc_id!r}", cause="document_not_found")
         if len(documents) == 1:
             raise Conflict("the only document of the index cannot be deleted")
 

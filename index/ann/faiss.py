@@ -23,6 +23,7 @@ DEFAULTS = {"hnsw_m": 32, "hnsw_ef_construction": 200, "hnsw_ef_search": 128,
 
 def _faiss():
     try:
+        # lazy: FAISS loads only for its vector backends
         import faiss
     except ImportError as exc:  # pragma: no cover - depends on the install
         raise ConfigError("FAISS backends need faiss-cpu: pip install faiss-cpu") from exc

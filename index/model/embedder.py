@@ -59,7 +59,9 @@ class SentenceTransformerEmbedder:
                 f"no sentence-transformers model at {model_dir}; run `praxisfinder provision` first"
             )
         try:
+            # lazy: PyTorch takes seconds to load; only the torch encoder needs it
             import torch
+            # lazy: sentence-transformers loads PyTorch; only the torch encoder needs it
             from sentence_transformers import SentenceTransformer
         except ImportError as exc:  # pragma: no cover - depends on the install
             raise ModelError("sentence-transformers is not installed: pip install -e .") from exc

@@ -24,6 +24,7 @@ def cuda_present(backend: str) -> bool:
     """Whether the given runtime can use a CUDA device on this machine."""
     if backend == "torch":
         try:
+            # lazy: PyTorch takes seconds to load; only the torch encoder needs it
             import torch
         except ImportError:  # pragma: no cover
             return False

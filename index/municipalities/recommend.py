@@ -166,8 +166,8 @@ def recommend(
     if profile.id is None:
         profile = profile.without(ignore)
         if not profile.understood() and not (topic or "").strip():
-            raise BadRequest("the description names no type, Land, size, settlement or focus",
-                             {"reason": "empty_description"})
+            raise BadRequest("the description names no type, Land, size, settlement or focus", {"reason": "empty_description"},
+                             cause="description_not_understood")
     topic_text = (topic or "").strip() or _implicit_topic(catalogue, profile)
     scores: dict[str, PracticeScore] = practice.rank(topic_text, rows=False) if practice and topic_text else {}
     weights = WEIGHTS if (topic or "").strip() or not profile.id else NO_TOPIC_WEIGHTS

@@ -159,6 +159,9 @@ class UnknownDocument(BadRequest):
 
     code = "not_found"
 
+    def __init__(self, message: str, detail=None):
+        super().__init__(message, detail, cause="unknown_document")
+
 
 @dataclass(frozen=True)
 class Allowed:
@@ -237,7 +240,8 @@ class FilterMask:
         for name in ("min_year", "max_year"):
             value = getattr(filters, name)
             if value is not None and (not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 9999):
-                raise BadRequest(f"{name} must be a year (0 to 9999)", {"parameter": name, "value": value})
+                raise BadRequest(f"{name} must be a year (0 to 9999)", {"parameter": name, "value": value},
+                                 cause="invalid_year")
         if filters.min_year is not None:
             mask &= (self._last_year > 0) & (self._last_year >= filters.min_year)
         if filters.max_year is not None:
@@ -246,7 +250,8 @@ class FilterMask:
                      filters.max_population, filters.theme, filters.municipality)
         if any(v not in (None, "") for v in municipal):
             if self.catalogue is None:
-                raise BadRequest("municipality filters need the municipality catalogue, which this snapshot lacks")
+                raise BadRequest("municipality filters need the municipality catalogue, which this snapshot lacks",
+                                 cause="catalogue_missing_for_filters")
             about, municipalities = self._municipal(filters)
             mask &= about
         mask.flags.writeable = False

@@ -35,15 +35,16 @@ def clean_query(query: Any, max_chars: int) -> str:
     ``max_chars`` counts characters as sent. Raises ``BadRequest`` (English message) for a
     non-string, over-long, empty or word-less query."""
     if not isinstance(query, str):
-        raise BadRequest("query must be a string")
+        raise BadRequest("query must be a string", cause="query_not_text")
     if len(query) > max_chars:  # as sent (the published schema's maxLength); NFKC may expand it a little
-        raise BadRequest(f"query is too long: {len(query)} characters, at most {max_chars} allowed")
+        raise BadRequest(f"query is too long: {len(query)} characters, at most {max_chars} allowed",
+                         cause="query_too_long")
     text = unicodedata.normalize("NFKC", query)
     text = _CONTROL.sub(" ", text).strip()
     if not text:
-        raise BadRequest("query is empty")
+        raise BadRequest("query is empty", cause="query_empty")
     if not re.search(r"\w", text):
-        raise BadRequest("query has no words (only punctuation or symbols)")
+        raise BadRequest("query has no words (only punctuation or symbols)", cause="query_no_words")
     return text
 
 

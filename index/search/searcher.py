@@ -199,9 +199,9 @@ class Searcher:
         when the caller has it (else computed here)."""
         text = clean_query(query, self.settings.max_query_chars)
         if mode not in MODES:
-            raise BadRequest(f"unknown mode {mode!r}; choose one of: {', '.join(MODES)}")
+            raise BadRequest(f"unknown mode {mode!r}; choose one of: {', '.join(MODES)}", cause="unknown_mode")
         if not isinstance(k, int) or not 1 <= k <= self.settings.max_k:
-            raise BadRequest(f"k must be between 1 and {self.settings.max_k}")
+            raise BadRequest(f"k must be between 1 and {self.settings.max_k}", cause="k_out_of_range")
         if allowed is None:
             allowed = self.filter_mask.allowed(filters)
         lang = detect_language(text)

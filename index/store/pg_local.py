@@ -133,6 +133,7 @@ class LocalPostgres:
         raise RuntimeError(f"postgres did not accept connections within {START_TIMEOUT_S} s: {self.log_tail()}")
 
     def _accepts(self) -> bool:
+        # lazy: the PostgreSQL driver only for the postgres store
         import psycopg
 
         try:

@@ -45,6 +45,7 @@ def connect(url: str, autocommit: bool = False):
     """A psycopg 3 connection; ``ConfigError`` naming the package when it is missing,
     ``SnapshotError`` (no index to serve) when the server cannot be reached."""
     try:
+        # lazy: the PostgreSQL driver only for the postgres store
         import psycopg
     except ImportError as exc:
         raise ConfigError("store=postgres needs psycopg 3 (pip install 'psycopg[binary]', pinned in "

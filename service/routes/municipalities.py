@@ -27,7 +27,8 @@ def ignore_parts(value: str | None) -> set[str] | None:
     if unknown:
         from core.errors import BadRequest
 
-        raise BadRequest(f"unknown description part: {', '.join(sorted(unknown))}", {"valid": list(DESCRIPTION_PARTS)})
+        raise BadRequest(f"unknown description part: {', '.join(sorted(unknown))}", {"valid": list(DESCRIPTION_PARTS)},
+                         cause="unknown_description_part")
     return parts or None
 
 
