@@ -65,6 +65,8 @@ from index.store.pg_schema import (APPROXIMATE, SCHEMA, TABLES, WRITER_LOCK_KEY,
                                    sparse_text, tfc, vec_text)
 from index.store.pg_write import delete_document, write_document, write_generation
 
+MAXSCORE_MARGIN = 1e-4  # relative slack on the MaxScore threshold (float32 sums in pgvector)
+
 __all__ = ["PgBM25", "PgSnapshot", "PgTokenStore", "PgVectorIndex", "PostgresStore", "RowMap", "idf", "passage_terms",
            "tfc"]
 
@@ -374,42 +376,97 @@ class PgBM25(BM25Index):
     the GIN index, ``vocabulary`` loaded at open. Scores equal ``index.bm25.BM25Index``'s."""
 
     def __init__(self, reader: _Reader, table: str, rowmap: RowMap, vocab: dict[str, tuple[int, int]],
-                 n: int, k1: float, b: float):
+                 n: int, k1: float, b: float, terms_table: str | None = None, has_max_tfc: bool = True):
         self.reader, self.table, self.rowmap = reader, table, rowmap
         self._vocab = vocab  # term -> (id, df)
+        self._df_of = {i: df for i, df in vocab.values()}
+        self.terms = terms_table or table.replace("passages", "terms")
+        self._max_col = "max_tfc" if has_max_tfc else "1.0::real"
         self.n, self.k1, self.b = n, k1, b
         self.size = len(rowmap.rows)
         self._postings: dict[str, np.ndarray] = {}
 
-    def _query(self, weights: dict[str, float]) -> tuple[str, list[int]] | None:
+    def _query_entries(self, weights: dict[str, float]) -> dict[int, float]:
+        """term id -> query weight * IDF over the known terms with a positive weight."""
         entries: dict[int, float] = {}
         for term, weight in weights.items():
             known = self._vocab.get(term)
             if weight > 0 and known is not None and term:
                 entries[known[0]] = entries.get(known[0], 0.0) + weight * idf(known[1], self.n)
-        if not entries:
-            return None
-        return sparse_text(entries), sorted(entries)
+        return entries
 
     def top(self, weights: dict[str, float], depth: int, mask: np.ndarray | None = None) -> list[tuple[int, float]]:
         """Up to ``depth`` (position, score) with a positive score inside ``mask``, best first,
-        ties by position: candidates by ``terms && ids`` (GIN), ranked by inner product."""
-        q = self._query(weights)
-        if q is None:
+        ties by position: the exact BM25 top-k, ranked by the inner product of the passage's
+        ``bm25`` and the query's sparse vector.
+
+        Without a mask the candidates are pruned as MaxScore does (Turtle & Flood 1995;
+        the term-at-a-time form of the upper-bound pruning behind WAND and block-max WAND in
+        Lucene, PISA, VectorChord-bm25 and ParadeDB's Tantivy): a query term's contribution to
+        any passage is at most ``q_t * max_tfc_t`` (``gN_terms.max_tfc``, the largest stored
+        saturated frequency, kept by every write). The passages of the rarest terms are
+        scored first; the ``depth``-th best of them is a threshold θ that the final top-k
+        cannot fall below. Terms whose upper bounds, summed from the smallest, stay below θ
+        are *non-essential*: a passage containing only those scores below θ. So only
+        passages sharing an *essential* term are candidates (GIN), and each is scored on
+        all its query terms: the result equals scoring every passage (``plan`` shows the
+        split; the contract tests compare with the embedded store). With a mask the
+        allowed rows are scored directly (a filter keeps few)."""
+        entries = self._query_entries(weights)
+        if not entries:
             return []
-        text, ids = q
-        where, params = "", []
+        text = sparse_text(entries)
         if mask is not None:
             allowed = np.flatnonzero(mask)
             if allowed.size == 0:
                 return []
-            where, params = "AND row = ANY(%s)", [self.rowmap.rows[allowed].tolist()]
-        rows = self.reader.query(f"SELECT row, (bm25 <#> %s::sparsevec) * -1 AS s FROM {self.table} "
-                                 f"WHERE terms && %s::int[] {where} ORDER BY s DESC, row LIMIT %s",
-                                 [text, ids, *params, depth])
+            rows = self.reader.query(f"SELECT row, (bm25 <#> %s::sparsevec) * -1 AS s FROM {self.table} "
+                                     f"WHERE terms && %s::int[] AND row = ANY(%s) ORDER BY s DESC, row LIMIT %s",
+                                     [text, sorted(entries), self.rowmap.rows[allowed].tolist(), depth])
+        else:
+            essential = self.plan(entries, depth, text)["essential"]
+            rows = self.reader.query(f"SELECT row, (bm25 <#> %s::sparsevec) * -1 AS s FROM {self.table} "
+                                     f"WHERE terms && %s::int[] ORDER BY s DESC, row LIMIT %s",
+                                     [text, essential, depth])
         pos = self.rowmap.pos_of(r[0] for r in rows)
         out = [(int(p), float(np.float32(r[1]))) for p, r in zip(pos, rows) if p >= 0 and r[1] > 0]
         return sorted(out, key=lambda x: (-x[1], x[0]))
+
+    def plan(self, entries: dict[int, float], depth: int, text: str | None = None) -> dict[str, Any]:
+        """The MaxScore split of a query (``top``): ``entries`` term id -> query weight (the
+        sparse query's values), ``depth`` the k of the top-k. Returns ``theta`` (the
+        ``depth``-th best score among the seed passages, 0 when they are fewer), ``bounds``
+        (term id -> upper bound of its contribution) and ``essential`` (sorted term ids whose
+        passages are the candidates; all terms when theta is 0).
+
+        Seed: the terms of smallest document frequency, taken until their frequencies sum to
+        ``depth``; their passages are scored in full (one statement, which also reads the
+        current ``max_tfc`` of every query term)."""
+        ids = sorted(entries)
+        by_df = sorted(ids, key=lambda i: (self._df_of.get(i, 0), i))
+        seed, covered = [], 0
+        for i in by_df:
+            seed.append(i)
+            covered += self._df_of.get(i, 0)
+            if covered >= depth:
+                break
+        text = text or sparse_text(entries)
+        scores, tids, tmax = self.reader.query(
+            f"SELECT ARRAY(SELECT (bm25 <#> %s::sparsevec) * -1 AS s FROM {self.table} WHERE terms && %s::int[] "
+            f"ORDER BY s DESC LIMIT %s), ARRAY(SELECT id FROM {self.terms} WHERE id = ANY(%s) ORDER BY id), "
+            f"ARRAY(SELECT {self._max_col} FROM {self.terms} WHERE id = ANY(%s) ORDER BY id)",
+            [text, sorted(seed), depth, ids, ids])[0]
+        bounds = {i: 1.0 for i in ids}  # tfc < 1 always: the bound of a term without a stored one
+        bounds.update({int(i): float(m) for i, m in zip(tids, tmax)})
+        bounds = {i: entries[i] * bounds[i] for i in ids}
+        theta = float(scores[-1]) if len(scores) >= depth and scores[-1] > 0 else 0.0
+        essential, cum = [], 0.0
+        for i in sorted(ids, key=lambda i: (bounds[i], i)):
+            cum += bounds[i]
+            # a margin of MAXSCORE_MARGIN (relative) covers float32 sums in pgvector
+            if theta <= 0 or cum >= theta * (1 - MAXSCORE_MARGIN):
+                essential.append(i)
+        return {"theta": theta, "bounds": bounds, "essential": sorted(essential), "seed": sorted(seed)}
 
     def weighted_scores(self, weights: dict[str, float]) -> np.ndarray:
         """float32 (n_positions,): every passage's weighted BM25 score (zeros where no term matches)."""
@@ -533,7 +590,9 @@ class PgSnapshot(Snapshot):
                                 PgVectorIndex(reader, f"{t}windows", wmap, dim, approximate, params))
         has_tokens = conn.execute(f"SELECT EXISTS (SELECT 1 FROM {t}passages WHERE tokens IS NOT NULL)").fetchone()[0]
         tokens = PgTokenStore(reader, f"{t}passages", rowmap, dim) if has_tokens else None
-        bm25 = PgBM25(reader, f"{t}passages", rowmap, vocab, int(n), float(k1), float(b))
+        has_max = conn.execute("SELECT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_name = %s "
+                               "AND column_name = 'max_tfc')", (f"{t}terms",)).fetchone()[0]
+        bm25 = PgBM25(reader, f"{t}passages", rowmap, vocab, int(n), float(k1), float(b), f"{t}terms", has_max)
         manifest = {**manifest, "counts": {**manifest.get("counts", {}), "passages": len(passages),
                                            "documents": len(documents)}}
         snap = cls(Path(f"{sid}@{version}"), manifest, documents, passages, None, dense, bm25, catalogue,
