@@ -37,6 +37,9 @@ def create_tables(conn, gen: int, dim: int) -> None:
         CREATE TABLE {t}terms (id int PRIMARY KEY, term text UNIQUE NOT NULL, df int NOT NULL,
             max_tfc real NOT NULL DEFAULT 1);
         CREATE TABLE {t}deleted (row bigint NOT NULL, version bigint NOT NULL);
+        CREATE TABLE {t}postings (id int PRIMARY KEY, rows bytea NOT NULL, tfc bytea NOT NULL);
+        ALTER TABLE {t}postings ALTER COLUMN rows SET STORAGE EXTERNAL, ALTER COLUMN tfc SET STORAGE EXTERNAL;
+        CREATE TABLE {t}segment (base_rows bigint NOT NULL);
         CREATE TABLE {t}municipalities (pos int PRIMARY KEY, id text, data jsonb NOT NULL);
         CREATE TABLE {t}catalogue_groups (pos int PRIMARY KEY, data jsonb NOT NULL);
         CREATE TABLE {t}project_titles (pos int PRIMARY KEY, title text NOT NULL, vec vector({dim}));
@@ -104,6 +107,7 @@ def write_generation(conn, snapshot: Snapshot, backend: str, hnsw: dict[str, int
                 cp.write_row((i, p.id, p.doc_id, json.dumps(p.to_dict(), ensure_ascii=False),
                               vec_text(snapshot.vectors[i]), sorted(vocab[term] for term in c), sparse_text(sparse),
                               dl, tok))
+        _write_postings(cur, t, counts, dls, vocab, avgdl, k1, b)
         if snapshot.windows is not None:
             w = snapshot.windows
             with cur.copy(f"COPY {t}windows (row, owner, key, vec) FROM STDIN") as cp:
@@ -113,6 +117,37 @@ def write_generation(conn, snapshot: Snapshot, backend: str, hnsw: dict[str, int
     create_indexes(conn, gen, backend, hnsw)
     conn.execute(f"ANALYZE {t}passages")
     return int(gen)
+
+
+def _write_postings(cur, t: str, counts: list[Counter], dls: list[int], ids: dict[str, int], avgdl: float,
+                    k1: float, b: float) -> None:
+    """The generation's BM25 posting lists, one row per term id: ``rows`` the passage rows
+    containing it (int32 little-endian, ascending), ``tfc`` their saturated term
+    frequencies (float32 little-endian; the very values of the passages' ``bm25`` sparse
+    vectors), stored uncompressed (``STORAGE EXTERNAL``: read without decompressing). They
+    cover rows below ``gN_segment.base_rows`` (this build); rows written later are scored
+    from their ``bm25`` column (``PgBM25.top``). The layout of bm25s' sparse score matrix
+    (and of Lucene's postings), kept in a table."""
+    n_post = sum(len(c) for c in counts)
+    term = np.empty(n_post, dtype=np.int32)
+    rows = np.empty(n_post, dtype=np.int32)
+    vals = np.empty(n_post, dtype=np.float32)
+    at = 0
+    for r, (c, dl) in enumerate(zip(counts, dls)):
+        m = len(c)
+        term[at:at + m] = [ids[x] for x in c]
+        rows[at:at + m] = r
+        vals[at:at + m] = [tfc(tf, dl, avgdl, k1, b) for tf in c.values()]
+        at += m
+    order = np.argsort(term, kind="stable")  # by term, rows ascending within a term
+    term, rows, vals = term[order], rows[order], vals[order]
+    bounds = np.flatnonzero(np.diff(term)) + 1
+    starts = np.concatenate([[0], bounds]) if n_post else np.zeros(0, dtype=np.int64)
+    ends = np.concatenate([bounds, [n_post]]) if n_post else np.zeros(0, dtype=np.int64)
+    with cur.copy(f"COPY {t}postings (id, rows, tfc) FROM STDIN") as cp:
+        for s, e in zip(starts.tolist(), ends.tolist()):
+            cp.write_row((int(term[s]), rows[s:e].astype("<i4").tobytes(), vals[s:e].astype("<f4").tobytes()))
+    cur.execute(f"INSERT INTO {t}segment (base_rows) VALUES (%s)", (len(counts),))
 
 
 def _max_tfc(counts: list[Counter], dls: list[int], ids: dict[str, int], avgdl: float, k1: float,

@@ -57,7 +57,7 @@ import numpy as np
 
 from core.errors import SnapshotError
 from core.schema import Document, Passage
-from index.bm25 import BM25Index
+from index.bm25 import BM25Index, top_k
 from index.multivector import TokenStore
 from index.snapshot import SCHEMA_VERSION, Snapshot, WindowSet
 
@@ -234,7 +234,7 @@ class _Reader:
         self._local = threading.local()
         self._all: list = []
         self._lock = threading.Lock()
-        self._configured: dict[int, set[str]] = {}
+        self._configured: dict[int, str] = {}
 
     def conn(self):
         c = getattr(self._local, "conn", None)
@@ -246,11 +246,11 @@ class _Reader:
         return c
 
     def configure(self, conn, statements: str) -> None:
-        """Run session settings on ``conn`` once (e.g. ``hnsw.ef_search``)."""
-        done = self._configured.setdefault(id(conn), set())
-        if statements not in done:
+        """Run session settings on ``conn`` unless they are the ones it ran last (e.g.
+        ``hnsw.ef_search``; one round trip only when they change)."""
+        if self._configured.get(id(conn)) != statements:
             conn.execute(statements)
-            done.add(statements)
+            self._configured[id(conn)] = statements
 
     def query(self, sql: str, params=None, binary: bool = False) -> list[tuple]:
         """All rows of one statement; ``binary``: results in PostgreSQL's binary format
@@ -330,7 +330,12 @@ class PgVectorIndex:
             params = [self.rowmap.rows[np.asarray(allowed, dtype=np.int64)].tolist()]
         conn = self.reader.conn()
         if not exact:
-            self.reader.configure(conn, f"SET hnsw.ef_search = {self.ef_search}; SET hnsw.iterative_scan = strict_order")
+            # as FAISS' HNSW search: the candidate list holds max(ef_search, k) entries
+            # (pgvector caps it at 1000); a filtered search keeps scanning (pgvector 0.8's
+            # iterative scan) until k rows pass the filter, an unfiltered one never needs to
+            ef = min(max(self.ef_search, k), 1000)
+            scan = "strict_order" if allowed is not None else "off"
+            self.reader.configure(conn, f"SET hnsw.ef_search = {ef}; SET hnsw.iterative_scan = {scan}")
         # one statement per query: an exact search orders by an expression the HNSW index
         # cannot serve (a sequential scan, as FAISS' flat index); an approximate one walks the
         # graph, iterative scanning (pgvector 0.8) continuing until k rows pass the filter
@@ -376,12 +381,18 @@ class PgBM25(BM25Index):
     the GIN index, ``vocabulary`` loaded at open. Scores equal ``index.bm25.BM25Index``'s."""
 
     def __init__(self, reader: _Reader, table: str, rowmap: RowMap, vocab: dict[str, tuple[int, int]],
-                 n: int, k1: float, b: float, terms_table: str | None = None, has_max_tfc: bool = True):
+                 n: int, k1: float, b: float, terms_table: str | None = None, has_max_tfc: bool = True,
+                 base_rows: int | None = None):
         self.reader, self.table, self.rowmap = reader, table, rowmap
         self._vocab = vocab  # term -> (id, df)
         self._df_of = {i: df for i, df in vocab.values()}
         self.terms = terms_table or table.replace("passages", "terms")
         self._max_col = "max_tfc" if has_max_tfc else "1.0::real"
+        # the posting-list segment (``pg_write._write_postings``) and the rows it covers; None
+        # for generations written without it (then the pruned SQL top-k answers)
+        self.base_rows = base_rows
+        self.postings_table = self.terms.replace("terms", "postings")
+        self.deleted_table = self.terms.replace("terms", "deleted")
         self.n, self.k1, self.b = n, k1, b
         self.size = len(rowmap.rows)
         self._postings: dict[str, np.ndarray] = {}
@@ -415,6 +426,8 @@ class PgBM25(BM25Index):
         entries = self._query_entries(weights)
         if not entries:
             return []
+        if self.base_rows is not None:
+            return top_k(self._segment_scores(entries), depth, mask)
         text = sparse_text(entries)
         if mask is not None:
             allowed = np.flatnonzero(mask)
@@ -431,6 +444,52 @@ class PgBM25(BM25Index):
         pos = self.rowmap.pos_of(r[0] for r in rows)
         out = [(int(p), float(np.float32(r[1]))) for p, r in zip(pos, rows) if p >= 0 and r[1] > 0]
         return sorted(out, key=lambda x: (-x[1], x[0]))
+
+    def _segment_scores(self, entries: dict[int, float]) -> np.ndarray:
+        """float32 (n_positions,) BM25 scores of every passage for the sparse query ``entries``
+        (term id -> weight * IDF), from the generation's posting lists, in *one* statement:
+
+        - the posting lists of the query terms (``gN_postings``, rows below ``base_rows``),
+          accumulated term at a time here (weight * stored saturated frequency, summed in
+          float64, as bm25s sums its sparse matrix);
+        - the rows deleted since the build (``gN_deleted``), zeroed;
+        - the rows written since the build (row >= ``base_rows``; few), scored in SQL from
+          their ``bm25`` sparse vectors, as the unpruned query does.
+
+        Binary transfer (``bytea``, ``int4send``/``float4send``); nothing of the index is
+        held in the serving process between searches."""
+        ids = sorted(entries)
+        text = sparse_text(entries)
+        got = self.reader.query(
+            f"SELECT id, rows, tfc FROM {self.postings_table} WHERE id = ANY(%s) "
+            f"UNION ALL SELECT -1, coalesce(string_agg(int4send(row::int), ''::bytea), ''::bytea), ''::bytea "
+            f"FROM {self.deleted_table} "
+            f"UNION ALL SELECT -2, coalesce(string_agg(int4send(row::int), ''::bytea ORDER BY row), ''::bytea), "
+            f"coalesce(string_agg(float4send(((bm25 <#> %s::sparsevec) * -1)::real), ''::bytea ORDER BY row), ''::bytea) "
+            f"FROM {self.table} WHERE row >= %s AND terms && %s::int[]",
+            [ids, text, self.base_rows, ids], binary=True)
+        base = self.base_rows
+        acc = np.zeros(base, dtype=np.float64)
+        deleted = delta_rows = np.zeros(0, dtype=np.int64)
+        delta_scores = np.zeros(0, dtype=np.float32)
+        for tid, rows, vals in got:
+            if tid >= 0:
+                r = np.frombuffer(rows, dtype="<i4")
+                w = np.frombuffer(vals, dtype="<f4").astype(np.float64) * float(np.float32(entries[tid]))
+                acc += np.bincount(r, weights=w, minlength=base)
+            elif tid == -1:
+                deleted = np.frombuffer(rows, dtype=">i4").astype(np.int64)
+            else:
+                delta_rows = np.frombuffer(rows, dtype=">i4").astype(np.int64)
+                delta_scores = np.frombuffer(vals, dtype=">f4").astype(np.float32)
+        acc[deleted[deleted < base]] = 0.0
+        out = np.zeros(self.size, dtype=np.float32)
+        loaded = self.rowmap.rows
+        old = loaded < base
+        out[old] = acc[loaded[old]].astype(np.float32)
+        pos = self.rowmap.pos_of(delta_rows)
+        out[pos[pos >= 0]] = delta_scores[pos >= 0]
+        return out
 
     def plan(self, entries: dict[int, float], depth: int, text: str | None = None) -> dict[str, Any]:
         """The MaxScore split of a query (``top``): ``entries`` term id -> query weight (the
@@ -470,6 +529,9 @@ class PgBM25(BM25Index):
 
     def weighted_scores(self, weights: dict[str, float]) -> np.ndarray:
         """float32 (n_positions,): every passage's weighted BM25 score (zeros where no term matches)."""
+        if self.base_rows is not None:
+            entries = self._query_entries(weights)
+            return self._segment_scores(entries) if entries else np.zeros(self.size, dtype=np.float32)
         out = np.zeros(self.size, dtype=np.float32)
         for pos, score in self.top(weights, self.size):
             out[pos] = score
@@ -542,6 +604,7 @@ class PgSnapshot(Snapshot):
     search. ``path`` is ``<snapshot id>@<version>`` (what ``current_name`` reports)."""
 
     reader: _Reader | None = None
+    concurrent_retrieval = True  # the arms are SQL round trips: ``Searcher`` runs them at once
 
     @classmethod
     def open(cls, conn, url: str, serving: tuple[int, str, int], expected_model: str | None,
@@ -592,7 +655,11 @@ class PgSnapshot(Snapshot):
         tokens = PgTokenStore(reader, f"{t}passages", rowmap, dim) if has_tokens else None
         has_max = conn.execute("SELECT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_name = %s "
                                "AND column_name = 'max_tfc')", (f"{t}terms",)).fetchone()[0]
-        bm25 = PgBM25(reader, f"{t}passages", rowmap, vocab, int(n), float(k1), float(b), f"{t}terms", has_max)
+        base_rows = None
+        if conn.execute("SELECT to_regclass(%s) IS NOT NULL", (f"{t}segment",)).fetchone()[0]:
+            base_rows = int(conn.execute(f"SELECT base_rows FROM {t}segment").fetchone()[0])
+        bm25 = PgBM25(reader, f"{t}passages", rowmap, vocab, int(n), float(k1), float(b), f"{t}terms", has_max,
+                      base_rows)
         manifest = {**manifest, "counts": {**manifest.get("counts", {}), "passages": len(passages),
                                            "documents": len(documents)}}
         snap = cls(Path(f"{sid}@{version}"), manifest, documents, passages, None, dense, bm25, catalogue,
