@@ -11,7 +11,12 @@ version) and a set of tables named after its number ``N``:
                     (terms counted), ``tokens bytea`` (float16 token vectors for MaxSim,
                     one array per passage)
     gN_windows      row, owner (passage row), text key, ``vec vector(dim)``
-    gN_terms        term id, term, df (passages containing it)
+    gN_terms        term id, term, df (passages containing it), ``max_tfc`` (the largest
+                    saturated frequency any passage stores for it: MaxScore's upper bound)
+    gN_postings     per term id its posting list as written by the build: passage rows
+                    (int32) and saturated frequencies (float32), uncompressed ``bytea``
+    gN_segment      ``base_rows``: the rows the posting lists cover (rows written later are
+                    scored from their ``bm25`` column)
     gN_deleted      rows deleted by incremental writes, with the version that deleted them
     gN_municipalities, gN_catalogue_groups, gN_project_titles: the municipality catalogue
                     (``project_titles`` with their e5 vectors)
@@ -25,8 +30,12 @@ passage d for terms t as sum_t idf(t) * tf / (tf + k1 * (1 - b + b * dl / avgdl)
 idf(t) = ln(1 + (N - df + 0.5) / (df + 0.5)). Each passage stores the saturated term
 frequencies (the second factor) as a ``sparsevec`` over term ids; a query becomes the
 ``sparsevec`` of weight * idf over its known terms; the score is their inner product
-(pgvector ``<#>`` is its negative). Candidates are the passages sharing a term with the
-query (``terms && ids``, GIN). ``avgdl`` is frozen per generation (the stored vectors stay
+(pgvector ``<#>`` is its negative). A search reads, in one statement, the posting lists of
+its terms (``gN_postings``), the rows deleted since the build and the scores of the rows
+written since (their ``bm25`` vectors, GIN on ``terms``), and accumulates term at a time
+(``PgBM25.top``): the sum bm25s computes over its sparse matrix, with nothing held in the
+serving process. Generations without posting lists answer in SQL, candidates pruned by
+MaxScore (``PgBM25.plan``). ``avgdl`` is frozen per generation (the stored vectors stay
 valid); N, df and the summed lengths are kept current by incremental writes, so IDF is
 refreshed without re-reading the corpus. Term ids and analysis are praxisfinder's own
 (``index.analyzer``): PostgreSQL's German text search has no compound splitting, gender
@@ -408,10 +417,14 @@ class PgBM25(BM25Index):
 
     def top(self, weights: dict[str, float], depth: int, mask: np.ndarray | None = None) -> list[tuple[int, float]]:
         """Up to ``depth`` (position, score) with a positive score inside ``mask``, best first,
-        ties by position: the exact BM25 top-k, ranked by the inner product of the passage's
-        ``bm25`` and the query's sparse vector.
+        ties by position: the exact BM25 top-k.
 
-        Without a mask the candidates are pruned as MaxScore does (Turtle & Flood 1995;
+        A generation with posting lists (``gN_postings``, every one written now) answers from
+        them: every passage's score in one statement (``_segment_scores``), then the top-k
+        (``index.bm25.top_k``, as the embedded store). An older generation ranks by the
+        inner product of the passage's ``bm25`` and the query's sparse vector in SQL.
+
+        There, without a mask, the candidates are pruned as MaxScore does (Turtle & Flood 1995;
         the term-at-a-time form of the upper-bound pruning behind WAND and block-max WAND in
         Lucene, PISA, VectorChord-bm25 and ParadeDB's Tantivy): a query term's contribution to
         any passage is at most ``q_t * max_tfc_t`` (``gN_terms.max_tfc``, the largest stored
