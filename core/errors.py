@@ -9,6 +9,8 @@ should leak to users.
 
 from __future__ import annotations
 
+import errno
+import os
 from typing import Any
 
 
@@ -100,9 +102,6 @@ def is_disk_full(exc: BaseException, path=None) -> bool:
     and 524256 written"); for those, and for any error without an errno, ``path`` (a
     directory on the disk written to) decides: less than ``DISK_FULL_MARGIN`` free means
     full. Call it before removing what the failed write left behind."""
-    import errno
-    import os
-
     vague = False
     while exc is not None:
         if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):

@@ -131,6 +131,7 @@ def read_source(doc_id: str, src: Source, settings: Settings) -> tuple[Document,
     if src.prepared is not None:
         return src.prepared
     if src.origin == "upload":  # untrusted bytes: parsed only under the sandbox's limits
+        # lazy: the sandbox (subprocess and resource limits) is loaded only for uploads
         from ingest.sandbox import ingest_sandboxed
 
         doc, passages, _ = ingest_sandboxed(src.path, settings, doc_id)

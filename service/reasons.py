@@ -38,7 +38,11 @@ def _size(f: dict[str, Any]) -> str:
     return f"ähnliche Größe: {_de_int(f['population'])} Einwohner (Größenklasse {size_class(f['population'])})"
 
 
+# How a "who does X?" evidence that names the topic is introduced (``Reason.what == "named"``).
+EVIDENCE_LABELS = {"row": "Eintrag", "project": "Projekt", "practice": "Praxis zum Thema", "group": "Mitglied"}
+
 SENTENCES: dict[str, Callable[[dict[str, Any]], str]] = {
+    "named": lambda f: f"{EVIDENCE_LABELS.get(f['evidence'], 'Praxis zum Thema')}: „{f['text']}“",
     "member": lambda f: f"Mitglied: {f['label']}",
     "practice": _practice,
     "project": lambda f: f"Projekt „{f['title']}“ ({PROJECT_LISTS.get(f.get('list'), 'Wettbewerbsbeitrag')})",

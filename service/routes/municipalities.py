@@ -49,7 +49,8 @@ def router(settings: Settings) -> APIRouter:
         include_unknown_population: bool = Query(False, description="Keep municipalities without a known population "
                                                                     "when a population bound is set."),
         topic: str | None = Query(None, max_length=text, description="A practice (\"Dolmetscherpool\"): only the "
-                                  "municipalities that do it, ranked by their practice, each with reasons."),
+                                  "municipalities that do it, ranked by their practice, each with reasons.",
+                                  json_schema_extra=WORDS),
     ):
         """Filterable list; with `topic`, "who already does it?" ranked by practice. 503 while
         the snapshot has no municipality catalogue."""

@@ -302,3 +302,12 @@ def test_schema_and_answer_agree(client, path, name, value, valid, status):
     params = {name: value} if name == "q" else {name: value, "q": "Ehrenamt"}
     r = client.get(path.replace("{municipality_id}", some), params=params)
     assert r.status_code == status, r.text
+
+
+def test_a_practice_of_symbols_only_is_refused_by_schema_and_app(client):
+    """``/api/municipalities?topic=…`` was schema-valid but a 400 (schemathesis ST202)."""
+    import jsonschema_rs
+
+    assert not jsonschema_rs.validator_for(_param_schema(client, "/api/municipalities", "topic")).is_valid("…")
+    assert jsonschema_rs.validator_for(_param_schema(client, "/api/municipalities", "topic")).is_valid("Wohnraum")
+    assert client.get("/api/municipalities", params={"topic": "…"}).status_code == 400
