@@ -56,7 +56,7 @@ class _FilterQueryBase(BaseModel):
             v = getattr(self, p.field)
             if p.kind == "list":
                 v = [d for d in v or () if d] or None
-            values[p.field] = None if v in ("", False) else v
+            values[p.field] = None if v is False or v == "" else v  # 0 is a bound (0 == False: not `in`)
         return Filters(**values)
 
 

@@ -63,3 +63,12 @@ def test_every_parameter_is_derived_from_a_filters_field():
     assert {p.field for p in FILTER_PARAMS} | {"municipality"} == {f.name for f in fields(Filters)}
     assert {p.web for p in FILTER_PARAMS} - names == {"ohne_angabe"}
     assert all(p.label and p.description for p in FILTER_PARAMS)
+
+
+def test_the_api_model_keeps_a_zero_bound_and_drops_empty_values():
+    from service.search_params import FilterQuery
+
+    f = FilterQuery.model_validate({"max_population": 0, "min_year": 0, "bundesland": "", "doc": ["", "a"],
+                                    "include_unknown_population": False}).filters()
+    assert f.max_population == 0 and f.min_year == 0 and f.bundesland is None and f.doc_ids == ["a"]
+    assert f.include_unknown_population is None
