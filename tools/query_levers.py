@@ -107,6 +107,33 @@ def _window_context(prefix: str) -> Callable:
     return apply
 
 
+def _translate(max_phrase_words: int | None = None, **flags: Any) -> Callable:
+    """Module settings of ``index.search.translate`` changed for one configuration (flags such
+    as ``PSEUDO_PHRASES``); with ``max_phrase_words`` the snapshot's English -> German table and
+    surface forms are rebuilt in memory with dictionary phrases up to that many words; undone after."""
+    def apply(searcher):
+        from core.settings import Settings
+        from index.search import translate
+
+        snap = searcher.snapshot
+        old = {name: getattr(translate, name) for name in flags}
+        old_table, old_surface, old_max = snap.translations, snap.surface_forms, translate.MAX_PHRASE_WORDS
+        for name, value in flags.items():
+            setattr(translate, name, value)
+        if max_phrase_words is not None:
+            translate.MAX_PHRASE_WORDS = max_phrase_words
+            cache_dir = Path(Settings.from_env().cache_dir)
+            snap.translations = translate.build_translations(snap.bm25.vocabulary, cache_dir=cache_dir)
+            snap.surface_forms = translate.build_surface_forms([p.text for p in snap.passages], snap.translations)
+
+        def undo():
+            for name, value in old.items():
+                setattr(translate, name, value)
+            snap.translations, snap.surface_forms, translate.MAX_PHRASE_WORDS = old_table, old_surface, old_max
+        return undo
+    return apply
+
+
 CONFIGS: dict[str, Callable] = {
     "base": lambda searcher: None,
     "norm-none": _steps(),
@@ -135,6 +162,9 @@ CONFIGS: dict[str, Callable] = {
     "bm25-title": _bm25_context(True),
     "windows-section": _window_context("section"),
     "windows-title": _window_context("title"),
+    "pseudo-phrases": _translate(PSEUDO_PHRASES=True),
+    **{f"phrases-{n}": _translate(n) for n in (3, 4)},
+    **{f"phrases-{n}+pseudo-phrases": _translate(n, PSEUDO_PHRASES=True) for n in (3, 4)},
 }
 
 
