@@ -134,6 +134,23 @@ def _translate(max_phrase_words: int | None = None, **flags: Any) -> Callable:
     return apply
 
 
+def _module(module: str, **values: Any) -> Callable:
+    """Module-level settings of ``module`` changed for one configuration; undone after."""
+    def apply(searcher):
+        import importlib
+
+        mod = importlib.import_module(module)
+        old = {name: getattr(mod, name) for name in values}
+        for name, value in values.items():
+            setattr(mod, name, value)
+
+        def undo():
+            for name, value in old.items():
+                setattr(mod, name, value)
+        return undo
+    return apply
+
+
 CONFIGS: dict[str, Callable] = {
     "base": lambda searcher: None,
     "norm-none": _steps(),
@@ -163,6 +180,9 @@ CONFIGS: dict[str, Callable] = {
     "windows-section": _window_context("section"),
     "windows-title": _window_context("title"),
     "pseudo-phrases": _translate(PSEUDO_PHRASES=True),
+    **{f"terms-{n}": _module("index.search.translate", MAX_TERMS_PER_WORD=n) for n in (2, 3)},
+    "group-norm": _module("index.search.translate", NORMALISE_GROUPS=True),
+    **{f"person-ref-{w}": _module("index.search.kinds", PERSON_REFERENCE_WEIGHT=w) for w in (1.0, 0.9)},
     **{f"phrases-{n}": _translate(n) for n in (3, 4)},
     **{f"phrases-{n}+pseudo-phrases": _translate(n, PSEUDO_PHRASES=True) for n in (3, 4)},
 }

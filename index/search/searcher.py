@@ -25,7 +25,7 @@ from index.analyzer import detect_language
 from index.search.dense import DenseRetriever
 from index.search.filters import FilterMask, Filters, UnknownDocument
 from index.search.fusion import Fusion, Ranking
-from index.search.kinds import query_kind
+from index.search.kinds import query_kind, reference_weight
 from index.search.lexical import BM25Retriever
 from index.search.normalize import QueryNormalizer
 from index.search.query import Query, clean_query, nfc
@@ -154,7 +154,7 @@ class Searcher:
             fused, reranked = self.reranker.rerank(q, fused)
             if reranked:
                 rankings[self.reranker.name] = reranked
-        final = self._demote_reference(fused)
+        final = self._demote_reference(fused, q.text)
         return self._result(q, mode, k, final, rankings, filters or Filters(), t0)
 
     def prepare(self, query: str, k: int, mode: str, filters: Filters) -> Query:
@@ -193,11 +193,12 @@ class Searcher:
         the snapshot: vectors, BM25 rows, masks), or None if unknown."""
         return self._by_id.get(passage_id)
 
-    def _demote_reference(self, ranking: Ranking) -> Ranking:
+    def _demote_reference(self, ranking: Ranking, text: str = "") -> Ranking:
         """Multiply the scores of reference passages (``ingest.kinds``) by
-        ``settings.reference_weight`` and re-sort (stable), so address lists and
-        bibliographies rank below prose that scores about as well."""
-        factor = self.settings.reference_weight
+        ``settings.reference_weight`` (``index.search.kinds.reference_weight`` for the query
+        ``text``) and re-sort (stable), so address lists and bibliographies rank below prose
+        that scores about as well."""
+        factor = reference_weight(text, self.settings.reference_weight)
         if factor == 1.0 or not self._reference.any():
             return ranking
         out = [(i, s * factor if self._reference[i] else s) for i, s in ranking]

@@ -29,6 +29,7 @@ GLOSSARY_PATH = Path(__file__).resolve().parent.parent / "data" / "glossary_en_d
 MAX_TERMS_PER_WORD = 4
 TRANSLATION_DECAY = 0.6  # BM25 weight of a word's n-th translation: decay ** n
 MAX_PHRASE_WORDS = 2  # longest English dictionary key (in words, hyphens as spaces) kept and looked up
+NORMALISE_GROUPS = False  # a word's translation weights sum to 1 (instead of 1 for its best)
 PSEUDO_PHRASES = False  # the dense pseudo-query translates dictionary phrases whole ("case study" -> "Fallstudien")
 ENGLISH_STOPWORDS = frozenset(
     "a an the and or but of to in on at by for with from about into over under how what which who whom "
@@ -414,6 +415,7 @@ def weigh_translations(groups: list[list[str]], postings: Callable[[str], np.nda
         others = [other for gj, other in enumerate(groups) if gj != gi]
         context = {term: sum(fit(term, other) for other in others) for term in group}
         ranked = sorted(group, key=context.__getitem__, reverse=True)  # stable: ties keep dictionary order
+        total = sum(decay ** rank for rank in range(len(ranked))) if NORMALISE_GROUPS else 1.0
         for rank, term in enumerate(ranked):
-            weights[term] = max(weights.get(term, 0.0), decay ** rank)
+            weights[term] = max(weights.get(term, 0.0), decay ** rank / total)
     return weights
