@@ -182,6 +182,7 @@ CONFIGS: dict[str, Callable] = {
     "pseudo-phrases": _translate(PSEUDO_PHRASES=True),
     **{f"terms-{n}": _module("index.search.translate", MAX_TERMS_PER_WORD=n) for n in (2, 3)},
     "group-norm": _module("index.search.translate", NORMALISE_GROUPS=True),
+    **{f"language-{m}": _module("index.search.kinds", LEXICON_LANGUAGE=m) for m in ("keyword", "all")},
     **{f"person-ref-{w}": _module("index.search.kinds", PERSON_REFERENCE_WEIGHT=w) for w in (1.0, 0.9)},
     **{f"phrases-{n}": _translate(n) for n in (3, 4)},
     **{f"phrases-{n}+pseudo-phrases": _translate(n, PSEUDO_PHRASES=True) for n in (3, 4)},

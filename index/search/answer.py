@@ -39,7 +39,7 @@ from typing import Any
 from rapidfuzz import fuzz, process
 
 from core.errors import BadRequest
-from index.analyzer import analyze, base_form, detect_language, is_stopword, split_compound, words
+from index.analyzer import analyze, base_form, is_stopword, split_compound, words
 from index.search.kinds import content_words, query_kind  # content_words is used by eval.hit_floor too
 from index.search.searcher import clean_query
 from index.search.translate import ENGLISH_STOPWORDS, translation_groups
@@ -457,7 +457,7 @@ def query_stems(searcher, query: str) -> frozenset[str]:
         text = clean_query(query, searcher.settings.max_query_chars)
     except BadRequest:
         return frozenset()
-    return frozenset(searcher.bm25_weights(text, detect_language(text)))
+    return frozenset(searcher.bm25_weights(text, searcher.language(text)))
 
 
 def analyse(searcher, result, ranking_scores: list[float] | None = None) -> Answer:

@@ -21,11 +21,10 @@ import numpy as np
 from core.errors import BadRequest
 from core.schema import Hit, Passage
 from core.settings import Settings
-from index.analyzer import detect_language
 from index.search.dense import DenseRetriever
 from index.search.filters import FilterMask, Filters, UnknownDocument
 from index.search.fusion import Fusion, Ranking
-from index.search.kinds import query_kind, reference_weight
+from index.search.kinds import query_kind, query_language, reference_weight
 from index.search.lexical import BM25Retriever
 from index.search.normalize import QueryNormalizer
 from index.search.query import Query, clean_query, nfc
@@ -169,9 +168,15 @@ class Searcher:
         if not isinstance(k, int) or not 1 <= k <= self.settings.max_k:
             raise BadRequest(f"k must be between 1 and {self.settings.max_k}")
         mask = self.filter_mask(filters)
-        lang = detect_language(text)
+        lang = self.language(text)
         return Query(text, lang, max(self.settings.candidate_depth, k), mask, self.dense.encode,
                      normalized=self.normalizer(text, lang).text, kind=query_kind(text))
+
+    def language(self, text: str) -> str:
+        """'de' or 'en' for a cleaned query (``index.search.kinds.query_language``: the marker
+        words of ``index.analyzer.detect_language``, ties broken by this snapshot's English
+        dictionary words and corpus terms where ``kinds.LEXICON_LANGUAGE`` says so)."""
+        return query_language(text, self.normalizer.english, self.snapshot.bm25.vocabulary)
 
     def _result(self, q: Query, mode: str, k: int, ranking: Ranking, rankings: dict[str, Ranking],
                 filters: Filters, t0: float) -> SearchResult:

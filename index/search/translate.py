@@ -216,6 +216,12 @@ def _parse(path: Path) -> dict[str, dict[str, int]]:
     return {en: dict(c) for en, c in links.items()}
 
 
+def english_variants(word: str) -> list[str]:
+    """``word`` (lower case) and its possible base forms: plural -s/-es/-ies and -ing removed
+    ("communities" -> "community"); the forms the dictionary lookups try, in that order."""
+    return _variants(word)
+
+
 def _variants(word: str) -> list[str]:
     out = [word]
     if word.endswith("ies") and len(word) > 4:
