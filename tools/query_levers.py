@@ -182,6 +182,12 @@ CONFIGS: dict[str, Callable] = {
     "pseudo-phrases": _translate(PSEUDO_PHRASES=True),
     **{f"terms-{n}": _module("index.search.translate", MAX_TERMS_PER_WORD=n) for n in (2, 3)},
     "group-norm": _module("index.search.translate", NORMALISE_GROUPS=True),
+    **{f"en-statement-{w}": _kinds(en_statement=w) for w in (0.3, 0.5, 0.6)},
+    **{f"de-statement-{w}": _kinds(de_statement=w) for w in (0.3, 0.4, 0.6, 0.7)},
+    **{f"rerank-en-statement-{w}": _module("index.search.rerank", KIND_WEIGHTS={"en-statement": w})
+       for w in (0.6, 0.7, 0.95)},
+    **{f"rerank-de-statement-{w}": _module("index.search.rerank", KIND_WEIGHTS={"de-statement": w})
+       for w in (0.5, 0.6, 0.85)},
     **{f"language-{m}": _module("index.search.kinds", LEXICON_LANGUAGE=m) for m in ("keyword", "all")},
     **{f"person-ref-{w}": _module("index.search.kinds", PERSON_REFERENCE_WEIGHT=w) for w in (1.0, 0.9)},
     **{f"phrases-{n}": _translate(n) for n in (3, 4)},

@@ -45,6 +45,19 @@ def content_words(text: str) -> list[str]:
     return out
 
 
+def query_form(text: str) -> str:
+    """``query_kind``, with the questions that are statements told apart: "statement" for a
+    query of more than ``KEYWORD_MAX_WORDS`` content words with no "?" and no question word or
+    verb first (a paraphrase of what is sought: "small town turns an old daycare building into
+    a drop-in hub"), else "keyword" or "question". The fusion and the reranker may weigh
+    each form differently (``index.search.fusion.KIND_WEIGHTS``, ``index.search.rerank.KIND_WEIGHTS``)."""
+    kind = query_kind(text)
+    tokens = words(text)
+    if kind == "question" and "?" not in text and tokens and tokens[0] not in QUESTION_WORDS:
+        return "statement"
+    return kind
+
+
 def query_kind(text: str) -> str:
     """"keyword" for a short query without a question: at most ``KEYWORD_MAX_WORDS`` content
     words, no "?", and no question word or verb first ("Mitfahrerbänke Elm-Asse",

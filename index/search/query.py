@@ -59,7 +59,7 @@ class Query:
         component that needs ``vector`` or ``token_vectors``.
     :param normalized: the text both arms search (``index.search.normalize``: the typed
         words in the corpus's spelling); None means ``text`` itself.
-    :param kind: "keyword" or "question" (``index.search.kinds.query_kind``).
+    :param kind: "keyword", "question" or "statement" (``index.search.kinds.query_form``).
     """
 
     text: str

@@ -24,7 +24,7 @@ from core.settings import Settings
 from index.search.dense import DenseRetriever
 from index.search.filters import FilterMask, Filters, UnknownDocument
 from index.search.fusion import Fusion, Ranking
-from index.search.kinds import query_kind, query_language, reference_weight
+from index.search.kinds import query_form, query_language, reference_weight
 from index.search.lexical import BM25Retriever
 from index.search.normalize import QueryNormalizer
 from index.search.query import Query, clean_query, nfc
@@ -170,7 +170,7 @@ class Searcher:
         mask = self.filter_mask(filters)
         lang = self.language(text)
         return Query(text, lang, max(self.settings.candidate_depth, k), mask, self.dense.encode,
-                     normalized=self.normalizer(text, lang).text, kind=query_kind(text))
+                     normalized=self.normalizer(text, lang).text, kind=query_form(text))
 
     def language(self, text: str) -> str:
         """'de' or 'en' for a cleaned query (``index.search.kinds.query_language``: the marker
