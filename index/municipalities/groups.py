@@ -21,9 +21,14 @@ import math
 import re
 from dataclasses import asdict, dataclass, field
 
+from typing import TYPE_CHECKING
+
 from index.municipalities.model import Catalogue
 from index.municipalities.names import parse_name
 from core.schema import Document
+
+if TYPE_CHECKING:  # annotation only: entity_rank needs nothing from here
+    from index.municipalities.entity_rank import PracticeRanker
 
 MIN_LIST_ITEMS = 3
 MIN_RESOLVED = 0.8
@@ -124,3 +129,17 @@ def _nominative(label: str) -> str:
     if len(words) >= 2 and words[0].endswith("en") and words[0][:1].isupper() and not words[0].endswith("ungen"):
         words[0] = words[0][:-2] + "er"
     return " ".join(words)
+
+
+GROUP_NAMED_SHARE = 0.5
+
+
+def groups_named(catalogue: Catalogue, topic: str, practice: "PracticeRanker | None") -> list[tuple[dict, float]]:
+    """The documents' groups whose label holds at least ``GROUP_NAMED_SHARE`` of the topic's
+    weighted terms ("Kommunaler Qualitätszirkel zur Integration" names the Qualitätszirkel),
+    with that share, best first: their members do what the topic asks by membership."""
+    if practice is None or not topic.strip():
+        return []
+    terms = practice.topic_terms(topic)
+    found = [(g, practice.coverage(terms, g["label"])) for g in catalogue.groups]
+    return sorted([(g, c) for g, c in found if c >= GROUP_NAMED_SHARE], key=lambda gc: -gc[1])

@@ -39,9 +39,11 @@ from typing import Any
 from core.errors import BadRequest
 from index.municipalities import gazetteer as gz
 from index.municipalities.entity_rank import PracticeRanker, PracticeScore
+from index.municipalities.groups import groups_named
 from index.municipalities.model import Catalogue, Municipality
 from index.municipalities.profile import MIXED, QueryProfile, parse_description, profile_of, settlement_of
 from index.municipalities.taxonomy import themes_in_text
+from index.municipalities.who_does import who_does_scores
 
 WEIGHTS = {"practice": 0.45, "shared": 0.2, "structure": 0.35}
 NO_TOPIC_WEIGHTS = {"practice": 0.15, "shared": 0.45, "structure": 0.4}
@@ -153,6 +155,10 @@ def recommend(
                              {"reason": "empty_description"})
     topic_text = (topic or "").strip() or _implicit_topic(catalogue, profile)
     scores: dict[str, PracticeScore] = practice.rank(topic_text, rows=False) if practice and topic_text else {}
+    # a stated topic is also answered as "who does X?" (list rows and name lines included):
+    # a candidate's practice is the better of its portrait score and its who-does order
+    who = who_does_scores(catalogue, practice, topic) if practice and (topic or "").strip() else {}
+    terms = practice.topic_alternatives(topic_text) if practice and topic_text else []
     weights = WEIGHTS if (topic or "").strip() or not profile.id else NO_TOPIC_WEIGHTS
     query_subjects = dict(catalogue.get(profile.id).passage_titles) if profile.id else {}
     named = groups_named(catalogue, topic or "", practice)
@@ -163,15 +169,21 @@ def recommend(
         comps: dict[str, float] = {}
         details: list[Reason] = []
         ps = scores.get(cand.id)
-        comps["practice"] = ps.score if ps else 0.0
+        order, match = who.get(cand.id, (0.0, None))
+        reasons = _practice_reasons(cand, ps, catalogue, practice, terms) if ps else []
+        own = ps.score if ps else 0.0
+        if ps and terms and not reasons:  # no passage or title of it supports the topic
+            own *= UNSUPPORTED_PRACTICE
+        comps["practice"] = max(own, order)
         for g, cov in named:
             if cand.id in g["members"]:  # the topic is a programme or network it belongs to
                 evidence = (g.get("evidence") or {}).get(cand.id) or g.get("passage_id")
                 details.append(Reason("group", f"Mitglied: {g['label']}", evidence, None if evidence else _group_source(g)))
                 comps["practice"] = 1.0  # membership answers the topic as fully as the best portrait
                 break
-        if ps:
-            details += _practice_reasons(cand, ps, catalogue, practice)
+        details += reasons
+        if match is not None and match.names_practice:
+            details += _named_reason(match, details)
         comps["shared"] = _shared(cand, query_subjects, ps, profile, details, catalogue, practice)
         structure, parts = _structure(profile, cand, details)
         comps["structure"] = structure
@@ -194,20 +206,6 @@ def _meets(m: Municipality, profile: QueryProfile) -> bool:
     if profile.land and gz.land_code(m.bundesland) != profile.land:
         return False
     return not profile.type or m.type == profile.type
-
-
-GROUP_NAMED_SHARE = 0.5
-
-
-def groups_named(catalogue: Catalogue, topic: str, practice: PracticeRanker | None) -> list[tuple[dict, float]]:
-    """The documents' groups whose label holds at least ``GROUP_NAMED_SHARE`` of the topic's
-    weighted terms ("Kommunaler Qualitätszirkel zur Integration" names the Qualitätszirkel),
-    with that share, best first: their members do what the topic asks by membership."""
-    if practice is None or not topic.strip():
-        return []
-    terms = practice.topic_terms(topic)
-    found = [(g, practice.coverage(terms, g["label"])) for g in catalogue.groups]
-    return sorted([(g, c) for g, c in found if c >= GROUP_NAMED_SHARE], key=lambda gc: -gc[1])
 
 
 def _profile(catalogue: Catalogue, query: Municipality | str) -> QueryProfile:
@@ -239,8 +237,17 @@ def _label(passage_id: str, cand: Municipality, practice: PracticeRanker | None)
     return path[-1] if path else ""
 
 
+UNSUPPORTED_PRACTICE = 0.5  # what a practice score keeps when no passage or title of it supports the topic
+REASON_MIN_COVERAGE = 0.2  # share of the topic's IDF-weighted terms a reason's passage or title must hold
+
+
 def _practice_reasons(cand: Municipality, ps: PracticeScore, catalogue: Catalogue,
-                      practice: PracticeRanker) -> list[Reason]:
+                      practice: PracticeRanker, terms: list[dict[str, float]]) -> list[Reason]:
+    """Up to ``MAX_PRACTICE_REASONS`` passages about ``cand`` and its best project title, each
+    only when it supports the topic: it holds at least ``REASON_MIN_COVERAGE`` of the topic's
+    IDF-weighted terms (``terms``: ``PracticeRanker.topic_alternatives``), so a passage the
+    dense arm found for its tone ("Talk about – Sexualität & Gender" for "Dolmetscherpool")
+    gives no reason."""
     out: list[Reason] = []
     seen: set[str] = set()
     for vote in ps.votes:
@@ -249,12 +256,15 @@ def _practice_reasons(cand: Municipality, ps: PracticeScore, catalogue: Catalogu
         label = _label(vote.passage_id, cand, practice)
         if not label or label in seen:
             continue
+        if practice.coverage_any(terms, practice.text(vote.passage_id)) < REASON_MIN_COVERAGE:
+            continue
         seen.add(label)
         field_ = _field(practice.text(vote.passage_id))
         suffix = f" (Handlungsfeld {field_})" if field_ else ""
         if vote.subject:  # a passage that only mentions it is about someone else: no reason
             out.append(Reason("practice", f"Praxis zum Thema: „{label}“{suffix}", vote.passage_id))
-    if ps.title and ps.title.score >= 0.5 and ps.title.title not in seen:
+    if (ps.title and ps.title.score >= 0.5 and ps.title.title not in seen
+            and practice.coverage_any(terms, ps.title.title) >= REASON_MIN_COVERAGE):
         fact = ps.title.fact or {}
         src = fact.get("source") or {}
         where = {"Gute Idee (DESI)": "gute Idee laut DESI-Handbuch",
@@ -267,6 +277,20 @@ def _practice_reasons(cand: Municipality, ps: PracticeScore, catalogue: Catalogu
             source = f"{src.get('doc_id') or 'Dokument'}: „{(src.get('quote') or ps.title.title)[:120]}“"
         out.append(Reason("project", f"Projekt „{ps.title.title}“ ({where})", pid, source))
     return out
+
+
+_EVIDENCE_KIND = {"row": "Eintrag", "project": "Projekt", "practice": "Praxis zum Thema", "group": "Mitglied"}
+
+
+def _named_reason(match, details: list[Reason]) -> list[Reason]:
+    """The "who does X?" evidence that names the topic, as a reason, unless a reason already
+    cites it: a reference-list row ("Eintrag „Winnenden … Dolmetscherpool“", linked to the
+    list's passage) or a line that names the candidate beside the practice."""
+    ev = match.evidence[0]
+    if any(r.passage_id == ev.passage_id and r.passage_id for r in details) or any(ev.text in r.text for r in details):
+        return []
+    kind = "project" if ev.kind in ("row", "project") else "practice"
+    return [Reason(kind, f"{_EVIDENCE_KIND.get(ev.kind, 'Praxis zum Thema')}: „{ev.text[:160]}“", ev.passage_id, ev.source)]
 
 
 def _field(text: str) -> str | None:

@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from index.municipalities.entity_rank import PracticeRanker, PracticeScore
-from index.municipalities.recommend import groups_named
+from index.municipalities.groups import groups_named
 
 NAMES_SHARE = 0.5
 MIN_SCORE = 0.35
@@ -105,6 +105,17 @@ def who_does(catalogue, practice: PracticeRanker, topic: str, k: int = 10, accep
         out.append(PracticeMatch(m.id, m.name, m.type, m.bundesland, round(ps.score, 6), names, evidence))
     out.sort(key=lambda r: (-_rank_value(r), r.name))
     return out[:k]
+
+
+def who_does_scores(catalogue, practice: PracticeRanker, topic: str) -> dict[str, tuple[float, PracticeMatch]]:
+    """Municipality id -> (its "who does X?" order for ``topic`` in [0, 1], the match): the
+    order is ``_rank_value`` divided by the first match's, so the first has 1.0; only the
+    municipalities ``who_does`` lists. ``recommend`` takes the order as the practice part
+    for a stated topic, so a municipality known from a reference-list row or a name line
+    that names the practice can be recommended too, with that evidence as its reason."""
+    matches = who_does(catalogue, practice, topic, k=len(catalogue.municipalities))
+    top = max((_rank_value(m) for m in matches), default=0.0)
+    return {m.id: (_rank_value(m) / top, m) for m in matches} if top > 0 else {}
 
 
 COVERAGE_FLOOR = 0.25  # share of the order a candidate keeps when its evidence names none of the topic

@@ -38,7 +38,7 @@ def ranker(cat, hits, passages=(), terms=None):
     """A PracticeRanker over a fixed search result; words are their own terms."""
     return PracticeRanker(cat, [P(p) for p in passages], lambda text, k: hits[:k],
                           lambda text: terms if terms is not None else dict.fromkeys(text.lower().split(), 1.0),
-                          lambda text: text.lower().replace("„", "").replace("“", "").split())
+                          lambda text: re.findall(r"\w+", text.lower()))
 
 
 def ids(recs):
@@ -374,3 +374,44 @@ def test_who_does_order_weighs_what_the_evidence_names():
     naming = PracticeMatch("b", "B", KF, "HE", 0.5, True, [Evidence("row", "B | X", "p2", 1.0)])
     assert _rank_value(strong) == pytest.approx(0.2)
     assert _rank_value(naming) == pytest.approx(0.5)
+
+
+def test_a_practice_no_passage_supports_keeps_half_and_gives_no_reason():
+    """The dense arm's best portrait that names nothing of the topic ("Talk about" for
+    "Dolmetscherpool") keeps UNSUPPORTED_PRACTICE (0.5) of its practice score and gives no
+    "Praxis zum Thema" reason; a portrait that names the topic keeps all of it."""
+    from index.municipalities.recommend import UNSUPPORTED_PRACTICE
+
+    cat = Catalogue([
+        muni("q", KA, "Hessen", 10_000),
+        muni("talk", KA, "Hessen", 10_000, passages=["p1"], titles={"p1": "Talk about"}),
+        muni("pool", KA, "Hessen", 10_000, passages=["p2"], titles={"p2": "Dolmetscherpool"}),
+    ])
+    passages = [P("p1", text="Gesprächsrunden über Sexualität und Gender."),
+                P("p2", text="Ein Dolmetscherpool von Ehrenamtlichen.")]
+    practice = PracticeRanker(cat, passages, lambda text, k: [("p1", 1.0), ("p2", 1.0)],
+                              lambda text: {w: 1.0 for w in re.findall(r"\w+", text.lower())},
+                              lambda text: re.findall(r"\w+", text.lower()))
+    recs = {r.id: r for r in recommend(cat, cat.get("q"), topic="Dolmetscherpool", k=5, practice=practice)}
+    assert UNSUPPORTED_PRACTICE == 0.5
+    assert recs["talk"].components["practice"] == pytest.approx(0.5)
+    assert not any(t.startswith("Praxis zum Thema") for t in recs["talk"].reasons)
+    assert recs["pool"].components["practice"] == pytest.approx(1.0)
+    assert recs["pool"].reasons[0].startswith("Praxis zum Thema: „Dolmetscherpool“")
+
+
+def test_a_reference_row_naming_the_topic_makes_a_recommendation_with_that_row_as_reason():
+    """A municipality known only from a participants'-list row ("Stadt Winnenden |
+    Ehrenamtlicher Dolmetscherpool") is what "who does X?" finds first, and the recommender
+    takes that order as its practice (1.0), citing the row."""
+    cat = Catalogue([muni("q", KA, "Hessen", 10_000), muni("winnenden", KA, "Bayern", 30_000),
+                     muni("other", KA, "Hessen", 10_000)])
+    row = "Stadt Winnenden | Ehrenamtlicher Dolmetscherpool der Stadt Winnenden"
+    cat.get("winnenden").rows = {"list": row}
+    practice = PracticeRanker(cat, [P("list", text=row)], lambda text, k: [("list", 1.0)],
+                              lambda text: {w: 1.0 for w in re.findall(r"\w+", text.lower())},
+                              lambda text: re.findall(r"\w+", text.lower()))
+    recs = recommend(cat, cat.get("q"), topic="Dolmetscherpool", k=2, practice=practice)
+    assert ids(recs) == ["winnenden", "other"]
+    assert recs[0].components["practice"] == pytest.approx(1.0)
+    assert recs[0].reasons[0] == f"Eintrag: „{row}“" and recs[0].details[0].passage_id == "list"
