@@ -180,6 +180,7 @@ CONFIGS: dict[str, Callable] = {
     "windows-section": _window_context("section"),
     "windows-title": _window_context("title"),
     "pseudo-phrases": _translate(PSEUDO_PHRASES=True),
+    "ding-placeholders": _translate(2, DING_PLACEHOLDERS=True),
     **{f"terms-{n}": _module("index.search.translate", MAX_TERMS_PER_WORD=n) for n in (2, 3)},
     "group-norm": _module("index.search.translate", NORMALISE_GROUPS=True),
     **{f"en-statement-{w}": _kinds(en_statement=w) for w in (0.3, 0.5, 0.6)},

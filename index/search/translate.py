@@ -38,13 +38,21 @@ ENGLISH_STOPWORDS = frozenset(
     "any all some many much more most other our we you your i me my he she his her us also very".split()
 )
 _ANNOTATION = re.compile(r"\{[^}]*\}|\[[^\]]*\]|\([^)]*\)|<[^>]*>")
+# Ding's object placeholders: "etw. übernehmen :: to take over sth.", "sich engagieren :: to get involved".
+# With DING_PLACEHOLDERS they are left out, so such verbs become single German words and
+# their English phrases reachable keys; without, every German verb written with one is skipped.
+DING_PLACEHOLDERS = False
+PLACEHOLDERS = frozenset("etw. jdn. jdm. jds. sich sth. sb. sb.'s sb.’s sth.'s one's one’s oneself".split())
 
 
 def _clean(side: str) -> list[list[str]]:
-    """Split one side of a Ding line into aligned sub-entries of synonym lists."""
+    """Split one side of a Ding line into aligned sub-entries of synonym lists (annotations
+    removed; with ``DING_PLACEHOLDERS`` also the object placeholders ``PLACEHOLDERS``)."""
     out = []
     for sub in side.split(" | "):
         syns = [" ".join(_ANNOTATION.sub(" ", s).split()) for s in sub.split(";")]
+        if DING_PLACEHOLDERS:
+            syns = [" ".join(w for w in syn.split() if w not in PLACEHOLDERS) for syn in syns]
         out.append([s for s in syns if s])
     return out
 
@@ -185,7 +193,8 @@ def load_dictionary(path: Path = DING_PATH, cache_dir: Path | None = None) -> di
         st = path.stat()
     except OSError:
         return {}
-    return _load_cached(path, f"{st.st_size}-{int(st.st_mtime)}-{MAX_PHRASE_WORDS}", cache_dir)
+    return _load_cached(path, f"{st.st_size}-{int(st.st_mtime)}-{MAX_PHRASE_WORDS}{'-p' if DING_PLACEHOLDERS else ''}",
+                        cache_dir)
 
 
 def _parse(path: Path) -> dict[str, dict[str, int]]:
