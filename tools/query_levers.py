@@ -181,6 +181,7 @@ CONFIGS: dict[str, Callable] = {
     "windows-title": _window_context("title"),
     "pseudo-phrases": _translate(PSEUDO_PHRASES=True),
     "ding-placeholders": _translate(2, DING_PLACEHOLDERS=True),
+    **{f"maxsim-{t}": _module("index.search.dense", MAXSIM_TEXTS=t) for t in ("german", "english")},
     **{f"terms-{n}": _module("index.search.translate", MAX_TERMS_PER_WORD=n) for n in (2, 3)},
     "group-norm": _module("index.search.translate", NORMALISE_GROUPS=True),
     **{f"en-statement-{w}": _kinds(en_statement=w) for w in (0.3, 0.5, 0.6)},
