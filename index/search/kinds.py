@@ -104,6 +104,10 @@ def reference_weight(text: str, default: float) -> float:
 # those sets; "all" also reads two English "who does X?" topics as English, which then lose a
 # rank each (nDCG@10 0.826 -> 0.819).
 LEXICON_LANGUAGE: str | None = "keyword"
+# The lexicon vote decides only by this margin of words: one English word beside a word neither
+# lexicon knows ("bitcoin mining") is too little to read a query as English (its no-match verdict
+# would change: an English word with a German translation counts as known).
+LEXICON_MARGIN = 2
 
 
 def query_language(text: str, english: Container[str], vocabulary: Container[str]) -> str:
@@ -115,6 +119,7 @@ def query_language(text: str, english: Container[str], vocabulary: Container[str
     en, de = language_votes(text)
     if en == de and LEXICON_LANGUAGE and (LEXICON_LANGUAGE == "all" or query_kind(text) == "keyword"):
         en, de = lexicon_votes(text, english, vocabulary)
+        return "en" if en - de >= LEXICON_MARGIN else "de"
     return "en" if en > de else "de"
 
 

@@ -42,3 +42,11 @@ def test_the_shipped_setting_breaks_ties_of_keyword_queries_only():
     assert kinds.LEXICON_LANGUAGE == "keyword"
     assert query_language("multilingual asylum seeker guide", ENGLISH, VOCABULARY) == "en"
     assert query_language("youth asylum seeker guide multilingual newcomers", ENGLISH, VOCABULARY) == "de"
+
+
+def test_one_english_word_is_too_little_to_read_a_query_as_english():
+    # "guide" votes English, "bitcoin" nobody: a margin of one (bitcoin mining stays German, so
+    # nonsense keeps its no-match verdict)
+    assert lexicon_votes("bitcoin guide", ENGLISH, VOCABULARY) == (1, 0)
+    assert query_language("bitcoin guide", ENGLISH, VOCABULARY) == "de"
+    assert query_language("bitcoin seeker guide", ENGLISH, VOCABULARY) == "en"
