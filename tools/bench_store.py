@@ -269,6 +269,7 @@ def real_corpus(database_url: str, out: Path | None) -> dict:
     emb = load_embedder(settings)
     source = (ROOT / "corpus" / "phineo-weltoffene-kommune.txt").read_text(encoding="utf-8")
     words = source.split()
+    words = words * (6000 // max(len(words), 1) + 1)  # 20 full pages of ~300 words, however short the text
     tmp = Path(tempfile.mkdtemp(prefix="bench-real-"))
     pdf = FPDF()
     pdf.set_font("helvetica", size=10)

@@ -12,6 +12,7 @@ Where to change what: fusion weights are settings (``hybrid_dense_weight``,
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -147,7 +148,7 @@ class Searcher:
         """
         t0 = time.perf_counter()
         q = self.prepare(query, k, mode, filters or Filters())
-        rankings = {name: self.retrievers[name].retrieve(q) for name in RETRIEVERS_BY_MODE[mode]}
+        rankings = self._retrieve(q, RETRIEVERS_BY_MODE[mode])
         fused = self.fusion(q.lang, rankings, q.kind)
         if len(rankings) > 1:
             fused, reranked = self.reranker.rerank(q, fused)
@@ -155,6 +156,20 @@ class Searcher:
                 rankings[self.reranker.name] = reranked
         final = self._demote_reference(fused, q.text)
         return self._result(q, mode, k, final, rankings, filters or Filters(), t0)
+
+    def _retrieve(self, q: Query, names: tuple[str, ...]) -> dict[str, Ranking]:
+        """Each named retriever's ranking, in ``names`` order. When the snapshot's parts answer
+        from a database server (``snapshot.concurrent_retrieval``, the PostgreSQL store), the
+        retrievers after the first run on a shared thread pool while the first runs here:
+        the server works on both questions at once (each thread has its own connection), so
+        the search waits for the slower arm, not for their sum. Rankings are the same."""
+        if len(names) < 2 or not getattr(self.snapshot, "concurrent_retrieval", False):
+            return {name: self.retrievers[name].retrieve(q) for name in names}
+        first, *rest = names
+        pending = {name: _retrieval_pool().submit(self.retrievers[name].retrieve, q) for name in rest}
+        out = {first: self.retrievers[first].retrieve(q)}
+        out.update({name: f.result() for name, f in pending.items()})
+        return {name: out[name] for name in names}
 
     def prepare(self, query: str, k: int, mode: str, filters: Filters) -> Query:
         """Validate the request and build the ``Query`` the components share: cleaned text,
@@ -220,3 +235,19 @@ class Searcher:
     def typo(self) -> TypoCorrector:
         """Typo corrections over this snapshot's BM25 vocabulary (``BM25Retriever.typo``)."""
         return self.bm25.typo
+
+
+_POOL = None
+_POOL_LOCK = threading.Lock()
+RETRIEVAL_THREADS = 8  # concurrent arms across all searches of a process (database-backed stores)
+
+
+def _retrieval_pool():
+    """The process' thread pool for concurrent retriever calls (``Searcher._retrieve``), made on first use."""
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            _POOL = ThreadPoolExecutor(RETRIEVAL_THREADS, thread_name_prefix="retrieve")
+        return _POOL

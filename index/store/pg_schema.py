@@ -37,7 +37,7 @@ CREATE TABLE IF NOT EXISTS pf_serving (
 );
 """
 
-TABLES = ("documents", "passages", "windows", "terms", "deleted", "municipalities", "catalogue_groups",
+TABLES = ("documents", "passages", "windows", "terms", "deleted", "postings", "segment", "municipalities", "catalogue_groups",
           "project_titles")
 
 

@@ -34,8 +34,12 @@ def create_tables(conn, gen: int, dim: int) -> None:
             dl int NOT NULL, tokens bytea);
         CREATE TABLE {t}windows (row bigint PRIMARY KEY, owner bigint NOT NULL, key text NOT NULL,
             vec vector({dim}) NOT NULL);
-        CREATE TABLE {t}terms (id int PRIMARY KEY, term text UNIQUE NOT NULL, df int NOT NULL);
+        CREATE TABLE {t}terms (id int PRIMARY KEY, term text UNIQUE NOT NULL, df int NOT NULL,
+            max_tfc real NOT NULL DEFAULT 1);
         CREATE TABLE {t}deleted (row bigint NOT NULL, version bigint NOT NULL);
+        CREATE TABLE {t}postings (id int PRIMARY KEY, rows bytea NOT NULL, tfc bytea NOT NULL);
+        ALTER TABLE {t}postings ALTER COLUMN rows SET STORAGE EXTERNAL, ALTER COLUMN tfc SET STORAGE EXTERNAL;
+        CREATE TABLE {t}segment (base_rows bigint NOT NULL);
         CREATE TABLE {t}municipalities (pos int PRIMARY KEY, id text, data jsonb NOT NULL);
         CREATE TABLE {t}catalogue_groups (pos int PRIMARY KEY, data jsonb NOT NULL);
         CREATE TABLE {t}project_titles (pos int PRIMARY KEY, title text NOT NULL, vec vector({dim}));
@@ -73,6 +77,7 @@ def write_generation(conn, snapshot: Snapshot, backend: str, hnsw: dict[str, int
             df[term] += 1
     n, total = len(passages), int(sum(dls))
     avgdl = total / n if n else 1.0
+    max_tfc = _max_tfc(counts, dls, vocab, avgdl, k1, b)
     catalogue = snapshot.catalogue or {}
     manifest = {**snapshot.manifest, "store": "postgres"}
     gen = conn.execute(
@@ -91,9 +96,9 @@ def write_generation(conn, snapshot: Snapshot, backend: str, hnsw: dict[str, int
         with cur.copy(f"COPY {t}documents (doc_id, data) FROM STDIN") as cp:
             for d in snapshot.documents:
                 cp.write_row((d.id, json.dumps(d.to_dict(), ensure_ascii=False)))
-        with cur.copy(f"COPY {t}terms (id, term, df) FROM STDIN") as cp:
+        with cur.copy(f"COPY {t}terms (id, term, df, max_tfc) FROM STDIN") as cp:
             for term, i in vocab.items():
-                cp.write_row((i, term, df[term]))
+                cp.write_row((i, term, df[term], max_tfc[i]))
         with cur.copy(f"COPY {t}passages (row, passage_id, doc_id, data, vec, terms, bm25, dl, tokens) FROM STDIN") as cp:
             for i, p in enumerate(passages):
                 c, dl = counts[i], dls[i]
@@ -102,6 +107,7 @@ def write_generation(conn, snapshot: Snapshot, backend: str, hnsw: dict[str, int
                 cp.write_row((i, p.id, p.doc_id, json.dumps(p.to_dict(), ensure_ascii=False),
                               vec_text(snapshot.vectors[i]), sorted(vocab[term] for term in c), sparse_text(sparse),
                               dl, tok))
+        _write_postings(cur, t, counts, dls, vocab, avgdl, k1, b)
         if snapshot.windows is not None:
             w = snapshot.windows
             with cur.copy(f"COPY {t}windows (row, owner, key, vec) FROM STDIN") as cp:
@@ -111,6 +117,59 @@ def write_generation(conn, snapshot: Snapshot, backend: str, hnsw: dict[str, int
     create_indexes(conn, gen, backend, hnsw)
     conn.execute(f"ANALYZE {t}passages")
     return int(gen)
+
+
+def _write_postings(cur, t: str, counts: list[Counter], dls: list[int], ids: dict[str, int], avgdl: float,
+                    k1: float, b: float) -> None:
+    """The generation's BM25 posting lists, one row per term id: ``rows`` the passage rows
+    containing it (int32 little-endian, ascending), ``tfc`` their saturated term
+    frequencies (float32 little-endian; the very values of the passages' ``bm25`` sparse
+    vectors), stored uncompressed (``STORAGE EXTERNAL``: read without decompressing). They
+    cover rows below ``gN_segment.base_rows`` (this build); rows written later are scored
+    from their ``bm25`` column (``PgBM25.top``). The layout of bm25s' sparse score matrix
+    (and of Lucene's postings), kept in a table."""
+    n_post = sum(len(c) for c in counts)
+    term = np.empty(n_post, dtype=np.int32)
+    rows = np.empty(n_post, dtype=np.int32)
+    vals = np.empty(n_post, dtype=np.float32)
+    at = 0
+    for r, (c, dl) in enumerate(zip(counts, dls)):
+        m = len(c)
+        term[at:at + m] = [ids[x] for x in c]
+        rows[at:at + m] = r
+        vals[at:at + m] = [tfc(tf, dl, avgdl, k1, b) for tf in c.values()]
+        at += m
+    order = np.argsort(term, kind="stable")  # by term, rows ascending within a term
+    term, rows, vals = term[order], rows[order], vals[order]
+    bounds = np.flatnonzero(np.diff(term)) + 1
+    starts = np.concatenate([[0], bounds]) if n_post else np.zeros(0, dtype=np.int64)
+    ends = np.concatenate([bounds, [n_post]]) if n_post else np.zeros(0, dtype=np.int64)
+    with cur.copy(f"COPY {t}postings (id, rows, tfc) FROM STDIN") as cp:
+        for s, e in zip(starts.tolist(), ends.tolist()):
+            cp.write_row((int(term[s]), rows[s:e].astype("<i4").tobytes(), vals[s:e].astype("<f4").tobytes()))
+    cur.execute(f"INSERT INTO {t}segment (base_rows) VALUES (%s)", (len(counts),))
+
+
+def _max_tfc(counts: list[Counter], dls: list[int], ids: dict[str, int], avgdl: float, k1: float,
+             b: float) -> np.ndarray:
+    """float32 (n_terms,): per term id the largest saturated term frequency any passage
+    stores for it (its BM25 vector's value), rounded up to the next float32: the per-term
+    upper bound of the MaxScore top-k (``PgBM25.top``; Turtle & Flood 1995)."""
+    out = np.zeros(len(ids), dtype=np.float64)
+    for c, dl in zip(counts, dls):
+        for term, tf in c.items():
+            i = ids[term]
+            v = tfc(tf, dl, avgdl, k1, b)
+            if v > out[i]:
+                out[i] = v
+    return _round_up(out)
+
+
+def _round_up(values) -> np.ndarray:
+    """float32 of ``values`` rounded towards +inf (an upper bound stays one once stored as ``real``)."""
+    v = np.asarray(values, dtype=np.float64)
+    f = v.astype(np.float32)
+    return np.where(f.astype(np.float64) < v, np.nextafter(f, np.float32(np.inf)), f).astype(np.float32)
 
 
 def _write_catalogue(cur, t: str, catalogue: dict[str, Any], project_vectors: np.ndarray | None) -> None:
@@ -181,11 +240,19 @@ def write_document(conn, document: Document, passages: list[Passage], vectors: n
         if new:
             ids = conn.execute(f"SELECT nextval('{t}term_ids') FROM generate_series(1, %s)", (len(new),)).fetchall()
             known.update({w: int(i) for w, (i,) in zip(new, ids)})
-            conn.execute(f"INSERT INTO {t}terms (id, term, df) SELECT unnest(%s::int[]), unnest(%s::text[]), 0",
+            conn.execute(f"INSERT INTO {t}terms (id, term, df, max_tfc) SELECT unnest(%s::int[]), unnest(%s::text[]), 0, 0",
                          ([known[w] for w in new], new))
         df = Counter(term for c in counts for term in c)
-        conn.execute(f"UPDATE {t}terms AS x SET df = x.df + d.n FROM unnest(%s::int[], %s::int[]) AS d(id, n) "
-                     "WHERE x.id = d.id", ([known[w] for w in df], list(df.values())))
+        top: dict[str, float] = {}
+        for c, dl in zip(counts, dls):
+            for term, tf in c.items():
+                top[term] = max(top.get(term, 0.0), tfc(tf, dl, avgdl, k1, b))
+        bounds = _round_up([top[w] for w in df]).tolist()
+        # df up, and the term's upper bound raised when a new passage stores a larger value
+        # (never lowered on delete: a bound that is too high stays a valid bound)
+        conn.execute(f"UPDATE {t}terms AS x SET df = x.df + d.n, max_tfc = GREATEST(x.max_tfc, d.m) "
+                     "FROM unnest(%s::int[], %s::int[], %s::real[]) AS d(id, n, m) WHERE x.id = d.id",
+                     ([known[w] for w in df], list(df.values()), bounds))
         rows = [int(r[0]) for r in conn.execute(f"SELECT nextval('{t}rows') FROM generate_series(1, %s)",
                                                  (len(passages),)).fetchall()] if passages else []
         conn.execute(f"INSERT INTO {t}documents (doc_id, data) VALUES (%s, %s)",

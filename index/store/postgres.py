@@ -11,7 +11,12 @@ version) and a set of tables named after its number ``N``:
                     (terms counted), ``tokens bytea`` (float16 token vectors for MaxSim,
                     one array per passage)
     gN_windows      row, owner (passage row), text key, ``vec vector(dim)``
-    gN_terms        term id, term, df (passages containing it)
+    gN_terms        term id, term, df (passages containing it), ``max_tfc`` (the largest
+                    saturated frequency any passage stores for it: MaxScore's upper bound)
+    gN_postings     per term id its posting list as written by the build: passage rows
+                    (int32) and saturated frequencies (float32), uncompressed ``bytea``
+    gN_segment      ``base_rows``: the rows the posting lists cover (rows written later are
+                    scored from their ``bm25`` column)
     gN_deleted      rows deleted by incremental writes, with the version that deleted them
     gN_municipalities, gN_catalogue_groups, gN_project_titles: the municipality catalogue
                     (``project_titles`` with their e5 vectors)
@@ -25,8 +30,12 @@ passage d for terms t as sum_t idf(t) * tf / (tf + k1 * (1 - b + b * dl / avgdl)
 idf(t) = ln(1 + (N - df + 0.5) / (df + 0.5)). Each passage stores the saturated term
 frequencies (the second factor) as a ``sparsevec`` over term ids; a query becomes the
 ``sparsevec`` of weight * idf over its known terms; the score is their inner product
-(pgvector ``<#>`` is its negative). Candidates are the passages sharing a term with the
-query (``terms && ids``, GIN). ``avgdl`` is frozen per generation (the stored vectors stay
+(pgvector ``<#>`` is its negative). A search reads, in one statement, the posting lists of
+its terms (``gN_postings``), the rows deleted since the build and the scores of the rows
+written since (their ``bm25`` vectors, GIN on ``terms``), and accumulates term at a time
+(``PgBM25.top``): the sum bm25s computes over its sparse matrix, with nothing held in the
+serving process. Generations without posting lists answer in SQL, candidates pruned by
+MaxScore (``PgBM25.plan``). ``avgdl`` is frozen per generation (the stored vectors stay
 valid); N, df and the summed lengths are kept current by incremental writes, so IDF is
 refreshed without re-reading the corpus. Term ids and analysis are praxisfinder's own
 (``index.analyzer``): PostgreSQL's German text search has no compound splitting, gender
@@ -57,13 +66,15 @@ import numpy as np
 
 from core.errors import SnapshotError
 from core.schema import Document, Passage
-from index.bm25 import BM25Index
+from index.bm25 import BM25Index, top_k
 from index.multivector import TokenStore
 from index.snapshot import SCHEMA_VERSION, Snapshot, WindowSet
 
 from index.store.pg_schema import (APPROXIMATE, SCHEMA, TABLES, WRITER_LOCK_KEY, connect, idf, passage_terms,
                                    sparse_text, tfc, vec_text)
 from index.store.pg_write import delete_document, write_document, write_generation
+
+MAXSCORE_MARGIN = 1e-4  # relative slack on the MaxScore threshold (float32 sums in pgvector)
 
 __all__ = ["PgBM25", "PgSnapshot", "PgTokenStore", "PgVectorIndex", "PostgresStore", "RowMap", "idf", "passage_terms",
            "tfc"]
@@ -232,7 +243,7 @@ class _Reader:
         self._local = threading.local()
         self._all: list = []
         self._lock = threading.Lock()
-        self._configured: dict[int, set[str]] = {}
+        self._configured: dict[int, str] = {}
 
     def conn(self):
         c = getattr(self._local, "conn", None)
@@ -244,11 +255,11 @@ class _Reader:
         return c
 
     def configure(self, conn, statements: str) -> None:
-        """Run session settings on ``conn`` once (e.g. ``hnsw.ef_search``)."""
-        done = self._configured.setdefault(id(conn), set())
-        if statements not in done:
+        """Run session settings on ``conn`` unless they are the ones it ran last (e.g.
+        ``hnsw.ef_search``; one round trip only when they change)."""
+        if self._configured.get(id(conn)) != statements:
             conn.execute(statements)
-            done.add(statements)
+            self._configured[id(conn)] = statements
 
     def query(self, sql: str, params=None, binary: bool = False) -> list[tuple]:
         """All rows of one statement; ``binary``: results in PostgreSQL's binary format
@@ -328,7 +339,12 @@ class PgVectorIndex:
             params = [self.rowmap.rows[np.asarray(allowed, dtype=np.int64)].tolist()]
         conn = self.reader.conn()
         if not exact:
-            self.reader.configure(conn, f"SET hnsw.ef_search = {self.ef_search}; SET hnsw.iterative_scan = strict_order")
+            # as FAISS' HNSW search: the candidate list holds max(ef_search, k) entries
+            # (pgvector caps it at 1000); a filtered search keeps scanning (pgvector 0.8's
+            # iterative scan) until k rows pass the filter, an unfiltered one never needs to
+            ef = min(max(self.ef_search, k), 1000)
+            scan = "strict_order" if allowed is not None else "off"
+            self.reader.configure(conn, f"SET hnsw.ef_search = {ef}; SET hnsw.iterative_scan = {scan}")
         # one statement per query: an exact search orders by an expression the HNSW index
         # cannot serve (a sequential scan, as FAISS' flat index); an approximate one walks the
         # graph, iterative scanning (pgvector 0.8) continuing until k rows pass the filter
@@ -374,45 +390,161 @@ class PgBM25(BM25Index):
     the GIN index, ``vocabulary`` loaded at open. Scores equal ``index.bm25.BM25Index``'s."""
 
     def __init__(self, reader: _Reader, table: str, rowmap: RowMap, vocab: dict[str, tuple[int, int]],
-                 n: int, k1: float, b: float):
+                 n: int, k1: float, b: float, terms_table: str | None = None, has_max_tfc: bool = True,
+                 base_rows: int | None = None):
         self.reader, self.table, self.rowmap = reader, table, rowmap
         self._vocab = vocab  # term -> (id, df)
+        self._df_of = {i: df for i, df in vocab.values()}
+        self.terms = terms_table or table.replace("passages", "terms")
+        self._max_col = "max_tfc" if has_max_tfc else "1.0::real"
+        # the posting-list segment (``pg_write._write_postings``) and the rows it covers; None
+        # for generations written without it (then the pruned SQL top-k answers)
+        self.base_rows = base_rows
+        self.postings_table = self.terms.replace("terms", "postings")
+        self.deleted_table = self.terms.replace("terms", "deleted")
         self.n, self.k1, self.b = n, k1, b
         self.size = len(rowmap.rows)
         self._postings: dict[str, np.ndarray] = {}
 
-    def _query(self, weights: dict[str, float]) -> tuple[str, list[int]] | None:
+    def _query_entries(self, weights: dict[str, float]) -> dict[int, float]:
+        """term id -> query weight * IDF over the known terms with a positive weight."""
         entries: dict[int, float] = {}
         for term, weight in weights.items():
             known = self._vocab.get(term)
             if weight > 0 and known is not None and term:
                 entries[known[0]] = entries.get(known[0], 0.0) + weight * idf(known[1], self.n)
-        if not entries:
-            return None
-        return sparse_text(entries), sorted(entries)
+        return entries
 
     def top(self, weights: dict[str, float], depth: int, mask: np.ndarray | None = None) -> list[tuple[int, float]]:
         """Up to ``depth`` (position, score) with a positive score inside ``mask``, best first,
-        ties by position: candidates by ``terms && ids`` (GIN), ranked by inner product."""
-        q = self._query(weights)
-        if q is None:
+        ties by position: the exact BM25 top-k.
+
+        A generation with posting lists (``gN_postings``, every one written now) answers from
+        them: every passage's score in one statement (``_segment_scores``), then the top-k
+        (``index.bm25.top_k``, as the embedded store). An older generation ranks by the
+        inner product of the passage's ``bm25`` and the query's sparse vector in SQL.
+
+        There, without a mask, the candidates are pruned as MaxScore does (Turtle & Flood 1995;
+        the term-at-a-time form of the upper-bound pruning behind WAND and block-max WAND in
+        Lucene, PISA, VectorChord-bm25 and ParadeDB's Tantivy): a query term's contribution to
+        any passage is at most ``q_t * max_tfc_t`` (``gN_terms.max_tfc``, the largest stored
+        saturated frequency, kept by every write). The passages of the rarest terms are
+        scored first; the ``depth``-th best of them is a threshold θ that the final top-k
+        cannot fall below. Terms whose upper bounds, summed from the smallest, stay below θ
+        are *non-essential*: a passage containing only those scores below θ. So only
+        passages sharing an *essential* term are candidates (GIN), and each is scored on
+        all its query terms: the result equals scoring every passage (``plan`` shows the
+        split; the contract tests compare with the embedded store). With a mask the
+        allowed rows are scored directly (a filter keeps few)."""
+        entries = self._query_entries(weights)
+        if not entries:
             return []
-        text, ids = q
-        where, params = "", []
+        if self.base_rows is not None:
+            return top_k(self._segment_scores(entries), depth, mask)
+        text = sparse_text(entries)
         if mask is not None:
             allowed = np.flatnonzero(mask)
             if allowed.size == 0:
                 return []
-            where, params = "AND row = ANY(%s)", [self.rowmap.rows[allowed].tolist()]
-        rows = self.reader.query(f"SELECT row, (bm25 <#> %s::sparsevec) * -1 AS s FROM {self.table} "
-                                 f"WHERE terms && %s::int[] {where} ORDER BY s DESC, row LIMIT %s",
-                                 [text, ids, *params, depth])
+            rows = self.reader.query(f"SELECT row, (bm25 <#> %s::sparsevec) * -1 AS s FROM {self.table} "
+                                     f"WHERE terms && %s::int[] AND row = ANY(%s) ORDER BY s DESC, row LIMIT %s",
+                                     [text, sorted(entries), self.rowmap.rows[allowed].tolist(), depth])
+        else:
+            essential = self.plan(entries, depth, text)["essential"]
+            rows = self.reader.query(f"SELECT row, (bm25 <#> %s::sparsevec) * -1 AS s FROM {self.table} "
+                                     f"WHERE terms && %s::int[] ORDER BY s DESC, row LIMIT %s",
+                                     [text, essential, depth])
         pos = self.rowmap.pos_of(r[0] for r in rows)
         out = [(int(p), float(np.float32(r[1]))) for p, r in zip(pos, rows) if p >= 0 and r[1] > 0]
         return sorted(out, key=lambda x: (-x[1], x[0]))
 
+    def _segment_scores(self, entries: dict[int, float]) -> np.ndarray:
+        """float32 (n_positions,) BM25 scores of every passage for the sparse query ``entries``
+        (term id -> weight * IDF), from the generation's posting lists, in *one* statement:
+
+        - the posting lists of the query terms (``gN_postings``, rows below ``base_rows``),
+          accumulated term at a time here (weight * stored saturated frequency, summed in
+          float64, as bm25s sums its sparse matrix);
+        - the rows deleted since the build (``gN_deleted``), zeroed;
+        - the rows written since the build (row >= ``base_rows``; few), scored in SQL from
+          their ``bm25`` sparse vectors, as the unpruned query does.
+
+        Binary transfer (``bytea``, ``int4send``/``float4send``); nothing of the index is
+        held in the serving process between searches."""
+        ids = sorted(entries)
+        text = sparse_text(entries)
+        got = self.reader.query(
+            f"SELECT id, rows, tfc FROM {self.postings_table} WHERE id = ANY(%s) "
+            f"UNION ALL SELECT -1, coalesce(string_agg(int4send(row::int), ''::bytea), ''::bytea), ''::bytea "
+            f"FROM {self.deleted_table} "
+            f"UNION ALL SELECT -2, coalesce(string_agg(int4send(row::int), ''::bytea ORDER BY row), ''::bytea), "
+            f"coalesce(string_agg(float4send(((bm25 <#> %s::sparsevec) * -1)::real), ''::bytea ORDER BY row), ''::bytea) "
+            f"FROM {self.table} WHERE row >= %s AND terms && %s::int[]",
+            [ids, text, self.base_rows, ids], binary=True)
+        base = self.base_rows
+        acc = np.zeros(base, dtype=np.float64)
+        deleted = delta_rows = np.zeros(0, dtype=np.int64)
+        delta_scores = np.zeros(0, dtype=np.float32)
+        for tid, rows, vals in got:
+            if tid >= 0:
+                r = np.frombuffer(rows, dtype="<i4")
+                w = np.frombuffer(vals, dtype="<f4").astype(np.float64) * float(np.float32(entries[tid]))
+                acc += np.bincount(r, weights=w, minlength=base)
+            elif tid == -1:
+                deleted = np.frombuffer(rows, dtype=">i4").astype(np.int64)
+            else:
+                delta_rows = np.frombuffer(rows, dtype=">i4").astype(np.int64)
+                delta_scores = np.frombuffer(vals, dtype=">f4").astype(np.float32)
+        acc[deleted[deleted < base]] = 0.0
+        out = np.zeros(self.size, dtype=np.float32)
+        loaded = self.rowmap.rows
+        old = loaded < base
+        out[old] = acc[loaded[old]].astype(np.float32)
+        pos = self.rowmap.pos_of(delta_rows)
+        out[pos[pos >= 0]] = delta_scores[pos >= 0]
+        return out
+
+    def plan(self, entries: dict[int, float], depth: int, text: str | None = None) -> dict[str, Any]:
+        """The MaxScore split of a query (``top``): ``entries`` term id -> query weight (the
+        sparse query's values), ``depth`` the k of the top-k. Returns ``theta`` (the
+        ``depth``-th best score among the seed passages, 0 when they are fewer), ``bounds``
+        (term id -> upper bound of its contribution) and ``essential`` (sorted term ids whose
+        passages are the candidates; all terms when theta is 0).
+
+        Seed: the terms of smallest document frequency, taken until their frequencies sum to
+        ``depth``; their passages are scored in full (one statement, which also reads the
+        current ``max_tfc`` of every query term)."""
+        ids = sorted(entries)
+        by_df = sorted(ids, key=lambda i: (self._df_of.get(i, 0), i))
+        seed, covered = [], 0
+        for i in by_df:
+            seed.append(i)
+            covered += self._df_of.get(i, 0)
+            if covered >= depth:
+                break
+        text = text or sparse_text(entries)
+        scores, tids, tmax = self.reader.query(
+            f"SELECT ARRAY(SELECT (bm25 <#> %s::sparsevec) * -1 AS s FROM {self.table} WHERE terms && %s::int[] "
+            f"ORDER BY s DESC LIMIT %s), ARRAY(SELECT id FROM {self.terms} WHERE id = ANY(%s) ORDER BY id), "
+            f"ARRAY(SELECT {self._max_col} FROM {self.terms} WHERE id = ANY(%s) ORDER BY id)",
+            [text, sorted(seed), depth, ids, ids])[0]
+        bounds = {i: 1.0 for i in ids}  # tfc < 1 always: the bound of a term without a stored one
+        bounds.update({int(i): float(m) for i, m in zip(tids, tmax)})
+        bounds = {i: entries[i] * bounds[i] for i in ids}
+        theta = float(scores[-1]) if len(scores) >= depth and scores[-1] > 0 else 0.0
+        essential, cum = [], 0.0
+        for i in sorted(ids, key=lambda i: (bounds[i], i)):
+            cum += bounds[i]
+            # a margin of MAXSCORE_MARGIN (relative) covers float32 sums in pgvector
+            if theta <= 0 or cum >= theta * (1 - MAXSCORE_MARGIN):
+                essential.append(i)
+        return {"theta": theta, "bounds": bounds, "essential": sorted(essential), "seed": sorted(seed)}
+
     def weighted_scores(self, weights: dict[str, float]) -> np.ndarray:
         """float32 (n_positions,): every passage's weighted BM25 score (zeros where no term matches)."""
+        if self.base_rows is not None:
+            entries = self._query_entries(weights)
+            return self._segment_scores(entries) if entries else np.zeros(self.size, dtype=np.float32)
         out = np.zeros(self.size, dtype=np.float32)
         for pos, score in self.top(weights, self.size):
             out[pos] = score
@@ -485,6 +617,7 @@ class PgSnapshot(Snapshot):
     search. ``path`` is ``<snapshot id>@<version>`` (what ``current_name`` reports)."""
 
     reader: _Reader | None = None
+    concurrent_retrieval = True  # the arms are SQL round trips: ``Searcher`` runs them at once
 
     @classmethod
     def open(cls, conn, url: str, serving: tuple[int, str, int], expected_model: str | None,
@@ -533,7 +666,13 @@ class PgSnapshot(Snapshot):
                                 PgVectorIndex(reader, f"{t}windows", wmap, dim, approximate, params))
         has_tokens = conn.execute(f"SELECT EXISTS (SELECT 1 FROM {t}passages WHERE tokens IS NOT NULL)").fetchone()[0]
         tokens = PgTokenStore(reader, f"{t}passages", rowmap, dim) if has_tokens else None
-        bm25 = PgBM25(reader, f"{t}passages", rowmap, vocab, int(n), float(k1), float(b))
+        has_max = conn.execute("SELECT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_name = %s "
+                               "AND column_name = 'max_tfc')", (f"{t}terms",)).fetchone()[0]
+        base_rows = None
+        if conn.execute("SELECT to_regclass(%s) IS NOT NULL", (f"{t}segment",)).fetchone()[0]:
+            base_rows = int(conn.execute(f"SELECT base_rows FROM {t}segment").fetchone()[0])
+        bm25 = PgBM25(reader, f"{t}passages", rowmap, vocab, int(n), float(k1), float(b), f"{t}terms", has_max,
+                      base_rows)
         manifest = {**manifest, "counts": {**manifest.get("counts", {}), "passages": len(passages),
                                            "documents": len(documents)}}
         snap = cls(Path(f"{sid}@{version}"), manifest, documents, passages, None, dense, bm25, catalogue,
