@@ -251,11 +251,18 @@ _DE_MARKERS = frozenset(
 def detect_language(text: str) -> str:
     """'de' or 'en' from function words; umlauts and ß only break ties (names like
     "Dülmen" appear in English questions too). German wins remaining ties."""
+    en, de = language_votes(text)
+    return "en" if en > de else "de"
+
+
+def language_votes(text: str) -> tuple[int, int]:
+    """(English, German) votes of ``detect_language``: marker words of each language, plus one
+    German vote for an umlaut or ß when the markers tie; (0, 0) for a text without words."""
     tokens = words(text)
     if not tokens:
-        return "de"
+        return 0, 0
     en = sum(t in _EN_MARKERS for t in tokens)
     de = sum(t in _DE_MARKERS for t in tokens)
     if en == de and re.search(r"[äöüß]", text.lower()):
         de += 1
-    return "en" if en > de else "de"
+    return en, de

@@ -15,7 +15,7 @@ from __future__ import annotations
 import threading
 
 from core.errors import PraxisError
-from index.analyzer import analyze, detect_language
+from index.analyzer import analyze
 from index.municipalities.entity_rank import PracticeRanker
 from index.municipalities.model import Catalogue, Municipality
 from index.municipalities.recommend import CandidateFilter, Recommendation, recommend
@@ -64,7 +64,7 @@ class Recommender:
 
         def _clean(text: str) -> tuple[str, str]:
             clean = clean_query(text, s.settings.max_query_chars)
-            return clean, detect_language(clean)
+            return clean, s.language(clean)
 
         def query_terms(text: str):
             return s.bm25_weights(*_clean(text))

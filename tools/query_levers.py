@@ -107,6 +107,50 @@ def _window_context(prefix: str) -> Callable:
     return apply
 
 
+def _translate(max_phrase_words: int | None = None, **flags: Any) -> Callable:
+    """Module settings of ``index.search.translate`` changed for one configuration (flags such
+    as ``PSEUDO_PHRASES``); with ``max_phrase_words`` the snapshot's English -> German table and
+    surface forms are rebuilt in memory with dictionary phrases up to that many words; undone after."""
+    def apply(searcher):
+        from core.settings import Settings
+        from index.search import translate
+
+        snap = searcher.snapshot
+        old = {name: getattr(translate, name) for name in flags}
+        old_table, old_surface, old_max = snap.translations, snap.surface_forms, translate.MAX_PHRASE_WORDS
+        for name, value in flags.items():
+            setattr(translate, name, value)
+        if max_phrase_words is not None:
+            translate.MAX_PHRASE_WORDS = max_phrase_words
+            cache_dir = Path(Settings.from_env().cache_dir)
+            snap.translations = translate.build_translations(snap.bm25.vocabulary, cache_dir=cache_dir)
+            snap.surface_forms = translate.build_surface_forms([p.text for p in snap.passages], snap.translations)
+
+        def undo():
+            for name, value in old.items():
+                setattr(translate, name, value)
+            snap.translations, snap.surface_forms, translate.MAX_PHRASE_WORDS = old_table, old_surface, old_max
+        return undo
+    return apply
+
+
+def _module(module: str, **values: Any) -> Callable:
+    """Module-level settings of ``module`` changed for one configuration; undone after."""
+    def apply(searcher):
+        import importlib
+
+        mod = importlib.import_module(module)
+        old = {name: getattr(mod, name) for name in values}
+        for name, value in values.items():
+            setattr(mod, name, value)
+
+        def undo():
+            for name, value in old.items():
+                setattr(mod, name, value)
+        return undo
+    return apply
+
+
 CONFIGS: dict[str, Callable] = {
     "base": lambda searcher: None,
     "norm-none": _steps(),
@@ -135,6 +179,21 @@ CONFIGS: dict[str, Callable] = {
     "bm25-title": _bm25_context(True),
     "windows-section": _window_context("section"),
     "windows-title": _window_context("title"),
+    "pseudo-phrases": _translate(PSEUDO_PHRASES=True),
+    "ding-placeholders": _translate(2, DING_PLACEHOLDERS=True),
+    **{f"maxsim-{t}": _module("index.search.dense", MAXSIM_TEXTS=t) for t in ("german", "english")},
+    **{f"terms-{n}": _module("index.search.translate", MAX_TERMS_PER_WORD=n) for n in (2, 3)},
+    "group-norm": _module("index.search.translate", NORMALISE_GROUPS=True),
+    **{f"en-statement-{w}": _kinds(en_statement=w) for w in (0.3, 0.5, 0.6)},
+    **{f"de-statement-{w}": _kinds(de_statement=w) for w in (0.3, 0.4, 0.6, 0.7)},
+    **{f"rerank-en-statement-{w}": _module("index.search.rerank", KIND_WEIGHTS={"en-statement": w})
+       for w in (0.6, 0.7, 0.95)},
+    **{f"rerank-de-statement-{w}": _module("index.search.rerank", KIND_WEIGHTS={"de-statement": w})
+       for w in (0.5, 0.6, 0.85)},
+    **{f"language-{m}": _module("index.search.kinds", LEXICON_LANGUAGE=m) for m in ("keyword", "all")},
+    **{f"person-ref-{w}": _module("index.search.kinds", PERSON_REFERENCE_WEIGHT=w) for w in (1.0, 0.9)},
+    **{f"phrases-{n}": _translate(n) for n in (3, 4)},
+    **{f"phrases-{n}+pseudo-phrases": _translate(n, PSEUDO_PHRASES=True) for n in (3, 4)},
 }
 
 

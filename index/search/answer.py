@@ -39,7 +39,7 @@ from typing import Any
 from rapidfuzz import fuzz, process
 
 from core.errors import BadRequest
-from index.analyzer import analyze, base_form, detect_language, is_stopword, split_compound, words
+from index.analyzer import analyze, base_form, is_stopword, split_compound, words
 from index.search.kinds import content_words, query_kind  # content_words is used by eval.hit_floor too
 from index.search.query import clean_query
 from index.search.translate import ENGLISH_STOPWORDS, translation_groups
@@ -461,7 +461,7 @@ def query_stems(searcher, query: str) -> frozenset[str]:
         text = clean_query(query, searcher.settings.max_query_chars)
     except BadRequest:
         return frozenset()
-    return frozenset(searcher.bm25_weights(text, detect_language(text)))
+    return frozenset(searcher.bm25_weights(text, searcher.language(text)))
 
 
 def analyse(searcher, result, ranking_scores: list[float] | None = None) -> Answer:
@@ -500,7 +500,7 @@ def analyse(searcher, result, ranking_scores: list[float] | None = None) -> Answ
     suggestions = []
     if missing:
         suggestions = suggest(missing, text, lex, _english_words(searcher) if lang == "en" else None)
-    kind = q.kind if q is not None else query_kind(text)
+    kind = query_kind(text)  # the verdict's kinds (keyword/question), not the search's query_form
     counted = [] if no_match else counted_positions(searcher, result, scores, kind)
     return Answer(total=len(counted), counted=counted, kind=kind, no_match=no_match, reason="unknown_terms" if no_match else None,
                   unknown_terms=unknown, suggestions=suggestions, query_terms=query_terms, extra_terms=extra,

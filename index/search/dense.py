@@ -24,6 +24,7 @@ WINDOW_FANOUT = 3  # windows fetched per wanted passage
 PSEUDO_WEIGHT = 0.5  # English queries: share of the German pseudo-query in the query vector
 STRIP_QUESTION = False  # English queries: embed them without their leading question words
 PSEUDO_CONTEXT = False  # pseudo-query words chosen by co-occurrence (as BM25 weighs them), not dictionary order
+MAXSIM_TEXTS = "both"  # English queries: whose tokens MaxSim reads: "both" texts, "german" (pseudo-query) or "english"
 _QUESTION_LEAD = re.compile(
     r"^(?:(?:how|what|which|who|whom|whose|where|when|why|do|does|did|is|are|was|were|can|could|should|would|"
     r"has|have|will)\b[\s,]*)+(?:(?:the|a|an|there|they|it|you|we)\b\s*)?", re.IGNORECASE)
@@ -92,6 +93,8 @@ class DenseRetriever:
         if self.late_interaction:
             vecs, toks = self.embedder.encode_with_tokens(texts, "query")
             head, tail = getattr(self.embedder, "query_token_trim", (0, 0))
+            if len(toks) == 2 and MAXSIM_TEXTS != "both":
+                toks = [toks[1] if MAXSIM_TEXTS == "german" else toks[0]]
             tokens = np.concatenate([t[head : len(t) - tail] if len(t) > head + tail else t for t in toks])
         else:
             vecs, tokens = self.embedder.encode_queries(texts), None

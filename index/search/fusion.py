@@ -22,7 +22,7 @@ from collections import defaultdict
 from core.errors import ConfigError
 
 MODES = ("minmax", "rrf")
-# Dense weight by language and query kind ("de-keyword", "en-question", ...), where it differs
+# Dense weight by language and query form ("de-keyword", "en-question", "en-statement", ...), where it differs
 # from the language's setting; empty: the settings decide alone.
 KIND_WEIGHTS: dict[str, float] = {}
 ALIASES = {"weighted": "minmax"}
@@ -108,8 +108,8 @@ class Fusion:
 
     def __call__(self, lang: str, rankings: dict[str, Ranking], kind: str | None = None) -> Ranking:
         """``rankings`` by retriever name ("dense", "bm25") -> one fused ranking; ``lang``
-        ("de"/"en") picks the dense weight, and ``kind`` ("keyword"/"question",
-        ``index.search.kinds.query_kind``) the one in ``kind_weights`` ("en-keyword", ...) where given."""
+        ("de"/"en") picks the dense weight, and ``kind`` ("keyword"/"question"/"statement",
+        ``index.search.kinds.query_form``) the one in ``kind_weights`` ("en-keyword", ...) where given."""
         if len(rankings) == 1:
             return next(iter(rankings.values()))
         w = self.dense_weight_en if lang == "en" else self.dense_weight

@@ -60,7 +60,7 @@ class Query:
         component that needs ``vector`` or ``token_vectors``.
     :param normalized: the text both arms search (``index.search.normalize``: the typed
         words in the corpus's spelling); None means ``text`` itself.
-    :param kind: "keyword" or "question" (``index.search.kinds.query_kind``).
+    :param kind: "keyword", "question" or "statement" (``index.search.kinds.query_form``).
     :param weigh: ``(search_text, lang) -> {BM25 term: weight}`` (``BM25Retriever.weights``);
         called at most once, by the first reader of ``bm25_weights`` (the BM25 arm, then the
         verdict reuses it: a request's query is analysed once).

@@ -17,6 +17,10 @@ from index.multivector import TokenStore
 from index.search.fusion import Ranking, minmax
 from index.search.query import Query
 
+# MaxSim weight by language and query form ("en-statement", ...; ``index.search.kinds.query_form``),
+# where it differs from the language's weight; empty: the settings decide alone.
+KIND_WEIGHTS: dict[str, float] = {}
+
 
 class Reranker(Protocol):
     """Re-scores the head of a ranking.
@@ -74,5 +78,6 @@ class MaxSimReranker:
         if not scores:
             return ranking, []
         weight = self.weight_en if query.lang == "en" else self.weight
+        weight = KIND_WEIGHTS.get(f"{query.lang}-{query.kind}", weight)
         fused_head = minmax([head, scores], [1.0 - weight, weight])
         return fused_head + ranking[self.depth :], scores

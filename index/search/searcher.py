@@ -24,12 +24,11 @@ import numpy as np
 from core.errors import BadRequest
 from core.schema import Hit, Passage
 from core.settings import Settings
-from index.analyzer import detect_language
 from index.search.dense import DenseRetriever
 from index.search.answer import Answer, analyse
 from index.search.filters import Allowed, FilterMask, Filters, UnknownDocument
 from index.search.fusion import Fusion, Ranking
-from index.search.kinds import query_kind
+from index.search.kinds import query_form, query_language, reference_weight
 from index.search.lexical import BM25Retriever
 from index.search.normalize import QueryNormalizer
 from index.search.query import Query, clean_query, nfc
@@ -187,7 +186,7 @@ class Searcher:
             fused, reranked = self.reranker.rerank(q, fused)
             if reranked:
                 rankings[self.reranker.name] = reranked
-        final = self._demote_reference(fused)
+        final = self._demote_reference(fused, q.text)
         return self._result(q, mode, k, final, rankings, filters, allowed, t0)
 
     def _retrieve(self, q: Query, names: tuple[str, ...]) -> dict[str, Ranking]:
@@ -218,9 +217,15 @@ class Searcher:
             raise BadRequest(f"k must be between 1 and {self.settings.max_k}", cause="k_out_of_range")
         if allowed is None:
             allowed = self.filter_mask.allowed(filters)
-        lang = detect_language(text)
+        lang = self.language(text)
         return Query(text, lang, max(self.settings.candidate_depth, k), allowed.mask, self.dense.encode,
-                     normalized=self.normalized(text, lang), kind=query_kind(text), weigh=self._cached_weights)
+                     normalized=self.normalized(text, lang), kind=query_form(text), weigh=self._cached_weights)
+
+    def language(self, text: str) -> str:
+        """'de' or 'en' for a cleaned query (``index.search.kinds.query_language``: the marker
+        words of ``index.analyzer.detect_language``, ties broken by this snapshot's English
+        dictionary words and corpus terms where ``kinds.LEXICON_LANGUAGE`` says so)."""
+        return query_language(text, self.normalizer.english, self.snapshot.bm25.vocabulary)
 
     def _result(self, q: Query, mode: str, k: int, ranking: Ranking, rankings: dict[str, Ranking],
                 filters: Filters, allowed: Allowed | None, t0: float) -> SearchResult:
@@ -249,11 +254,12 @@ class Searcher:
         the snapshot: vectors, BM25 rows, masks), or None if unknown."""
         return self._by_id.get(passage_id)
 
-    def _demote_reference(self, ranking: Ranking) -> Ranking:
+    def _demote_reference(self, ranking: Ranking, text: str = "") -> Ranking:
         """Multiply the scores of reference passages (``ingest.kinds``) by
-        ``settings.reference_weight`` and re-sort (stable), so address lists and
-        bibliographies rank below prose that scores about as well."""
-        factor = self.settings.reference_weight
+        ``settings.reference_weight`` (``index.search.kinds.reference_weight`` for the query
+        ``text``) and re-sort (stable), so address lists and bibliographies rank below prose
+        that scores about as well."""
+        factor = reference_weight(text, self.settings.reference_weight)
         if factor == 1.0 or not self._reference.any():
             return ranking
         out = [(i, s * factor if self._reference[i] else s) for i, s in ranking]

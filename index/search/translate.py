@@ -28,6 +28,9 @@ DING_PATH = Path("/usr/share/trans/de-en")
 GLOSSARY_PATH = Path(__file__).resolve().parent.parent / "data" / "glossary_en_de.tsv"
 MAX_TERMS_PER_WORD = 4
 TRANSLATION_DECAY = 0.6  # BM25 weight of a word's n-th translation: decay ** n
+MAX_PHRASE_WORDS = 2  # longest English dictionary key (in words, hyphens as spaces) kept and looked up
+NORMALISE_GROUPS = False  # a word's translation weights sum to 1 (instead of 1 for its best)
+PSEUDO_PHRASES = False  # the dense pseudo-query translates dictionary phrases whole ("case study" -> "Fallstudien")
 ENGLISH_STOPWORDS = frozenset(
     "a an the and or but of to in on at by for with from about into over under how what which who whom "
     "whose where when why do does did done is are was were be been being have has had can could should would "
@@ -35,13 +38,21 @@ ENGLISH_STOPWORDS = frozenset(
     "any all some many much more most other our we you your i me my he she his her us also very".split()
 )
 _ANNOTATION = re.compile(r"\{[^}]*\}|\[[^\]]*\]|\([^)]*\)|<[^>]*>")
+# Ding's object placeholders: "etw. übernehmen :: to take over sth.", "sich engagieren :: to get involved".
+# With DING_PLACEHOLDERS they are left out, so such verbs become single German words and
+# their English phrases reachable keys; without, every German verb written with one is skipped.
+DING_PLACEHOLDERS = False
+PLACEHOLDERS = frozenset("etw. jdn. jdm. jds. sich sth. sb. sb.'s sb.’s sth.'s one's one’s oneself".split())
 
 
 def _clean(side: str) -> list[list[str]]:
-    """Split one side of a Ding line into aligned sub-entries of synonym lists."""
+    """Split one side of a Ding line into aligned sub-entries of synonym lists (annotations
+    removed; with ``DING_PLACEHOLDERS`` also the object placeholders ``PLACEHOLDERS``)."""
     out = []
     for sub in side.split(" | "):
         syns = [" ".join(_ANNOTATION.sub(" ", s).split()) for s in sub.split(";")]
+        if DING_PLACEHOLDERS:
+            syns = [" ".join(w for w in syn.split() if w not in PLACEHOLDERS) for syn in syns]
         out.append([s for s in syns if s])
     return out
 
@@ -65,7 +76,7 @@ def build_translations(vocabulary: dict[str, int], path: Path = DING_PATH, cache
     merged: dict[str, Counter] = defaultdict(Counter)
     for en, counts in links.items():
         key = phrase_key(en)
-        if len(key.split()) <= 2:
+        if len(key.split()) <= MAX_PHRASE_WORDS:
             merged[key].update(counts)
     for en, counts in merged.items():
         kept = [(t, c * math.log1p(vocabulary[t])) for t, c in counts.items() if t in vocabulary]
@@ -182,7 +193,8 @@ def load_dictionary(path: Path = DING_PATH, cache_dir: Path | None = None) -> di
         st = path.stat()
     except OSError:
         return {}
-    return _load_cached(path, f"{st.st_size}-{int(st.st_mtime)}", cache_dir)
+    return _load_cached(path, f"{st.st_size}-{int(st.st_mtime)}-{MAX_PHRASE_WORDS}{'-p' if DING_PLACEHOLDERS else ''}",
+                        cache_dir)
 
 
 def _parse(path: Path) -> dict[str, dict[str, int]]:
@@ -207,10 +219,16 @@ def _parse(path: Path) -> dict[str, dict[str, int]]:
                     continue
                 for e in en_syns:
                     key = e.lower().removeprefix("to ")
-                    if 1 <= len(key.split()) <= 2 and len(key) >= 3:
+                    if 1 <= len(phrase_key(key).split()) <= MAX_PHRASE_WORDS and len(key) >= 3:
                         for t in terms:
                             links[key][t] += 1
     return {en: dict(c) for en, c in links.items()}
+
+
+def english_variants(word: str) -> list[str]:
+    """``word`` (lower case) and its possible base forms: plural -s/-es/-ies and -ing removed
+    ("communities" -> "community"); the forms the dictionary lookups try, in that order."""
+    return _variants(word)
 
 
 def _variants(word: str) -> list[str]:
@@ -268,7 +286,10 @@ def german_query(query: str, table: dict[str, list[str]] | None = None, surface:
 
     Each content word contributes its glossary words (up to two) or, failing that, the
     corpus word form of its best dictionary translation (``table`` and ``surface`` from
-    the snapshot). Untranslatable words (names) are left out: the English query, which
+    the snapshot). Glossary phrases of two words come first; with ``PSEUDO_PHRASES`` the
+    dictionary's phrases of the query (``phrase_spans``: longest first, "case study" ->
+    "Fallstudien" instead of "Fall Studie") are translated whole next. Untranslatable words
+    (names) are left out: the English query, which
     is embedded beside this one, already carries them. The dense arm embeds both: the
     e5 model matches German passages much better from German words than from their
     English equivalents (measured in eval/REPORT.md). With ``postings`` (``BM25Index.postings``)
@@ -287,6 +308,11 @@ def german_query(query: str, table: dict[str, list[str]] | None = None, surface:
         if phrase in glossary:
             out.extend(glossary[phrase][:2])
             used.update((i, i + 1))
+    if PSEUDO_PHRASES and table and surface:
+        for span, key in phrase_spans(query, table, used):
+            if table[key][0] in surface:
+                out.append(surface[table[key][0]])
+                used.update(span)
     for i, tok in enumerate(tokens):
         if i in used:
             continue
@@ -303,28 +329,74 @@ def german_query(query: str, table: dict[str, list[str]] | None = None, surface:
 
 
 def translate_terms(query: str, table: dict[str, list[str]]) -> list[str]:
-    """German BM25 terms for an English query (two-word phrases first, then words)."""
+    """German BM25 terms for an English query (phrases first, then words)."""
     return list(dict.fromkeys(t for group in translation_groups(query, table) for t in group))
+
+
+def phrase_spans(query: str, table: dict[str, list[str]], used: set[int] | None = None) -> list[tuple[range, str]]:
+    """The dictionary phrases of an English query, longest first: ``(span, key)`` pairs, where
+    ``span`` indexes the query's content words (``_content_words``) and ``key`` is the table key.
+
+    Phrases of three to ``MAX_PHRASE_WORDS`` words are matched on the words as typed, function
+    words included ("drop-in center", "place to go"), and must begin and end with a content
+    word; two-word phrases are matched on adjacent content words ("camper van"). The last word
+    may be a plural or -ing form (``_variants``). A phrase never overlaps one found before it
+    or a content word in ``used``; overlapping two-word phrases are all kept (as before the
+    longer phrases). Returns [] for an empty ``table``.
+    """
+    if not table:
+        return []
+    taken = set(used or ())
+    spans: list[tuple[range, str]] = []
+    raw = words(query)
+    content_at: list[int | None] = []  # raw position -> index among the content words
+    n_content = 0
+    for w in raw:
+        if w not in ENGLISH_STOPWORDS and not is_stopword(w, "en"):
+            content_at.append(n_content)
+            n_content += 1
+        else:
+            content_at.append(None)
+    for n in range(MAX_PHRASE_WORDS, 2, -1):
+        for i in range(len(raw) - n + 1):
+            first, last = content_at[i], content_at[i + n - 1]
+            if first is None or last is None:
+                continue
+            span = range(first, last + 1)
+            if taken.intersection(span):
+                continue
+            head = " ".join(raw[i : i + n - 1])
+            key = next((k for k in (f"{head} {raw[i + n - 1]}", f"{head} {_variants(raw[i + n - 1])[-1]}")
+                        if k in table), None)
+            if key:
+                spans.append((span, key))
+                taken.update(span)
+    tokens = _content_words(query)
+    for i in range(len(tokens) - 1):
+        if i in taken or i + 1 in taken:
+            continue
+        for v in (f"{tokens[i]} {tokens[i + 1]}", f"{tokens[i]} {_variants(tokens[i + 1])[-1]}"):
+            if v in table:
+                spans.append((range(i, i + 2), v))
+                break
+    return spans
 
 
 def translation_groups(query: str, table: dict[str, list[str]]) -> list[list[str]]:
     """The German candidates of each English phrase or word of the query, best first.
 
-    Two-word phrases are looked up first ("camper van"), then the remaining words with
-    plural and -ing variants; each group holds at most ``MAX_TERMS_PER_WORD`` terms.
+    Dictionary phrases are looked up first (``phrase_spans``: longest first, "camper van"),
+    then the remaining words with plural and -ing variants; each group holds at most
+    ``MAX_TERMS_PER_WORD`` terms.
     """
     if not table:
         return []
     tokens = _content_words(query)
     groups: list[list[str]] = []
     used: set[int] = set()
-    for i in range(len(tokens) - 1):
-        phrase = f"{tokens[i]} {tokens[i + 1]}"
-        for v in (phrase, f"{tokens[i]} {_variants(tokens[i + 1])[-1]}"):
-            if v in table:
-                groups.append(list(table[v][:MAX_TERMS_PER_WORD]))
-                used.update((i, i + 1))
-                break
+    for span, key in phrase_spans(query, table):
+        groups.append(list(table[key][:MAX_TERMS_PER_WORD]))
+        used.update(span)
     for i, tok in enumerate(tokens):
         if i in used:
             continue
@@ -358,6 +430,7 @@ def weigh_translations(groups: list[list[str]], postings: Callable[[str], np.nda
         others = [other for gj, other in enumerate(groups) if gj != gi]
         context = {term: sum(fit(term, other) for other in others) for term in group}
         ranked = sorted(group, key=context.__getitem__, reverse=True)  # stable: ties keep dictionary order
+        total = sum(decay ** rank for rank in range(len(ranked))) if NORMALISE_GROUPS else 1.0
         for rank, term in enumerate(ranked):
-            weights[term] = max(weights.get(term, 0.0), decay ** rank)
+            weights[term] = max(weights.get(term, 0.0), decay ** rank / total)
     return weights

@@ -126,3 +126,19 @@ def test_fusion_dense_weight_by_query_kind_by_hand():
         (2, 0.7), (0, 0.3), (1, 0.15)]
     # other kinds keep the language's weight
     assert fusion("en", {"dense": dense, "bm25": bm25}, "question") == fusion("en", {"dense": dense, "bm25": bm25})
+
+
+@pytest.mark.parametrize("query, form", [
+    ("small town turns an old daycare building into a drop-in hub for newcomers", "statement"),
+    ("niedersächsische Großstadt lässt ihre Integrationsarbeit von Migrationsforschenden spiegeln", "statement"),
+    ("How do rural towns organise volunteers", "question"),
+    ("small town turns an old daycare building into a hub?", "question"),
+    ("Wie organisieren ländliche Gemeinden Ehrenamtliche", "question"),
+    ("Mitfahrerbänke Elm-Asse", "keyword"),
+    ("volunteer coordination", "keyword"),
+])
+def test_query_form_tells_statements_from_questions(query, form):
+    from index.search.kinds import query_form, query_kind
+
+    assert query_form(query) == form
+    assert query_kind(query) == ("keyword" if form == "keyword" else "question")  # the hit count's kinds

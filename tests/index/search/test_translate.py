@@ -130,3 +130,40 @@ def test_glossary_file_is_well_formed():
         keys.append(phrase_key(en))
     duplicates = sorted({k for k in keys if keys.count(k) > 1})
     assert len(keys) >= 600 and duplicates == []
+
+
+def test_phrase_spans_find_the_longest_dictionary_phrase_first(monkeypatch):
+    from index.search import translate
+
+    table = {"drop in center": ["anlaufstell"], "center": ["zentrum"], "drop": ["fall"],
+             "newcomer": ["neuzugewandert"], "camper van": ["wohnmobil"]}
+    # at the default two words the three-word key is out of reach, as before
+    assert translate.MAX_PHRASE_WORDS == 2
+    assert translation_groups("a drop-in center for newcomers", table) == [["fall"], ["zentrum"], ["neuzugewandert"]]
+    monkeypatch.setattr(translate, "MAX_PHRASE_WORDS", 3)
+    # "in" is a function word inside the phrase: matched on the words as typed, span over content words
+    assert translate.phrase_spans("a drop-in center for newcomers", table) == [(range(0, 2), "drop in center")]
+    assert translation_groups("a drop-in centers for newcomers", table) == [["anlaufstell"], ["neuzugewandert"]]
+    # a phrase must begin and end with a content word; two-word phrases still found beside it
+    assert translate.phrase_spans("in center camper van", table) == [(range(1, 3), "camper van")]
+    assert translate.phrase_spans("anything", {}) == []
+
+
+def test_pseudo_phrases_translate_a_dictionary_phrase_whole(monkeypatch):
+    from index.search import translate
+
+    fallstudi, fall, studi = (analyze(w, decompound=False)[0] for w in ("Fallstudien", "Fall", "Studie"))
+    table = {"case study": [fallstudi], "case": [fall], "study": [studi]}
+    surface = {fallstudi: "Fallstudien", fall: "Fall", studi: "Studie"}
+    assert german_query("which case study", table, surface) == "Fall Studie"
+    monkeypatch.setattr(translate, "PSEUDO_PHRASES", True)
+    assert german_query("which case study", table, surface) == "Fallstudien"
+
+
+def test_normalised_groups_share_one_unit_of_weight(monkeypatch):
+    from index.search import translate
+
+    postings = {"a": np.array([0]), "b": np.array([1])}
+    monkeypatch.setattr(translate, "NORMALISE_GROUPS", True)
+    weights = weigh_translations([["a", "b"]], lambda t: postings[t], decay=0.5)
+    assert weights == {"a": 2 / 3, "b": 1 / 3}
