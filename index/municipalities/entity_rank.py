@@ -20,7 +20,10 @@ ranking: an entity's score aggregates the scores of the documents associated wit
 Table rows of reference lists vote too, but only for the municipality that begins the
 row and only when the row holds at least ``ROW_MIN_COVERAGE`` of the topic's weighted
 BM25 terms ("Winnenden | Ehrenamtlicher Dolmetscherpool der Stadt Winnenden" for
-"Dolmetscherpool"), never for the other rows of the same list.
+"Dolmetscherpool"), never for the other rows of the same list. A row's vote is at least
+``ROW_FLOOR`` × its coverage, and every naming row votes even when the search ranks its
+list low or not at all (reference lists are demoted in the search, yet a row that names
+the practice is the best answer to "who does X?"; all rows are scanned, a few hundred).
 
 A *name line* votes the same way (``rank(rows=True)``, "who does X?" only): the line or
 sentence of a passage that names a municipality the passage merely mentions, with the
@@ -62,6 +65,7 @@ MENTION_WEIGHT = 0.3
 TITLE_WEIGHT = 0.3
 MIN_VOTE = 0.2  # hits scoring below this share of the best hit do not vote
 SHARPNESS = 2.0  # vote = (score / best score) ** SHARPNESS
+ROW_FLOOR = 0.5  # a naming row votes at least this × its coverage, wherever the search ranks its list
 ROW_MIN_COVERAGE = 0.5  # a table row votes only when it holds half of the topic's weighted terms
 LABEL_WORDS = 6  # a line of at most this many words above a name line is its cell label
 SENTENCE_WORDS = 30  # longer lines are split into sentences before a name line is cut out
@@ -228,7 +232,7 @@ class PracticeRanker:
                 for mid, row in (self._rows.get(pid, []) if rows else []):
                     cov = self.coverage_any(named, row)
                     if cov >= ROW_MIN_COVERAGE:
-                        out[mid].rows.append(RowVote(pid, row, weight * cov))
+                        out[mid].rows.append(RowVote(pid, row, max(weight, ROW_FLOOR) * cov))
                 row_mids = {m for m, _ in self._rows.get(pid, [])}
                 for mid in self._subjects.get(pid, []):
                     # a table about n municipalities is about each in one row: 1/n of a vote
@@ -242,6 +246,13 @@ class PracticeRanker:
                         line = max(((self.coverage_any(named, ln), ln) for ln in self.name_lines(pid, mid)), default=None)
                         if line and line[0] >= ROW_MIN_COVERAGE:
                             out[mid].rows.append(RowVote(pid, line[1], weight * line[0]))
+        if named:  # a row that names the practice counts even when the search ranks its list low
+            voted = {(mid, r.passage_id) for mid, ps in out.items() for r in ps.rows}
+            for pid, entries in self._rows.items():
+                for mid, row in entries:
+                    cov = self.coverage_any(named, row) if (mid, pid) not in voted else 0.0
+                    if cov >= ROW_MIN_COVERAGE:
+                        out[mid].rows.append(RowVote(pid, row, ROW_FLOOR * cov))
         for ps in out.values():
             ps.votes.sort(key=lambda v: -v.weight)
             ps.rows.sort(key=lambda r: -r.weight)

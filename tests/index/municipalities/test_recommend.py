@@ -434,3 +434,24 @@ def test_a_reference_row_naming_the_topic_makes_a_recommendation_with_that_row_a
     assert ids(recs) == ["winnenden", "other"]
     assert recs[0].components["practice"] == pytest.approx(1.0)
     assert recs[0].reasons[0] == f"Eintrag: „{row}“" and recs[0].details[0].passage_id == "list"
+
+
+def test_a_naming_row_votes_even_when_the_search_ranks_its_list_low():
+    """Rows vote max((score / best)², ROW_FLOOR) × coverage, and a row whose list passage the
+    search does not return votes ROW_FLOOR × coverage: the demoted appendix still answers."""
+    from index.municipalities.entity_rank import ROW_FLOOR
+
+    cat = Catalogue([muni("a", KA, "Hessen", 1, passages=["p1"]), muni("w", KA, "Hessen", 1),
+                     muni("h", KA, "Hessen", 1)])
+    cat.get("w").rows = {"list": "Winnenden | Dolmetscherpool"}
+    cat.get("h").rows = {"low": "Hanau | Dolmetscherpool und Sprachcafé"}
+    practice = PracticeRanker(cat, [P("p1"), P("list", text="Winnenden | Dolmetscherpool"),
+                                    P("low", text="Hanau | Dolmetscherpool und Sprachcafé")],
+                              lambda text, k: [("p1", 1.0), ("low", 0.5)],
+                              lambda text: {w: 1.0 for w in re.findall(r"\w+", text.lower())},
+                              lambda text: re.findall(r"\w+", text.lower()))
+    scores = practice.rank("Dolmetscherpool")
+    assert ROW_FLOOR == 0.5
+    assert [(r.passage_id, r.weight) for r in scores["w"].rows] == [("list", pytest.approx(0.5))]
+    # in the hits at (0.5 / 1)² = 0.25 < ROW_FLOOR: the floor
+    assert [(r.passage_id, r.weight) for r in scores["h"].rows] == [("low", pytest.approx(0.5))]
