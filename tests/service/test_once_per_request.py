@@ -13,12 +13,24 @@ import itertools
 from collections import Counter
 
 import pytest
+from fastapi.testclient import TestClient
 
+from core.settings import Settings
 from index.municipalities.model import Catalogue
 from index.search.lexical import BM25Retriever
 from index.search.normalize import QueryNormalizer
 
+from tests.service.conftest import build_snapshot, make_app
+
 _fresh = itertools.count()
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory):
+    """The real app over a tiny snapshot of its own (no other test shares or changes it)."""
+    data_dir = tmp_path_factory.mktemp("once")
+    build_snapshot(data_dir)
+    return TestClient(make_app(Settings.from_env(data_dir=data_dir)), raise_server_exceptions=False)
 
 
 @pytest.fixture
@@ -56,7 +68,7 @@ def _query() -> str:
 def test_one_request_analyses_the_query_once(client, calls, path):
     q = _query()
     r = client.get(path, params={"q": q})
-    assert r.status_code == 200
+    assert r.status_code == 200, r.text[:300]
     assert calls["weights"][q] == 1, calls["weights"]
     assert calls["normalize"][q] == 1, calls["normalize"]
 
@@ -65,7 +77,7 @@ def test_one_request_analyses_the_query_once(client, calls, path):
 def test_one_request_filters_the_catalogue_once_for_its_filters(client, calls, path, extra):
     q, low = _query(), next(_fresh)  # a filter no earlier request asked (masks are cached per filter)
     r = client.get(path, params={"q": q, "bundesland": "Hessen", "min_population": low, **extra})
-    assert r.status_code == 200
+    assert r.status_code == 200, r.text[:300]
     assert r.text.count("Alheim") >= 1  # the filter keeps Alheim (Hessen, 4,900): a real, non-empty answer
     assert calls["filter"][("Hessen", None, None, low)] == 1, calls["filter"]
     assert calls["weights"][q] == 1, calls["weights"]
