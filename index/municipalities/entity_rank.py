@@ -204,6 +204,10 @@ class PracticeRanker:
         meta = getattr(p, "meta", None) or {}
         return meta.get("kind") == "reference"
 
+    def document(self, passage_id: str | None) -> str | None:
+        """The id of the document a passage stands in (None for an unknown id)."""
+        return getattr(self._passages.get(passage_id or ""), "doc_id", None)
+
     def text(self, passage_id: str) -> str:
         """The passage's text ("" for an unknown id)."""
         p = self._passages.get(passage_id)

@@ -202,7 +202,7 @@ def recommend(
                 break
         details += reasons
         if match is not None and match.names_practice:
-            details += _named_reason(match, details)
+            details += _named_reason(match, details, practice)
         comps["shared"] = _shared(cand, query_subjects, ps, profile, details, catalogue, practice)
         structure, parts = _structure(profile, cand, details)
         comps["structure"] = structure
@@ -297,15 +297,19 @@ def _practice_reasons(cand: Municipality, ps: PracticeScore, catalogue: Catalogu
     return out
 
 
-def _named_reason(match, details: list[Reason]) -> list[Reason]:
+def _named_reason(match, details: list[Reason], practice: PracticeRanker) -> list[Reason]:
     """The "who does X?" evidence that names the topic, as a reason, unless a reason already
-    cites it: a reference-list row ("Eintrag „Winnenden … Dolmetscherpool“", linked to the
-    list's passage) or a line that names the candidate beside the practice."""
+    cites it: a reference-list row ("Eintrag „Winnenden … Dolmetscherpool“") or a line that
+    names the candidate beside the practice. A row of reference material (a participants'
+    list) links no passage, as a project title from that list does: it names the list."""
     ev = match.evidence[0]
     if any(r.passage_id == ev.passage_id and r.passage_id for r in details) or any(_states(r, ev.text) for r in details):
         return []
     kind = ReasonKind.PROJECT if ev.kind in ("row", "project") else ReasonKind.PRACTICE
-    return [Reason(kind, "", ev.passage_id, ev.source, "named", {"evidence": ev.kind, "text": ev.text[:160]})]
+    pid, source = ev.passage_id, ev.source
+    if practice.is_reference(pid):
+        pid, source = None, source or f"Teilnehmerliste im Anhang von {practice.document(ev.passage_id)}"
+    return [Reason(kind, "", pid, source, "named", {"evidence": ev.kind, "text": ev.text[:160]})]
 
 
 def _states(reason: Reason, text: str) -> bool:

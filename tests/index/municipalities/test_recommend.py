@@ -434,6 +434,15 @@ def test_a_reference_row_naming_the_topic_makes_a_recommendation_with_that_row_a
     assert ids(recs) == ["winnenden", "other"]
     assert recs[0].components["practice"] == pytest.approx(1.0)
     assert recs[0].reasons[0] == f"Eintrag: „{row}“" and recs[0].details[0].passage_id == "list"
+    # the same row in reference material (the Difu participants' list) links no passage: it names the list
+    appendix = P("list", text=row)
+    appendix.meta, appendix.doc_id = {"kind": "reference"}, "difu-2018"
+    practice = PracticeRanker(cat, [appendix], lambda text, k: [("list", 1.0)],
+                              lambda text: {w: 1.0 for w in re.findall(r"\w+", text.lower())},
+                              lambda text: re.findall(r"\w+", text.lower()))
+    rec = recommend(cat, cat.get("q"), topic="Dolmetscherpool", k=1, practice=practice)[0]
+    assert rec.id == "winnenden" and rec.details[0].passage_id is None
+    assert rec.details[0].source == "Teilnehmerliste im Anhang von difu-2018"
 
 
 def test_a_naming_row_votes_even_when_the_search_ranks_its_list_low():
