@@ -204,6 +204,12 @@ class PracticeRanker:
         meta = getattr(p, "meta", None) or {}
         return meta.get("kind") == "reference"
 
+    def search_hits(self, topic: str) -> list[tuple[str, float]]:
+        """The search's ranking for ``topic`` as ``rank`` takes it: (passage id, fused score),
+        best first, at most ``SEARCH_DEPTH``; [] when the search finds the topic unanswerable.
+        A caller ranking one topic twice (with and without rows) searches once with it."""
+        return list(self._search(topic, SEARCH_DEPTH))
+
     def document(self, passage_id: str | None) -> str | None:
         """The id of the document a passage stands in (None for an unknown id)."""
         return getattr(self._passages.get(passage_id or ""), "doc_id", None)
@@ -225,7 +231,7 @@ class PracticeRanker:
         the caller's ``topic_alternatives(topic)`` when it has them already.
         """
         out: dict[str, PracticeScore] = defaultdict(PracticeScore)
-        hits = list(self._search(topic, SEARCH_DEPTH) if hits is None else hits)
+        hits = self.search_hits(topic) if hits is None else list(hits)
         best = max((s for _, s in hits), default=0.0)
         named = (self.topic_alternatives(topic) if named is None else named) if rows else []
         if best > 0:

@@ -172,10 +172,11 @@ def recommend(
             raise BadRequest("the description names no type, Land, size, settlement or focus", {"reason": "empty_description"},
                              cause="description_not_understood")
     topic_text = (topic or "").strip() or _implicit_topic(catalogue, profile)
-    scores: dict[str, PracticeScore] = practice.rank(topic_text, rows=False) if practice and topic_text else {}
+    hits = practice.search_hits(topic_text) if practice and topic_text else None  # one search for both rankings
+    scores: dict[str, PracticeScore] = practice.rank(topic_text, hits, rows=False) if hits is not None else {}
     # a stated topic is also answered as "who does X?" (list rows and name lines included):
     # a candidate's practice is the better of its portrait score and its who-does order
-    who = who_does_scores(catalogue, practice, topic) if practice and (topic or "").strip() else {}
+    who = who_does_scores(catalogue, practice, topic_text, hits) if hits is not None and (topic or "").strip() else {}
     terms = practice.topic_alternatives(topic_text) if practice and topic_text else []
     weights = WEIGHTS if (topic or "").strip() or not profile.id else NO_TOPIC_WEIGHTS
     query_subjects = dict(catalogue.get(profile.id).passage_titles) if profile.id else {}

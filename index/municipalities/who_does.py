@@ -107,13 +107,15 @@ def who_does(catalogue, practice: PracticeRanker, topic: str, k: int = 10, accep
     return out[:k]
 
 
-def who_does_scores(catalogue, practice: PracticeRanker, topic: str) -> dict[str, tuple[float, PracticeMatch]]:
+def who_does_scores(catalogue, practice: PracticeRanker, topic: str,
+                    hits=None) -> dict[str, tuple[float, PracticeMatch]]:
     """Municipality id -> (its "who does X?" order for ``topic`` in [0, 1], the match): the
     order is ``_rank_value`` divided by the first match's, so the first has 1.0; only the
     municipalities ``who_does`` lists. ``recommend`` takes the order as the practice part
     for a stated topic, so a municipality known from a reference-list row or a name line
-    that names the practice can be recommended too, with that evidence as its reason."""
-    matches = who_does(catalogue, practice, topic, k=len(catalogue.municipalities))
+    that names the practice can be recommended too, with that evidence as its reason.
+    ``hits``: the caller's search ranking for ``topic`` (``PracticeRanker.search_hits``)."""
+    matches = who_does(catalogue, practice, topic, k=len(catalogue.municipalities), hits=hits)
     top = max((_rank_value(m) for m in matches), default=0.0)
     return {m.id: (_rank_value(m) / top, m) for m in matches} if top > 0 else {}
 
