@@ -59,6 +59,7 @@ import contextlib
 import json
 import threading
 import time
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
@@ -314,6 +315,10 @@ class PgVectorIndex:
         self.approximate = approximate
         self.ef_search = int(params.get("hnsw_ef_search", 64))
         self.filter_exact_max = int(params.get("filter_exact_max", 50_000))
+        # the graph walk over ``vec::halfvec(dim)`` (an HNSW index on that expression, half the
+        # bytes per distance), scores re-computed on ``vec``; set by ``PgSnapshot.open`` when
+        # the generation has that index
+        self.halfvec = False
 
     @property
     def ntotal(self) -> int:
@@ -349,10 +354,14 @@ class PgVectorIndex:
         # cannot serve (a sequential scan, as FAISS' flat index); an approximate one walks the
         # graph, iterative scanning (pgvector 0.8) continuing until k rows pass the filter
         order = "(vec <#> %s::vector) + 0" if exact else "vec <#> %s::vector"
+        if self.halfvec and not exact:
+            order = f"(vec::halfvec({self.dim})) <#> %s::halfvec({self.dim})"
         for qi, vec in enumerate(q):
             text = vec_text(vec)
             rows = conn.execute(f"SELECT row, (vec <#> %s::vector) * -1 FROM {self.table} {where} "
                                 f"ORDER BY {order}, row LIMIT %s", [text, *params, text, k]).fetchall()
+            if self.halfvec and not exact:  # the graph's order is by the half-precision scores
+                rows.sort(key=lambda r: (-r[1], r[0]))
             pos = self.rowmap.pos_of(r[0] for r in rows)
             keep = pos >= 0
             n = int(keep.sum())
@@ -385,6 +394,47 @@ class PgVectorIndex:
         self.close()
 
 
+class PostingCache:
+    """Posting lists of a generation's frozen segment (``gN_postings``), held in the serving
+    process, least recently used dropped beyond ``max_bytes``.
+
+    Legitimate because a generation's segment never changes: incremental writes add rows
+    after ``base_rows`` (scored from their ``bm25`` column per search) and record deletions
+    in ``gN_deleted`` (read per search); neither touches ``gN_postings``. A new generation
+    is a new ``PgSnapshot`` with its own cache. Thread-safe (one lock)."""
+
+    def __init__(self, max_bytes: int = 256 * 2**20):
+        self.max_bytes = max_bytes
+        self.bytes = 0
+        self._lists: "OrderedDict[int, tuple[np.ndarray, np.ndarray]]" = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get_many(self, ids: list[int]) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+        """term id -> (rows int32, saturated frequencies float32) for the ids held."""
+        with self._lock:
+            out = {}
+            for i in ids:
+                got = self._lists.get(i)
+                if got is not None:
+                    self._lists.move_to_end(i)
+                    out[i] = got
+            return out
+
+    def put(self, tid: int, lists: tuple[np.ndarray, np.ndarray]) -> None:
+        """Hold one term's posting list (dropping the least recently used beyond ``max_bytes``)."""
+        size = lists[0].nbytes + lists[1].nbytes
+        if size > self.max_bytes:
+            return
+        with self._lock:
+            if tid in self._lists:
+                return
+            self._lists[tid] = lists
+            self.bytes += size
+            while self.bytes > self.max_bytes:
+                _, (r, v) = self._lists.popitem(last=False)
+                self.bytes -= r.nbytes + v.nbytes
+
+
 class PgBM25(BM25Index):
     """BM25 over ``gN_passages.bm25`` (module docstring): ``top`` in SQL, ``postings`` by
     the GIN index, ``vocabulary`` loaded at open. Scores equal ``index.bm25.BM25Index``'s."""
@@ -405,6 +455,10 @@ class PgBM25(BM25Index):
         self.n, self.k1, self.b = n, k1, b
         self.size = len(rowmap.rows)
         self._postings: dict[str, np.ndarray] = {}
+        self._identity = (base_rows is not None and self.size == base_rows
+                          and bool(np.array_equal(rowmap.rows, np.arange(self.size))))
+        # posting lists of the frozen segment held in this process (``PostingCache``), or None
+        self.cache: PostingCache | None = None
 
     def _query_entries(self, weights: dict[str, float]) -> dict[int, float]:
         """term id -> query weight * IDF over the known terms with a positive weight."""
@@ -473,6 +527,10 @@ class PgBM25(BM25Index):
         held in the serving process between searches."""
         ids = sorted(entries)
         text = sparse_text(entries)
+        lists: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        if self.cache is not None:  # the segment is frozen: its posting lists never change
+            lists = self.cache.get_many(ids)
+        fetch = [i for i in ids if i not in lists]
         got = self.reader.query(
             f"SELECT id, rows, tfc FROM {self.postings_table} WHERE id = ANY(%s) "
             f"UNION ALL SELECT -1, coalesce(string_agg(int4send(row::int), ''::bytea), ''::bytea), ''::bytea "
@@ -480,26 +538,37 @@ class PgBM25(BM25Index):
             f"UNION ALL SELECT -2, coalesce(string_agg(int4send(row::int), ''::bytea ORDER BY row), ''::bytea), "
             f"coalesce(string_agg(float4send(((bm25 <#> %s::sparsevec) * -1)::real), ''::bytea ORDER BY row), ''::bytea) "
             f"FROM {self.table} WHERE row >= %s AND terms && %s::int[]",
-            [ids, text, self.base_rows, ids], binary=True)
+            [fetch, text, self.base_rows, ids], binary=True)
         base = self.base_rows
-        acc = np.zeros(base, dtype=np.float64)
         deleted = delta_rows = np.zeros(0, dtype=np.int64)
         delta_scores = np.zeros(0, dtype=np.float32)
         for tid, rows, vals in got:
             if tid >= 0:
-                r = np.frombuffer(rows, dtype="<i4")
-                w = np.frombuffer(vals, dtype="<f4").astype(np.float64) * float(np.float32(entries[tid]))
-                acc += np.bincount(r, weights=w, minlength=base)
+                lists[tid] = (np.frombuffer(rows, dtype="<i4"), np.frombuffer(vals, dtype="<f4"))
+                if self.cache is not None:
+                    self.cache.put(tid, lists[tid])
             elif tid == -1:
                 deleted = np.frombuffer(rows, dtype=">i4").astype(np.int64)
             else:
                 delta_rows = np.frombuffer(rows, dtype=">i4").astype(np.int64)
                 delta_scores = np.frombuffer(vals, dtype=">f4").astype(np.float32)
+        # term at a time in term-id order, float64: one bincount over the concatenated lists
+        # adds each row's contributions in the same order as one bincount per term did
+        present = [i for i in ids if i in lists]
+        if present:
+            acc = np.bincount(np.concatenate([lists[i][0] for i in present]),
+                              weights=np.concatenate([lists[i][1].astype(np.float64) * float(np.float32(entries[i]))
+                                                      for i in present]), minlength=base)[:base]
+        else:
+            acc = np.zeros(base, dtype=np.float64)
         acc[deleted[deleted < base]] = 0.0
-        out = np.zeros(self.size, dtype=np.float32)
-        loaded = self.rowmap.rows
-        old = loaded < base
-        out[old] = acc[loaded[old]].astype(np.float32)
+        if self._identity:  # positions are rows 0 .. base-1 (nothing written or deleted before open)
+            out = acc.astype(np.float32)
+        else:
+            out = np.zeros(self.size, dtype=np.float32)
+            loaded = self.rowmap.rows
+            old = loaded < base
+            out[old] = acc[loaded[old]].astype(np.float32)
         pos = self.rowmap.pos_of(delta_rows)
         out[pos[pos >= 0]] = delta_scores[pos >= 0]
         return out
