@@ -88,7 +88,9 @@ def settings_from_payload(payload: dict[str, Any]) -> Settings:
 def build_in_child(settings: Settings, embedder, *, remove: tuple[str, ...] = (),
                    prepared: list[tuple[Document, list[Passage]]] = ()):
     """``build_index(settings, embedder, add=True, remove=remove, prepared=prepared)`` in a
-    child process under ``upload_build_seconds`` and ``upload_build_memory_mb``.
+    child process under ``upload_build_seconds`` and ``upload_build_memory_mb``. With
+    ``prepared`` documents (an upload) the write is staged on the PostgreSQL store
+    (``build_index(staged=True)``: BM25-searchable before the embedding).
 
     Returns the ``index.build.BuildOutcome``. Raises the child's domain error again
     (``Busy``, ``StorageFull``, ``SnapshotError``, ``IngestError``, ...), or
@@ -247,7 +249,9 @@ def _build(request: dict[str, Any]) -> dict[str, Any]:
                          f"{str(spec['fingerprint'])[:12]}")
     prepared = [(Document.from_dict(item["document"]), [Passage.from_dict(p) for p in item["passages"]])
                 for item in request["prepared"]]
-    outcome = build_index(settings, embedder, None, add=True, remove=tuple(request["remove"]), prepared=prepared)
+    # an upload on the PostgreSQL store: BM25-searchable before its embedding (staged write)
+    outcome = build_index(settings, embedder, None, add=True, remove=tuple(request["remove"]), prepared=prepared,
+                          staged=bool(prepared))
     return {"rebuilt": outcome.rebuilt, "snapshot_path": str(outcome.snapshot_path) if outcome.snapshot_path else None,
             "reason": outcome.reason, "report": outcome.report, "timings": outcome.timings, "counts": outcome.counts}
 

@@ -73,7 +73,7 @@ from index.snapshot import SCHEMA_VERSION, Snapshot, WindowSet
 
 from index.store.pg_schema import (APPROXIMATE, SCHEMA, TABLES, WRITER_LOCK_KEY, connect, idf, passage_terms,
                                    sparse_text, tfc, vec_text)
-from index.store.pg_write import delete_document, write_document, write_generation
+from index.store.pg_write import delete_document, fill_vectors, write_document, write_generation
 
 MAXSCORE_MARGIN = 1e-4  # relative slack on the MaxScore threshold (float32 sums in pgvector)
 
@@ -229,6 +229,13 @@ class PostgresStore:
         returns the new version. See ``index.store.pg_write.write_document``."""
         return write_document(self.conn, document, passages, vectors, tokens, windows, origin, before_commit)
 
+    def fill_vectors(self, document: Document, vectors: np.ndarray, tokens: list[np.ndarray] | None,
+                     windows: list[tuple[int, str, np.ndarray]] | None) -> int | None:
+        """The second stage of a staged write: the vectors of a document written with
+        ``vectors=None``; the new version, or None when it changed meanwhile. See
+        ``index.store.pg_write.fill_vectors``."""
+        return fill_vectors(self.conn, document, vectors, tokens, windows)
+
     def delete_document(self, doc_id: str) -> int | None:
         """Delete one document from the serving generation in one transaction; the new
         version, or None when it is not indexed."""
@@ -338,9 +345,10 @@ class PgVectorIndex:
         if allowed is not None and len(allowed) == 0:
             return scores, ids
         exact = not self.approximate or (allowed is not None and len(allowed) <= self.filter_exact_max)
-        where, params = "", []
+        # rows of a staged write's first stage have no vector yet (NULL; HNSW skips them)
+        where, params = ("WHERE vec IS NOT NULL" if exact else ""), []
         if allowed is not None:
-            where = "WHERE row = ANY(%s)"
+            where = ("WHERE vec IS NOT NULL AND " if exact else "WHERE ") + "row = ANY(%s)"
             params = [self.rowmap.rows[np.asarray(allowed, dtype=np.int64)].tolist()]
         conn = self.reader.conn()
         if not exact:
@@ -370,10 +378,12 @@ class PgVectorIndex:
         return scores, ids
 
     def vectors(self, positions: np.ndarray) -> np.ndarray:
-        """float32 (len, dim) vectors of the given positions, in that order."""
+        """float32 (len, dim) vectors of the given positions, in that order; NaN rows for
+        passages whose vectors a staged write has not added yet."""
         positions = np.asarray(positions, dtype=np.int64)
         rows = self.rowmap.rows[positions].tolist()
-        got = {int(r): from_vector(v) for r, v in
+        missing = np.full(self.dim, np.nan, dtype=np.float32)
+        got = {int(r): (from_vector(v) if v is not None else missing) for r, v in
                self.reader.query(f"SELECT row, vec FROM {self.table} WHERE row = ANY(%s)", (rows,), binary=True)}
         return np.stack([got[r] for r in rows]) if rows else np.zeros((0, self.dim), np.float32)
 

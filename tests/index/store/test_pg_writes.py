@@ -142,3 +142,82 @@ def test_full_ingest_into_an_empty_database_then_up_to_date(small_index, pg_url)
     tables = store.conn.execute("SELECT count(*) FROM pg_tables WHERE tablename LIKE 'g%%_passages'").fetchone()[0]
     assert tables == 3
     store.close()
+
+
+def test_staged_write_bm25_first_then_vectors(pg, tmp_path):
+    """A staged write (uploads): BM25 finds the document after the first commit, the dense
+    arm only after the second; the document says "partial" in between; the end state ranks
+    as an unstaged write of the same document does."""
+    settings, emb = pg
+    doc = tmp_path / "quellental.txt"
+    doc.write_text(NEW, encoding="utf-8")
+    store = open_store(settings)
+    seen: dict[str, object] = {}
+    fill = store.fill_vectors
+
+    def look_then_fill(*args):  # between the two transactions: what a new reader sees
+        s = open_searcher(settings, emb)
+        seen["bm25"] = [h.passage.doc_id for h in s.search("Zwergpinscherverein", k=3, mode="bm25").hits]
+        seen["dense"] = [h.passage.doc_id for h in s.search(NEW, k=20, mode="dense").hits]
+        seen["meta"] = next(d.meta for d in s.snapshot.documents if d.id == "quellental")
+        seen["registry"] = s.snapshot.manifest["registry"]["documents"]["quellental"]
+        return fill(*args)
+
+    store.fill_vectors = look_then_fill
+    from index.build import BuildOutcome, _embed_document
+    from index.store.incremental import write_incremental
+
+    with store.writer_lock():
+        out = write_incremental(settings, emb, store, _embed_document, BuildOutcome, [doc], staged=True)
+    store.close()
+    assert seen["bm25"] and set(seen["bm25"]) == {"quellental"}
+    assert "quellental" not in seen["dense"]  # no vectors yet: the dense arm cannot see it
+    assert seen["meta"].get("indexing") == "partial" and seen["registry"].get("indexing") == "partial"
+    assert str(out.snapshot_path).endswith("@2")  # two commits
+    assert 0 < out.timings["bm25_searchable_s"] <= out.timings["searchable_s"]
+    staged = open_searcher(settings, emb)
+    assert "indexing" not in next(d.meta for d in staged.snapshot.documents if d.id == "quellental")
+    assert "indexing" not in staged.snapshot.manifest["registry"]["documents"]["quellental"]
+    assert "quellental" in [h.passage.doc_id for h in staged.search(NEW, k=20, mode="dense").hits]
+    # the same document written in one transaction: the same rankings in every mode (the
+    # staged answers read first: a PgSnapshot queries the live tables)
+    queries = [(q, mode) for q in ("Zwergpinscherverein im Bürgerhaus", "Sprachkurse im Landkreis", NEW)
+               for mode in ("hybrid", "dense", "bm25")]
+
+    def answers(s):
+        return [[(h.passage.id, round(h.score, 5)) for h in s.search(q, k=10, mode=mode).hits] for q, mode in queries]
+
+    before = answers(staged)
+    assert any(h[0].startswith("quellental") for a in before for h in a)
+    build_index(settings, emb, remove=("quellental",))
+    build_index(settings, emb, [doc], add=True)
+    assert answers(open_searcher(settings, emb)) == before
+
+
+def test_staged_write_cut_short_is_indexed_again(pg, tmp_path):
+    """A staged write that stopped after its first stage leaves a "partial" document that
+    still answers BM25; adding the same file again completes it (not "unchanged")."""
+    settings, emb = pg
+    doc = tmp_path / "quellental.txt"
+    doc.write_text(NEW, encoding="utf-8")
+    from index.build import BuildOutcome, _embed_document
+    from index.store.incremental import write_incremental
+
+    store = open_store(settings)
+
+    def crash(*args):
+        raise RuntimeError("writer stopped between the stages")
+
+    store.fill_vectors = crash
+    with store.writer_lock(), pytest.raises(RuntimeError):
+        write_incremental(settings, emb, store, _embed_document, BuildOutcome, [doc], staged=True)
+    store.close()
+    partial = open_searcher(settings, emb)
+    assert next(d.meta for d in partial.snapshot.documents if d.id == "quellental")["indexing"] == "partial"
+    assert partial.search("Zwergpinscherverein", k=1, mode="bm25").hits[0].passage.doc_id == "quellental"
+    assert partial.search("Zwergpinscherverein", k=5, mode="hybrid").hits  # a NULL vector breaks nothing
+    again = build_index(settings, emb, [doc], add=True)
+    assert again.rebuilt and again.report[-1]["action"] != "unchanged"
+    done = open_searcher(settings, emb)
+    assert "indexing" not in next(d.meta for d in done.snapshot.documents if d.id == "quellental")
+    assert "quellental" in [h.passage.doc_id for h in done.search(NEW, k=20, mode="dense").hits]
