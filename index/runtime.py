@@ -74,6 +74,23 @@ def open_searcher(settings: Settings, embedder) -> Searcher:
     return Searcher(snapshot, embedder, settings, catalogue=catalogue)
 
 
+def refresh_searcher(searcher: Searcher, settings: Settings, embedder) -> Searcher | None:
+    """``searcher`` brought up to the serving version by reading only what changed, when its
+    snapshot can do that (the PostgreSQL store's ``PgSnapshot.refresh``: the same
+    generation, written to since); ``searcher`` itself when nothing changed; None when it
+    cannot (the embedded store, another generation): then ``open_searcher``. The
+    municipality catalogue is the old one (incremental writes do not change it)."""
+    refresh = getattr(searcher.snapshot, "refresh", None)
+    if refresh is None:
+        return None
+    snapshot = refresh()
+    if snapshot is None:
+        return None
+    if snapshot is searcher.snapshot:
+        return searcher
+    return Searcher(snapshot, embedder, settings, catalogue=searcher.catalogue)
+
+
 def open_recommender(settings: Settings, embedder) -> "Recommender":
     """The ``index.recommender.Recommender`` (comparable municipalities, "who does X?") over
     the snapshot ``open_searcher`` opens, with that searcher's practice evidence. Raises

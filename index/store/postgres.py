@@ -716,11 +716,11 @@ class PgSnapshot(Snapshot):
                 "one; rebuild with `praxisfinder ingest`",
                 detail={"snapshot_model": built_with, "configured_model": expected_model})
         t = f"g{gen}_"
-        documents = [Document.from_dict(d) for (d,) in
-                     conn.execute(f"SELECT data FROM {t}documents ORDER BY doc_id").fetchall()]
+        # byte order (COLLATE "C"), as Python sorts: ``refresh`` keeps this order
+        docs = conn.execute(f'SELECT doc_id, data, xmin::text FROM {t}documents ORDER BY doc_id COLLATE "C"').fetchall()
         prow = conn.execute(f"SELECT row, data FROM {t}passages ORDER BY row").fetchall()
         passages = [Passage.from_dict(d) for _, d in prow]
-        rowmap = RowMap(np.asarray([r for r, _ in prow], dtype=np.int64))
+        rows = np.asarray([r for r, _ in prow], dtype=np.int64)
         wrow = conn.execute(f"SELECT row, owner, key FROM {t}windows ORDER BY row").fetchall()
         vocab = {term: (int(i), int(df)) for i, term, df in
                  conn.execute(f"SELECT id, term, df FROM {t}terms").fetchall()}
@@ -734,32 +734,132 @@ class PgSnapshot(Snapshot):
         project_vectors = (np.asarray([json.loads(v) for _, v in titles], dtype=np.float32).reshape(-1, dim)
                            if cat_version is not None and "project_titles" in manifest.get("catalogue_keys", ["project_titles"])
                            else None)
-        reader = _Reader(url)
-        approximate = backend in APPROXIMATE
-        dense = PgVectorIndex(reader, f"{t}passages", rowmap, dim, approximate, params)
-        windows = None
-        if wrow:
-            wmap = RowMap(np.asarray([r for r, _, _ in wrow], dtype=np.int64))
-            owner = rowmap.pos_of(o for _, o, _ in wrow)
-            windows = WindowSet(None, owner, [k for _, _, k in wrow],
-                                PgVectorIndex(reader, f"{t}windows", wmap, dim, approximate, params))
         has_tokens = conn.execute(f"SELECT EXISTS (SELECT 1 FROM {t}passages WHERE tokens IS NOT NULL)").fetchone()[0]
-        tokens = PgTokenStore(reader, f"{t}passages", rowmap, dim) if has_tokens else None
         has_max = conn.execute("SELECT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_name = %s "
                                "AND column_name = 'max_tfc')", (f"{t}terms",)).fetchone()[0]
         base_rows = None
         if conn.execute("SELECT to_regclass(%s) IS NOT NULL", (f"{t}segment",)).fetchone()[0]:
             base_rows = int(conn.execute(f"SELECT base_rows FROM {t}segment").fetchone()[0])
-        bm25 = PgBM25(reader, f"{t}passages", rowmap, vocab, int(n), float(k1), float(b), f"{t}terms", has_max,
-                      base_rows)
+        halfvec = {r[0] for r in conn.execute("SELECT tablename FROM pg_indexes WHERE tablename = ANY(%s) AND "
+                                              "indexdef LIKE '%%halfvec_ip_ops%%'",
+                                              ([f"{t}passages", f"{t}windows"],)).fetchall()}
+        parts = {"url": url, "gen": gen, "sid": sid, "version": version, "manifest": manifest, "dim": dim,
+                 "k1": float(k1), "b": float(b), "n": int(n), "approximate": backend in APPROXIMATE,
+                 "params": params, "translations": translations, "surface_forms": surface_forms,
+                 "catalogue": catalogue, "project_vectors": project_vectors, "has_tokens": bool(has_tokens),
+                 "has_max": bool(has_max), "base_rows": base_rows, "halfvec": halfvec,
+                 "doc_xmin": {d: x for d, _, x in docs}}
+        return cls._assemble(parts, [Document.from_dict(d) for _, d, _ in docs], passages, rows,
+                             [(int(r), int(o), k) for r, o, k in wrow], vocab, None)
+
+    @classmethod
+    def _assemble(cls, parts: dict[str, Any], documents: list[Document], passages: list[Passage], rows: np.ndarray,
+                  windows_rows: list[tuple[int, int, str]], vocab: dict[str, tuple[int, int]],
+                  cache: "PostingCache | None") -> "PgSnapshot":
+        """A ``PgSnapshot`` from loaded parts: ``passages`` in row order with their table
+        ``rows``; ``windows_rows`` (window row, owner passage row, key) in row order;
+        ``cache`` the posting cache of the same generation to share, or None for a new one."""
+        t = f"g{parts['gen']}_"
+        dim, approximate, params = parts["dim"], parts["approximate"], parts["params"]
+        rowmap = RowMap(rows)
+        reader = _Reader(parts["url"])
+        dense = PgVectorIndex(reader, f"{t}passages", rowmap, dim, approximate, params)
+        dense.halfvec = f"{t}passages" in parts["halfvec"]
+        windows = None
+        if windows_rows:
+            wmap = RowMap(np.asarray([r for r, _, _ in windows_rows], dtype=np.int64))
+            owner = rowmap.pos_of(o for _, o, _ in windows_rows)
+            windex = PgVectorIndex(reader, f"{t}windows", wmap, dim, approximate, params)
+            windex.halfvec = f"{t}windows" in parts["halfvec"]
+            windows = WindowSet(None, owner, [k for _, _, k in windows_rows], windex)
+        tokens = PgTokenStore(reader, f"{t}passages", rowmap, dim) if parts["has_tokens"] else None
+        bm25 = PgBM25(reader, f"{t}passages", rowmap, vocab, parts["n"], parts["k1"], parts["b"], f"{t}terms",
+                      parts["has_max"], parts["base_rows"])
+        if parts["base_rows"] is not None:  # the segment is frozen: its posting lists may stay in this process
+            bm25.cache = cache if cache is not None else PostingCache()
+        manifest = parts["manifest"]
         manifest = {**manifest, "counts": {**manifest.get("counts", {}), "passages": len(passages),
                                            "documents": len(documents)}}
-        snap = cls(Path(f"{sid}@{version}"), manifest, documents, passages, None, dense, bm25, catalogue,
-                   translations, windows, tokens, surface_forms, project_vectors if catalogue else None)
+        catalogue = parts["catalogue"]
+        snap = cls(Path(f"{parts['sid']}@{parts['version']}"), manifest, documents, passages, None, dense, bm25,
+                   catalogue, parts["translations"], windows, tokens, parts["surface_forms"],
+                   parts["project_vectors"] if catalogue else None)
         snap.reader = reader
         snap.rowmap = rowmap
-        snap.generation = gen
+        snap.generation = parts["gen"]
+        snap.parts = parts
         return snap
+
+    def refresh(self) -> "PgSnapshot | None":
+        """This generation at its current version, read as a *delta*: only the passages,
+        windows, documents and terms that writes changed since this one was opened; None
+        when another generation serves now (then ``open`` it whole). Returns ``self``
+        when nothing changed.
+
+        What a write changes is recoverable without reading the rest: new passages and
+        windows have larger rows (sequences; one writer at a time), deleted passages are
+        in ``gN_deleted`` with the version that deleted them (their windows went with
+        them), a document's row is new when it was written (its ``xmin``, the writing
+        transaction, differs), and the df of exactly the terms of the passages added or
+        deleted changed. Everything is read in one REPEATABLE READ transaction (one
+        consistent view of one version). The result equals ``open`` of that version (test
+        ``test_refresh_equals_a_fresh_open``); the posting cache is shared (the segment
+        is frozen)."""
+        import psycopg
+
+        parts = dict(self.parts)
+        t = f"g{parts['gen']}_"
+        conn = connect(parts["url"], autocommit=True)
+        try:
+            conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+            with conn.transaction():
+                row = conn.execute("SELECT g.gen, g.snapshot_id, g.version, g.n_passages, g.manifest FROM pf_serving s "
+                                   "JOIN pf_generations g USING (gen)").fetchone()
+                if row is None or int(row[0]) != parts["gen"]:
+                    return None
+                version = int(row[2])
+                if version == parts["version"]:
+                    return self
+                old_rows = self.rowmap.rows
+                top = int(old_rows.max()) if len(old_rows) else -1
+                deleted = np.asarray([r for (r,) in conn.execute(f"SELECT row FROM {t}deleted WHERE version > %s",
+                                                                  (parts["version"],)).fetchall()], dtype=np.int64)
+                new = conn.execute(f"SELECT row, data, terms FROM {t}passages WHERE row > %s ORDER BY row",
+                                   (top,)).fetchall()
+                xmin = dict(conn.execute(f"SELECT doc_id, xmin::text FROM {t}documents").fetchall())
+                changed = sorted(d for d, x in xmin.items() if parts["doc_xmin"].get(d) != x)
+                docs = dict(conn.execute(f"SELECT doc_id, data FROM {t}documents WHERE doc_id = ANY(%s)",
+                                         (changed,)).fetchall()) if changed else {}
+                w = self.windows
+                wtop = int(w.index.rowmap.rows.max()) if w is not None and len(w.keys) else -1
+                new_windows = conn.execute(f"SELECT row, owner, key FROM {t}windows WHERE row > %s ORDER BY row",
+                                           (wtop,)).fetchall()
+                gone = np.isin(old_rows, deleted)
+                vocab = dict(self.bm25._vocab)
+                term_ids = {i for _, _, terms in new for i in terms}
+                for i in np.flatnonzero(gone):
+                    term_ids.update(vocab[x][0] for x in passage_terms(self.passages[i]) if x in vocab)
+                top_term = max((i for i, _ in vocab.values()), default=-1)
+                for i, term, df in conn.execute(f"SELECT id, term, df FROM {t}terms WHERE id = ANY(%s) OR id > %s",
+                                                (sorted(term_ids), top_term)).fetchall():
+                    vocab[term] = (int(i), int(df))
+        finally:
+            conn.close()
+        keep = ~gone
+        passages = [p for p, k in zip(self.passages, keep) if k] + [Passage.from_dict(d) for _, d, _ in new]
+        rows = np.concatenate([old_rows[keep], np.asarray([r for r, _, _ in new], dtype=np.int64)])
+        by_id = {d.id: d for d in self.documents if d.id in xmin and d.id not in docs}
+        by_id.update({d: Document.from_dict(data) for d, data in docs.items()})
+        windows_rows = []
+        if w is not None and len(w.keys):
+            dropped = set(deleted.tolist())
+            owner_rows = old_rows[np.asarray(w.owner, dtype=np.int64)]
+            windows_rows = [(int(r), int(o), k) for r, o, k in zip(w.index.rowmap.rows, owner_rows, w.keys)
+                            if o not in dropped]
+        windows_rows += [(int(r), int(o), k) for r, o, k in new_windows]
+        parts.update(version=version, n=int(row[3]), doc_xmin=xmin, sid=row[1], manifest=row[4])
+        return type(self)._assemble(parts, [by_id[d] for d in sorted(by_id)], passages, rows, windows_rows,
+                                    vocab, self.bm25.cache)
 
     def passage_vectors(self, ids: np.ndarray) -> np.ndarray:
         """float32 (len(ids), dim) passage vectors, read from ``gN_passages.vec``."""

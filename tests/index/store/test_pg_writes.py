@@ -221,3 +221,50 @@ def test_staged_write_cut_short_is_indexed_again(pg, tmp_path):
     done = open_searcher(settings, emb)
     assert "indexing" not in next(d.meta for d in done.snapshot.documents if d.id == "quellental")
     assert "quellental" in [h.passage.doc_id for h in done.search(NEW, k=20, mode="dense").hits]
+
+
+def _state(snap) -> dict:
+    """Everything a serving process loads from a PostgreSQL generation, comparable."""
+    w = snap.windows
+    return {"path": str(snap.path), "passages": [p.to_dict() for p in snap.passages],
+            "rows": snap.rowmap.rows.tolist(), "documents": [d.to_dict() for d in snap.documents],
+            "windows": None if w is None else (w.index.rowmap.rows.tolist(), np.asarray(w.owner).tolist(), w.keys),
+            "vocab": dict(snap.bm25._vocab), "n": snap.bm25.n, "manifest": snap.manifest,
+            "tokens": snap.tokens is not None}
+
+
+def test_refresh_equals_a_fresh_open(pg, tmp_path):
+    """A serving process that read a generation, then refreshed it after adds, a staged add,
+    a replace and a delete, holds what a fresh open of that version holds, and answers alike."""
+    settings, emb = pg
+    settings = settings.with_(window_vectors=True)
+    old = open_searcher(settings, emb)
+    a, b = tmp_path / "quellental.txt", tmp_path / "bergdorf.txt"
+    a.write_text(NEW, encoding="utf-8")
+    b.write_text(NEW.replace("Quellental", "Bergdorf").replace("Zwergpinscherverein", "Alpakahof"), encoding="utf-8")
+    build_index(settings, emb, [a], add=True)
+    mid = old.snapshot.refresh()
+    assert _state(mid) == _state(open_searcher(settings, emb).snapshot)
+    assert mid.bm25.cache is old.snapshot.bm25.cache  # the frozen segment's posting lists stay warm
+    build_index(settings, emb, [b], add=True, staged=True)
+    a.write_text(NEW.replace("donnerstags", "freitags"), encoding="utf-8")
+    build_index(settings, emb, [a], add=True)  # replace
+    first = sorted(d.id for d in old.snapshot.documents)[0]
+    build_index(settings, emb, remove=(first,))
+    fresh = open_searcher(settings, emb)
+    new = mid.refresh()
+    assert new is not mid and _state(new) == _state(fresh.snapshot)
+    assert any(p.doc_id == first for p in old.passages) and not any(p.doc_id == first for p in new.passages)
+    assert fresh.snapshot.windows is not None and len(fresh.snapshot.windows.keys) > 0
+    assert {"quellental", "bergdorf"} <= {p.doc_id for p in new.passages}
+    assert new.refresh() is new  # nothing changed since
+    from index.runtime import refresh_searcher
+
+    refreshed = refresh_searcher(old, settings, emb)
+    for q in ("Zwergpinscherverein", "Alpakahof donnerstags", "Sprachkurse im Landkreis", "freitags im Bürgerhaus"):
+        for mode in ("hybrid", "bm25", "dense"):
+            assert ([(h.passage.id, h.score) for h in refreshed.search(q, k=10, mode=mode).hits]
+                    == [(h.passage.id, h.score) for h in fresh.search(q, k=10, mode=mode).hits]), (q, mode)
+    # another generation serves (a full build): no delta, the caller opens it whole
+    build_index(settings, emb, force=True)
+    assert new.refresh() is None and refresh_searcher(refreshed, settings, emb) is None
