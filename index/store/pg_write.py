@@ -46,17 +46,24 @@ def create_tables(conn, gen: int, dim: int) -> None:
     """)
 
 
-def create_indexes(conn, gen: int, backend: str, hnsw: dict[str, int]) -> None:
+def create_indexes(conn, gen: int, backend: str, hnsw: dict[str, int], dim: int | None = None) -> None:
     """GIN on the term ids, b-trees on doc_id and window owner, and (approximate backends)
-    HNSW over the passage and window vectors (inner product)."""
+    HNSW over the passage and window vectors (inner product), built over their
+    half-precision form ``vec::halfvec(dim)``: the graph holds 2 bytes per dimension
+    (112 MB against 195 MB at 100,000 passages), a search reads half the bytes, dense
+    recall@10 against exact search is unchanged (0.867 against 0.869 at 100,000,
+    docs/postgres-store.md); the scores of the rows found are computed on ``vec`` (float32)."""
     t = f"g{gen}_"
     conn.execute(f"CREATE INDEX ON {t}passages USING gin (terms)")
     conn.execute(f"CREATE INDEX ON {t}passages (doc_id)")
     conn.execute(f"CREATE INDEX ON {t}windows (owner)")
     if backend in APPROXIMATE:
         with_ = f"WITH (m = {int(hnsw['m'])}, ef_construction = {int(hnsw['ef_construction'])})"
-        conn.execute(f"CREATE INDEX ON {t}passages USING hnsw (vec vector_ip_ops) {with_}")
-        conn.execute(f"CREATE INDEX ON {t}windows USING hnsw (vec vector_ip_ops) {with_}")
+        if dim is None:  # the column's declared dimension
+            dim = int(conn.execute("SELECT atttypmod FROM pg_attribute WHERE attrelid = %s::regclass "
+                                   "AND attname = 'vec'", (f"{t}passages",)).fetchone()[0])
+        conn.execute(f"CREATE INDEX ON {t}passages USING hnsw ((vec::halfvec({dim})) halfvec_ip_ops) {with_}")
+        conn.execute(f"CREATE INDEX ON {t}windows USING hnsw ((vec::halfvec({dim})) halfvec_ip_ops) {with_}")
 
 
 def write_generation(conn, snapshot: Snapshot, backend: str, hnsw: dict[str, int]) -> int:
@@ -114,7 +121,7 @@ def write_generation(conn, snapshot: Snapshot, backend: str, hnsw: dict[str, int
                 for i, key in enumerate(w.keys):
                     cp.write_row((i, int(w.owner[i]), key, vec_text(w.vectors[i])))
         _write_catalogue(cur, t, catalogue, snapshot.project_vectors)
-    create_indexes(conn, gen, backend, hnsw)
+    create_indexes(conn, gen, backend, hnsw, dim)
     conn.execute(f"ANALYZE {t}passages")
     return int(gen)
 
