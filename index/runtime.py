@@ -88,7 +88,14 @@ def refresh_searcher(searcher: Searcher, settings: Settings, embedder) -> Search
         return None
     if snapshot is searcher.snapshot:
         return searcher
-    return Searcher(snapshot, embedder, settings, catalogue=searcher.catalogue)
+    new = Searcher(snapshot, embedder, settings, catalogue=searcher.catalogue)
+    forms = searcher.normalizer._forms
+    if forms is not None:  # the corpus word forms (seconds at 100,000 passages): only the delta counted
+        old_rows, new_rows = set(searcher.snapshot.rowmap.rows.tolist()), set(snapshot.rowmap.rows.tolist())
+        added = [p.text for p, r in zip(snapshot.passages, snapshot.rowmap.rows.tolist()) if r not in old_rows]
+        removed = [p.text for p, r in zip(searcher.passages, searcher.snapshot.rowmap.rows.tolist()) if r not in new_rows]
+        new.normalizer._forms = forms.updated(added, removed)
+    return new
 
 
 def open_recommender(settings: Settings, embedder) -> "Recommender":

@@ -254,12 +254,67 @@ def _pid_rss_mb(pid: int) -> float:
     return sum(p.memory_info().rss for p in [proc, *proc.children(recursive=True)]) / 2**20
 
 
+class _ServingWatch:
+    """What a serving process sees during a staged upload: a thread that, like
+    ``service.snapshots.SnapshotHolder``, checks the store's version every 50 ms, reads the
+    delta (``index.runtime.refresh_searcher``) and searches; it records the seconds from the
+    upload's start until the marker is found by BM25 (``bm25_searchable_s``) and until the
+    dense arm finds one of the document's passages (``fully_searchable_s``), and each
+    delta reload's duration."""
+
+    def __init__(self, settings, emb, searcher):
+        self.settings, self.emb, self.searcher = settings, emb, searcher
+        self.out: dict = {"delta_reload_s": []}
+        self._stop = threading.Event()
+
+    def start(self, t0: float) -> None:
+        self.t0 = t0
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        from index.runtime import refresh_searcher
+        from index.store import open_store
+
+        store = open_store(self.settings)
+        seen = Path(self.searcher.snapshot.path).name
+        try:
+            while not self._stop.is_set() and "fully_searchable_s" not in self.out:
+                name = store.current_name()
+                if name and name != seen:
+                    t = time.perf_counter()
+                    self.searcher = refresh_searcher(self.searcher, self.settings, self.emb) or self.searcher
+                    self.out["delta_reload_s"].append(round(time.perf_counter() - t, 2))
+                    seen = Path(self.searcher.snapshot.path).name
+                    hits = self.searcher.search("Quellentaler Zwergpinscherverein", k=3, mode="bm25").hits
+                    if hits and hits[0].passage.doc_id == "zwanzig-seiten":
+                        self.out.setdefault("bm25_searchable_s", round(time.perf_counter() - self.t0, 1))
+                    # the dense arm restricted to the document: hits once its vectors are written
+                    dense = hits and self.searcher.search("Quellentaler Zwergpinscherverein", k=3, mode="dense",
+                                                          filters=Filters(doc_ids=["zwanzig-seiten"])).hits
+                    if dense:
+                        self.out["fully_searchable_s"] = round(time.perf_counter() - self.t0, 1)
+                time.sleep(0.05)
+        finally:
+            store.close()
+
+    def stop(self) -> dict:
+        deadline = time.monotonic() + 30  # the last version's reload
+        while "fully_searchable_s" not in self.out and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self._stop.set()
+        self.thread.join()
+        return self.out
+
+
 def real_corpus(database_url: str, out: Path | None) -> dict:
     """Time-to-searchable of one 20-page PDF on the real corpus with the real model, both
     stores: the embedded store on a copy of the current snapshot (``build_index(add=True)``:
     parse, embed the new passages, rebuild BM25/catalogue/vectors, publish), the PostgreSQL
     store at ``database_url`` holding the same generation (``praxisfinder store-copy``):
-    parse, embed, one transaction. Until a newly opened searcher finds the document."""
+    parse, a staged write (BM25 first, then embed and the vectors; ``build_index(staged=True)``),
+    until a newly opened searcher finds the document; beside it, a serving process' view
+    (``_ServingWatch``: delta reloads, time to BM25-searchable and to fully searchable)."""
     from fpdf import FPDF
 
     from index.build import build_index
@@ -286,14 +341,19 @@ def real_corpus(database_url: str, out: Path | None) -> dict:
     for name, s in (("embedded", settings.with_(data_dir=data)),
                     ("postgres", settings.with_(store="postgres", database_url=database_url))):
         before = open_searcher(s, emb)
+        watch = _ServingWatch(s, emb, before) if name == "postgres" else None
         t = time.perf_counter()
-        outcome = build_index(s, emb, [doc], add=True)
+        if watch:
+            watch.start(t)
+        outcome = build_index(s, emb, [doc], add=True, staged=name == "postgres")
         written = time.perf_counter() - t
         found = open_searcher(s, emb).search("Quellentaler Zwergpinscherverein", k=3, mode="bm25").hits
         result[name] = {"passages_before": len(before.passages), "write_s": round(written, 1),
                         "time_to_searchable_s": round(time.perf_counter() - t, 1),
                         "found": bool(found) and found[0].passage.doc_id == "zwanzig-seiten",
                         "timings": outcome.timings}
+        if watch:
+            result[name]["serving_process"] = watch.stop()
     build_index(settings.with_(store="postgres", database_url=database_url), emb, remove=("zwanzig-seiten",))
     shutil.rmtree(tmp, ignore_errors=True)
     print(json.dumps(result, indent=1))

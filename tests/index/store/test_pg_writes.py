@@ -260,7 +260,13 @@ def test_refresh_equals_a_fresh_open(pg, tmp_path):
     assert new.refresh() is new  # nothing changed since
     from index.runtime import refresh_searcher
 
+    old.search("Zwergpinscher im Bürgerhaus")  # builds the old searcher's corpus word forms
     refreshed = refresh_searcher(old, settings, emb)
+    from index.search.normalize import WordForms
+
+    carried, whole = refreshed.normalizer._forms, WordForms([p.text for p in fresh.passages])
+    assert carried is not None and carried.forms == whole.forms and carried.surface == whole.surface
+    assert carried.counts == whole.counts
     for q in ("Zwergpinscherverein", "Alpakahof donnerstags", "Sprachkurse im Landkreis", "freitags im Bürgerhaus"):
         for mode in ("hybrid", "bm25", "dense"):
             assert ([(h.passage.id, h.score) for h in refreshed.search(q, k=10, mode=mode).hits]
