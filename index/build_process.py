@@ -231,6 +231,46 @@ def _out_of_memory(exc: BaseException, limit: int) -> bool:
     return peak_kb * 1024 >= 0.9 * limit
 
 
+class _LoadingEmbedder:
+    """The server's model, loaded by a thread that starts at once, so that reading the upload
+    and a staged write's first commit (BM25, ``build_index(staged=True)``) do not wait for
+    it (about 10 s on two loaded cores); the first use of the model waits for the thread.
+    ``fingerprint`` is the server's; the loaded model must have the same (``ModelError``
+    at first use otherwise: with a staged write that is after the first commit, which
+    leaves a "partial" document that keyword search finds and a new upload completes)."""
+
+    def __init__(self, settings: Settings, fingerprint: str):
+        import threading
+
+        self.fingerprint = fingerprint
+        self._settings = settings
+        self._model = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._load, name="load-model", daemon=True)
+        self._thread.start()
+
+    def _load(self) -> None:
+        from index.runtime import load_embedder
+
+        try:
+            self._model = load_embedder(self._settings, provision=False)
+        except BaseException as exc:  # raised again at first use, in the build's thread
+            self._error = exc
+
+    def model(self):
+        """The loaded model (waits for the loading thread)."""
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        if self._model.fingerprint != self.fingerprint:
+            raise ModelError(f"the build process loaded model {self._model.fingerprint[:12]}, not the server's "
+                             f"{str(self.fingerprint)[:12]}")
+        return self._model
+
+    def __getattr__(self, name: str):
+        return getattr(self.model(), name)
+
+
 def _build(request: dict[str, Any]) -> dict[str, Any]:
     from index.build import build_index
 
@@ -240,13 +280,11 @@ def _build(request: dict[str, Any]) -> dict[str, Any]:
         from index.model.embedder import HashEmbedder
 
         embedder = HashEmbedder(int(spec["dim"]))
+        if embedder.fingerprint != spec["fingerprint"]:
+            raise ModelError(f"the build process loaded model {embedder.fingerprint[:12]}, not the server's "
+                             f"{str(spec['fingerprint'])[:12]}")
     else:
-        from index.runtime import load_embedder
-
-        embedder = load_embedder(settings, provision=False)
-    if embedder.fingerprint != spec["fingerprint"]:
-        raise ModelError(f"the build process loaded model {embedder.fingerprint[:12]}, not the server's "
-                         f"{str(spec['fingerprint'])[:12]}")
+        embedder = _LoadingEmbedder(settings, spec["fingerprint"])
     prepared = [(Document.from_dict(item["document"]), [Passage.from_dict(p) for p in item["passages"]])
                 for item in request["prepared"]]
     # an upload on the PostgreSQL store: BM25-searchable before its embedding (staged write)
