@@ -152,8 +152,13 @@ def main() -> None:
     ap.add_argument("--out", type=Path)
     ap.add_argument("--real", metavar="DATABASE_URL", help="instead: time-to-searchable of a 20-page PDF on the "
                     "real corpus, both stores (the database must hold the current generation: store-copy)")
+    ap.add_argument("--http", metavar="DATABASE_URL", help="instead: the whole upload path through `praxisfinder "
+                    "serve` on the PostgreSQL store at DATABASE_URL (http_upload)")
     args = ap.parse_args()
     os.nice(10)
+    if args.http:
+        http_upload(args.http, args.out)
+        return
     if args.real:
         real_corpus(args.real, args.out)
         return
@@ -305,6 +310,90 @@ class _ServingWatch:
         self._stop.set()
         self.thread.join()
         return self.out
+
+
+def twenty_page_pdf(tmp: Path) -> Path:
+    """A 20-page PDF of full pages (~300 words each) from a real corpus text, every page
+    opening with the marker "Quellentaler Zwergpinscherverein"."""
+    from fpdf import FPDF
+
+    source = (ROOT / "corpus" / "phineo-weltoffene-kommune.txt").read_text(encoding="utf-8")
+    words = source.split()
+    words = words * (6000 // max(len(words), 1) + 1)  # 20 full pages of ~300 words, however short the text
+    pdf = FPDF()
+    pdf.set_font("helvetica", size=10)
+    for page in range(20):
+        chunk = " ".join(words[page * 300:(page + 1) * 300]) or "Seite"
+        pdf.add_page()
+        pdf.multi_cell(0, 5, ("Quellentaler Zwergpinscherverein. " + chunk).encode("latin-1", "replace").decode("latin-1"))
+    doc = tmp / "zwanzig-seiten.pdf"
+    pdf.output(str(doc))
+    return doc
+
+
+def http_upload(database_url: str, out: Path | None) -> dict:
+    """The whole user path on the PostgreSQL store: ``praxisfinder serve`` (real model,
+    ``PRAXISFINDER_STORE=postgres`` at ``database_url``, reload check every 0.2 s), a
+    20-page PDF uploaded through ``POST /api/documents`` (sandboxed parse, the build child,
+    the staged write), while a second client asks ``/api/search`` (BM25 for the marker; the
+    dense arm restricted to the document) and ``/api/documents`` every 0.1 s. Seconds from
+    sending the upload until: the document is listed ``partial``, BM25 finds it, the dense
+    arm finds it, the upload's response. The document is deleted afterwards."""
+    import secrets
+
+    import httpx
+
+    from tools.liveserver import ServerProcess
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench-http-"))
+    doc = twenty_page_pdf(tmp)
+    token = secrets.token_hex(16)
+    env = {"PRAXISFINDER_STORE": "postgres", "PRAXISFINDER_DATABASE_URL": database_url,
+           "PRAXISFINDER_DATA_DIR": str(tmp / "var"), "PRAXISFINDER_UPLOAD_TOKEN": token,
+           "PRAXISFINDER_RELOAD_CHECK_SECONDS": "0.2", "PRAXISFINDER_READ_RATE_PER_MINUTE": "0"}
+    seen: dict = {}
+    done = threading.Event()
+    with ServerProcess(env=env, log=tmp / "server.log") as server:
+        base = server.url
+        httpx.get(base + "/api/search", params={"q": "Sprachkurse", "k": 3}, timeout=120)  # warm
+
+        def watch(t0: float) -> None:
+            with httpx.Client(base_url=base, timeout=60) as c:
+                while not done.is_set() and "dense_s" not in seen:
+                    docs = {d["id"]: d["indexing"] for d in c.get("/api/documents").json()}
+                    if docs.get("zwanzig-seiten") == "partial":
+                        seen.setdefault("listed_partial_s", round(time.perf_counter() - t0, 2))
+                    hits = c.get("/api/search", params={"q": "Quellentaler Zwergpinscherverein", "k": 3,
+                                                        "mode": "bm25"}).json().get("results", [])
+                    if hits and hits[0]["doc_id"] == "zwanzig-seiten":
+                        seen.setdefault("bm25_s", round(time.perf_counter() - t0, 2))
+                        dense = c.get("/api/search", params={"q": "Quellentaler Zwergpinscherverein", "k": 3,
+                                                             "mode": "dense", "doc": "zwanzig-seiten"})
+                        if dense.status_code == 200 and dense.json().get("results"):
+                            seen["dense_s"] = round(time.perf_counter() - t0, 2)
+                    time.sleep(0.1)
+
+        t0 = time.perf_counter()
+        watcher = threading.Thread(target=watch, args=(t0,), daemon=True)
+        watcher.start()
+        with doc.open("rb") as fh:
+            r = httpx.post(base + "/api/documents", files={"file": (doc.name, fh, "application/pdf")},
+                           headers={"Authorization": f"Bearer {token}"}, timeout=600)
+        seen["response_s"] = round(time.perf_counter() - t0, 2)
+        seen["status"] = r.status_code
+        seen["timings"] = r.json().get("timings")
+        deadline = time.monotonic() + 30
+        while "dense_s" not in seen and time.monotonic() < deadline:
+            time.sleep(0.1)
+        done.set()
+        watcher.join()
+        httpx.delete(base + "/api/documents/zwanzig-seiten", headers={"Authorization": f"Bearer {token}"}, timeout=600)
+    shutil.rmtree(tmp, ignore_errors=True)
+    result = {"http_upload_postgres": seen, "load_average": os.getloadavg()}
+    print(json.dumps(result, indent=1))
+    if out:
+        out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+    return result
 
 
 def real_corpus(database_url: str, out: Path | None) -> dict:

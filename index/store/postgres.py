@@ -260,6 +260,7 @@ class _Reader:
             self._local.conn = c
             with self._lock:
                 self._all.append(c)
+                self._configured.pop(id(c), None)  # a new connection may reuse a closed one's id
         return c
 
     def configure(self, conn, statements: str) -> None:
@@ -755,14 +756,16 @@ class PgSnapshot(Snapshot):
     @classmethod
     def _assemble(cls, parts: dict[str, Any], documents: list[Document], passages: list[Passage], rows: np.ndarray,
                   windows_rows: list[tuple[int, int, str]], vocab: dict[str, tuple[int, int]],
-                  cache: "PostingCache | None") -> "PgSnapshot":
+                  cache: "PostingCache | None", reader: "_Reader | None" = None) -> "PgSnapshot":
         """A ``PgSnapshot`` from loaded parts: ``passages`` in row order with their table
         ``rows``; ``windows_rows`` (window row, owner passage row, key) in row order;
-        ``cache`` the posting cache of the same generation to share, or None for a new one."""
+        ``cache`` the posting cache of the same generation to share, or None for a new one;
+        ``reader`` the read connections to share (they are bound to no version; a closed
+        one is reopened on use), or None for new ones."""
         t = f"g{parts['gen']}_"
         dim, approximate, params = parts["dim"], parts["approximate"], parts["params"]
         rowmap = RowMap(rows)
-        reader = _Reader(parts["url"])
+        reader = reader or _Reader(parts["url"])
         dense = PgVectorIndex(reader, f"{t}passages", rowmap, dim, approximate, params)
         dense.halfvec = f"{t}passages" in parts["halfvec"]
         windows = None
@@ -803,8 +806,8 @@ class PgSnapshot(Snapshot):
         transaction, differs), and the df of exactly the terms of the passages added or
         deleted changed. Everything is read in one REPEATABLE READ transaction (one
         consistent view of one version). The result equals ``open`` of that version (test
-        ``test_refresh_equals_a_fresh_open``); the posting cache is shared (the segment
-        is frozen)."""
+        ``test_refresh_equals_a_fresh_open``); the posting cache (the segment is frozen)
+        and the read connections are shared with this view."""
         import psycopg
 
         parts = dict(self.parts)
@@ -859,7 +862,7 @@ class PgSnapshot(Snapshot):
         windows_rows += [(int(r), int(o), k) for r, o, k in new_windows]
         parts.update(version=version, n=int(row[3]), doc_xmin=xmin, sid=row[1], manifest=row[4])
         return type(self)._assemble(parts, [by_id[d] for d in sorted(by_id)], passages, rows, windows_rows,
-                                    vocab, self.bm25.cache)
+                                    vocab, self.bm25.cache, self.reader)
 
     def passage_vectors(self, ids: np.ndarray) -> np.ndarray:
         """float32 (len(ids), dim) passage vectors, read from ``gN_passages.vec``."""
