@@ -30,6 +30,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any
@@ -240,8 +241,6 @@ class _LoadingEmbedder:
     leaves a "partial" document that keyword search finds and a new upload completes)."""
 
     def __init__(self, settings: Settings, fingerprint: str):
-        import threading
-
         self.fingerprint = fingerprint
         self._settings = settings
         self._model = None
@@ -250,6 +249,7 @@ class _LoadingEmbedder:
         self._thread.start()
 
     def _load(self) -> None:
+        # lazy: index.runtime imports the store and the search, which the child needs only here
         from index.runtime import load_embedder
 
         try:

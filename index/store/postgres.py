@@ -808,7 +808,7 @@ class PgSnapshot(Snapshot):
         consistent view of one version). The result equals ``open`` of that version (test
         ``test_refresh_equals_a_fresh_open``); the posting cache (the segment is frozen)
         and the read connections are shared with this view."""
-        import psycopg
+        import psycopg  # lazy: the PostgreSQL driver only for the postgres store
 
         parts = dict(self.parts)
         t = f"g{parts['gen']}_"
