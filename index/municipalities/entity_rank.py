@@ -220,6 +220,10 @@ class PracticeRanker:
         """The id of the document a passage stands in (None for an unknown id)."""
         return getattr(self._passages.get(passage_id or ""), "doc_id", None)
 
+    def analyze(self, text: str) -> list[str]:
+        """``text``'s terms by the search's document-side analysis (the ``analyze`` given)."""
+        return list(self._analyze(text))
+
     def text(self, passage_id: str) -> str:
         """The passage's text ("" for an unknown id)."""
         p = self._passages.get(passage_id)

@@ -515,3 +515,21 @@ def test_english_topic_names_each_word_once():
     # a concept is named only by a whole translation, and the untranslated German topic is unchanged
     assert make(True).coverage_any(make(True).topic_alternatives("volunteer interpreter"), "ehrenamt") == 0.5
     assert make(True).topic_alternatives("x", by_concept=False) == plain.topic_alternatives("x")
+
+
+def test_a_type_word_does_not_name_a_group():
+    """"Integrationskonzept für eine kreisangehörige Stadt" describes the asker's type; it does
+    not name the prize category "Kreisangehörige Städte und Gemeinden". "Preisträger" does,
+    and so does a partner-city circle (a practice, not a type)."""
+    from index.municipalities.groups import groups_named
+
+    cat = Catalogue([muni("a", KA, "NW", 30000), muni("b", KA, "NW", 20000)],
+                    groups=[{"label": "Preisträger: Kreisangehörige Städte und Gemeinden", "members": ["a", "b"]},
+                            {"label": "Partnerstädte von Darmstadt", "members": ["a"]}])
+    from index.analyzer import analyze
+
+    practice = PracticeRanker(cat, [P("x")], lambda text, k: [], lambda text: dict.fromkeys(analyze(text), 1.0), analyze)
+    labels = lambda topic: [g["label"] for g, _ in groups_named(cat, topic, practice)]  # noqa: E731
+    assert labels("Integrationskonzept für eine kreisangehörige Stadt") == []
+    assert labels("Preisträger kreisangehörige Städte") == ["Preisträger: Kreisangehörige Städte und Gemeinden"]
+    assert labels("Partnerstädte") == ["Partnerstädte von Darmstadt"]
