@@ -43,9 +43,15 @@ forms or transliteration.
 
 **Dense search**: ``ORDER BY vec <#> q LIMIT k``. With the exact ``faiss-flat`` backend
 setting (the default) the scan is exact (index scans off), as FAISS' flat index is; with
-an approximate backend (``faiss-hnsw*``) an HNSW index (``vector_ip_ops``, m and
-ef_construction from the settings) answers, ``hnsw.ef_search`` from the settings and
-``hnsw.iterative_scan`` for filtered searches.
+an approximate backend (``faiss-hnsw*``) an HNSW index answers (m and ef_construction
+from the settings; built over ``vec::halfvec(dim)`` with ``halfvec_ip_ops`` since this
+version, the rows found scored on ``vec``; older generations keep ``vector_ip_ops``),
+``hnsw.ef_search`` from the settings and ``hnsw.iterative_scan`` for filtered searches.
+
+**In the serving process**: the posting lists read so far (``PostingCache``; the segment
+is frozen, so this is exact) and, after a write to the serving generation, only the delta
+(``PgSnapshot.refresh``). Staged writes (``pg_write.write_document`` without vectors, then
+``fill_vectors``) make an upload BM25-searchable before its embedding.
 
 After pgvector's README (HNSW, sparsevec, iterative index scans), Haystack's
 ``PgvectorDocumentStore`` (one table, ``vector_cosine_ops``/``vector_ip_ops`` HNSW,
