@@ -1,6 +1,6 @@
 """Measure the hit count's relevance floor and the no-match verdict on the judgment sets.
 
-For each judgment set and mode, every query is searched to depth 100 (``settings.max_k``);
+For each judgment set and mode, every query is searched to depth 100 (``settings.search.max_k``);
 the judged-relevant passages among those 100 (``eval.judgments.is_relevant``) are the
 reference. Reported per set: the share of those passages the floor keeps (the counted hits
 of ``index.search.answer.analyse``: the relevance-floor prefix, and for keyword queries only
@@ -51,7 +51,7 @@ def _count(scores: list[float], mode: str, value: float) -> int:
 def measure(searcher, path: str, mode: str, sweep: bool) -> dict:
     """Per set and mode: kept share of judged-relevant top-100 passages, counts, no-match verdicts."""
     judgments = load_judgments(path)
-    k = searcher.settings.max_k
+    k = searcher.settings.search.max_k
     rows = []
     for j in judgments:
         result = searcher.search(j.query, k=k, mode=mode)
@@ -125,10 +125,10 @@ def measure(searcher, path: str, mode: str, sweep: bool) -> dict:
 
 
 def probe(searcher, queries: list[str], mode: str) -> list[dict]:
-    """The count and the kind of each query (searched to depth ``settings.max_k``)."""
+    """The count and the kind of each query (searched to depth ``settings.search.max_k``)."""
     out = []
     for q in queries:
-        result = searcher.search(q, k=searcher.settings.max_k, mode=mode)
+        result = searcher.search(q, k=searcher.settings.search.max_k, mode=mode)
         verdict = answer.analyse(searcher, result)
         out.append({"query": q, "kind": verdict.kind, "total": verdict.total,
                     "floor_prefix": answer.counted_hits([h.score for h in result.hits], mode)})

@@ -19,7 +19,6 @@ column. The result has one shape for every evaluator::
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import statistics
@@ -219,12 +218,12 @@ def search_settings(settings) -> dict[str, Any]:
 
     Paths, server, upload and limit settings and secrets are left out.
     """
-    out = {name: getattr(settings, name) for name in ("fusion", "rrf_k", "candidate_depth")}
-    for f in dataclasses.fields(settings):
-        value = getattr(settings, f.name)
-        if f.metadata.get("secret") or isinstance(value, Path) or f.name in ("host", "port", "cors_origins", "reload_check_seconds", "embed_batch_size"):
+    out = {name: settings.get(name) for name in ("fusion", "rrf_k", "candidate_depth")}
+    for e in settings.entries():
+        value = settings.get(e.name)
+        if e.field.metadata.get("secret") or isinstance(value, Path) or e.name in ("host", "port", "cors_origins", "reload_check_seconds", "embed_batch_size"):
             continue
-        if f.name.startswith(("upload_", "max_")):
+        if e.name.startswith(("upload_", "max_")):
             continue
-        out.setdefault(f.name, value)
+        out.setdefault(e.name, value)
     return out

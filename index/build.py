@@ -59,11 +59,11 @@ class BuildOutcome:
 def chunker_params(settings: Settings) -> dict[str, Any]:
     """The chunker's parameters and the pipeline version: a document is re-chunked when they change."""
     return {
-        "target_words": settings.chunk_target_words,
-        "max_words": settings.chunk_max_words,
-        "max_chars": settings.chunk_max_chars,
-        "min_words": settings.chunk_min_words,
-        "overlap_sentences": settings.chunk_overlap_sentences,
+        "target_words": settings.chunk.target_words,
+        "max_words": settings.chunk.max_words,
+        "max_chars": settings.chunk.max_chars,
+        "min_words": settings.chunk.min_words,
+        "overlap_sentences": settings.chunk.overlap_sentences,
         "pipeline_version": PIPELINE_VERSION,
     }
 
@@ -71,12 +71,12 @@ def chunker_params(settings: Settings) -> dict[str, Any]:
 def dense_params(settings: Settings) -> dict[str, Any]:
     """Vector-backend options from the settings (HNSW M/efSearch/efConstruction, IVF nlist/nprobe, PQ m)."""
     return {
-        "hnsw_m": settings.hnsw_m,
-        "hnsw_ef_search": settings.hnsw_ef_search,
-        "ivf_nlist": settings.ivf_nlist,
-        "ivf_nprobe": settings.ivf_nprobe,
-        "pq_m": settings.pq_m,
-        "hnsw_ef_construction": settings.hnsw_ef_construction,
+        "hnsw_m": settings.ann.hnsw_m,
+        "hnsw_ef_search": settings.ann.hnsw_ef_search,
+        "ivf_nlist": settings.ann.ivf_nlist,
+        "ivf_nprobe": settings.ann.ivf_nprobe,
+        "pq_m": settings.ann.pq_m,
+        "hnsw_ef_construction": settings.ann.hnsw_ef_construction,
     }
 
 
@@ -96,12 +96,12 @@ def build_key(settings: Settings, model_fingerprint: str, sources: list[tuple[st
                                                                 "index/data/destatis_*"))],
         "bm25": BM25_PARAMS,
         "translations": translation_fingerprint(),
-        "multivector": {"windows": settings.window_vectors, "tokens": settings.late_interaction,
-                        **({"window_shape": WINDOW_VERSION} if settings.window_vectors else {}),
-                        **({"window_encoder": window_encoder} if settings.window_vectors and window_encoder else {}),
-                        **({"late_chunking": _late_version()} if settings.late_chunking else {})},
-        "backend": settings.vector_backend,
-        "dense": dense_params(settings) if settings.vector_backend != "faiss-flat" else {},
+        "multivector": {"windows": settings.model.window_vectors, "tokens": settings.search.late_interaction,
+                        **({"window_shape": WINDOW_VERSION} if settings.model.window_vectors else {}),
+                        **({"window_encoder": window_encoder} if settings.model.window_vectors and window_encoder else {}),
+                        **({"late_chunking": _late_version()} if settings.model.late_chunking else {})},
+        "backend": settings.ann.vector_backend,
+        "dense": dense_params(settings) if settings.ann.vector_backend != "faiss-flat" else {},
         "sources": sorted(sources),
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
@@ -180,11 +180,11 @@ def _select_sources(settings, previous, registry, paths, add, remove, prepared, 
         for doc_id, e in entries.items():
             if e["origin"] != "corpus":
                 sources[doc_id] = Source(Path(e["path"]), e["origin"])
-        roots = [Path(p) for p in (paths or [settings.corpus_dir])]
+        roots = [Path(p) for p in (paths or [settings.storage.corpus_dir])]
         found = [(f, "corpus") for f in discover(roots)]
         legacy = previous is None or "registry" not in previous.manifest
-        if legacy and settings.sources_dir.is_dir():  # uploads from before the registry
-            found += [(f, "upload") for f in discover([settings.sources_dir]) if doc_id_for(f) not in sources]
+        if legacy and settings.storage.sources_dir.is_dir():  # uploads from before the registry
+            found += [(f, "upload") for f in discover([settings.storage.sources_dir]) if doc_id_for(f) not in sources]
         kinds = dict(found)
         for doc_id, f in claim_ids([f for f, _ in found], report):
             kind = kinds[f]
@@ -257,22 +257,22 @@ def _build_locked(settings, embedder, store, paths, add, remove, force, progress
 
     t1 = time.perf_counter()
     windows_separate = None
-    if settings.late_chunking and hasattr(embedder, "encode_with_states"):
+    if settings.model.late_chunking and hasattr(embedder, "encode_with_states"):
         from index.late_chunking import embed_late
 
         vectors, tokens, reused, windows, windows_separate = embed_late(passages, embedder, previous, settings, progress)
     else:
         vectors, tokens, reused = _embed(passages, embedder, previous, settings, progress)
-        windows = _windows(passages, embedder, previous, settings, window_tag, progress) if settings.window_vectors else None
+        windows = _windows(passages, embedder, previous, settings, window_tag, progress) if settings.model.window_vectors else None
     t_embed = time.perf_counter() - t1
 
     t2 = time.perf_counter()
-    dense = vector_backends.create(settings.vector_backend, embedder.dim, dense_params(settings))
+    dense = vector_backends.create(settings.ann.vector_backend, embedder.dim, dense_params(settings))
     dense.add(vectors)
     if windows is not None:
-        windows.index = vector_backends.create(settings.vector_backend, embedder.dim, dense_params(settings))
+        windows.index = vector_backends.create(settings.ann.vector_backend, embedder.dim, dense_params(settings))
         windows.index.add(windows.vectors)
-    cache_dir = Path(settings.cache_dir)
+    cache_dir = Path(settings.storage.cache_dir)
     compounds.load_splits(cache_dir)
     bm25 = BM25Index(BM25_PARAMS["k1"], BM25_PARAMS["b"]).build([_bm25_text(p) for p in passages])
     compounds.save_splits(cache_dir)
@@ -313,7 +313,7 @@ def _embed_document(passages: list[Passage], embedder, settings: Settings):
     vectors, tokens, _ = _embed(passages, embedder, None, settings, False)
     token_list = [tokens.get(i) for i in range(len(passages))] if tokens is not None else None
     wins = None
-    if settings.window_vectors and passages:
+    if settings.model.window_vectors and passages:
         w = _windows(passages, embedder, None, settings, window_encoder_tag(settings, embedder), False)
         wins = [(int(w.owner[i]), w.keys[i], w.vectors[i]) for i in range(len(w.keys))]
     return vectors, token_list, wins
@@ -322,7 +322,7 @@ def _embed_document(passages: list[Passage], embedder, settings: Settings):
 def _embed(passages, embedder, previous, settings, progress):
     """Passage vectors (and token vectors when late interaction is on), reusing unchanged ones."""
     texts = [p.embedding_text() for p in passages]
-    want_tokens = settings.late_interaction
+    want_tokens = settings.search.late_interaction
     cache: dict[str, tuple[np.ndarray, np.ndarray | None]] = {}
     if previous is not None and (not want_tokens or previous.tokens is not None):
         for i, p in enumerate(previous.passages):
@@ -340,11 +340,11 @@ def _embed(passages, embedder, previous, settings, progress):
     if missing:
         batch = [texts[i] for i in missing]
         if want_tokens:
-            new, new_tokens = embedder.encode_with_tokens(batch, "passage", settings.embed_batch_size, progress)
+            new, new_tokens = embedder.encode_with_tokens(batch, "passage", settings.model.embed_batch_size, progress)
             for i, tok in zip(missing, new_tokens):
                 tokens[i] = tok
         else:
-            new = embedder.encode_passages(batch, batch_size=settings.embed_batch_size, progress=progress)
+            new = embedder.encode_passages(batch, batch_size=settings.model.embed_batch_size, progress=progress)
         vectors[missing] = new
     store = TokenStore.from_list(tokens, embedder.dim) if want_tokens else None
     return vectors, store, len(passages) - len(missing)
@@ -370,7 +370,7 @@ def _windows(passages, embedder, previous, settings, tag, progress) -> WindowSet
         if k in cache:
             vectors[i] = cache[k]
     if missing:
-        vectors[missing] = encoder.encode_passages([texts[i] for i in missing], settings.embed_batch_size, progress)
+        vectors[missing] = encoder.encode_passages([texts[i] for i in missing], settings.model.embed_batch_size, progress)
     return WindowSet(vectors, owner, keys, None)
 
 
@@ -407,7 +407,7 @@ def _project_vectors(catalogue: dict[str, Any], embedder, previous, settings) ->
         if t in cache:
             vectors[i] = cache[t]
     if missing:
-        vectors[missing] = embedder.encode_passages([titles[i] for i in missing], settings.embed_batch_size)
+        vectors[missing] = embedder.encode_passages([titles[i] for i in missing], settings.model.embed_batch_size)
     return vectors
 
 
@@ -441,12 +441,12 @@ def _manifest(settings, embedder, key, documents, counts, timings, report, windo
         "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "model": {"name": embedder.name, "fingerprint": embedder.fingerprint, "dim": embedder.dim,
                   "prompts": embedder.prompts,
-                  "window_encoder": (window_tag or "same") if settings.window_vectors else None},
+                  "window_encoder": (window_tag or "same") if settings.model.window_vectors else None},
         "chunker": chunker_params(settings),
         "analyzer": analyzer_fingerprint(),
         "catalogue": CATALOGUE_VERSION,
         "bm25": BM25_PARAMS,
-        "vector_backend": settings.vector_backend,
+        "vector_backend": settings.ann.vector_backend,
         "dense_params": dense_params(settings),
         "corpus": [{"doc_id": d.id, "title": d.title, "path": d.path, "sha256": d.sha256, "pages": d.pages,
                     "format": d.format} for d in documents],

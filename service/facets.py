@@ -200,7 +200,7 @@ def search_facets(application, query: str, mode: str, filters: Filters, state: d
     (none when ``relevant_cached`` holds it), plus one per active filter when ``empty``.
     """
     s = application.searcher
-    depth = min(FACET_DEPTH, application.settings.max_k)
+    depth = min(FACET_DEPTH, application.settings.search.max_k)
     hits = relevant_cached(s, query, mode, depth)
     titles = {d["id"]: d["title"] for d in options["documents"]}
     chips = active_filters({**state, "doc_titles": titles}, modes)

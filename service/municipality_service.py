@@ -46,8 +46,8 @@ class MunicipalityService:
         practice ("who does X?", ``index.municipalities.who_does``), each with ``score``,
         ``reasons`` and ``reason_details``."""
         q = unicodedata.normalize("NFC", q).strip() if q else None
-        if q and len(q) > self.snapshots.settings.max_query_chars:
-            raise BadRequest(f"q is too long: {len(q)} characters, at most {self.snapshots.settings.max_query_chars} allowed",
+        if q and len(q) > self.snapshots.settings.search.max_query_chars:
+            raise BadRequest(f"q is too long: {len(q)} characters, at most {self.snapshots.settings.search.max_query_chars} allowed",
                              cause="q_too_long")
         topic = self._topic(topic)
         adapter = self.require_catalogue()
@@ -67,8 +67,8 @@ class MunicipalityService:
         topic = self._topic(topic)
         if not topic:
             raise BadRequest("give a municipality, a description or a topic")
-        if not 1 <= k <= self.snapshots.settings.max_k:
-            raise BadRequest(f"k must be between 1 and {self.snapshots.settings.max_k}", cause="k_out_of_range")
+        if not 1 <= k <= self.snapshots.settings.search.max_k:
+            raise BadRequest(f"k must be between 1 and {self.snapshots.settings.search.max_k}", cause="k_out_of_range")
         adapter = self.require_catalogue()
         rows = [self._recommendation_row(adapter.get(m.id), _as_recommendation(m))
                 for m in adapter.who_does(topic, k, candidates)]
@@ -117,11 +117,11 @@ class MunicipalityService:
         if not isinstance(query, str) or not query.strip():
             raise BadRequest("give a municipality name or a description", cause="municipality_or_description")
         query = unicodedata.normalize("NFC", query).strip()
-        if len(query) > self.snapshots.settings.max_query_chars:
+        if len(query) > self.snapshots.settings.search.max_query_chars:
             raise BadRequest(f"the description is too long: {len(query)} characters, "
-                             f"at most {self.snapshots.settings.max_query_chars} allowed", cause="description_too_long")
-        if not 1 <= k <= self.snapshots.settings.max_k:
-            raise BadRequest(f"k must be between 1 and {self.snapshots.settings.max_k}", cause="k_out_of_range")
+                             f"at most {self.snapshots.settings.search.max_query_chars} allowed", cause="description_too_long")
+        if not 1 <= k <= self.snapshots.settings.search.max_k:
+            raise BadRequest(f"k must be between 1 and {self.snapshots.settings.search.max_k}", cause="k_out_of_range")
         topic = self._topic(topic)
         adapter = self.require_catalogue()
         catalogue = adapter.catalogue
@@ -174,9 +174,9 @@ class MunicipalityService:
         if topic is None:
             return None
         topic = unicodedata.normalize("NFC", topic).strip()
-        if len(topic) > self.snapshots.settings.max_query_chars:
+        if len(topic) > self.snapshots.settings.search.max_query_chars:
             raise BadRequest(f"topic is too long: {len(topic)} characters, at most "
-                             f"{self.snapshots.settings.max_query_chars} allowed", cause="topic_too_long")
+                             f"{self.snapshots.settings.search.max_query_chars} allowed", cause="topic_too_long")
         return topic or None
 
     def _recommendation_row(self, record, rec) -> dict[str, Any]:

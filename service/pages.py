@@ -48,7 +48,7 @@ class CompareInputError(BadRequest):
 
 def document_meta(doc: dict[str, Any], path: str | None, corpus_dir: Path | None = None) -> dict[str, Any]:
     """The document's ``meta`` plus the keys of ``DOC_LINK_KEYS`` that ``documents.json``
-    in the corpus folder (``settings.corpus_dir``) or beside its file (``path``) holds;
+    in the corpus folder (``settings.storage.corpus_dir``) or beside its file (``path``) holds;
     the snapshot's meta wins, then the corpus folder's."""
     meta = dict(doc.get("meta") or {})
     files = [Path(corpus_dir) / "documents.json"] if corpus_dir else []
@@ -317,8 +317,8 @@ def mount(api: FastAPI, application, render: Callable[..., HTMLResponse],
     """Add ``/dokumente``, ``/dokument/{id}``, ``/quellen``, ``/vergleich/nebeneinander``
     and ``/merkliste`` to ``api`` (``render``/``error_page`` from ``service.web``)."""
     data = PagesData(application)
-    limit = application.settings.max_query_chars
-    corpus = getattr(application.settings, "corpus_dir", None)
+    limit = application.settings.search.max_query_chars
+    corpus = application.settings.storage.corpus_dir
 
     @api.get("/dokumente", response_class=HTMLResponse, include_in_schema=False)
     async def dokumente(request: Request):

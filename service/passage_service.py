@@ -76,9 +76,9 @@ class PassageService:
 
     def _check_text(self, name: str, value: str | None) -> None:
         """Every free-text input obeys the query length limit (``max_query_chars``)."""
-        if value is not None and len(value) > self.snapshots.settings.max_query_chars:
+        if value is not None and len(value) > self.snapshots.settings.search.max_query_chars:
             raise BadRequest(f"{name} is too long ({len(value)} characters; the limit is "
-                             f"{self.snapshots.settings.max_query_chars})", cause=f"{name}_too_long")
+                             f"{self.snapshots.settings.search.max_query_chars})", cause=f"{name}_too_long")
 
     def search(self, query: str, k: int = 10, mode: str = "hybrid", filters: Filters | None = None) -> SearchResult:
         """``Searcher.search`` on the serving snapshot."""
@@ -88,7 +88,7 @@ class PassageService:
 
     def search_page(self, query: str, k: int = 10, mode: str = "hybrid", filters: Filters | None = None,
                     offset: int = 0, floor: bool = True, group: bool = False, sort: str = "relevanz") -> dict[str, Any]:
-        """Search to ``settings.max_k``, count the hits above the relevance floor, page and
+        """Search to ``settings.search.max_k``, count the hits above the relevance floor, page and
         highlight them (``service.hits``), and rank case examples over the top hits.
 
         ``offset``: hits (or, with ``group``, sections) to skip; ``floor=False`` pages the
@@ -105,8 +105,8 @@ class PassageService:
         if sort not in SORTS:
             raise BadRequest(f"unknown sort {sort!r}", {"valid": list(SORTS)}, cause="unknown_sort")
         settings = self.snapshots.settings
-        if not isinstance(k, int) or not 1 <= k <= settings.max_k:
-            raise BadRequest(f"k must be between 1 and {settings.max_k}", cause="k_out_of_range")
+        if not isinstance(k, int) or not 1 <= k <= settings.search.max_k:
+            raise BadRequest(f"k must be between 1 and {settings.search.max_k}", cause="k_out_of_range")
         if not isinstance(offset, int) or offset < 0:
             raise BadRequest("offset must be 0 or more", cause="offset_out_of_range")
         filters = filters or Filters()
@@ -116,14 +116,14 @@ class PassageService:
         if floor:
             # the question's relevant hits: the unfiltered search above its floor, shared with
             # the facet counts; filters narrow them (drill-down): what the counts count
-            depth = min(facets.FACET_DEPTH, settings.max_k) if filters.active() else settings.max_k
+            depth = min(facets.FACET_DEPTH, settings.search.max_k) if filters.active() else settings.search.max_k
             result = facets.question_cached(s, query, mode, depth)
             verdict = result.verdict
             counted = facets.narrowed(s, verdict.select(result.hits), allowed)
             if filters.active():
                 result = replace(result, filters=filters.as_dict())
         else:
-            result = s.search(query, k=settings.max_k, mode=mode, filters=filters)
+            result = s.search(query, k=settings.search.max_k, mode=mode, filters=filters)
             verdict = result.verdict
             counted = result.hits
         terms = QueryTerms(verdict.highlight_stems)
@@ -132,7 +132,7 @@ class PassageService:
             counted = sorted(counted, key=lambda h: -(years.get(h.passage.doc_id) or 0))  # stable: relevance within a year
         rows, paging = page_rows(counted, terms, k=k, offset=offset, group=group,
                                  refs=lambda pid: self._refs(pid, catalogue, terms), snippet_chars=SNIPPET_CHARS,
-                                 text_chars=settings.chunk_max_chars,
+                                 text_chars=settings.chunk.max_chars,
                                  doc_meta={d.id: d.meta for d in s.snapshot.documents})
         cases = []
         if catalogue is not None and counted:  # the shown hits vote, so cases never rest on unshown hits

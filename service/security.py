@@ -78,7 +78,7 @@ def require_token(settings: Settings, authorization: str | None) -> None:
 
 def token_valid(settings: Settings, authorization: str | None) -> bool:
     """True for ``Bearer <upload_token>`` (constant-time compare); Forbidden when uploads are off."""
-    expected = settings.upload_token
+    expected = settings.upload.token
     if not expected:
         raise Forbidden("uploads are disabled on this server: set PRAXISFINDER_UPLOAD_TOKEN to enable them")
     scheme, _, given = (authorization or "").partition(" ")
@@ -99,8 +99,8 @@ class WriteGuard:
 
     def __init__(self, settings: Settings, clock=time.monotonic):
         self.settings = settings
-        self.authorised = RateLimiter(settings.upload_rate_per_minute, clock, what="upload or delete")
-        self.failures = RateLimiter(settings.auth_failures_per_minute, clock, what="failed authentication")
+        self.authorised = RateLimiter(settings.upload.rate_per_minute, clock, what="upload or delete")
+        self.failures = RateLimiter(settings.upload.auth_failures_per_minute, clock, what="failed authentication")
 
     def check(self, client: str, authorization: str | None) -> None:
         """Admit one write from ``client`` (an address, ``client_key``) with the raw
@@ -170,9 +170,9 @@ class ReadRateLimit:
 
     def __init__(self, app, settings: Settings, clock=time.monotonic):
         self.app = app
-        self.limiter = RateLimiter(settings.read_rate_per_minute, clock, what="read",
-                                   burst=min(settings.read_burst, settings.read_rate_per_minute)) \
-            if settings.read_rate_per_minute > 0 else None
+        self.limiter = RateLimiter(settings.http.read_rate_per_minute, clock, what="read",
+                                   burst=min(settings.http.read_burst, settings.http.read_rate_per_minute)) \
+            if settings.http.read_rate_per_minute > 0 else None
 
     async def __call__(self, scope, receive, send):
         if self.limiter is None or scope["type"] != "http" or scope["path"].startswith(READ_EXEMPT) \
@@ -213,10 +213,10 @@ def limited_receive(receive, limit: int):
 
 
 def add_cors(api: FastAPI, settings: Settings) -> None:
-    """Allow cross-origin GETs from the origins in ``settings.cors_origins`` (comma-separated)
+    """Allow cross-origin GETs from the origins in ``settings.http.cors_origins`` (comma-separated)
     only, without credentials (Starlette's ``CORSMiddleware``, preflight cached 600 s);
     nothing is added when the setting is empty."""
-    origins = [o.strip() for o in settings.cors_origins.split(",") if o.strip()]
+    origins = [o.strip() for o in settings.http.cors_origins.split(",") if o.strip()]
     if not origins:
         return
     from starlette.middleware.cors import CORSMiddleware

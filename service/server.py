@@ -340,9 +340,9 @@ def protocol_class(header_timeout: float, body_timeout: float = 10.0, body_min_r
 
 
 def trusted_proxies(settings: Settings) -> list[str]:
-    """The addresses in ``settings.trusted_proxies`` (comma-separated; [] when empty): the
+    """The addresses in ``settings.http.trusted_proxies`` (comma-separated; [] when empty): the
     only peers whose ``X-Forwarded-For``/``-Proto`` uvicorn honours."""
-    return [p.strip() for p in settings.trusted_proxies.split(",") if p.strip()]
+    return [p.strip() for p in settings.http.trusted_proxies.split(",") if p.strip()]
 
 
 def server_config(app, settings: Settings, host: str | None = None, port: int | None = None,
@@ -353,17 +353,17 @@ def server_config(app, settings: Settings, host: str | None = None, port: int | 
     to the settings; ``extra`` is passed to ``uvicorn.Config`` last (e.g. ``log_level``,
     ``lifespan``)."""
     proxies = trusted_proxies(settings)
-    http = protocol_class(settings.http_header_timeout_seconds, settings.http_body_timeout_seconds,
-                          settings.http_body_min_rate, settings.http_send_timeout_seconds,
-                          settings.http_max_connections, settings.http_max_connections_per_client,
+    http = protocol_class(settings.http.header_timeout_seconds, settings.http.body_timeout_seconds,
+                          settings.http.body_min_rate, settings.http.send_timeout_seconds,
+                          settings.http.max_connections, settings.http.max_connections_per_client,
                           frozenset(proxies))
     options = dict(
-        host=host or settings.host, port=port or settings.port, http=http, ws="none",
-        h11_max_incomplete_event_size=settings.http_max_header_bytes,
-        timeout_keep_alive=settings.http_keep_alive_seconds,
+        host=host or settings.http.host, port=port or settings.http.port, http=http, ws="none",
+        h11_max_incomplete_event_size=settings.http.max_header_bytes,
+        timeout_keep_alive=settings.http.keep_alive_seconds,
         limit_concurrency=None,  # counted open connections too; requests are limited by RequestLimit
         proxy_headers=bool(proxies), forwarded_allow_ips=",".join(proxies) if proxies else "",
     )
     options.update(extra)
-    wrapped = RequestLimit(HeadSizeLimit(app, settings.http_max_header_bytes), settings.http_max_concurrency)
+    wrapped = RequestLimit(HeadSizeLimit(app, settings.http.max_header_bytes), settings.http.max_concurrency)
     return uvicorn.Config(wrapped, **options)

@@ -72,7 +72,7 @@ class SnapshotHolder:
                     except SnapshotError as exc:
                         self._load_error = exc.message
                         raise
-        elif self._auto_reload and self.settings.reload_check_seconds > 0:
+        elif self._auto_reload and self.settings.storage.reload_check_seconds > 0:
             self._check_current()
         return self._searcher
 
@@ -83,7 +83,7 @@ class SnapshotHolder:
         now = time.monotonic()
         if now < self._next_check:
             return
-        self._next_check = now + self.settings.reload_check_seconds
+        self._next_check = now + self.settings.storage.reload_check_seconds
         name = self._current_name()
         loaded = self._searcher.snapshot.path
         if not name or loaded is None or name == Path(loaded).name or name == self.failed_reload:

@@ -102,8 +102,8 @@ class DocumentAdmin:
 
     @property
     def sources(self) -> Path:
-        """``settings.sources_dir`` (uploaded source files), created if missing."""
-        path = self.settings.sources_dir
+        """``settings.storage.sources_dir`` (uploaded source files), created if missing."""
+        path = self.settings.storage.sources_dir
         path.mkdir(parents=True, exist_ok=True)
         return path
 
@@ -161,7 +161,7 @@ class DocumentAdmin:
         points to are removed. Returns ``{"restored", "removed"}`` file names.
         """
         out: dict[str, list[str]] = {"restored": [], "removed": []}
-        if not self.settings.sources_dir.is_dir():
+        if not self.settings.storage.sources_dir.is_dir():
             return out
         from ingest.readers import sha256_file
 
@@ -204,7 +204,7 @@ class DocumentAdmin:
 
     def _receive(self, stream: BinaryIO, target: Path) -> str:
         """Copy the upload to ``target`` (fsynced), enforcing the size limit; return its SHA-256."""
-        limit, size, digest = self.settings.max_upload_bytes, 0, hashlib.sha256()
+        limit, size, digest = self.settings.upload.max_upload_bytes, 0, hashlib.sha256()
         try:
             with open(target, "wb") as out:
                 for block in iter(lambda: stream.read(1 << 20), b""):

@@ -17,7 +17,7 @@ from index.snapshot import Snapshot, SnapshotStore, load_snapshot
 
 
 class EmbeddedStore:
-    """Snapshots under ``root`` (``settings.snapshots_dir``); see the module docstring."""
+    """Snapshots under ``root`` (``settings.storage.snapshots_dir``); see the module docstring."""
 
     kind = "embedded"
 

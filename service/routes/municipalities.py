@@ -33,8 +33,8 @@ def ignore_parts(value: str | None) -> set[str] | None:
 
 
 def router(settings: Settings) -> APIRouter:
-    """The municipality routes; ``settings.max_query_chars`` bounds every free-text parameter."""
-    text = settings.max_query_chars
+    """The municipality routes; ``settings.search.max_query_chars`` bounds every free-text parameter."""
+    text = settings.search.max_query_chars
     r = APIRouter(tags=["municipalities"])
 
     @r.get("/api/municipalities", response_model=list[schemas.Municipality], responses=ERRORS,

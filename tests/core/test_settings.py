@@ -17,8 +17,8 @@ def test_every_setting_is_documented_in_readme():
 def test_environment_overrides_and_types():
     s = Settings.from_env({"PRAXISFINDER_PORT": "9001", "PRAXISFINDER_WINDOW_VECTORS": "false",
                            "PRAXISFINDER_HYBRID_DENSE_WEIGHT": "0.7", "PRAXISFINDER_DATA_DIR": "/tmp/x"})
-    assert s.port == 9001 and s.window_vectors is False and s.hybrid_dense_weight == 0.7
-    assert s.data_dir == Path("/tmp/x") and s.snapshots_dir == Path("/tmp/x/snapshots")
+    assert s.http.port == 9001 and s.model.window_vectors is False and s.search.hybrid_dense_weight == 0.7
+    assert s.storage.data_dir == Path("/tmp/x") and s.storage.snapshots_dir == Path("/tmp/x/snapshots")
 
 
 def test_bad_values_are_refused_with_the_valid_choices():
@@ -33,11 +33,9 @@ def test_bad_values_are_refused_with_the_valid_choices():
 def test_vector_backend_choices_are_the_registry():
     """core/settings.py names the vector backends as data (the base layer imports no index
     code); they must be exactly the names ``index/ann/factory.py`` registers."""
-    from dataclasses import fields
-
     from core.settings import VECTOR_BACKENDS, choices_of
     from index.ann.factory import BACKENDS
 
     assert set(VECTOR_BACKENDS) == set(BACKENDS)
-    field = next(f for f in fields(Settings) if f.name == "vector_backend")
-    assert choices_of(field) == VECTOR_BACKENDS
+    entry = next(e for e in Settings.entries() if e.name == "vector_backend")
+    assert choices_of(entry.field) == VECTOR_BACKENDS

@@ -17,7 +17,7 @@ def _passages(overlap: int = 1):
     clean = build(["\n\n".join(" ".join(SENTENCES[i:i + 4]) for i in range(0, 40, 4))])
     document = Document(id="d", title="Test", path="d.txt", sha256="0", format="txt", text=clean.text,
                         page_starts=clean.page_starts, physical_pages=False)
-    settings = Settings(chunk_target_words=60, chunk_max_words=90, chunk_min_words=20,
+    settings = Settings().with_(chunk_target_words=60, chunk_max_words=90, chunk_min_words=20,
                         chunk_overlap_sentences=overlap)
     return chunk_document(document, clean.blocks, settings)
 
