@@ -11,7 +11,7 @@ import re
 import unicodedata
 from typing import Any
 
-from core.errors import BadRequest, NotFound
+from core.errors import BadRequest, NotFound, TooLong
 from service.catalogue_port import CatalogueLike, CatalogueUnavailable, municipality_record, municipality_ref
 from service.passage_service import PassageService
 from service.reasons import rendered
@@ -46,9 +46,9 @@ class MunicipalityService:
         practice ("who does X?", ``index.municipalities.who_does``), each with ``score``,
         ``reasons`` and ``reason_details``."""
         q = unicodedata.normalize("NFC", q).strip() if q else None
-        if q and len(q) > self.snapshots.settings.search.max_query_chars:
-            raise BadRequest(f"q is too long: {len(q)} characters, at most {self.snapshots.settings.search.max_query_chars} allowed",
-                             cause="q_too_long")
+        limit = self.snapshots.settings.search.max_query_chars
+        if q and len(q) > limit:
+            raise TooLong(f"q is too long: {len(q)} characters, at most {limit} allowed", "q", len(q), limit)
         topic = self._topic(topic)
         adapter = self.require_catalogue()
         records = adapter.filter(bundesland=bundesland, type=type, theme=theme, min_population=min_population,
@@ -117,9 +117,10 @@ class MunicipalityService:
         if not isinstance(query, str) or not query.strip():
             raise BadRequest("give a municipality name or a description", cause="municipality_or_description")
         query = unicodedata.normalize("NFC", query).strip()
-        if len(query) > self.snapshots.settings.search.max_query_chars:
-            raise BadRequest(f"the description is too long: {len(query)} characters, "
-                             f"at most {self.snapshots.settings.search.max_query_chars} allowed", cause="description_too_long")
+        limit = self.snapshots.settings.search.max_query_chars
+        if len(query) > limit:
+            raise TooLong(f"the description is too long: {len(query)} characters, at most {limit} allowed",
+                          "description", len(query), limit)
         if not 1 <= k <= self.snapshots.settings.search.max_k:
             raise BadRequest(f"k must be between 1 and {self.snapshots.settings.search.max_k}", cause="k_out_of_range")
         topic = self._topic(topic)
@@ -174,9 +175,9 @@ class MunicipalityService:
         if topic is None:
             return None
         topic = unicodedata.normalize("NFC", topic).strip()
-        if len(topic) > self.snapshots.settings.search.max_query_chars:
-            raise BadRequest(f"topic is too long: {len(topic)} characters, at most "
-                             f"{self.snapshots.settings.search.max_query_chars} allowed", cause="topic_too_long")
+        limit = self.snapshots.settings.search.max_query_chars
+        if len(topic) > limit:
+            raise TooLong(f"topic is too long: {len(topic)} characters, at most {limit} allowed", "topic", len(topic), limit)
         return topic or None
 
     def _recommendation_row(self, record, rec) -> dict[str, Any]:

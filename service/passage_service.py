@@ -12,7 +12,7 @@ import re
 from dataclasses import replace
 from typing import Any
 
-from core.errors import BadRequest, NotFound
+from core.errors import BadRequest, NotFound, TooLong
 from core.schema import Passage
 from index.search import Filters, SearchResult, Searcher
 from service import facets
@@ -76,9 +76,9 @@ class PassageService:
 
     def _check_text(self, name: str, value: str | None) -> None:
         """Every free-text input obeys the query length limit (``max_query_chars``)."""
-        if value is not None and len(value) > self.snapshots.settings.search.max_query_chars:
-            raise BadRequest(f"{name} is too long ({len(value)} characters; the limit is "
-                             f"{self.snapshots.settings.search.max_query_chars})", cause=f"{name}_too_long")
+        limit = self.snapshots.settings.search.max_query_chars
+        if value is not None and len(value) > limit:
+            raise TooLong(f"{name} is too long ({len(value)} characters; the limit is {limit})", name, len(value), limit)
 
     def search(self, query: str, k: int = 10, mode: str = "hybrid", filters: Filters | None = None) -> SearchResult:
         """``Searcher.search`` on the serving snapshot."""

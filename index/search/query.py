@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from core.errors import BadRequest
+from core.errors import BadRequest, TooLong
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
@@ -37,8 +37,8 @@ def clean_query(query: Any, max_chars: int) -> str:
     if not isinstance(query, str):
         raise BadRequest("query must be a string", cause="query_not_text")
     if len(query) > max_chars:  # as sent (the published schema's maxLength); NFKC may expand it a little
-        raise BadRequest(f"query is too long: {len(query)} characters, at most {max_chars} allowed",
-                         cause="query_too_long")
+        raise TooLong(f"query is too long: {len(query)} characters, at most {max_chars} allowed",
+                      "query", len(query), max_chars)
     text = unicodedata.normalize("NFKC", query)
     text = _CONTROL.sub(" ", text).strip()
     if not text:
