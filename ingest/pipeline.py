@@ -130,7 +130,7 @@ def ingest_one(path: Path, settings: Settings, doc_id: str | None = None) -> tup
     for key in ("repairs", "pdf"):
         if key in raw.meta:
             meta[key] = raw.meta[key]
-    passages = chunk_document(document, cleaned.blocks, settings)
+    passages = chunk_document(document, cleaned.blocks, settings.chunk)
     for p in passages:
         p.meta["kind"] = passage_kind(p.text, p.section_path)
     if not passages:

@@ -113,7 +113,7 @@ def measure(kind: str, mb: float, folder: Path, settings: Settings, embedder=Non
         doc = Document(id="bench", title="bench", path=str(path), sha256=raw.sha256, format="txt",
                        text=cleaned.text, page_starts=cleaned.page_starts)
         t = time.perf_counter()
-        passages = chunk_document(doc, cleaned.blocks, settings)
+        passages = chunk_document(doc, cleaned.blocks, settings.chunk)
         for p in passages:
             p.meta["kind"] = passage_kind(p.text, p.section_path)
         times["chunk_s"] = time.perf_counter() - t
