@@ -53,11 +53,11 @@ def create_app(settings: Settings | None = None, application: Application | None
                               "Integrationsarbeit. Fehler haben immer die Form "
                               '`{"error": {"code", "message", "detail"}}`.')
     api.state.application = application
-    api.add_middleware(ReadRateLimit, settings=settings)
+    api.add_middleware(ReadRateLimit, http=settings.http)
     api.add_middleware(SecurityHeaders)
     api.add_middleware(NFCMiddleware)  # every path and query parameter in NFC before routing
     api.add_middleware(GZipMiddleware, minimum_size=1000)  # pages and JSON compressed for clients that accept gzip
-    add_cors(api, settings)
+    add_cors(api, settings.http)
     _error_handlers(api)
     install_web_errors(api, settings.search.max_query_chars)  # web paths: German HTML error pages
 

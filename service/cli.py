@@ -343,7 +343,7 @@ def serve(
         api.state.application.readiness()
     except PraxisError as exc:
         typer.echo(f"warning: {exc.message}; /readyz answers 503 until a snapshot is published", err=True)
-    uvicorn.Server(server_config(api, settings, host, port, log_level="info")).run()
+    uvicorn.Server(server_config(api, settings.http, host, port, log_level="info")).run()
 
 
 @app.command("settings")

@@ -56,7 +56,7 @@ def mount_admin(api: FastAPI, application, settings: Settings) -> DocumentAdmin:
     """Add the write routes (upload, delete) to ``api``; returns the ``DocumentAdmin`` doing
     the work (also kept as ``api.state.document_admin`` for start-up recovery)."""
     admin = DocumentAdmin(settings, application)
-    write_guard = WriteGuard(settings)
+    write_guard = WriteGuard(settings.upload)
     api.state.document_admin = admin
     r = APIRouter(tags=["documents"])
 
