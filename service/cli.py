@@ -352,9 +352,12 @@ def show_settings() -> None:
     # lazy: CLI start-up: each command loads only what it runs (`--help` stays fast)
     from core.settings import describe
 
-    current = _settings()
+    current, concern = _settings(), None
     for item in describe():
-        value = getattr(current, item["name"])
+        if item["concern"] != concern:  # one block per concern (core/settings.py: ChunkSettings, ...)
+            concern = item["concern"]
+            typer.echo(f"# {concern}")
+        value = current.get(item["name"])
         shown = ("(set)" if value else "(empty)") if item.get("secret") else value
         typer.echo(f"{item['env']}={shown}\n    {item['help']}")
 
