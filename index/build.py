@@ -34,7 +34,7 @@ from core.errors import SnapshotError
 from ingest.loop import Source, claim_ids, hash_and_deduplicate, ingest_sources, row
 from ingest.pipeline import discover, doc_id_for
 from core.schema import Document, Passage
-from core.settings import Settings
+from core.settings import AnnSettings, Settings
 
 PIPELINE_VERSION = "10"  # 5: pages from the TOC, cleaning; 6: passage kinds (prose / reference); 7: overlong sentences split;
 # 8: short sections packed with their neighbours, portrait titles, link lines (issue 23);
@@ -68,15 +68,15 @@ def chunker_params(settings: Settings) -> dict[str, Any]:
     }
 
 
-def dense_params(settings: Settings) -> dict[str, Any]:
-    """Vector-backend options from the settings (HNSW M/efSearch/efConstruction, IVF nlist/nprobe, PQ m)."""
+def dense_params(ann: AnnSettings) -> dict[str, Any]:
+    """Vector-backend options from the ANN settings (HNSW M/efSearch/efConstruction, IVF nlist/nprobe, PQ m)."""
     return {
-        "hnsw_m": settings.ann.hnsw_m,
-        "hnsw_ef_search": settings.ann.hnsw_ef_search,
-        "ivf_nlist": settings.ann.ivf_nlist,
-        "ivf_nprobe": settings.ann.ivf_nprobe,
-        "pq_m": settings.ann.pq_m,
-        "hnsw_ef_construction": settings.ann.hnsw_ef_construction,
+        "hnsw_m": ann.hnsw_m,
+        "hnsw_ef_search": ann.hnsw_ef_search,
+        "ivf_nlist": ann.ivf_nlist,
+        "ivf_nprobe": ann.ivf_nprobe,
+        "pq_m": ann.pq_m,
+        "hnsw_ef_construction": ann.hnsw_ef_construction,
     }
 
 
@@ -101,7 +101,7 @@ def build_key(settings: Settings, model_fingerprint: str, sources: list[tuple[st
                         **({"window_encoder": window_encoder} if settings.model.window_vectors and window_encoder else {}),
                         **({"late_chunking": _late_version()} if settings.model.late_chunking else {})},
         "backend": settings.ann.vector_backend,
-        "dense": dense_params(settings) if settings.ann.vector_backend != "faiss-flat" else {},
+        "dense": dense_params(settings.ann) if settings.ann.vector_backend != "faiss-flat" else {},
         "sources": sorted(sources),
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
@@ -267,10 +267,10 @@ def _build_locked(settings, embedder, store, paths, add, remove, force, progress
     t_embed = time.perf_counter() - t1
 
     t2 = time.perf_counter()
-    dense = vector_backends.create(settings.ann.vector_backend, embedder.dim, dense_params(settings))
+    dense = vector_backends.create(settings.ann.vector_backend, embedder.dim, dense_params(settings.ann))
     dense.add(vectors)
     if windows is not None:
-        windows.index = vector_backends.create(settings.ann.vector_backend, embedder.dim, dense_params(settings))
+        windows.index = vector_backends.create(settings.ann.vector_backend, embedder.dim, dense_params(settings.ann))
         windows.index.add(windows.vectors)
     cache_dir = Path(settings.storage.cache_dir)
     compounds.load_splits(cache_dir)
@@ -447,7 +447,7 @@ def _manifest(settings, embedder, key, documents, counts, timings, report, windo
         "catalogue": CATALOGUE_VERSION,
         "bm25": BM25_PARAMS,
         "vector_backend": settings.ann.vector_backend,
-        "dense_params": dense_params(settings),
+        "dense_params": dense_params(settings.ann),
         "corpus": [{"doc_id": d.id, "title": d.title, "path": d.path, "sha256": d.sha256, "pages": d.pages,
                     "format": d.format} for d in documents],
         "counts": counts,

@@ -60,7 +60,7 @@ def open_searcher(settings: Settings, embedder) -> Searcher:
     from index.blas import limit_blas_threads
 
     limit_blas_threads(settings.search.query_blas_threads)
-    params = {**dense_params(settings), "filter_exact_max": settings.ann.filter_exact_max}  # query time only
+    params = {**dense_params(settings.ann), "filter_exact_max": settings.ann.filter_exact_max}  # query time only
     store = open_store(settings)
     try:
         snapshot = store.open_current(expected_model=embedder.fingerprint, dense_params=params)

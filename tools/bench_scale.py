@@ -89,7 +89,7 @@ def dense_params(settings: Settings, ef_construction: int) -> dict:
     benchmark's own HNSW ``ef_construction``."""
     from index.build import dense_params as params_of
 
-    return {**params_of(settings), "hnsw_ef_construction": ef_construction}
+    return {**params_of(settings.ann), "hnsw_ef_construction": ef_construction}
 
 
 def build(settings: Settings, n: int, n_queries: int, chunk: int, ef_construction: int, out_dir: Path) -> dict:

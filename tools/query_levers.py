@@ -96,7 +96,7 @@ def _window_context(prefix: str) -> Callable:
         texts = [f"{h}\n{t}" if h else t for h, t in zip(heads, texts)]
         texts = cut_to_tokens(texts, embedder, WINDOW_MAX_TOKENS)
         vectors = window_encoder(settings, embedder).encode_passages(texts, settings.model.embed_batch_size)
-        index = ann.create(settings.ann.vector_backend, embedder.dim, dense_params(settings))
+        index = ann.create(settings.ann.vector_backend, embedder.dim, dense_params(settings.ann))
         index.add(vectors)
         old = snap.windows
         snap.windows = WindowSet(vectors, owner, [""] * len(texts), index)
