@@ -23,7 +23,9 @@ import statistics
 import time
 from pathlib import Path
 
+from core.settings import Settings
 from eval.judgments import hit_fields, is_relevant, load_judgments, normalize
+from index.runtime import load_embedder, open_searcher
 from index.search import answer
 
 SETS = ("eval/judgments.jsonl", "eval/judgments-pooled.jsonl", "eval/judgments-heldout.jsonl")
@@ -144,8 +146,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path)
     parser.add_argument("--probe", default="", help="comma-separated queries: print their counts only")
     args = parser.parse_args(argv)
-    from core.settings import Settings
-    from index.runtime import load_embedder, open_searcher
 
     settings = Settings.from_env()
     searcher = open_searcher(settings, load_embedder(settings))

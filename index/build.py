@@ -18,23 +18,26 @@ from typing import Any
 
 import numpy as np
 
-from index import ann as vector_backends
-from index import build_cache, compounds
+from core.errors import SnapshotError
+from core.schema import Document, Passage
+from core.settings import Settings
+from index import ann as vector_backends, build_cache, compounds, registry as registry_mod
 from index.analyzer import analyzer_fingerprint
-from index.municipalities.model import CATALOGUE_VERSION
 from index.bm25 import BM25Index, passage_text
-from index.search.translate import (DING_PATH, build_surface_forms, build_translations, cached_translations,
-                                    load_dictionary, translation_fingerprint)
+from index.late_chunking import LATE_KEY_VERSION, embed_late
 from index.model.encoders import window_encoder, window_encoder_tag
 from index.multivector import WINDOW_MAX_TOKENS, WINDOW_VERSION, TokenStore, cut_to_tokens, windows
-from index import registry as registry_mod
+from index.municipalities import geodata
+from index.municipalities.entity_rank import project_titles
+from index.municipalities.extract import build_catalogue
+from index.municipalities.model import CATALOGUE_VERSION, Municipality
+from index.search.translate import (DING_PATH, build_surface_forms, build_translations, cached_translations,
+                                    load_dictionary, translation_fingerprint)
 from index.snapshot import SCHEMA_VERSION, Snapshot, WindowSet, new_snapshot_id
 from index.store import open_store
-from core.errors import SnapshotError
+from index.store.incremental import write_incremental
 from ingest.loop import Source, claim_ids, hash_and_deduplicate, ingest_sources, row
 from ingest.pipeline import discover, doc_id_for
-from core.schema import Document, Passage
-from core.settings import AnnSettings, Settings
 
 PIPELINE_VERSION = "10"  # 5: pages from the TOC, cleaning; 6: passage kinds (prose / reference); 7: overlong sentences split;
 # 8: short sections packed with their neighbours, portrait titles, link lines (issue 23);
@@ -68,18 +71,6 @@ def chunker_params(settings: Settings) -> dict[str, Any]:
     }
 
 
-def dense_params(ann: AnnSettings) -> dict[str, Any]:
-    """Vector-backend options from the ANN settings (HNSW M/efSearch/efConstruction, IVF nlist/nprobe, PQ m)."""
-    return {
-        "hnsw_m": ann.hnsw_m,
-        "hnsw_ef_search": ann.hnsw_ef_search,
-        "ivf_nlist": ann.ivf_nlist,
-        "ivf_nprobe": ann.ivf_nprobe,
-        "pq_m": ann.pq_m,
-        "hnsw_ef_construction": ann.hnsw_ef_construction,
-    }
-
-
 def build_key(settings: Settings, model_fingerprint: str, sources: list[tuple[str, str]], window_encoder: str = "") -> str:
     """SHA-256 over everything that decides a snapshot's content: schema, model fingerprint, chunker,
     analyzer, catalogue and BM25 versions, translations, multi-vector settings (with the window
@@ -101,15 +92,13 @@ def build_key(settings: Settings, model_fingerprint: str, sources: list[tuple[st
                         **({"window_encoder": window_encoder} if settings.model.window_vectors and window_encoder else {}),
                         **({"late_chunking": _late_version()} if settings.model.late_chunking else {})},
         "backend": settings.ann.vector_backend,
-        "dense": dense_params(settings.ann) if settings.ann.vector_backend != "faiss-flat" else {},
+        "dense": vector_backends.dense_params(settings.ann) if settings.ann.vector_backend != "faiss-flat" else {},
         "sources": sorted(sources),
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 
 def _late_version() -> str:
-    from index.late_chunking import LATE_KEY_VERSION
-
     return LATE_KEY_VERSION
 
 
@@ -148,8 +137,6 @@ def build_index(
     try:
         with store.writer_lock():
             if store.kind == "postgres" and (add or remove) and not force and store.current_name():
-                from index.store.incremental import write_incremental  # one document, one transaction
-
                 return write_incremental(settings, embedder, store, _embed_document, BuildOutcome,
                                          list(paths or ()), tuple(remove), list(prepared), origin)
             store.drop_old(3)
@@ -258,8 +245,6 @@ def _build_locked(settings, embedder, store, paths, add, remove, force, progress
     t1 = time.perf_counter()
     windows_separate = None
     if settings.model.late_chunking and hasattr(embedder, "encode_with_states"):
-        from index.late_chunking import embed_late
-
         vectors, tokens, reused, windows, windows_separate = embed_late(passages, embedder, previous, settings, progress)
     else:
         vectors, tokens, reused = _embed(passages, embedder, previous, settings, progress)
@@ -267,10 +252,11 @@ def _build_locked(settings, embedder, store, paths, add, remove, force, progress
     t_embed = time.perf_counter() - t1
 
     t2 = time.perf_counter()
-    dense = vector_backends.create(settings.ann.vector_backend, embedder.dim, dense_params(settings.ann))
+    params = vector_backends.dense_params(settings.ann)
+    dense = vector_backends.create(settings.ann.vector_backend, embedder.dim, params)
     dense.add(vectors)
     if windows is not None:
-        windows.index = vector_backends.create(settings.ann.vector_backend, embedder.dim, dense_params(settings.ann))
+        windows.index = vector_backends.create(settings.ann.vector_backend, embedder.dim, params)
         windows.index.add(windows.vectors)
     cache_dir = Path(settings.storage.cache_dir)
     compounds.load_splits(cache_dir)
@@ -379,9 +365,6 @@ def _text_key(text: str) -> str:
 
 
 def _catalogue(documents: list[Document], passages: list[Passage], cache_dir: Path | None = None) -> dict[str, Any]:
-    from index.municipalities import geodata
-    from index.municipalities.extract import build_catalogue
-
     if cache_dir is not None:  # the GeoNames index `provision` prepared (3 s when built here)
         geodata.install_index(build_cache.geonames(cache_dir)[0])
     return build_catalogue(documents, passages).to_dict()
@@ -390,8 +373,6 @@ def _catalogue(documents: list[Document], passages: list[Passage], cache_dir: Pa
 def _project_vectors(catalogue: dict[str, Any], embedder, previous, settings) -> np.ndarray | None:
     """e5 passage vectors of the catalogue's project titles (``catalogue["project_titles"]``
     names the rows), reusing the previous snapshot's vectors of unchanged titles."""
-    from index.municipalities.entity_rank import project_titles
-    from index.municipalities.model import Municipality
 
     titles = sorted({t for m in catalogue.get("municipalities", [])
                      for t, _ in project_titles(Municipality.from_dict(m))})
@@ -447,7 +428,7 @@ def _manifest(settings, embedder, key, documents, counts, timings, report, windo
         "catalogue": CATALOGUE_VERSION,
         "bm25": BM25_PARAMS,
         "vector_backend": settings.ann.vector_backend,
-        "dense_params": dense_params(settings.ann),
+        "dense_params": vector_backends.dense_params(settings.ann),
         "corpus": [{"doc_id": d.id, "title": d.title, "path": d.path, "sha256": d.sha256, "pages": d.pages,
                     "format": d.format} for d in documents],
         "counts": counts,

@@ -23,6 +23,8 @@ detail), which the parent raises again as the same domain error.
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import json
 import logging
 import os
@@ -30,13 +32,17 @@ import signal
 import subprocess
 import sys
 import tempfile
+import traceback
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from core.errors import (Busy, ConfigError, IngestError, ModelError, PraxisError, SnapshotError, StorageFull)
+from core.errors import (Busy, ConfigError, IngestError, ModelError, PraxisError, SnapshotError, StorageFull,
+                         is_disk_full)
 from core.schema import Document, Passage
 from core.settings import Settings
+from index.model.embedder import HashEmbedder
+from index.runtime import load_embedder
 
 log = logging.getLogger("praxisfinder.build")
 
@@ -51,12 +57,10 @@ class BuildLimitExceeded(IngestError):
     """The build of an upload passed its time or memory limit and was stopped; nothing was
     published (code ``ingest_error``: 422, CLI exit 65)."""
 
-
 def embedder_spec(embedder) -> dict[str, Any]:
     """How the child gets an embedder equal to ``embedder``: ``{"kind": "hash", "dim"}``
     for the tests' ``HashEmbedder``, else ``{"kind": "model"}`` (``index.runtime.load_embedder``
     with the same settings); ``fingerprint`` is checked in the child."""
-    from index.model.embedder import HashEmbedder
 
     if isinstance(embedder, HashEmbedder):
         return {"kind": "hash", "dim": embedder.dim, "fingerprint": embedder.fingerprint}
@@ -94,6 +98,7 @@ def build_in_child(settings: Settings, embedder, *, remove: tuple[str, ...] = ()
     (``Busy``, ``StorageFull``, ``SnapshotError``, ``IngestError``, ...), or
     ``BuildLimitExceeded`` when the child was stopped at a limit (killed at the time
     limit, or out of memory). Nothing is published in either case."""
+    # lazy: index.build loads the ingest pipeline with NLTK's Punkt (~3 s); the serving process that starts the child never builds itself
     from index.build import BuildOutcome
 
     request = {"settings": settings_payload(settings), "embedder": embedder_spec(embedder), "remove": list(remove),
@@ -159,8 +164,6 @@ def _die_with_parent() -> None:
     """Ask Linux to SIGKILL this process when the server that started it dies (prctl
     PR_SET_PDEATHSIG); elsewhere nothing happens."""
     try:
-        import ctypes
-
         libc = ctypes.CDLL("libc.so.6", use_errno=True)
         libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
@@ -194,9 +197,7 @@ def _main() -> None:
     except MemoryError:
         answer = memory
     except Exception as exc:  # noqa: BLE001 - reported to the parent, which keeps serving
-        import traceback
 
-        from core.errors import is_disk_full
 
         if _out_of_memory(exc, mem):
             answer = memory
@@ -214,7 +215,6 @@ def _out_of_memory(exc: BaseException, limit: int) -> bool:
     """Did ``exc`` come from the address-space limit? A MemoryError or ENOMEM anywhere in
     its chain, or (allocation failures inside C extensions surface as other errors, such
     as SystemError during an import) a peak address space within 10 % of ``limit`` bytes."""
-    import errno
 
     seen = exc
     while seen is not None:
@@ -230,17 +230,14 @@ def _out_of_memory(exc: BaseException, limit: int) -> bool:
 
 
 def _build(request: dict[str, Any]) -> dict[str, Any]:
+    # lazy: index.build loads the ingest pipeline with NLTK's Punkt (~3 s); the serving process that starts the child never builds itself
     from index.build import build_index
 
     settings = settings_from_payload(request["settings"])
     spec = request["embedder"]
     if spec["kind"] == "hash":
-        from index.model.embedder import HashEmbedder
-
         embedder = HashEmbedder(int(spec["dim"]))
     else:
-        from index.runtime import load_embedder
-
         embedder = load_embedder(settings, provision=False)
     if embedder.fingerprint != spec["fingerprint"]:
         raise ModelError(f"the build process loaded model {embedder.fingerprint[:12]}, not the server's "

@@ -23,6 +23,7 @@ import numpy as np
 
 from core.schema import Passage
 from index.multivector import TokenStore, window_spans
+from index.snapshot import WindowSet
 
 LATE_CONTEXT = False  # True: also pool the prompt/title/section tokens into every window (measured: no better)
 LATE_KEY_VERSION = "late-v2" if LATE_CONTEXT else "late-v1"
@@ -67,7 +68,6 @@ def embed_late(passages: list[Passage], embedder, previous, settings, progress: 
     ``index.build._windows`` together.
     Needs ``embedder.encode_with_states`` (torch, ONNX and the test HashEmbedder have it).
     """
-    from index.snapshot import WindowSet
 
     prompt_len = len(embedder.prompts.get("passage", ""))
     texts = [p.embedding_text() for p in passages]

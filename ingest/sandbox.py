@@ -68,6 +68,7 @@ def _main() -> None:
     # lazy: POSIX-only module, used by the sandboxed child alone
     import resource
 
+    # lazy: the parent only spawns the child; ingest.pipeline loads NLTK's Punkt (~3 s) there
     from ingest.pipeline import ingest_one
 
     path, doc_id, limits, child, out = sys.argv[1], sys.argv[2], json.loads(sys.argv[3]), json.loads(sys.argv[4]), sys.argv[5]

@@ -15,19 +15,19 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.requests import ClientDisconnect
 from starlette.middleware.gzip import GZipMiddleware
+from starlette.requests import ClientDisconnect
 
-from index.store import open_store
 from core.errors import Busy, PraxisError, StorageFull, is_disk_full
 from core.settings import Settings
-from service.errors import http_status
+from index.store import open_store
 from service.application import Application
+from service.errors import http_status
+from service.errors_web import allowed_methods, install_web_errors
 from service.routes import documents, municipalities, passages, search, status
 from service.routes.admin import mount_admin
 from service.security import ReadRateLimit, add_cors
 from service.unicode_nfc import NFCMiddleware
-from service.errors_web import install_web_errors
 from service.web import SecurityHeaders, mount_web
 
 log = logging.getLogger("praxisfinder.service")
@@ -129,6 +129,5 @@ def _error_handlers(api: FastAPI) -> None:
 
 def _allowed_methods(api: FastAPI, scope) -> list[str]:
     """Every method some route of the app serves at this path (``errors_web.allowed_methods``)."""
-    from service.errors_web import allowed_methods
 
     return allowed_methods(api, scope)

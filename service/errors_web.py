@@ -23,6 +23,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
+from starlette.routing import Match, Mount
 
 from core.errors import BadRequest, NotFound, PraxisError, TooLong
 from service.errors import http_status
@@ -88,7 +89,6 @@ def too_long(value: str | None, limit: int, what: str = "Ihre Suchanfrage") -> s
 
 class WebInputError(BadRequest):
     """Invalid input found by the web layer itself; its message is already German."""
-
 
 # The German sentence for each error cause (``PraxisError.cause``; the application and the
 # catalogue speak English, the page German). "{n}" is the configured length limit.
@@ -230,7 +230,6 @@ def allowed_methods(api: FastAPI, scope) -> list[str]:
     inside included routers count too (FastAPI >= 0.16x wraps each ``include_router`` in
     one route object without ``methods``, which left the Allow header of a 405 empty);
     mounts (static files) are left out."""
-    from starlette.routing import Match, Mount
 
     methods = []
     for method in ALLOW_PROBES:

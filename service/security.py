@@ -20,9 +20,12 @@ import threading
 import time
 
 from fastapi import FastAPI, Request
+from starlette.middleware.cors import CORSMiddleware
+from starlette.responses import JSONResponse
 
 from core.errors import PraxisError
 from core.settings import HttpSettings, UploadSettings
+from service.errors_web import is_api_path, rate_limited_page
 
 
 class Unauthorized(PraxisError):
@@ -182,10 +185,6 @@ class ReadRateLimit:
         try:
             self.limiter.check(client[0] if client else "unknown")
         except TooManyRequests as exc:
-            from starlette.responses import JSONResponse
-
-            from service.errors_web import is_api_path, rate_limited_page
-
             headers = {**exc.headers, "Connection": "close"}  # pipelined requests behind it are dropped too
             if is_api_path(scope["path"]):
                 response = JSONResponse(exc.to_dict(), status_code=429, headers=headers)
@@ -219,7 +218,6 @@ def add_cors(api: FastAPI, http: HttpSettings) -> None:
     origins = [o.strip() for o in http.cors_origins.split(",") if o.strip()]
     if not origins:
         return
-    from starlette.middleware.cors import CORSMiddleware
 
     api.add_middleware(CORSMiddleware, allow_origins=origins, allow_methods=["GET"], allow_credentials=False,
                        allow_headers=["Accept", "Content-Type"], max_age=600)

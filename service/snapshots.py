@@ -21,6 +21,8 @@ from core.errors import PraxisError, SnapshotError
 from core.settings import Settings
 from index.runtime import load_embedder, open_searcher
 from index.search import Searcher
+from index.snapshot_fallback import describe
+from index.store import open_store
 from service.catalogue_port import CatalogueAdapter, CatalogueLike
 
 log = logging.getLogger("praxisfinder.service")
@@ -98,7 +100,6 @@ class SnapshotHolder:
     def _current_name(self) -> str | None:
         """The serving generation's name in the configured store (``index.store``): what
         ``CURRENT`` holds, or PostgreSQL's generation and version; None when unreadable."""
-        from index.store import open_store
 
         try:
             store = open_store(self.settings)
@@ -171,8 +172,6 @@ class SnapshotHolder:
             raise SnapshotError(f"not ready: {exc.message}", exc.detail) from exc
         fallback = s.snapshot.fallback
         if fallback:
-            from index.snapshot_fallback import describe
-
             fallback = {**fallback, "message": f"{describe(fallback)}; snapshot {s.snapshot.id} serves, "
                                                "the newest intact one"}
         return {"status": "ready", "snapshot_id": s.snapshot.id, "passages": len(s.passages),

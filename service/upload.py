@@ -38,9 +38,10 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from core.errors import Busy, IngestError, NotFound, SnapshotError, StorageFull, is_disk_full
-from ingest.pipeline import RESERVED_IDS
-from ingest.readers import SUPPORTED_SUFFIXES
 from core.settings import Settings
+from index.build_process import build_in_child
+from ingest.pipeline import RESERVED_IDS
+from ingest.readers import SUPPORTED_SUFFIXES, sha256_file
 from ingest.sandbox import ingest_sandboxed
 from service.security import Conflict, PayloadTooLarge, UnsupportedMediaType
 
@@ -163,7 +164,6 @@ class DocumentAdmin:
         out: dict[str, list[str]] = {"restored": [], "removed": []}
         if not self.settings.storage.sources_dir.is_dir():
             return out
-        from ingest.readers import sha256_file
 
         try:
             snapshot = self.application.searcher.snapshot
@@ -269,7 +269,6 @@ class DocumentAdmin:
 
     def _build(self, remove: tuple[str, ...] = (), prepared=()):
         """The rebuild, in a child process under the ``upload_build_*`` limits (``index.build_process``)."""
-        from index.build_process import build_in_child
 
         return build_in_child(self.settings, self.application.embedder, remove=remove, prepared=list(prepared))
 

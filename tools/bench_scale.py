@@ -85,9 +85,9 @@ def real_centres(settings: Settings) -> np.ndarray | None:
 
 
 def dense_params(settings: Settings, ef_construction: int) -> dict:
-    """The service's vector-index parameters (``index.build.dense_params``) with the
+    """The service's vector-index parameters (``index.ann.factory.dense_params``) with the
     benchmark's own HNSW ``ef_construction``."""
-    from index.build import dense_params as params_of
+    from index.ann.factory import dense_params as params_of
 
     return {**params_of(settings.ann), "hnsw_ef_construction": ef_construction}
 

@@ -84,7 +84,7 @@ def _window_context(prefix: str) -> Callable:
     path, "title": its document title) before their text, cut as the build cuts them; undone after."""
     def apply(searcher):
         from index import ann
-        from index.build import dense_params
+        from index.ann.factory import dense_params
         from index.model.encoders import window_encoder
         from index.multivector import WINDOW_MAX_TOKENS, cut_to_tokens, window_spans
         from index.snapshot import WindowSet

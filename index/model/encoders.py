@@ -18,6 +18,10 @@ from pathlib import Path
 
 from core.errors import ConfigError
 from core.settings import Settings
+from index.model.embedder import SentenceTransformerEmbedder
+from index.model.onnx import (INT8_FILE, MODEL_FILE, OnnxEmbedder, cuda_available, export_onnx, onnx_dir_for,
+                              read_manifest)
+from index.model.provision import provision as provision_model
 
 
 def cuda_present(backend: str) -> bool:
@@ -29,7 +33,6 @@ def cuda_present(backend: str) -> bool:
         except ImportError:  # pragma: no cover
             return False
         return bool(torch.cuda.is_available())
-    from index.model.onnx import cuda_available
 
     return cuda_available()
 
@@ -54,14 +57,9 @@ def create_encoder(settings: Settings, provision: bool = True, backend: str | No
     device = resolve_device(backend, settings.model.device)
     model_dir = Path(settings.model.dir)
     if provision:
-        from index.model.provision import provision as provision_model
-
         provision_model(model_dir)
     if backend == "torch":
-        from index.model.embedder import SentenceTransformerEmbedder
-
         return SentenceTransformerEmbedder(model_dir, device=device)
-    from index.model.onnx import INT8_FILE, MODEL_FILE, OnnxEmbedder, export_onnx, onnx_dir_for
 
     onnx_dir = onnx_dir_for(model_dir)
     if provision:
@@ -87,7 +85,6 @@ def window_encoder_tag(settings: Settings, embedder) -> str:
         return ""
     if getattr(embedder, "device", "cpu") == "cuda":
         return ""
-    from index.model.onnx import INT8_FILE, read_manifest
 
     onnx_dir = Path(getattr(embedder, "onnx_dir", ""))
     usable = (read_manifest(onnx_dir).get("int8") or {}).get("usable", False)
@@ -103,7 +100,6 @@ def window_encoder(settings: Settings, embedder):
     """
     if not window_encoder_tag(settings, embedder):
         return embedder
-    from index.model.onnx import INT8_FILE, OnnxEmbedder
 
     key = (str(embedder.onnx_dir), embedder.device, embedder.threads)
     if key not in _WINDOW_ENCODERS:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from core.errors import ConfigError
 from core.settings import Settings
 from index.store.base import Store
+from index.store.embedded import EmbeddedStore
 
 STORES = ("embedded", "postgres")
 
@@ -22,13 +23,13 @@ def open_store(settings: Settings) -> Store:
     if settings.storage.store == "postgres":
         if not settings.storage.database_url:
             raise ConfigError("store=postgres needs PRAXISFINDER_DATABASE_URL (postgresql://user@host:port/db)")
+        # lazy: the PostgreSQL store's modules load only with store=postgres; embedded deployments never import them
         from index.store.postgres import PostgresStore
 
         return PostgresStore(settings.storage.database_url, settings.storage.database_read_url or None,
                              backend=settings.ann.vector_backend)
     if settings.storage.store != "embedded":
         raise ConfigError(f"store={settings.storage.store!r} is not valid; choose one of: {', '.join(STORES)}")
-    from index.store.embedded import EmbeddedStore
 
     return EmbeddedStore(settings.storage.snapshots_dir)
 
@@ -38,7 +39,6 @@ def copy_snapshot(settings: Settings, keep: int = 3):
     generation of the PostgreSQL store at ``settings.storage.database_url``, without re-embedding;
     returns the generation's name. ``SnapshotError`` when there is no snapshot,
     ``ConfigError`` without a database URL; ``Busy`` when another writer holds the lock."""
-    from index.store.embedded import EmbeddedStore
 
     snapshot = EmbeddedStore(settings.storage.snapshots_dir).open_current()
     target = open_store(settings.with_(store="postgres"))
