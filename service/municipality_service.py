@@ -12,10 +12,13 @@ import unicodedata
 from typing import Any
 
 from core.errors import BadRequest, NotFound, TooLong
+from index.municipalities.gazetteer import BUNDESLAENDER, land_name
+from index.municipalities.profile import parse_description
+from index.municipalities.recommend import ReasonKind
+from index.search.query import check_k
 from service.catalogue_port import CatalogueLike, CatalogueUnavailable, municipality_record, municipality_ref
 from service.passage_service import PassageService
 from service.reasons import rendered
-from index.municipalities.recommend import ReasonKind
 from service.snapshots import SnapshotHolder
 
 
@@ -67,8 +70,7 @@ class MunicipalityService:
         topic = self._topic(topic)
         if not topic:
             raise BadRequest("give a municipality, a description or a topic")
-        if not 1 <= k <= self.snapshots.settings.search.max_k:
-            raise BadRequest(f"k must be between 1 and {self.snapshots.settings.search.max_k}", cause="k_out_of_range")
+        check_k(k, self.snapshots.settings.search.max_k)
         adapter = self.require_catalogue()
         rows = [self._recommendation_row(adapter.get(m.id), _as_recommendation(m))
                 for m in adapter.who_does(topic, k, candidates)]
@@ -121,8 +123,7 @@ class MunicipalityService:
         if len(query) > limit:
             raise TooLong(f"the description is too long: {len(query)} characters, at most {limit} allowed",
                           "description", len(query), limit)
-        if not 1 <= k <= self.snapshots.settings.search.max_k:
-            raise BadRequest(f"k must be between 1 and {self.snapshots.settings.search.max_k}", cause="k_out_of_range")
+        check_k(k, self.snapshots.settings.search.max_k)
         topic = self._topic(topic)
         adapter = self.require_catalogue()
         catalogue = adapter.catalogue
@@ -141,8 +142,6 @@ class MunicipalityService:
         rows = [self._recommendation_row(record, rec) for record, rec in
                 adapter.recommend_for(target, topic, k, candidates, ignore if described else None)]
         if described:
-            from index.municipalities.profile import parse_description
-
             profile = parse_description(described)
             about = {"description": described, "understood": profile.without(ignore).understood(),
                      "ignored": [u for u in profile.understood() if u["part"] in (ignore or set())]}
@@ -161,8 +160,6 @@ class MunicipalityService:
         if named == described:
             raise BadRequest("give either municipality or description", cause="municipality_or_description")
         if candidates is not None and candidates.bundesland:
-            from index.municipalities.gazetteer import BUNDESLAENDER, land_name
-
             if land_name(candidates.bundesland) is None:
                 raise BadRequest(f"unknown Bundesland: {candidates.bundesland!r}",
                                  {"valid": list(BUNDESLAENDER.values())})

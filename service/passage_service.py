@@ -14,12 +14,14 @@ from typing import Any
 
 from core.errors import BadRequest, NotFound, TooLong
 from core.schema import Passage
+from index.municipalities.gazetteer import BUNDESLAENDER, KREISANGEHOERIG, KREISFREI, LANDKREIS, STADTBEZIRK
 from index.search import Filters, SearchResult, Searcher
+from index.search.answer import query_stems
+from index.search.filters import by_year, document_year
+from index.search.query import check_k
 from service import facets
 from service.cases import case_examples
 from service.catalogue_port import CatalogueLike, municipality_ref
-from index.search.answer import query_stems
-from index.search.filters import document_year
 from service.highlight import QueryTerms, highlight
 from service.hits import page_rows
 from service.snapshots import SnapshotHolder
@@ -105,8 +107,7 @@ class PassageService:
         if sort not in SORTS:
             raise BadRequest(f"unknown sort {sort!r}", {"valid": list(SORTS)}, cause="unknown_sort")
         settings = self.snapshots.settings
-        if not isinstance(k, int) or not 1 <= k <= settings.search.max_k:
-            raise BadRequest(f"k must be between 1 and {settings.search.max_k}", cause="k_out_of_range")
+        check_k(k, settings.search.max_k)  # the page size; the searcher checks its own depth
         if not isinstance(offset, int) or offset < 0:
             raise BadRequest("offset must be 0 or more", cause="offset_out_of_range")
         filters = filters or Filters()
@@ -119,7 +120,7 @@ class PassageService:
             depth = min(facets.FACET_DEPTH, settings.search.max_k) if filters.active() else settings.search.max_k
             result = facets.question_cached(s, query, mode, depth)
             verdict = result.verdict
-            counted = facets.narrowed(s, verdict.select(result.hits), allowed)
+            counted = s.narrow(verdict.select(result.hits), allowed)
             if filters.active():
                 result = replace(result, filters=filters.as_dict())
         else:
@@ -128,8 +129,7 @@ class PassageService:
             counted = result.hits
         terms = QueryTerms(verdict.highlight_stems)
         if sort == "jahr":
-            years = {d.id: document_year(d.meta) for d in s.snapshot.documents}
-            counted = sorted(counted, key=lambda h: -(years.get(h.passage.doc_id) or 0))  # stable: relevance within a year
+            counted = by_year(counted, s.snapshot.documents)
         rows, paging = page_rows(counted, terms, k=k, offset=offset, group=group,
                                  refs=lambda pid: self._refs(pid, catalogue, terms), snippet_chars=SNIPPET_CHARS,
                                  text_chars=settings.chunk.max_chars,
@@ -233,7 +233,6 @@ class PassageService:
 
     def filter_options(self) -> dict[str, Any]:
         """Choices for the search form: documents, Länder, municipality types, themes."""
-        from index.municipalities.gazetteer import BUNDESLAENDER, KREISANGEHOERIG, KREISFREI, LANDKREIS, STADTBEZIRK
 
         catalogue = self.snapshots.catalogue
         return {"documents": [{"id": d["id"], "title": d["title"]} for d in self.documents()],

@@ -28,6 +28,15 @@ def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
+def check_k(k: Any, max_k: int) -> int:
+    """``k`` (a number of hits, or a page size) if it is an int in 1 .. ``max_k``; else
+    ``BadRequest`` (cause ``k_out_of_range``). The one rule for ``k``: the searcher, the
+    results page and the recommender check it here."""
+    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= max_k:
+        raise BadRequest(f"k must be between 1 and {max_k}", cause="k_out_of_range")
+    return k
+
+
 def clean_query(query: Any, max_chars: int) -> str:
     """The query as searched: NFKC (composed umlauts, ligatures unfolded, full-width forms
     narrowed), control characters as spaces, stripped.

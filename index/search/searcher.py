@@ -16,6 +16,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -24,14 +25,14 @@ import numpy as np
 from core.errors import BadRequest
 from core.schema import Hit, Passage
 from core.settings import Settings
-from index.search.dense import DenseRetriever
 from index.search.answer import Answer, analyse
+from index.search.dense import DenseRetriever
 from index.search.filters import Allowed, FilterMask, Filters, UnknownDocument
 from index.search.fusion import Fusion, Ranking
 from index.search.kinds import query_form, query_language, reference_weight
 from index.search.lexical import BM25Retriever
 from index.search.normalize import QueryNormalizer
-from index.search.query import Query, clean_query, nfc
+from index.search.query import Query, check_k, clean_query, nfc
 from index.search.rerank import MaxSimReranker, Reranker
 from index.search.typo import TypoCorrector
 from index.snapshot import Snapshot
@@ -213,8 +214,7 @@ class Searcher:
         text = clean_query(query, self.settings.search.max_query_chars)
         if mode not in MODES:
             raise BadRequest(f"unknown mode {mode!r}; choose one of: {', '.join(MODES)}", cause="unknown_mode")
-        if not isinstance(k, int) or not 1 <= k <= self.settings.search.max_k:
-            raise BadRequest(f"k must be between 1 and {self.settings.search.max_k}", cause="k_out_of_range")
+        check_k(k, self.settings.search.max_k)
         if allowed is None:
             allowed = self.filter_mask.allowed(filters)
         lang = self.language(text)
@@ -248,6 +248,14 @@ class Searcher:
         with self._analysis_lock:
             self._normalized.clear()
             self._weights.clear()
+
+    def narrow(self, hits: list[Hit], allowed: Allowed) -> list[Hit]:
+        """The ``hits`` (of this searcher's snapshot) that ``allowed`` keeps, in their order: the
+        drill-down of a question's relevant hits by filters (all of them when nothing is
+        filtered)."""
+        if allowed.mask is None:
+            return list(hits)
+        return [h for h in hits if allowed.mask[self._by_id[h.passage.id]]]
 
     def passage_index(self, passage_id: str) -> int | None:
         """The row of ``passage_id`` in ``self.passages`` (and in every per-passage array of
@@ -310,7 +318,5 @@ def _retrieval_pool():
     global _POOL
     with _POOL_LOCK:
         if _POOL is None:
-            from concurrent.futures import ThreadPoolExecutor
-
             _POOL = ThreadPoolExecutor(RETRIEVAL_THREADS, thread_name_prefix="retrieve")
         return _POOL
