@@ -22,7 +22,7 @@ from __future__ import annotations
 import os
 from dataclasses import Field, dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any, Iterator, NamedTuple
+from typing import Any, NamedTuple
 
 from core.errors import ConfigError
 
@@ -398,13 +398,20 @@ class Settings:
         return {ENV_PREFIX + name.upper(): str(value) for name, value in self.as_dict(secrets).items()}
 
 
+def _entries(concerns: dict[str, type]) -> dict[str, Entry]:
+    """Public name -> ``Entry`` over every concern's fields, in declaration order; a public
+    name declared twice is a programming error (``AssertionError`` at import)."""
+    out: dict[str, Entry] = {}
+    for concern, cls in concerns.items():
+        for f in fields(cls):
+            name = public_name(f)
+            assert name not in out, f"setting {name} is declared twice"
+            out[name] = Entry(name, concern, f)
+    return out
+
+
 _CONCERNS: dict[str, type] = {f.name: f.default_factory for f in fields(Settings)}
-_ENTRIES: dict[str, Entry] = {}
-for _concern, _cls in _CONCERNS.items():
-    for _f in fields(_cls):
-        _name = public_name(_f)
-        assert _name not in _ENTRIES, f"setting {_name} is declared twice"
-        _ENTRIES[_name] = Entry(_name, _concern, _f)
+_ENTRIES: dict[str, Entry] = _entries(_CONCERNS)
 
 
 def _coerce(name: str, type_name: Any, raw: str) -> Any:
