@@ -57,13 +57,13 @@ class Recommender:
         def search(text: str, k: int) -> list[tuple[str, float]]:
             """The hybrid ranking; none when the search finds the topic unanswerable
             (its no-match verdict: only unknown words), so nonsense gets no answer."""
-            result = s.search(text, k=min(k, s.settings.max_k))
+            result = s.search(text, k=min(k, s.settings.search.max_k))
             if result.verdict.no_match:
                 return []
             return [(h.passage.id, h.score) for h in result.hits]
 
         def _clean(text: str) -> tuple[str, str]:
-            clean = clean_query(text, s.settings.max_query_chars)
+            clean = clean_query(text, s.settings.search.max_query_chars)
             return clean, s.language(clean)
 
         def query_terms(text: str):
