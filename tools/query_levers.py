@@ -52,12 +52,6 @@ def _dense(**attrs: Any) -> Callable:
     return apply
 
 
-def _fusion_mode(mode: str) -> Callable:
-    def apply(searcher) -> None:
-        searcher.fusion.mode = mode
-    return apply
-
-
 def _kinds(**weights: float) -> Callable:
     def apply(searcher) -> None:
         searcher.fusion.kind_weights = {k.replace("_", "-"): v for k, v in weights.items()}
@@ -207,16 +201,7 @@ CONFIGS: dict[str, Callable] = {
        for w in (0.5, 0.6, 0.85)},
     **{f"language-{m}": _module("index.search.kinds", LEXICON_LANGUAGE=m) for m in ("keyword", "all")},
     **{f"person-ref-{w}": _module("index.search.kinds", PERSON_REFERENCE_WEIGHT=w) for w in (1.0, 0.9)},
-    **{f"dbsf-{k}": _chain(_fusion_mode("dbsf"), _module("index.search.fusion", DBSF_SPREAD=k)) for k in (2.0, 3.0)},
-    "dbsf-3.0+head": _chain(_fusion_mode("dbsf"), _module("index.search.rerank", HEAD_FUSION="dbsf")),
-    "head-dbsf": _module("index.search.rerank", HEAD_FUSION="dbsf"),
-    "de-qwords": _module("index.search.lexical", GERMAN_QUESTION_TERMS="w"),
-    "de-qwords+aux": _module("index.search.lexical", GERMAN_QUESTION_TERMS="aux"),
     **{f"reference-{w}": _settings(reference_weight=w) for w in (0.65, 0.8, 0.85, 0.9, 0.95, 1.0)},
-    "lemma-fallback": _module("index.search.translate", LEMMATIZE="fallback"),
-    "lemma-always": _module("index.search.translate", LEMMATIZE="always"),
-    **{f"en-source-{w}": _module("index.search.lexical", ENGLISH_SOURCE_WEIGHT=w) for w in (0.3, 0.5, 0.7)},
-    "person-nouns": _module("index.search.kinds", PERSON_NOUN_QUESTIONS=True),
     **{f"phrases-{n}": _translate(n) for n in (3, 4)},
     **{f"phrases-{n}+pseudo-phrases": _translate(n, PSEUDO_PHRASES=True) for n in (3, 4)},
 }

@@ -9,8 +9,6 @@ results are deterministic.
   of Fox & Shaw 1994 / Lee 1997; Elasticsearch's and Weaviate's "relativeScoreFusion").
   ``weighted`` is the old name and still accepted.
 - ``rrf``: reciprocal rank fusion (Cormack, Clarke & Büttcher 2009).
-- ``dbsf``: distribution-based score fusion (Qdrant's DBSF): each ranking's scores scaled to
-  [0, 1] between its mean minus and plus ``DBSF_SPREAD`` standard deviations, then summed.
 
 To change the fusion weights, change the settings ``hybrid_dense_weight`` and
 ``hybrid_dense_weight_en`` (``core/settings.py``); to add a mode, add a function here
@@ -23,8 +21,7 @@ from collections import defaultdict
 
 from core.errors import ConfigError
 
-MODES = ("minmax", "rrf", "dbsf")
-DBSF_SPREAD = 3.0  # dbsf: standard deviations either side of the mean mapped to 0 and 1 (Qdrant's 3)
+MODES = ("minmax", "rrf")
 # Dense weight by language and query form ("de-keyword", "en-question", "en-statement", ...), where it differs
 # from the language's setting; empty: the settings decide alone.
 KIND_WEIGHTS: dict[str, float] = {}
@@ -70,27 +67,6 @@ def minmax(rankings: list[Ranking], weights: list[float] | None = None) -> Ranki
 weighted = minmax  # the mode's old name
 
 
-def dbsf(rankings: list[Ranking], weights: list[float] | None = None, spread: float | None = None) -> Ranking:
-    """Distribution-based score fusion (Qdrant 1.11's ``dbsf``): each ranking's scores are mapped
-    linearly from [mean - spread·σ, mean + spread·σ] (over the scores it holds) to [0, 1] and
-    clipped, then summed with ``weights`` (default 1 each); a passage missing from a ranking gets
-    0 there, a ranking of equal scores gives each 1. Unlike ``minmax`` one outlier at the top does
-    not squeeze the others' scores toward 0. ``spread`` defaults to ``DBSF_SPREAD``."""
-    weights = weights or [1.0] * len(rankings)
-    spread = DBSF_SPREAD if spread is None else spread
-    fused: dict[int, float] = defaultdict(float)
-    for ranking, weight in zip(rankings, weights):
-        if not ranking:
-            continue
-        scores = [s for _, s in ranking]
-        mean = sum(scores) / len(scores)
-        sd = (sum((s - mean) ** 2 for s in scores) / len(scores)) ** 0.5
-        lo, span = mean - spread * sd, 2 * spread * sd
-        for idx, score in ranking:
-            fused[idx] += weight * (min(1.0, max(0.0, (score - lo) / span)) if span > 0 else 1.0)
-    return _sorted(fused)
-
-
 def canonical_mode(mode: str) -> str:
     """``mode`` with aliases resolved ("weighted" -> "minmax"); ``ConfigError`` if unknown."""
     mode = ALIASES.get(mode, mode)
@@ -104,8 +80,6 @@ def fuse(mode: str, rankings: list[Ranking], weights: list[float] | None = None,
     weight per ranking. Raises ``ConfigError`` for an unknown mode."""
     if canonical_mode(mode) == "rrf":
         return rrf(rankings, k=rrf_k, weights=weights)
-    if canonical_mode(mode) == "dbsf":
-        return dbsf(rankings, weights=weights)
     return minmax(rankings, weights=weights)
 
 

@@ -78,33 +78,13 @@ PERSON_WORDS = frozenset("who whom whose wer wen wem wessen".split())
 _LEAD_PREPOSITIONS = frozenset("an mit von bei für zu to with by for from".split())
 
 
-# "Which jury member …", "Welche Expertin …": a which-word followed within ``PERSON_NOUN_SPAN`` words by
-# one of these nouns asks for a person too (with ``PERSON_NOUN_QUESTIONS``).
-PERSON_NOUN_QUESTIONS = False
-PERSON_NOUN_SPAN = 3
-WHICH_WORDS = frozenset("which what welche welcher welches welchen welchem".split())
-PERSON_NOUNS = frozenset(
-    "person persons people member members expert experts representative representatives contact contacts "
-    "speaker speakers moderator moderators official officials officer officers mayor head chair chairs "
-    "person personen mitglied mitglieder experte experten expertin expertinnen vertreter vertreterin "
-    "vertreterinnen ansprechpartner ansprechpartnerin ansprechperson leiter leiterin referent referentin "
-    "bürgermeister bürgermeisterin".split())
-
-
 def asks_for_person(text: str) -> bool:
     """Whether the query asks for a person: its first word, after at most one preposition
-    ("An wen …", "To whom …"), is a who-word of German or English (``PERSON_WORDS``); with
-    ``PERSON_NOUN_QUESTIONS`` also a which-word followed closely by a person noun ("Which
-    jury member …", ``PERSON_NOUNS``)."""
-    tokens = words(text)[: 2 + PERSON_NOUN_SPAN]
+    ("An wen …", "To whom …"), is a who-word of German or English (``PERSON_WORDS``)."""
+    tokens = words(text)[:2]
     if tokens and tokens[0] in _LEAD_PREPOSITIONS:
         tokens = tokens[1:]
-    if not tokens:
-        return False
-    if tokens[0] in PERSON_WORDS:
-        return True
-    return PERSON_NOUN_QUESTIONS and tokens[0] in WHICH_WORDS and any(
-        t in PERSON_NOUNS for t in tokens[1 : 1 + PERSON_NOUN_SPAN])
+    return bool(tokens) and tokens[0] in PERSON_WORDS
 
 
 def reference_weight(text: str, default: float) -> float:

@@ -10,21 +10,7 @@ from __future__ import annotations
 from index.analyzer import analyze, words
 from index.search.fusion import Ranking
 from index.search.query import Query
-from index.search.translate import ENGLISH_STOPWORDS, _word_candidates, translation_groups, weigh_translations
-
-# BM25 weight of an English query's own word when the dictionary translates it (its German
-# translations carry it; the English form matches German text only by accident: "hand", "men");
-# words without a translation (names, loanwords) keep 1.
-ENGLISH_SOURCE_WEIGHT = 1.0
-# German question words (and, with "aux", the auxiliary and modal verbs questions are built with)
-# left out of German BM25 queries: they are on no stop list, are rare in the corpus (high idf) and
-# match the questions printed on slides and in interviews, not answers. None: kept.
-GERMAN_QUESTION_TERMS: str | None = None
-W_WORDS_DE = ("wer wen wem wessen wann warum wozu weshalb weswegen wieso woher wohin womit wodurch wofür "
-              "worauf woran wobei wovon worüber inwiefern inwieweit").split()
-AUX_WORDS_DE = ("gibt gab gaben geht gehen macht machen kann können konnte konnten könnte könnten soll sollte "
-                "sollten sollen muss müssen musste mussten wird werden wurde wurden hat haben hatte hatten "
-                "ist sind war waren viele").split()
+from index.search.translate import ENGLISH_STOPWORDS, translation_groups, weigh_translations
 from index.search.typo import TypoCorrector
 from index.snapshot import Snapshot
 
@@ -61,21 +47,10 @@ class BM25Retriever:
         ``index.search.translate.weigh_translations``."""
         if lang != "en":
             weights = dict.fromkeys(analyze(text), 1.0)
-            if GERMAN_QUESTION_TERMS:
-                drop = {t for w in W_WORDS_DE + (AUX_WORDS_DE if GERMAN_QUESTION_TERMS == "aux" else [])
-                        for t in analyze(w, decompound=False)}
-                weights = {t: v for t, v in weights.items() if t not in drop} or weights
             return self.typo.expand(weights) if self.typo_tolerance else weights
         # keep English words that may be names ("Elm-Asse"), drop English function words
         content = " ".join(w for w in words(text) if w not in ENGLISH_STOPWORDS)
         weights = dict.fromkeys((t for t in analyze(content) if t not in ENGLISH_STOPWORDS), 1.0)
-        if ENGLISH_SOURCE_WEIGHT != 1.0:
-            weights = {}
-            for w in content.split():
-                weight = ENGLISH_SOURCE_WEIGHT if _word_candidates(w, self.snapshot.translations) else 1.0
-                for t in analyze(w):
-                    if t not in ENGLISH_STOPWORDS:
-                        weights[t] = max(weights.get(t, 0.0), weight)
         groups = translation_groups(text, self.snapshot.translations)
         for term, weight in weigh_translations(groups, self.snapshot.bm25.postings).items():
             weights[term] = max(weights.get(term, 0.0), weight)

@@ -14,15 +14,12 @@ from typing import Protocol
 import numpy as np
 
 from index.multivector import TokenStore
-from index.search import fusion as _fusion
 from index.search.fusion import Ranking, minmax
 from index.search.query import Query
 
 # MaxSim weight by language and query form ("en-statement", ...; ``index.search.kinds.query_form``),
 # where it differs from the language's weight; empty: the settings decide alone.
 KIND_WEIGHTS: dict[str, float] = {}
-# How the head's first-stage and MaxSim scores are fused: "minmax" or "dbsf" (``index.search.fusion``).
-HEAD_FUSION = "minmax"
 
 
 class Reranker(Protocol):
@@ -82,6 +79,5 @@ class MaxSimReranker:
             return ranking, []
         weight = self.weight_en if query.lang == "en" else self.weight
         weight = KIND_WEIGHTS.get(f"{query.lang}-{query.kind}", weight)
-        combine = _fusion.dbsf if HEAD_FUSION == "dbsf" else minmax
-        fused_head = combine([head, scores], [1.0 - weight, weight])
+        fused_head = minmax([head, scores], [1.0 - weight, weight])
         return fused_head + ranking[self.depth :], scores

@@ -31,10 +31,6 @@ TRANSLATION_DECAY = 0.6  # BM25 weight of a word's n-th translation: decay ** n
 MAX_PHRASE_WORDS = 2  # longest English dictionary key (in words, hyphens as spaces) kept and looked up
 NORMALISE_GROUPS = False  # a word's translation weights sum to 1 (instead of 1 for its best)
 PSEUDO_PHRASES = False  # the dense pseudo-query translates dictionary phrases whole ("case study" -> "Fallstudien")
-# English word forms the plural/-ing variants do not reach ("took", "chaired", "highest", "practitioners")
-# are looked up by their lemma (simplemma's English dictionary): "fallback" only for a word none of
-# whose variants the table or the glossary knows, "always" as its last variant, None: off.
-LEMMATIZE: str | None = None
 ENGLISH_STOPWORDS = frozenset(
     "a an the and or but of to in on at by for with from about into over under how what which who whom "
     "whose where when why do does did done is are was were be been being have has had can could should would "
@@ -235,26 +231,6 @@ def english_variants(word: str) -> list[str]:
     return _variants(word)
 
 
-def _lemma(word: str) -> str:
-    """The English lemma of ``word`` (lower case) by simplemma ("took" -> "take"; the word itself
-    when simplemma does not know it)."""
-    import simplemma
-
-    return simplemma.lemmatize(word, lang="en").lower()
-
-
-def _lookup_forms(word: str, known: Callable[[str], bool]) -> list[str]:
-    """The forms under which ``word`` is looked up in a table: ``_variants``, plus its lemma
-    (``_lemma``) as set by ``LEMMATIZE``: last ("always"), or alone when ``known`` accepts no
-    variant ("fallback")."""
-    forms = _variants(word)
-    if LEMMATIZE == "always" or (LEMMATIZE == "fallback" and not any(known(v) for v in forms)):
-        lemma = _lemma(word)
-        if lemma not in forms:
-            forms = forms + [lemma]
-    return forms
-
-
 def _variants(word: str) -> list[str]:
     out = [word]
     if word.endswith("ies") and len(word) > 4:
@@ -283,7 +259,7 @@ def _content_words(query: str) -> list[str]:
 def _word_candidates(word: str, table: dict[str, list[str]]) -> list[str]:
     """German terms for one English word, over its plural and -ing variants, best first."""
     found: list[str] = []
-    for v in _lookup_forms(word, table.__contains__):
+    for v in _variants(word):
         found.extend(t for t in table.get(v, []) if t not in found)
     return found
 
@@ -340,8 +316,7 @@ def german_query(query: str, table: dict[str, list[str]] | None = None, surface:
     for i, tok in enumerate(tokens):
         if i in used:
             continue
-        known = next((glossary[v] for v in _lookup_forms(tok, lambda v: v in glossary or v in (table or {}))
-                      if v in glossary), None)
+        known = next((glossary[v] for v in _variants(tok) if v in glossary), None)
         if known:
             out.extend(known[:2])
             continue
