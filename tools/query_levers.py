@@ -202,6 +202,7 @@ CONFIGS: dict[str, Callable] = {
     **{f"language-{m}": _module("index.search.kinds", LEXICON_LANGUAGE=m) for m in ("keyword", "all")},
     **{f"person-ref-{w}": _module("index.search.kinds", PERSON_REFERENCE_WEIGHT=w) for w in (1.0, 0.9)},
     **{f"reference-{w}": _settings(reference_weight=w) for w in (0.65, 0.8, 0.85, 0.9, 0.95, 1.0)},
+    "question-lists-off": _module("index.search.kinds", DEMOTE_QUESTION_LISTS=False),
     **{f"maxsim-{lang}-{kind}-{w}": _module("index.search.rerank", KIND_WEIGHTS={f"{lang}-{kind}": w})
        for lang, kind, ws in (("en", "keyword", (0.7, 0.95)), ("en", "question", (0.75, 0.95)),
                               ("de", "keyword", (0.5, 0.85)), ("de", "question", (0.5, 0.85)))

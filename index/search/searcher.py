@@ -28,6 +28,7 @@ from index.search.dense import DenseRetriever
 from index.search.answer import Answer, analyse
 from index.search.filters import Allowed, FilterMask, Filters, UnknownDocument
 from index.search.fusion import Fusion, Ranking
+from index.search import kinds
 from index.search.kinds import query_form, query_language, reference_weight
 from index.search.lexical import BM25Retriever
 from index.search.normalize import QueryNormalizer
@@ -131,6 +132,7 @@ class Searcher:
         self.passages: list[Passage] = snapshot.passages
         self._by_id = {p.id: i for i, p in enumerate(self.passages)}
         self._reference = np.array([p.meta.get("kind") == REFERENCE for p in self.passages], dtype=bool)
+        self._question_lists = np.array([kinds.is_question_list(p.text) for p in self.passages], dtype=bool)
         self.dense = DenseRetriever(snapshot, embedder, settings.late_interaction)
         self.bm25 = BM25Retriever(snapshot, settings.typo_tolerance)
         self.retrievers: dict[str, Retriever] = {"dense": self.dense, "bm25": self.bm25}
@@ -257,12 +259,16 @@ class Searcher:
     def _demote_reference(self, ranking: Ranking, text: str = "") -> Ranking:
         """Multiply the scores of reference passages (``ingest.kinds``) by
         ``settings.reference_weight`` (``index.search.kinds.reference_weight`` for the query
-        ``text``) and re-sort (stable), so address lists and bibliographies rank below prose
+        ``text``), and those of passages made mostly of questions (``kinds.is_question_list``,
+        while ``kinds.DEMOTE_QUESTION_LISTS``) by ``settings.reference_weight`` for every query;
+        re-sort (stable), so address lists, bibliographies and questionnaires rank below prose
         that scores about as well."""
         factor = reference_weight(text, self.settings.reference_weight)
-        if factor == 1.0 or not self._reference.any():
+        questions = self.settings.reference_weight if kinds.DEMOTE_QUESTION_LISTS else 1.0
+        if (factor == 1.0 or not self._reference.any()) and (questions == 1.0 or not self._question_lists.any()):
             return ranking
-        out = [(i, s * factor if self._reference[i] else s) for i, s in ranking]
+        out = [(i, s * factor if self._reference[i] else s * questions if self._question_lists[i] else s)
+               for i, s in ranking]
         out.sort(key=lambda x: -x[1])
         return out
 

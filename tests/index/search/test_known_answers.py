@@ -130,3 +130,18 @@ def test_appendix_rows_rank_just_below_the_prose_they_name(real_searcher, query,
         (h.rank, h.passage.section) for h in hits]
     assert ranks[prose_rank].passage.meta.get("kind") != REFERENCE
     assert not any(h.passage.section == appendix_section for h in hits[: appendix_rank - 1])
+
+
+@pytest.mark.parametrize("query, answer_section", [
+    ("Haben Darmstadts Partnerstädte einen Leitfaden für Willkommenskultur?", "2 Hat Ihre Stadt/Stadtverwaltung"),
+    ("Which partner cities did Darmstadt ask about welcome and recognition culture?", "1 Was wird in Ihrer Stadt"),
+])
+def test_the_slide_answering_a_question_ranks_above_the_questionnaire_asking_it(real_searcher, query, answer_section):
+    # the Darmstadt deck opens with the questionnaire sent to the partner cities; undemoted it
+    # ranked first for these queries, above the slide that answers
+    from index.search.kinds import is_question_list
+
+    hits = real_searcher.search(query, k=5).hits
+    assert hits[0].passage.section.startswith(answer_section), [(h.rank, h.passage.section) for h in hits]
+    assert not is_question_list(hits[0].passage.text)
+    assert any(is_question_list(h.passage.text) for h in hits[1:3])  # demoted, still near the top
