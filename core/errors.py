@@ -47,6 +47,18 @@ class BadRequest(PraxisError):
     code = "bad_request"
 
 
+class TooLong(BadRequest):
+    """A free-text input over the length limit. Carries the numbers as data, so that a page can
+    say them in its own language without reading the English message: ``field`` (the input's
+    name: ``query``, ``q``, ``description``, ``topic``, ...), ``length`` and ``limit`` (both in
+    characters as sent). ``cause`` is ``<field>_too_long``; ``detail`` stays None (the API's
+    error shape is unchanged)."""
+
+    def __init__(self, message: str, field: str, length: int, limit: int):
+        super().__init__(message, cause=f"{field}_too_long")
+        self.field, self.length, self.limit = field, int(length), int(limit)
+
+
 class NotFound(PraxisError):
     """An unknown id or name: document, passage, snapshot or municipality."""
 

@@ -80,7 +80,7 @@ def run_merge(queries: Path, assessments: Path, out: Path, settings: Settings | 
     from index.snapshot import SnapshotStore
 
     settings = settings or Settings.from_env()
-    current = SnapshotStore(settings.snapshots_dir).current_path()
+    current = SnapshotStore(settings.storage.snapshots_dir).current_path()
     if current is None:
         raise PraxisError("no snapshot: run `praxisfinder ingest` first (the merge needs the assessed passages)")
     judgments = load_judgments(queries)

@@ -1,6 +1,6 @@
 """Measure the hit count's relevance floor and the no-match verdict on the judgment sets.
 
-For each judgment set and mode, every query is searched to depth 100 (``settings.max_k``);
+For each judgment set and mode, every query is searched to depth 100 (``settings.search.max_k``);
 the judged-relevant passages among those 100 (``eval.judgments.is_relevant``) are the
 reference. Reported per set: the share of those passages the floor keeps (the counted hits
 of ``index.search.answer.analyse``: the relevance-floor prefix, and for keyword queries only
@@ -23,7 +23,9 @@ import statistics
 import time
 from pathlib import Path
 
+from core.settings import Settings
 from eval.judgments import hit_fields, is_relevant, load_judgments, normalize
+from index.runtime import load_embedder, open_searcher
 from index.search import answer
 
 SETS = ("eval/judgments.jsonl", "eval/judgments-pooled.jsonl", "eval/judgments-heldout.jsonl")
@@ -51,7 +53,7 @@ def _count(scores: list[float], mode: str, value: float) -> int:
 def measure(searcher, path: str, mode: str, sweep: bool) -> dict:
     """Per set and mode: kept share of judged-relevant top-100 passages, counts, no-match verdicts."""
     judgments = load_judgments(path)
-    k = searcher.settings.max_k
+    k = searcher.settings.search.max_k
     rows = []
     for j in judgments:
         result = searcher.search(j.query, k=k, mode=mode)
@@ -125,10 +127,10 @@ def measure(searcher, path: str, mode: str, sweep: bool) -> dict:
 
 
 def probe(searcher, queries: list[str], mode: str) -> list[dict]:
-    """The count and the kind of each query (searched to depth ``settings.max_k``)."""
+    """The count and the kind of each query (searched to depth ``settings.search.max_k``)."""
     out = []
     for q in queries:
-        result = searcher.search(q, k=searcher.settings.max_k, mode=mode)
+        result = searcher.search(q, k=searcher.settings.search.max_k, mode=mode)
         verdict = answer.analyse(searcher, result)
         out.append({"query": q, "kind": verdict.kind, "total": verdict.total,
                     "floor_prefix": answer.counted_hits([h.score for h in result.hits], mode)})
@@ -144,8 +146,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path)
     parser.add_argument("--probe", default="", help="comma-separated queries: print their counts only")
     args = parser.parse_args(argv)
-    from core.settings import Settings
-    from index.runtime import load_embedder, open_searcher
 
     settings = Settings.from_env()
     searcher = open_searcher(settings, load_embedder(settings))

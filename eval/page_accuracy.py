@@ -33,6 +33,8 @@ from pathlib import Path
 from typing import Any
 
 from core.schema import Document, Passage
+from core.settings import Settings
+from ingest.loop import ingest_paths
 
 _TOC_ROW = re.compile(r"^(?P<title>[^\t]+?)\t\s*(?P<page>\d{1,4})\s*$")
 OPEN_END = 10_000
@@ -130,8 +132,6 @@ def _load(snapshot: Path | None, corpus: Path) -> tuple[list[Document], list[Pas
         read = lambda name: [json.loads(ln) for ln in (snapshot / name).read_text(encoding="utf-8").splitlines() if ln]
         return ([Document.from_dict(d) for d in read("documents.jsonl")],
                 [Passage.from_dict(p) for p in read("passages.jsonl")])
-    from ingest.loop import ingest_paths
-    from core.settings import Settings
 
     result = ingest_paths([corpus], Settings())
     return result.documents, result.passages

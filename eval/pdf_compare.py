@@ -28,6 +28,7 @@ labels (``ingest/readers.py``); docs/measurements.md "PDF text extraction" repor
 from __future__ import annotations
 
 import argparse
+import difflib
 import io
 import json
 import os
@@ -36,6 +37,8 @@ import subprocess
 import time
 from pathlib import Path
 from typing import Any
+
+from ingest.readers import page_text_in_reading_order
 
 PACKAGES = ("linuxcnc-doc-de", "lilypond-doc-pdf-de")
 LONG_TOKEN = 25
@@ -83,7 +86,6 @@ def _pdfium_pages(data: bytes, pages: list[int]) -> dict[int, tuple[str | None, 
     # lazy: the PDF libraries load only when a PDF is read
     import pypdfium2 as pdfium
 
-    from ingest.readers import page_text_in_reading_order
 
     document = pdfium.PdfDocument(data)
     out = {}
@@ -207,7 +209,6 @@ def _boundaries(text: str) -> tuple[str, set[int]]:
 
 def _boundary_diff(a: str, b: str) -> tuple[int, int, int]:
     """(boundaries only b has, only a has, both have) between aligned characters."""
-    import difflib
 
     ca, ma = _boundaries(a)
     cb, mb = _boundaries(b)

@@ -78,7 +78,7 @@ class _Peer:
     def __init__(self, searcher, settings):
         self.searcher = searcher
         self.settings = settings
-        self.model = str(settings.model_dir)
+        self.model = str(settings.model.dir)
         self.fingerprint = searcher.snapshot.manifest.get("model", {}).get("fingerprint", "")
         self.stores: dict[bool, Any] = {}
         self.notes: dict[bool, str] = {}
@@ -90,7 +90,7 @@ class _Peer:
         from haystack.components.retrievers.in_memory import InMemoryBM25Retriever, InMemoryEmbeddingRetriever
 
         store = self.store(ctx)
-        depth = self.settings.candidate_depth
+        depth = self.settings.search.candidate_depth
         text_embedder = st.SentenceTransformersTextEmbedder(
             model=self.model, prefix="query: ", local_files_only=True, normalize_embeddings=True, progress_bar=False
         )
@@ -153,7 +153,7 @@ class _Peer:
         _, st = _haystack()
         embedder = st.SentenceTransformersDocumentEmbedder(
             model=self.model, prefix="passage: ", local_files_only=True, normalize_embeddings=True,
-            batch_size=self.settings.embed_batch_size, progress_bar=True,
+            batch_size=self.settings.model.embed_batch_size, progress_bar=True,
             meta_fields_to_embed=["context"] if ctx else None, embedding_separator="\n",
         )
         embedder.warm_up()
@@ -181,7 +181,7 @@ class _Peer:
     def _cache_path(self, docs, ctx: bool) -> Path:
         payload = json.dumps([self.fingerprint, ctx, [(d.id, d.content, d.meta.get("context")) for d in docs]])
         key = hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
-        return Path(self.settings.data_dir) / "eval-cache" / f"haystack-{key}.npy"
+        return Path(self.settings.storage.data_dir) / "eval-cache" / f"haystack-{key}.npy"
 
 
 def _embed(embedder, docs) -> np.ndarray:

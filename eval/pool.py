@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from core.schema import Passage
 from eval.judgments import Judgment, JudgmentError, Relevant, hit_fields, is_relevant, normalize
 
 GRADES = (0, 1, 2)
@@ -175,7 +176,6 @@ def merge_assessments(
 
 def snapshot_passages(snapshot_path: Path) -> dict[str, tuple[str, str]]:
     """Passage id -> (doc id, section + text) from a snapshot directory's passages.jsonl."""
-    from core.schema import Passage
 
     out = {}
     with (Path(snapshot_path) / "passages.jsonl").open(encoding="utf-8") as f:

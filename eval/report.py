@@ -12,6 +12,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 WORST = 10
 RESAMPLES = 10_000
 SEED = 0
@@ -116,7 +118,7 @@ def interval_rows(results: dict[str, Any]) -> tuple[list[list[Any]], list[list[A
     """Table rows for :func:`uncertainty`: ``[system, mean nDCG@k, CI low, CI high]`` and,
     against hybrid, ``[system, mean difference, CI low, CI high, p-value text]``, over the
     queries every system answered (scipy bootstrap and permutation test, fixed seed)."""
-    import numpy as np
+    # lazy: scipy.stats (~1.8 s) is needed only for the significance tests
     from scipy import stats
 
     ndcg = f"ndcg@{results['k']}"

@@ -19,7 +19,6 @@ column. The result has one shape for every evaluator::
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import statistics
@@ -28,8 +27,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from eval.judgments import KINDS, LANGS, Judgment, entry_recall, hit_fields, qrels
 from core.errors import BadRequest
+from eval.judgments import KINDS, LANGS, Judgment, entry_recall, hit_fields, qrels
+from index.snapshot import manifest_hash
 
 OUR_SYSTEMS = ("bm25", "dense", "hybrid")
 PEER_SYSTEMS = ("haystack", "haystack-bm25", "haystack-dense", "haystack-ctx")
@@ -155,6 +155,7 @@ def score_run(judgments: Sequence[Judgment], runs: Mapping[str, Sequence[Any]], 
     (placeholders for unfound facts) plus ``entry_recall@k``; every mean dict also has
     ``queries``. ``per_query[qid]`` holds query, lang, kind, the metrics and the top 3 ids.
     """
+    # lazy: ranx loads numba (~4 s); only scoring a run needs it
     from ranx import Qrels, Run, evaluate as ranx_evaluate
 
     names = [f"{m}@{k}" for m in METRICS]
@@ -192,7 +193,6 @@ def _means(rows: list[dict[str, Any]], columns: list[str]) -> dict[str, Any]:
 
 def describe_searcher(searcher) -> dict[str, Any]:
     """What was measured: the snapshot (id, manifest hash, model) and the search settings."""
-    from index.snapshot import manifest_hash
 
     snapshot = searcher.snapshot
     manifest = snapshot.manifest
@@ -219,12 +219,12 @@ def search_settings(settings) -> dict[str, Any]:
 
     Paths, server, upload and limit settings and secrets are left out.
     """
-    out = {name: getattr(settings, name) for name in ("fusion", "rrf_k", "candidate_depth")}
-    for f in dataclasses.fields(settings):
-        value = getattr(settings, f.name)
-        if f.metadata.get("secret") or isinstance(value, Path) or f.name in ("host", "port", "cors_origins", "reload_check_seconds", "embed_batch_size"):
+    out = {name: settings.get(name) for name in ("fusion", "rrf_k", "candidate_depth")}
+    for e in settings.entries():
+        value = settings.get(e.name)
+        if e.field.metadata.get("secret") or isinstance(value, Path) or e.name in ("host", "port", "cors_origins", "reload_check_seconds", "embed_batch_size"):
             continue
-        if f.name.startswith(("upload_", "max_")):
+        if e.name.startswith(("upload_", "max_")):
             continue
-        out.setdefault(f.name, value)
+        out.setdefault(e.name, value)
     return out

@@ -32,6 +32,12 @@ import unicodedata
 from pathlib import Path
 from typing import Any
 
+from core.settings import Settings
+from eval.judgments import load_judgments
+from eval.run import JUDGMENT_SETS, evaluate, write_json
+from index.abbreviations import read_abbreviations
+from index.runtime import load_embedder, open_searcher
+
 VARIANTS = ("ascii", "nfd", "gender", "abbrev", "typo")
 _ASCII = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue", "ß": "ss"})
 _GENDERABLE = re.compile(r"(?<=\s)(\w{3,}(?:er|ent|ant|ist|eg|og))(?:en|e|n)?\b")
@@ -40,7 +46,6 @@ _GENDERABLE = re.compile(r"(?<=\s)(\w{3,}(?:er|ent|ant|ist|eg|og))(?:en|e|n)?\b"
 @functools.lru_cache(maxsize=1)
 def _abbreviation_patterns() -> list[tuple[re.Pattern, str]]:
     """(long form as a whole-word, case-insensitive pattern, its first abbreviation), longest first."""
-    from index.abbreviations import read_abbreviations
 
     pairs = [(form, entry.abbreviations[0]) for entry in read_abbreviations() for form in entry.long_forms]
     pairs.sort(key=lambda p: -len(p[0]))
@@ -78,7 +83,6 @@ def compare(searcher, judgments: list, variant: str, system: str = "hybrid") -> 
     """nDCG@10 of ``system`` on the queries as written and in ``variant``: the whole set
     (``written``, ``typed``) and the rewritten queries alone (``changed``, ``written_changed``,
     ``typed_changed``). Returns a dict of those figures (rounded to 4 places)."""
-    from eval.run import evaluate
 
     typed = rewritten(judgments, variant)
     changed = {t.id for t, j in zip(typed, judgments) if t.query != j.query}
@@ -97,10 +101,6 @@ def compare(searcher, judgments: list, variant: str, system: str = "hybrid") -> 
 def main(argv: list[str] | None = None) -> int:
     """CLI (see the module docstring): one row per set and variant; ``--json`` writes them.
     Needs the real model and a current snapshot. Returns 0."""
-    from core.settings import Settings
-    from eval.judgments import load_judgments
-    from eval.run import JUDGMENT_SETS, write_json
-    from index.runtime import load_embedder, open_searcher
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--variants", default="ascii,gender,abbrev,typo")

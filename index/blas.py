@@ -10,6 +10,8 @@ and FAISS keep their own thread pools (OpenMP); this touches only BLAS.
 
 from __future__ import annotations
 
+from threadpoolctl import threadpool_limits
+
 
 def limit_blas_threads(threads: int) -> None:
     """Cap every BLAS library loaded in this process (NumPy's OpenBLAS, FAISS's) at
@@ -18,6 +20,5 @@ def limit_blas_threads(threads: int) -> None:
     snapshot load (a few milliseconds)."""
     if threads <= 0:
         return
-    from threadpoolctl import threadpool_limits
 
     threadpool_limits(limits=threads, user_api="blas")

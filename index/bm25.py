@@ -19,6 +19,7 @@ class BM25Index:
     """
 
     def __init__(self, k1: float = 1.2, b: float = 0.75):
+        # lazy: bm25s and its SciPy (~0.4 s) load only when a BM25 index is built or read, not for passage_text/top_k
         import bm25s
 
         self.k1, self.b = k1, b
@@ -89,6 +90,7 @@ class BM25Index:
     @classmethod
     def load(cls, path: Path) -> "BM25Index":
         """Read an index written by :meth:`save` (bm25s errors propagate for a missing or broken directory)."""
+        # lazy: bm25s and its SciPy (~0.4 s) load only when a BM25 index is built or read, not for passage_text/top_k
         import bm25s
 
         obj = cls.__new__(cls)

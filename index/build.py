@@ -18,23 +18,26 @@ from typing import Any
 
 import numpy as np
 
-from index import ann as vector_backends
-from index import build_cache, compounds
-from index.analyzer import analyzer_fingerprint
-from index.municipalities.model import CATALOGUE_VERSION
-from index.bm25 import BM25Index, passage_text
-from index.search.translate import (DING_PATH, build_surface_forms, build_translations, cached_translations,
-                                    load_dictionary, translation_fingerprint)
-from index.model.encoders import window_encoder, window_encoder_tag
-from index.multivector import WINDOW_MAX_TOKENS, WINDOW_VERSION, TokenStore, cut_to_tokens, windows
-from index import registry as registry_mod
-from index.snapshot import SCHEMA_VERSION, Snapshot, WindowSet, new_snapshot_id
-from index.store import open_store
 from core.errors import SnapshotError
-from ingest.loop import Source, claim_ids, hash_and_deduplicate, ingest_sources, row
-from ingest.pipeline import discover, doc_id_for
 from core.schema import Document, Passage
 from core.settings import Settings
+from index import ann as vector_backends, build_cache, compounds, registry as registry_mod
+from index.analyzer import analyzer_fingerprint
+from index.bm25 import BM25Index, passage_text
+from index.late_chunking import LATE_KEY_VERSION, embed_late
+from index.model.encoders import window_encoder, window_encoder_tag
+from index.multivector import WINDOW_MAX_TOKENS, WINDOW_VERSION, TokenStore, cut_to_tokens, windows
+from index.municipalities import geodata
+from index.municipalities.entity_rank import project_titles
+from index.municipalities.extract import build_catalogue
+from index.municipalities.model import CATALOGUE_VERSION, Municipality
+from index.search.translate import (DING_PATH, build_surface_forms, build_translations, cached_translations,
+                                    load_dictionary, translation_fingerprint)
+from index.snapshot import SCHEMA_VERSION, Snapshot, WindowSet, new_snapshot_id
+from index.store import open_store
+from index.store.incremental import write_incremental
+from ingest.loop import Source, claim_ids, hash_and_deduplicate, ingest_sources, row
+from ingest.pipeline import discover, doc_id_for
 
 PIPELINE_VERSION = "10"  # 5: pages from the TOC, cleaning; 6: passage kinds (prose / reference); 7: overlong sentences split;
 # 8: short sections packed with their neighbours, portrait titles, link lines (issue 23);
@@ -59,24 +62,12 @@ class BuildOutcome:
 def chunker_params(settings: Settings) -> dict[str, Any]:
     """The chunker's parameters and the pipeline version: a document is re-chunked when they change."""
     return {
-        "target_words": settings.chunk_target_words,
-        "max_words": settings.chunk_max_words,
-        "max_chars": settings.chunk_max_chars,
-        "min_words": settings.chunk_min_words,
-        "overlap_sentences": settings.chunk_overlap_sentences,
+        "target_words": settings.chunk.target_words,
+        "max_words": settings.chunk.max_words,
+        "max_chars": settings.chunk.max_chars,
+        "min_words": settings.chunk.min_words,
+        "overlap_sentences": settings.chunk.overlap_sentences,
         "pipeline_version": PIPELINE_VERSION,
-    }
-
-
-def dense_params(settings: Settings) -> dict[str, Any]:
-    """Vector-backend options from the settings (HNSW M/efSearch/efConstruction, IVF nlist/nprobe, PQ m)."""
-    return {
-        "hnsw_m": settings.hnsw_m,
-        "hnsw_ef_search": settings.hnsw_ef_search,
-        "ivf_nlist": settings.ivf_nlist,
-        "ivf_nprobe": settings.ivf_nprobe,
-        "pq_m": settings.pq_m,
-        "hnsw_ef_construction": settings.hnsw_ef_construction,
     }
 
 
@@ -96,20 +87,18 @@ def build_key(settings: Settings, model_fingerprint: str, sources: list[tuple[st
                                                                 "index/data/destatis_*"))],
         "bm25": BM25_PARAMS,
         "translations": translation_fingerprint(),
-        "multivector": {"windows": settings.window_vectors, "tokens": settings.late_interaction,
-                        **({"window_shape": WINDOW_VERSION} if settings.window_vectors else {}),
-                        **({"window_encoder": window_encoder} if settings.window_vectors and window_encoder else {}),
-                        **({"late_chunking": _late_version()} if settings.late_chunking else {})},
-        "backend": settings.vector_backend,
-        "dense": dense_params(settings) if settings.vector_backend != "faiss-flat" else {},
+        "multivector": {"windows": settings.model.window_vectors, "tokens": settings.search.late_interaction,
+                        **({"window_shape": WINDOW_VERSION} if settings.model.window_vectors else {}),
+                        **({"window_encoder": window_encoder} if settings.model.window_vectors and window_encoder else {}),
+                        **({"late_chunking": _late_version()} if settings.model.late_chunking else {})},
+        "backend": settings.ann.vector_backend,
+        "dense": vector_backends.dense_params(settings.ann) if settings.ann.vector_backend != "faiss-flat" else {},
         "sources": sorted(sources),
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 
 def _late_version() -> str:
-    from index.late_chunking import LATE_KEY_VERSION
-
     return LATE_KEY_VERSION
 
 
@@ -148,8 +137,6 @@ def build_index(
     try:
         with store.writer_lock():
             if store.kind == "postgres" and (add or remove) and not force and store.current_name():
-                from index.store.incremental import write_incremental  # one document, one transaction
-
                 return write_incremental(settings, embedder, store, _embed_document, BuildOutcome,
                                          list(paths or ()), tuple(remove), list(prepared), origin)
             store.drop_old(3)
@@ -180,11 +167,11 @@ def _select_sources(settings, previous, registry, paths, add, remove, prepared, 
         for doc_id, e in entries.items():
             if e["origin"] != "corpus":
                 sources[doc_id] = Source(Path(e["path"]), e["origin"])
-        roots = [Path(p) for p in (paths or [settings.corpus_dir])]
+        roots = [Path(p) for p in (paths or [settings.storage.corpus_dir])]
         found = [(f, "corpus") for f in discover(roots)]
         legacy = previous is None or "registry" not in previous.manifest
-        if legacy and settings.sources_dir.is_dir():  # uploads from before the registry
-            found += [(f, "upload") for f in discover([settings.sources_dir]) if doc_id_for(f) not in sources]
+        if legacy and settings.storage.sources_dir.is_dir():  # uploads from before the registry
+            found += [(f, "upload") for f in discover([settings.storage.sources_dir]) if doc_id_for(f) not in sources]
         kinds = dict(found)
         for doc_id, f in claim_ids([f for f, _ in found], report):
             kind = kinds[f]
@@ -257,22 +244,21 @@ def _build_locked(settings, embedder, store, paths, add, remove, force, progress
 
     t1 = time.perf_counter()
     windows_separate = None
-    if settings.late_chunking and hasattr(embedder, "encode_with_states"):
-        from index.late_chunking import embed_late
-
+    if settings.model.late_chunking and hasattr(embedder, "encode_with_states"):
         vectors, tokens, reused, windows, windows_separate = embed_late(passages, embedder, previous, settings, progress)
     else:
         vectors, tokens, reused = _embed(passages, embedder, previous, settings, progress)
-        windows = _windows(passages, embedder, previous, settings, window_tag, progress) if settings.window_vectors else None
+        windows = _windows(passages, embedder, previous, settings, window_tag, progress) if settings.model.window_vectors else None
     t_embed = time.perf_counter() - t1
 
     t2 = time.perf_counter()
-    dense = vector_backends.create(settings.vector_backend, embedder.dim, dense_params(settings))
+    params = vector_backends.dense_params(settings.ann)
+    dense = vector_backends.create(settings.ann.vector_backend, embedder.dim, params)
     dense.add(vectors)
     if windows is not None:
-        windows.index = vector_backends.create(settings.vector_backend, embedder.dim, dense_params(settings))
+        windows.index = vector_backends.create(settings.ann.vector_backend, embedder.dim, params)
         windows.index.add(windows.vectors)
-    cache_dir = Path(settings.cache_dir)
+    cache_dir = Path(settings.storage.cache_dir)
     compounds.load_splits(cache_dir)
     bm25 = BM25Index(BM25_PARAMS["k1"], BM25_PARAMS["b"]).build([_bm25_text(p) for p in passages])
     compounds.save_splits(cache_dir)
@@ -313,7 +299,7 @@ def _embed_document(passages: list[Passage], embedder, settings: Settings):
     vectors, tokens, _ = _embed(passages, embedder, None, settings, False)
     token_list = [tokens.get(i) for i in range(len(passages))] if tokens is not None else None
     wins = None
-    if settings.window_vectors and passages:
+    if settings.model.window_vectors and passages:
         w = _windows(passages, embedder, None, settings, window_encoder_tag(settings, embedder), False)
         wins = [(int(w.owner[i]), w.keys[i], w.vectors[i]) for i in range(len(w.keys))]
     return vectors, token_list, wins
@@ -322,7 +308,7 @@ def _embed_document(passages: list[Passage], embedder, settings: Settings):
 def _embed(passages, embedder, previous, settings, progress):
     """Passage vectors (and token vectors when late interaction is on), reusing unchanged ones."""
     texts = [p.embedding_text() for p in passages]
-    want_tokens = settings.late_interaction
+    want_tokens = settings.search.late_interaction
     cache: dict[str, tuple[np.ndarray, np.ndarray | None]] = {}
     if previous is not None and (not want_tokens or previous.tokens is not None):
         for i, p in enumerate(previous.passages):
@@ -340,11 +326,11 @@ def _embed(passages, embedder, previous, settings, progress):
     if missing:
         batch = [texts[i] for i in missing]
         if want_tokens:
-            new, new_tokens = embedder.encode_with_tokens(batch, "passage", settings.embed_batch_size, progress)
+            new, new_tokens = embedder.encode_with_tokens(batch, "passage", settings.model.embed_batch_size, progress)
             for i, tok in zip(missing, new_tokens):
                 tokens[i] = tok
         else:
-            new = embedder.encode_passages(batch, batch_size=settings.embed_batch_size, progress=progress)
+            new = embedder.encode_passages(batch, batch_size=settings.model.embed_batch_size, progress=progress)
         vectors[missing] = new
     store = TokenStore.from_list(tokens, embedder.dim) if want_tokens else None
     return vectors, store, len(passages) - len(missing)
@@ -370,7 +356,7 @@ def _windows(passages, embedder, previous, settings, tag, progress) -> WindowSet
         if k in cache:
             vectors[i] = cache[k]
     if missing:
-        vectors[missing] = encoder.encode_passages([texts[i] for i in missing], settings.embed_batch_size, progress)
+        vectors[missing] = encoder.encode_passages([texts[i] for i in missing], settings.model.embed_batch_size, progress)
     return WindowSet(vectors, owner, keys, None)
 
 
@@ -379,9 +365,6 @@ def _text_key(text: str) -> str:
 
 
 def _catalogue(documents: list[Document], passages: list[Passage], cache_dir: Path | None = None) -> dict[str, Any]:
-    from index.municipalities import geodata
-    from index.municipalities.extract import build_catalogue
-
     if cache_dir is not None:  # the GeoNames index `provision` prepared (3 s when built here)
         geodata.install_index(build_cache.geonames(cache_dir)[0])
     return build_catalogue(documents, passages).to_dict()
@@ -390,8 +373,6 @@ def _catalogue(documents: list[Document], passages: list[Passage], cache_dir: Pa
 def _project_vectors(catalogue: dict[str, Any], embedder, previous, settings) -> np.ndarray | None:
     """e5 passage vectors of the catalogue's project titles (``catalogue["project_titles"]``
     names the rows), reusing the previous snapshot's vectors of unchanged titles."""
-    from index.municipalities.entity_rank import project_titles
-    from index.municipalities.model import Municipality
 
     titles = sorted({t for m in catalogue.get("municipalities", [])
                      for t, _ in project_titles(Municipality.from_dict(m))})
@@ -407,7 +388,7 @@ def _project_vectors(catalogue: dict[str, Any], embedder, previous, settings) ->
         if t in cache:
             vectors[i] = cache[t]
     if missing:
-        vectors[missing] = embedder.encode_passages([titles[i] for i in missing], settings.embed_batch_size)
+        vectors[missing] = embedder.encode_passages([titles[i] for i in missing], settings.model.embed_batch_size)
     return vectors
 
 
@@ -441,13 +422,13 @@ def _manifest(settings, embedder, key, documents, counts, timings, report, windo
         "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "model": {"name": embedder.name, "fingerprint": embedder.fingerprint, "dim": embedder.dim,
                   "prompts": embedder.prompts,
-                  "window_encoder": (window_tag or "same") if settings.window_vectors else None},
+                  "window_encoder": (window_tag or "same") if settings.model.window_vectors else None},
         "chunker": chunker_params(settings),
         "analyzer": analyzer_fingerprint(),
         "catalogue": CATALOGUE_VERSION,
         "bm25": BM25_PARAMS,
-        "vector_backend": settings.vector_backend,
-        "dense_params": dense_params(settings),
+        "vector_backend": settings.ann.vector_backend,
+        "dense_params": vector_backends.dense_params(settings.ann),
         "corpus": [{"doc_id": d.id, "title": d.title, "path": d.path, "sha256": d.sha256, "pages": d.pages,
                     "format": d.format} for d in documents],
         "counts": counts,

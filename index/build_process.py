@@ -23,6 +23,8 @@ detail), which the parent raises again as the same domain error.
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import json
 import logging
 import os
@@ -30,13 +32,17 @@ import signal
 import subprocess
 import sys
 import tempfile
-from dataclasses import asdict, fields
+import traceback
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from core.errors import (Busy, ConfigError, IngestError, ModelError, PraxisError, SnapshotError, StorageFull)
+from core.errors import (Busy, ConfigError, IngestError, ModelError, PraxisError, SnapshotError, StorageFull,
+                         is_disk_full)
 from core.schema import Document, Passage
 from core.settings import Settings
+from index.model.embedder import HashEmbedder
+from index.runtime import load_embedder
 
 log = logging.getLogger("praxisfinder.build")
 
@@ -51,12 +57,10 @@ class BuildLimitExceeded(IngestError):
     """The build of an upload passed its time or memory limit and was stopped; nothing was
     published (code ``ingest_error``: 422, CLI exit 65)."""
 
-
 def embedder_spec(embedder) -> dict[str, Any]:
     """How the child gets an embedder equal to ``embedder``: ``{"kind": "hash", "dim"}``
     for the tests' ``HashEmbedder``, else ``{"kind": "model"}`` (``index.runtime.load_embedder``
     with the same settings); ``fingerprint`` is checked in the child."""
-    from index.model.embedder import HashEmbedder
 
     if isinstance(embedder, HashEmbedder):
         return {"kind": "hash", "dim": embedder.dim, "fingerprint": embedder.fingerprint}
@@ -68,20 +72,20 @@ def settings_payload(settings: Settings) -> dict[str, Any]:
     except those the build needs (``to_child``: the database URLs of the PostgreSQL store;
     the request file is readable by this user only)."""
     out = {}
-    for f in fields(Settings):
-        if f.metadata.get("secret") and not f.metadata.get("to_child"):
+    for e in Settings.entries():
+        if e.field.metadata.get("secret") and not e.field.metadata.get("to_child"):
             continue
-        value = getattr(settings, f.name)
-        out[f.name] = str(value) if isinstance(value, Path) else value
+        value = settings.get(e.name)
+        out[e.name] = str(value) if isinstance(value, Path) else value
     return out
 
 
 def settings_from_payload(payload: dict[str, Any]) -> Settings:
     """The inverse of :func:`settings_payload` (no environment is read)."""
     values = {}
-    for f in fields(Settings):
-        if f.name in payload:
-            values[f.name] = Path(payload[f.name]) if str(f.type) == "Path" else payload[f.name]
+    for e in Settings.entries():
+        if e.name in payload:
+            values[e.name] = Path(payload[e.name]) if str(e.field.type) == "Path" else payload[e.name]
     return Settings.from_env({}, **values)
 
 
@@ -94,14 +98,15 @@ def build_in_child(settings: Settings, embedder, *, remove: tuple[str, ...] = ()
     (``Busy``, ``StorageFull``, ``SnapshotError``, ``IngestError``, ...), or
     ``BuildLimitExceeded`` when the child was stopped at a limit (killed at the time
     limit, or out of memory). Nothing is published in either case."""
+    # lazy: index.build loads the ingest pipeline with NLTK's Punkt (~3 s); the serving process that starts the child never builds itself
     from index.build import BuildOutcome
 
     request = {"settings": settings_payload(settings), "embedder": embedder_spec(embedder), "remove": list(remove),
                "prepared": [{"document": asdict(d), "passages": [asdict(p) for p in ps]} for d, ps in prepared],
-               "limits": {"seconds": settings.upload_build_seconds, "memory_mb": settings.upload_build_memory_mb,
-                          "cpu_s": settings.upload_build_seconds * max(1, os.cpu_count() or 1) + 10},
+               "limits": {"seconds": settings.upload.build_seconds, "memory_mb": settings.upload.build_memory_mb,
+                          "cpu_s": settings.upload.build_seconds * max(1, os.cpu_count() or 1) + 10},
                "parent": os.getpid()}
-    seconds = settings.upload_build_seconds
+    seconds = settings.upload.build_seconds
     with tempfile.TemporaryDirectory(prefix="praxisfinder-build-") as tmp:
         req, out, errors = Path(tmp) / "request.json", Path(tmp) / "answer.json", Path(tmp) / "stderr.log"
         req.write_text(json.dumps(request, ensure_ascii=False), encoding="utf-8")
@@ -139,7 +144,7 @@ def build_in_child(settings: Settings, embedder, *, remove: tuple[str, ...] = ()
     tail = (err or b"").decode("utf-8", "replace")[-800:]
     if "MemoryError" in tail or "bad_alloc" in tail or "std::bad_alloc" in tail:
         raise BuildLimitExceeded(f"building the index with this document needed more memory than its limit of "
-                                 f"{settings.upload_build_memory_mb} MiB (PRAXISFINDER_UPLOAD_BUILD_MEMORY_MB) "
+                                 f"{settings.upload.build_memory_mb} MiB (PRAXISFINDER_UPLOAD_BUILD_MEMORY_MB) "
                                  "and was stopped; the index is unchanged")
     log.warning("build child failed with exit code %s: %s", proc.returncode, tail)
     raise SnapshotError("the index could not be rebuilt (the build process failed); the previous snapshot "
@@ -159,8 +164,6 @@ def _die_with_parent() -> None:
     """Ask Linux to SIGKILL this process when the server that started it dies (prctl
     PR_SET_PDEATHSIG); elsewhere nothing happens."""
     try:
-        import ctypes
-
         libc = ctypes.CDLL("libc.so.6", use_errno=True)
         libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
@@ -194,9 +197,7 @@ def _main() -> None:
     except MemoryError:
         answer = memory
     except Exception as exc:  # noqa: BLE001 - reported to the parent, which keeps serving
-        import traceback
 
-        from core.errors import is_disk_full
 
         if _out_of_memory(exc, mem):
             answer = memory
@@ -214,7 +215,6 @@ def _out_of_memory(exc: BaseException, limit: int) -> bool:
     """Did ``exc`` come from the address-space limit? A MemoryError or ENOMEM anywhere in
     its chain, or (allocation failures inside C extensions surface as other errors, such
     as SystemError during an import) a peak address space within 10 % of ``limit`` bytes."""
-    import errno
 
     seen = exc
     while seen is not None:
@@ -230,17 +230,14 @@ def _out_of_memory(exc: BaseException, limit: int) -> bool:
 
 
 def _build(request: dict[str, Any]) -> dict[str, Any]:
+    # lazy: index.build loads the ingest pipeline with NLTK's Punkt (~3 s); the serving process that starts the child never builds itself
     from index.build import build_index
 
     settings = settings_from_payload(request["settings"])
     spec = request["embedder"]
     if spec["kind"] == "hash":
-        from index.model.embedder import HashEmbedder
-
         embedder = HashEmbedder(int(spec["dim"]))
     else:
-        from index.runtime import load_embedder
-
         embedder = load_embedder(settings, provision=False)
     if embedder.fingerprint != spec["fingerprint"]:
         raise ModelError(f"the build process loaded model {embedder.fingerprint[:12]}, not the server's "

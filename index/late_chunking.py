@@ -23,6 +23,7 @@ import numpy as np
 
 from core.schema import Passage
 from index.multivector import TokenStore, window_spans
+from index.snapshot import WindowSet
 
 LATE_CONTEXT = False  # True: also pool the prompt/title/section tokens into every window (measured: no better)
 LATE_KEY_VERSION = "late-v2" if LATE_CONTEXT else "late-v1"
@@ -67,11 +68,10 @@ def embed_late(passages: list[Passage], embedder, previous, settings, progress: 
     ``index.build._windows`` together.
     Needs ``embedder.encode_with_states`` (torch, ONNX and the test HashEmbedder have it).
     """
-    from index.snapshot import WindowSet
 
     prompt_len = len(embedder.prompts.get("passage", ""))
     texts = [p.embedding_text() for p in passages]
-    want_tokens, want_windows = settings.late_interaction, settings.window_vectors
+    want_tokens, want_windows = settings.search.late_interaction, settings.model.window_vectors
     if want_windows:
         w_texts, owner, spans = window_spans(passages)
     else:
@@ -107,7 +107,7 @@ def embed_late(passages: list[Passage], embedder, previous, settings, progress: 
             missing.append(i)
     if missing:
         new, states, offsets = embedder.encode_with_states(
-            [texts[i] for i in missing], "passage", settings.embed_batch_size, progress)
+            [texts[i] for i in missing], "passage", settings.model.embed_batch_size, progress)
         for row, i in enumerate(missing):
             vectors[i] = new[row]
             if want_tokens:
@@ -128,7 +128,7 @@ def embed_late(passages: list[Passage], embedder, previous, settings, progress: 
             w_vectors[j], w_done[j] = w_cache[w_keys[j]], True
     separate = [j for j in separate if not w_done[j]]
     if separate:
-        w_vectors[separate] = embedder.encode_passages([w_texts[j] for j in separate], settings.embed_batch_size)
+        w_vectors[separate] = embedder.encode_passages([w_texts[j] for j in separate], settings.model.embed_batch_size)
     store = TokenStore.from_list(tokens, embedder.dim) if want_tokens else None
     window_set = WindowSet(w_vectors, owner, w_keys, None) if want_windows else None
     return vectors, store, n - len(missing), window_set, len(separate)

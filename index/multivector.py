@@ -19,6 +19,7 @@ Token vectors are stored as one float16 matrix with row offsets per passage.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -62,6 +63,7 @@ def window_spans(passages: list[Passage], size: int = WINDOW_SENTENCES, stride: 
     ``(start, end)`` runs from the first sentence's start to the last one's end. The other
     shapes are for ``tools.window_levers``.
     """
+    # lazy: ingest.sentences loads NLTK's Punkt (~3 s); only a build cuts windows, a searching process never
     from ingest.sentences import sentence_spans
 
     texts: list[str] = []
@@ -93,7 +95,6 @@ def cut_to_tokens(texts: list[str], embedder, max_tokens: int) -> list[str]:
     so the reuse keys of window vectors follow it. An embedder without a tokenizer (the
     tests' ``HashEmbedder``) counts words. Texts that fit are returned unchanged.
     """
-    import contextlib
 
     if not texts:  # no windows at all (one passage of one long word): the tokenizer fails on []
         return []

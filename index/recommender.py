@@ -57,17 +57,20 @@ class Recommender:
         def search(text: str, k: int) -> list[tuple[str, float]]:
             """The hybrid ranking; none when the search finds the topic unanswerable
             (its no-match verdict: only unknown words), so nonsense gets no answer."""
-            result = s.search(text, k=min(k, s.settings.max_k))
+            result = s.search(text, k=min(k, s.settings.search.max_k))
             if result.verdict.no_match:
                 return []
             return [(h.passage.id, h.score) for h in result.hits]
 
         def _clean(text: str) -> tuple[str, str]:
-            clean = clean_query(text, s.settings.max_query_chars)
+            clean = clean_query(text, s.settings.search.max_query_chars)
             return clean, s.language(clean)
 
         def query_terms(text: str):
             return s.bm25_weights(*_clean(text))
+
+        def concepts(text: str):
+            return s.bm25_concepts(*_clean(text))
 
         def embed_query(text: str):
             return s.dense.encode(*_clean(text))[0]  # cached by the search that ran first
@@ -77,7 +80,7 @@ class Recommender:
         if snap.project_vectors is not None:
             titles = dict(zip(snap.catalogue.get("project_titles", []), snap.project_vectors))
         return PracticeRanker(self.catalogue, s.passages, search, query_terms, analyze, embed_query, titles,
-                              snap.bm25.vocabulary)
+                              snap.bm25.vocabulary, concepts=concepts)
 
     def recommend_for(self, query: Municipality | str, topic: str | None, k: int,
                       candidates: CandidateFilter | None = None,

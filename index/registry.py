@@ -50,8 +50,8 @@ def from_manifest(manifest: dict[str, Any] | None, documents, settings: Settings
 
 def origin_of(path: Path, settings: Settings) -> str:
     """Where a legacy document came from, judged by its path: ``"upload"`` below
-    ``settings.sources_dir``, ``"corpus"`` below ``settings.corpus_dir``, else ``"cli"``."""
-    for origin, root in (("upload", settings.sources_dir), ("corpus", settings.corpus_dir)):
+    ``settings.storage.sources_dir``, ``"corpus"`` below ``settings.storage.corpus_dir``, else ``"cli"``."""
+    for origin, root in (("upload", settings.storage.sources_dir), ("corpus", settings.storage.corpus_dir)):
         try:
             if Path(path).resolve().is_relative_to(Path(root).resolve()):
                 return origin

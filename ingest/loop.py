@@ -72,7 +72,6 @@ class Previous(Protocol):
     def passages_of(self, doc_id: str) -> list[Passage]:
         """The indexed passages of ``doc_id``, in order."""
 
-
 def row(doc_id: str, path, status: str, action: str, reason: str | None = None, **extra) -> dict[str, Any]:
     """One report row (plain data, JSON-serialisable)."""
     return {"path": str(path), "doc_id": doc_id, "status": status, "action": action, "reason": reason, **extra}
@@ -152,6 +151,7 @@ def ingest_sources(sources: dict[str, Source], settings: Settings, previous: Pre
     old_docs = previous.documents if previous is not None else {}
     iterator: Iterable = sorted(sources.items())
     if progress:
+        # lazy: tqdm (~0.1 s) only draws the progress bar of an interactive ingest
         from tqdm import tqdm
 
         iterator = tqdm(list(iterator), desc="Dokumente lesen", unit="Dok")

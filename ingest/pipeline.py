@@ -130,26 +130,26 @@ def ingest_one(path: Path, settings: Settings, doc_id: str | None = None) -> tup
     for key in ("repairs", "pdf"):
         if key in raw.meta:
             meta[key] = raw.meta[key]
-    passages = chunk_document(document, cleaned.blocks, settings)
+    passages = chunk_document(document, cleaned.blocks, settings.chunk)
     for p in passages:
         p.meta["kind"] = passage_kind(p.text, p.section_path)
     if not passages:
         raise IngestError("no passages (document has no body text)", {"path": str(path)})
-    if len(passages) > settings.max_document_passages:
-        raise IngestError(f"document yields {len(passages)} passages; the limit is {settings.max_document_passages} "
+    if len(passages) > settings.upload.max_document_passages:
+        raise IngestError(f"document yields {len(passages)} passages; the limit is {settings.upload.max_document_passages} "
                           "per document (PRAXISFINDER_MAX_DOCUMENT_PASSAGES)",
-                          {"path": str(path), "passages": len(passages), "limit": settings.max_document_passages})
+                          {"path": str(path), "passages": len(passages), "limit": settings.upload.max_document_passages})
     return document, passages
 
 
 def check_size(chars: int, settings: Settings, path: Path | None = None) -> None:
     """Refuse a document whose extracted text has more than ``max_document_chars``
     characters, before any superlinear-risk or costly step (cleaning, chunking, embedding)."""
-    if chars > settings.max_document_chars:
-        raise IngestError(f"document has {chars} characters of text; the limit is {settings.max_document_chars} "
+    if chars > settings.upload.max_document_chars:
+        raise IngestError(f"document has {chars} characters of text; the limit is {settings.upload.max_document_chars} "
                           "per document (PRAXISFINDER_MAX_DOCUMENT_CHARS)",
                           {"path": str(path) if path else None, "characters": chars,
-                           "limit": settings.max_document_chars})
+                           "limit": settings.upload.max_document_chars})
 
 
 def _first_line(text: str) -> str:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import io
 import logging
 import re
 import threading
@@ -27,6 +28,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import ftfy
 
 from core.errors import IngestError
 from ingest.bounds import cap_pages, cap_runs
@@ -175,7 +178,6 @@ _FTFY_CONFIG = None
 
 def _fix_mojibake(text: str) -> tuple[str, list[str]]:
     """ftfy per line; returns the text and the repaired lines (after repair, shortened)."""
-    import ftfy
 
     global _FTFY_CONFIG
     if _FTFY_CONFIG is None:
@@ -253,7 +255,6 @@ def _pdf_pages(data: bytes, path: Path) -> tuple[list[str], list[str], dict[str,
     extracts the text. Raises :class:`IngestError` for encrypted, corrupt, oversized or
     text-less PDFs.
     """
-    import io
 
     # lazy: the PDF libraries load only when a PDF is read
     from pypdf import PdfReader

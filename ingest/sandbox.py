@@ -33,7 +33,7 @@ def ingest_sandboxed(path: Path, settings: Settings, doc_id: str) -> tuple[Docum
     "passages", "title"}``; raises IngestError with the reason (bad file, over a size limit,
     too slow: ``upload_check_seconds`` of CPU, too much memory: ``upload_check_memory_mb``).
     """
-    limits = {"cpu_s": settings.upload_check_seconds, "memory_mb": settings.upload_check_memory_mb}
+    limits = {"cpu_s": settings.upload.check_seconds, "memory_mb": settings.upload.check_memory_mb}
     child = settings.as_env()  # the whole configuration (secrets left out), so no setting is forgotten
     env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
     with tempfile.TemporaryDirectory(prefix="praxisfinder-sandbox-") as tmp:
@@ -42,9 +42,9 @@ def ingest_sandboxed(path: Path, settings: Settings, doc_id: str) -> tuple[Docum
                str(path), doc_id, json.dumps(limits), json.dumps(child), str(out)]
         try:
             proc = subprocess.run(cmd, capture_output=True, text=True, env=env,
-                                  timeout=settings.upload_check_seconds * 2 + 10)
+                                  timeout=settings.upload.check_seconds * 2 + 10)
         except subprocess.TimeoutExpired as exc:
-            raise IngestError(f"reading the file took longer than {settings.upload_check_seconds} s") from exc
+            raise IngestError(f"reading the file took longer than {settings.upload.check_seconds} s") from exc
         try:
             answer = json.loads(out.read_text(encoding="utf-8"))
         except (OSError, ValueError):
@@ -68,6 +68,7 @@ def _main() -> None:
     # lazy: POSIX-only module, used by the sandboxed child alone
     import resource
 
+    # lazy: the parent only spawns the child; ingest.pipeline loads NLTK's Punkt (~3 s) there
     from ingest.pipeline import ingest_one
 
     path, doc_id, limits, child, out = sys.argv[1], sys.argv[2], json.loads(sys.argv[3]), json.loads(sys.argv[4]), sys.argv[5]

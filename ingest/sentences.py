@@ -23,6 +23,9 @@ from pathlib import Path
 
 from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer, PunktTrainer
 
+from ingest.readers import read_document
+from ingest.structure import build
+
 log = logging.getLogger(__name__)
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -123,9 +126,6 @@ def split_sentences(text: str) -> list[str]:
 
 
 def _training_texts(paths: list[Path]) -> list[str]:
-    from ingest.readers import read_document
-    from ingest.structure import build
-
     texts = []
     for path in paths:
         cleaned = build(read_document(path).pages)

@@ -15,19 +15,19 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.requests import ClientDisconnect
 from starlette.middleware.gzip import GZipMiddleware
+from starlette.requests import ClientDisconnect
 
-from index.store import open_store
 from core.errors import Busy, PraxisError, StorageFull, is_disk_full
 from core.settings import Settings
-from service.errors import http_status
+from index.store import open_store
 from service.application import Application
+from service.errors import http_status
+from service.errors_web import allowed_methods, install_web_errors
 from service.routes import documents, municipalities, passages, search, status
 from service.routes.admin import mount_admin
 from service.security import ReadRateLimit, add_cors
 from service.unicode_nfc import NFCMiddleware
-from service.errors_web import install_web_errors
 from service.web import SecurityHeaders, mount_web
 
 log = logging.getLogger("praxisfinder.service")
@@ -53,13 +53,13 @@ def create_app(settings: Settings | None = None, application: Application | None
                               "Integrationsarbeit. Fehler haben immer die Form "
                               '`{"error": {"code", "message", "detail"}}`.')
     api.state.application = application
-    api.add_middleware(ReadRateLimit, settings=settings)
+    api.add_middleware(ReadRateLimit, http=settings.http)
     api.add_middleware(SecurityHeaders)
     api.add_middleware(NFCMiddleware)  # every path and query parameter in NFC before routing
     api.add_middleware(GZipMiddleware, minimum_size=1000)  # pages and JSON compressed for clients that accept gzip
-    add_cors(api, settings)
+    add_cors(api, settings.http)
     _error_handlers(api)
-    install_web_errors(api, settings.max_query_chars)  # web paths: German HTML error pages
+    install_web_errors(api, settings.search.max_query_chars)  # web paths: German HTML error pages
 
     for module in (status, search, passages, documents, municipalities):
         api.include_router(module.router(settings))
@@ -74,7 +74,7 @@ def recover(settings: Settings, admin) -> None:
     one serves), then, if no writer is running, remove what failed or killed writers left
     (temporary snapshot directories, CURRENT temp files) and reconcile ``sources/`` with
     the index. A read-only data directory is left alone."""
-    if settings.store != "embedded" or not settings.snapshots_dir.is_dir():
+    if settings.storage.store != "embedded" or not settings.storage.snapshots_dir.is_dir():
         return  # the PostgreSQL store has no leftovers: a failed write rolls back
     store = open_store(settings)
     try:  # load the snapshot first: a damaged one is set aside, which needs the writer lock taken below
@@ -86,7 +86,7 @@ def recover(settings: Settings, admin) -> None:
             removed = store.drop_old(3)
             if removed:
                 log.warning("removed leftovers of failed or interrupted writes: %s", removed)
-            if settings.sources_dir.is_dir():
+            if settings.storage.sources_dir.is_dir():
                 admin.reconcile()
     except Busy:
         log.info("a writer is running; start-up cleanup skipped")
@@ -129,6 +129,5 @@ def _error_handlers(api: FastAPI) -> None:
 
 def _allowed_methods(api: FastAPI, scope) -> list[str]:
     """Every method some route of the app serves at this path (``errors_web.allowed_methods``)."""
-    from service.errors_web import allowed_methods
 
     return allowed_methods(api, scope)

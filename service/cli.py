@@ -52,11 +52,11 @@ def provision(force: bool = typer.Option(False, help="Convert again even if a ve
 
     settings = _settings()
     try:
-        path = provision_model(settings.model_dir, force=force)
+        path = provision_model(settings.model.dir, force=force)
         # lazy: CLI start-up: each command loads only what it runs (`--help` stays fast)
         from index.model.onnx import export_onnx
 
-        onnx_path = export_onnx(settings.model_dir, force=force)
+        onnx_path = export_onnx(settings.model.dir, force=force)
     except PraxisError as exc:
         _fail(exc)
     typer.echo(f"model ready: {path}")
@@ -66,7 +66,7 @@ def provision(force: bool = typer.Option(False, help="Convert again even if a ve
     from index.search.translate import DING_PATH
 
     # corpus-independent, like the model: prepared once per machine, not in the first build
-    entries, places = prepare_cache(settings.cache_dir)
+    entries, places = prepare_cache(settings.storage.cache_dir)
     typer.echo(f"dictionary ready: {len(entries)} English keys from {DING_PATH}" if entries
                else f"dictionary not found at {DING_PATH}: English queries get no dictionary translations")
     typer.echo(f"GeoNames index ready: {len(places)} place names (German places, foreign towns of 5,000+)")
@@ -326,8 +326,8 @@ def _read_jsonl(path: Path, required: tuple[str, ...]) -> list[dict]:
 
 @app.command()
 def serve(
-    host: Optional[str] = typer.Option(None, help="Bind address (default: settings.host)."),
-    port: Optional[int] = typer.Option(None, help="Port (default: settings.port)."),
+    host: Optional[str] = typer.Option(None, help="Bind address (default: settings.http.host)."),
+    port: Optional[int] = typer.Option(None, help="Port (default: settings.http.port)."),
 ) -> None:
     """Serve the JSON API and the web page."""
     # lazy: the HTTP server only for praxisfinder serve
@@ -343,7 +343,7 @@ def serve(
         api.state.application.readiness()
     except PraxisError as exc:
         typer.echo(f"warning: {exc.message}; /readyz answers 503 until a snapshot is published", err=True)
-    uvicorn.Server(server_config(api, settings, host, port, log_level="info")).run()
+    uvicorn.Server(server_config(api, settings.http, host, port, log_level="info")).run()
 
 
 @app.command("settings")
@@ -352,9 +352,12 @@ def show_settings() -> None:
     # lazy: CLI start-up: each command loads only what it runs (`--help` stays fast)
     from core.settings import describe
 
-    current = _settings()
+    current, concern = _settings(), None
     for item in describe():
-        value = getattr(current, item["name"])
+        if item["concern"] != concern:  # one block per concern (core/settings.py: ChunkSettings, ...)
+            concern = item["concern"]
+            typer.echo(f"# {concern}")
+        value = current.get(item["name"])
         shown = ("(set)" if value else "(empty)") if item.get("secret") else value
         typer.echo(f"{item['env']}={shown}\n    {item['help']}")
 

@@ -17,15 +17,15 @@ German sentences (``WebInputError`` carries its German message already).
 from __future__ import annotations
 
 import logging
-import re
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
+from starlette.routing import Match, Mount
 
-from core.errors import BadRequest, NotFound, PraxisError
+from core.errors import BadRequest, NotFound, PraxisError, TooLong
 from service.errors import http_status
 from service.rendering import templates
 
@@ -51,11 +51,7 @@ PAGES: dict[int, tuple[str, str]] = {
                            "versuchen Sie es später noch einmal."),
 }
 
-# English length errors of the application and the searcher ("query is too long: 2000
-# characters, at most 1000 allowed", "q is too long (2000 characters; the limit is 1000)")
-# -> what was too long, in German.
-_TOO_LONG = re.compile(r"^(?:the )?(query|q|description|topic|municipality|thema|name) is too long\D*(\d+)",
-                       re.IGNORECASE)
+# The input a ``TooLong`` error names (its ``field``) -> what was too long, in German.
 _WHAT = {"query": "Ihre Suchanfrage", "q": "Ihre Eingabe", "description": "Ihre Beschreibung",
          "topic": "Das Thema", "thema": "Das Thema", "municipality": "Der Name der Kommune",
          "name": "Der Name"}
@@ -71,18 +67,16 @@ def de_number(n: int) -> str:
     return f"{int(n):,}".replace(",", ".")
 
 
-def too_long_message(exc: PraxisError, limit: int) -> str | None:
-    """The German sentence for an over-long input error (length and limit), else None.
+def too_long_message(exc: PraxisError) -> str | None:
+    """The German sentence for an over-long input (its length and the limit), else None.
 
-    :param exc: an application error; its English message names the field and the length.
-    :param limit: the configured limit in characters (``Settings.max_query_chars``).
+    :param exc: an application error; a ``TooLong`` carries the input's name, its length and
+        the limit (characters) as data, so nothing is read out of the English message.
     """
-    match = _TOO_LONG.match(exc.message or "")
-    if not match:
+    if not isinstance(exc, TooLong):
         return None
-    what, length = match.group(1).casefold(), int(match.group(2))
-    return (f"{_WHAT.get(what, 'Ihre Eingabe')} hat {de_number(length)} Zeichen; erlaubt sind höchstens "
-            f"{de_number(limit)}. Bitte kürzen Sie den Text – es wurde nichts abgeschnitten.")
+    return (f"{_WHAT.get(exc.field, 'Ihre Eingabe')} hat {de_number(exc.length)} Zeichen; erlaubt sind höchstens "
+            f"{de_number(exc.limit)}. Bitte kürzen Sie den Text – es wurde nichts abgeschnitten.")
 
 
 def too_long(value: str | None, limit: int, what: str = "Ihre Suchanfrage") -> str | None:
@@ -95,7 +89,6 @@ def too_long(value: str | None, limit: int, what: str = "Ihre Suchanfrage") -> s
 
 class WebInputError(BadRequest):
     """Invalid input found by the web layer itself; its message is already German."""
-
 
 # The German sentence for each error cause (``PraxisError.cause``; the application and the
 # catalogue speak English, the page German). "{n}" is the configured length limit.
@@ -146,7 +139,7 @@ def german_message(exc: PraxisError, limit: int = 1000, state: dict | None = Non
     """
     if isinstance(exc, WebInputError):
         return exc.message
-    too_long = too_long_message(exc, limit)
+    too_long = too_long_message(exc)
     if too_long:
         return too_long
     name = (state or {}).get("kommune", "")
@@ -237,7 +230,6 @@ def allowed_methods(api: FastAPI, scope) -> list[str]:
     inside included routers count too (FastAPI >= 0.16x wraps each ``include_router`` in
     one route object without ``methods``, which left the Allow header of a 405 empty);
     mounts (static files) are left out."""
-    from starlette.routing import Match, Mount
 
     methods = []
     for method in ALLOW_PROBES:

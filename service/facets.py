@@ -88,10 +88,7 @@ def narrowed(searcher, hits: list, filters: "Filters | Allowed") -> list:
     """The ``hits`` the Searcher's ``filter_mask`` allows under ``filters`` (or an already
     resolved ``Allowed`` set), in their order (all of them when nothing is filtered). Raises
     as ``FilterMask.allowed`` does (``UnknownDocument``, ``BadRequest``)."""
-    mask = filters.mask if isinstance(filters, Allowed) else searcher.filter_mask(filters)
-    if mask is None:
-        return list(hits)
-    return [h for h in hits if mask[searcher.passage_index(h.passage.id)]]
+    return searcher.narrow(hits, filters if isinstance(filters, Allowed) else searcher.filter_mask.allowed(filters))
 
 
 def count(searcher, hits: list, filters: Filters) -> int:
@@ -200,7 +197,7 @@ def search_facets(application, query: str, mode: str, filters: Filters, state: d
     (none when ``relevant_cached`` holds it), plus one per active filter when ``empty``.
     """
     s = application.searcher
-    depth = min(FACET_DEPTH, application.settings.max_k)
+    depth = min(FACET_DEPTH, application.settings.search.max_k)
     hits = relevant_cached(s, query, mode, depth)
     titles = {d["id"]: d["title"] for d in options["documents"]}
     chips = active_filters({**state, "doc_titles": titles}, modes)

@@ -1,6 +1,6 @@
 """One page of search hits: the counted ranking, section groups, paging and row fields.
 
-``page_rows`` turns a deep ``SearchResult`` (searched to ``settings.max_k``) and its
+``page_rows`` turns a deep ``SearchResult`` (searched to ``settings.search.max_k``) and its
 ``Answer`` (``index.search.answer``) into the rows of one page:
 
 * the **counted ranking** is ``Answer.select(hits)``: the hits above the relevance floor,

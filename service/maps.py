@@ -49,6 +49,7 @@ def germany_outline() -> Outline:
     """Germany from Natural Earth's 10m countries (the package's shapefile), simplified
     once per process. Raises ``RuntimeError`` when the package or its data is missing."""
     try:
+        # lazy: pyshp and shapely (~0.35 s) load only when a map page is drawn
         import shapefile  # pyshp
         from shapely.geometry import shape
     except ImportError as exc:  # pragma: no cover - dependencies of the package

@@ -11,11 +11,14 @@ import re
 import unicodedata
 from typing import Any
 
-from core.errors import BadRequest, NotFound
+from core.errors import BadRequest, NotFound, TooLong
+from index.municipalities.gazetteer import BUNDESLAENDER, land_name
+from index.municipalities.profile import parse_description
+from index.municipalities.recommend import ReasonKind
+from index.search.query import check_k
 from service.catalogue_port import CatalogueLike, CatalogueUnavailable, municipality_record, municipality_ref
 from service.passage_service import PassageService
 from service.reasons import rendered
-from index.municipalities.recommend import ReasonKind
 from service.snapshots import SnapshotHolder
 
 
@@ -46,9 +49,9 @@ class MunicipalityService:
         practice ("who does X?", ``index.municipalities.who_does``), each with ``score``,
         ``reasons`` and ``reason_details``."""
         q = unicodedata.normalize("NFC", q).strip() if q else None
-        if q and len(q) > self.snapshots.settings.max_query_chars:
-            raise BadRequest(f"q is too long: {len(q)} characters, at most {self.snapshots.settings.max_query_chars} allowed",
-                             cause="q_too_long")
+        limit = self.snapshots.settings.search.max_query_chars
+        if q and len(q) > limit:
+            raise TooLong(f"q is too long: {len(q)} characters, at most {limit} allowed", "q", len(q), limit)
         topic = self._topic(topic)
         adapter = self.require_catalogue()
         records = adapter.filter(bundesland=bundesland, type=type, theme=theme, min_population=min_population,
@@ -67,8 +70,7 @@ class MunicipalityService:
         topic = self._topic(topic)
         if not topic:
             raise BadRequest("give a municipality, a description or a topic")
-        if not 1 <= k <= self.snapshots.settings.max_k:
-            raise BadRequest(f"k must be between 1 and {self.snapshots.settings.max_k}", cause="k_out_of_range")
+        check_k(k, self.snapshots.settings.search.max_k)
         adapter = self.require_catalogue()
         rows = [self._recommendation_row(adapter.get(m.id), _as_recommendation(m))
                 for m in adapter.who_does(topic, k, candidates)]
@@ -117,11 +119,11 @@ class MunicipalityService:
         if not isinstance(query, str) or not query.strip():
             raise BadRequest("give a municipality name or a description", cause="municipality_or_description")
         query = unicodedata.normalize("NFC", query).strip()
-        if len(query) > self.snapshots.settings.max_query_chars:
-            raise BadRequest(f"the description is too long: {len(query)} characters, "
-                             f"at most {self.snapshots.settings.max_query_chars} allowed", cause="description_too_long")
-        if not 1 <= k <= self.snapshots.settings.max_k:
-            raise BadRequest(f"k must be between 1 and {self.snapshots.settings.max_k}", cause="k_out_of_range")
+        limit = self.snapshots.settings.search.max_query_chars
+        if len(query) > limit:
+            raise TooLong(f"the description is too long: {len(query)} characters, at most {limit} allowed",
+                          "description", len(query), limit)
+        check_k(k, self.snapshots.settings.search.max_k)
         topic = self._topic(topic)
         adapter = self.require_catalogue()
         catalogue = adapter.catalogue
@@ -140,8 +142,6 @@ class MunicipalityService:
         rows = [self._recommendation_row(record, rec) for record, rec in
                 adapter.recommend_for(target, topic, k, candidates, ignore if described else None)]
         if described:
-            from index.municipalities.profile import parse_description
-
             profile = parse_description(described)
             about = {"description": described, "understood": profile.without(ignore).understood(),
                      "ignored": [u for u in profile.understood() if u["part"] in (ignore or set())]}
@@ -160,8 +160,6 @@ class MunicipalityService:
         if named == described:
             raise BadRequest("give either municipality or description", cause="municipality_or_description")
         if candidates is not None and candidates.bundesland:
-            from index.municipalities.gazetteer import BUNDESLAENDER, land_name
-
             if land_name(candidates.bundesland) is None:
                 raise BadRequest(f"unknown Bundesland: {candidates.bundesland!r}",
                                  {"valid": list(BUNDESLAENDER.values())})
@@ -174,9 +172,9 @@ class MunicipalityService:
         if topic is None:
             return None
         topic = unicodedata.normalize("NFC", topic).strip()
-        if len(topic) > self.snapshots.settings.max_query_chars:
-            raise BadRequest(f"topic is too long: {len(topic)} characters, at most "
-                             f"{self.snapshots.settings.max_query_chars} allowed", cause="topic_too_long")
+        limit = self.snapshots.settings.search.max_query_chars
+        if len(topic) > limit:
+            raise TooLong(f"topic is too long: {len(topic)} characters, at most {limit} allowed", "topic", len(topic), limit)
         return topic or None
 
     def _recommendation_row(self, record, rec) -> dict[str, Any]:

@@ -15,15 +15,17 @@ from pathlib import Path
 from typing import Any, Callable
 
 from fastapi import FastAPI, Request
-from markupsafe import Markup, escape
 from fastapi.responses import HTMLResponse
+from markupsafe import Markup, escape
 from starlette.concurrency import run_in_threadpool
 
 from core.errors import BadRequest, NotFound, PraxisError
 from core.schema import SECTION_SEPARATOR
 from index.municipalities.model import Municipality
 from service import charts, maps
+from service.errors import http_status
 from service.export import citation
+from service.rendering import templates
 
 MIN_COMPARE, MAX_COMPARE = 2, 5
 # Indicators the documents state in their fact boxes and tables, in the order shown.
@@ -45,10 +47,9 @@ EXAMPLE_QUESTIONS = [
 class CompareInputError(BadRequest):
     """A wrong list of municipalities for the side-by-side page; the message is German."""
 
-
 def document_meta(doc: dict[str, Any], path: str | None, corpus_dir: Path | None = None) -> dict[str, Any]:
     """The document's ``meta`` plus the keys of ``DOC_LINK_KEYS`` that ``documents.json``
-    in the corpus folder (``settings.corpus_dir``) or beside its file (``path``) holds;
+    in the corpus folder (``settings.storage.corpus_dir``) or beside its file (``path``) holds;
     the snapshot's meta wins, then the corpus folder's."""
     meta = dict(doc.get("meta") or {})
     files = [Path(corpus_dir) / "documents.json"] if corpus_dir else []
@@ -317,8 +318,8 @@ def mount(api: FastAPI, application, render: Callable[..., HTMLResponse],
     """Add ``/dokumente``, ``/dokument/{id}``, ``/quellen``, ``/vergleich/nebeneinander``
     and ``/merkliste`` to ``api`` (``render``/``error_page`` from ``service.web``)."""
     data = PagesData(application)
-    limit = application.settings.max_query_chars
-    corpus = getattr(application.settings, "corpus_dir", None)
+    limit = application.settings.search.max_query_chars
+    corpus = application.settings.storage.corpus_dir
 
     @api.get("/dokumente", response_class=HTMLResponse, include_in_schema=False)
     async def dokumente(request: Request):
@@ -382,7 +383,6 @@ def mount(api: FastAPI, application, render: Callable[..., HTMLResponse],
             else:
                 message = german_message(exc, limit)
             status = 400 if isinstance(exc, CompareInputError) else getattr(exc, "status", None)
-            from service.errors import http_status
 
             return render(request, "nebeneinander.html", http_status(exc) if status is None else status,
                           error=message, ids=ids, title="Kommunen nebeneinander")
@@ -390,7 +390,6 @@ def mount(api: FastAPI, application, render: Callable[..., HTMLResponse],
         return render(request, "nebeneinander.html", c=result, ids=ids,
                       title="Nebeneinander: " + ", ".join(names))
 
-    from service.rendering import templates
 
     def citation_line(p: dict[str, Any]) -> str:
         metas = {d.id: d.meta for d in application.searcher.snapshot.documents}

@@ -12,14 +12,16 @@ import re
 from dataclasses import replace
 from typing import Any
 
-from core.errors import BadRequest, NotFound
+from core.errors import BadRequest, NotFound, TooLong
 from core.schema import Passage
+from index.municipalities.gazetteer import BUNDESLAENDER, KREISANGEHOERIG, KREISFREI, LANDKREIS, STADTBEZIRK
 from index.search import Filters, SearchResult, Searcher
+from index.search.answer import query_stems
+from index.search.filters import by_year, document_year
+from index.search.query import check_k
 from service import facets
 from service.cases import case_examples
 from service.catalogue_port import CatalogueLike, municipality_ref
-from index.search.answer import query_stems
-from index.search.filters import document_year
 from service.highlight import QueryTerms, highlight
 from service.hits import page_rows
 from service.snapshots import SnapshotHolder
@@ -76,9 +78,9 @@ class PassageService:
 
     def _check_text(self, name: str, value: str | None) -> None:
         """Every free-text input obeys the query length limit (``max_query_chars``)."""
-        if value is not None and len(value) > self.snapshots.settings.max_query_chars:
-            raise BadRequest(f"{name} is too long ({len(value)} characters; the limit is "
-                             f"{self.snapshots.settings.max_query_chars})", cause=f"{name}_too_long")
+        limit = self.snapshots.settings.search.max_query_chars
+        if value is not None and len(value) > limit:
+            raise TooLong(f"{name} is too long ({len(value)} characters; the limit is {limit})", name, len(value), limit)
 
     def search(self, query: str, k: int = 10, mode: str = "hybrid", filters: Filters | None = None) -> SearchResult:
         """``Searcher.search`` on the serving snapshot."""
@@ -88,7 +90,7 @@ class PassageService:
 
     def search_page(self, query: str, k: int = 10, mode: str = "hybrid", filters: Filters | None = None,
                     offset: int = 0, floor: bool = True, group: bool = False, sort: str = "relevanz") -> dict[str, Any]:
-        """Search to ``settings.max_k``, count the hits above the relevance floor, page and
+        """Search to ``settings.search.max_k``, count the hits above the relevance floor, page and
         highlight them (``service.hits``), and rank case examples over the top hits.
 
         ``offset``: hits (or, with ``group``, sections) to skip; ``floor=False`` pages the
@@ -105,8 +107,7 @@ class PassageService:
         if sort not in SORTS:
             raise BadRequest(f"unknown sort {sort!r}", {"valid": list(SORTS)}, cause="unknown_sort")
         settings = self.snapshots.settings
-        if not isinstance(k, int) or not 1 <= k <= settings.max_k:
-            raise BadRequest(f"k must be between 1 and {settings.max_k}", cause="k_out_of_range")
+        check_k(k, settings.search.max_k)  # the page size; the searcher checks its own depth
         if not isinstance(offset, int) or offset < 0:
             raise BadRequest("offset must be 0 or more", cause="offset_out_of_range")
         filters = filters or Filters()
@@ -116,23 +117,22 @@ class PassageService:
         if floor:
             # the question's relevant hits: the unfiltered search above its floor, shared with
             # the facet counts; filters narrow them (drill-down): what the counts count
-            depth = min(facets.FACET_DEPTH, settings.max_k) if filters.active() else settings.max_k
+            depth = min(facets.FACET_DEPTH, settings.search.max_k) if filters.active() else settings.search.max_k
             result = facets.question_cached(s, query, mode, depth)
             verdict = result.verdict
-            counted = facets.narrowed(s, verdict.select(result.hits), allowed)
+            counted = s.narrow(verdict.select(result.hits), allowed)
             if filters.active():
                 result = replace(result, filters=filters.as_dict())
         else:
-            result = s.search(query, k=settings.max_k, mode=mode, filters=filters)
+            result = s.search(query, k=settings.search.max_k, mode=mode, filters=filters)
             verdict = result.verdict
             counted = result.hits
         terms = QueryTerms(verdict.highlight_stems)
         if sort == "jahr":
-            years = {d.id: document_year(d.meta) for d in s.snapshot.documents}
-            counted = sorted(counted, key=lambda h: -(years.get(h.passage.doc_id) or 0))  # stable: relevance within a year
+            counted = by_year(counted, s.snapshot.documents)
         rows, paging = page_rows(counted, terms, k=k, offset=offset, group=group,
                                  refs=lambda pid: self._refs(pid, catalogue, terms), snippet_chars=SNIPPET_CHARS,
-                                 text_chars=settings.chunk_max_chars,
+                                 text_chars=settings.chunk.max_chars,
                                  doc_meta={d.id: d.meta for d in s.snapshot.documents})
         cases = []
         if catalogue is not None and counted:  # the shown hits vote, so cases never rest on unshown hits
@@ -233,7 +233,6 @@ class PassageService:
 
     def filter_options(self) -> dict[str, Any]:
         """Choices for the search form: documents, Länder, municipality types, themes."""
-        from index.municipalities.gazetteer import BUNDESLAENDER, KREISANGEHOERIG, KREISFREI, LANDKREIS, STADTBEZIRK
 
         catalogue = self.snapshots.catalogue
         return {"documents": [{"id": d["id"], "title": d["title"]} for d in self.documents()],

@@ -20,9 +20,12 @@ import threading
 import time
 
 from fastapi import FastAPI, Request
+from starlette.middleware.cors import CORSMiddleware
+from starlette.responses import JSONResponse
 
 from core.errors import PraxisError
-from core.settings import Settings
+from core.settings import HttpSettings, UploadSettings
+from service.errors_web import is_api_path, rate_limited_page
 
 
 class Unauthorized(PraxisError):
@@ -69,16 +72,16 @@ class TooManyRequests(PraxisError):
         self.headers = {"Retry-After": str(retry_after)}
 
 
-def require_token(settings: Settings, authorization: str | None) -> None:
+def require_token(upload: UploadSettings, authorization: str | None) -> None:
     """Raise Forbidden when uploads are off, Unauthorized unless ``authorization`` (the raw
     ``Authorization`` header, or None) is ``Bearer <upload_token>``."""
-    if not token_valid(settings, authorization):
+    if not token_valid(upload, authorization):
         raise Unauthorized("missing or wrong bearer token")
 
 
-def token_valid(settings: Settings, authorization: str | None) -> bool:
+def token_valid(upload: UploadSettings, authorization: str | None) -> bool:
     """True for ``Bearer <upload_token>`` (constant-time compare); Forbidden when uploads are off."""
-    expected = settings.upload_token
+    expected = upload.token
     if not expected:
         raise Forbidden("uploads are disabled on this server: set PRAXISFINDER_UPLOAD_TOKEN to enable them")
     scheme, _, given = (authorization or "").partition(" ")
@@ -97,17 +100,17 @@ class WriteGuard:
 
     TOKEN_KEY = "token"
 
-    def __init__(self, settings: Settings, clock=time.monotonic):
-        self.settings = settings
-        self.authorised = RateLimiter(settings.upload_rate_per_minute, clock, what="upload or delete")
-        self.failures = RateLimiter(settings.auth_failures_per_minute, clock, what="failed authentication")
+    def __init__(self, upload: UploadSettings, clock=time.monotonic):
+        self.upload = upload
+        self.authorised = RateLimiter(upload.rate_per_minute, clock, what="upload or delete")
+        self.failures = RateLimiter(upload.auth_failures_per_minute, clock, what="failed authentication")
 
     def check(self, client: str, authorization: str | None) -> None:
         """Admit one write from ``client`` (an address, ``client_key``) with the raw
         ``Authorization`` header, or raise: ``Forbidden`` when writes are off,
         ``TooManyRequests`` when the token's or the client's failure bucket is empty,
         ``Unauthorized`` for a missing or wrong token."""
-        if token_valid(self.settings, authorization):
+        if token_valid(self.upload, authorization):
             self.authorised.check(self.TOKEN_KEY)
             return
         self.failures.check(client)
@@ -168,11 +171,11 @@ class ReadRateLimit:
     peer address (after uvicorn applied ``trusted_proxies``); ``read_rate_per_minute`` 0
     switches the limit off."""
 
-    def __init__(self, app, settings: Settings, clock=time.monotonic):
+    def __init__(self, app, http: HttpSettings, clock=time.monotonic):
         self.app = app
-        self.limiter = RateLimiter(settings.read_rate_per_minute, clock, what="read",
-                                   burst=min(settings.read_burst, settings.read_rate_per_minute)) \
-            if settings.read_rate_per_minute > 0 else None
+        self.limiter = RateLimiter(http.read_rate_per_minute, clock, what="read",
+                                   burst=min(http.read_burst, http.read_rate_per_minute)) \
+            if http.read_rate_per_minute > 0 else None
 
     async def __call__(self, scope, receive, send):
         if self.limiter is None or scope["type"] != "http" or scope["path"].startswith(READ_EXEMPT) \
@@ -182,10 +185,6 @@ class ReadRateLimit:
         try:
             self.limiter.check(client[0] if client else "unknown")
         except TooManyRequests as exc:
-            from starlette.responses import JSONResponse
-
-            from service.errors_web import is_api_path, rate_limited_page
-
             headers = {**exc.headers, "Connection": "close"}  # pipelined requests behind it are dropped too
             if is_api_path(scope["path"]):
                 response = JSONResponse(exc.to_dict(), status_code=429, headers=headers)
@@ -212,14 +211,13 @@ def limited_receive(receive, limit: int):
     return wrapped
 
 
-def add_cors(api: FastAPI, settings: Settings) -> None:
-    """Allow cross-origin GETs from the origins in ``settings.cors_origins`` (comma-separated)
+def add_cors(api: FastAPI, http: HttpSettings) -> None:
+    """Allow cross-origin GETs from the origins in ``http.cors_origins`` (comma-separated)
     only, without credentials (Starlette's ``CORSMiddleware``, preflight cached 600 s);
     nothing is added when the setting is empty."""
-    origins = [o.strip() for o in settings.cors_origins.split(",") if o.strip()]
+    origins = [o.strip() for o in http.cors_origins.split(",") if o.strip()]
     if not origins:
         return
-    from starlette.middleware.cors import CORSMiddleware
 
     api.add_middleware(CORSMiddleware, allow_origins=origins, allow_methods=["GET"], allow_credentials=False,
                        allow_headers=["Accept", "Content-Type"], max_age=600)

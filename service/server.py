@@ -40,7 +40,7 @@ import h11
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from core.settings import Settings
+from core.settings import HttpSettings
 
 log = logging.getLogger("praxisfinder.server")
 
@@ -339,31 +339,31 @@ def protocol_class(header_timeout: float, body_timeout: float = 10.0, body_min_r
         "book": ConnectionBook(max_connections, max_per_client, frozenset(exempt))})
 
 
-def trusted_proxies(settings: Settings) -> list[str]:
-    """The addresses in ``settings.trusted_proxies`` (comma-separated; [] when empty): the
+def trusted_proxies(http: HttpSettings) -> list[str]:
+    """The addresses in ``http.trusted_proxies`` (comma-separated; [] when empty): the
     only peers whose ``X-Forwarded-For``/``-Proto`` uvicorn honours."""
-    return [p.strip() for p in settings.trusted_proxies.split(",") if p.strip()]
+    return [p.strip() for p in http.trusted_proxies.split(",") if p.strip()]
 
 
-def server_config(app, settings: Settings, host: str | None = None, port: int | None = None,
+def server_config(app, http: HttpSettings, host: str | None = None, port: int | None = None,
                   **extra) -> uvicorn.Config:
-    """A uvicorn Config for ``app`` with every limit of ``settings`` applied.
+    """A uvicorn Config for ``app`` with every limit of ``http`` (the HTTP settings) applied.
 
     ``app`` is wrapped in ``RequestLimit`` and ``HeadSizeLimit``; ``host``/``port`` default
     to the settings; ``extra`` is passed to ``uvicorn.Config`` last (e.g. ``log_level``,
     ``lifespan``)."""
-    proxies = trusted_proxies(settings)
-    http = protocol_class(settings.http_header_timeout_seconds, settings.http_body_timeout_seconds,
-                          settings.http_body_min_rate, settings.http_send_timeout_seconds,
-                          settings.http_max_connections, settings.http_max_connections_per_client,
+    proxies = trusted_proxies(http)
+    protocol = protocol_class(http.header_timeout_seconds, http.body_timeout_seconds,
+                          http.body_min_rate, http.send_timeout_seconds,
+                          http.max_connections, http.max_connections_per_client,
                           frozenset(proxies))
     options = dict(
-        host=host or settings.host, port=port or settings.port, http=http, ws="none",
-        h11_max_incomplete_event_size=settings.http_max_header_bytes,
-        timeout_keep_alive=settings.http_keep_alive_seconds,
+        host=host or http.host, port=port or http.port, http=protocol, ws="none",
+        h11_max_incomplete_event_size=http.max_header_bytes,
+        timeout_keep_alive=http.keep_alive_seconds,
         limit_concurrency=None,  # counted open connections too; requests are limited by RequestLimit
         proxy_headers=bool(proxies), forwarded_allow_ips=",".join(proxies) if proxies else "",
     )
     options.update(extra)
-    wrapped = RequestLimit(HeadSizeLimit(app, settings.http_max_header_bytes), settings.http_max_concurrency)
+    wrapped = RequestLimit(HeadSizeLimit(app, http.max_header_bytes), http.max_concurrency)
     return uvicorn.Config(wrapped, **options)

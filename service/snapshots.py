@@ -21,6 +21,8 @@ from core.errors import PraxisError, SnapshotError
 from core.settings import Settings
 from index.runtime import load_embedder, open_searcher
 from index.search import Searcher
+from index.snapshot_fallback import describe
+from index.store import open_store
 from service.catalogue_port import CatalogueAdapter, CatalogueLike
 
 log = logging.getLogger("praxisfinder.service")
@@ -72,7 +74,7 @@ class SnapshotHolder:
                     except SnapshotError as exc:
                         self._load_error = exc.message
                         raise
-        elif self._auto_reload and self.settings.reload_check_seconds > 0:
+        elif self._auto_reload and self.settings.storage.reload_check_seconds > 0:
             self._check_current()
         return self._searcher
 
@@ -83,7 +85,7 @@ class SnapshotHolder:
         now = time.monotonic()
         if now < self._next_check:
             return
-        self._next_check = now + self.settings.reload_check_seconds
+        self._next_check = now + self.settings.storage.reload_check_seconds
         name = self._current_name()
         loaded = self._searcher.snapshot.path
         if not name or loaded is None or name == Path(loaded).name or name == self.failed_reload:
@@ -98,7 +100,6 @@ class SnapshotHolder:
     def _current_name(self) -> str | None:
         """The serving generation's name in the configured store (``index.store``): what
         ``CURRENT`` holds, or PostgreSQL's generation and version; None when unreadable."""
-        from index.store import open_store
 
         try:
             store = open_store(self.settings)
@@ -171,8 +172,6 @@ class SnapshotHolder:
             raise SnapshotError(f"not ready: {exc.message}", exc.detail) from exc
         fallback = s.snapshot.fallback
         if fallback:
-            from index.snapshot_fallback import describe
-
             fallback = {**fallback, "message": f"{describe(fallback)}; snapshot {s.snapshot.id} serves, "
                                                "the newest intact one"}
         return {"status": "ready", "snapshot_id": s.snapshot.id, "passages": len(s.passages),

@@ -1,7 +1,7 @@
 """The original file of an indexed document, for ``GET /api/documents/{id}/source``.
 
-Only files inside the corpus folder (``Settings.corpus_dir``) or the uploads folder
-(``Settings.sources_dir``) are ever served, and only when their SHA-256 equals the one
+Only files inside the corpus folder (``StorageSettings.corpus_dir``) or the uploads folder
+(``StorageSettings.sources_dir``) are ever served, and only when their SHA-256 equals the one
 the snapshot recorded for the document: the bytes a user downloads are the bytes the
 passages were cut from. The snapshot's ``Document.path`` is tried first; a snapshot
 built in another checkout (an absolute path elsewhere) is found by file name in those
@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.errors import NotFound
+from core.settings import StorageSettings
 
 # Content types by suffix (mimetypes lacks .md on some systems).
 MEDIA_TYPES = {".pdf": "application/pdf", ".txt": "text/plain", ".md": "text/markdown",
@@ -60,8 +61,9 @@ def media_type(path: Path) -> str:
     return kind
 
 
-def source_file(snapshot, settings, doc_id: str) -> SourceFile:
-    """The original file of document ``doc_id`` of ``snapshot``.
+def source_file(snapshot, storage: StorageSettings, doc_id: str) -> SourceFile:
+    """The original file of document ``doc_id`` of ``snapshot``, searched for in ``storage``'s
+    corpus folder and uploads folder (``corpus_dir``, ``sources_dir``).
 
     :raises NotFound: unknown id, or no file with the indexed content inside the corpus or
         uploads folder (moved, changed since indexing, or outside those folders).
@@ -69,7 +71,7 @@ def source_file(snapshot, settings, doc_id: str) -> SourceFile:
     doc = next((d for d in snapshot.documents if d.id == doc_id), None)
     if doc is None:
         raise NotFound(f"no document with id {doc_id!r}", cause="document_not_found")
-    roots = [Path(r).resolve() for r in (settings.corpus_dir, settings.sources_dir) if Path(r).is_dir()]
+    roots = [Path(r).resolve() for r in (storage.corpus_dir, storage.sources_dir) if Path(r).is_dir()]
     recorded = Path(doc.path)
     candidates = [recorded] if recorded.is_absolute() else [root / recorded for root in roots]
     candidates += [root / recorded.name for root in roots]

@@ -38,9 +38,10 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from core.errors import Busy, IngestError, NotFound, SnapshotError, StorageFull, is_disk_full
-from ingest.pipeline import RESERVED_IDS
-from ingest.readers import SUPPORTED_SUFFIXES
 from core.settings import Settings
+from index.build_process import build_in_child
+from ingest.pipeline import RESERVED_IDS
+from ingest.readers import SUPPORTED_SUFFIXES, sha256_file
 from ingest.sandbox import ingest_sandboxed
 from service.security import Conflict, PayloadTooLarge, UnsupportedMediaType
 
@@ -102,8 +103,8 @@ class DocumentAdmin:
 
     @property
     def sources(self) -> Path:
-        """``settings.sources_dir`` (uploaded source files), created if missing."""
-        path = self.settings.sources_dir
+        """``settings.storage.sources_dir`` (uploaded source files), created if missing."""
+        path = self.settings.storage.sources_dir
         path.mkdir(parents=True, exist_ok=True)
         return path
 
@@ -161,9 +162,8 @@ class DocumentAdmin:
         points to are removed. Returns ``{"restored", "removed"}`` file names.
         """
         out: dict[str, list[str]] = {"restored": [], "removed": []}
-        if not self.settings.sources_dir.is_dir():
+        if not self.settings.storage.sources_dir.is_dir():
             return out
-        from ingest.readers import sha256_file
 
         try:
             snapshot = self.application.searcher.snapshot
@@ -204,7 +204,7 @@ class DocumentAdmin:
 
     def _receive(self, stream: BinaryIO, target: Path) -> str:
         """Copy the upload to ``target`` (fsynced), enforcing the size limit; return its SHA-256."""
-        limit, size, digest = self.settings.max_upload_bytes, 0, hashlib.sha256()
+        limit, size, digest = self.settings.upload.max_upload_bytes, 0, hashlib.sha256()
         try:
             with open(target, "wb") as out:
                 for block in iter(lambda: stream.read(1 << 20), b""):
@@ -269,7 +269,6 @@ class DocumentAdmin:
 
     def _build(self, remove: tuple[str, ...] = (), prepared=()):
         """The rebuild, in a child process under the ``upload_build_*`` limits (``index.build_process``)."""
-        from index.build_process import build_in_child
 
         return build_in_child(self.settings, self.application.embedder, remove=remove, prepared=list(prepared))
 

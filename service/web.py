@@ -164,7 +164,7 @@ def mount_web(api: FastAPI, application: Application) -> None:
     ``/vergleich``) and the static assets to ``api``; every page renders over ``application``
     and shows errors in German (``german_message``)."""
     api.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    limit = application.settings.max_query_chars
+    limit = application.settings.search.max_query_chars
 
     def render(request: Request, name: str, status: int = 200, **context) -> HTMLResponse:
         return templates.TemplateResponse(request, name, {"max_chars": limit, "status": status, **context},

@@ -113,12 +113,12 @@ def measure(kind: str, mb: float, folder: Path, settings: Settings, embedder=Non
         doc = Document(id="bench", title="bench", path=str(path), sha256=raw.sha256, format="txt",
                        text=cleaned.text, page_starts=cleaned.page_starts)
         t = time.perf_counter()
-        passages = chunk_document(doc, cleaned.blocks, settings)
+        passages = chunk_document(doc, cleaned.blocks, settings.chunk)
         for p in passages:
             p.meta["kind"] = passage_kind(p.text, p.section_path)
         times["chunk_s"] = time.perf_counter() - t
-        if len(passages) > settings.max_document_passages:
-            raise IngestError(f"{len(passages)} passages; the limit is {settings.max_document_passages}")
+        if len(passages) > settings.upload.max_document_passages:
+            raise IngestError(f"{len(passages)} passages; the limit is {settings.upload.max_document_passages}")
         compounds.forget_splits()
         t = time.perf_counter()
         terms = sum(len(analyze(p.text)) for p in passages)
@@ -132,7 +132,7 @@ def measure(kind: str, mb: float, folder: Path, settings: Settings, embedder=Non
 
             t = time.perf_counter()
             _embed(passages, embedder, None, settings, False)
-            if settings.window_vectors:
+            if settings.model.window_vectors:
                 _windows(passages, embedder, None, settings, window_encoder_tag(settings, embedder), False)
             times["embed_s"] = time.perf_counter() - t
         row.update(passages=len(passages), terms=terms,

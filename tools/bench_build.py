@@ -54,7 +54,7 @@ def _passages(settings: Settings):
     from ingest.pipeline import discover, doc_id_for, ingest_one
 
     passages = []
-    for path in discover([Path(settings.corpus_dir)]):
+    for path in discover([Path(settings.storage.corpus_dir)]):
         _, doc_passages = ingest_one(path, settings, doc_id_for(path))
         passages.extend(doc_passages)
     return passages
@@ -64,10 +64,10 @@ def bare_pass(settings: Settings, texts: list[str]) -> float:
     """Seconds for one sentence-transformers encode over ``texts`` (model already loaded)."""
     from index.model.embedder import SentenceTransformerEmbedder
 
-    model = SentenceTransformerEmbedder(settings.model_dir).model
+    model = SentenceTransformerEmbedder(settings.model.dir).model
     model.encode(texts[:4], prompt_name="passage", batch_size=4)  # warm-up
     t = time.perf_counter()
-    model.encode(texts, prompt_name="passage", batch_size=settings.embed_batch_size, normalize_embeddings=True)
+    model.encode(texts, prompt_name="passage", batch_size=settings.model.embed_batch_size, normalize_embeddings=True)
     return time.perf_counter() - t
 
 
@@ -117,7 +117,7 @@ def haystack_build(settings: Settings, passages):
     from haystack.components.writers import DocumentWriter
     from haystack.document_stores.in_memory import InMemoryDocumentStore
 
-    model = str(settings.model_dir)
+    model = str(settings.model.dir)
     store = InMemoryDocumentStore()
     docs = [Document(id=p.id, content=p.text,
                      meta={"doc_id": p.doc_id,
@@ -125,7 +125,7 @@ def haystack_build(settings: Settings, passages):
             for p in passages]
     embedder = st.SentenceTransformersDocumentEmbedder(
         model=model, prefix="passage: ", local_files_only=True, normalize_embeddings=True,
-        batch_size=settings.embed_batch_size, progress_bar=False, meta_fields_to_embed=["context"],
+        batch_size=settings.model.embed_batch_size, progress_bar=False, meta_fields_to_embed=["context"],
         embedding_separator="\n")
     indexing = haystack.Pipeline()
     indexing.add_component("embedder", embedder)
@@ -136,7 +136,7 @@ def haystack_build(settings: Settings, passages):
     indexing.run({"embedder": {"documents": docs}})
     seconds = time.perf_counter() - t
 
-    depth = settings.candidate_depth
+    depth = settings.search.candidate_depth
     query = haystack.Pipeline()
     query.add_component("text_embedder", st.SentenceTransformersTextEmbedder(
         model=model, prefix="query: ", local_files_only=True, normalize_embeddings=True, progress_bar=False))
@@ -180,8 +180,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     settings = Settings.from_env()
-    backends = (args.backend or settings.encoder_backend).split(",")
-    root = Path(settings.data_dir) / "bench-build"
+    backends = (args.backend or settings.model.encoder_backend).split(",")
+    root = Path(settings.storage.data_dir) / "bench-build"
     shutil.rmtree(root, ignore_errors=True)
     root.mkdir(parents=True)
     template = None
@@ -195,8 +195,8 @@ def main(argv: list[str] | None = None) -> int:
 
     passages = _passages(settings)
     texts = [p.embedding_text() for p in passages]
-    report: dict = {"passages": len(passages), "queries": len(queries), "late_chunking": settings.late_chunking,
-                    "window_vectors": settings.window_vectors, "late_interaction": settings.late_interaction}
+    report: dict = {"passages": len(passages), "queries": len(queries), "late_chunking": settings.model.late_chunking,
+                    "window_vectors": settings.model.window_vectors, "late_interaction": settings.search.late_interaction}
     bare_runs = [bare_pass(settings, texts)]
     print(f"bare sentence-transformers pass over {len(passages)} passages: {bare_runs[-1]:.1f} s", flush=True)
     builds: dict[str, list] = {backend: [] for backend in backends}

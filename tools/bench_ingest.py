@@ -44,7 +44,7 @@ def measure(mb: float, folder: Path) -> dict:
     t2 = time.perf_counter()
     doc = Document(id="bench", title="bench", path=str(path), sha256=raw.sha256, format="txt", text=cleaned.text,
                    page_starts=cleaned.page_starts)
-    passages = chunk_document(doc, cleaned.blocks, settings)
+    passages = chunk_document(doc, cleaned.blocks, settings.chunk)
     t3 = time.perf_counter()
     catalogue = _catalogue([doc], passages)
     t4 = time.perf_counter()

@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rounds", type=int, default=200)
     ap.add_argument("--candidates", type=int, default=30)
     args = ap.parse_args(argv)
-    snap = load_snapshot(SnapshotStore(Settings.from_env().snapshots_dir).current_path())
+    snap = load_snapshot(SnapshotStore(Settings.from_env().storage.snapshots_dir).current_path())
     store = snap.tokens
     store.matrix = np.asarray(store.matrix, dtype=np.float32)  # as DenseArm holds it
     rng = np.random.default_rng(5)

@@ -77,7 +77,7 @@ def _normalise(x: np.ndarray) -> np.ndarray:
 def real_centres(settings: Settings) -> np.ndarray | None:
     """The current snapshot's passage vectors (float32 (n, 384)) as cluster centres, or
     None when there is no snapshot or its dimension is not 384."""
-    path = SnapshotStore(settings.snapshots_dir).current_path()
+    path = SnapshotStore(settings.storage.snapshots_dir).current_path()
     if path is None or not (path / "vectors.npy").exists():
         return None
     vecs = np.load(path / "vectors.npy")
@@ -85,22 +85,22 @@ def real_centres(settings: Settings) -> np.ndarray | None:
 
 
 def dense_params(settings: Settings, ef_construction: int) -> dict:
-    """The service's vector-index parameters (``index.build.dense_params``) with the
+    """The service's vector-index parameters (``index.ann.factory.dense_params``) with the
     benchmark's own HNSW ``ef_construction``."""
-    from index.build import dense_params as params_of
+    from index.ann.factory import dense_params as params_of
 
-    return {**params_of(settings), "hnsw_ef_construction": ef_construction}
+    return {**params_of(settings.ann), "hnsw_ef_construction": ef_construction}
 
 
 def build(settings: Settings, n: int, n_queries: int, chunk: int, ef_construction: int, out_dir: Path) -> dict:
     """Generate, index and save; exact top-10 of the queries is kept on the way."""
     gen = Generator(centres=real_centres(settings))
     queries = gen.sample(n_queries)
-    index = vector_backends.create(settings.vector_backend, DIM, dense_params(settings, ef_construction))
+    index = vector_backends.create(settings.ann.vector_backend, DIM, dense_params(settings, ef_construction))
     best_s = np.full((n_queries, K), -np.inf, dtype=np.float32)
     best_i = np.full((n_queries, K), -1, dtype=np.int64)
     t0, t_gen = time.perf_counter(), 0.0
-    if settings.vector_backend == "faiss-ivfpq":  # IVF-PQ trains on a sample before the first add
+    if settings.ann.vector_backend == "faiss-ivfpq":  # IVF-PQ trains on a sample before the first add
         index.add(gen.sample(min(n, 100_000)))
         index._index.reset()  # keep the trained quantizers, drop the training vectors
     for start in range(0, n, chunk):
@@ -121,7 +121,7 @@ def build(settings: Settings, n: int, n_queries: int, chunk: int, ef_constructio
     index.save(out_dir / "dense")
     np.save(out_dir / "queries.npy", queries)
     np.save(out_dir / "truth.npy", best_i)
-    return {"n": n, "backend": settings.vector_backend, "params": getattr(index, "params", {}), "build_s": round(build_s, 1),
+    return {"n": n, "backend": settings.ann.vector_backend, "params": getattr(index, "params", {}), "build_s": round(build_s, 1),
             "generate_and_truth_s": round(t_gen, 1), "build_process": rss_mb(),
             "index_bytes_on_disk": sum(f.stat().st_size for f in (out_dir / "dense").iterdir())}
 
@@ -228,7 +228,7 @@ def main(argv: list[str] | None = None) -> int:
     ef_search = [int(v) for v in args.ef_search.split(",")]
     nprobe = [int(v) for v in args.nprobe.split(",")]
     filters = [float(v) for v in args.filter.split(",") if v.strip()]
-    exact_max = args.filter_exact_max if args.filter_exact_max is not None else Settings.from_env().filter_exact_max
+    exact_max = args.filter_exact_max if args.filter_exact_max is not None else Settings.from_env().ann.filter_exact_max
     if args.serve_only:
         print(json.dumps(serve(args.serve_only, ef_search, nprobe, filters, exact_max)))
         return 0

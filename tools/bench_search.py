@@ -217,7 +217,7 @@ def main(argv: list[str] | None = None) -> int:
         from index.runtime import load_embedder
 
         embedder = load_embedder(settings)
-        reference = ReferenceProcess(settings.model_dir)
+        reference = ReferenceProcess(settings.model.dir)
     if args.url:
         report = run(args.url.rstrip("/"), embedder, args.requests, args.k, args.mode, reference=reference)
     else:
@@ -233,7 +233,7 @@ def main(argv: list[str] | None = None) -> int:
     if isinstance(reference, ReferenceProcess):
         reference.close()
     print_table(report)
-    out = args.out or Path(settings.data_dir) / "bench" / "search-latency.json"
+    out = args.out or Path(settings.storage.data_dir) / "bench" / "search-latency.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")
     print(f"wrote {out}")

@@ -58,7 +58,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def synthetic(n: int, settings: Settings, seed: int = 11) -> tuple[list[Document], list[Passage], np.ndarray, list[str]]:
     """(documents, passages, vectors float32 (n, 384), the word list) as the module docstring says."""
-    real = load_snapshot(SnapshotStore(settings.snapshots_dir).current_path())
+    real = load_snapshot(SnapshotStore(settings.storage.snapshots_dir).current_path())
     counts = Counter(w for p in real.passages for w in p.text.split())
     words, freq = zip(*counts.items())
     p = np.asarray(freq, dtype=np.float64) / sum(freq)
@@ -281,7 +281,7 @@ def real_corpus(database_url: str, out: Path | None) -> dict:
     pdf.output(str(doc))
     result = {}
     data = tmp / "var"
-    shutil.copytree(settings.snapshots_dir.parent / "snapshots", data / "snapshots",
+    shutil.copytree(settings.storage.snapshots_dir.parent / "snapshots", data / "snapshots",
                     ignore=lambda d, names: [n for n in names if n.startswith(".")])
     for name, s in (("embedded", settings.with_(data_dir=data)),
                     ("postgres", settings.with_(store="postgres", database_url=database_url))):

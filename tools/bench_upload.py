@@ -92,7 +92,7 @@ def run(cases: list[str], interval: float, cwd: str | None = None, env: dict | N
     rows = []
     with tempfile.TemporaryDirectory(prefix="praxisfinder-bench-upload-") as tmp:
         data = Path(tmp) / "var"
-        shutil.copytree(settings.data_dir / "snapshots", data / "snapshots",
+        shutil.copytree(settings.storage.data_dir / "snapshots", data / "snapshots",
                         ignore=shutil.ignore_patterns(".lock", ".tmp-*"))
         server_env = {"PRAXISFINDER_UPLOAD_TOKEN": token, "PRAXISFINDER_DATA_DIR": str(data),
                       "PRAXISFINDER_UPLOAD_RATE_PER_MINUTE": "100", **(env or {})}

@@ -36,7 +36,7 @@ class LiveServer:
         """The server has the limits of ``settings`` (default: the environment's), like ``serve``."""
         self.host = host
         self.port = port or free_port(host)
-        config = server_config(app, settings or Settings.from_env(), host, self.port, log_level=log_level,
+        config = server_config(app, (settings or Settings.from_env()).http, host, self.port, log_level=log_level,
                                access_log=False, lifespan="off")
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, name="praxisfinder-live-server", daemon=True)

@@ -39,9 +39,9 @@ def _settings(**changes: Any) -> Callable:
 
         searcher.settings = searcher.settings.with_(**changes)
         st = searcher.settings
-        searcher.fusion = Fusion(st.fusion, st.hybrid_dense_weight, st.hybrid_dense_weight_en, st.rrf_k)
-        searcher.reranker.depth, searcher.reranker.weight = st.rerank_depth, st.rerank_weight
-        searcher.reranker.weight_en = st.rerank_weight_en
+        searcher.fusion = Fusion(st.search.fusion, st.search.hybrid_dense_weight, st.search.hybrid_dense_weight_en, st.search.rrf_k)
+        searcher.reranker.depth, searcher.reranker.weight = st.search.rerank_depth, st.search.rerank_weight
+        searcher.reranker.weight_en = st.search.rerank_weight_en
     return apply
 
 
@@ -93,7 +93,7 @@ def _window_context(prefix: str) -> Callable:
     path, "title": its document title) before their text, cut as the build cuts them; undone after."""
     def apply(searcher):
         from index import ann
-        from index.build import dense_params
+        from index.ann.factory import dense_params
         from index.model.encoders import window_encoder
         from index.multivector import WINDOW_MAX_TOKENS, cut_to_tokens, window_spans
         from index.snapshot import WindowSet
@@ -104,8 +104,8 @@ def _window_context(prefix: str) -> Callable:
         heads = [snap.passages[i].section if prefix == "section" else snap.passages[i].doc_title for i in owner]
         texts = [f"{h}\n{t}" if h else t for h, t in zip(heads, texts)]
         texts = cut_to_tokens(texts, embedder, WINDOW_MAX_TOKENS)
-        vectors = window_encoder(settings, embedder).encode_passages(texts, settings.embed_batch_size)
-        index = ann.create(settings.vector_backend, embedder.dim, dense_params(settings))
+        vectors = window_encoder(settings, embedder).encode_passages(texts, settings.model.embed_batch_size)
+        index = ann.create(settings.ann.vector_backend, embedder.dim, dense_params(settings.ann))
         index.add(vectors)
         old = snap.windows
         snap.windows = WindowSet(vectors, owner, [""] * len(texts), index)
@@ -131,7 +131,7 @@ def _translate(max_phrase_words: int | None = None, **flags: Any) -> Callable:
             setattr(translate, name, value)
         if max_phrase_words is not None:
             translate.MAX_PHRASE_WORDS = max_phrase_words
-            cache_dir = Path(Settings.from_env().cache_dir)
+            cache_dir = Path(Settings.from_env().storage.cache_dir)
             snap.translations = translate.build_translations(snap.bm25.vocabulary, cache_dir=cache_dir)
             snap.surface_forms = translate.build_surface_forms([p.text for p in snap.passages], snap.translations)
 

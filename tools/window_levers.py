@@ -103,7 +103,7 @@ class Lab:
             vectors, separate = self._late(texts, owner, spans)
             tokens = self._tokens([texts[j] for j in separate]) if separate else 0
         else:
-            vectors = encoder.encode_passages(texts, batch_size=self.settings.embed_batch_size)
+            vectors = encoder.encode_passages(texts, batch_size=self.settings.model.embed_batch_size)
             tokens = self._tokens(texts, max_tokens or 512)
         if max_tokens:
             encoder.max_length = saved
@@ -115,7 +115,7 @@ class Lab:
         from index import ann
         from index.snapshot import WindowSet
 
-        index = ann.create(self.settings.vector_backend, vectors.shape[1], {})
+        index = ann.create(self.settings.ann.vector_backend, vectors.shape[1], {})
         index.add(np.ascontiguousarray(vectors))
         return WindowSet(vectors, owner, [str(i) for i in range(len(owner))], index)
 
@@ -170,7 +170,7 @@ class Lab:
         passages = self.snapshot.passages
         full = [p.embedding_text() for p in passages]
         if self._states is None:
-            _, states, offsets = self.encoder.encode_with_states(full, "passage", self.settings.embed_batch_size)
+            _, states, offsets = self.encoder.encode_with_states(full, "passage", self.settings.model.embed_batch_size)
             self._states = (states, offsets)
         states, offsets = self._states
         prompt_len = len(self.encoder.prompts.get("passage", ""))

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from core.errors import ConfigError, SnapshotError
+from core.settings import AnnSettings
 from index.ann.base import VectorIndex
 
 # name -> "module:Class"; the class decides what the name means (e.g. FAISS index type)
@@ -45,7 +46,7 @@ def create(backend: str, dim: int, params: dict[str, Any] | None = None) -> Vect
     """An empty index of ``backend`` for ``dim``-dimensional vectors.
 
     ``params`` are backend options (``hnsw_m``, ``hnsw_ef_search``, ``ivf_nlist``, ...;
-    see ``index.build.dense_params``). Raises ``ConfigError`` for an unknown backend or
+    see ``index.ann.factory.dense_params``). Raises ``ConfigError`` for an unknown backend or
     options the backend rejects.
     """
     return _class(backend).create(backend, dim, params or {})
@@ -67,3 +68,15 @@ def load(path: Path, params: dict[str, Any] | None = None) -> VectorIndex:
     if not isinstance(backend, str) or backend not in REGISTRY:
         raise SnapshotError(f"vector index at {path} has unknown backend {backend!r}")
     return _class(backend).load(path, meta, params)
+
+
+def dense_params(ann: AnnSettings) -> dict[str, Any]:
+    """Vector-backend options from the ANN settings, as ``create``/``load`` take them (HNSW M/efSearch/efConstruction, IVF nlist/nprobe, PQ m)."""
+    return {
+        "hnsw_m": ann.hnsw_m,
+        "hnsw_ef_search": ann.hnsw_ef_search,
+        "ivf_nlist": ann.ivf_nlist,
+        "ivf_nprobe": ann.ivf_nprobe,
+        "pq_m": ann.pq_m,
+        "hnsw_ef_construction": ann.hnsw_ef_construction,
+    }

@@ -9,7 +9,9 @@ hashing, so texts that share words land near each other.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+import re
 from pathlib import Path
 from typing import Protocol
 
@@ -197,7 +199,6 @@ class HashEmbedder:
 
     def encode_with_states(self, texts: list[str], prompt: str, batch_size: int = 16, progress: bool = False):
         """Words as tokens: each word's vector as its state, its character span as offset."""
-        import re
 
         states, offsets = [], []
         for t in texts:
@@ -208,8 +209,6 @@ class HashEmbedder:
 
 
 def _read_json(path: Path) -> dict:
-    import json
-
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):

@@ -18,6 +18,10 @@ from pathlib import Path
 
 from core.errors import ConfigError
 from core.settings import Settings
+from index.model.embedder import SentenceTransformerEmbedder
+from index.model.onnx import (INT8_FILE, MODEL_FILE, OnnxEmbedder, cuda_available, export_onnx, onnx_dir_for,
+                              read_manifest)
+from index.model.provision import provision as provision_model
 
 
 def cuda_present(backend: str) -> bool:
@@ -29,7 +33,6 @@ def cuda_present(backend: str) -> bool:
         except ImportError:  # pragma: no cover
             return False
         return bool(torch.cuda.is_available())
-    from index.model.onnx import cuda_available
 
     return cuda_available()
 
@@ -44,24 +47,19 @@ def resolve_device(backend: str, device: str) -> str:
 
 
 def create_encoder(settings: Settings, provision: bool = True, backend: str | None = None):
-    """The encoder the settings name (``backend`` overrides ``settings.encoder_backend``).
+    """The encoder the settings name (``backend`` overrides ``settings.model.encoder_backend``).
 
     With ``provision``, the model is provisioned (and for ONNX exported and verified) first
     when it is not there yet; everything happens offline. Raises ModelError when the model
     cannot be provisioned or loaded.
     """
-    backend = backend or settings.encoder_backend
-    device = resolve_device(backend, settings.device)
-    model_dir = Path(settings.model_dir)
+    backend = backend or settings.model.encoder_backend
+    device = resolve_device(backend, settings.model.device)
+    model_dir = Path(settings.model.dir)
     if provision:
-        from index.model.provision import provision as provision_model
-
         provision_model(model_dir)
     if backend == "torch":
-        from index.model.embedder import SentenceTransformerEmbedder
-
         return SentenceTransformerEmbedder(model_dir, device=device)
-    from index.model.onnx import INT8_FILE, MODEL_FILE, OnnxEmbedder, export_onnx, onnx_dir_for
 
     onnx_dir = onnx_dir_for(model_dir)
     if provision:
@@ -76,18 +74,17 @@ _WINDOW_ENCODERS: dict[tuple, object] = {}
 def window_encoder_tag(settings: Settings, embedder) -> str:
     """``"onnx-int8"`` when the sentence windows are encoded by the int8 export, else ``""``.
 
-    int8 applies when ``settings.window_precision`` is ``int8``, the passage encoder is the
+    int8 applies when ``settings.model.window_precision`` is ``int8``, the passage encoder is the
     fp32 ONNX one (``embedder.backend == "onnx"``) and its export holds an int8 copy whose
     check cosines all reach ``index.model.onnx.INT8_MIN_COSINE`` (the manifest's
     ``int8.usable``). Anything else (torch, a test embedder, fp32 asked for, an old export,
     a CUDA device, where dynamic int8 has no fast kernels) encodes the windows with
     ``embedder`` itself. Reads one small JSON file; loads nothing.
     """
-    if settings.window_precision != "int8" or getattr(embedder, "backend", None) != "onnx":
+    if settings.model.window_precision != "int8" or getattr(embedder, "backend", None) != "onnx":
         return ""
     if getattr(embedder, "device", "cpu") == "cuda":
         return ""
-    from index.model.onnx import INT8_FILE, read_manifest
 
     onnx_dir = Path(getattr(embedder, "onnx_dir", ""))
     usable = (read_manifest(onnx_dir).get("int8") or {}).get("usable", False)
@@ -103,7 +100,6 @@ def window_encoder(settings: Settings, embedder):
     """
     if not window_encoder_tag(settings, embedder):
         return embedder
-    from index.model.onnx import INT8_FILE, OnnxEmbedder
 
     key = (str(embedder.onnx_dir), embedder.device, embedder.threads)
     if key not in _WINDOW_ENCODERS:

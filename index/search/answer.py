@@ -180,7 +180,7 @@ def keyword_coverage(searcher, text: str, lang: str) -> dict[int, float] | None:
         word = searcher.normalizer(typed, lang).text
         main = analyze(word, decompound=False)
         group = set(main) | {t for t in analyze(word) if t.startswith("=")}
-        if lang != "en" and searcher.settings.typo_tolerance:
+        if lang != "en" and searcher.settings.search.typo_tolerance:
             group |= {c for t in main for c in searcher.typo.corrections(t)}
         if lang == "en":
             group |= {t for g in translation_groups(typed, searcher.snapshot.translations) for t in g}
@@ -320,7 +320,7 @@ def english_phrase_words(text: str, table: dict[str, list[str]]) -> set[str]:
 
 def _corrected(searcher, word: str, lang: str) -> bool:
     """Whether the search's typo tolerance (``index.search.typo``) found corpus terms for the word."""
-    if lang == "en" or not searcher.settings.typo_tolerance:
+    if lang == "en" or not searcher.settings.search.typo_tolerance:
         return False
     return any(searcher.typo.corrections(t) for t in analyze(word.casefold(), decompound=False))
 
@@ -458,7 +458,7 @@ def query_stems(searcher, query: str) -> frozenset[str]:
     BM25 term ``Searcher.bm25_weights`` would search, so an English query marks the German
     words it matches. A query ``clean_query`` refuses marks nothing (empty set)."""
     try:
-        text = clean_query(query, searcher.settings.max_query_chars)
+        text = clean_query(query, searcher.settings.search.max_query_chars)
     except BadRequest:
         return frozenset()
     return frozenset(searcher.bm25_weights(text, searcher.language(text)))
@@ -466,7 +466,7 @@ def query_stems(searcher, query: str) -> frozenset[str]:
 
 def analyse(searcher, result, ranking_scores: list[float] | None = None) -> Answer:
     """The ``Answer`` for a ``SearchResult`` of ``searcher`` (searched deep enough to count:
-    the caller passes up to ``settings.max_k`` hits).
+    the caller passes up to ``settings.search.max_k`` hits).
 
     Steps: stop-word-only check; unknown content words (``is_known``); best dense cosine
     from the hits' per-arm scores; no-match verdict (module docstring); the counted hits

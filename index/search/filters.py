@@ -41,6 +41,14 @@ def document_year(meta: dict[str, Any] | None) -> int | None:
     return span[1] if span else None
 
 
+def by_year(hits: list, documents: list) -> list:
+    """``hits`` newest document first (``document_year`` of each hit's document among
+    ``documents``; relevance order within a year, documents without a year last): the order
+    of ``sort=jahr``."""
+    years = {d.id: document_year(d.meta) for d in documents}
+    return sorted(hits, key=lambda h: -(years.get(h.passage.doc_id) or 0))  # stable: relevance within a year
+
+
 MUNICIPALITY_TYPES = (KREISFREI, KREISANGEHOERIG, LANDKREIS, STADTBEZIRK)
 
 

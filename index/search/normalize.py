@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 
 from rapidfuzz.distance import OSA
 
+from index.abbreviations import read_abbreviations
 from index.analyzer import analyze, base_form, split_compound, umlauts
 
 # A word as typed, including an inner gender mark ("Lehrer:innen", "Kolleg*in", "Lehrer(innen)").
@@ -90,7 +91,6 @@ class WordForms:
 @functools.lru_cache(maxsize=1)
 def _abbreviations() -> dict[str, str]:
     """Abbreviation as written -> its first long form, for abbreviations with one meaning."""
-    from index.abbreviations import read_abbreviations
 
     meanings: dict[str, list[str]] = defaultdict(list)
     for entry in read_abbreviations():

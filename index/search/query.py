@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from core.errors import BadRequest
+from core.errors import BadRequest, TooLong
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
@@ -28,6 +28,15 @@ def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
+def check_k(k: Any, max_k: int) -> int:
+    """``k`` (a number of hits, or a page size) if it is an int in 1 .. ``max_k``; else
+    ``BadRequest`` (cause ``k_out_of_range``). The one rule for ``k``: the searcher, the
+    results page and the recommender check it here."""
+    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= max_k:
+        raise BadRequest(f"k must be between 1 and {max_k}", cause="k_out_of_range")
+    return k
+
+
 def clean_query(query: Any, max_chars: int) -> str:
     """The query as searched: NFKC (composed umlauts, ligatures unfolded, full-width forms
     narrowed), control characters as spaces, stripped.
@@ -37,8 +46,8 @@ def clean_query(query: Any, max_chars: int) -> str:
     if not isinstance(query, str):
         raise BadRequest("query must be a string", cause="query_not_text")
     if len(query) > max_chars:  # as sent (the published schema's maxLength); NFKC may expand it a little
-        raise BadRequest(f"query is too long: {len(query)} characters, at most {max_chars} allowed",
-                         cause="query_too_long")
+        raise TooLong(f"query is too long: {len(query)} characters, at most {max_chars} allowed",
+                      "query", len(query), max_chars)
     text = unicodedata.normalize("NFKC", query)
     text = _CONTROL.sub(" ", text).strip()
     if not text:

@@ -16,6 +16,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -24,15 +25,15 @@ import numpy as np
 from core.errors import BadRequest
 from core.schema import Hit, Passage
 from core.settings import Settings
-from index.search.dense import DenseRetriever
 from index.search.answer import Answer, analyse
+from index.search.dense import DenseRetriever
 from index.search.filters import Allowed, FilterMask, Filters, UnknownDocument
-from index.search.fusion import Fusion, Ranking
 from index.search import kinds
+from index.search.fusion import Fusion, Ranking
 from index.search.kinds import query_form, query_language, reference_weight
 from index.search.lexical import BM25Retriever
 from index.search.normalize import QueryNormalizer
-from index.search.query import Query, clean_query, nfc
+from index.search.query import Query, check_k, clean_query, nfc
 from index.search.rerank import MaxSimReranker, Reranker
 from index.search.typo import TypoCorrector
 from index.snapshot import Snapshot
@@ -87,7 +88,7 @@ class SearchResult:
     def verdict(self) -> Answer:
         """The ``Answer`` on this result (``index.search.answer.analyse``), computed once.
 
-        Count it over a ranking searched deep enough (``settings.max_k`` hits). Raises
+        Count it over a ranking searched deep enough (``settings.search.max_k`` hits). Raises
         ``RuntimeError`` for a result built without a ``judge`` (not by ``Searcher.search``)."""
         if self._verdict is None:
             if self.judge is None:
@@ -118,7 +119,7 @@ class Searcher:
     :param settings: fusion mode and weights, depths, rerank weight, limits.
     :param catalogue: the municipality catalogue (``index.municipalities.Catalogue``),
         needed for municipality filters; None disables them.
-    :raises ConfigError: unknown ``settings.fusion`` mode.
+    :raises ConfigError: unknown ``settings.search.fusion`` mode.
 
     Holds the components (``retrievers``, ``fusion``, ``reranker``, ``filter_mask``) as
     attributes, so a test or an experiment can replace one.
@@ -133,17 +134,17 @@ class Searcher:
         self._by_id = {p.id: i for i, p in enumerate(self.passages)}
         self._reference = np.array([p.meta.get("kind") == REFERENCE for p in self.passages], dtype=bool)
         self._question_lists = np.array([kinds.is_question_list(p.text) for p in self.passages], dtype=bool)
-        self.dense = DenseRetriever(snapshot, embedder, settings.late_interaction)
-        self.bm25 = BM25Retriever(snapshot, settings.typo_tolerance)
+        self.dense = DenseRetriever(snapshot, embedder, settings.search.late_interaction)
+        self.bm25 = BM25Retriever(snapshot, settings.search.typo_tolerance)
         self.retrievers: dict[str, Retriever] = {"dense": self.dense, "bm25": self.bm25}
-        self.fusion = Fusion(settings.fusion, settings.hybrid_dense_weight, settings.hybrid_dense_weight_en,
-                             settings.rrf_k)
+        self.fusion = Fusion(settings.search.fusion, settings.search.hybrid_dense_weight, settings.search.hybrid_dense_weight_en,
+                             settings.search.rrf_k)
         self.reranker: Reranker = MaxSimReranker(snapshot.tokens if self.dense.late_interaction else None,
-                                                 settings.rerank_depth, settings.rerank_weight,
-                                                 settings.rerank_weight_en)
+                                                 settings.search.rerank_depth, settings.search.rerank_weight,
+                                                 settings.search.rerank_weight_en)
         self.filter_mask = FilterMask(self.passages, snapshot.documents, catalogue)
         self.normalizer = QueryNormalizer([p.text for p in self.passages], snapshot.bm25.vocabulary,
-                                          self.bm25.typo if settings.typo_tolerance else None,
+                                          self.bm25.typo if settings.search.typo_tolerance else None,
                                           english=frozenset(w for w in snapshot.translations if " " not in w))
         # query analyses, LRU: (text, lang) -> normalised text; (normalised, lang) -> BM25 weights
         self._normalized: OrderedDict[tuple[str, str], str] = OrderedDict()
@@ -153,9 +154,9 @@ class Searcher:
     def search(self, query: str, k: int = 10, mode: str = "hybrid", filters: Filters | None = None) -> SearchResult:
         """The ``k`` best passages for ``query``.
 
-        :param query: German or English text, at most ``settings.max_query_chars``
+        :param query: German or English text, at most ``settings.search.max_query_chars``
             characters; cleaned by ``clean_query`` (NFKC, control characters removed).
-        :param k: number of hits, 1 .. ``settings.max_k``.
+        :param k: number of hits, 1 .. ``settings.search.max_k``.
         :param mode: "hybrid" (dense + BM25, fused, MaxSim-reranked), "dense" or "bm25".
         :param filters: restrict to documents or to passages about matching municipalities.
         :returns: ``SearchResult`` with up to ``k`` hits, best first (fewer when fewer
@@ -208,19 +209,18 @@ class Searcher:
     def prepare(self, query: str, k: int, mode: str, filters: Filters, allowed: Allowed | None = None) -> Query:
         """Validate the request and build the ``Query`` the components share: cleaned text,
         language ("de"/"en", ``index.analyzer.detect_language``), depth
-        ``max(settings.candidate_depth, k)``, bool filter mask (n_passages,) or None, and the
+        ``max(settings.search.candidate_depth, k)``, bool filter mask (n_passages,) or None, and the
         lazy dense encoding. Raises ``BadRequest``, ``UnknownDocument`` and ``NotFound`` as
         ``search`` does; encodes nothing itself. ``allowed``: the filters' ``Allowed`` set
         when the caller has it (else computed here)."""
-        text = clean_query(query, self.settings.max_query_chars)
+        text = clean_query(query, self.settings.search.max_query_chars)
         if mode not in MODES:
             raise BadRequest(f"unknown mode {mode!r}; choose one of: {', '.join(MODES)}", cause="unknown_mode")
-        if not isinstance(k, int) or not 1 <= k <= self.settings.max_k:
-            raise BadRequest(f"k must be between 1 and {self.settings.max_k}", cause="k_out_of_range")
+        check_k(k, self.settings.search.max_k)
         if allowed is None:
             allowed = self.filter_mask.allowed(filters)
         lang = self.language(text)
-        return Query(text, lang, max(self.settings.candidate_depth, k), allowed.mask, self.dense.encode,
+        return Query(text, lang, max(self.settings.search.candidate_depth, k), allowed.mask, self.dense.encode,
                      normalized=self.normalized(text, lang), kind=query_form(text), weigh=self._cached_weights)
 
     def language(self, text: str) -> str:
@@ -251,6 +251,14 @@ class Searcher:
             self._normalized.clear()
             self._weights.clear()
 
+    def narrow(self, hits: list[Hit], allowed: Allowed) -> list[Hit]:
+        """The ``hits`` (of this searcher's snapshot) that ``allowed`` keeps, in their order: the
+        drill-down of a question's relevant hits by filters (all of them when nothing is
+        filtered)."""
+        if allowed.mask is None:
+            return list(hits)
+        return [h for h in hits if allowed.mask[self._by_id[h.passage.id]]]
+
     def passage_index(self, passage_id: str) -> int | None:
         """The row of ``passage_id`` in ``self.passages`` (and in every per-passage array of
         the snapshot: vectors, BM25 rows, masks), or None if unknown."""
@@ -258,13 +266,13 @@ class Searcher:
 
     def _demote_reference(self, ranking: Ranking, text: str = "") -> Ranking:
         """Multiply the scores of reference passages (``ingest.kinds``) by
-        ``settings.reference_weight`` (``index.search.kinds.reference_weight`` for the query
+        ``settings.search.reference_weight`` (``index.search.kinds.reference_weight`` for the query
         ``text``), and those of passages made mostly of questions (``kinds.is_question_list``,
-        while ``kinds.DEMOTE_QUESTION_LISTS``) by ``settings.reference_weight`` for every query;
-        re-sort (stable), so address lists, bibliographies and questionnaires rank below prose
-        that scores about as well."""
-        factor = reference_weight(text, self.settings.reference_weight)
-        questions = self.settings.reference_weight if kinds.DEMOTE_QUESTION_LISTS else 1.0
+        while ``kinds.DEMOTE_QUESTION_LISTS``) by ``settings.search.reference_weight`` for every
+        query; re-sort (stable), so address lists, bibliographies and questionnaires rank below
+        prose that scores about as well."""
+        factor = reference_weight(text, self.settings.search.reference_weight)
+        questions = self.settings.search.reference_weight if kinds.DEMOTE_QUESTION_LISTS else 1.0
         if (factor == 1.0 or not self._reference.any()) and (questions == 1.0 or not self._question_lists.any()):
             return ranking
         out = [(i, s * factor if self._reference[i] else s * questions if self._question_lists[i] else s)
@@ -279,6 +287,12 @@ class Searcher:
         per text (LRU of ``ANALYSIS_CACHE_SIZE``), shared with the searches of that text; the
         caller gets its own copy."""
         return dict(self._cached_weights(self.normalized(text, lang), lang))
+
+    def bm25_concepts(self, text: str, lang: str) -> list[tuple[frozenset[str], ...]] | None:
+        """The concepts of an English ``text`` (``BM25Retriever.concepts``: per English word,
+        its stem or one German translation's stems), normalised as :meth:`bm25_weights`
+        normalises it; None for German."""
+        return self.bm25.concepts(self.normalized(text, lang), lang)
 
     def normalized(self, text: str, lang: str) -> str:
         """``text`` as both arms search it (``QueryNormalizer``), computed once per (text, lang)."""
@@ -316,7 +330,5 @@ def _retrieval_pool():
     global _POOL
     with _POOL_LOCK:
         if _POOL is None:
-            from concurrent.futures import ThreadPoolExecutor
-
             _POOL = ThreadPoolExecutor(RETRIEVAL_THREADS, thread_name_prefix="retrieve")
         return _POOL

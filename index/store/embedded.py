@@ -14,10 +14,11 @@ from typing import Any
 
 from core.errors import SnapshotError
 from index.snapshot import Snapshot, SnapshotStore, load_snapshot
+from index.snapshot_fallback import open_intact
 
 
 class EmbeddedStore:
-    """Snapshots under ``root`` (``settings.snapshots_dir``); see the module docstring."""
+    """Snapshots under ``root`` (``settings.storage.snapshots_dir``); see the module docstring."""
 
     kind = "embedded"
 
@@ -28,7 +29,6 @@ class EmbeddedStore:
     def open_current(self, expected_model: str | None = None, dense_params: dict | None = None) -> Snapshot:
         """The snapshot CURRENT names, or the newest intact one when it is damaged
         (``index.snapshot_fallback.open_intact``, which records why in ``Snapshot.fallback``)."""
-        from index.snapshot_fallback import open_intact
 
         return open_intact(self.files, lambda path: load_snapshot(path, expected_model=expected_model,
                                                                     dense_params=dense_params))
@@ -36,7 +36,6 @@ class EmbeddedStore:
     def load_previous(self, fingerprint: str) -> Snapshot | None:
         """CURRENT's snapshot or the newest intact one (a damaged one is set aside and CURRENT
         repointed; the caller holds the writer lock). None when there is none, or another model."""
-        from index.snapshot_fallback import open_intact
 
         if not self.files.snapshot_dirs():
             return None

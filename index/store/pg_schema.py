@@ -7,6 +7,8 @@ import numpy as np
 
 from core.errors import ConfigError, SnapshotError
 from core.schema import Passage
+from index.analyzer import analyze
+from index.bm25 import passage_text
 
 SPARSE_DIM = 100_000_000  # sparsevec dimension: term ids are below it
 APPROXIMATE = ("faiss-hnsw", "faiss-hnsw-sq8", "faiss-ivfpq")  # backends answered by HNSW here
@@ -79,7 +81,5 @@ def idf(df: int, n: int) -> float:
 def passage_terms(p: Passage) -> list[str]:
     """The analysed BM25 terms of a passage, as the embedded build indexes them (section
     headings included, ``index.bm25.passage_text``; an empty passage counts one empty term)."""
-    from index.analyzer import analyze
-    from index.bm25 import passage_text
 
     return analyze(passage_text(p)) or [""]

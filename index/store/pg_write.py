@@ -13,7 +13,9 @@ from typing import Any, Callable
 
 import numpy as np
 
+from core.errors import SnapshotError
 from core.schema import Document, Passage
+from index.registry import tombstone
 from index.snapshot import Snapshot
 from index.store.pg_schema import APPROXIMATE, passage_terms, sparse_text, tfc, vec_text
 
@@ -189,8 +191,6 @@ def _serving_for_update(conn) -> tuple[int, float, float, float, int, dict]:
     row = conn.execute("SELECT g.gen, g.avgdl, g.k1, g.b, g.version, g.manifest FROM pf_serving s "
                        "JOIN pf_generations g USING (gen) FOR UPDATE OF g").fetchone()
     if row is None:
-        from core.errors import SnapshotError
-
         raise SnapshotError("no index generation in the PostgreSQL store; run `praxisfinder ingest` first")
     return int(row[0]), float(row[1]), float(row[2]), float(row[3]), int(row[4]), row[5]
 
@@ -315,7 +315,6 @@ def _manifest_with(manifest: dict[str, Any], d: Document, origin: str) -> dict[s
 
 def _manifest_without(manifest: dict[str, Any], doc_id: str) -> dict[str, Any]:
     """The manifest without ``doc_id``, leaving a tombstone (``index.registry.tombstone``)."""
-    from index.registry import tombstone
 
     manifest = dict(manifest)
     manifest["corpus"] = [c for c in manifest.get("corpus", []) if c.get("doc_id") != doc_id]

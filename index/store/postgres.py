@@ -64,12 +64,11 @@ from typing import Any, Iterable, Iterator
 
 import numpy as np
 
-from core.errors import SnapshotError
+from core.errors import Busy, SnapshotError
 from core.schema import Document, Passage
 from index.bm25 import BM25Index, top_k
 from index.multivector import TokenStore
 from index.snapshot import SCHEMA_VERSION, Snapshot, WindowSet
-
 from index.store.pg_schema import (APPROXIMATE, SCHEMA, TABLES, WRITER_LOCK_KEY, connect, idf, passage_terms,
                                    sparse_text, tfc, vec_text)
 from index.store.pg_write import delete_document, write_document, write_generation
@@ -118,7 +117,6 @@ class PostgresStore:
     def writer_lock(self) -> Iterator[None]:
         """One writer at a time across every process on this database: a session advisory
         lock, taken without waiting (``Busy`` when another writer holds it)."""
-        from core.errors import Busy
 
         got = self.conn.execute("SELECT pg_try_advisory_lock(%s)", (WRITER_LOCK_KEY,)).fetchone()[0]
         self.conn.commit()

@@ -56,7 +56,7 @@ def mount_admin(api: FastAPI, application, settings: Settings) -> DocumentAdmin:
     """Add the write routes (upload, delete) to ``api``; returns the ``DocumentAdmin`` doing
     the work (also kept as ``api.state.document_admin`` for start-up recovery)."""
     admin = DocumentAdmin(settings, application)
-    write_guard = WriteGuard(settings)
+    write_guard = WriteGuard(settings.upload)
     api.state.document_admin = admin
     r = APIRouter(tags=["documents"])
 
@@ -71,10 +71,10 @@ def mount_admin(api: FastAPI, application, settings: Settings) -> DocumentAdmin:
         guard(request, authorization)
         if not request.headers.get("content-type", "").startswith("multipart/form-data"):
             raise UnsupportedMediaType("send the file as multipart/form-data in the field 'file'")
-        limit = settings.max_upload_bytes + MULTIPART_SLACK
+        limit = settings.upload.max_upload_bytes + MULTIPART_SLACK
         declared = request.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
-            raise PayloadTooLarge(f"upload is larger than the limit of {settings.max_upload_bytes} bytes")
+            raise PayloadTooLarge(f"upload is larger than the limit of {settings.upload.max_upload_bytes} bytes")
         body = Request(request.scope, limited_receive(request.receive, limit))
         async with body.form(max_files=1, max_fields=4) as form:
             file = form.get("file")

@@ -34,7 +34,7 @@ def router(settings: Settings) -> APIRouter:
         """The original file as indexed (same SHA-256), with its content type and a
         Content-Disposition filename; 404 for an unknown id or a file that is gone or changed."""
         app = application(request)
-        found = await run_in_threadpool(lambda: source_file(app.searcher.snapshot, settings, doc_id))
+        found = await run_in_threadpool(lambda: source_file(app.searcher.snapshot, settings.storage, doc_id))
         return FileResponse(found.path, media_type=found.media_type, filename=found.filename)
 
     return r

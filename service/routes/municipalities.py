@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 
+from core.errors import BadRequest
 from core.settings import Settings
 from index.municipalities.recommend import CandidateFilter
 from service import schemas
@@ -25,16 +26,14 @@ def ignore_parts(value: str | None) -> set[str] | None:
     parts = {p.strip() for p in (value or "").split(",") if p.strip()}
     unknown = parts - set(DESCRIPTION_PARTS)
     if unknown:
-        from core.errors import BadRequest
-
         raise BadRequest(f"unknown description part: {', '.join(sorted(unknown))}", {"valid": list(DESCRIPTION_PARTS)},
                          cause="unknown_description_part")
     return parts or None
 
 
 def router(settings: Settings) -> APIRouter:
-    """The municipality routes; ``settings.max_query_chars`` bounds every free-text parameter."""
-    text = settings.max_query_chars
+    """The municipality routes; ``settings.search.max_query_chars`` bounds every free-text parameter."""
+    text = settings.search.max_query_chars
     r = APIRouter(tags=["municipalities"])
 
     @r.get("/api/municipalities", response_model=list[schemas.Municipality], responses=ERRORS,

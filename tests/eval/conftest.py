@@ -62,9 +62,9 @@ def floor_searcher(request):
     from index.snapshot import SnapshotStore
 
     settings = Settings.from_env()
-    if SnapshotStore(settings.snapshots_dir).current_path() is None:
+    if SnapshotStore(settings.storage.snapshots_dir).current_path() is None:
         if not os.environ.get("CI"):
-            pytest.skip(f"no index snapshot under {settings.snapshots_dir}; run `praxisfinder ingest` first "
+            pytest.skip(f"no index snapshot under {settings.storage.snapshots_dir}; run `praxisfinder ingest` first "
                         "(in CI the snapshot is built and measured instead of skipping)")
         return request.getfixturevalue("real_searcher")
     return open_searcher(settings, load_embedder(settings))

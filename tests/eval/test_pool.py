@@ -102,5 +102,5 @@ def test_pool_then_merge_round_trip_on_the_tiny_snapshot(tiny_searcher, tiny_set
     written = {j.id: j for j in load_judgments(tiny_judgments_path)}
     assert pooled["t1"] == written["t1"] and pooled["t3"] == written["t3"]
     assert set(written["t2"].relevant) <= set(pooled["t2"].relevant)
-    current = SnapshotStore(tiny_settings.snapshots_dir).current_path()
+    current = SnapshotStore(tiny_settings.storage.snapshots_dir).current_path()
     assert set(snapshot_passages(current)) >= {p["pid"] for p in pool[1]["passages"]}

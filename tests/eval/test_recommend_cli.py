@@ -29,8 +29,8 @@ def test_eval_recommend_builds_no_web_application(tiny_settings, tmp_path):
     cases = tmp_path / "cases.jsonl"
     cases.write_text(json.dumps({"id": "t1", "municipality": "Großweiler", "comparable": ["Landkreis Nordheide"]})
                      + "\n", encoding="utf-8")
-    env = {**os.environ, "PRAXISFINDER_TEST_EMBEDDER": "hash", "PRAXISFINDER_DATA_DIR": str(tiny_settings.data_dir),
-           "PRAXISFINDER_CORPUS_DIR": str(tiny_settings.corpus_dir)}
+    env = {**os.environ, "PRAXISFINDER_TEST_EMBEDDER": "hash", "PRAXISFINDER_DATA_DIR": str(tiny_settings.storage.data_dir),
+           "PRAXISFINDER_CORPUS_DIR": str(tiny_settings.storage.corpus_dir)}
     out = subprocess.run([sys.executable, "-c", PROBE, str(cases)], cwd=ROOT, env=env, capture_output=True,
                          text=True, timeout=300).stdout
     assert "EXIT 0" in out, out

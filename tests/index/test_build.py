@@ -76,7 +76,7 @@ def test_bad_file_is_reported_and_last_good_snapshot_keeps_serving(settings, cor
     assert set(failed) == {"kaputt", "leer"}
     assert all(failed[d]["reason"] for d in failed)
     # the readable documents did not change, so the good snapshot still serves
-    assert SnapshotStore(settings.snapshots_dir).current_path() == good
+    assert SnapshotStore(settings.storage.snapshots_dir).current_path() == good
 
 
 def test_all_documents_failing_publishes_nothing(tmp_path):
@@ -86,7 +86,7 @@ def test_all_documents_failing_publishes_nothing(tmp_path):
     settings = Settings.from_env(data_dir=tmp_path / "var", corpus_dir=corpus)
     with pytest.raises(SnapshotError, match="no passages"):
         build_index(settings, HashEmbedder(32))
-    assert SnapshotStore(settings.snapshots_dir).current_path() is None
+    assert SnapshotStore(settings.storage.snapshots_dir).current_path() is None
 
 
 def test_snapshot_from_other_model_is_refused_and_rebuilt(settings):
@@ -95,7 +95,7 @@ def test_snapshot_from_other_model_is_refused_and_rebuilt(settings):
     with pytest.raises(SnapshotError, match="not the configured"):
         open_searcher(settings, other)
     assert build_index(settings, other).rebuilt
-    assert load_snapshot(SnapshotStore(settings.snapshots_dir).current_path(), expected_model=other.fingerprint)
+    assert load_snapshot(SnapshotStore(settings.storage.snapshots_dir).current_path(), expected_model=other.fingerprint)
 
 
 def test_search_modes_filters_and_bad_queries(settings):

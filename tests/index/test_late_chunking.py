@@ -156,8 +156,8 @@ def test_cuda_without_a_device_is_a_configuration_error(device):
 def test_encoder_settings_are_validated():
     from core.errors import ConfigError
 
-    assert Settings.from_env().encoder_backend == "onnx"
-    assert Settings.from_env(env={"PRAXISFINDER_ENCODER_BACKEND": "torch"}).encoder_backend == "torch"
+    assert Settings.from_env().model.encoder_backend == "onnx"
+    assert Settings.from_env(env={"PRAXISFINDER_ENCODER_BACKEND": "torch"}).model.encoder_backend == "torch"
     with pytest.raises(ConfigError, match="encoder_backend"):
         Settings.from_env(env={"PRAXISFINDER_ENCODER_BACKEND": "onnx-int8"})
     with pytest.raises(ConfigError, match="device"):
@@ -235,7 +235,7 @@ def test_the_int8_window_encoder_is_chosen_only_where_it_applies(tmp_path):
     from index.model.encoders import window_encoder, window_encoder_tag
 
     int8, fp32 = Settings.from_env(), Settings.from_env(window_precision="fp32")
-    assert int8.window_precision == "int8"  # the default
+    assert int8.model.window_precision == "int8"  # the default
     good = _OnnxLike(16, _fake_onnx_dir(tmp_path / "good", True))
     bad = _OnnxLike(16, _fake_onnx_dir(tmp_path / "bad", False))
     missing = _OnnxLike(16, tmp_path / "nowhere")
@@ -271,8 +271,8 @@ def test_windows_are_encoded_by_the_window_encoder_and_never_reused_across_preci
     settings = Settings.from_env(data_dir=tmp_path / "var", corpus_dir=corpus)
     passages_enc, windows_enc = HashEmbedder(16), HashEmbedder(16)
     windows_enc.encode_passages = lambda texts, *a, **k: np.ones((len(texts), 16), np.float32) / 4.0
-    monkeypatch.setattr(build, "window_encoder_tag", lambda s, e: "onnx-int8" if s.window_precision == "int8" else "")
-    monkeypatch.setattr(build, "window_encoder", lambda s, e: windows_enc if s.window_precision == "int8" else e)
+    monkeypatch.setattr(build, "window_encoder_tag", lambda s, e: "onnx-int8" if s.model.window_precision == "int8" else "")
+    monkeypatch.setattr(build, "window_encoder", lambda s, e: windows_enc if s.model.window_precision == "int8" else e)
     first = load_snapshot(build_index(settings, passages_enc).snapshot_path)
     assert len(first.windows.keys) == 3 and np.allclose(first.windows.vectors, 0.25)
     assert first.manifest["model"]["window_encoder"] == "onnx-int8"

@@ -108,8 +108,8 @@ def test_passages_are_bounded_in_words_and_characters(tmp_path, kind):
     document, passages = ingest_one(path, settings)
     assert passages
     for p in passages:
-        assert len(p.text) <= settings.chunk_max_chars, (kind, len(p.text))
-        assert len(p.text.split()) <= settings.chunk_max_words
+        assert len(p.text) <= settings.chunk.max_chars, (kind, len(p.text))
+        assert len(p.text.split()) <= settings.chunk.max_words
         assert p.text == p.meta.get("prefix", "") + document.text[p.start:p.end]
 
 

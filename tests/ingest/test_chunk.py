@@ -5,7 +5,7 @@ import pytest
 from ingest.chunk import chunk_document, pack, Unit
 from core.schema import Document, passage_id
 from ingest.sentences import split_sentences
-from core.settings import Settings
+from core.settings import ChunkSettings
 from ingest.structure import build
 
 SENTENCES = [
@@ -14,12 +14,12 @@ SENTENCES = [
 ]
 
 
-def _chunk(pages: list[str], settings: Settings | None = None, doc_id: str = "testdok"):
-    settings = settings or Settings()
+def _chunk(pages: list[str], chunk: ChunkSettings | None = None, doc_id: str = "testdok"):
+    chunk = chunk or ChunkSettings()
     cleaned = build(pages)
     doc = Document(id=doc_id, title="Test", path="x.txt", sha256="0", format="txt",
                    text=cleaned.text, page_starts=cleaned.page_starts)
-    return doc, chunk_document(doc, cleaned.blocks, settings)
+    return doc, chunk_document(doc, cleaned.blocks, chunk)
 
 
 def _long_doc() -> list[str]:
@@ -54,12 +54,12 @@ def test_every_sentence_is_covered():
 
 
 def test_size_bounds_and_overlap():
-    settings = Settings()
-    doc, passages = _chunk(_long_doc(), settings)
+    chunk = ChunkSettings()
+    doc, passages = _chunk(_long_doc(), chunk)
     for p in passages:
         words = len(p.text.split())
-        assert words <= settings.chunk_max_words
-        assert words >= settings.chunk_min_words
+        assert words <= chunk.max_words
+        assert words >= chunk.min_words
     same_section = [(a, b) for a, b in zip(passages, passages[1:]) if a.section_path == b.section_path]
     assert same_section
     for a, b in same_section:  # one sentence of overlap
@@ -86,7 +86,7 @@ def test_ids_are_deterministic():
 
 def test_small_tail_is_merged_into_neighbour():
     units = [Unit(i, i + 1, 50, "sentence") for i in range(5)] + [Unit(5, 6, 5, "sentence")]
-    ranges = pack(units, Settings(chunk_overlap_sentences=0))
+    ranges = pack(units, ChunkSettings(overlap_sentences=0))
     assert ranges[-1][1] == 6
     assert all(sum(u.words for u in units[i:j]) >= 40 for i, j in ranges)
 
@@ -94,8 +94,8 @@ def test_small_tail_is_merged_into_neighbour():
 def test_long_sentence_is_split_at_the_word_limit():
     long_sentence = "Die Verwaltung " + " ".join(f"plant{i}" for i in range(300)) + " heute."
     doc, passages = _chunk([long_sentence + " Danach folgt ein kurzer Satz."])
-    settings = Settings()
-    assert all(len(p.text.split()) <= settings.chunk_max_words for p in passages)
+    chunk = ChunkSettings()
+    assert all(len(p.text.split()) <= chunk.max_words for p in passages)
     words = " ".join(p.text for p in passages).split()
     for i in (0, 150, 299):  # every word kept, in order
         assert f"plant{i}" in words
@@ -106,8 +106,8 @@ def test_long_sentence_is_split_at_the_word_limit():
 def test_text_without_punctuation_makes_bounded_passages(words, max_words):
     """Issue 16, item 8: 500,000 words without a full stop were one passage (6 MB per hit)."""
     text = " ".join(f"wort{i % 997}" for i in range(words))
-    settings = Settings(chunk_max_words=max_words, chunk_target_words=max_words // 2, chunk_min_words=max_words // 5)
-    doc, passages = _chunk([text], settings)
+    chunk = ChunkSettings(max_words=max_words, target_words=max_words // 2, min_words=max_words // 5)
+    doc, passages = _chunk([text], chunk)
     assert max(len(p.text.split()) for p in passages) <= max_words
     assert len(passages) >= words // max_words
     assert passages[0].start == 0 and passages[-1].end == len(doc.text.rstrip())
@@ -134,13 +134,13 @@ def test_long_table_is_split_by_rows_and_repeats_header():
     for p in passages:
         for line in p.text.splitlines()[2:]:
             assert re.fullmatch(r"Gemeinde \d+\tHessen\t\d+\t\d+,5 %", line)  # whole rows only
-        assert len(p.text.split()) <= Settings().chunk_max_words + 10
+        assert len(p.text.split()) <= ChunkSettings().max_words + 10
 
 
 @pytest.mark.parametrize("target", [60, 120, 180])
 def test_target_respected_on_average(target):
-    settings = Settings(chunk_min_words=20, chunk_target_words=target, chunk_max_words=200)
-    _, passages = _chunk([" ".join(SENTENCES)], settings)
+    chunk = ChunkSettings(min_words=20, target_words=target, max_words=200)
+    _, passages = _chunk([" ".join(SENTENCES)], chunk)
     sizes = [len(p.text.split()) for p in passages[:-1]]
     assert all(target <= s <= 200 for s in sizes)
 

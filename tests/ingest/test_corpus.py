@@ -35,7 +35,7 @@ def test_offsets_and_sizes(result):
         elif p.page is not None:
             assert p.page_end is None or p.page <= p.page_end
     long_docs = [p for p in result.passages if p.doc_id.startswith(("difu", "desi"))]
-    assert 90 <= statistics.median(len(p.text.split()) for p in long_docs) <= settings.chunk_max_words
+    assert 90 <= statistics.median(len(p.text.split()) for p in long_docs) <= settings.chunk.max_words
 
 
 def test_difu_profiles_have_section_paths(result):

@@ -5,7 +5,6 @@ setting left out of that list made uploads chunk silently with the default."""
 
 from __future__ import annotations
 
-from dataclasses import fields
 from pathlib import Path
 
 import pytest
@@ -21,14 +20,14 @@ def _changed_everywhere() -> Settings:
     """Settings with every int, float and bool field moved off its default (still valid)."""
     base = Settings.from_env({})
     changes = {}
-    for f in fields(Settings):
-        value = getattr(base, f.name)
+    for e in Settings.entries():
+        value = base.get(e.name)
         if isinstance(value, bool):
-            changes[f.name] = not value
-        elif isinstance(value, int) and f.name not in ("chunk_target_words", "chunk_min_words", "chunk_max_words"):
-            changes[f.name] = value + 1
+            changes[e.name] = not value
+        elif isinstance(value, int) and e.name not in ("chunk_target_words", "chunk_min_words", "chunk_max_words"):
+            changes[e.name] = value + 1
         elif isinstance(value, float):
-            changes[f.name] = value / 2
+            changes[e.name] = value / 2
     changes.update(chunk_min_words=20, chunk_target_words=40, chunk_max_words=90)
     return base.with_(**changes)
 

@@ -37,7 +37,7 @@ def test_text_without_punctuation_gives_bounded_passages(writer, data_settings):
     assert r.status_code == 201, r.text
     hits = writer.get("/api/search", params={"q": "wohnraum7 ehrenamt", "mode": "bm25", "k": 5,
                                              "doc": "endlos"}).json()["results"]
-    assert hits and all(len(h["text"].split()) <= data_settings.chunk_max_words for h in hits)
+    assert hits and all(len(h["text"].split()) <= data_settings.chunk.max_words for h in hits)
 
 
 @pytest.mark.parametrize("limits, reason", [({"max_document_chars": 5000}, "limit is 5000"),
@@ -103,8 +103,8 @@ def test_search_response_is_bounded_in_bytes(template, tmp_path, make_client):
     assert r.status_code == 200
     hits = r.json()["results"]
     assert len(hits) >= 50
-    assert all(len(h["text"]) <= settings.chunk_max_chars for h in hits)
-    bound = 100 * (4 * (settings.chunk_max_chars + 2 * SNIPPET_CHARS) + MAX_HIT_REFS * 300 + 4096) + 65536
+    assert all(len(h["text"]) <= settings.chunk.max_chars for h in hits)
+    bound = 100 * (4 * (settings.chunk.max_chars + 2 * SNIPPET_CHARS) + MAX_HIT_REFS * 300 + 4096) + 65536
     assert len(r.content) <= bound
     print(f"\n{len(hits)} hits at the character cap: {len(r.content):,} bytes (bound {bound:,})")
 

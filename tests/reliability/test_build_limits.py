@@ -29,15 +29,15 @@ HOSTILE = {
 
 @pytest.mark.parametrize("name", sorted(HOSTILE))
 def test_hostile_upload_is_indexed_or_refused(writer, data_settings, name):
-    before = SnapshotStore(data_settings.snapshots_dir).current_path().name
+    before = SnapshotStore(data_settings.storage.snapshots_dir).current_path().name
     r = upload(writer, name, HOSTILE[name])
     assert r.status_code in (201, 422), r.text
     if r.status_code == 201:
         assert r.json()["doc_id"] in doc_ids(writer)
         for hit in writer.get("/api/search", params={"q": "Wort Ehrenamt", "k": 100}).json()["results"]:
-            assert len(hit["text"]) <= data_settings.chunk_max_chars
+            assert len(hit["text"]) <= data_settings.chunk.max_chars
     else:
-        assert SnapshotStore(data_settings.snapshots_dir).current_path().name == before
+        assert SnapshotStore(data_settings.storage.snapshots_dir).current_path().name == before
 
 
 def test_build_over_its_time_limit_is_stopped(data_settings, make_client):
@@ -49,10 +49,10 @@ def test_build_over_its_time_limit_is_stopped(data_settings, make_client):
     assert r.status_code == 422, r.text
     assert "longer than 1 s" in r.json()["error"]["message"] and "UPLOAD_BUILD_SECONDS" in r.json()["error"]["message"]
     assert client.get("/readyz").json()["snapshot_id"] == before
-    assert not list(data_settings.sources_dir.glob("lang.*"))
+    assert not list(data_settings.storage.sources_dir.glob("lang.*"))
     again = make_client(data_settings)
     assert upload(again, "kurz.txt", GERMAN.encode()).status_code == 201
-    assert not list(data_settings.snapshots_dir.glob(".tmp-*"))  # the killed writer's leftovers are gone
+    assert not list(data_settings.storage.snapshots_dir.glob(".tmp-*"))  # the killed writer's leftovers are gone
 
 
 def test_build_over_its_memory_limit_is_stopped(data_settings, make_client):

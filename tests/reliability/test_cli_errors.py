@@ -16,10 +16,10 @@ def test_lock_conflict_is_exit_75_with_json(data_settings, monkeypatch, tmp_path
     import index.runtime
 
     monkeypatch.setattr(index.runtime, "load_embedder", lambda settings: HashEmbedder(64))
-    env = {"PRAXISFINDER_DATA_DIR": str(data_settings.data_dir), "PRAXISFINDER_CORPUS_DIR": str(data_settings.corpus_dir)}
+    env = {"PRAXISFINDER_DATA_DIR": str(data_settings.storage.data_dir), "PRAXISFINDER_CORPUS_DIR": str(data_settings.storage.corpus_dir)}
     new = tmp_path / "neu.txt"
     new.write_text("Ein neuer Text über Sprachpatenschaften in der Gemeinde.", encoding="utf-8")
-    with SnapshotStore(data_settings.snapshots_dir).writer_lock():
+    with SnapshotStore(data_settings.storage.snapshots_dir).writer_lock():
         result = CliRunner().invoke(app, ["ingest", str(new), "--json"], env=env)
     assert result.exit_code == 75, result.output
     error = json.loads(result.stdout)["error"]

@@ -45,13 +45,13 @@ def run_until(stage: str, data: Path, corpus: Path, new: Path) -> None:
 @pytest.mark.parametrize("stage", list(STAGES))
 def test_kill_during_ingest_keeps_last_good_snapshot(stage, data_settings, tmp_path):
     settings = data_settings
-    store = SnapshotStore(settings.snapshots_dir)
+    store = SnapshotStore(settings.storage.snapshots_dir)
     before = store.current_path()
     old_docs = {d.id for d in open_searcher(settings, HashEmbedder(64)).snapshot.documents}
     new = tmp_path / "neuhausen.txt"
     new.write_text(GERMAN, encoding="utf-8")
 
-    run_until(stage, settings.data_dir, settings.corpus_dir, new)
+    run_until(stage, settings.storage.data_dir, settings.storage.corpus_dir, new)
 
     searcher = open_searcher(settings, HashEmbedder(64))  # loads, counts consistent
     docs = {d.id for d in searcher.snapshot.documents}
@@ -65,5 +65,5 @@ def test_kill_during_ingest_keeps_last_good_snapshot(stage, data_settings, tmp_p
     other.write_text(GERMAN.replace("Neuhausen", "Altdorf"), encoding="utf-8")
     outcome = build_index(settings, HashEmbedder(64), [other], add=True)
     assert outcome.rebuilt and "zweite" in {r["doc_id"] for r in outcome.report}
-    assert not list(settings.snapshots_dir.glob(".tmp-*"))
+    assert not list(settings.storage.snapshots_dir.glob(".tmp-*"))
     assert {d.id for d in open_searcher(settings, HashEmbedder(64)).snapshot.documents} >= old_docs | {"zweite"}

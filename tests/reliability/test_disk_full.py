@@ -42,9 +42,9 @@ def small_disk(tmp_path):
 
 @pytest.mark.integration
 def test_full_tmpfs(small_disk, data_settings, make_client):
-    shutil.copytree(data_settings.data_dir, small_disk / "var")
+    shutil.copytree(data_settings.storage.data_dir, small_disk / "var")
     settings = data_settings.with_(data_dir=small_disk / "var")
-    store = SnapshotStore(settings.snapshots_dir)
+    store = SnapshotStore(settings.storage.snapshots_dir)
     snapshot_size = du(store.current_path())
     filler = small_disk / "filler"
     with open(filler, "wb") as fh:
@@ -57,8 +57,8 @@ def test_full_tmpfs(small_disk, data_settings, make_client):
         r = upload(client, f"neu{n}.txt", (GERMAN + f" Fassung {n}.").encode())
         assert r.status_code == 507, r.text
         assert r.json()["error"]["code"] == "insufficient_storage" and "disk is full" in r.json()["error"]["message"]
-        assert not list(settings.snapshots_dir.glob(".tmp-*")) and not list(settings.snapshots_dir.glob(".CURRENT*"))
-        assert not [p for p in settings.sources_dir.iterdir()]
+        assert not list(settings.storage.snapshots_dir.glob(".tmp-*")) and not list(settings.storage.snapshots_dir.glob(".CURRENT*"))
+        assert not [p for p in settings.storage.sources_dir.iterdir()]
         assert free(small_disk) >= room - 64 * 1024
         assert client.get("/readyz").json()["snapshot_id"] == serving
         assert client.get("/api/search", params={"q": "Ehrenamt"}).status_code == 200
@@ -90,7 +90,7 @@ def test_simulated_enospc(data_settings, make_client, monkeypatch):
         m.setattr(service.upload.os, "fsync", no_room)
         r = upload(client, "neu.txt", GERMAN.encode())
     assert r.status_code == 507 and r.json()["error"]["code"] == "insufficient_storage"
-    assert not list(data_settings.sources_dir.glob("neu*")) and not list(data_settings.sources_dir.glob(".incoming*"))
+    assert not list(data_settings.storage.sources_dir.glob("neu*")) and not list(data_settings.storage.sources_dir.glob(".incoming*"))
     assert client.get("/readyz").json()["snapshot_id"] == serving
 
     real = snapshot._write_jsonl
@@ -101,12 +101,12 @@ def test_simulated_enospc(data_settings, make_client, monkeypatch):
             raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(snapshot, "_write_jsonl", full)
-    new = data_settings.corpus_dir.parent / "x.txt"
+    new = data_settings.storage.corpus_dir.parent / "x.txt"
     new.write_text(GERMAN, encoding="utf-8")
     with pytest.raises(StorageFull, match="previous snapshot keeps serving"):
         build_index(data_settings, HashEmbedder(64), [new], add=True)
-    assert not list(data_settings.snapshots_dir.glob(".tmp-*"))
-    assert SnapshotStore(data_settings.snapshots_dir).current_path().name == serving
+    assert not list(data_settings.storage.snapshots_dir.glob(".tmp-*"))
+    assert SnapshotStore(data_settings.storage.snapshots_dir).current_path().name == serving
 
 
 @pytest.mark.parametrize("error", [OSError("1000000 requested and 524256 written"),  # NumPy's short write
@@ -123,7 +123,7 @@ def test_short_writes_without_errno_are_a_full_disk(data_settings, monkeypatch, 
         raise error
 
     monkeypatch.setattr(snapshot.np, "save", fail)
-    new = data_settings.corpus_dir.parent / "y.txt"
+    new = data_settings.storage.corpus_dir.parent / "y.txt"
     new.write_text(GERMAN, encoding="utf-8")
     full = os.statvfs_result((4096, 4096, 1000, 0, 0, 1000, 0, 0, 0, 255))
 
@@ -134,7 +134,7 @@ def test_short_writes_without_errno_are_a_full_disk(data_settings, monkeypatch, 
     monkeypatch.setattr(core.errors.os if hasattr(core.errors, "os") else os, "statvfs", lambda path: full)
     with pytest.raises(StorageFull):
         build_index(data_settings, HashEmbedder(64), [new], add=True)
-    assert not list(data_settings.snapshots_dir.glob(".tmp-*"))
+    assert not list(data_settings.storage.snapshots_dir.glob(".tmp-*"))
 
 
 @pytest.mark.integration
@@ -148,10 +148,10 @@ def test_disk_full_at_any_point_of_a_large_write(small_disk, data_settings, make
 
     from index.runtime import TEST_EMBEDDER_ENV
 
-    shutil.copytree(data_settings.data_dir, small_disk / "var")
+    shutil.copytree(data_settings.storage.data_dir, small_disk / "var")
     settings = data_settings.with_(data_dir=small_disk / "var")
     big = (GERMAN + "\n\n") * 250  # ~170 KB of text: megabytes of token vectors
-    need = 6 * du(SnapshotStore(settings.snapshots_dir).current_path())
+    need = 6 * du(SnapshotStore(settings.storage.snapshots_dir).current_path())
     with open(small_disk / "filler", "wb") as fh:
         fh.write(b"\0" * max(0, free(small_disk) - int(need * share)))
     client = make_client(settings)
@@ -161,17 +161,17 @@ def test_disk_full_at_any_point_of_a_large_write(small_disk, data_settings, make
     assert client.get("/readyz").json()["snapshot_id"] == serving
     doc = tmp_path / "gross.txt"
     doc.write_text(big, encoding="utf-8")
-    env = {**os.environ, TEST_EMBEDDER_ENV: "hash", "PRAXISFINDER_DATA_DIR": str(settings.data_dir),
-           "PRAXISFINDER_CORPUS_DIR": str(settings.corpus_dir)}
+    env = {**os.environ, TEST_EMBEDDER_ENV: "hash", "PRAXISFINDER_DATA_DIR": str(settings.storage.data_dir),
+           "PRAXISFINDER_CORPUS_DIR": str(settings.storage.corpus_dir)}
     cli = subprocess.run([sys.executable, "-c", "from service.cli import main; main()", "ingest", str(doc)],
                          env=env, capture_output=True, text=True, timeout=300)
     assert cli.returncode == 74, cli.stdout + cli.stderr[-2000:]
-    assert not list(settings.snapshots_dir.glob(".tmp-*"))
-    assert SnapshotStore(settings.snapshots_dir).current_path().name == serving
+    assert not list(settings.storage.snapshots_dir.glob(".tmp-*"))
+    assert SnapshotStore(settings.storage.snapshots_dir).current_path().name == serving
 
 
 def test_leftovers_are_removed_at_start_up_and_before_writes(data_settings, make_client, tmp_path):
-    snaps = data_settings.snapshots_dir
+    snaps = data_settings.storage.snapshots_dir
     stale = [snaps / ".tmp-20260101T000000-000001-deadbeef-4242", snaps / ".tmp-x-1"]  # pid 1 is alive
     for d in stale:
         (d / "dense").mkdir(parents=True)

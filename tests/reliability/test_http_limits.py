@@ -180,10 +180,10 @@ def test_default_read_limit_leaves_most_of_the_capacity_to_others():
     from service.security import RateLimiter, TooManyRequests
 
     defaults = Settings.from_env({})
-    assert defaults.read_rate_per_minute / 60 <= 23 / 5 and defaults.read_burst <= 60
+    assert defaults.http.read_rate_per_minute / 60 <= 23 / 5 and defaults.http.read_burst <= 60
     now = [0.0]
-    limiter = RateLimiter(defaults.read_rate_per_minute, clock=lambda: now[0], what="read",
-                          burst=min(defaults.read_burst, defaults.read_rate_per_minute))
+    limiter = RateLimiter(defaults.http.read_rate_per_minute, clock=lambda: now[0], what="read",
+                          burst=min(defaults.http.read_burst, defaults.http.read_rate_per_minute))
     admitted = 0
     for step in range(600):  # 60 s of a client asking 10 times per second
         now[0] = step / 10
@@ -192,5 +192,5 @@ def test_default_read_limit_leaves_most_of_the_capacity_to_others():
             admitted += 1
         except TooManyRequests:
             pass
-    assert admitted <= defaults.read_burst + defaults.read_rate_per_minute + 1
+    assert admitted <= defaults.http.read_burst + defaults.http.read_rate_per_minute + 1
     assert admitted / 60 < 23 / 4  # well under the server's capacity

@@ -47,10 +47,10 @@ def test_in_process_publish_is_picked_up(data_settings, tmp_path):
 def test_broken_new_snapshot_keeps_the_old_one(data_settings, caplog):
     app = Application(data_settings.with_(reload_check_seconds=0.05), embedder=HashEmbedder(64))
     old = app.searcher
-    broken = data_settings.snapshots_dir / "20990101T000000-000000-broken"
+    broken = data_settings.storage.snapshots_dir / "20990101T000000-000000-broken"
     broken.mkdir()
     (broken / "manifest.json").write_text("{not json")
-    (data_settings.snapshots_dir / "CURRENT").write_text(broken.name + "\n")
+    (data_settings.storage.snapshots_dir / "CURRENT").write_text(broken.name + "\n")
     assert wait_for(app, lambda s: app._failed_reload == broken.name, seconds=30)
     assert app.searcher is old and app.search("Ehrenamt", k=1).hits
     assert "keeps serving" in caplog.text
@@ -61,12 +61,12 @@ def test_cli_ingest_is_picked_up_by_a_running_service(data_settings, tmp_path):
     assert "cli-neu" not in doc_ids(app.searcher)
     new = tmp_path / "cli-neu.md"
     new.write_text("# Neues Dokument\n\n" + GERMAN, encoding="utf-8")
-    env = {**os.environ, TEST_EMBEDDER_ENV: "hash", "PRAXISFINDER_DATA_DIR": str(data_settings.data_dir),
-           "PRAXISFINDER_CORPUS_DIR": str(data_settings.corpus_dir)}
+    env = {**os.environ, TEST_EMBEDDER_ENV: "hash", "PRAXISFINDER_DATA_DIR": str(data_settings.storage.data_dir),
+           "PRAXISFINDER_CORPUS_DIR": str(data_settings.storage.corpus_dir)}
     cli = Path(sys.executable).with_name("praxisfinder")
     proc = subprocess.run([str(cli), "ingest", "--json", str(new)], env=env, capture_output=True, text=True,
                           timeout=300, cwd=ROOT)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert '"rebuilt": true' in proc.stdout
     assert wait_for(app, lambda s: "cli-neu" in doc_ids(s))
-    assert SnapshotStore(data_settings.snapshots_dir).current_path().name == app.searcher.snapshot.path.name
+    assert SnapshotStore(data_settings.storage.snapshots_dir).current_path().name == app.searcher.snapshot.path.name

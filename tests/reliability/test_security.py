@@ -40,4 +40,4 @@ def test_errors_carry_no_paths_or_traces(writer, data_settings):
                  writer.get("/api/search", params={"q": "x", "k": "NaN"})]
     for r in responses:
         assert 400 <= r.status_code < 500
-        assert "Traceback" not in r.text and str(data_settings.data_dir) not in r.text and "site-packages" not in r.text
+        assert "Traceback" not in r.text and str(data_settings.storage.data_dir) not in r.text and "site-packages" not in r.text

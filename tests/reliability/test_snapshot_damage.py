@@ -30,11 +30,11 @@ def two_snapshots(template, tmp_path_factory):
     from core.settings import Settings
 
     settings = Settings.from_env(data_dir=root / "var", corpus_dir=corpus)
-    previous = SnapshotStore(settings.snapshots_dir).current_path().name
+    previous = SnapshotStore(settings.storage.snapshots_dir).current_path().name
     new = root / "neuhausen.txt"
     new.write_text(GERMAN, encoding="utf-8")
     build_index(settings, HashEmbedder(64), [new], add=True)
-    current = SnapshotStore(settings.snapshots_dir).current_path()
+    current = SnapshotStore(settings.storage.snapshots_dir).current_path()
     files = sorted(p.relative_to(current).as_posix() for p in current.rglob("*") if p.is_file())
     return corpus, root / "var", previous, current.name, files
 
@@ -47,7 +47,7 @@ def damaged_copy(two_snapshots, tmp_path, rel: str, how: str):
     shutil.copytree(data, tmp_path / "var")
     settings = Settings.from_env(data_dir=tmp_path / "var", corpus_dir=corpus, upload_token=TOKEN,
                                  upload_rate_per_minute=1000, reload_check_seconds=0)
-    target = settings.snapshots_dir / (rel if rel in ROOT_FILES else f"{current}/{rel}")
+    target = settings.storage.snapshots_dir / (rel if rel in ROOT_FILES else f"{current}/{rel}")
     size = target.stat().st_size
     if how == "half":
         os.truncate(target, size // 2)
@@ -82,8 +82,8 @@ def test_every_file_of_the_current_snapshot_truncated(two_snapshots, tmp_path, m
             assert fallback["current_repointed"] and current in fallback["message"]
             if rel != "manifest.json":
                 assert rel in fallback["reason"], (rel, fallback["reason"])
-            assert SnapshotStore(settings.snapshots_dir).current_name() == previous
-            assert (settings.snapshots_dir / f".damaged-{current}").is_dir()
+            assert SnapshotStore(settings.storage.snapshots_dir).current_name() == previous
+            assert (settings.storage.snapshots_dir / f".damaged-{current}").is_dir()
             assert client.get("/api/search", params={"q": "Ehrenamt"}).status_code == 200
             cases += 1
     assert cases == 2 * len(files)
@@ -107,7 +107,7 @@ def test_current_file_damaged(two_snapshots, tmp_path, make_client, how):
     settings = damaged_copy(two_snapshots, tmp_path, CURRENT, how)
     body = make_client(settings).get("/readyz").json()
     assert body["snapshot_id"] == current and body["fallback"]["set_aside"] == []
-    assert SnapshotStore(settings.snapshots_dir).current_name() == current
+    assert SnapshotStore(settings.storage.snapshots_dir).current_name() == current
 
 
 def test_next_write_builds_on_the_intact_snapshot(two_snapshots, tmp_path, make_client):
@@ -127,7 +127,7 @@ def test_next_write_builds_on_the_intact_snapshot(two_snapshots, tmp_path, make_
 
 def test_all_snapshots_damaged_is_503_with_the_reason(two_snapshots, tmp_path, make_client):
     settings = damaged_copy(two_snapshots, tmp_path, "vectors.npy", "empty")
-    for snap in SnapshotStore(settings.snapshots_dir).snapshot_dirs():
+    for snap in SnapshotStore(settings.storage.snapshots_dir).snapshot_dirs():
         os.truncate(snap / "passages.jsonl", 10)
     r = make_client(settings).get("/readyz")
     assert r.status_code == 503 and "no intact snapshot" in r.json()["error"]["message"]
@@ -145,7 +145,7 @@ def test_read_only_data_dir_still_falls_back(two_snapshots, tmp_path, make_clien
     body = make_client(settings).get("/readyz").json()
     assert body["snapshot_id"] == previous and body["fallback"]["set_aside"] == []
     assert not body["fallback"]["current_repointed"]
-    assert SnapshotStore(settings.snapshots_dir).current_name() == current
+    assert SnapshotStore(settings.storage.snapshots_dir).current_name() == current
 
 
 @pytest.mark.integration
@@ -162,7 +162,7 @@ def test_damaged_snapshot_published_while_serving(two_snapshots, tmp_path):
     new = tmp_path / "spaeter.txt"
     new.write_text(GERMAN + " Später.", encoding="utf-8")
     build_index(settings, HashEmbedder(64), [new], add=True)
-    newest = SnapshotStore(settings.snapshots_dir).current_path()
+    newest = SnapshotStore(settings.storage.snapshots_dir).current_path()
     os.truncate(newest / "passages.jsonl", 5)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline and app._failed_reload != newest.name:
@@ -171,7 +171,7 @@ def test_damaged_snapshot_published_while_serving(two_snapshots, tmp_path):
     assert app._failed_reload == newest.name and app.searcher is old
     ready = app.readiness()
     assert ready["snapshot_id"] == current and ready["fallback"]["current"] == newest.name
-    assert (settings.snapshots_dir / f".damaged-{newest.name}").is_dir()
+    assert (settings.storage.snapshots_dir / f".damaged-{newest.name}").is_dir()
 
 
 def test_publish_fsyncs_every_file_and_directory_before_the_rename(tmp_path, monkeypatch):
@@ -209,7 +209,7 @@ def test_damage_found_at_start_up_with_uploaded_sources(two_snapshots, tmp_path,
     settings = damaged_copy(two_snapshots, tmp_path, "CURRENT", "none")
     client = make_client(settings)
     assert upload(client, "hochgeladen.txt", (GERMAN + " Hochgeladen.").encode()).status_code == 201
-    newest = SnapshotStore(settings.snapshots_dir).current_path()
+    newest = SnapshotStore(settings.storage.snapshots_dir).current_path()
     os.truncate(newest / "vectors.npy", 100)
     body = make_client(settings).get("/readyz").json()
     assert body["fallback"]["set_aside"] == [f".damaged-{newest.name}"] and body["fallback"]["current_repointed"]

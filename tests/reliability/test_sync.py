@@ -70,14 +70,14 @@ def test_delete_of_a_corpus_document_is_not_undone(fresh):
     assert victim not in indexed(fresh)
     assert rows(sync)[victim]["status"] == "skipped" and "deleted earlier" in rows(sync)[victim]["reason"]
     # adding the file explicitly brings it back
-    path = next(p for p in fresh.corpus_dir.iterdir() if p.stem == victim)
+    path = next(p for p in fresh.storage.corpus_dir.iterdir() if p.stem == victim)
     assert rows(build_index(fresh, EMB, [path], add=True))[victim]["action"] == "added"
     build_index(fresh, EMB)
     assert victim in indexed(fresh)
 
 
 def test_file_removed_from_corpus_is_reported(fresh):
-    victim = sorted(fresh.corpus_dir.glob("*.txt"))[0]
+    victim = sorted(fresh.storage.corpus_dir.glob("*.txt"))[0]
     victim.unlink()
     out = build_index(fresh, EMB)
     assert rows(out)[victim.stem]["status"] == "removed" and "no longer" in rows(out)[victim.stem]["reason"]
@@ -85,10 +85,10 @@ def test_file_removed_from_corpus_is_reported(fresh):
 
 
 def test_same_text_under_two_names_is_indexed_once(fresh):
-    (fresh.corpus_dir / "kopie-a.txt").write_text(text(1), encoding="utf-8")
-    (fresh.corpus_dir / "kopie-b.txt").write_text(text(1), encoding="utf-8")
-    original = sorted(fresh.corpus_dir.glob("*.txt"))[0]
-    shutil.copy(original, fresh.corpus_dir / "noch-einmal.txt")
+    (fresh.storage.corpus_dir / "kopie-a.txt").write_text(text(1), encoding="utf-8")
+    (fresh.storage.corpus_dir / "kopie-b.txt").write_text(text(1), encoding="utf-8")
+    original = sorted(fresh.storage.corpus_dir.glob("*.txt"))[0]
+    shutil.copy(original, fresh.storage.corpus_dir / "noch-einmal.txt")
     out = build_index(fresh, EMB)
     report = rows(out)
     assert report["kopie-a"]["action"] == "added"
@@ -106,7 +106,7 @@ def test_uploads_survive_sync_with_reserved_names_and_suffix_changes(fresh, make
     assert upload(client, "bericht.txt", text(2).encode(), auth).json()["status"] == "added"
     r = upload(client, "bericht.md", text(3).encode(), auth)  # same id, another suffix
     assert r.json()["status"] == "replaced"
-    assert sorted(p.name for p in fresh.sources_dir.iterdir()) == ["bericht.md", "readme-dokument.md"]
+    assert sorted(p.name for p in fresh.storage.sources_dir.iterdir()) == ["bericht.md", "readme-dokument.md"]
     victim = sorted(doc_ids(client) - {"bericht", "readme-dokument"})[0]
     assert client.delete(f"/api/documents/{victim}", headers=auth).status_code == 200
 

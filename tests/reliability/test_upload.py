@@ -29,7 +29,7 @@ def test_upload_search_duplicate_replace_delete(writer, data_settings):
     body = r.json()
     assert body["status"] == "added" and body["doc_id"] == "neuhausen-willkommensbuero"
     assert any(row["doc_id"] == body["doc_id"] and row["status"] == "ok" for row in body["report"])
-    assert (data_settings.sources_dir / "neuhausen-willkommensbuero.txt").read_text() == GERMAN
+    assert (data_settings.storage.sources_dir / "neuhausen-willkommensbuero.txt").read_text() == GERMAN
     assert "neuhausen-willkommensbuero" in doc_ids(writer)
     hits = writer.get("/api/search", params={"q": "Sprachpatinnen Neuhausen", "mode": "bm25"}).json()["results"]
     assert hits[0]["doc_id"] == "neuhausen-willkommensbuero"
@@ -47,7 +47,7 @@ def test_upload_search_duplicate_replace_delete(writer, data_settings):
     gone = writer.delete("/api/documents/neuhausen-willkommensbuero", headers=AUTH)
     assert gone.status_code == 200 and gone.json()["status"] == "deleted"
     assert "neuhausen-willkommensbuero" not in doc_ids(writer)
-    assert not list(data_settings.sources_dir.glob("neuhausen-willkommensbuero.*"))
+    assert not list(data_settings.storage.sources_dir.glob("neuhausen-willkommensbuero.*"))
     assert writer.delete("/api/documents/neuhausen-willkommensbuero", headers=AUTH).status_code == 404
 
 
@@ -91,7 +91,7 @@ def test_oversized_upload(data_settings, make_client):
     assert r.status_code == 413 and r.json()["error"]["code"] == "payload_too_large"
     r = upload(client, "huge.txt", b"Wort " * 40_000)  # refused from Content-Length before reading
     assert r.status_code == 413
-    assert not list(data_settings.sources_dir.glob("*"))
+    assert not list(data_settings.storage.sources_dir.glob("*"))
 
 
 def test_body_limit_while_streaming():
@@ -141,8 +141,8 @@ def test_safe_name(raw, doc_id, suffix):
 def test_path_traversal_upload_stays_in_sources(writer, data_settings):
     r = upload(writer, "../../../escape.txt", GERMAN.encode())
     assert r.status_code == 201 and r.json()["doc_id"] == "escape"
-    assert (data_settings.sources_dir / "escape.txt").is_file()
-    assert not (data_settings.data_dir.parent / "escape.txt").exists()
+    assert (data_settings.storage.sources_dir / "escape.txt").is_file()
+    assert not (data_settings.storage.data_dir.parent / "escape.txt").exists()
     nameless = upload(writer, "....txt", (GERMAN + " Zweite Fassung.").encode())
     assert nameless.status_code == 201 and nameless.json()["doc_id"].startswith("dokument-")
 
@@ -179,12 +179,12 @@ def test_concurrent_writes_conflict(writer, data_settings):
         assert resp.status_code == 409 and resp.json()["error"]["code"] == "conflict"
         wait = int(resp.headers["retry-after"])
         assert 2 <= wait <= 60 and resp.json()["error"]["detail"]["retry_after_seconds"] == wait
-    with SnapshotStore(data_settings.snapshots_dir).writer_lock():  # `praxisfinder ingest` is running
+    with SnapshotStore(data_settings.storage.snapshots_dir).writer_lock():  # `praxisfinder ingest` is running
         r = upload(writer, "a.txt", GERMAN.encode())
         d = writer.delete("/api/documents/ehrenamt-wohnen", headers=AUTH)
     assert r.status_code == 409 and d.status_code == 409
     assert 2 <= int(r.headers["retry-after"]) <= 60 and 2 <= int(d.headers["retry-after"]) <= 60
-    assert not list(data_settings.sources_dir.glob("a.*"))
+    assert not list(data_settings.storage.sources_dir.glob("a.*"))
 
 
 def test_retry_after_follows_the_running_write():

@@ -59,16 +59,16 @@ def test_kill_during_upload_leaves_no_orphan(stage, data_settings, make_client, 
     new.write_text(GERMAN, encoding="utf-8")
     from index.snapshot import SnapshotStore
 
-    before = SnapshotStore(data_settings.snapshots_dir).current_name()
-    rest = kill_at(stage, data_settings.data_dir, data_settings.corpus_dir, new)
+    before = SnapshotStore(data_settings.storage.snapshots_dir).current_name()
+    rest = kill_at(stage, data_settings.storage.data_dir, data_settings.storage.corpus_dir, new)
     if stage == "building":  # the build child dies with the server that started it (PR_SET_PDEATHSIG)
         assert gone(int(rest)), "the build child outlived the server"
-        assert SnapshotStore(data_settings.snapshots_dir).current_name() == before  # it never published
+        assert SnapshotStore(data_settings.storage.snapshots_dir).current_name() == before  # it never published
 
     client = make_client(data_settings)  # restart: start-up reconciles sources/ with the index
     docs = {d["id"] for d in client.get("/api/documents").json()}
     assert ("neuhausen" in docs) == STAGES[stage]
-    files = sorted(p.name for p in data_settings.sources_dir.iterdir()) if data_settings.sources_dir.is_dir() else []
+    files = sorted(p.name for p in data_settings.storage.sources_dir.iterdir()) if data_settings.storage.sources_dir.is_dir() else []
     assert files == (["neuhausen.txt"] if STAGES[stage] else [])
-    assert not list(data_settings.snapshots_dir.glob(".tmp-*"))
+    assert not list(data_settings.storage.snapshots_dir.glob(".tmp-*"))
     assert client.get("/api/search", params={"q": "Ehrenamt"}).status_code == 200

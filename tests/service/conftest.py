@@ -84,12 +84,12 @@ def build_snapshot(data_dir, with_catalogue: bool = True) -> Snapshot:
                 "counts": {"passages": len(passages)}}
     catalogue = build_catalogue(passages).to_dict() if with_catalogue else {}
     snap = Snapshot(None, manifest, docs, passages, vecs, dense, BM25Index().build(texts), catalogue)
-    SnapshotStore(Settings.from_env(data_dir=data_dir).snapshots_dir).publish(snap)
+    SnapshotStore(Settings.from_env(data_dir=data_dir).storage.snapshots_dir).publish(snap)
     return snap
 
 
 def make_app(settings):
-    """The real app over the snapshot in ``settings.data_dir``, with the HashEmbedder."""
+    """The real app over the snapshot in ``settings.storage.data_dir``, with the HashEmbedder."""
     return create_app(settings, Application(settings, embedder=HashEmbedder(64)))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ingest.chunk import chunk_document
 from core.schema import Document
 from ingest.sentences import split_sentences
-from core.settings import Settings
+from core.settings import ChunkSettings, Settings
 from ingest.structure import build
 from service.application import reader_texts
 
@@ -17,9 +17,8 @@ def _passages(overlap: int = 1):
     clean = build(["\n\n".join(" ".join(SENTENCES[i:i + 4]) for i in range(0, 40, 4))])
     document = Document(id="d", title="Test", path="d.txt", sha256="0", format="txt", text=clean.text,
                         page_starts=clean.page_starts, physical_pages=False)
-    settings = Settings(chunk_target_words=60, chunk_max_words=90, chunk_min_words=20,
-                        chunk_overlap_sentences=overlap)
-    return chunk_document(document, clean.blocks, settings)
+    chunk = ChunkSettings(target_words=60, max_words=90, min_words=20, overlap_sentences=overlap)
+    return chunk_document(document, clean.blocks, chunk)
 
 
 def test_passages_do_overlap_so_the_reader_must_trim():

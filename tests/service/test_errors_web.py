@@ -106,6 +106,31 @@ def test_overlong_question_is_refused_with_length_and_limit_not_cut(client):
     assert api.json()["error"]["message"] == "query is too long: 2000 characters, at most 1000 allowed"
 
 
+def test_the_german_length_sentence_comes_from_the_error_not_its_english_message():
+    """The numbers travel on the ``TooLong`` error (issue 24): the page never parses the
+    English message, so rewording it (or a limit not in the message) cannot break the page."""
+    from core.errors import BadRequest, TooLong
+    from service.errors_web import german_message, too_long_message
+
+    exc = TooLong("an English sentence without numbers", "topic", 12345, 2500)
+    assert exc.cause == "topic_too_long" and exc.to_dict()["error"]["detail"] is None
+    assert too_long_message(exc) == ("Das Thema hat 12.345 Zeichen; erlaubt sind höchstens 2.500. "
+                                     "Bitte kürzen Sie den Text – es wurde nichts abgeschnitten.")
+    assert german_message(exc, limit=1000).startswith("Das Thema hat 12.345 Zeichen; erlaubt sind höchstens 2.500.")
+    # A plain BadRequest whose English text merely looks like a length error is not parsed.
+    assert too_long_message(BadRequest("query is too long: 2000 characters, at most 1000 allowed")) is None
+
+
+def test_every_length_check_raises_the_structured_error():
+    """Searcher query, service inputs: each over-long input raises ``TooLong`` with its numbers."""
+    from core.errors import TooLong
+    from index.search.query import clean_query
+
+    with pytest.raises(TooLong) as caught:
+        clean_query("x" * 1001, 1000)
+    assert (caught.value.field, caught.value.length, caught.value.limit) == ("query", 1001, 1000)
+
+
 @pytest.mark.parametrize("path,params,phrase", [
     ("/passage/{pid}", {"q": LONG}, "Ihre Eingabe hat 2.000 Zeichen"),
     ("/kommunen", {"q": LONG}, "Ihre Eingabe hat 2.000 Zeichen"),

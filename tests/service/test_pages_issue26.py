@@ -125,7 +125,7 @@ def test_home_page_figures_are_computed(client, tiny):
     assert "Frage stellen" in html and "Wer macht das schon?" in html and "Vergleichbare Kommunen" in html
 
 
-REAL = Settings.from_env().snapshots_dir
+REAL = Settings.from_env().storage.snapshots_dir
 
 
 @pytest.mark.skipif(not (REAL / "CURRENT").exists(), reason="needs the built snapshot in var/")

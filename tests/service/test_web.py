@@ -156,7 +156,7 @@ def rich_client(tiny, pid, app_factory, tmp_path_factory):
              population=5200, themes=["Sprache"], population_source={**GEONAMES, "quote": "5200"}),
     ]
     data_dir = tmp_path_factory.mktemp("rich")
-    SnapshotStore(Settings.from_env(data_dir=data_dir).snapshots_dir).publish(
+    SnapshotStore(Settings.from_env(data_dir=data_dir).storage.snapshots_dir).publish(
         dataclasses.replace(snap, path=None, catalogue=catalogue))
     return TestClient(app_factory(Settings.from_env(data_dir=data_dir)), raise_server_exceptions=False)
 

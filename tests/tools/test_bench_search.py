@@ -8,7 +8,7 @@ from tests.service.conftest import make_app
 
 def test_bench_reports_http_and_the_bare_reference_in_one_run(tiny):
     settings, _ = tiny
-    settings = Settings.from_env(data_dir=settings.data_dir, read_rate_per_minute=0)
+    settings = Settings.from_env(data_dir=settings.storage.data_dir, read_rate_per_minute=0)
     app = make_app(settings)
     embedder = app.state.application.embedder
     calls = []

@@ -39,7 +39,7 @@ def test_onnx_export_matches_torch_on_the_provisioning_texts(torch_encoder, onnx
     from index.model.onnx import MIN_COSINE, onnx_dir_for, read_manifest
     from index.model.provision_texts import VERIFICATION_TEXTS
 
-    manifest = read_manifest(onnx_dir_for(Settings.from_env().model_dir))
+    manifest = read_manifest(onnx_dir_for(Settings.from_env().model.dir))
     assert manifest["verification"]["passed"] and manifest["verification"]["n_texts"] == len(VERIFICATION_TEXTS)
     # ORT's transformer optimizer fused every layer's attention (eager-attention export)
     assert manifest["fusions"]["Attention"] == torch_encoder.model[0].auto_model.config.num_hidden_layers == 12
@@ -111,7 +111,7 @@ def test_the_int8_window_encoder_stays_in_the_fp32_models_space(onnx_encoder):
     from index.multivector import windows
 
     settings = Settings.from_env(device="cpu")
-    record = read_manifest(onnx_dir_for(settings.model_dir))["int8"]
+    record = read_manifest(onnx_dir_for(settings.model.dir))["int8"]
     assert record["usable"] and INT8_MIN_COSINE <= record["min_cosine"] <= record["mean_cosine"] < 1.0
     assert window_encoder_tag(settings, onnx_encoder) == "onnx-int8"
     int8 = window_encoder(settings, onnx_encoder)

@@ -122,7 +122,7 @@ def test_builtin_verification_texts_are_varied():
 @pytest.fixture(scope="session")
 def provisioned(tmp_path_factory) -> Path:
     """The default model dir if it is already provisioned and verified, else a fresh one."""
-    default = Settings.from_env().model_dir
+    default = Settings.from_env().model.dir
     if read_manifest(default).get("verification", {}).get("passed"):
         return provision(default)  # returns at once when the fingerprint matches
     return provision(tmp_path_factory.mktemp("models") / "multilingual-e5-small")
@@ -172,7 +172,7 @@ def test_provision_also_parses_the_dictionary_into_the_cache(tmp_path):
 
     if not DING_PATH.is_file():
         pytest.skip("the Debian trans-de-en dictionary is not installed")
-    model_dir = Settings.from_env().model_dir
+    model_dir = Settings.from_env().model.dir
     if not read_manifest(model_dir):
         pytest.skip("no provisioned model")
     forget_loaded()  # parse, not the process memo

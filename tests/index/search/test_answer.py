@@ -218,3 +218,51 @@ def test_question_queries_count_the_relevance_floor_prefix(searcher):
     a = analyse(searcher, result)
     assert a.kind == "question"
     assert a.counted == list(range(counted_hits([h.score for h in result.hits], "hybrid")))
+
+
+# -- the domain steps of a results page: k, drill-down, order by year (issue 24, item 1) -----------
+
+def test_k_has_one_rule():
+    """``check_k`` is the one k rule: the searcher, the results page and the recommender use it."""
+    from core.errors import BadRequest
+    from index.search.query import check_k
+
+    assert check_k(1, 100) == 1 and check_k(100, 100) == 100
+    for bad in (0, 101, -1, 2.0, "10", None, True):
+        with pytest.raises(BadRequest) as caught:
+            check_k(bad, 100)
+        assert caught.value.cause == "k_out_of_range" and caught.value.message == "k must be between 1 and 100"
+
+
+def test_narrow_keeps_the_allowed_hits_in_order(searcher):
+    """Drill-down: the question's hits narrowed by a filter's ``Allowed`` set, order kept."""
+    import numpy as np
+
+    from index.search.filters import Allowed, Filters
+
+    hits = searcher.search("Alheim Ehrenamtliche Sprachkurse", k=5, mode="bm25").hits
+    assert len(hits) >= 3
+    assert searcher.narrow(hits, searcher.filter_mask.allowed(Filters())) == hits  # nothing filtered
+    mask = np.zeros(len(searcher.passages), dtype=bool)
+    mask[[searcher.passage_index(h.passage.id) for h in hits[::2]]] = True
+    assert searcher.narrow(hits, Allowed(mask=mask)) == hits[::2]
+    other = searcher.filter_mask.allowed(Filters(doc_ids=["doc"]))
+    assert searcher.narrow(hits, other) == hits  # every passage is in "doc"
+
+
+def test_by_year_orders_newest_first_and_keeps_relevance_within_a_year():
+    from core.schema import Hit
+    from index.search.filters import by_year
+
+    def doc(id_, year):
+        return Document(id=id_, title=id_, path=f"{id_}.txt", sha256="0" * 64, format="txt", text="x",
+                        page_starts=[0], meta={"year": year} if year else {})
+
+    def hit(doc_id, rank):
+        p = Passage(passage_id(doc_id, rank, rank + 1), doc_id, doc_id, "x", 1, [], rank, rank + 1, rank)
+        return Hit(p, 1.0 / (rank + 1), rank + 1, {})
+
+    documents = [doc("alt", "2015"), doc("neu", "2019–2022"), doc("ohne", None)]
+    hits = [hit("ohne", 0), hit("alt", 1), hit("neu", 2), hit("alt", 3), hit("neu", 4)]
+    ordered = by_year(hits, documents)
+    assert [(h.passage.doc_id, h.rank) for h in ordered] == [("neu", 3), ("neu", 5), ("alt", 2), ("alt", 4), ("ohne", 1)]

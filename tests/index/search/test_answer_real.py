@@ -24,7 +24,7 @@ ABSURD = ["Hintertupfingen", "die der und", "Quantenchromodynamik", "Pizza Rezep
 def verdicts(real_searcher):
     """Per judgment set: (judgment, hits of a hybrid search to depth 100, Answer)."""
     out = {}
-    k = real_searcher.settings.max_k
+    k = real_searcher.settings.search.max_k
     seen: dict[str, tuple] = {}
     for path in SETS:
         rows = []
@@ -58,7 +58,7 @@ def test_the_floor_keeps_nearly_all_judged_relevant_passages(verdicts, path):
 @pytest.mark.parametrize("query, most", [("Dolmetscherpool", 3), ("Mitfahrerbank", 5)])
 def test_a_rare_keyword_counts_the_few_passages_that_hold_it(real_searcher, query, most):
     """Issue 23: "Dolmetscherpool", which one passage names, said "27 Treffer"."""
-    result = real_searcher.search(query, k=real_searcher.settings.max_k, mode="hybrid")
+    result = real_searcher.search(query, k=real_searcher.settings.search.max_k, mode="hybrid")
     a = analyse(real_searcher, result)
     holding = [h for h in result.hits if query.lower()[:12] in h.passage.text.lower()]
     assert a.kind == "keyword" and holding
@@ -67,7 +67,7 @@ def test_a_rare_keyword_counts_the_few_passages_that_hold_it(real_searcher, quer
 
 @pytest.mark.parametrize("query", ABSURD)
 def test_absurd_and_unknown_queries_are_no_match(real_searcher, query):
-    a = analyse(real_searcher, real_searcher.search(query, k=real_searcher.settings.max_k, mode="hybrid"))
+    a = analyse(real_searcher, real_searcher.search(query, k=real_searcher.settings.search.max_k, mode="hybrid"))
     assert a.no_match and a.total == 0, (query, a.best_dense, a.unknown_terms)
 
 

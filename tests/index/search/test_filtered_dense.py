@@ -107,13 +107,13 @@ def test_each_index_file_is_read_once_per_snapshot_load(built, monkeypatch):
     reads: Counter[str] = Counter()
     real_np_load = np.load
     monkeypatch.setattr(np, "load", lambda path, *a, **kw: reads.update([str(path)]) or real_np_load(path, *a, **kw))
-    if built.vector_backend.startswith("faiss"):
+    if built.ann.vector_backend.startswith("faiss"):
         import faiss
 
         real_read = faiss.read_index
         monkeypatch.setattr(faiss, "read_index", lambda path, *a: reads.update([str(path)]) or real_read(path, *a))
     searcher = open_searcher(built, EMB)
-    root = SnapshotStore(built.snapshots_dir).current_path()
+    root = SnapshotStore(built.storage.snapshots_dir).current_path()
     files = {str(p) for p in root.rglob("*") if p.suffix in (".faiss", ".npy")}
     assert searcher.snapshot.windows is not None and searcher.snapshot.tokens is not None
     assert files and set(reads) == files

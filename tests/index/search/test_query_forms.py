@@ -102,7 +102,7 @@ def test_changed_analyzer_rebuilds_bm25_and_reuses_every_vector(tmp_path, monkey
     settings = Settings.from_env(data_dir=tmp_path / "var", corpus_dir=corpus)
     emb = HashEmbedder(32)
     first = build_index(settings, emb)
-    manifest = SnapshotStore(settings.snapshots_dir).current_manifest()
+    manifest = SnapshotStore(settings.storage.snapshots_dir).current_manifest()
     assert manifest["analyzer"] == analyzer_fingerprint() and manifest["analyzer"].startswith(ANALYZER_VERSION)
     assert not build_index(settings, emb).rebuilt
     monkeypatch.setattr(index.abbreviations, "fingerprint", lambda: "an-edited-list")  # the list was edited

@@ -98,7 +98,7 @@ def test_killed_writer_leaves_the_last_commit_serving(pg):
     name = store.current_name()
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     child = subprocess.Popen([sys.executable, str(Path(__file__).with_name("pg_writer_child.py")),
-                              settings.database_url], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                              settings.storage.database_url], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                              env=env, cwd=ROOT)
     try:
         line = child.stdout.readline()
