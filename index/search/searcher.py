@@ -28,7 +28,7 @@ from core.settings import Settings
 from index.search.answer import Answer, analyse
 from index.search.dense import DenseRetriever
 from index.search.filters import Allowed, FilterMask, Filters, UnknownDocument
-from index.search import kinds
+import index.search.kinds as kinds
 from index.search.fusion import Fusion, Ranking
 from index.search.kinds import query_form, query_language, reference_weight
 from index.search.lexical import BM25Retriever
