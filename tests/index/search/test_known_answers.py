@@ -122,7 +122,7 @@ def test_appendix_rows_rank_just_below_the_prose_they_name(real_searcher, query,
                                                            appendix_section):
     from ingest.kinds import REFERENCE
 
-    assert real_searcher.settings.reference_weight == 0.85
+    assert real_searcher.settings.search.reference_weight == 0.85
     hits = real_searcher.search(query, k=10).hits
     ranks = {h.rank: h for h in hits}
     appendix = ranks[appendix_rank].passage
