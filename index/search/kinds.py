@@ -103,6 +103,8 @@ _UNIT_SPLIT = re.compile(r"(?<=[.!?])\s+|\n+")
 def is_question_list(text: str) -> bool:
     """Whether a passage's text is mostly questions: at least ``QUESTION_LIST_MIN`` sentences or
     lines of three words or more end with "?", and they hold ``QUESTION_LIST_SHARE`` of its words."""
+    if text.count("?") < QUESTION_LIST_MIN:  # most passages: decided without splitting (Searcher runs this per passage)
+        return False
     total = len(text.split())
     if not total:
         return False
