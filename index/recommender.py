@@ -69,6 +69,9 @@ class Recommender:
         def query_terms(text: str):
             return s.bm25_weights(*_clean(text))
 
+        def concepts(text: str):
+            return s.bm25_concepts(*_clean(text))
+
         def embed_query(text: str):
             return s.dense.encode(*_clean(text))[0]  # cached by the search that ran first
 
@@ -77,7 +80,7 @@ class Recommender:
         if snap.project_vectors is not None:
             titles = dict(zip(snap.catalogue.get("project_titles", []), snap.project_vectors))
         return PracticeRanker(self.catalogue, s.passages, search, query_terms, analyze, embed_query, titles,
-                              snap.bm25.vocabulary)
+                              snap.bm25.vocabulary, concepts=concepts)
 
     def recommend_for(self, query: Municipality | str, topic: str | None, k: int,
                       candidates: CandidateFilter | None = None,

@@ -138,13 +138,19 @@ class PracticeRanker:
     :param document_frequency: analysed term -> number of passages holding it (the BM25
         vocabulary), for ``topic_terms(topic, idf=True)``; without it every term counts with
         its query weight alone.
+    :param concepts: optional ``text -> [frozenset of terms] | None``, the search's concepts
+        of an English topic (``Searcher.bm25_concepts``: each English word with its German
+        translations); with it a text names an English word once, by the word or any of its
+        translations, instead of by each translation's share of the weight.
     """
 
     def __init__(self, catalogue, passages: Sequence, search: SearchFn, query_terms: TermsFn,
                  analyze: AnalyzeFn, embed_query: EmbedFn | None = None,
                  title_vectors: dict[str, np.ndarray] | None = None,
-                 document_frequency: dict[str, int] | None = None):
+                 document_frequency: dict[str, int] | None = None,
+                 concepts: Callable[[str], list[tuple[frozenset[str], ...]] | None] | None = None):
         self.catalogue = catalogue
+        self._concepts = concepts
         self._df = document_frequency
         self._lines: dict[tuple[str, str], list[str]] = {}
         self._n_passages = max(1, len(passages))
@@ -214,6 +220,10 @@ class PracticeRanker:
         """The id of the document a passage stands in (None for an unknown id)."""
         return getattr(self._passages.get(passage_id or ""), "doc_id", None)
 
+    def analyze(self, text: str) -> list[str]:
+        """``text``'s terms by the search's document-side analysis (the ``analyze`` given)."""
+        return list(self._analyze(text))
+
     def text(self, passage_id: str) -> str:
         """The passage's text ("" for an unknown id)."""
         p = self._passages.get(passage_id)
@@ -281,12 +291,32 @@ class PracticeRanker:
             ps.score = raw[mid] / top if top > 0 else 0.0
         return dict(out)
 
-    def topic_alternatives(self, topic: str) -> list[dict[str, float]]:
+    def topic_alternatives(self, topic: str, by_concept: bool = True) -> list[dict[str, float]]:
         """The topic's IDF-weighted terms (``topic_terms(..., idf=True)``), once per
         alternative the topic offers: "Nähkurs oder Nähcafé für Geflüchtete" is "Nähkurs für
         Geflüchtete" or "Nähcafé für Geflüchtete" (``alternatives``), so a text naming either
         names the practice. One entry for a topic without "oder"/"or"/"bzw."."""
-        return [self.topic_terms(variant, idf=True) for variant in alternatives(topic)]
+        return [self._by_concept(variant, self.topic_terms(variant, idf=True)) if by_concept
+                else self.topic_terms(variant, idf=True) for variant in alternatives(topic)]
+
+    def _by_concept(self, topic: str, terms: dict[str, float]) -> dict:
+        """``terms`` regrouped by the topic's concepts (``concepts``; English topics): one
+        key per concept, the tuple of its alternatives (sets of stems), weighing as its
+        heaviest term; terms of no concept keep their own key. Unchanged for German topics."""
+        groups = self._concepts(topic) if self._concepts else None
+        if not groups:
+            return terms
+        out: dict = {}
+        left = dict(terms)
+        for group in groups:
+            stems = set().union(*group)
+            weight = max((terms[t] for t in stems if t in terms), default=0.0)
+            if weight > 0:
+                out[group] = max(out.get(group, 0.0), weight)
+            for t in stems:
+                left.pop(t, None)
+        out.update(left)
+        return out
 
     def coverage_any(self, alternatives: Sequence[dict[str, float]], text: str) -> float:
         """The best :meth:`coverage` of ``text`` over the topic's alternatives, in [0, 1]."""
@@ -305,9 +335,7 @@ class PracticeRanker:
             if names:
                 pattern = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)) + r")(?!\w)")
                 units: list[str] = []
-                for line in (ln.strip(" -•*\t") for ln in self.text(passage_id).splitlines()):
-                    if not line:
-                        continue
+                for line in bullet_items(self.text(passage_id)):
                     units.extend(_SENTENCE.split(line) if len(line.split()) > SENTENCE_WORDS else [line])
                 for i, unit in enumerate(units):
                     if pattern.search(unit):
@@ -327,14 +355,17 @@ class PracticeRanker:
         return {t: w * self._term_idf(t) for t, w in terms.items()} if idf else terms
 
     def coverage(self, terms: dict[str, float], text: str) -> float:
-        """Share of the weighted ``terms`` that ``text`` contains after the search's analysis, in [0, 1]."""
+        """Share of the weighted ``terms`` that ``text`` contains after the search's analysis, in
+        [0, 1]; a key that is a concept (``topic_alternatives``: a tuple of sets of stems)
+        counts when the text holds every stem of one of its sets."""
         total = sum(terms.values())
         if total <= 0 or not text:
             return 0.0
         have = self._terms_of.get(text)
         if have is None:
             have = self._terms_of[text] = frozenset(self._analyze(text))
-        return sum(w for t, w in terms.items() if t in have) / total
+        return sum(w for t, w in terms.items()
+                   if (t in have if isinstance(t, str) else any(alt <= have for alt in t))) / total
 
     def _term_idf(self, term: str) -> float:
         """BM25 IDF of ``term`` over the passages (1.0 for every term without frequencies);
@@ -383,6 +414,40 @@ class PracticeRanker:
 
 
 _SENTENCE = re.compile(r"(?<=[.!?;])\s+")
+_BULLET = re.compile(r"^\s*[-•*–]\s+")
+WRAP_WORDS = 4  # a bullet of at most this many words, followed by a short unbulleted line, was wrapped
+
+
+def bullet_items(text: str) -> list[str]:
+    """The non-empty lines of ``text`` without bullet marks, with a bullet item that a
+    slide or table cell wrapped over several lines joined again: "- Freiberger" +
+    "Fest der Kulturen" -> "Freiberger Fest der Kulturen".
+
+    A line continues the bullet above it when that bullet so far has at most
+    ``WRAP_WORDS`` words and the line itself carries no bullet and at most
+    ``LABEL_WORDS`` words (PDF text of slides breaks a cell's line where the cell is
+    narrow, and the extractor writes each piece on a line of its own); one such line
+    per bullet, since a second short line is more often the next cell. Longer bullets
+    and prose lines are left as they are.
+    """
+    out: list[str] = []
+    open_bullet = False
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line:
+            continue
+        bullet = bool(_BULLET.match(line))
+        clean = line.strip(" -•*–\t")
+        if not clean:
+            continue
+        if (not bullet and open_bullet and out and len(out[-1].split()) <= WRAP_WORDS
+                and len(clean.split()) <= LABEL_WORDS):
+            out[-1] = f"{out[-1]} {clean}"
+            open_bullet = False  # one continuation line: a second short line is a new cell
+            continue
+        out.append(clean)
+        open_bullet = bullet
+    return out
 _OR = re.compile(r"(\w[\w-]*)\s*,?\s+(?:oder|or|bzw\.)\s+(\w[\w-]*)", re.IGNORECASE)
 
 

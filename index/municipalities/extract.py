@@ -25,7 +25,7 @@ from index.municipalities import geodata, reference, subjects
 from index.municipalities.evidence import attach_passages, passage_locator
 from index.municipalities.groups import find_groups
 from index.municipalities.model import Catalogue, Municipality
-from index.municipalities.names import ParsedName, aliases_for, parse_name
+from index.municipalities.names import ParsedName, aliases_for, parse_name, place_adjectives
 from index.municipalities.records import Record
 from index.municipalities.sources.desi import creatable, parse_ideas, parse_interviews, parse_table1
 from index.municipalities.sources.difu import parse_appendix, parse_profiles, parse_special_category
@@ -95,7 +95,10 @@ def catalogue_entities(catalogue: Catalogue) -> list[tuple[str, Entity]]:
         kind = "bezirk" if m.type == gz.STADTBEZIRK else "kreis" if m.type == gz.LANDKREIS else parsed.kind
         ent = Entity(kind, m.name if kind == "bezirk" else parsed.base, m.name, m.type, gz.land_code(m.bundesland), m.population,
                      country=m.country, catalogued=True)
+        adjectives = place_adjectives(parsed.base)  # they mention a place; they never name a new entry
         for alias in [m.name, *m.aliases, ent.base]:
+            if alias in adjectives:
+                continue
             first = alias.split()[0] if alias.split() else ""
             # the linker reads prefixes itself ("Stadt und Landkreis Hof" names both), so a
             # Kreis is known by its base name, not as "Landkreis Hof"

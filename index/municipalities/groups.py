@@ -23,6 +23,7 @@ from dataclasses import asdict, dataclass, field
 
 from typing import TYPE_CHECKING
 
+from index.municipalities import gazetteer as gz
 from index.municipalities.model import Catalogue
 from index.municipalities.names import parse_name
 from core.schema import Document
@@ -132,14 +133,22 @@ def _nominative(label: str) -> str:
 
 
 GROUP_NAMED_SHARE = 0.5
+# Words of a municipality's type: structure the description parser reads, not practice. A
+# topic "Integrationskonzept für eine kreisangehörige Stadt" does not name the prize category
+# "Kreisangehörige Städte und Gemeinden" (partner cities are a practice and stay).
+TYPE_WORDS = " ".join([gz.KREISFREI, gz.KREISANGEHOERIG, gz.LANDKREIS, gz.STADTBEZIRK, "kreisfreie Städte",
+                       "kreisangehörige Städte und Gemeinden", "Landkreise", "Kreis", "Kreise", "Kommune",
+                       "Kommunen", "Stadt", "Städte", "Gemeinde", "Gemeinden", "Großstadt", "Kleinstadt", "Mittelstadt"])
 
 
 def groups_named(catalogue: Catalogue, topic: str, practice: "PracticeRanker | None") -> list[tuple[dict, float]]:
     """The documents' groups whose label holds at least ``GROUP_NAMED_SHARE`` of the topic's
     weighted terms ("Kommunaler Qualitätszirkel zur Integration" names the Qualitätszirkel),
+    leaving out the words of a municipality's type (``TYPE_WORDS``),
     with that share, best first: their members do what the topic asks by membership."""
     if practice is None or not topic.strip():
         return []
-    terms = practice.topic_terms(topic)
+    type_stems = set(practice.analyze(TYPE_WORDS))
+    terms = {t: w for t, w in practice.topic_terms(topic).items() if t not in type_stems}
     found = [(g, practice.coverage(terms, g["label"])) for g in catalogue.groups]
     return sorted([(g, c) for g, c in found if c >= GROUP_NAMED_SHARE], key=lambda gc: -gc[1])

@@ -7,7 +7,8 @@ Decisions:
   Landkreis and never also the city Osnabrück.
 - A match must start with a capital letter in the original text (guards "essen",
   "enger"), must not be glued to a hyphenated compound ("Berlin-Brandenburg"), and is
-  ignored right after a postal code ("49082 Osnabrück" is an address). URLs and
+  ignored right after a postal code ("49082 Osnabrück" is an address) or right before a
+  street word and a house number ("Augsburger Str. 12"). URLs and
   e-mail addresses are masked first ("www.osnabrueck.de").
 """
 
@@ -24,6 +25,8 @@ _TOKEN = re.compile(r"\w+", re.UNICODE)
 # from every position to the end of the run or text (O(n^2): 80 KB without a space took 10 s).
 _MASK = re.compile(r"(?:https?://|www\.)\S+|(?<!\S)\S+@\S+|<[^<>]*>")
 _POSTCODE_BEFORE = re.compile(r"\b\d{4,5}\s+$")
+# A street named after a place ("Augsburger Str. 12", "Berliner Platz 3") is an address.
+_STREET_AFTER = re.compile(r"\s*(?:Str\.|Straße|Strasse|Allee|Ring|Platz|Damm|Weg|Chaussee|Landstraße)\s+\d")
 
 
 def alias_key(alias: str) -> tuple[str, ...]:
@@ -80,6 +83,8 @@ class AliasIndex:
         if start >= 2 and text[start - 1] == "-" and text[start - 2].isalpha():
             return False
         if end + 1 < len(text) and text[end] == "-" and text[end + 1].isalpha():
+            return False
+        if _STREET_AFTER.match(text, end):
             return False
         return not _POSTCODE_BEFORE.search(text[max(0, start - 8) : start])
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from index.municipalities import gazetteer as gz
 from index.municipalities import geodata
+from index.municipalities.linker import common_words
 from index.municipalities.reference import kreisfrei_land
 
 _PREFIX = re.compile(
@@ -172,4 +173,34 @@ def aliases_for(parsed: ParsedName) -> set[str]:
     for f in forms:
         if f[-1:] not in "sßxz" and not set(" /(") & set(f):
             out.add(f + "s")  # genitive: "Osnabrücks Zukunft"
+    if parsed.kind != "kreis":
+        out |= {a for f in forms for a in place_adjectives(f)}
     return out
+
+
+_ADJ_INGEN = re.compile(r"(?:ing|ung|ang)en$")
+
+
+def place_adjectives(name: str) -> set[str]:
+    """The regular German place adjectives of a one-word place name ("Ortsadjektive",
+    Duden grammar § 1009): "Freiberg" -> {"Freiberger"}, "Hanau" -> {"Hanauer"},
+    "Rheine" -> {"Rheiner"}, "Tübingen" -> {"Tübinger"}, "Darmstadt" -> {"Darmstädter"}.
+
+    Irregular forms ("Münchner", "Hallenser", "Bremer") are not derived. A form that is
+    also a common German word in Ding (``linker.common_words``: "Hammer", "Hamburger")
+    is dropped: it would link every hammer to Hamm. Multi-word names and names with a
+    slash, hyphen or parenthesis give none. The forms are
+    aliases, so they only ever *mention* a place (``evidence.passage_members``).
+    """
+    if not name or set(" /(-.") & set(name) or not name[:1].isupper():
+        return set()
+    if name.endswith("stadt"):
+        forms = {name[:-5] + "städter"}
+    elif _ADJ_INGEN.search(name):
+        forms = {name[:-2] + "er"}
+    elif name.endswith("e"):
+        forms = {name + "r"}
+    else:
+        forms = {name + "er"}
+    common = common_words()
+    return {f for f in forms if gz.fold(f) not in common}

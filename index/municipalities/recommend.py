@@ -177,7 +177,7 @@ def recommend(
     # a stated topic is also answered as "who does X?" (list rows and name lines included):
     # a candidate's practice is the better of its portrait score and its who-does order
     who = who_does_scores(catalogue, practice, topic_text, hits) if hits is not None and (topic or "").strip() else {}
-    terms = practice.topic_alternatives(topic_text) if practice and topic_text else []
+    terms = practice.topic_alternatives(topic_text, by_concept=False) if practice and topic_text else []
     weights = WEIGHTS if (topic or "").strip() or not profile.id else NO_TOPIC_WEIGHTS
     query_subjects = dict(catalogue.get(profile.id).passage_titles) if profile.id else {}
     named = groups_named(catalogue, topic or "", practice)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from index.analyzer import analyze, words
 from index.search.fusion import Ranking
 from index.search.query import Query
-from index.search.translate import ENGLISH_STOPWORDS, translation_groups, weigh_translations
+from index.search.translate import ENGLISH_STOPWORDS, translation_concepts, translation_groups, weigh_translations
 from index.search.typo import TypoCorrector
 from index.snapshot import Snapshot
 
@@ -55,6 +55,26 @@ class BM25Retriever:
         for term, weight in weigh_translations(groups, self.snapshot.bm25.postings).items():
             weights[term] = max(weights.get(term, 0.0), weight)
         return weights
+
+    def concepts(self, text: str, lang: str) -> list[tuple[frozenset[str], ...]] | None:
+        """The concepts of an English query, one per English word or dictionary phrase
+        (``translate.translation_concepts``): a tuple of alternatives, each the set of stems
+        a text must hold to name the concept that way: the English word's own stem, or one
+        German translation's words (each word's whole stem, not its compound parts:
+        "Kinderbetreuung" is named by "kinderbetreu", not by "kind"). None for a German
+        query (each term is its own concept)."""
+        if lang != "en":
+            return None
+        out = []
+        for english, german in translation_concepts(text, self.snapshot.translations):
+            alts = []
+            for phrase in [" ".join(english), *german]:
+                stems = [a[0] for a in (analyze(w) for w in words(phrase)) if a and a[0] not in ENGLISH_STOPWORDS]
+                if stems:
+                    alts.append(frozenset(stems))
+            if alts:
+                out.append(tuple(dict.fromkeys(alts)))
+        return out
 
     @property
     def typo(self) -> TypoCorrector:

@@ -282,6 +282,12 @@ class Searcher:
         caller gets its own copy."""
         return dict(self._cached_weights(self.normalized(text, lang), lang))
 
+    def bm25_concepts(self, text: str, lang: str) -> list[tuple[frozenset[str], ...]] | None:
+        """The concepts of an English ``text`` (``BM25Retriever.concepts``: per English word,
+        its stem or one German translation's stems), normalised as :meth:`bm25_weights`
+        normalises it; None for German."""
+        return self.bm25.concepts(self.normalized(text, lang), lang)
+
     def normalized(self, text: str, lang: str) -> str:
         """``text`` as both arms search it (``QueryNormalizer``), computed once per (text, lang)."""
         return self._memo(self._normalized, (text, lang), lambda: self.normalizer(text, lang).text)

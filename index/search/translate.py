@@ -406,6 +406,26 @@ def translation_groups(query: str, table: dict[str, list[str]]) -> list[list[str
     return groups
 
 
+def translation_concepts(query: str, table: dict[str, list[str]]) -> list[tuple[list[str], list[str]]]:
+    """The concepts of an English query: ``(english_words, german_candidates)`` per
+    dictionary phrase or content word, in the grouping of :func:`translation_groups`
+    (phrases first, then the remaining words), and a content word without any candidate
+    as ``([word], [])``. A text *names* a concept when it holds the English word or any
+    of its German candidates: the coverage of a translated topic counts each English
+    word once, not each of its up to ``MAX_TERMS_PER_WORD`` translations.
+    """
+    tokens = _content_words(query)
+    out: list[tuple[list[str], list[str]]] = []
+    used: set[int] = set()
+    for span, key in phrase_spans(query, table) if table else []:
+        out.append(([tokens[i] for i in span], list(table[key][:MAX_TERMS_PER_WORD])))
+        used.update(span)
+    for i, tok in enumerate(tokens):
+        if i not in used:
+            out.append(([tok], _word_candidates(tok, table)[:MAX_TERMS_PER_WORD] if table else []))
+    return out
+
+
 def weigh_translations(groups: list[list[str]], postings: Callable[[str], np.ndarray],
                        decay: float = TRANSLATION_DECAY) -> dict[str, float]:
     """BM25 query weights for translation candidates, disambiguated by co-occurrence.

@@ -196,3 +196,35 @@ def test_taxonomy():
     assert canonical_theme("ehrenamt") == "Engagement/Ehrenamt"
     assert canonical_theme("Sprache") == "Sprache"
     assert canonical_theme("Raumfahrt") is None
+
+
+@pytest.mark.parametrize("name, adjectives", [
+    ("Freiberg", {"Freiberger"}), ("Hanau", {"Hanauer"}), ("Rheine", {"Rheiner"}), ("Tübingen", {"Tübinger"}),
+    ("Darmstadt", {"Darmstädter"}), ("Neuss", {"Neusser"}), ("Dülmen", {"Dülmener"}),
+    ("Halle (Saale)", set()), ("Weissach im Tal", set()), ("Cottbus/Chóśebuz", set()), ("Elm-Asse", set()),
+])
+def test_place_adjectives(name, adjectives, monkeypatch):
+    from index.municipalities import names
+
+    monkeypatch.setattr(names, "common_words", lambda: frozenset())
+    assert names.place_adjectives(name) == adjectives
+
+
+def test_place_adjective_that_is_a_word_is_dropped(monkeypatch):
+    """"Hammer" is a tool before it is Hamm's adjective (Ding lists it as a word)."""
+    from index.municipalities import names
+
+    monkeypatch.setattr(names, "common_words", lambda: frozenset({"hammer"}))
+    assert names.place_adjectives("Hamm") == set()
+    assert "Hammer" not in names.aliases_for(parse_name("Stadt Hamm"))
+    assert "Dortmunder" in names.aliases_for(parse_name("Stadt Dortmund"))
+    assert not any(a.endswith("er") and " " not in a for a in names.aliases_for(parse_name("Landkreis Dortmund")))
+
+
+def test_adjective_mentions_a_place_but_a_street_is_an_address():
+    cat = Catalogue([Municipality("augsburg", "Augsburg", aliases=["Augsburger"]),
+                     Municipality("berlin", "Berlin", aliases=["Berliner"])])
+    ids = lambda t: [m.id for m in cat.find_in_text(t)]  # noqa: E731
+    assert ids("das Augsburger Bündnis für Integration") == ["augsburg"]
+    assert ids("Kontakt: Augsburger Str. 12, Berliner Platz 3") == []
+    assert ids("Berlin Straße") == ["berlin"]  # no house number: not an address

@@ -464,3 +464,72 @@ def test_a_naming_row_votes_even_when_the_search_ranks_its_list_low():
     assert [(r.passage_id, r.weight) for r in scores["w"].rows] == [("list", pytest.approx(0.5))]
     # in the hits at (0.5 / 1)² = 0.25 < ROW_FLOOR: the floor
     assert [(r.passage_id, r.weight) for r in scores["h"].rows] == [("low", pytest.approx(0.5))]
+
+
+def test_wrapped_bullet_is_one_name_line():
+    """A slide cell wrapped over two lines ("- Freiberger" / "Fest der Kulturen") is one
+    name line, named by the place adjective, so the festival is Freiberg's evidence; the
+    next short line after the joined one starts a new item."""
+    from index.municipalities.entity_rank import bullet_items
+    from index.municipalities.who_does import who_does
+
+    text = ("Kulturelle\n\nVielfalt\n\n- Interkulturelle Woche\n- Freiberger\n\nFest der Kulturen\n\n"
+            "- Internationales\n\nBürgerfest\n\nStudierende")
+    assert bullet_items(text) == ["Kulturelle", "Vielfalt", "Interkulturelle Woche", "Freiberger Fest der Kulturen",
+                                  "Internationales Bürgerfest", "Studierende"]
+    assert bullet_items("Ein langer Satz mit vielen Wörtern über das Ehrenamt.\nZweite Zeile") == [
+        "Ein langer Satz mit vielen Wörtern über das Ehrenamt.", "Zweite Zeile"]
+    cat = Catalogue([muni("darmstadt", KF, "HE", 160000, passages=["slide"]),
+                     muni("freiberg", KA, "SN", 40000, mentions=["slide"])])
+    cat.get("freiberg").aliases = ["Freiberger"]
+    practice = PracticeRanker(cat, [P("slide", text=text)] + [P(f"x{i}") for i in range(8)],
+                              lambda text, k: [("slide", 1.0)][:k],
+                              lambda text: dict.fromkeys(text.lower().split(), 1.0),
+                              lambda text: re.findall(r"\w+", text.lower()),
+                              document_frequency={"fest": 1, "der": 9, "kulturen": 1})
+    assert practice.name_lines("slide", "freiberg") == ["Interkulturelle Woche Freiberger Fest der Kulturen"]
+    found = {m.id: m for m in who_does(cat, practice, "Fest der Kulturen", 5)}
+    assert found["freiberg"].names_practice and found["freiberg"].evidence[0].kind == "row"
+
+
+def test_english_topic_names_each_word_once():
+    """An English topic's concepts: a text holding one translation of each English word
+    covers the whole topic, however many translations the word has; without concepts
+    the same text covers only the translations' share of the weight."""
+    cat = Catalogue([muni("winnenden", KA, "BW", 28000, passages=["pa"])])
+    weights = {"volunteer": 1.0, "ehrenamt": 1.0, "freiwill": 0.6, "interpret": 1.0, "dolmetsch": 1.0,
+               "ubersetz": 0.6}
+    concepts = [(frozenset({"volunteer"}), frozenset({"ehrenamt"}), frozenset({"freiwill"})),
+                (frozenset({"interpret"}), frozenset({"dolmetsch"}), frozenset({"ubersetz"}))]
+    df = dict.fromkeys(weights, 1)
+
+    def make(with_concepts):
+        return PracticeRanker(cat, [P("pa")] + [P(f"x{i}") for i in range(9)], lambda text, k: [],
+                              lambda text: dict(weights), lambda text: re.findall(r"\w+", text.lower()),
+                              document_frequency=df, concepts=(lambda text: concepts) if with_concepts else None)
+
+    text = "ehrenamt dolmetsch pool"
+    assert make(True).coverage_any(make(True).topic_alternatives("volunteer interpreter"), text) == 1.0
+    plain = make(False)
+    assert plain.coverage_any(plain.topic_alternatives("volunteer interpreter"), text) == pytest.approx(2 / 5.2)
+    # a concept is named only by a whole translation, and the untranslated German topic is unchanged
+    assert make(True).coverage_any(make(True).topic_alternatives("volunteer interpreter"), "ehrenamt") == 0.5
+    assert make(True).topic_alternatives("x", by_concept=False) == plain.topic_alternatives("x")
+
+
+def test_a_type_word_does_not_name_a_group():
+    """"Integrationskonzept für eine kreisangehörige Stadt" describes the asker's type; it does
+    not name the prize category "Kreisangehörige Städte und Gemeinden". "Preisträger" does,
+    and so does a partner-city circle (a practice, not a type)."""
+    from index.municipalities.groups import groups_named
+
+    cat = Catalogue([muni("a", KA, "NW", 30000), muni("b", KA, "NW", 20000)],
+                    groups=[{"label": "Preisträger: Kreisangehörige Städte und Gemeinden", "members": ["a", "b"]},
+                            {"label": "Partnerstädte von Darmstadt", "members": ["a"]}])
+    from index.analyzer import analyze
+
+    practice = PracticeRanker(cat, [P("x")], lambda text, k: [], lambda text: dict.fromkeys(analyze(text), 1.0), analyze)
+    labels = lambda topic: [g["label"] for g, _ in groups_named(cat, topic, practice)]  # noqa: E731
+    assert labels("Integrationskonzept für eine kreisangehörige Stadt") == []
+    assert labels("Preisträger kreisangehörige Städte") == ["Preisträger: Kreisangehörige Städte und Gemeinden"]
+    assert labels("Partnerstädte") == ["Partnerstädte von Darmstadt"]

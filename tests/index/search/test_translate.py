@@ -167,3 +167,24 @@ def test_normalised_groups_share_one_unit_of_weight(monkeypatch):
     monkeypatch.setattr(translate, "NORMALISE_GROUPS", True)
     weights = weigh_translations([["a", "b"]], lambda t: postings[t], decay=0.5)
     assert weights == {"a": 2 / 3, "b": 1 / 3}
+
+
+def test_translation_concepts_pair_each_english_word_with_its_candidates():
+    from types import SimpleNamespace
+
+    from index.search.lexical import BM25Retriever
+    from index.search.translate import translation_concepts
+
+    table = {"competition": ["konkurrenz", "wettbewerb"], "project": ["projekt"], "camper van": ["wohnmobil"]}
+    assert translation_concepts("the project competition and a camper van for lgbtq", table) == [
+        (["camper", "van"], ["wohnmobil"]), (["project"], ["projekt"]),
+        (["competition"], ["konkurrenz", "wettbewerb"]), (["lgbtq"], [])]
+    retriever = BM25Retriever(SimpleNamespace(translations=table))
+    concepts = retriever.concepts("project competition", "en")
+    assert concepts == [(frozenset(analyze("project")), frozenset(analyze("projekt"))),
+                        (frozenset(analyze("competition")), frozenset(analyze("konkurrenz")),
+                         frozenset(analyze("wettbewerb")))]
+    assert retriever.concepts("Projektwettbewerb", "de") is None
+    # a compound translation is named by its whole stem, not by its parts
+    (kinder,) = BM25Retriever(SimpleNamespace(translations={"childcare": ["Kinderbetreuung"]})).concepts("childcare", "en")
+    assert frozenset({analyze("Kinderbetreuung")[0]}) in kinder and frozenset({"kind"}) not in kinder
