@@ -113,6 +113,7 @@ def build_index(
     progress: bool = False,
     prepared: list[tuple[Document, list[Passage]]] = (),
     origin: str = "cli",
+    staged: bool = False,
 ) -> BuildOutcome:
     """Sync the snapshot with the corpus folder (or ``paths``) or, with ``add``, add files.
 
@@ -130,7 +131,9 @@ def build_index(
     The previous snapshot keeps serving until the new one is published; a failed build
     publishes nothing and removes what it wrote. With the PostgreSQL store (``index.store``)
     ``add`` and ``remove`` write only the documents concerned, one transaction each
-    (``index.store.incremental``); a sync or ``force`` publishes a new generation. Raises Busy when another writer holds the
+    (``index.store.incremental``); a sync or ``force`` publishes a new generation. ``staged``
+    (PostgreSQL store, ``add``): each document BM25-searchable before its embedding, its
+    vectors in a second transaction (``write_incremental``); ignored by the embedded store. Raises Busy when another writer holds the
     lock, StorageFull when the disk is full, SnapshotError when nothing could be indexed.
     """
     store = open_store(settings)
@@ -138,7 +141,7 @@ def build_index(
         with store.writer_lock():
             if store.kind == "postgres" and (add or remove) and not force and store.current_name():
                 return write_incremental(settings, embedder, store, _embed_document, BuildOutcome,
-                                         list(paths or ()), tuple(remove), list(prepared), origin)
+                                         list(paths or ()), tuple(remove), list(prepared), origin, staged)
             store.drop_old(3)
             return _build_locked(settings, embedder, store, paths, add, remove, force, progress, list(prepared), origin)
     finally:
@@ -312,6 +315,8 @@ def _embed(passages, embedder, previous, settings, progress):
     cache: dict[str, tuple[np.ndarray, np.ndarray | None]] = {}
     if previous is not None and (not want_tokens or previous.tokens is not None):
         for i, p in enumerate(previous.passages):
+            if np.isnan(previous.vectors[i][0]):  # a staged write's passage still without its vector
+                continue
             tok = np.asarray(previous.tokens.get(i), dtype=np.float32) if want_tokens else None
             cache[_text_key(p.embedding_text())] = (previous.vectors[i], tok)
     vectors = np.zeros((len(passages), embedder.dim), dtype=np.float32)
@@ -396,7 +401,12 @@ class _Previous:
     """The last snapshot as ``ingest.loop.Previous``: its documents and passages by id."""
 
     def __init__(self, snapshot: Snapshot, settings: Settings):
-        self.documents = {d.id: d for d in snapshot.documents}
+        # a staged write's "partial" mark (index.store.pg_write) describes that generation's
+        # vectors, not the document: a build embeds every passage it lacks a vector for
+        self.documents = {d.id: (d if "indexing" not in d.meta else
+                                 Document.from_dict({**d.to_dict(), "meta": {k: v for k, v in d.meta.items()
+                                                                               if k != "indexing"}}))
+                          for d in snapshot.documents}
         self.same_chunker = snapshot.manifest.get("chunker") == chunker_params(settings)
         self._passages: dict[str, list[Passage]] = {}
         for p in snapshot.passages:

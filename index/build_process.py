@@ -32,6 +32,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import traceback
 from dataclasses import asdict
 from pathlib import Path
@@ -92,7 +93,9 @@ def settings_from_payload(payload: dict[str, Any]) -> Settings:
 def build_in_child(settings: Settings, embedder, *, remove: tuple[str, ...] = (),
                    prepared: list[tuple[Document, list[Passage]]] = ()):
     """``build_index(settings, embedder, add=True, remove=remove, prepared=prepared)`` in a
-    child process under ``upload_build_seconds`` and ``upload_build_memory_mb``.
+    child process under ``upload_build_seconds`` and ``upload_build_memory_mb``. With
+    ``prepared`` documents (an upload) the write is staged on the PostgreSQL store
+    (``build_index(staged=True)``: BM25-searchable before the embedding).
 
     Returns the ``index.build.BuildOutcome``. Raises the child's domain error again
     (``Busy``, ``StorageFull``, ``SnapshotError``, ``IngestError``, ...), or
@@ -229,6 +232,42 @@ def _out_of_memory(exc: BaseException, limit: int) -> bool:
     return peak_kb * 1024 >= 0.9 * limit
 
 
+class _LoadingEmbedder:
+    """The server's model, loaded by a thread that starts at once, so that reading the upload
+    and a staged write's first commit (BM25, ``build_index(staged=True)``) do not wait for
+    it (about 10 s on two loaded cores); the first use of the model waits for the thread.
+    ``fingerprint`` is the server's; the loaded model must have the same (``ModelError``
+    at first use otherwise: with a staged write that is after the first commit, which
+    leaves a "partial" document that keyword search finds and a new upload completes)."""
+
+    def __init__(self, settings: Settings, fingerprint: str):
+        self.fingerprint = fingerprint
+        self._settings = settings
+        self._model = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._load, name="load-model", daemon=True)
+        self._thread.start()
+
+    def _load(self) -> None:
+        try:
+            self._model = load_embedder(self._settings, provision=False)
+        except BaseException as exc:  # raised again at first use, in the build's thread
+            self._error = exc
+
+    def model(self):
+        """The loaded model (waits for the loading thread)."""
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        if self._model.fingerprint != self.fingerprint:
+            raise ModelError(f"the build process loaded model {self._model.fingerprint[:12]}, not the server's "
+                             f"{str(self.fingerprint)[:12]}")
+        return self._model
+
+    def __getattr__(self, name: str):
+        return getattr(self.model(), name)
+
+
 def _build(request: dict[str, Any]) -> dict[str, Any]:
     # lazy: index.build loads the ingest pipeline with NLTK's Punkt (~3 s); the serving process that starts the child never builds itself
     from index.build import build_index
@@ -237,14 +276,16 @@ def _build(request: dict[str, Any]) -> dict[str, Any]:
     spec = request["embedder"]
     if spec["kind"] == "hash":
         embedder = HashEmbedder(int(spec["dim"]))
+        if embedder.fingerprint != spec["fingerprint"]:
+            raise ModelError(f"the build process loaded model {embedder.fingerprint[:12]}, not the server's "
+                             f"{str(spec['fingerprint'])[:12]}")
     else:
-        embedder = load_embedder(settings, provision=False)
-    if embedder.fingerprint != spec["fingerprint"]:
-        raise ModelError(f"the build process loaded model {embedder.fingerprint[:12]}, not the server's "
-                         f"{str(spec['fingerprint'])[:12]}")
+        embedder = _LoadingEmbedder(settings, spec["fingerprint"])
     prepared = [(Document.from_dict(item["document"]), [Passage.from_dict(p) for p in item["passages"]])
                 for item in request["prepared"]]
-    outcome = build_index(settings, embedder, None, add=True, remove=tuple(request["remove"]), prepared=prepared)
+    # an upload on the PostgreSQL store: BM25-searchable before its embedding (staged write)
+    outcome = build_index(settings, embedder, None, add=True, remove=tuple(request["remove"]), prepared=prepared,
+                          staged=bool(prepared))
     return {"rebuilt": outcome.rebuilt, "snapshot_path": str(outcome.snapshot_path) if outcome.snapshot_path else None,
             "reason": outcome.reason, "report": outcome.report, "timings": outcome.timings, "counts": outcome.counts}
 

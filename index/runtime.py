@@ -70,6 +70,30 @@ def open_searcher(settings: Settings, embedder) -> Searcher:
     return Searcher(snapshot, embedder, settings, catalogue=catalogue)
 
 
+def refresh_searcher(searcher: Searcher, settings: Settings, embedder) -> Searcher | None:
+    """``searcher`` brought up to the serving version by reading only what changed, when its
+    snapshot can do that (the PostgreSQL store's ``PgSnapshot.refresh``: the same
+    generation, written to since); ``searcher`` itself when nothing changed; None when it
+    cannot (the embedded store, another generation): then ``open_searcher``. The
+    municipality catalogue is the old one (incremental writes do not change it)."""
+    refresh = getattr(searcher.snapshot, "refresh", None)
+    if refresh is None:
+        return None
+    snapshot = refresh()
+    if snapshot is None:
+        return None
+    if snapshot is searcher.snapshot:
+        return searcher
+    new = Searcher(snapshot, embedder, settings, catalogue=searcher.catalogue)
+    forms = searcher.normalizer._forms
+    if forms is not None:  # the corpus word forms (seconds at 100,000 passages): only the delta counted
+        old_rows, new_rows = set(searcher.snapshot.rowmap.rows.tolist()), set(snapshot.rowmap.rows.tolist())
+        added = [p.text for p, r in zip(snapshot.passages, snapshot.rowmap.rows.tolist()) if r not in old_rows]
+        removed = [p.text for p, r in zip(searcher.passages, searcher.snapshot.rowmap.rows.tolist()) if r not in new_rows]
+        new.normalizer._forms = forms.updated(added, removed)
+    return new
+
+
 def open_recommender(settings: Settings, embedder) -> "Recommender":
     """The ``index.recommender.Recommender`` (comparable municipalities, "who does X?") over
     the snapshot ``open_searcher`` opens, with that searcher's practice evidence. Raises

@@ -212,11 +212,15 @@ class PassageService:
         return cached[1], cached[2]
 
     def documents(self, s: Searcher | None = None) -> list[dict[str, Any]]:
-        """Every document of the snapshot: ``{"id", "title", "format", "pages", "passages", "meta"}``."""
+        """Every document of the snapshot: ``{"id", "title", "format", "pages", "passages", "meta",
+        "indexing"}``; ``indexing`` is ``"partial"`` between a staged write's two commits
+        (PostgreSQL store: BM25 finds the document, its vectors are still being computed),
+        else ``"complete"``."""
         s = s or self.snapshots.searcher
         by_doc, _ = self._doc_order(s)
         return [{"id": d.id, "title": d.title, "format": d.format, "pages": d.pages,
-                 "passages": len(by_doc.get(d.id, [])), "meta": d.meta} for d in s.snapshot.documents]
+                 "passages": len(by_doc.get(d.id, [])), "meta": d.meta,
+                 "indexing": d.meta.get("indexing", "complete")} for d in s.snapshot.documents]
 
     def document(self, doc_id: str) -> dict[str, Any]:
         """One document with its ``outline`` (passage id, page, section per passage);

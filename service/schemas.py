@@ -215,6 +215,9 @@ class DocumentSummary(BaseModel):
     passages: int = Field(description="Number of indexed passages.")
     meta: dict[str, Any] = Field(description="What reading found: PDF metadata (`pdf`), encoding `repairs`, "
                                              "removed `running_lines` (headers and footers), where present.")
+    indexing: str = Field("complete", description="`complete`, or `partial` while an upload's vectors are still "
+                                                  "being computed (PostgreSQL store, staged write): keyword (BM25) "
+                                                  "search finds the document already, semantic search not yet.")
 
 
 class OutlineEntry(BaseModel):

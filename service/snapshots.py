@@ -19,7 +19,7 @@ from typing import Any
 
 from core.errors import PraxisError, SnapshotError
 from core.settings import Settings
-from index.runtime import load_embedder, open_searcher
+from index.runtime import load_embedder, open_searcher, refresh_searcher
 from index.search import Searcher
 from index.snapshot_fallback import describe
 from index.store import open_store
@@ -146,13 +146,25 @@ class SnapshotHolder:
         """Swap in the snapshot CURRENT names now (or, when it is damaged, the newest intact
         one); the old one serves until the swap. Returns the name of the one serving (the
         snapshot id; for the PostgreSQL store also its version, as ``current_name`` says it).
+        On the PostgreSQL store a write to the serving generation is read as a delta
+        (``index.runtime.refresh_searcher``), not the whole generation again.
 
         Requests that already hold the old Searcher finish on it (each request reads
         ``self.searcher`` once); the next ones see the new one. When the fallback is the
         snapshot already serving, the old Searcher stays (nothing to swap).
         """
-        new = open_searcher(self.settings, self.embedder)
         old = self._searcher
+        new = None
+        if old is not None:  # the PostgreSQL store: read only what writes changed (refresh_searcher)
+            try:
+                new = refresh_searcher(old, self.settings, self.embedder)
+            except Exception as exc:  # any failure of the delta: the whole generation, as before
+                log.warning("incremental reload failed, loading the whole generation: %s",
+                            getattr(exc, "message", type(exc).__name__))
+        if new is old and old is not None:
+            return _serving_name(old)
+        if new is None:
+            new = open_searcher(self.settings, self.embedder)
         if old is not None and old.snapshot.id == new.snapshot.id and new.snapshot.fallback:
             old.snapshot.fallback = new.snapshot.fallback
             return _serving_name(old)

@@ -128,8 +128,8 @@ class DocumentAdmin:
             if not doc_id:
                 doc_id = f"dokument-{sha[:12]}"
             snapshot_id, documents = self._current()
-            for doc in documents:
-                if doc.sha256 == sha:
+            for doc in documents:  # a "partial" one (staged write cut short) is indexed again
+                if doc.sha256 == sha and doc.meta.get("indexing") != "partial":
                     return {"status": "duplicate", "doc_id": doc.id, "snapshot_id": snapshot_id}
             return self._locked(lambda: self._publish(doc_id, suffix, incoming))
         finally:

@@ -152,8 +152,13 @@ def main() -> None:
     ap.add_argument("--out", type=Path)
     ap.add_argument("--real", metavar="DATABASE_URL", help="instead: time-to-searchable of a 20-page PDF on the "
                     "real corpus, both stores (the database must hold the current generation: store-copy)")
+    ap.add_argument("--http", metavar="DATABASE_URL", help="instead: the whole upload path through `praxisfinder "
+                    "serve` on the PostgreSQL store at DATABASE_URL (http_upload)")
     args = ap.parse_args()
     os.nice(10)
+    if args.http:
+        http_upload(args.http, args.out)
+        return
     if args.real:
         real_corpus(args.real, args.out)
         return
@@ -254,12 +259,151 @@ def _pid_rss_mb(pid: int) -> float:
     return sum(p.memory_info().rss for p in [proc, *proc.children(recursive=True)]) / 2**20
 
 
+class _ServingWatch:
+    """What a serving process sees during a staged upload: a thread that, like
+    ``service.snapshots.SnapshotHolder``, checks the store's version every 50 ms, reads the
+    delta (``index.runtime.refresh_searcher``) and searches; it records the seconds from the
+    upload's start until the marker is found by BM25 (``bm25_searchable_s``) and until the
+    dense arm finds one of the document's passages (``fully_searchable_s``), and each
+    delta reload's duration."""
+
+    def __init__(self, settings, emb, searcher):
+        self.settings, self.emb, self.searcher = settings, emb, searcher
+        self.out: dict = {"delta_reload_s": []}
+        self._stop = threading.Event()
+
+    def start(self, t0: float) -> None:
+        self.t0 = t0
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        from index.runtime import refresh_searcher
+        from index.store import open_store
+
+        store = open_store(self.settings)
+        seen = Path(self.searcher.snapshot.path).name
+        try:
+            while not self._stop.is_set() and "fully_searchable_s" not in self.out:
+                name = store.current_name()
+                if name and name != seen:
+                    t = time.perf_counter()
+                    self.searcher = refresh_searcher(self.searcher, self.settings, self.emb) or self.searcher
+                    self.out["delta_reload_s"].append(round(time.perf_counter() - t, 2))
+                    seen = Path(self.searcher.snapshot.path).name
+                    hits = self.searcher.search("Quellentaler Zwergpinscherverein", k=3, mode="bm25").hits
+                    if hits and hits[0].passage.doc_id == "zwanzig-seiten":
+                        self.out.setdefault("bm25_searchable_s", round(time.perf_counter() - self.t0, 1))
+                    # the dense arm restricted to the document: hits once its vectors are written
+                    dense = hits and self.searcher.search("Quellentaler Zwergpinscherverein", k=3, mode="dense",
+                                                          filters=Filters(doc_ids=["zwanzig-seiten"])).hits
+                    if dense:
+                        self.out["fully_searchable_s"] = round(time.perf_counter() - self.t0, 1)
+                time.sleep(0.05)
+        finally:
+            store.close()
+
+    def stop(self) -> dict:
+        deadline = time.monotonic() + 30  # the last version's reload
+        while "fully_searchable_s" not in self.out and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self._stop.set()
+        self.thread.join()
+        return self.out
+
+
+def twenty_page_pdf(tmp: Path) -> Path:
+    """A 20-page PDF of full pages (~300 words each) from a real corpus text, every page
+    opening with the marker "Quellentaler Zwergpinscherverein"."""
+    from fpdf import FPDF
+
+    source = (ROOT / "corpus" / "phineo-weltoffene-kommune.txt").read_text(encoding="utf-8")
+    words = source.split()
+    words = words * (6000 // max(len(words), 1) + 1)  # 20 full pages of ~300 words, however short the text
+    pdf = FPDF()
+    pdf.set_font("helvetica", size=10)
+    for page in range(20):
+        chunk = " ".join(words[page * 300:(page + 1) * 300]) or "Seite"
+        pdf.add_page()
+        pdf.multi_cell(0, 5, ("Quellentaler Zwergpinscherverein. " + chunk).encode("latin-1", "replace").decode("latin-1"))
+    doc = tmp / "zwanzig-seiten.pdf"
+    pdf.output(str(doc))
+    return doc
+
+
+def http_upload(database_url: str, out: Path | None) -> dict:
+    """The whole user path on the PostgreSQL store: ``praxisfinder serve`` (real model,
+    ``PRAXISFINDER_STORE=postgres`` at ``database_url``, reload check every 0.2 s), a
+    20-page PDF uploaded through ``POST /api/documents`` (sandboxed parse, the build child,
+    the staged write), while a second client asks ``/api/search`` (BM25 for the marker; the
+    dense arm restricted to the document) and ``/api/documents`` every 0.1 s. Seconds from
+    sending the upload until: the document is listed ``partial``, BM25 finds it, the dense
+    arm finds it, the upload's response. The document is deleted afterwards."""
+    import secrets
+
+    import httpx
+
+    from tools.liveserver import ServerProcess
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench-http-"))
+    doc = twenty_page_pdf(tmp)
+    token = secrets.token_hex(16)
+    env = {"PRAXISFINDER_STORE": "postgres", "PRAXISFINDER_DATABASE_URL": database_url,
+           "PRAXISFINDER_DATA_DIR": str(tmp / "var"), "PRAXISFINDER_UPLOAD_TOKEN": token,
+           "PRAXISFINDER_RELOAD_CHECK_SECONDS": "0.2", "PRAXISFINDER_READ_RATE_PER_MINUTE": "0"}
+    seen: dict = {}
+    done = threading.Event()
+    with ServerProcess(env=env, log=tmp / "server.log") as server:
+        base = server.url
+        httpx.get(base + "/api/search", params={"q": "Sprachkurse", "k": 3}, timeout=120)  # warm
+
+        def watch(t0: float) -> None:
+            with httpx.Client(base_url=base, timeout=60) as c:
+                while not done.is_set() and "dense_s" not in seen:
+                    docs = {d["id"]: d["indexing"] for d in c.get("/api/documents").json()}
+                    if docs.get("zwanzig-seiten") == "partial":
+                        seen.setdefault("listed_partial_s", round(time.perf_counter() - t0, 2))
+                    hits = c.get("/api/search", params={"q": "Quellentaler Zwergpinscherverein", "k": 3,
+                                                        "mode": "bm25"}).json().get("results", [])
+                    if hits and hits[0]["doc_id"] == "zwanzig-seiten":
+                        seen.setdefault("bm25_s", round(time.perf_counter() - t0, 2))
+                        dense = c.get("/api/search", params={"q": "Quellentaler Zwergpinscherverein", "k": 3,
+                                                             "mode": "dense", "doc": "zwanzig-seiten"})
+                        if dense.status_code == 200 and dense.json().get("results"):
+                            seen["dense_s"] = round(time.perf_counter() - t0, 2)
+                    time.sleep(0.1)
+
+        t0 = time.perf_counter()
+        watcher = threading.Thread(target=watch, args=(t0,), daemon=True)
+        watcher.start()
+        with doc.open("rb") as fh:
+            r = httpx.post(base + "/api/documents", files={"file": (doc.name, fh, "application/pdf")},
+                           headers={"Authorization": f"Bearer {token}"}, timeout=600)
+        seen["response_s"] = round(time.perf_counter() - t0, 2)
+        seen["status"] = r.status_code
+        seen["timings"] = r.json().get("timings")
+        deadline = time.monotonic() + 30
+        while "dense_s" not in seen and time.monotonic() < deadline:
+            time.sleep(0.1)
+        done.set()
+        watcher.join()
+        httpx.delete(base + "/api/documents/zwanzig-seiten", headers={"Authorization": f"Bearer {token}"}, timeout=600)
+    shutil.rmtree(tmp, ignore_errors=True)
+    result = {"http_upload_postgres": seen, "load_average": os.getloadavg()}
+    print(json.dumps(result, indent=1))
+    if out:
+        out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+    return result
+
+
 def real_corpus(database_url: str, out: Path | None) -> dict:
     """Time-to-searchable of one 20-page PDF on the real corpus with the real model, both
     stores: the embedded store on a copy of the current snapshot (``build_index(add=True)``:
     parse, embed the new passages, rebuild BM25/catalogue/vectors, publish), the PostgreSQL
     store at ``database_url`` holding the same generation (``praxisfinder store-copy``):
-    parse, embed, one transaction. Until a newly opened searcher finds the document."""
+    parse, a staged write (BM25 first, then embed and the vectors; ``build_index(staged=True)``),
+    until a newly opened searcher finds the document; beside it, a serving process' view
+    (``_ServingWatch``: delta reloads, time to BM25-searchable and to fully searchable)."""
     from fpdf import FPDF
 
     from index.build import build_index
@@ -286,14 +430,19 @@ def real_corpus(database_url: str, out: Path | None) -> dict:
     for name, s in (("embedded", settings.with_(data_dir=data)),
                     ("postgres", settings.with_(store="postgres", database_url=database_url))):
         before = open_searcher(s, emb)
+        watch = _ServingWatch(s, emb, before) if name == "postgres" else None
         t = time.perf_counter()
-        outcome = build_index(s, emb, [doc], add=True)
+        if watch:
+            watch.start(t)
+        outcome = build_index(s, emb, [doc], add=True, staged=name == "postgres")
         written = time.perf_counter() - t
         found = open_searcher(s, emb).search("Quellentaler Zwergpinscherverein", k=3, mode="bm25").hits
         result[name] = {"passages_before": len(before.passages), "write_s": round(written, 1),
                         "time_to_searchable_s": round(time.perf_counter() - t, 1),
                         "found": bool(found) and found[0].passage.doc_id == "zwanzig-seiten",
                         "timings": outcome.timings}
+        if watch:
+            result[name]["serving_process"] = watch.stop()
     build_index(settings.with_(store="postgres", database_url=database_url), emb, remove=("zwanzig-seiten",))
     shutil.rmtree(tmp, ignore_errors=True)
     print(json.dumps(result, indent=1))

@@ -64,20 +64,38 @@ class WordForms:
     """The corpus's word forms: ``forms`` (lower-case surface word, ß kept -> count) and ``surface``
     (analysed term -> its most frequent surface form, as written), built from passage texts."""
 
-    def __init__(self, texts: list[str]):
-        counts: Counter = Counter()
-        for text in texts:
-            counts.update(_WORD.findall(unicodedata.normalize("NFC", text)))
+    def __init__(self, texts: list[str], _counts: Counter | None = None, _terms: dict | None = None):
+        if _counts is None:
+            _counts = Counter()
+            for text in texts:
+                _counts.update(_WORD.findall(unicodedata.normalize("NFC", text)))
+        self.counts = _counts  # surface word, as written -> occurrences
+        self._terms = {} if _terms is None else _terms  # word -> its one analysed term or None (cache)
         self.forms: Counter = Counter()
         by_term: dict[str, Counter] = defaultdict(Counter)
-        for word, n in counts.items():
+        for word, n in _counts.items():
             if word.isdigit():
                 continue
             self.forms[word.lower()] += n
-            terms = analyze(word, decompound=False)
-            if len(terms) == 1:
-                by_term[terms[0]][word] += n
+            term = self._terms.get(word, "")
+            if term == "":
+                terms = analyze(word, decompound=False)
+                term = self._terms[word] = terms[0] if len(terms) == 1 else None
+            if term is not None:
+                by_term[term][word] += n
         self.surface = {t: sorted(c.items(), key=lambda kv: (-kv[1], kv[0]))[0][0] for t, c in by_term.items()}
+
+    def updated(self, added: list[str], removed: list[str]) -> "WordForms":
+        """The word forms of this corpus with the texts ``added`` and without ``removed``
+        (equal to ``WordForms`` of the new corpus' texts), counting only those texts; the
+        analyses of known words are reused (a write of one document after a PostgreSQL
+        store's delta reload: ``index.runtime.refresh_searcher``)."""
+        counts = Counter(self.counts)
+        for text in added:
+            counts.update(_WORD.findall(unicodedata.normalize("NFC", text)))
+        for text in removed:
+            counts.subtract(_WORD.findall(unicodedata.normalize("NFC", text)))
+        return WordForms([], +counts, self._terms)
 
     def knows(self, word: str) -> bool:
         """Whether ``word`` (any case) occurs in the corpus as written."""

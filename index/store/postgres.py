@@ -43,9 +43,15 @@ forms or transliteration.
 
 **Dense search**: ``ORDER BY vec <#> q LIMIT k``. With the exact ``faiss-flat`` backend
 setting (the default) the scan is exact (index scans off), as FAISS' flat index is; with
-an approximate backend (``faiss-hnsw*``) an HNSW index (``vector_ip_ops``, m and
-ef_construction from the settings) answers, ``hnsw.ef_search`` from the settings and
-``hnsw.iterative_scan`` for filtered searches.
+an approximate backend (``faiss-hnsw*``) an HNSW index answers (m and ef_construction
+from the settings; built over ``vec::halfvec(dim)`` with ``halfvec_ip_ops`` since this
+version, the rows found scored on ``vec``; older generations keep ``vector_ip_ops``),
+``hnsw.ef_search`` from the settings and ``hnsw.iterative_scan`` for filtered searches.
+
+**In the serving process**: the posting lists read so far (``PostingCache``; the segment
+is frozen, so this is exact) and, after a write to the serving generation, only the delta
+(``PgSnapshot.refresh``). Staged writes (``pg_write.write_document`` without vectors, then
+``fill_vectors``) make an upload BM25-searchable before its embedding.
 
 After pgvector's README (HNSW, sparsevec, iterative index scans), Haystack's
 ``PgvectorDocumentStore`` (one table, ``vector_cosine_ops``/``vector_ip_ops`` HNSW,
@@ -59,6 +65,7 @@ import contextlib
 import json
 import threading
 import time
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
@@ -71,7 +78,7 @@ from index.multivector import TokenStore
 from index.snapshot import SCHEMA_VERSION, Snapshot, WindowSet
 from index.store.pg_schema import (APPROXIMATE, SCHEMA, TABLES, WRITER_LOCK_KEY, connect, idf, passage_terms,
                                    sparse_text, tfc, vec_text)
-from index.store.pg_write import delete_document, write_document, write_generation
+from index.store.pg_write import delete_document, fill_vectors, write_document, write_generation
 
 MAXSCORE_MARGIN = 1e-4  # relative slack on the MaxScore threshold (float32 sums in pgvector)
 
@@ -226,6 +233,13 @@ class PostgresStore:
         returns the new version. See ``index.store.pg_write.write_document``."""
         return write_document(self.conn, document, passages, vectors, tokens, windows, origin, before_commit)
 
+    def fill_vectors(self, document: Document, vectors: np.ndarray, tokens: list[np.ndarray] | None,
+                     windows: list[tuple[int, str, np.ndarray]] | None) -> int | None:
+        """The second stage of a staged write: the vectors of a document written with
+        ``vectors=None``; the new version, or None when it changed meanwhile. See
+        ``index.store.pg_write.fill_vectors``."""
+        return fill_vectors(self.conn, document, vectors, tokens, windows)
+
     def delete_document(self, doc_id: str) -> int | None:
         """Delete one document from the serving generation in one transaction; the new
         version, or None when it is not indexed."""
@@ -250,6 +264,7 @@ class _Reader:
             self._local.conn = c
             with self._lock:
                 self._all.append(c)
+                self._configured.pop(id(c), None)  # a new connection may reuse a closed one's id
         return c
 
     def configure(self, conn, statements: str) -> None:
@@ -312,6 +327,10 @@ class PgVectorIndex:
         self.approximate = approximate
         self.ef_search = int(params.get("hnsw_ef_search", 64))
         self.filter_exact_max = int(params.get("filter_exact_max", 50_000))
+        # the graph walk over ``vec::halfvec(dim)`` (an HNSW index on that expression, half the
+        # bytes per distance), scores re-computed on ``vec``; set by ``PgSnapshot.open`` when
+        # the generation has that index
+        self.halfvec = False
 
     @property
     def ntotal(self) -> int:
@@ -331,9 +350,10 @@ class PgVectorIndex:
         if allowed is not None and len(allowed) == 0:
             return scores, ids
         exact = not self.approximate or (allowed is not None and len(allowed) <= self.filter_exact_max)
-        where, params = "", []
+        # rows of a staged write's first stage have no vector yet (NULL; HNSW skips them)
+        where, params = ("WHERE vec IS NOT NULL" if exact else ""), []
         if allowed is not None:
-            where = "WHERE row = ANY(%s)"
+            where = ("WHERE vec IS NOT NULL AND " if exact else "WHERE ") + "row = ANY(%s)"
             params = [self.rowmap.rows[np.asarray(allowed, dtype=np.int64)].tolist()]
         conn = self.reader.conn()
         if not exact:
@@ -347,10 +367,14 @@ class PgVectorIndex:
         # cannot serve (a sequential scan, as FAISS' flat index); an approximate one walks the
         # graph, iterative scanning (pgvector 0.8) continuing until k rows pass the filter
         order = "(vec <#> %s::vector) + 0" if exact else "vec <#> %s::vector"
+        if self.halfvec and not exact:
+            order = f"(vec::halfvec({self.dim})) <#> %s::halfvec({self.dim})"
         for qi, vec in enumerate(q):
             text = vec_text(vec)
             rows = conn.execute(f"SELECT row, (vec <#> %s::vector) * -1 FROM {self.table} {where} "
                                 f"ORDER BY {order}, row LIMIT %s", [text, *params, text, k]).fetchall()
+            if self.halfvec and not exact:  # the graph's order is by the half-precision scores
+                rows.sort(key=lambda r: (-r[1], r[0]))
             pos = self.rowmap.pos_of(r[0] for r in rows)
             keep = pos >= 0
             n = int(keep.sum())
@@ -359,10 +383,12 @@ class PgVectorIndex:
         return scores, ids
 
     def vectors(self, positions: np.ndarray) -> np.ndarray:
-        """float32 (len, dim) vectors of the given positions, in that order."""
+        """float32 (len, dim) vectors of the given positions, in that order; NaN rows for
+        passages whose vectors a staged write has not added yet."""
         positions = np.asarray(positions, dtype=np.int64)
         rows = self.rowmap.rows[positions].tolist()
-        got = {int(r): from_vector(v) for r, v in
+        missing = np.full(self.dim, np.nan, dtype=np.float32)
+        got = {int(r): (from_vector(v) if v is not None else missing) for r, v in
                self.reader.query(f"SELECT row, vec FROM {self.table} WHERE row = ANY(%s)", (rows,), binary=True)}
         return np.stack([got[r] for r in rows]) if rows else np.zeros((0, self.dim), np.float32)
 
@@ -381,6 +407,47 @@ class PgVectorIndex:
     def drop(self) -> None:
         """Dropping a generation's tables is ``PostgresStore.drop_old``'s job."""
         self.close()
+
+
+class PostingCache:
+    """Posting lists of a generation's frozen segment (``gN_postings``), held in the serving
+    process, least recently used dropped beyond ``max_bytes``.
+
+    Legitimate because a generation's segment never changes: incremental writes add rows
+    after ``base_rows`` (scored from their ``bm25`` column per search) and record deletions
+    in ``gN_deleted`` (read per search); neither touches ``gN_postings``. A new generation
+    is a new ``PgSnapshot`` with its own cache. Thread-safe (one lock)."""
+
+    def __init__(self, max_bytes: int = 256 * 2**20):
+        self.max_bytes = max_bytes
+        self.bytes = 0
+        self._lists: "OrderedDict[int, tuple[np.ndarray, np.ndarray]]" = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get_many(self, ids: list[int]) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+        """term id -> (rows int32, saturated frequencies float32) for the ids held."""
+        with self._lock:
+            out = {}
+            for i in ids:
+                got = self._lists.get(i)
+                if got is not None:
+                    self._lists.move_to_end(i)
+                    out[i] = got
+            return out
+
+    def put(self, tid: int, lists: tuple[np.ndarray, np.ndarray]) -> None:
+        """Hold one term's posting list (dropping the least recently used beyond ``max_bytes``)."""
+        size = lists[0].nbytes + lists[1].nbytes
+        if size > self.max_bytes:
+            return
+        with self._lock:
+            if tid in self._lists:
+                return
+            self._lists[tid] = lists
+            self.bytes += size
+            while self.bytes > self.max_bytes:
+                _, (r, v) = self._lists.popitem(last=False)
+                self.bytes -= r.nbytes + v.nbytes
 
 
 class PgBM25(BM25Index):
@@ -403,6 +470,10 @@ class PgBM25(BM25Index):
         self.n, self.k1, self.b = n, k1, b
         self.size = len(rowmap.rows)
         self._postings: dict[str, np.ndarray] = {}
+        self._identity = (base_rows is not None and self.size == base_rows
+                          and bool(np.array_equal(rowmap.rows, np.arange(self.size))))
+        # posting lists of the frozen segment held in this process (``PostingCache``), or None
+        self.cache: PostingCache | None = None
 
     def _query_entries(self, weights: dict[str, float]) -> dict[int, float]:
         """term id -> query weight * IDF over the known terms with a positive weight."""
@@ -471,6 +542,10 @@ class PgBM25(BM25Index):
         held in the serving process between searches."""
         ids = sorted(entries)
         text = sparse_text(entries)
+        lists: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        if self.cache is not None:  # the segment is frozen: its posting lists never change
+            lists = self.cache.get_many(ids)
+        fetch = [i for i in ids if i not in lists]
         got = self.reader.query(
             f"SELECT id, rows, tfc FROM {self.postings_table} WHERE id = ANY(%s) "
             f"UNION ALL SELECT -1, coalesce(string_agg(int4send(row::int), ''::bytea), ''::bytea), ''::bytea "
@@ -478,26 +553,37 @@ class PgBM25(BM25Index):
             f"UNION ALL SELECT -2, coalesce(string_agg(int4send(row::int), ''::bytea ORDER BY row), ''::bytea), "
             f"coalesce(string_agg(float4send(((bm25 <#> %s::sparsevec) * -1)::real), ''::bytea ORDER BY row), ''::bytea) "
             f"FROM {self.table} WHERE row >= %s AND terms && %s::int[]",
-            [ids, text, self.base_rows, ids], binary=True)
+            [fetch, text, self.base_rows, ids], binary=True)
         base = self.base_rows
-        acc = np.zeros(base, dtype=np.float64)
         deleted = delta_rows = np.zeros(0, dtype=np.int64)
         delta_scores = np.zeros(0, dtype=np.float32)
         for tid, rows, vals in got:
             if tid >= 0:
-                r = np.frombuffer(rows, dtype="<i4")
-                w = np.frombuffer(vals, dtype="<f4").astype(np.float64) * float(np.float32(entries[tid]))
-                acc += np.bincount(r, weights=w, minlength=base)
+                lists[tid] = (np.frombuffer(rows, dtype="<i4"), np.frombuffer(vals, dtype="<f4"))
+                if self.cache is not None:
+                    self.cache.put(tid, lists[tid])
             elif tid == -1:
                 deleted = np.frombuffer(rows, dtype=">i4").astype(np.int64)
             else:
                 delta_rows = np.frombuffer(rows, dtype=">i4").astype(np.int64)
                 delta_scores = np.frombuffer(vals, dtype=">f4").astype(np.float32)
+        # term at a time in term-id order, float64: one bincount over the concatenated lists
+        # adds each row's contributions in the same order as one bincount per term did
+        present = [i for i in ids if i in lists]
+        if present:
+            acc = np.bincount(np.concatenate([lists[i][0] for i in present]),
+                              weights=np.concatenate([lists[i][1].astype(np.float64) * float(np.float32(entries[i]))
+                                                      for i in present]), minlength=base)[:base]
+        else:
+            acc = np.zeros(base, dtype=np.float64)
         acc[deleted[deleted < base]] = 0.0
-        out = np.zeros(self.size, dtype=np.float32)
-        loaded = self.rowmap.rows
-        old = loaded < base
-        out[old] = acc[loaded[old]].astype(np.float32)
+        if self._identity:  # positions are rows 0 .. base-1 (nothing written or deleted before open)
+            out = acc.astype(np.float32)
+        else:
+            out = np.zeros(self.size, dtype=np.float32)
+            loaded = self.rowmap.rows
+            old = loaded < base
+            out[old] = acc[loaded[old]].astype(np.float32)
         pos = self.rowmap.pos_of(delta_rows)
         out[pos[pos >= 0]] = delta_scores[pos >= 0]
         return out
@@ -635,11 +721,11 @@ class PgSnapshot(Snapshot):
                 "one; rebuild with `praxisfinder ingest`",
                 detail={"snapshot_model": built_with, "configured_model": expected_model})
         t = f"g{gen}_"
-        documents = [Document.from_dict(d) for (d,) in
-                     conn.execute(f"SELECT data FROM {t}documents ORDER BY doc_id").fetchall()]
+        # byte order (COLLATE "C"), as Python sorts: ``refresh`` keeps this order
+        docs = conn.execute(f'SELECT doc_id, data, xmin::text FROM {t}documents ORDER BY doc_id COLLATE "C"').fetchall()
         prow = conn.execute(f"SELECT row, data FROM {t}passages ORDER BY row").fetchall()
         passages = [Passage.from_dict(d) for _, d in prow]
-        rowmap = RowMap(np.asarray([r for r, _ in prow], dtype=np.int64))
+        rows = np.asarray([r for r, _ in prow], dtype=np.int64)
         wrow = conn.execute(f"SELECT row, owner, key FROM {t}windows ORDER BY row").fetchall()
         vocab = {term: (int(i), int(df)) for i, term, df in
                  conn.execute(f"SELECT id, term, df FROM {t}terms").fetchall()}
@@ -653,32 +739,134 @@ class PgSnapshot(Snapshot):
         project_vectors = (np.asarray([json.loads(v) for _, v in titles], dtype=np.float32).reshape(-1, dim)
                            if cat_version is not None and "project_titles" in manifest.get("catalogue_keys", ["project_titles"])
                            else None)
-        reader = _Reader(url)
-        approximate = backend in APPROXIMATE
-        dense = PgVectorIndex(reader, f"{t}passages", rowmap, dim, approximate, params)
-        windows = None
-        if wrow:
-            wmap = RowMap(np.asarray([r for r, _, _ in wrow], dtype=np.int64))
-            owner = rowmap.pos_of(o for _, o, _ in wrow)
-            windows = WindowSet(None, owner, [k for _, _, k in wrow],
-                                PgVectorIndex(reader, f"{t}windows", wmap, dim, approximate, params))
         has_tokens = conn.execute(f"SELECT EXISTS (SELECT 1 FROM {t}passages WHERE tokens IS NOT NULL)").fetchone()[0]
-        tokens = PgTokenStore(reader, f"{t}passages", rowmap, dim) if has_tokens else None
         has_max = conn.execute("SELECT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_name = %s "
                                "AND column_name = 'max_tfc')", (f"{t}terms",)).fetchone()[0]
         base_rows = None
         if conn.execute("SELECT to_regclass(%s) IS NOT NULL", (f"{t}segment",)).fetchone()[0]:
             base_rows = int(conn.execute(f"SELECT base_rows FROM {t}segment").fetchone()[0])
-        bm25 = PgBM25(reader, f"{t}passages", rowmap, vocab, int(n), float(k1), float(b), f"{t}terms", has_max,
-                      base_rows)
+        halfvec = {r[0] for r in conn.execute("SELECT tablename FROM pg_indexes WHERE tablename = ANY(%s) AND "
+                                              "indexdef LIKE '%%halfvec_ip_ops%%'",
+                                              ([f"{t}passages", f"{t}windows"],)).fetchall()}
+        parts = {"url": url, "gen": gen, "sid": sid, "version": version, "manifest": manifest, "dim": dim,
+                 "k1": float(k1), "b": float(b), "n": int(n), "approximate": backend in APPROXIMATE,
+                 "params": params, "translations": translations, "surface_forms": surface_forms,
+                 "catalogue": catalogue, "project_vectors": project_vectors, "has_tokens": bool(has_tokens),
+                 "has_max": bool(has_max), "base_rows": base_rows, "halfvec": halfvec,
+                 "doc_xmin": {d: x for d, _, x in docs}}
+        return cls._assemble(parts, [Document.from_dict(d) for _, d, _ in docs], passages, rows,
+                             [(int(r), int(o), k) for r, o, k in wrow], vocab, None)
+
+    @classmethod
+    def _assemble(cls, parts: dict[str, Any], documents: list[Document], passages: list[Passage], rows: np.ndarray,
+                  windows_rows: list[tuple[int, int, str]], vocab: dict[str, tuple[int, int]],
+                  cache: "PostingCache | None", reader: "_Reader | None" = None) -> "PgSnapshot":
+        """A ``PgSnapshot`` from loaded parts: ``passages`` in row order with their table
+        ``rows``; ``windows_rows`` (window row, owner passage row, key) in row order;
+        ``cache`` the posting cache of the same generation to share, or None for a new one;
+        ``reader`` the read connections to share (they are bound to no version; a closed
+        one is reopened on use), or None for new ones."""
+        t = f"g{parts['gen']}_"
+        dim, approximate, params = parts["dim"], parts["approximate"], parts["params"]
+        rowmap = RowMap(rows)
+        reader = reader or _Reader(parts["url"])
+        dense = PgVectorIndex(reader, f"{t}passages", rowmap, dim, approximate, params)
+        dense.halfvec = f"{t}passages" in parts["halfvec"]
+        windows = None
+        if windows_rows:
+            wmap = RowMap(np.asarray([r for r, _, _ in windows_rows], dtype=np.int64))
+            owner = rowmap.pos_of(o for _, o, _ in windows_rows)
+            windex = PgVectorIndex(reader, f"{t}windows", wmap, dim, approximate, params)
+            windex.halfvec = f"{t}windows" in parts["halfvec"]
+            windows = WindowSet(None, owner, [k for _, _, k in windows_rows], windex)
+        tokens = PgTokenStore(reader, f"{t}passages", rowmap, dim) if parts["has_tokens"] else None
+        bm25 = PgBM25(reader, f"{t}passages", rowmap, vocab, parts["n"], parts["k1"], parts["b"], f"{t}terms",
+                      parts["has_max"], parts["base_rows"])
+        if parts["base_rows"] is not None:  # the segment is frozen: its posting lists may stay in this process
+            bm25.cache = cache if cache is not None else PostingCache()
+        manifest = parts["manifest"]
         manifest = {**manifest, "counts": {**manifest.get("counts", {}), "passages": len(passages),
                                            "documents": len(documents)}}
-        snap = cls(Path(f"{sid}@{version}"), manifest, documents, passages, None, dense, bm25, catalogue,
-                   translations, windows, tokens, surface_forms, project_vectors if catalogue else None)
+        catalogue = parts["catalogue"]
+        snap = cls(Path(f"{parts['sid']}@{parts['version']}"), manifest, documents, passages, None, dense, bm25,
+                   catalogue, parts["translations"], windows, tokens, parts["surface_forms"],
+                   parts["project_vectors"] if catalogue else None)
         snap.reader = reader
         snap.rowmap = rowmap
-        snap.generation = gen
+        snap.generation = parts["gen"]
+        snap.parts = parts
         return snap
+
+    def refresh(self) -> "PgSnapshot | None":
+        """This generation at its current version, read as a *delta*: only the passages,
+        windows, documents and terms that writes changed since this one was opened; None
+        when another generation serves now (then ``open`` it whole). Returns ``self``
+        when nothing changed.
+
+        What a write changes is recoverable without reading the rest: new passages and
+        windows have larger rows (sequences; one writer at a time), deleted passages are
+        in ``gN_deleted`` with the version that deleted them (their windows went with
+        them), a document's row is new when it was written (its ``xmin``, the writing
+        transaction, differs), and the df of exactly the terms of the passages added or
+        deleted changed. Everything is read in one REPEATABLE READ transaction (one
+        consistent view of one version). The result equals ``open`` of that version (test
+        ``test_refresh_equals_a_fresh_open``); the posting cache (the segment is frozen)
+        and the read connections are shared with this view."""
+        import psycopg  # lazy: the PostgreSQL driver only for the postgres store
+
+        parts = dict(self.parts)
+        t = f"g{parts['gen']}_"
+        conn = connect(parts["url"], autocommit=True)
+        try:
+            conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+            with conn.transaction():
+                row = conn.execute("SELECT g.gen, g.snapshot_id, g.version, g.n_passages, g.manifest FROM pf_serving s "
+                                   "JOIN pf_generations g USING (gen)").fetchone()
+                if row is None or int(row[0]) != parts["gen"]:
+                    return None
+                version = int(row[2])
+                if version == parts["version"]:
+                    return self
+                old_rows = self.rowmap.rows
+                top = int(old_rows.max()) if len(old_rows) else -1
+                deleted = np.asarray([r for (r,) in conn.execute(f"SELECT row FROM {t}deleted WHERE version > %s",
+                                                                  (parts["version"],)).fetchall()], dtype=np.int64)
+                new = conn.execute(f"SELECT row, data, terms FROM {t}passages WHERE row > %s ORDER BY row",
+                                   (top,)).fetchall()
+                xmin = dict(conn.execute(f"SELECT doc_id, xmin::text FROM {t}documents").fetchall())
+                changed = sorted(d for d, x in xmin.items() if parts["doc_xmin"].get(d) != x)
+                docs = dict(conn.execute(f"SELECT doc_id, data FROM {t}documents WHERE doc_id = ANY(%s)",
+                                         (changed,)).fetchall()) if changed else {}
+                w = self.windows
+                wtop = int(w.index.rowmap.rows.max()) if w is not None and len(w.keys) else -1
+                new_windows = conn.execute(f"SELECT row, owner, key FROM {t}windows WHERE row > %s ORDER BY row",
+                                           (wtop,)).fetchall()
+                gone = np.isin(old_rows, deleted)
+                vocab = dict(self.bm25._vocab)
+                term_ids = {i for _, _, terms in new for i in terms}
+                for i in np.flatnonzero(gone):
+                    term_ids.update(vocab[x][0] for x in passage_terms(self.passages[i]) if x in vocab)
+                top_term = max((i for i, _ in vocab.values()), default=-1)
+                for i, term, df in conn.execute(f"SELECT id, term, df FROM {t}terms WHERE id = ANY(%s) OR id > %s",
+                                                (sorted(term_ids), top_term)).fetchall():
+                    vocab[term] = (int(i), int(df))
+        finally:
+            conn.close()
+        keep = ~gone
+        passages = [p for p, k in zip(self.passages, keep) if k] + [Passage.from_dict(d) for _, d, _ in new]
+        rows = np.concatenate([old_rows[keep], np.asarray([r for r, _, _ in new], dtype=np.int64)])
+        by_id = {d.id: d for d in self.documents if d.id in xmin and d.id not in docs}
+        by_id.update({d: Document.from_dict(data) for d, data in docs.items()})
+        windows_rows = []
+        if w is not None and len(w.keys):
+            dropped = set(deleted.tolist())
+            owner_rows = old_rows[np.asarray(w.owner, dtype=np.int64)]
+            windows_rows = [(int(r), int(o), k) for r, o, k in zip(w.index.rowmap.rows, owner_rows, w.keys)
+                            if o not in dropped]
+        windows_rows += [(int(r), int(o), k) for r, o, k in new_windows]
+        parts.update(version=version, n=int(row[3]), doc_xmin=xmin, sid=row[1], manifest=row[4])
+        return type(self)._assemble(parts, [by_id[d] for d in sorted(by_id)], passages, rows, windows_rows,
+                                    vocab, self.bm25.cache, self.reader)
 
     def passage_vectors(self, ids: np.ndarray) -> np.ndarray:
         """float32 (len(ids), dim) passage vectors, read from ``gN_passages.vec``."""

@@ -100,13 +100,14 @@ def test_hnsw_generation_answers_like_exact_search_on_a_small_corpus(small_index
     gen = store.serving()[0]
     indexes = store.conn.execute("SELECT indexdef FROM pg_indexes WHERE tablename = %s", (f"g{gen}_passages",)).fetchall()
     store.close()
-    assert any("hnsw" in d and "vector_ip_ops" in d for (d,) in indexes)
+    assert any("hnsw" in d and "halfvec_ip_ops" in d for (d,) in indexes)  # the graph over half precision
     exact, graph = open_searcher(settings, emb), open_searcher(pg, emb)
-    assert graph.snapshot.dense.approximate
+    assert graph.snapshot.dense.approximate and graph.snapshot.dense.halfvec
     doc = exact.snapshot.documents[1].id
     for q in QUERIES[:5]:
         a, b = exact.search(q, k=10, mode="dense"), graph.search(q, k=10, mode="dense")
         assert [h.passage.id for h in a.hits] == [h.passage.id for h in b.hits], q
+        assert [h.score for h in a.hits] == pytest.approx([h.score for h in b.hits], abs=1e-6)  # float32 scores
         f = Filters(doc_ids=[doc])
         a, b = exact.search(q, k=5, mode="dense", filters=f), graph.search(q, k=5, mode="dense", filters=f)
         assert [h.passage.id for h in a.hits] == [h.passage.id for h in b.hits], q

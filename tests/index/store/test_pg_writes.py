@@ -142,3 +142,135 @@ def test_full_ingest_into_an_empty_database_then_up_to_date(small_index, pg_url)
     tables = store.conn.execute("SELECT count(*) FROM pg_tables WHERE tablename LIKE 'g%%_passages'").fetchone()[0]
     assert tables == 3
     store.close()
+
+
+def test_staged_write_bm25_first_then_vectors(pg, tmp_path):
+    """A staged write (uploads): BM25 finds the document after the first commit, the dense
+    arm only after the second; the document says "partial" in between; the end state ranks
+    as an unstaged write of the same document does."""
+    settings, emb = pg
+    doc = tmp_path / "quellental.txt"
+    doc.write_text(NEW, encoding="utf-8")
+    store = open_store(settings)
+    seen: dict[str, object] = {}
+    fill = store.fill_vectors
+
+    def look_then_fill(*args):  # between the two transactions: what a new reader sees
+        s = open_searcher(settings, emb)
+        seen["bm25"] = [h.passage.doc_id for h in s.search("Zwergpinscherverein", k=3, mode="bm25").hits]
+        seen["dense"] = [h.passage.doc_id for h in s.search(NEW, k=20, mode="dense").hits]
+        seen["meta"] = next(d.meta for d in s.snapshot.documents if d.id == "quellental")
+        seen["registry"] = s.snapshot.manifest["registry"]["documents"]["quellental"]
+        return fill(*args)
+
+    store.fill_vectors = look_then_fill
+    from index.build import BuildOutcome, _embed_document
+    from index.store.incremental import write_incremental
+
+    with store.writer_lock():
+        out = write_incremental(settings, emb, store, _embed_document, BuildOutcome, [doc], staged=True)
+    store.close()
+    assert seen["bm25"] and set(seen["bm25"]) == {"quellental"}
+    assert "quellental" not in seen["dense"]  # no vectors yet: the dense arm cannot see it
+    assert seen["meta"].get("indexing") == "partial" and seen["registry"].get("indexing") == "partial"
+    assert str(out.snapshot_path).endswith("@2")  # two commits
+    assert 0 < out.timings["bm25_searchable_s"] <= out.timings["searchable_s"]
+    staged = open_searcher(settings, emb)
+    assert "indexing" not in next(d.meta for d in staged.snapshot.documents if d.id == "quellental")
+    assert "indexing" not in staged.snapshot.manifest["registry"]["documents"]["quellental"]
+    assert "quellental" in [h.passage.doc_id for h in staged.search(NEW, k=20, mode="dense").hits]
+    # the same document written in one transaction: the same rankings in every mode (the
+    # staged answers read first: a PgSnapshot queries the live tables)
+    queries = [(q, mode) for q in ("Zwergpinscherverein im Bürgerhaus", "Sprachkurse im Landkreis", NEW)
+               for mode in ("hybrid", "dense", "bm25")]
+
+    def answers(s):
+        return [[(h.passage.id, round(h.score, 5)) for h in s.search(q, k=10, mode=mode).hits] for q, mode in queries]
+
+    before = answers(staged)
+    assert any(h[0].startswith("quellental") for a in before for h in a)
+    build_index(settings, emb, remove=("quellental",))
+    build_index(settings, emb, [doc], add=True)
+    assert answers(open_searcher(settings, emb)) == before
+
+
+def test_staged_write_cut_short_is_indexed_again(pg, tmp_path):
+    """A staged write that stopped after its first stage leaves a "partial" document that
+    still answers BM25; adding the same file again completes it (not "unchanged")."""
+    settings, emb = pg
+    doc = tmp_path / "quellental.txt"
+    doc.write_text(NEW, encoding="utf-8")
+    from index.build import BuildOutcome, _embed_document
+    from index.store.incremental import write_incremental
+
+    store = open_store(settings)
+
+    def crash(*args):
+        raise RuntimeError("writer stopped between the stages")
+
+    store.fill_vectors = crash
+    with store.writer_lock(), pytest.raises(RuntimeError):
+        write_incremental(settings, emb, store, _embed_document, BuildOutcome, [doc], staged=True)
+    store.close()
+    partial = open_searcher(settings, emb)
+    assert next(d.meta for d in partial.snapshot.documents if d.id == "quellental")["indexing"] == "partial"
+    assert partial.search("Zwergpinscherverein", k=1, mode="bm25").hits[0].passage.doc_id == "quellental"
+    assert partial.search("Zwergpinscherverein", k=5, mode="hybrid").hits  # a NULL vector breaks nothing
+    again = build_index(settings, emb, [doc], add=True)
+    assert again.rebuilt and again.report[-1]["action"] != "unchanged"
+    done = open_searcher(settings, emb)
+    assert "indexing" not in next(d.meta for d in done.snapshot.documents if d.id == "quellental")
+    assert "quellental" in [h.passage.doc_id for h in done.search(NEW, k=20, mode="dense").hits]
+
+
+def _state(snap) -> dict:
+    """Everything a serving process loads from a PostgreSQL generation, comparable."""
+    w = snap.windows
+    return {"path": str(snap.path), "passages": [p.to_dict() for p in snap.passages],
+            "rows": snap.rowmap.rows.tolist(), "documents": [d.to_dict() for d in snap.documents],
+            "windows": None if w is None else (w.index.rowmap.rows.tolist(), np.asarray(w.owner).tolist(), w.keys),
+            "vocab": dict(snap.bm25._vocab), "n": snap.bm25.n, "manifest": snap.manifest,
+            "tokens": snap.tokens is not None}
+
+
+def test_refresh_equals_a_fresh_open(pg, tmp_path):
+    """A serving process that read a generation, then refreshed it after adds, a staged add,
+    a replace and a delete, holds what a fresh open of that version holds, and answers alike."""
+    settings, emb = pg
+    settings = settings.with_(window_vectors=True)
+    old = open_searcher(settings, emb)
+    a, b = tmp_path / "quellental.txt", tmp_path / "bergdorf.txt"
+    a.write_text(NEW, encoding="utf-8")
+    b.write_text(NEW.replace("Quellental", "Bergdorf").replace("Zwergpinscherverein", "Alpakahof"), encoding="utf-8")
+    build_index(settings, emb, [a], add=True)
+    mid = old.snapshot.refresh()
+    assert _state(mid) == _state(open_searcher(settings, emb).snapshot)
+    assert mid.bm25.cache is old.snapshot.bm25.cache  # the frozen segment's posting lists stay warm
+    build_index(settings, emb, [b], add=True, staged=True)
+    a.write_text(NEW.replace("donnerstags", "freitags"), encoding="utf-8")
+    build_index(settings, emb, [a], add=True)  # replace
+    first = sorted(d.id for d in old.snapshot.documents)[0]
+    build_index(settings, emb, remove=(first,))
+    fresh = open_searcher(settings, emb)
+    new = mid.refresh()
+    assert new is not mid and _state(new) == _state(fresh.snapshot)
+    assert any(p.doc_id == first for p in old.passages) and not any(p.doc_id == first for p in new.passages)
+    assert fresh.snapshot.windows is not None and len(fresh.snapshot.windows.keys) > 0
+    assert {"quellental", "bergdorf"} <= {p.doc_id for p in new.passages}
+    assert new.refresh() is new  # nothing changed since
+    from index.runtime import refresh_searcher
+
+    old.search("Zwergpinscher im Bürgerhaus")  # builds the old searcher's corpus word forms
+    refreshed = refresh_searcher(old, settings, emb)
+    from index.search.normalize import WordForms
+
+    carried, whole = refreshed.normalizer._forms, WordForms([p.text for p in fresh.passages])
+    assert carried is not None and carried.forms == whole.forms and carried.surface == whole.surface
+    assert carried.counts == whole.counts
+    for q in ("Zwergpinscherverein", "Alpakahof donnerstags", "Sprachkurse im Landkreis", "freitags im Bürgerhaus"):
+        for mode in ("hybrid", "bm25", "dense"):
+            assert ([(h.passage.id, h.score) for h in refreshed.search(q, k=10, mode=mode).hits]
+                    == [(h.passage.id, h.score) for h in fresh.search(q, k=10, mode=mode).hits]), (q, mode)
+    # another generation serves (a full build): no delta, the caller opens it whole
+    build_index(settings, emb, force=True)
+    assert new.refresh() is None and refresh_searcher(refreshed, settings, emb) is None

@@ -68,7 +68,7 @@ def test_write_through_one_server_read_through_another_on_a_replica(small_index,
         r = httpx.post(writer_url + "/api/documents", files={"file": ("quellental.txt", TEXT.encode(), "text/plain")},
                        headers={"Authorization": f"Bearer {TOKEN}"}, timeout=120)
         assert r.status_code == 201, r.text
-        assert r.json()["snapshot_id"].endswith("@1")
+        assert r.json()["snapshot_id"].endswith("@2")  # a staged upload: BM25 at @1, its vectors at @2
         deadline, hits = time.monotonic() + 30, []
         while time.monotonic() < deadline and not hits:
             hits = httpx.get(reader_url + "/api/search",

@@ -1,0 +1,347 @@
+"""Where a hybrid search on the PostgreSQL store spends its time, and what each latency
+lever buys, side by side with the baseline and the embedded store in one run.
+
+    python -m tools.pg_levers prepare --n 100000 --dir /tmp/pf-levers-100k
+    python -m tools.pg_levers measure --dir /tmp/pf-levers-100k --out docs/pg-levers-100k.json
+
+``prepare`` builds the synthetic corpus of ``tools.bench_store`` once (the embedded
+snapshot written to ``DIR/snap``, the PostgreSQL generation published into the server
+under ``DIR/pg``) so ``measure`` can be re-run against the same data without the
+build (about 10 minutes at 100,000 passages on 2 cores). ``measure`` loads both, runs
+the judgment queries on each configuration (every lever on its own, interleaved in
+rounds so a change in the machine's load hits all of them alike), checks that every
+configuration returns the same hybrid top 10 as the baseline, and prints p50/p95.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import time
+from pathlib import Path
+
+import numpy as np
+
+from core.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+PG_SETTINGS = {"shared_buffers": "512MB", "maintenance_work_mem": "1GB", "max_wal_size": "8GB", "fsync": "on"}
+
+
+def bench_settings() -> Settings:
+    """The settings ``tools.bench_store`` measures with (HNSW, no MaxSim, no windows)."""
+    return Settings.from_env(vector_backend="faiss-hnsw", late_interaction=False, window_vectors=False,
+                             typo_tolerance=True)
+
+
+def prepare(n: int, root: Path) -> dict:
+    """Build the synthetic corpus at ``n`` passages: the embedded snapshot in ``root/snap``,
+    a PostgreSQL server in ``root/pg`` with the same generation published; build seconds."""
+    from index.store.pg_local import LocalPostgres
+    from index.store.postgres import PostgresStore
+    from tools.bench_store import snapshot_of, synthetic
+
+    root.mkdir(parents=True, exist_ok=True)
+    os.chmod(root, 0o711)
+    documents, passages, vectors, words = synthetic(n, bench_settings())
+    (root / "words.json").write_text(json.dumps(words), encoding="utf-8")
+    snap = snapshot_of(documents, passages, vectors, "faiss-hnsw")
+    out = {"n": n, "embedded_build_s": round(snap.build_s, 1)}
+    snap.write(root / "snap")
+    server = LocalPostgres(root / "pg", PG_SETTINGS).start()
+    try:
+        store = PostgresStore(server.url, backend="faiss-hnsw", hnsw={"m": 16, "ef_construction": 64})
+        t = time.perf_counter()
+        with store.writer_lock():
+            store.publish(snap)
+        out["pg_build_s"] = round(time.perf_counter() - t, 1)
+        store.close()
+    finally:
+        server.stop()
+    print(json.dumps(out))
+    return out
+
+
+def _timed(fn, *args) -> tuple[float, object]:
+    t = time.perf_counter()
+    out = fn(*args)
+    return (time.perf_counter() - t) * 1000, out
+
+
+def _stats(ms: list[float]) -> dict:
+    ms = sorted(ms)
+    return {"p50_ms": round(statistics.median(ms), 2), "p95_ms": round(ms[int(0.95 * (len(ms) - 1))], 2),
+            "mean_ms": round(statistics.fmean(ms), 2)}
+
+
+def _top10(result) -> list[str]:
+    return [h.passage.id for h in result.hits]
+
+
+def profile(searcher, queries: list[str]) -> dict:
+    """Per query: the dense arm, the BM25 arm, and the whole hybrid search, ms (p50/p95)."""
+    from index.search import Filters
+
+    dense, bm25, total = [], [], []
+    for text in queries:
+        q = searcher.prepare(text, 10, "hybrid", Filters())
+        q.vector  # the query encoding (hash embedder, cached) is not the store's time
+        dense.append(_timed(searcher.retrievers["dense"].retrieve, q)[0])
+        bm25.append(_timed(searcher.retrievers["bm25"].retrieve, q)[0])
+        total.append(_timed(searcher.search, text, 10, "hybrid")[0])
+    return {"dense_arm": _stats(dense), "bm25_arm": _stats(bm25), "hybrid": _stats(total)}
+
+
+def sql_profile(view, searcher, queries: list[str]) -> dict:
+    """The SQL statements alone (as the arms send them, timed from this process: a round
+    trip plus the server's work), and one EXPLAIN ANALYZE of each."""
+    from index.search import Filters
+    from index.store.pg_schema import sparse_text, vec_text
+
+    conn = view.reader.conn()
+    dense, bm25, encode = [], [], []
+    d = view.dense
+    ef = min(max(d.ef_search, 100), 1000)
+    conn.execute(f"SET hnsw.ef_search = {ef}; SET hnsw.iterative_scan = off")
+    view.reader._configured.pop(id(conn), None)
+    plans = {}
+    b = view.bm25
+    for j, text in enumerate(queries):
+        q = searcher.prepare(text, 10, "hybrid", Filters())
+        vec = q.vector
+        t_enc, vt = _timed(vec_text, vec)
+        encode.append(t_enc)
+        sql = f"SELECT row, (vec <#> %s::vector) * -1 FROM {d.table} ORDER BY vec <#> %s::vector, row LIMIT 100"
+        dense.append(_timed(lambda: conn.execute(sql, [vt, vt]).fetchall())[0])
+        entries = b._query_entries(q.bm25_weights)
+        if not entries:
+            continue
+        ids = sorted(entries)
+        bsql = (f"SELECT id, rows, tfc FROM {b.postings_table} WHERE id = ANY(%s) "
+                f"UNION ALL SELECT -1, coalesce(string_agg(int4send(row::int), ''::bytea), ''::bytea), ''::bytea "
+                f"FROM {b.deleted_table} "
+                f"UNION ALL SELECT -2, coalesce(string_agg(int4send(row::int), ''::bytea ORDER BY row), ''::bytea), "
+                f"coalesce(string_agg(float4send(((bm25 <#> %s::sparsevec) * -1)::real), ''::bytea ORDER BY row), ''::bytea) "
+                f"FROM {b.table} WHERE row >= %s AND terms && %s::int[]")
+        params = [ids, sparse_text(entries), b.base_rows, ids]
+        bm25.append(_timed(lambda: conn.cursor(binary=True).execute(bsql, params).fetchall())[0])
+        if j == 0:
+            plans["dense"] = [r[0] for r in conn.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, [vt, vt]).fetchall()]
+            plans["bm25"] = [r[0] for r in conn.execute("EXPLAIN (ANALYZE, BUFFERS) " + bsql, params).fetchall()]
+            plans["bm25_bytes"] = sum(len(r[1]) + len(r[2]) for r in conn.cursor(binary=True).execute(bsql, params).fetchall())
+    return {"dense_sql": _stats(dense), "bm25_sql": _stats(bm25), "vec_text": _stats(encode), "plans": plans}
+
+
+def writes(store, view, searcher, settings, emb, root: Path) -> dict:
+    """A 20-page document (60 passages) written staged into the generation, and how soon a
+    serving process that holds ``searcher`` (its word forms built) shows it: the first
+    commit (BM25), its delta reload (``index.runtime.refresh_searcher``) and first search,
+    against a whole reload (``open_current``, a new ``Searcher`` and its first search, which
+    builds the corpus word forms); then the second commit (vectors) and the delta reload
+    again. The document is deleted afterwards (the prepared data stays reusable)."""
+    from index.runtime import refresh_searcher
+    from index.search import Searcher
+    from tools.bench_store import twenty_pages
+
+    words = json.loads((root / "words.json").read_text(encoding="utf-8"))
+    doc, passages, vectors = twenty_pages(words)
+    query = "Quellentaler Zwergpinscherverein"
+    out: dict = {}
+    t0 = time.perf_counter()
+    store.write_document(doc, passages, None, None, None)
+    out["stage1_commit_s"] = round(time.perf_counter() - t0, 2)
+    t = time.perf_counter()
+    s1 = refresh_searcher(searcher, settings, emb)
+    out["delta_reload_s"] = round(time.perf_counter() - t, 2)
+    t = time.perf_counter()
+    hits = s1.search(query, 5, "bm25").hits
+    out["first_search_after_delta_s"] = round(time.perf_counter() - t, 2)
+    out["bm25_finds_it"] = bool(hits) and all(h.passage.doc_id == doc.id for h in hits)
+    out["bm25_searchable_in_serving_process_s"] = round(time.perf_counter() - t0, 2)
+    t = time.perf_counter()
+    whole = store.open_current(dense_params={"hnsw_ef_search": 64, "filter_exact_max": 50_000})
+    out["whole_reload_open_s"] = round(time.perf_counter() - t, 2)
+    ws = Searcher(whole, emb, settings)
+    ws.search(query, 5, "bm25")
+    out["whole_reload_with_first_search_s"] = round(time.perf_counter() - t, 2)
+    whole.close()
+    t = time.perf_counter()
+    store.fill_vectors(doc, vectors, None, None)
+    out["stage2_commit_s"] = round(time.perf_counter() - t, 2)
+    t = time.perf_counter()
+    s2 = refresh_searcher(s1, settings, emb)
+    s2.search(query, 5, "hybrid")
+    out["delta_reload_2_with_first_search_s"] = round(time.perf_counter() - t, 2)
+    got = s2.snapshot.dense.search(vectors[:1], 10)[1][0]
+    out["dense_finds_it"] = any(s2.passages[i].doc_id == doc.id for i in got if i >= 0)
+    for s in (s1, s2):
+        s.snapshot.close()
+    store.delete_document(doc.id)
+    return out
+
+
+def writes_only(root: Path, out: Path | None) -> dict:
+    """``writes`` alone, against what ``prepare`` built (``pg_levers writes``)."""
+    from index.model.embedder import HashEmbedder
+    from index.search import Searcher
+    from index.store.pg_local import LocalPostgres
+    from index.store.postgres import PostgresStore
+
+    settings = bench_settings()
+    emb = HashEmbedder(384)
+    server = LocalPostgres(root / "pg", PG_SETTINGS).start()
+    try:
+        store = PostgresStore(server.url, backend="faiss-hnsw", hnsw={"m": 16, "ef_construction": 64})
+        view = store.open_current(dense_params={"hnsw_ef_search": 64, "filter_exact_max": 50_000})
+        pg = Searcher(view, emb, settings)
+        t = time.perf_counter()
+        pg.search("Wohnraum für Geflüchtete", 10, "hybrid")  # the first search builds the word forms
+        result = {"n": len(view.passages), "first_search_s": round(time.perf_counter() - t, 2),
+                  "load_average": os.getloadavg(), "writes": writes(store, view, pg, settings, emb, root)}
+        view.close()
+        store.close()
+    finally:
+        server.stop()
+    print(json.dumps(result, indent=1))
+    if out:
+        out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+    return result
+
+
+def measure(root: Path, rounds: int, out: Path | None) -> dict:
+    """Load what ``prepare`` built, profile, and measure every lever beside the baseline."""
+    from index.model.embedder import HashEmbedder
+    from index.search import Searcher
+    from index.snapshot import load_snapshot
+    from index.store.pg_local import LocalPostgres
+    from index.store.postgres import PostingCache, PostgresStore
+    from tools.bench_store import latency
+
+    settings = bench_settings()
+    emb = HashEmbedder(384)
+    queries = [json.loads(line)["query"] for line in (ROOT / "eval" / "judgments.jsonl").open(encoding="utf-8")]
+    snap = load_snapshot(root / "snap", dense_params={"hnsw_ef_search": 64})
+    embedded = Searcher(snap, emb, settings)
+    server = LocalPostgres(root / "pg", PG_SETTINGS).start()
+    result: dict = {"n": len(snap.passages), "queries": len(queries), "rounds": rounds,
+                    "load_average_start": os.getloadavg()}
+    try:
+        store = PostgresStore(server.url, backend="faiss-hnsw", hnsw={"m": 16, "ef_construction": 64})
+        t = time.perf_counter()
+        view = store.open_current(dense_params={"hnsw_ef_search": 64, "filter_exact_max": 50_000})
+        result["open_generation_s"] = round(time.perf_counter() - t, 2)
+        t = time.perf_counter()
+        pg = Searcher(view, emb, settings)
+        result["searcher_init_s"] = round(time.perf_counter() - t, 2)
+        gen = view.generation
+        have_half = store.conn.execute("SELECT count(*) FROM pg_indexes WHERE tablename = %s AND indexdef LIKE "
+                                       "'%%halfvec%%'", (f"g{gen}_passages",)).fetchone()[0]
+        store.conn.commit()
+        if not have_half:
+            t = time.perf_counter()
+            store.conn.execute("SET maintenance_work_mem = '1GB'")
+            store.conn.execute(f"CREATE INDEX g{gen}_passages_vec_half ON g{gen}_passages USING hnsw "
+                               f"((vec::halfvec(384)) halfvec_ip_ops) WITH (m = 16, ef_construction = 64)")
+            store.conn.commit()
+            result["halfvec_index_build_s"] = round(time.perf_counter() - t, 1)
+        sizes = store.conn.execute("SELECT indexrelname, pg_relation_size(indexrelid) FROM pg_stat_user_indexes "
+                                   "WHERE relname = %s", (f"g{gen}_passages",)).fetchall()
+        store.conn.commit()
+        result["index_mb"] = {name: round(size / 2**20, 1) for name, size in sizes}
+        view.bm25.cache, view.dense.halfvec = None, False  # the baseline: as before this lever study
+        for text in queries:  # warm both (buffers, the query encodings, the analyses)
+            embedded.search(text, 10, "hybrid")
+            pg.search(text, 10, "hybrid")
+        baseline = {text: _top10(pg.search(text, 10, "hybrid")) for text in queries}
+        emb_top = {text: _top10(embedded.search(text, 10, "hybrid")) for text in queries}
+        result["top10_equal_pg_vs_embedded"] = sum(baseline[t] == emb_top[t] for t in queries)
+        from tools.bench_scale import Generator, real_centres
+        from tools.bench_store import recall_at_10
+
+        held = Generator(384, 5, real_centres(settings)).sample(200)
+        exact = np.asarray(snap.vectors, dtype=np.float32)
+        result["dense_recall@10_vs_exact"] = {"embedded": round(recall_at_10(snap.dense, exact, held), 3)}
+        for half in (False, True):
+            view.dense.halfvec = half
+            result["dense_recall@10_vs_exact"]["halfvec" if half else "vector"] = round(
+                recall_at_10(view.dense, exact, held), 3)
+        view.dense.halfvec = False
+        result["profile"] = {"embedded": profile(embedded, queries), "postgres": profile(pg, queries)}
+        result["sql"] = sql_profile(view, pg, queries)
+
+        cache = PostingCache()  # one per serving process: warm after the first queries
+
+        def setup(name: str) -> None:
+            view.bm25.cache = cache if "cache" in name else None
+            view.dense.halfvec = "halfvec" in name
+            view.concurrent_retrieval = "sequential" not in name
+
+        configs = ["baseline", "sequential", "cache", "halfvec", "cache+halfvec"]
+        times: dict[str, list[float]] = {c: [] for c in ["embedded", *configs]}
+        same: dict[str, int] = {}
+        for r in range(rounds):  # interleaved per query: a load spike of the shared machine hits every column
+            for text in queries:
+                times["embedded"].append(_timed(embedded.search, text, 10, "hybrid")[0])
+                for c in configs:
+                    setup(c)
+                    ms, res = _timed(pg.search, text, 10, "hybrid")
+                    times[c].append(ms)
+                    if r == 0:
+                        same[c] = same.get(c, 0) + (_top10(res) == baseline[text])
+        result["hybrid_1_client"] = {c: _stats(v) for c, v in times.items()}
+        result["hybrid_1_client_ratio_to_embedded"] = {  # median of the per-query ratios (paired)
+            c: round(statistics.median(a / e for a, e in zip(times[c], times["embedded"])), 2) for c in configs}
+        result["top10_equal_to_baseline"] = same
+        eight = {}
+        sub = queries[:40]
+        eight["embedded"] = latency(embedded, sub, 8, None, 20)
+        for c in ["baseline", "cache", "halfvec", "cache+halfvec"]:
+            setup(c)
+            eight[c] = latency(pg, sub, 8, None, 20)
+        result["hybrid_8_clients"] = eight
+        setup("cache+halfvec")
+        result["profile"]["postgres_cache+halfvec"] = profile(pg, queries)
+        result["posting_cache_mb"] = round(view.bm25.cache.bytes / 2**20, 1)
+        result["writes"] = writes(store, view, pg, settings, emb, root)
+        result["load_average_end"] = os.getloadavg()
+        view.close()
+        store.close()
+    finally:
+        server.stop()
+    print(json.dumps(result, indent=1))
+    if out:
+        out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+    return result
+
+
+def main() -> None:
+    """Command line (``--help``)."""
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    p = sub.add_parser("prepare")
+    p.add_argument("--n", type=int, default=100_000)
+    p.add_argument("--dir", type=Path, required=True)
+    m = sub.add_parser("measure")
+    m.add_argument("--dir", type=Path, required=True)
+    m.add_argument("--rounds", type=int, default=3)
+    m.add_argument("--out", type=Path)
+    w = sub.add_parser("writes")
+    w.add_argument("--dir", type=Path, required=True)
+    w.add_argument("--out", type=Path)
+    args = ap.parse_args()
+    os.nice(10)
+    from index.blas import limit_blas_threads
+
+    limit_blas_threads(1)
+    if args.cmd == "prepare":
+        prepare(args.n, args.dir)
+    elif args.cmd == "writes":
+        writes_only(args.dir, args.out)
+    else:
+        measure(args.dir, args.rounds, args.out)
+
+
+if __name__ == "__main__":
+    main()
