@@ -201,7 +201,7 @@ class SearchSettings:
     rerank_weight_en: float = setting(
         0.85, "Weight of the MaxSim score for English queries, whose token vectors include their German pseudo-query.")
     reference_weight: float = setting(
-        0.75, "Factor on the final score of reference passages (address lists, interview lists, bibliographies), "
+        0.85, "Factor on the final score of reference passages (address lists, interview lists, bibliographies), "
              "so they rank below prose; 1 = no demotion.")
     typo_tolerance: bool = setting(
         True, "German BM25 queries: an unknown word of 8+ letters also searches its closest corpus terms (1–2 edits).")

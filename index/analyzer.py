@@ -56,7 +56,7 @@ from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_GERMAN
 from index import abbreviations
 from index.compounds import best_split
 
-ANALYZER_VERSION = "de-snowball-compound-v2-umlaut-gender-abbrev"
+ANALYZER_VERSION = "de-snowball-compound-v2-umlaut-gender-abbrev-accents"
 COMPOUND_MIN_SCORE = 0.4
 COMPOUND_MIN_WORD = 10
 COMPOUND_MAX_WORD = 64  # longer "words" are not split (the corpus's longest word has 31 letters)
@@ -84,15 +84,35 @@ _VOWELS = frozenset("aeiouyäöü")
 _UMLAUT = {"ae": "ä", "oe": "ö", "ue": "ü"}
 
 
+def _accent_table() -> dict[int, str]:
+    """Lower-case Latin letters with a diacritic other than the German umlauts -> their base
+    letter ("é" -> "e", "ś" -> "s", "ç" -> "c", "ø" -> "o"), from Unicode's canonical
+    decompositions (U+00C0-U+024F); ä, ö, ü and ß are left to the German stemmer."""
+    table = {ord("ø"): "o", ord("ł"): "l", ord("đ"): "d", ord("ı"): "i"}
+    for cp in range(0xC0, 0x250):
+        ch = chr(cp)
+        if ch != ch.lower() or ch in "äöüß":
+            continue
+        base = unicodedata.normalize("NFD", ch)
+        if len(base) > 1 and base[0].isascii() and base[0].isalpha() and all(unicodedata.combining(c) for c in base[1:]):
+            table[cp] = base[0]
+    return table
+
+
+_ACCENTS = _accent_table()
+
+
 def words(text: str) -> list[str]:
     """Case-folded Unicode word tokens (no stopword removal, no stemming).
 
     NFKC first (decomposed umlauts compose, ligatures unfold), soft hyphens dropped,
-    gender marks joined ("Lehrer:innen" -> "lehrerinnen"). Single digits are dropped.
+    gender marks joined ("Lehrer:innen" -> "lehrerinnen"), diacritics other than the
+    umlauts folded ("Begegnungscafé" = "Begegnungscafe", "Chóśebuz" = "Chosebuz": users
+    type them either way). Single digits are dropped.
     """
     text = unicodedata.normalize("NFKC", text).replace("\u00ad", "")
     text = _GENDER_MARK.sub(r"\1", text)
-    return [w for w in _WORD.findall(text.lower()) if not w.isdigit() or len(w) >= 2]
+    return [w for w in _WORD.findall(text.lower().translate(_ACCENTS)) if not w.isdigit() or len(w) >= 2]
 
 
 @functools.lru_cache(maxsize=200_000)

@@ -28,6 +28,7 @@ from core.settings import Settings
 from index.search.answer import Answer, analyse
 from index.search.dense import DenseRetriever
 from index.search.filters import Allowed, FilterMask, Filters, UnknownDocument
+import index.search.kinds as kinds
 from index.search.fusion import Fusion, Ranking
 from index.search.kinds import query_form, query_language, reference_weight
 from index.search.lexical import BM25Retriever
@@ -132,6 +133,7 @@ class Searcher:
         self.passages: list[Passage] = snapshot.passages
         self._by_id = {p.id: i for i, p in enumerate(self.passages)}
         self._reference = np.array([p.meta.get("kind") == REFERENCE for p in self.passages], dtype=bool)
+        self._question_lists = np.array([kinds.is_question_list(p.text) for p in self.passages], dtype=bool)
         self.dense = DenseRetriever(snapshot, embedder, settings.search.late_interaction)
         self.bm25 = BM25Retriever(snapshot, settings.search.typo_tolerance)
         self.retrievers: dict[str, Retriever] = {"dense": self.dense, "bm25": self.bm25}
@@ -265,12 +267,16 @@ class Searcher:
     def _demote_reference(self, ranking: Ranking, text: str = "") -> Ranking:
         """Multiply the scores of reference passages (``ingest.kinds``) by
         ``settings.search.reference_weight`` (``index.search.kinds.reference_weight`` for the query
-        ``text``) and re-sort (stable), so address lists and bibliographies rank below prose
-        that scores about as well."""
+        ``text``), and those of passages made mostly of questions (``kinds.is_question_list``,
+        while ``kinds.DEMOTE_QUESTION_LISTS``) by ``settings.search.reference_weight`` for every
+        query; re-sort (stable), so address lists, bibliographies and questionnaires rank below
+        prose that scores about as well."""
         factor = reference_weight(text, self.settings.search.reference_weight)
-        if factor == 1.0 or not self._reference.any():
+        questions = self.settings.search.reference_weight if kinds.DEMOTE_QUESTION_LISTS else 1.0
+        if (factor == 1.0 or not self._reference.any()) and (questions == 1.0 or not self._question_lists.any()):
             return ranking
-        out = [(i, s * factor if self._reference[i] else s) for i, s in ranking]
+        out = [(i, s * factor if self._reference[i] else s * questions if self._question_lists[i] else s)
+               for i, s in ranking]
         out.sort(key=lambda x: -x[1])
         return out
 

@@ -133,3 +133,15 @@ def test_bm25_index_and_query_meet_in_both_directions():
     assert best("VHS") == 2 and best("Ausländerbehörde") == 3
     assert best("Kollegen Fortbildung") == 4 and best("Kolleginnen") == 4
     assert best("Feuer") == 5 and [i for i, _ in bm25.search("Feuer", 6)] == [5]
+
+
+def test_diacritics_other_than_umlauts_fold():
+    """Users type "Begegnungscafe" for "Begegnungscafé" and "Chosebuz" for "Chóśebuz"; the
+    umlauts stay the German stemmer's (ä = ae, not a bare a before stemming)."""
+    from index.analyzer import analyze, words
+
+    assert analyze("Begegnungscafé") == analyze("Begegnungscafe")
+    assert analyze("Chóśebuz") == analyze("Chosebuz") == ["chosebuz"]
+    assert words("Façade Øresund Łódź naïve") == ["facade", "oresund", "lodz", "naive"]
+    assert analyze("Flüchtlinge") == analyze("Fluechtlinge")
+    assert words("Müller Straße") == ["müller", "straße"]
