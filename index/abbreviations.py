@@ -15,6 +15,7 @@ long form only its own. Concept terms start with "=", which no analysed word can
 from __future__ import annotations
 
 import functools
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -100,6 +101,5 @@ def concept_terms(mains: list[str], parts: list[tuple[str, ...]] | None = None, 
 
 def fingerprint(path: Path = ABBREVIATIONS_PATH) -> str:
     """Short hash of the list: part of the analyzer fingerprint, so a changed list rebuilds BM25."""
-    import hashlib
 
     return hashlib.sha256(path.read_bytes()).hexdigest()[:12]

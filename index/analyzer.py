@@ -45,6 +45,7 @@ Decisions, made explicit:
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
 import unicodedata
 from pathlib import Path
@@ -238,7 +239,6 @@ def analyzer_fingerprint() -> str:
     stale and rebuilds the BM25 index; passage vectors are reused, since the embedding
     texts do not change.
     """
-    import hashlib
 
     h = hashlib.sha256(Path(__file__).read_bytes())
     h.update(Path(__file__).with_name("abbreviations.py").read_bytes())

