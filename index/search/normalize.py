@@ -117,6 +117,25 @@ def _abbreviations() -> dict[str, str]:
     return {abbr: longs[0] for abbr, longs in meanings.items() if len(longs) == 1}
 
 
+@functools.lru_cache(maxsize=1)
+def _synonym_long_forms() -> dict[str, str]:
+    """A one-word long form, as written, whose stem differs from its entry's first long form
+    -> "first long form, abbreviation": "Ausländerämter" -> "Ausländerbehörde, ABH" (the
+    dense arm reads the name the documents use; BM25 already shares the concept term).
+    Only abbreviations with one meaning."""
+    out: dict[str, str] = {}
+    for entry in read_abbreviations():
+        first = entry.long_forms[0]
+        head = analyze(first, decompound=False)
+        for form in entry.long_forms[1:]:
+            if " " in form or " " in first:
+                continue
+            terms = analyze(form, decompound=False)
+            if terms and head and terms[0] != head[0] and _abbreviations().get(entry.abbreviations[0]) == first:
+                out[form] = f"{first}, {entry.abbreviations[0]}"
+    return out
+
+
 class QueryNormalizer:
     """Rewrites queries into the corpus's spelling (module docstring).
 
@@ -172,6 +191,9 @@ class QueryNormalizer:
         abbr = _abbreviations().get(word) if "abbreviations" in steps else None
         if abbr is not None:
             return f"{abbr} ({word})"
+        synonym = _synonym_long_forms().get(word) if "abbreviations" in steps else None
+        if synonym is not None:
+            return f"{word} ({synonym})"
         if _GENDER.search(word):
             return (self._surface(word) or word) if "gender" in steps else word
         readings = _transliterations(word) if "transliterate" in steps else []
