@@ -176,7 +176,8 @@ def recommend(
     scores: dict[str, PracticeScore] = practice.rank(topic_text, hits, rows=False) if hits is not None else {}
     # a stated topic is also answered as "who does X?" (list rows and name lines included):
     # a candidate's practice is the better of its portrait score and its who-does order
-    who = who_does_scores(catalogue, practice, topic_text, hits) if hits is not None and (topic or "").strip() else {}
+    who = (who_does_scores(catalogue, practice, topic_text, hits, exclude=profile.id)
+           if hits is not None and (topic or "").strip() else {})
     terms = practice.topic_alternatives(topic_text, by_concept=False) if practice and topic_text else []
     weights = WEIGHTS if (topic or "").strip() or not profile.id else NO_TOPIC_WEIGHTS
     query_subjects = dict(catalogue.get(profile.id).passage_titles) if profile.id else {}

@@ -108,14 +108,18 @@ def who_does(catalogue, practice: PracticeRanker, topic: str, k: int = 10, accep
 
 
 def who_does_scores(catalogue, practice: PracticeRanker, topic: str,
-                    hits=None) -> dict[str, tuple[float, PracticeMatch]]:
+                    hits=None, exclude: str | None = None) -> dict[str, tuple[float, PracticeMatch]]:
     """Municipality id -> (its "who does X?" order for ``topic`` in [0, 1], the match): the
     order is ``_rank_value`` divided by the first match's, so the first has 1.0; only the
     municipalities ``who_does`` lists. ``recommend`` takes the order as the practice part
     for a stated topic, so a municipality known from a reference-list row or a name line
     that names the practice can be recommended too, with that evidence as its reason.
-    ``hits``: the caller's search ranking for ``topic`` (``PracticeRanker.search_hits``)."""
-    matches = who_does(catalogue, practice, topic, k=len(catalogue.municipalities), hits=hits)
+    ``hits``: the caller's search ranking for ``topic`` (``PracticeRanker.search_hits``);
+    ``exclude``: the asking municipality's id, left out before the order is normalised (it
+    is never a candidate, and when it is the best at its own practice, as the Weinsberg
+    "Jobbörse" is, it would shrink every candidate's order)."""
+    matches = [m for m in who_does(catalogue, practice, topic, k=len(catalogue.municipalities), hits=hits)
+               if m.id != exclude]
     top = max((_rank_value(m) for m in matches), default=0.0)
     return {m.id: (_rank_value(m) / top, m) for m in matches} if top > 0 else {}
 

@@ -533,3 +533,26 @@ def test_a_type_word_does_not_name_a_group():
     assert labels("Integrationskonzept für eine kreisangehörige Stadt") == []
     assert labels("Preisträger kreisangehörige Städte") == ["Preisträger: Kreisangehörige Städte und Gemeinden"]
     assert labels("Partnerstädte") == ["Partnerstädte von Darmstadt"]
+
+
+def test_the_asker_does_not_set_the_who_does_scale():
+    """Weinsberg asks who is like it for its own "Jobbörse": its row is the best evidence, but
+    it is never a candidate, so the candidates' "who does X?" order is normalised among
+    themselves (the best candidate 1.0), not against the asker."""
+    from index.municipalities.who_does import who_does_scores
+
+    cat = Catalogue([muni("weinsberg", KA, "BW", 12_000), muni("heilbronn-lk", LK, "BW", 340_000)])
+    cat.get("weinsberg").rows = {"list": "Stadt Weinsberg | Jobbörse Betriebe und Geflüchtete"}
+    cat.get("heilbronn-lk").rows = {"list2": "Landkreis Heilbronn | Jobbörse Weinsberg"}
+    practice = PracticeRanker(cat, [P("list", text="x"), P("list2", text="y")] + [P(f"x{i}") for i in range(10)],
+                              lambda text, k: [("list", 1.0), ("list2", 0.5)],
+                              lambda text: {w: 1.0 for w in re.findall(r"\w+", text.lower()) if w != "und"},
+                              lambda text: re.findall(r"\w+", text.lower()),
+                              document_frequency={"jobbörse": 1, "betriebe": 9, "geflüchtete": 10})
+    topic = "Jobbörse Betriebe und Geflüchtete"
+    both = who_does_scores(cat, practice, topic)
+    assert both["weinsberg"][0] == 1.0 and both["heilbronn-lk"][0] < 1.0
+    alone = who_does_scores(cat, practice, topic, exclude="weinsberg")
+    assert set(alone) == {"heilbronn-lk"} and alone["heilbronn-lk"][0] == 1.0
+    recs = {r.id: r for r in recommend(cat, cat.get("weinsberg"), topic=topic, k=5, practice=practice)}
+    assert recs["heilbronn-lk"].components["practice"] == pytest.approx(1.0)
