@@ -185,15 +185,18 @@ class QueryNormalizer:
         return NormalizedQuery("".join(out) if changes else text, text, changes)
 
     def _word(self, word: str, lang: str) -> str:
+        new = self._spelled(word, lang)
+        synonym = _synonym_long_forms().get(new) if "abbreviations" in self.steps else None
+        # after the spelling steps, so "Auslaenderaemter" and a typo in it get it too
+        return f"{new} ({synonym})" if synonym is not None else new
+
+    def _spelled(self, word: str, lang: str) -> str:
         if word.isdigit():
             return word
         steps = self.steps
         abbr = _abbreviations().get(word) if "abbreviations" in steps else None
         if abbr is not None:
             return f"{abbr} ({word})"
-        synonym = _synonym_long_forms().get(word) if "abbreviations" in steps else None
-        if synonym is not None:
-            return f"{word} ({synonym})"
         if _GENDER.search(word):
             return (self._surface(word) or word) if "gender" in steps else word
         readings = _transliterations(word) if "transliterate" in steps else []

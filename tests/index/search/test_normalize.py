@@ -90,5 +90,13 @@ def test_a_synonym_long_form_also_names_the_first_long_form_and_its_abbreviation
     assert normalizer("Ausländerämter als Anlaufstellen", "de").text == (
         "Ausländerämter (Ausländerbehörde, ABH) als Anlaufstellen")
     assert normalizer("Ausländerbehörden", "de").text == "Ausländerbehörden"
+    texts = TEXTS + ["Die Ausländerämter der Kreise beraten."]
+    vocabulary: dict[str, int] = {}
+    for text in texts:
+        for term in set(analyze(text)):
+            vocabulary[term] = vocabulary.get(term, 0) + 1
+    typed = QueryNormalizer(texts, vocabulary, TypoCorrector(vocabulary))
+    for form in ("Auslaenderaemter", "Ausländreämter"):  # the spelling steps first, then the synonym
+        assert typed(form, "de").text == "Ausländerämter (Ausländerbehörde, ABH)"
     off = QueryNormalizer(TEXTS, normalizer.df, normalizer.typo, steps=("gender",))
     assert off("Ausländerämter", "de").text == "Ausländerämter"
