@@ -119,20 +119,21 @@ def _abbreviations() -> dict[str, str]:
 
 @functools.lru_cache(maxsize=1)
 def _synonym_long_forms() -> dict[str, str]:
-    """A one-word long form, as written, whose stem differs from its entry's first long form
-    -> "first long form, abbreviation": "Ausländerämter" -> "Ausländerbehörde, ABH" (the
-    dense arm reads the name the documents use; BM25 already shares the concept term).
+    """The stem of a one-word long form whose stem differs from its entry's first long form
+    -> "first long form, abbreviation": "auslanderamt" (Ausländeramt, Ausländerämter) ->
+    "Ausländerbehörde, ABH" (the dense arm reads the name the documents use; BM25 already
+    shares the concept term). Keyed by stem, so every inflection of the long form counts.
     Only abbreviations with one meaning."""
     out: dict[str, str] = {}
     for entry in read_abbreviations():
         first = entry.long_forms[0]
+        if " " in first or _abbreviations().get(entry.abbreviations[0]) != first:
+            continue
         head = analyze(first, decompound=False)
         for form in entry.long_forms[1:]:
-            if " " in form or " " in first:
-                continue
-            terms = analyze(form, decompound=False)
-            if terms and head and terms[0] != head[0] and _abbreviations().get(entry.abbreviations[0]) == first:
-                out[form] = f"{first}, {entry.abbreviations[0]}"
+            terms = analyze(form, decompound=False) if " " not in form else []
+            if terms and head and terms[0] != head[0]:
+                out[terms[0]] = f"{first}, {entry.abbreviations[0]}"
     return out
 
 
@@ -186,9 +187,24 @@ class QueryNormalizer:
 
     def _word(self, word: str, lang: str) -> str:
         new = self._spelled(word, lang)
-        synonym = _synonym_long_forms().get(new) if "abbreviations" in self.steps else None
+        synonym = self._synonym(new) if "abbreviations" in self.steps and "(" not in new else None
         # after the spelling steps, so "Auslaenderaemter" and a typo in it get it too
         return f"{new} ({synonym})" if synonym is not None else new
+
+    def _synonym(self, word: str) -> str | None:
+        """The first long form and abbreviation for a synonym long form (``_synonym_long_forms``),
+        by its stem, or by the typo corrector's stem when the stem is a typo of one."""
+        synonyms = _synonym_long_forms()
+        terms = analyze(word, decompound=False) if word.isalpha() else []
+        if not terms:
+            return None
+        if terms[0] in synonyms:
+            return synonyms[terms[0]]
+        if "typos" in self.steps and self.typo is not None and len(word) >= MIN_TYPO_LETTERS:
+            for fixed in self.typo.corrections(terms[0]):
+                if fixed in synonyms:
+                    return synonyms[fixed]
+        return None
 
     def _spelled(self, word: str, lang: str) -> str:
         if word.isdigit():
