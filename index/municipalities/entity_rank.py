@@ -334,12 +334,15 @@ class PracticeRanker:
             found = []
             if names:
                 pattern = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)) + r")(?!\w)")
-                units: list[str] = []
-                for line in bullet_items(self.text(passage_id)):
-                    units.extend(_SENTENCE.split(line) if len(line.split()) > SENTENCE_WORDS else [line])
-                for i, unit in enumerate(units):
+                units: list[tuple[str, bool]] = []
+                for line, bullet in bullet_units(self.text(passage_id)):
+                    parts = _SENTENCE.split(line) if len(line.split()) > SENTENCE_WORDS else [line]
+                    units.extend((part, bullet) for part in parts)
+                for i, (unit, _) in enumerate(units):
                     if pattern.search(unit):
-                        label = units[i - 1] if i and len(units[i - 1].split()) <= LABEL_WORDS else ""
+                        # a short line above is the cell's label; another bullet item is not
+                        above, above_bullet = units[i - 1] if i else ("", True)
+                        label = above if not above_bullet and len(above.split()) <= LABEL_WORDS else ""
                         found.append(f"{label} {unit}".strip())
             self._lines[key] = found
         return self._lines[key]
@@ -421,7 +424,12 @@ WRAP_WORDS = 4  # a bullet of at most this many words, followed by a short unbul
 def bullet_items(text: str) -> list[str]:
     """The non-empty lines of ``text`` without bullet marks, with a bullet item that a
     slide or table cell wrapped over several lines joined again: "- Freiberger" +
-    "Fest der Kulturen" -> "Freiberger Fest der Kulturen".
+    "Fest der Kulturen" -> "Freiberger Fest der Kulturen" (``bullet_units``)."""
+    return [unit for unit, _ in bullet_units(text)]
+
+
+def bullet_units(text: str) -> list[tuple[str, bool]]:
+    """:func:`bullet_items` with, for each, whether it is a bullet item.
 
     A line continues the bullet above it when that bullet so far has at most
     ``WRAP_WORDS`` words and the line itself carries no bullet and at most
@@ -430,7 +438,7 @@ def bullet_items(text: str) -> list[str]:
     per bullet, since a second short line is more often the next cell. Longer bullets
     and prose lines are left as they are.
     """
-    out: list[str] = []
+    out: list[tuple[str, bool]] = []
     open_bullet = False
     for raw in text.splitlines():
         line = raw.strip()
@@ -440,12 +448,12 @@ def bullet_items(text: str) -> list[str]:
         clean = line.strip(" -•*–\t")
         if not clean:
             continue
-        if (not bullet and open_bullet and out and len(out[-1].split()) <= WRAP_WORDS
+        if (not bullet and open_bullet and out and len(out[-1][0].split()) <= WRAP_WORDS
                 and len(clean.split()) <= LABEL_WORDS):
-            out[-1] = f"{out[-1]} {clean}"
+            out[-1] = (f"{out[-1][0]} {clean}", True)
             open_bullet = False  # one continuation line: a second short line is a new cell
             continue
-        out.append(clean)
+        out.append((clean, bullet))
         open_bullet = bullet
     return out
 _OR = re.compile(r"(\w[\w-]*)\s*,?\s+(?:oder|or|bzw\.)\s+(\w[\w-]*)", re.IGNORECASE)
