@@ -204,6 +204,11 @@ def writes_only(root: Path, out: Path | None) -> dict:
         store.close()
     finally:
         server.stop()
+    return _report(result, out)
+
+
+def _report(result: dict, out: Path | None) -> dict:
+    """Print ``result`` as JSON, also write it to ``out`` when given; returns ``result``."""
     print(json.dumps(result, indent=1))
     if out:
         out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
@@ -310,10 +315,7 @@ def measure(root: Path, rounds: int, out: Path | None) -> dict:
         store.close()
     finally:
         server.stop()
-    print(json.dumps(result, indent=1))
-    if out:
-        out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
-    return result
+    return _report(result, out)
 
 
 def main() -> None:

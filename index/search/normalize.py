@@ -193,14 +193,16 @@ class QueryNormalizer:
 
     def _synonym(self, word: str) -> str | None:
         """The first long form and abbreviation for a synonym long form (``_synonym_long_forms``),
-        by its stem, or by the typo corrector's stem when the stem is a typo of one."""
+        by its stem, or by the typo corrector's stem when the word is unknown to the corpus
+        and its stem a typo of one."""
         synonyms = _synonym_long_forms()
         terms = analyze(word, decompound=False) if word.isalpha() else []
         if not terms:
             return None
         if terms[0] in synonyms:
             return synonyms[terms[0]]
-        if "typos" in self.steps and self.typo is not None and len(word) >= MIN_TYPO_LETTERS:
+        if ("typos" in self.steps and self.typo is not None and len(word) >= MIN_TYPO_LETTERS
+                and not self._known_term(word)):  # only a word the corpus lacks can be a typo
             for fixed in self.typo.corrections(terms[0]):
                 if fixed in synonyms:
                     return synonyms[fixed]

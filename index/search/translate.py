@@ -387,23 +387,10 @@ def translation_groups(query: str, table: dict[str, list[str]]) -> list[list[str
 
     Dictionary phrases are looked up first (``phrase_spans``: longest first, "camper van"),
     then the remaining words with plural and -ing variants; each group holds at most
-    ``MAX_TERMS_PER_WORD`` terms.
+    ``MAX_TERMS_PER_WORD`` terms. The candidates of :func:`translation_concepts`, without
+    the words that have none.
     """
-    if not table:
-        return []
-    tokens = _content_words(query)
-    groups: list[list[str]] = []
-    used: set[int] = set()
-    for span, key in phrase_spans(query, table):
-        groups.append(list(table[key][:MAX_TERMS_PER_WORD]))
-        used.update(span)
-    for i, tok in enumerate(tokens):
-        if i in used:
-            continue
-        found = _word_candidates(tok, table)
-        if found:
-            groups.append(found[:MAX_TERMS_PER_WORD])
-    return groups
+    return [german for _, german in translation_concepts(query, table) if german]
 
 
 def translation_concepts(query: str, table: dict[str, list[str]]) -> list[tuple[list[str], list[str]]]:

@@ -295,11 +295,7 @@ def write_document(conn, document: Document, passages: list[Passage], vectors: n
                                   None if partial else vec_text(vectors[i]), sorted(known[term] for term in c), sparse_text(sparse), dl,
                                   _tokens_bytes(tokens[i]) if tokens is not None else None))
             if windows:
-                wrows = conn.execute(f"SELECT nextval('{t}window_rows') FROM generate_series(1, %s)",
-                                     (len(windows),)).fetchall()
-                with cur.copy(f"COPY {t}windows (row, owner, key, vec) FROM STDIN") as cp:
-                    for (owner, key, vec), (wrow,) in zip(windows, wrows):
-                        cp.write_row((int(wrow), rows[owner], key, vec_text(vec)))
+                _copy_windows(conn, cur, t, windows, rows)
         manifest = _manifest_with(manifest, document, origin, PARTIAL if partial else None)
         conn.execute("UPDATE pf_generations SET n_passages = n_passages + %s - %s, total_len = total_len + %s - %s, "
                      "version = %s, manifest = %s WHERE gen = %s",
@@ -308,6 +304,15 @@ def write_document(conn, document: Document, passages: list[Passage], vectors: n
         if before_commit is not None:
             before_commit()
     return version
+
+
+def _copy_windows(conn, cur, t: str, windows: list[tuple[int, str, np.ndarray]], rows: list[int]) -> None:
+    """COPY sentence windows ``(owner index, key, vector)`` into ``{t}windows``, each with a
+    fresh row number from ``{t}window_rows`` and its owner's passage row (``rows[owner]``)."""
+    wrows = conn.execute(f"SELECT nextval('{t}window_rows') FROM generate_series(1, %s)", (len(windows),)).fetchall()
+    with cur.copy(f"COPY {t}windows (row, owner, key, vec) FROM STDIN") as cp:
+        for (owner, key, vec), (wrow,) in zip(windows, wrows):
+            cp.write_row((int(wrow), rows[owner], key, vec_text(vec)))
 
 
 def fill_vectors(conn, document: Document, vectors: np.ndarray, tokens: list[np.ndarray] | None,
@@ -337,11 +342,7 @@ def fill_vectors(conn, document: Document, vectors: np.ndarray, tokens: list[np.
             cur.execute(f"UPDATE {t}passages AS p SET vec = f.vec::vector, tokens = f.tokens FROM pf_fill f "
                         "WHERE p.row = f.row")
             if windows:
-                wrows = conn.execute(f"SELECT nextval('{t}window_rows') FROM generate_series(1, %s)",
-                                     (len(windows),)).fetchall()
-                with cur.copy(f"COPY {t}windows (row, owner, key, vec) FROM STDIN") as cp:
-                    for (owner, key, vec), (wrow,) in zip(windows, wrows):
-                        cp.write_row((int(wrow), rows[owner], key, vec_text(vec)))
+                _copy_windows(conn, cur, t, windows, rows)
         data = dict(row[0])
         data["meta"] = {k: v for k, v in data.get("meta", {}).items() if k != "indexing"}
         conn.execute(f"UPDATE {t}documents SET data = %s WHERE doc_id = %s",
