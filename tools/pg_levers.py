@@ -30,6 +30,21 @@ ROOT = Path(__file__).resolve().parents[1]
 PG_SETTINGS = {"shared_buffers": "512MB", "maintenance_work_mem": "1GB", "max_wal_size": "8GB", "fsync": "on"}
 
 
+def pg_settings(n: int) -> dict[str, str]:
+    """The server settings for ``n`` passages: above 200,000 the HNSW graph (about 1.2 KB
+    per passage over ``halfvec(384)``) must fit ``maintenance_work_mem`` or pgvector builds
+    it on disk, far slower, and shared buffers hold the graph (about 1.1 GB at 1,000,000)."""
+    if n <= 200_000:
+        return dict(PG_SETTINGS)
+    return {**PG_SETTINGS, "shared_buffers": "2GB", "maintenance_work_mem": "3GB"}
+
+
+def _root_settings(root: Path) -> dict[str, str]:
+    """The settings ``prepare`` started the server in ``root`` with (``root/pg_settings.json``)."""
+    f = root / "pg_settings.json"
+    return json.loads(f.read_text(encoding="utf-8")) if f.exists() else dict(PG_SETTINGS)
+
+
 def bench_settings() -> Settings:
     """The settings ``tools.bench_store`` measures with (HNSW, no MaxSim, no windows)."""
     return Settings.from_env(vector_backend="faiss-hnsw", late_interaction=False, window_vectors=False,
@@ -50,7 +65,10 @@ def prepare(n: int, root: Path) -> dict:
     snap = snapshot_of(documents, passages, vectors, "faiss-hnsw")
     out = {"n": n, "embedded_build_s": round(snap.build_s, 1)}
     snap.write(root / "snap")
-    server = LocalPostgres(root / "pg", PG_SETTINGS).start()
+    snap.dense = None  # the FAISS graph is on disk now; publishing reads vectors, not it (GBs at 1M)
+    settings = pg_settings(n)
+    (root / "pg_settings.json").write_text(json.dumps(settings), encoding="utf-8")
+    server = LocalPostgres(root / "pg", settings).start()
     try:
         store = PostgresStore(server.url, backend="faiss-hnsw", hnsw={"m": 16, "ef_construction": 64})
         t = time.perf_counter()
@@ -60,6 +78,8 @@ def prepare(n: int, root: Path) -> dict:
         store.close()
     finally:
         server.stop()
+    out["load_average_end"] = os.getloadavg()
+    (root / "prepare.json").write_text(json.dumps(out), encoding="utf-8")
     print(json.dumps(out))
     return out
 
@@ -191,7 +211,7 @@ def writes_only(root: Path, out: Path | None) -> dict:
 
     settings = bench_settings()
     emb = HashEmbedder(384)
-    server = LocalPostgres(root / "pg", PG_SETTINGS).start()
+    server = LocalPostgres(root / "pg", _root_settings(root)).start()
     try:
         store = PostgresStore(server.url, backend="faiss-hnsw", hnsw={"m": 16, "ef_construction": 64})
         view = store.open_current(dense_params={"hnsw_ef_search": 64, "filter_exact_max": 50_000})
@@ -229,7 +249,7 @@ def measure(root: Path, rounds: int, out: Path | None) -> dict:
     queries = [json.loads(line)["query"] for line in (ROOT / "eval" / "judgments.jsonl").open(encoding="utf-8")]
     snap = load_snapshot(root / "snap", dense_params={"hnsw_ef_search": 64})
     embedded = Searcher(snap, emb, settings)
-    server = LocalPostgres(root / "pg", PG_SETTINGS).start()
+    server = LocalPostgres(root / "pg", _root_settings(root)).start()
     result: dict = {"n": len(snap.passages), "queries": len(queries), "rounds": rounds,
                     "load_average_start": os.getloadavg()}
     try:
@@ -318,6 +338,201 @@ def measure(root: Path, rounds: int, out: Path | None) -> dict:
     return _report(result, out)
 
 
+def _exact_top10(exact: np.ndarray, queries: np.ndarray, chunk: int = 100_000) -> np.ndarray:
+    """int (q, 10): the exact inner-product top 10 of each query over ``exact`` (n, d),
+    scanned in chunks of ``chunk`` rows (memory q x chunk, not q x n), best first."""
+    best_s = np.full((len(queries), 0), -np.inf, dtype=np.float32)
+    best_i = np.zeros((len(queries), 0), dtype=np.int64)
+    for start in range(0, len(exact), chunk):
+        s = queries @ np.asarray(exact[start:start + chunk], dtype=np.float32).T
+        top = np.argpartition(-s, min(10, s.shape[1] - 1), axis=1)[:, :10]
+        best_s = np.hstack([best_s, np.take_along_axis(s, top, 1)])
+        best_i = np.hstack([best_i, top + start])
+        keep = np.argsort(-best_s, axis=1, kind="stable")[:, :10]
+        best_s, best_i = np.take_along_axis(best_s, keep, 1), np.take_along_axis(best_i, keep, 1)
+    return best_i
+
+
+def _recall(index, truth: np.ndarray, queries: np.ndarray) -> float:
+    """Mean overlap of ``index.search(queries, 10)`` with ``truth`` (recall@10 against exact search)."""
+    _, got = index.search(queries, 10)
+    return float(np.mean([len(set(g.tolist()) & set(t.tolist())) / 10 for g, t in zip(got, truth)]))
+
+
+def _pss_mb(pid: int) -> float:
+    """Proportional set size of ``pid`` and its children (MiB): a PostgreSQL server's
+    backends share its buffers, so summing their RSS would count them once per backend."""
+    import psutil
+
+    proc = psutil.Process(pid)
+    total = 0
+    for p in [proc, *proc.children(recursive=True)]:
+        try:
+            total += p.memory_full_info().pss
+        except (psutil.Error, AttributeError):
+            total += p.memory_info().rss
+    return round(total / 2**20, 1)
+
+
+def _dir_mb(path: Path) -> float:
+    """Bytes of the regular files under ``path``, MiB."""
+    return round(sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 2**20, 1)
+
+
+def scale(root: Path, rounds: int, out: Path | None, embed: bool) -> dict:
+    """Both stores at the size ``prepare`` built, in one run, in the default configuration
+    (PostgreSQL: posting cache and the ``halfvec`` graph; embedded: FAISS HNSW + bm25s):
+    load time and memory of a serving process, disk, dense recall@10 against exact
+    search, hybrid p50/p95 at 1 client (the two stores interleaved per query, ``rounds``
+    passes over the 180 judgment queries) and at 8 clients, the same with a filter keeping
+    1 % of the documents (exact over the allowed passages on both, below
+    ``filter_exact_max``), each arm's p50, and time-to-searchable of a 20-page document
+    (60 passages): PostgreSQL by ``writes`` (staged first commit and delta reload in this
+    serving process); embedded by its components measured here (writing the snapshot,
+    loading it in a serving process and its first search) plus the rebuild of its
+    indexes at this size, which ``prepare`` timed (``embedded_build_s``: the same work,
+    vectors reused). ``embed``: also the real encoder's time for the document's 60
+    passages (the "with embedding" figure; the model is loaded first, not timed)."""
+    import gc
+    import shutil
+
+    from index.model.embedder import HashEmbedder
+    from index.search import Filters, Searcher
+    from index.snapshot import load_snapshot
+    from index.store.pg_local import LocalPostgres
+    from index.store.postgres import PostgresStore
+    from tools.bench_scale import Generator, real_centres
+    from tools.bench_store import _pid_rss_mb, _rss_mb, latency
+
+    settings = bench_settings()
+    emb = HashEmbedder(384)
+    queries = [json.loads(line)["query"] for line in (ROOT / "eval" / "judgments.jsonl").open(encoding="utf-8")]
+    prep = json.loads((root / "prepare.json").read_text(encoding="utf-8")) if (root / "prepare.json").exists() else {}
+    result: dict = {"n": None, "queries": len(queries), "rounds": rounds, "prepare": prep,
+                    "pg_settings": _root_settings(root), "load_average_start": os.getloadavg()}
+    rss0 = _rss_mb()
+    t = time.perf_counter()
+    snap = load_snapshot(root / "snap", dense_params={"hnsw_ef_search": 64})
+    embedded = Searcher(snap, emb, settings)
+    embedded.search(queries[0], 10, "hybrid")  # the first search builds the corpus word forms
+    e: dict = {"load_with_first_search_s": round(time.perf_counter() - t, 1),
+               "process_rss_growth_mb": round(_rss_mb() - rss0, 1), "disk_mb": _dir_mb(root / "snap")}
+    result["n"] = len(snap.passages)
+    docs = sorted({p.doc_id for p in snap.passages})
+    filt = Filters(doc_ids=docs[::100])  # 1 % of the documents (and of the passages)
+    allowed = set(filt.doc_ids)
+    result["filter_passages"] = sum(1 for p in snap.passages if p.doc_id in allowed)
+    server = LocalPostgres(root / "pg", _root_settings(root)).start()
+    try:
+        store = PostgresStore(server.url, backend="faiss-hnsw", hnsw={"m": 16, "ef_construction": 64})
+        rss1 = _rss_mb()
+        t = time.perf_counter()
+        view = store.open_current(dense_params={"hnsw_ef_search": 64, "filter_exact_max": 50_000})
+        pg = Searcher(view, emb, settings)
+        pg.search(queries[0], 10, "hybrid")
+        p: dict = {"load_with_first_search_s": round(time.perf_counter() - t, 1),
+                   "process_rss_growth_mb": round(_rss_mb() - rss1, 1)}
+        gen = view.generation
+        row = store.conn.execute("SELECT pg_database_size(current_database()), pg_total_relation_size(%s), "
+                                 "pg_indexes_size(%s)", (f"g{gen}_passages", f"g{gen}_passages")).fetchone()
+        sizes = store.conn.execute("SELECT indexrelname, pg_relation_size(indexrelid) FROM pg_stat_user_indexes "
+                                   "WHERE relname = %s", (f"g{gen}_passages",)).fetchall()
+        post = store.conn.execute(f"SELECT pg_total_relation_size('g{gen}_postings')").fetchone()[0]
+        store.conn.commit()
+        p.update({"disk_mb": round(row[0] / 2**20, 1), "passages_table_with_indexes_mb": round(row[1] / 2**20, 1),
+                  "postings_table_mb": round(post / 2**20, 1),
+                  "index_mb": {name: round(size / 2**20, 1) for name, size in sizes},
+                  "halfvec_graph": bool(view.dense.halfvec)})
+        for text in queries:  # warm both: buffers, posting cache, query analyses
+            embedded.search(text, 10, "hybrid")
+            pg.search(text, 10, "hybrid")
+        p["server_pss_after_warm_mb"] = _pss_mb(server.pid)
+        held = Generator(384, 5, real_centres(settings)).sample(200)
+        t = time.perf_counter()
+        truth = _exact_top10(snap.vectors, held)
+        result["exact_search_s"] = round(time.perf_counter() - t, 1)
+        e["dense_recall@10_vs_exact"] = round(_recall(snap.dense, truth, held), 3)
+        p["dense_recall@10_vs_exact"] = round(_recall(view.dense, truth, held), 3)
+        del truth
+        gc.collect()
+
+        def interleaved(filters) -> dict:
+            times: dict[str, list[float]] = {"embedded": [], "postgres": []}
+            same = 0
+            for r in range(rounds):  # per query one after the other: a load spike hits both
+                for text in queries:
+                    ms_e, res_e = _timed(embedded.search, text, 10, "hybrid", filters)
+                    ms_p, res_p = _timed(pg.search, text, 10, "hybrid", filters)
+                    times["embedded"].append(ms_e)
+                    times["postgres"].append(ms_p)
+                    if r == 0:
+                        same += _top10(res_e) == _top10(res_p)
+            st = {k: _stats(v) for k, v in times.items()}
+            return {**st, "p50_ratio_pg_to_embedded": round(st["postgres"]["p50_ms"] / st["embedded"]["p50_ms"], 2),
+                    "paired_ratio_median": round(statistics.median(
+                        a / b for a, b in zip(times["postgres"], times["embedded"])), 2),
+                    "top10_equal_across_stores": same, "load_average": os.getloadavg()}
+
+        result["hybrid_1_client"] = interleaved(None)
+        result["filtered_1pct_1_client"] = interleaved(filt)
+        result["hybrid_8_clients"] = {"embedded": latency(embedded, queries, 8, None, 20),
+                                      "postgres": latency(pg, queries, 8, None, 20), "load_average": os.getloadavg()}
+        result["filtered_1pct_8_clients"] = {"embedded": latency(embedded, queries, 8, filt, 20),
+                                             "postgres": latency(pg, queries, 8, filt, 20),
+                                             "load_average": os.getloadavg()}
+        result["profile"] = {"embedded": profile(embedded, queries), "postgres": profile(pg, queries)}
+        p["posting_cache_mb"] = round(view.bm25.cache.bytes / 2**20, 1) if view.bm25.cache is not None else None
+        p["server_pss_mb"] = _pss_mb(server.pid)
+        p["server_rss_mb_incl_shared"] = round(_pid_rss_mb(server.pid), 1)
+        e["serving_process_rss_mb_both_loaded"] = round(_rss_mb(), 1)
+        p["build_s"], e["build_s"] = prep.get("pg_build_s"), prep.get("embedded_build_s")
+        # the embedded store: a new snapshot of the whole corpus; its parts, timed here
+        tmp = root / "snap-rewrite"
+        shutil.rmtree(tmp, ignore_errors=True)
+        t = time.perf_counter()
+        snap.write(tmp)
+        e["snapshot_write_s"] = round(time.perf_counter() - t, 1)
+        t = time.perf_counter()
+        again = load_snapshot(tmp, dense_params={"hnsw_ef_search": 64})
+        s2 = Searcher(again, emb, settings)
+        s2.search("Quellentaler Zwergpinscherverein", 5, "bm25")
+        e["reload_with_first_search_s"] = round(time.perf_counter() - t, 1)
+        del s2, again
+        shutil.rmtree(tmp, ignore_errors=True)
+        e["time_to_searchable_without_embedding_s"] = round(
+            (e["build_s"] or 0) + e["snapshot_write_s"] + e["reload_with_first_search_s"], 1)
+        del embedded, snap
+        gc.collect()  # the embedded store's memory is not needed for the writes (a whole reload loads 1M passages)
+        p["writes"] = writes(store, view, pg, settings, emb, root)
+        p["time_to_searchable_without_embedding_s"] = p["writes"]["bm25_searchable_in_serving_process_s"]
+        if embed:
+            from index.build import _embed_document
+            from index.runtime import load_embedder
+            from tools.bench_store import twenty_pages
+
+            words = json.loads((root / "words.json").read_text(encoding="utf-8"))
+            _, passages, _ = twenty_pages(words)
+            real = load_embedder(Settings.from_env())
+            real.encode_passages(["warm"])
+            t = time.perf_counter()
+            _embed_document(passages, real, settings)
+            result["embed_60_passages_s"] = round(time.perf_counter() - t, 1)
+            e["time_to_searchable_with_embedding_s"] = round(
+                e["time_to_searchable_without_embedding_s"] + result["embed_60_passages_s"], 1)
+            # staged: BM25 is searchable before the encoder runs; every arm after it and the second commit
+            p["time_to_bm25_searchable_with_embedding_s"] = p["time_to_searchable_without_embedding_s"]
+            p["time_to_fully_searchable_with_embedding_s"] = round(
+                p["writes"]["bm25_searchable_in_serving_process_s"] + result["embed_60_passages_s"]
+                + p["writes"]["stage2_commit_s"] + p["writes"]["delta_reload_2_with_first_search_s"], 1)
+        result["embedded"], result["postgres"] = e, p
+        result["load_average_end"] = os.getloadavg()
+        view.close()
+        store.close()
+    finally:
+        server.stop()
+    return _report(result, out)
+
+
 def main() -> None:
     """Command line (``--help``)."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -329,6 +544,11 @@ def main() -> None:
     m.add_argument("--dir", type=Path, required=True)
     m.add_argument("--rounds", type=int, default=3)
     m.add_argument("--out", type=Path)
+    s = sub.add_parser("scale", help="both stores in their default configuration, at the size prepared")
+    s.add_argument("--dir", type=Path, required=True)
+    s.add_argument("--rounds", type=int, default=3)
+    s.add_argument("--out", type=Path)
+    s.add_argument("--embed", action="store_true", help="also time the real encoder on the 20-page document")
     w = sub.add_parser("writes")
     w.add_argument("--dir", type=Path, required=True)
     w.add_argument("--out", type=Path)
@@ -339,6 +559,8 @@ def main() -> None:
     limit_blas_threads(1)
     if args.cmd == "prepare":
         prepare(args.n, args.dir)
+    elif args.cmd == "scale":
+        scale(args.dir, args.rounds, args.out, args.embed)
     elif args.cmd == "writes":
         writes_only(args.dir, args.out)
     else:

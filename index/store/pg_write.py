@@ -123,6 +123,7 @@ def write_generation(conn, snapshot: Snapshot, backend: str, hnsw: dict[str, int
                 for i, key in enumerate(w.keys):
                     cp.write_row((i, int(w.owner[i]), key, vec_text(w.vectors[i])))
         _write_catalogue(cur, t, catalogue, snapshot.project_vectors)
+    del counts, dls  # ~70 term counts per passage (GBs at 1M passages): not held through the graph build
     create_indexes(conn, gen, backend, hnsw, dim)
     conn.execute(f"ANALYZE {t}passages")
     return int(gen)
