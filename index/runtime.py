@@ -11,6 +11,8 @@ from __future__ import annotations
 import os
 import threading
 
+import numpy as np
+
 from core.errors import SnapshotError
 from core.settings import Settings
 from index.ann.factory import dense_params
@@ -84,12 +86,17 @@ def refresh_searcher(searcher: Searcher, settings: Settings, embedder) -> Search
         return None
     if snapshot is searcher.snapshot:
         return searcher
-    new = Searcher(snapshot, embedder, settings, catalogue=searcher.catalogue)
+    old_rows, new_rows = searcher.snapshot.rowmap.rows, snapshot.rowmap.rows
+    keep = np.isin(old_rows, new_rows)  # the delta's order: kept passages in order, then the new ones
+    kept = int(np.count_nonzero(keep))
+    ordered = kept <= len(new_rows) and np.array_equal(new_rows[:kept], old_rows[keep])
+    new = Searcher(snapshot, embedder, settings, catalogue=searcher.catalogue,
+                   previous=searcher if ordered else None, keep=keep if ordered else None)
     forms = searcher.normalizer._forms
     if forms is not None:  # the corpus word forms (seconds at 100,000 passages): only the delta counted
-        old_rows, new_rows = set(searcher.snapshot.rowmap.rows.tolist()), set(snapshot.rowmap.rows.tolist())
-        added = [p.text for p, r in zip(snapshot.passages, snapshot.rowmap.rows.tolist()) if r not in old_rows]
-        removed = [p.text for p, r in zip(searcher.passages, searcher.snapshot.rowmap.rows.tolist()) if r not in new_rows]
+        added_at = np.flatnonzero(~np.isin(new_rows, old_rows))
+        added = [snapshot.passages[i].text for i in added_at.tolist()]
+        removed = [searcher.passages[i].text for i in np.flatnonzero(~keep).tolist()]
         new.normalizer._forms = forms.updated(added, removed)
     return new
 

@@ -374,6 +374,13 @@ def _pss_mb(pid: int) -> float:
     return round(total / 2**20, 1)
 
 
+def _own_rss_mb() -> float:
+    """Resident memory of this process alone, MiB (not the PostgreSQL server it started)."""
+    import psutil
+
+    return psutil.Process().memory_info().rss / 2**20
+
+
 def _dir_mb(path: Path) -> float:
     """Bytes of the regular files under ``path``, MiB."""
     return round(sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 2**20, 1)
@@ -402,7 +409,7 @@ def scale(root: Path, rounds: int, out: Path | None, embed: bool) -> dict:
     from index.store.pg_local import LocalPostgres
     from index.store.postgres import PostgresStore
     from tools.bench_scale import Generator, real_centres
-    from tools.bench_store import _pid_rss_mb, _rss_mb, latency
+    from tools.bench_store import _pid_rss_mb, latency
 
     settings = bench_settings()
     emb = HashEmbedder(384)
@@ -410,13 +417,13 @@ def scale(root: Path, rounds: int, out: Path | None, embed: bool) -> dict:
     prep = json.loads((root / "prepare.json").read_text(encoding="utf-8")) if (root / "prepare.json").exists() else {}
     result: dict = {"n": None, "queries": len(queries), "rounds": rounds, "prepare": prep,
                     "pg_settings": _root_settings(root), "load_average_start": os.getloadavg()}
-    rss0 = _rss_mb()
+    rss0 = _own_rss_mb()
     t = time.perf_counter()
     snap = load_snapshot(root / "snap", dense_params={"hnsw_ef_search": 64})
     embedded = Searcher(snap, emb, settings)
     embedded.search(queries[0], 10, "hybrid")  # the first search builds the corpus word forms
     e: dict = {"load_with_first_search_s": round(time.perf_counter() - t, 1),
-               "process_rss_growth_mb": round(_rss_mb() - rss0, 1), "disk_mb": _dir_mb(root / "snap")}
+               "process_rss_growth_mb": round(_own_rss_mb() - rss0, 1), "disk_mb": _dir_mb(root / "snap")}
     result["n"] = len(snap.passages)
     docs = sorted({p.doc_id for p in snap.passages})
     filt = Filters(doc_ids=docs[::100])  # 1 % of the documents (and of the passages)
@@ -425,13 +432,13 @@ def scale(root: Path, rounds: int, out: Path | None, embed: bool) -> dict:
     server = LocalPostgres(root / "pg", _root_settings(root)).start()
     try:
         store = PostgresStore(server.url, backend="faiss-hnsw", hnsw={"m": 16, "ef_construction": 64})
-        rss1 = _rss_mb()
+        rss1 = _own_rss_mb()
         t = time.perf_counter()
         view = store.open_current(dense_params={"hnsw_ef_search": 64, "filter_exact_max": 50_000})
         pg = Searcher(view, emb, settings)
         pg.search(queries[0], 10, "hybrid")
         p: dict = {"load_with_first_search_s": round(time.perf_counter() - t, 1),
-                   "process_rss_growth_mb": round(_rss_mb() - rss1, 1)}
+                   "process_rss_growth_mb": round(_own_rss_mb() - rss1, 1)}
         gen = view.generation
         row = store.conn.execute("SELECT pg_database_size(current_database()), pg_total_relation_size(%s), "
                                  "pg_indexes_size(%s)", (f"g{gen}_passages", f"g{gen}_passages")).fetchone()
@@ -484,7 +491,7 @@ def scale(root: Path, rounds: int, out: Path | None, embed: bool) -> dict:
         p["posting_cache_mb"] = round(view.bm25.cache.bytes / 2**20, 1) if view.bm25.cache is not None else None
         p["server_pss_mb"] = _pss_mb(server.pid)
         p["server_rss_mb_incl_shared"] = round(_pid_rss_mb(server.pid), 1)
-        e["serving_process_rss_mb_both_loaded"] = round(_rss_mb(), 1)
+        e["serving_process_rss_mb_both_loaded"] = round(_own_rss_mb(), 1)
         p["build_s"], e["build_s"] = prep.get("pg_build_s"), prep.get("embedded_build_s")
         # the embedded store: a new snapshot of the whole corpus; its parts, timed here
         tmp = root / "snap-rewrite"

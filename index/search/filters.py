@@ -195,19 +195,41 @@ class FilterMask:
     filtered once per filter, however often a page asks), thread-safe.
     """
 
-    def __init__(self, passages: list[Passage], documents: "list[Document] | set[str]", catalogue=None):
+    def __init__(self, passages: list[Passage], documents: "list[Document] | set[str]", catalogue=None,
+                 previous: "FilterMask | None" = None, keep: np.ndarray | None = None):
+        """``previous``/``keep``: ``passages`` are ``previous.passages`` where ``keep`` (bool,
+        one per old passage) is true, in order, then new ones (a delta reload); the
+        per-passage tables of the kept passages are reused, computed only for the new."""
         self.passages = passages
         docs = list(documents)
         self.doc_ids = {d if isinstance(d, str) else d.id for d in docs}
         spans = {d.id: document_years(d.meta) for d in docs if not isinstance(d, str)}
         self.catalogue = catalogue
+        reuse = previous is not None and keep is not None
+        kept = int(np.count_nonzero(keep)) if reuse else 0
+        fresh = passages[kept:]
         # documents as small ints once, so a document filter is an integer isin per query
-        self._doc_code = {d: n for n, d in enumerate(sorted({p.doc_id for p in passages}))}
-        self._doc_of = np.array([self._doc_code[p.doc_id] for p in passages], dtype=np.int32)
-        self._by_id = {p.id: i for i, p in enumerate(passages)}
-        # each passage's document years (first, last); 0 where the document states none
-        self._first_year = np.array([(spans.get(p.doc_id) or (0, 0))[0] for p in passages], dtype=np.int32)
-        self._last_year = np.array([(spans.get(p.doc_id) or (0, 0))[1] for p in passages], dtype=np.int32)
+        # (only equality of codes matters: a delta reload appends codes for new documents)
+        if reuse:
+            self._doc_code = dict(previous._doc_code)
+            for p in fresh:
+                self._doc_code.setdefault(p.doc_id, len(self._doc_code))
+        else:
+            self._doc_code = {d: n for n, d in enumerate(sorted({p.doc_id for p in passages}))}
+        new_codes = np.fromiter((self._doc_code[p.doc_id] for p in fresh), dtype=np.int32, count=len(fresh))
+        self._doc_of = np.concatenate([previous._doc_of[keep], new_codes]) if reuse else new_codes
+        if reuse and kept == len(previous.passages):  # nothing removed: positions of the old passages hold
+            self._by_id = dict(previous._by_id)
+            self._by_id.update((p.id, kept + i) for i, p in enumerate(fresh))
+        else:
+            self._by_id = {p.id: i for i, p in enumerate(passages)}
+        # each passage's document years (first, last); 0 where the document states none (per
+        # document once, then indexed by the passages' document codes)
+        first = np.zeros(len(self._doc_code), dtype=np.int32)
+        last = np.zeros(len(self._doc_code), dtype=np.int32)
+        for d, code in self._doc_code.items():
+            first[code], last[code] = spans.get(d) or (0, 0)
+        self._first_year, self._last_year = first[self._doc_of], last[self._doc_of]
         self._cache: OrderedDict[tuple, Any] = OrderedDict()  # Filters.key -> Allowed; municipal key -> (mask, ids)
         self._lock = threading.Lock()
 

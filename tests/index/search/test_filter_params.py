@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import fields
 
+import numpy as np
 import pytest
 
 from core.errors import BadRequest
@@ -72,3 +73,27 @@ def test_the_api_model_keeps_a_zero_bound_and_drops_empty_values():
                                     "include_unknown_population": False}).filters()
     assert f.max_population == 0 and f.min_year == 0 and f.bundesland is None and f.doc_ids == ["a"]
     assert f.include_unknown_population is None
+
+
+def test_filter_mask_of_a_delta_equals_a_fresh_one():
+    """A delta reload's mask (old passages kept where ``keep``, new ones appended; a kept
+    document's year rewritten) allows exactly what a mask built from scratch allows."""
+    docs = [_doc("a", 2014), _doc("b", "2019–2022"), _doc("c", None)]
+    old_passages = [_passage("a"), _passage("b"), _passage("c")]
+    old = FilterMask(old_passages, docs)
+    keep = np.array([True, False, True])  # "b" deleted
+    new_docs = [_doc("a", 2020), _doc("c", None), _doc("e", 2001)]  # "a" rewritten, "e" new
+    passages = [old_passages[0], old_passages[2], _passage("e"), Passage("e:1", "e", "e", "Text", 1, [], 0, 4, 1)]
+    delta = FilterMask(passages, new_docs, previous=old, keep=keep)
+    fresh = FilterMask(passages, new_docs)
+    cases = [Filters(doc_ids=["e"]), Filters(doc_ids=["a", "c"]), Filters(min_year=2015), Filters(max_year=2010),
+             Filters(min_year=2000, max_year=2030)]
+    for f in cases:
+        assert delta(f).tolist() == fresh(f).tolist(), f
+    assert delta(Filters(doc_ids=["e"])).tolist() == [False, False, True, True]
+    assert delta(Filters(min_year=2015)).tolist() == [True, False, False, False]  # "a" is 2020 now
+    assert delta._by_id == fresh._by_id
+    appended = FilterMask(old_passages + [_passage("e")], docs + [_doc("e", 2001)], previous=old,
+                          keep=np.ones(3, dtype=bool))  # nothing removed: the id table is extended
+    assert appended._by_id == {"a:0": 0, "b:0": 1, "c:0": 2, "e:0": 3}
+    assert appended(Filters(doc_ids=["e"])).tolist() == [False, False, False, True]

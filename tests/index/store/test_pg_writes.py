@@ -233,6 +233,16 @@ def _state(snap) -> dict:
             "tokens": snap.tokens is not None}
 
 
+def _tables(searcher) -> dict:
+    """A searcher's per-passage tables, comparable across searchers (document codes as ids)."""
+    fm = searcher.filter_mask
+    code_to_doc = {c: d for d, c in fm._doc_code.items()}
+    return {"ids": [p.id for p in searcher.passages], "by_id": dict(searcher._by_id),
+            "reference": searcher._reference.tolist(), "questions": searcher._question_lists.tolist(),
+            "doc_of": [code_to_doc[int(c)] for c in fm._doc_of], "years": (fm._first_year.tolist(), fm._last_year.tolist()),
+            "doc_ids": sorted(fm.doc_ids)}
+
+
 def test_refresh_equals_a_fresh_open(pg, tmp_path):
     """A serving process that read a generation, then refreshed it after adds, a staged add,
     a replace and a delete, holds what a fresh open of that version holds, and answers alike."""
@@ -245,6 +255,11 @@ def test_refresh_equals_a_fresh_open(pg, tmp_path):
     build_index(settings, emb, [a], add=True)
     mid = old.snapshot.refresh()
     assert _state(mid) == _state(open_searcher(settings, emb).snapshot)
+    from index.runtime import refresh_searcher
+
+    added_only = refresh_searcher(old, settings, emb)  # nothing removed: positions kept, tables extended
+    assert added_only.passages[:len(old.passages)] == old.passages
+    assert _tables(added_only) == _tables(open_searcher(settings, emb))
     assert mid.bm25.cache is old.snapshot.bm25.cache  # the frozen segment's posting lists stay warm
     build_index(settings, emb, [b], add=True, staged=True)
     a.write_text(NEW.replace("donnerstags", "freitags"), encoding="utf-8")
@@ -262,6 +277,7 @@ def test_refresh_equals_a_fresh_open(pg, tmp_path):
 
     old.search("Zwergpinscher im Bürgerhaus")  # builds the old searcher's corpus word forms
     refreshed = refresh_searcher(old, settings, emb)
+    assert _tables(refreshed) == _tables(fresh)  # reused for kept passages, computed for new ones
     from index.search.normalize import WordForms
 
     carried, whole = refreshed.normalizer._forms, WordForms([p.text for p in fresh.passages])
