@@ -99,8 +99,11 @@ def test_hnsw_generation_answers_like_exact_search_on_a_small_corpus(small_index
     store = open_store(pg)
     gen = store.serving()[0]
     indexes = store.conn.execute("SELECT indexdef FROM pg_indexes WHERE tablename = %s", (f"g{gen}_passages",)).fetchall()
+    storage = store.conn.execute("SELECT attstorage FROM pg_attribute WHERE attrelid = %s::regclass AND attname = 'vec'",
+                                 (f"g{gen}_passages",)).fetchone()[0]
     store.close()
     assert any("hnsw" in d and "halfvec_ip_ops" in d for (d,) in indexes)  # the graph over half precision
+    assert storage == "p"  # vectors inline in the heap row, never moved to TOAST (a read per vector)
     exact, graph = open_searcher(settings, emb), open_searcher(pg, emb)
     assert graph.snapshot.dense.approximate and graph.snapshot.dense.halfvec
     doc = exact.snapshot.documents[1].id
