@@ -50,6 +50,9 @@ class WriteResult(BaseModel):
                                       "embed_s, index_s, total_s (empty when nothing was built).")
     report: list[dict[str, Any]] = Field(default_factory=list, description="The ingest report of this build.")
     checked: dict[str, Any] | None = Field(None, description="Pages, passages and title found in the upload.")
+    workers: dict[str, str] | None = Field(None, description="How the upload's child processes were started: "
+                                           "`parse` and `build`, each `warm` (forked from a warm fork server, "
+                                           "`PRAXISFINDER_UPLOAD_WORKER`) or `fresh` (a new process).")
 
 
 def mount_admin(api: FastAPI, application, settings: Settings) -> DocumentAdmin:
