@@ -212,7 +212,12 @@ def _main() -> None:
               f"building the index with this document needed more memory than its limit of {limits['memory_mb']} "
               "MiB (PRAXISFINDER_UPLOAD_BUILD_MEMORY_MB) and was stopped; the index is unchanged"}}
     try:
+        if _address_space() >= 0.9 * mem:  # forked from a zygote that already holds more (its model, tables)
+            raise MemoryError
         answer = {"ok": True, "outcome": _build(request)}
+    except (ConfigError, SnapshotError) as exc:  # a lazy import or allocation that failed at the memory limit
+        answer = memory if _out_of_memory(exc, mem) else \
+            {"ok": False, "error": {"code": exc.code, "message": exc.message, "detail": _plain(exc.detail)}}
     except PraxisError as exc:
         answer = {"ok": False, "error": {"code": exc.code, "message": exc.message, "detail": _plain(exc.detail)}}
     except MemoryError:
@@ -230,6 +235,19 @@ def _main() -> None:
             answer = {"ok": False, "error": {"code": "snapshot_error", "traceback": traceback.format_exc(), "message":
                       f"the index could not be rebuilt ({type(exc).__name__}); the previous snapshot keeps serving"}}
     Path(out_path).write_text(json.dumps(answer, ensure_ascii=False, default=str), encoding="utf-8")
+
+
+def _address_space() -> int:
+    """This process' address space now (``VmSize``), bytes; 0 where /proc is missing. A
+    child forked from the warm build server starts with the zygote's model and tables
+    mapped: under a limit below that, allocations fail at random places (a thread whose
+    start fails to allocate leaves ``Thread.start`` waiting for good), so the build is
+    refused at once instead, with the same answer as a fresh child that ran out of memory."""
+    try:
+        status = Path("/proc/self/status").read_text()
+        return int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmSize:"))) * 1024
+    except (OSError, StopIteration, ValueError, IndexError):
+        return 0
 
 
 def _out_of_memory(exc: BaseException, limit: int) -> bool:
@@ -324,6 +342,13 @@ def _preload(args: dict[str, Any]) -> None:
     from index.build import build_index  # noqa: F401
 
     analyze("Integrationsbeauftragte koordinieren Sprachkursangebote und Ehrenamtsprojekte im Landkreis")
+    try:
+        # lazy: loaded into the fork server's zygote only (the vector indexes of a build)
+        from index.ann.faiss import _faiss
+
+        _faiss()
+    except ConfigError:  # faiss-cpu is not installed: the numpy backend only
+        pass
     try:
         # lazy: loaded into the fork server's zygote only (the PostgreSQL store's writer)
         import index.store.pg_write  # noqa: F401
