@@ -19,7 +19,6 @@ import time
 from pathlib import Path
 
 import httpx
-import psutil
 import pytest
 
 from core.settings import Settings
@@ -32,12 +31,16 @@ QUERY = "Quellentaler Zwergpinscherverein"
 
 
 def zygote(server_pid: int, preload: str) -> int | None:
-    """Pid of the server's fork server whose zygote runs ``preload``."""
-    for child in psutil.Process(server_pid).children():
+    """Pid of the server's fork server whose zygote runs ``preload`` (from /proc: a child of
+    ``server_pid`` with ``preload`` in its command line)."""
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
         try:
-            if preload in " ".join(child.cmdline()):
-                return child.pid
-        except psutil.NoSuchProcess:
+            ppid = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            if ppid == server_pid and preload.encode() in (proc / "cmdline").read_bytes():
+                return int(proc.name)
+        except (OSError, ValueError, IndexError):
             continue
     return None
 
