@@ -16,6 +16,7 @@ import threading
 
 from core.errors import PraxisError
 from index.analyzer import analyze
+from index.constituents import loose_parts
 from index.municipalities.entity_rank import PracticeRanker
 from index.municipalities.model import Catalogue, Municipality
 from index.municipalities.recommend import CandidateFilter, Recommendation, recommend
@@ -79,8 +80,13 @@ class Recommender:
         titles = None
         if snap.project_vectors is not None:
             titles = dict(zip(snap.catalogue.get("project_titles", []), snap.project_vectors))
+        vocabulary = snap.bm25.vocabulary
+
+        def parts(text: str) -> list[str]:
+            return loose_parts(text, vocabulary.__contains__) if vocabulary else []
+
         return PracticeRanker(self.catalogue, s.passages, search, query_terms, analyze, embed_query, titles,
-                              snap.bm25.vocabulary, concepts=concepts)
+                              vocabulary, concepts=concepts, parts=parts)
 
     def recommend_for(self, query: Municipality | str, topic: str | None, k: int,
                       candidates: CandidateFilter | None = None,

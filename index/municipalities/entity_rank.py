@@ -36,7 +36,10 @@ Project titles are the second source of practice: the Difu prize profiles and ap
 name each entry's title ("Fahrradwerkstatt für Geflüchtete"), DESI lists its "good
 ideas". Each title is scored against the topic by 0.5 × its term coverage (the share of
 the topic's BM25 query terms, IDF-weighted over all titles, that the title contains; the
-search's own German analysis, English topics through the same translations) + 0.5 × the
+search's own German analysis plus the loose compound constituents of title and topic,
+``index.constituents.loose_parts``, so "Nähkurs" shares "näh" with "Nähcafé" and
+"Kulturcafé" "café" with "Begegnungscafé"; English topics through the same
+translations) + 0.5 × the
 cosine of e5 vectors rescaled so that the median title scores 0 and the best 1. A
 municipality's title score is its best title's. Titles are catalogue facts with a
 source, not passages, so an appendix row supplies a project title but never passage
@@ -69,6 +72,7 @@ ROW_FLOOR = 0.5  # a naming row votes at least this × its coverage, wherever th
 ROW_MIN_COVERAGE = 0.5  # a table row votes only when it holds half of the topic's weighted terms
 LABEL_WORDS = 6  # a line of at most this many words above a name line is its cell label
 SENTENCE_WORDS = 30  # longer lines are split into sentences before a name line is cut out
+LOOSE_PART_WEIGHT = 1.0  # a loose compound constituent of the topic weighs as a query term in title matching
 
 # (passage id, fused score) of the hybrid search, best first
 SearchFn = Callable[[str, int], Sequence[tuple[str, float]]]
@@ -142,14 +146,19 @@ class PracticeRanker:
         of an English topic (``Searcher.bm25_concepts``: each English word with its German
         translations); with it a text names an English word once, by the word or any of its
         translations, instead of by each translation's share of the weight.
+    :param parts: optional ``text -> [stem]``, loose compound constituents
+        (``index.constituents.loose_parts``) that titles and the topic add to their terms
+        when titles are matched.
     """
 
     def __init__(self, catalogue, passages: Sequence, search: SearchFn, query_terms: TermsFn,
                  analyze: AnalyzeFn, embed_query: EmbedFn | None = None,
                  title_vectors: dict[str, np.ndarray] | None = None,
                  document_frequency: dict[str, int] | None = None,
-                 concepts: Callable[[str], list[tuple[frozenset[str], ...]] | None] | None = None):
+                 concepts: Callable[[str], list[tuple[frozenset[str], ...]] | None] | None = None,
+                 parts: AnalyzeFn | None = None):
         self.catalogue = catalogue
+        self._parts = parts
         self._concepts = concepts
         self._df = document_frequency
         self._lines: dict[tuple[str, str], list[str]] = {}
@@ -184,7 +193,7 @@ class PracticeRanker:
         for m in catalogue.municipalities:
             for title, fact in project_titles(m):
                 self._titles.append((m.id, title, fact))
-        self._title_terms = [set(analyze(t)) for _, t, _ in self._titles]
+        self._title_terms = [self._title_analysis(t) for _, t, _ in self._titles]
         df: dict[str, int] = defaultdict(int)
         for terms in self._title_terms:
             for t in terms:
@@ -386,7 +395,9 @@ class PracticeRanker:
         cosine always crowns some title."""
         if not self._titles:
             return {}
-        weights = self._query_terms(topic)
+        weights = dict(self._query_terms(topic))
+        for part in (self._parts(topic) if self._parts else []):
+            weights.setdefault(part, LOOSE_PART_WEIGHT)
         lex = np.array([sum(w * self._idf.get(t, 0.0) for t, w in weights.items() if t in terms)
                         for terms in self._title_terms], dtype=np.float32)
         known = sum(w * self._idf[t] for t, w in weights.items() if t in self._idf)
@@ -403,6 +414,11 @@ class PracticeRanker:
             if s > 0 and (mid not in best or s > best[mid].score):
                 best[mid] = TitleMatch(title, s, fact)
         return best
+
+    def _title_analysis(self, title: str) -> set[str]:
+        """A title's terms: the search's analysis plus its loose compound constituents
+        (``parts``), so "Nähkurs" shares "näh" with "Nähcafé"."""
+        return set(self._analyze(title)) | set(self._parts(title) if self._parts else [])
 
     def _dense(self, topic: str) -> np.ndarray | None:
         """Cosine of topic and titles, rescaled: the median title 0, the best 1."""

@@ -556,3 +556,29 @@ def test_the_asker_does_not_set_the_who_does_scale():
     assert set(alone) == {"heilbronn-lk"} and alone["heilbronn-lk"][0] == 1.0
     recs = {r.id: r for r in recommend(cat, cat.get("weinsberg"), topic=topic, k=5, practice=practice)}
     assert recs["heilbronn-lk"].components["practice"] == pytest.approx(1.0)
+
+
+def test_a_title_matches_by_a_shared_compound_constituent():
+    """"Nähcafé" and "Nähkurs" share "näh" only below the analyzer's splitting length: with
+    loose constituents (``index.constituents.loose_parts``) the title matches. Hand-computed:
+    three titles, "nah" and "caf" each in one, IDF log(1 + 2.5 / 1.5) each; the topic's
+    known weight is both, so each title covers half; "nahcaf" itself is in no title."""
+    from index.analyzer import analyze
+    from index.constituents import loose_parts
+
+    cat = Catalogue([muni("q", KA, "Niedersachsen", 20_000),
+                     muni("sew", KA, "Hessen", 20_000, projects=["Nähkurs"]),
+                     muni("cafe", KA, "Hessen", 20_000, projects=["Café International"]),
+                     muni("other", KA, "Hessen", 20_000, projects=["Fußballturnier"])])
+    vocabulary = {"nah", "kur", "caf", "fussball", "turni"}
+
+    def make(parts):
+        return PracticeRanker(cat, [], lambda text, k: [], lambda text: dict.fromkeys(analyze(text), 1.0),
+                              analyze, parts=parts)
+
+    loose = make(lambda text: loose_parts(text, vocabulary.__contains__))
+    scores = loose.rank("Nähcafé", hits=[], rows=False)
+    assert scores["sew"].title.title == "Nähkurs" and scores["sew"].title.score == pytest.approx(0.5)
+    assert scores["cafe"].title.score == pytest.approx(0.5)
+    assert "other" not in scores
+    assert "sew" not in make(None).rank("Nähcafé", hits=[], rows=False)
