@@ -36,6 +36,8 @@ import os
 import random
 import shutil
 import statistics
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -158,10 +160,11 @@ def main() -> None:
                     "serve`, fresh and warm upload workers side by side, on the PostgreSQL store at DATABASE_URL "
                     "(http_upload); `embedded` for the embedded store")
     ap.add_argument("--http-rounds", type=int, default=2, help="uploads per arm with --http")
+    ap.add_argument("--http-load", type=int, default=0, help="busy-looping processes during --http (a loaded machine)")
     args = ap.parse_args()
     os.nice(10)
     if args.http:
-        http_upload(None if args.http == "embedded" else args.http, args.out, args.http_rounds)
+        http_upload(None if args.http == "embedded" else args.http, args.out, args.http_rounds, args.http_load)
         return
     if args.real:
         real_corpus(args.real, args.out)
@@ -335,7 +338,7 @@ def twenty_page_pdf(tmp: Path) -> Path:
     return doc
 
 
-def http_upload(database_url: str | None, out: Path | None, rounds: int = 2) -> dict:
+def http_upload(database_url: str | None, out: Path | None, rounds: int = 2, load: int = 0) -> dict:
     """The whole user path: ``praxisfinder serve`` with the real model, a 20-page PDF uploaded
     through ``POST /api/documents`` (sandboxed parse, the build child, on the PostgreSQL
     store the staged write), while a second client asks ``/api/search`` (BM25 for the
@@ -363,18 +366,10 @@ def http_upload(database_url: str | None, out: Path | None, rounds: int = 2) -> 
     token = secrets.token_hex(16)
     store = "postgres" if database_url else "embedded"
     servers: dict[str, ServerProcess] = {}
-    for arm in ("fresh", "warm"):
-        env = {"PRAXISFINDER_STORE": store, "PRAXISFINDER_DATA_DIR": str(tmp / arm / "var"),
-               "PRAXISFINDER_UPLOAD_TOKEN": token, "PRAXISFINDER_UPLOAD_WORKER": arm,
-               "PRAXISFINDER_RELOAD_CHECK_SECONDS": "0.2", "PRAXISFINDER_READ_RATE_PER_MINUTE": "0"}
-        if database_url:
-            env["PRAXISFINDER_DATABASE_URL"] = database_url
-        else:
-            shutil.copytree(settings.storage.snapshots_dir, tmp / arm / "var" / "snapshots",
-                            ignore=lambda d, names: [n for n in names if n.startswith(".")])
-        servers[arm] = ServerProcess(env=env, log=tmp / f"server-{arm}.log").__enter__()
     result: dict = {"store": store, "rounds": [], "load_average_before": os.getloadavg()}
+    loaders: list[subprocess.Popen] = []
     try:
+        _start_arms(servers, tmp, token, store, database_url, settings)
         for arm, server in servers.items():
             httpx.get(server.url + "/api/search", params={"q": "Sprachkurse", "k": 3}, timeout=120)  # warm
         deadline = time.monotonic() + 300
@@ -384,6 +379,11 @@ def http_upload(database_url: str | None, out: Path | None, rounds: int = 2) -> 
                 break
             time.sleep(0.5)
         result["warm_workers_ready_after_start_s"] = round(300 - (deadline - time.monotonic()), 1)
+        result["rss_mb"] = {arm: _tree_rss_mb(server.pid) for arm, server in servers.items()}
+        loaders += [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(load)]
+        if load:
+            time.sleep(20)  # the load average follows
+            result["busy_loops"] = load
         for n in range(rounds):
             for arm, server in servers.items():
                 seen = _one_upload(server.url, doc, token)
@@ -391,6 +391,9 @@ def http_upload(database_url: str | None, out: Path | None, rounds: int = 2) -> 
                 result["rounds"].append(seen)
                 print(json.dumps(seen), flush=True)
     finally:
+        for loader in loaders:
+            loader.kill()
+            loader.wait()
         for server in servers.values():
             server.__exit__(None, None, None)
         shutil.rmtree(tmp, ignore_errors=True)
@@ -405,6 +408,41 @@ def http_upload(database_url: str | None, out: Path | None, rounds: int = 2) -> 
     if out:
         out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
     return result
+
+
+def _start_arms(servers: dict, tmp: Path, token: str, store: str, database_url: str | None, settings) -> None:
+    """Start one ``praxisfinder serve`` per arm of :func:`http_upload` into ``servers``."""
+    from tools.liveserver import ServerProcess
+
+    for arm in ("fresh", "warm"):
+        env = {"PRAXISFINDER_STORE": store, "PRAXISFINDER_DATA_DIR": str(tmp / arm / "var"),
+               "PRAXISFINDER_UPLOAD_TOKEN": token, "PRAXISFINDER_UPLOAD_WORKER": arm,
+               "PRAXISFINDER_RELOAD_CHECK_SECONDS": "0.2", "PRAXISFINDER_READ_RATE_PER_MINUTE": "0"}
+        if database_url:
+            env["PRAXISFINDER_DATABASE_URL"] = database_url
+        else:
+            shutil.copytree(settings.storage.snapshots_dir, tmp / arm / "var" / "snapshots",
+                            ignore=lambda d, names: [n for n in names if n.startswith(".")])
+        servers[arm] = ServerProcess(env=env, log=tmp / f"server-{arm}.log").__enter__()
+
+
+def _tree_rss_mb(pid: int) -> dict[str, float]:
+    """Resident memory (MiB) of the server ``pid`` and of each of its fork servers' zygotes
+    (children whose command line names ``ingest.forkserver``), read from /proc."""
+    def rss(p: int) -> float:
+        status = Path(f"/proc/{p}/status").read_text()
+        return round(int(next(x.split()[1] for x in status.splitlines() if x.startswith("VmRSS:"))) / 1024, 1)
+
+    out = {"server": rss(pid)}
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                cmd = (proc / "cmdline").read_bytes().decode(errors="replace")
+                if "ingest.forkserver" in cmd:
+                    out["zygote " + cmd.split("\0")[3].split(":")[0]] = rss(int(proc.name))
+        except (OSError, ValueError, IndexError):
+            continue
+    return out
 
 
 def _one_upload(base: str, doc: Path, token: str) -> dict:
