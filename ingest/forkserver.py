@@ -20,10 +20,11 @@ Guarantees:
   the server (``PR_SET_PDEATHSIG``), and each job child dies with the zygote;
 - a job child that crashes, is killed at the time limit, or runs out of memory is reported
   by its exit status (negative: the signal), as ``subprocess`` reports a fresh process;
-- a zygote that dies (killed, out of memory) is started again by a monitor thread (after
-  1 s, doubling up to 60 s while it keeps dying within a minute); meanwhile, and while it
-  is still loading past ``ready_wait_s``, :meth:`ForkServer.run` raises
-  :class:`Unavailable` and the caller starts a fresh process as before.
+- a zygote that dies (killed, out of memory, a failing preload) is started again by a
+  monitor thread (after 1 s, doubling up to 60 s while it keeps dying within a minute);
+  while none is alive, and while one is still loading past ``ready_wait_s``,
+  :meth:`ForkServer.run` raises :class:`Unavailable` and the caller starts a fresh process
+  as before (a zygote that cannot load costs an upload nothing but the fallback).
 
 Protocol: JSON lines. The zygote writes ``{"ready": true, "pid", "preload_s"}`` once its
 preload is done; the server writes ``{"entry": "module:function", "argv": [...],
@@ -105,6 +106,7 @@ class ForkServer:
         self.preload_s: float | None = None
         self._proc: subprocess.Popen | None = None
         self._ready = threading.Event()
+        self._loading = False  # a zygote is alive and running its preload
         self._stopping = threading.Event()
         self._job_lock = threading.Lock()
         self._state_lock = threading.Lock()
@@ -130,9 +132,19 @@ class ForkServer:
         """Block until a zygote is ready (True) or ``timeout`` seconds passed (False)."""
         return self._ready.wait(timeout)
 
+    @property
+    def state(self) -> str:
+        """``ready``, ``loading`` (a zygote runs its preload), ``down`` (none alive: waiting
+        to start one again) or ``stopped``."""
+        if self._stopping.is_set():
+            return "stopped"
+        if self.pid is not None:
+            return "ready"
+        return "loading" if self._loading or self._monitor is not None and self.starts == 0 else "down"
+
     def describe(self) -> dict[str, Any]:
-        """``{"mode": "warm", "pid", "jobs", "starts", "preload_s"}`` of this fork server."""
-        return {"mode": "warm", "pid": self.pid, "jobs": self.jobs, "starts": self.starts,
+        """``{"mode": "warm", "state", "pid", "jobs", "starts", "preload_s"}`` of this fork server."""
+        return {"mode": "warm", "state": self.state, "pid": self.pid, "jobs": self.jobs, "starts": self.starts,
                 "preload_s": self.preload_s}
 
     def stop(self) -> None:
@@ -173,8 +185,10 @@ class ForkServer:
                     return
                 self._buffer = b""
                 proc = self._proc = self._spawn()
+                self._loading = True
                 self.starts += 1
             line = self._readline(proc, None)
+            self._loading = False
             if line and line.get("ready"):
                 self.preload_s = line.get("preload_s")
                 self._ready.set()
@@ -218,11 +232,15 @@ class ForkServer:
         zygote; its stderr goes to the file ``stderr``. Returns the child's exit status
         (0, the ``SystemExit`` code, 1 for an uncaught exception, or minus the signal that
         killed it), or None when it ran past ``timeout`` seconds (then its process group
-        was killed). One job at a time; others wait. Raises :class:`Unavailable` when no
-        zygote is ready within ``ready_wait_s`` (or it dies before taking the job)."""
+        was killed). One job at a time; others wait. Raises :class:`Unavailable` at once
+        when no zygote is alive, after ``ready_wait_s`` when one is still loading, or when
+        it dies before taking the job."""
         with self._job_lock:
-            if self._stopping.is_set() or not self._ready.wait(self.ready_wait_s):
-                raise Unavailable(f"the {self.name} fork server is not ready")
+            deadline = time.monotonic() + self.ready_wait_s
+            while not self._ready.is_set():  # wait for a loading zygote, not for one that is down
+                if self._stopping.is_set() or self.state != "loading" or time.monotonic() > deadline:
+                    raise Unavailable(f"the {self.name} fork server is not ready ({self.state})")
+                self._ready.wait(0.1)
             proc = self._proc
             try:
                 proc.stdin.write((json.dumps({"entry": entry, "argv": list(argv), "stderr": str(stderr)}) + "\n")

@@ -58,8 +58,9 @@ class Readiness(BaseModel):
                                       "an older, intact one serves instead.")
     upload_workers: dict[str, str] | None = Field(
         None, description="The upload's warm fork servers (`PRAXISFINDER_UPLOAD_WORKER`): `parse` and `build`, each "
-                          "`ready`, `loading` (started, not yet ready: uploads start fresh processes meanwhile) or "
-                          "`off`; null when uploads are off.")
+                          "`ready`, `loading` (its process is loading: an upload waits for it), `down` (none alive: "
+                          "started again shortly; uploads start fresh processes meanwhile) or `off`; null when "
+                          "uploads are off.")
 
 
 class MunicipalityRef(BaseModel):

@@ -121,9 +121,10 @@ class DocumentAdmin:
         self.parse_server = self.build_server = None
 
     def worker_states(self) -> dict[str, str]:
-        """``{"parse": state, "build": state}``, each ``ready``, ``loading`` (started, the
-        zygote not ready yet, or being started again) or ``off`` (fresh processes)."""
-        return {name: "off" if server is None else "ready" if server.pid is not None else "loading"
+        """``{"parse": state, "build": state}``, each ``ready``, ``loading`` (its zygote is
+        loading), ``down`` (none alive; started again shortly) or ``off`` (fresh processes);
+        see ``ingest.forkserver.ForkServer.state``."""
+        return {name: "off" if server is None else server.state
                 for name, server in (("parse", self.parse_server), ("build", self.build_server))}
 
     def workers(self) -> dict[str, Any]:

@@ -22,6 +22,11 @@ def preload_thread(_args) -> None:
     threading.Thread(target=time.sleep, args=(60,), daemon=True).start()
 
 
+def preload_fails(_args) -> None:
+    """A preload that cannot load: the zygote exits before it is ready."""
+    raise ImportError("no such table")
+
+
 def write() -> None:
     """Writes "<preloaded value> <own pid> <parent pid> <nice>" to ``sys.argv[1]``."""
     with open(sys.argv[1], "w") as fh:

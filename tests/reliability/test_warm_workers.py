@@ -188,3 +188,27 @@ def test_a_preload_that_leaves_a_thread_is_refused(tmp_path):
     finally:
         server.stop()
     assert not Path(tmp_path / "x").exists()
+
+
+def test_a_zygote_that_cannot_load_costs_no_wait(tmp_path):
+    """A preload that fails leaves no zygote alive: ``run`` raises Unavailable at once (the
+    upload then starts a fresh process), not after ``ready_wait_s``; the monitor keeps
+    trying (``starts`` grows, backing off)."""
+    server = ForkServer("test", "tests.reliability.forkserver_jobs:preload_fails", None, ready_wait_s=120).start()
+    try:
+        deadline = time.monotonic() + 60
+        while server.state != "down" and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert server.state == "down"
+        t = time.monotonic()
+        with pytest.raises(Unavailable, match="down"):
+            server.run("tests.reliability.forkserver_jobs:write", [str(tmp_path / "x")], stderr=tmp_path / "e",
+                       timeout=5)
+        assert time.monotonic() - t < 5
+        deadline = time.monotonic() + 60
+        while server.starts < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert server.starts >= 2 and server.pid is None
+    finally:
+        server.stop()
+    assert server.state == "stopped"
