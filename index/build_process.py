@@ -39,6 +39,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 import traceback
 from dataclasses import asdict
 from pathlib import Path
@@ -123,7 +124,7 @@ def build_in_child(settings: Settings, embedder, *, remove: tuple[str, ...] = ()
                "prepared": [{"document": asdict(d), "passages": [asdict(p) for p in ps]} for d, ps in prepared],
                "limits": {"seconds": settings.upload.build_seconds, "memory_mb": settings.upload.build_memory_mb,
                           "cpu_s": settings.upload.build_seconds * max(1, os.cpu_count() or 1) + 10},
-               "parent": os.getpid()}
+               "parent": os.getpid(), "sent_at": time.time()}
     seconds = settings.upload.build_seconds
     too_long = BuildLimitExceeded(
         f"building the index with this document took longer than {seconds} s "
@@ -321,11 +322,14 @@ def _build(request: dict[str, Any]) -> dict[str, Any]:
         embedder = _LoadingEmbedder(settings, spec["fingerprint"])
     prepared = [(Document.from_dict(item["document"]), [Passage.from_dict(p) for p in item["passages"]])
                 for item in request["prepared"]]
+    # from the server's request to here: the process start, imports and set-up (warm: the fork)
+    start_s = round(time.time() - request["sent_at"], 2) if request.get("sent_at") else None
     # an upload on the PostgreSQL store: BM25-searchable before its embedding (staged write)
     outcome = build_index(settings, embedder, None, add=True, remove=tuple(request["remove"]), prepared=prepared,
                           staged=bool(prepared))
+    timings = {"child_start_s": start_s, **outcome.timings} if start_s is not None else outcome.timings
     return {"rebuilt": outcome.rebuilt, "snapshot_path": str(outcome.snapshot_path) if outcome.snapshot_path else None,
-            "reason": outcome.reason, "report": outcome.report, "timings": outcome.timings, "counts": outcome.counts}
+            "reason": outcome.reason, "report": outcome.report, "timings": timings, "counts": outcome.counts}
 
 
 _WARM: dict[str, Any] = {}  # in a fork server's zygote: the preloaded model, its fingerprint and _model_key
