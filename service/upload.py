@@ -106,8 +106,10 @@ class DocumentAdmin:
     def start_workers(self) -> None:
         """Start the warm fork servers for the sandboxed parse (``ingest.sandbox.parse_server``)
         and the build (``index.build_process.build_server``, with the application's model) in
-        the background; each is started again if it dies. Until one is ready, writes start
-        fresh processes. Called by ``praxisfinder serve`` when ``upload_worker`` is ``warm``."""
+        the background; each is started again if it dies. While one is loading a write waits
+        for it (at most ``ForkServer.ready_wait_s``); while none is alive writes start fresh
+        processes. Called by ``praxisfinder serve`` when ``upload_worker`` is ``warm``.
+        Needs the application's embedder (loads the server's model if it is not loaded yet)."""
         if self.parse_server is None:
             self.parse_server = parse_server().start()
         if self.build_server is None:
