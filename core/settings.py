@@ -290,6 +290,11 @@ class UploadSettings:
               "(2,000 passages to embed) needs about 8 minutes on 2 idle cores, 24 on busy ones.", name="upload_build_seconds")
     build_memory_mb: int = setting(
         6144, "Memory limit (address space) of that child process, in MiB.", name="upload_build_memory_mb")
+    worker: str = setting(
+        "warm", "How `praxisfinder serve` starts the upload's two child processes: `warm` forks each from a "
+                "process started with the server that has the imports, the analyzer's tables and the model loaded "
+                "(same limits, restarted if it dies); `fresh` starts a new Python process each time.",
+        choices=("warm", "fresh"), name="upload_worker")
 
     def validate(self) -> None:
         """Raises ``ConfigError`` for a non-positive size or time limit or a negative rate."""

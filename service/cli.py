@@ -343,7 +343,17 @@ def serve(
         api.state.application.readiness()
     except PraxisError as exc:
         typer.echo(f"warning: {exc.message}; /readyz answers 503 until a snapshot is published", err=True)
-    uvicorn.Server(server_config(api, settings.http, host, port, log_level="info")).run()
+    admin = api.state.document_admin
+    if settings.upload.token and settings.upload.worker == "warm":
+        try:  # forked upload workers with imports, analyzer tables and model loaded (service.upload)
+            admin.start_workers()
+        except PraxisError as exc:
+            typer.echo(f"warning: warm upload workers not started ({exc.message}); uploads start fresh processes",
+                       err=True)
+    try:
+        uvicorn.Server(server_config(api, settings.http, host, port, log_level="info")).run()
+    finally:
+        admin.stop_workers()
 
 
 @app.command("settings")

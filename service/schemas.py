@@ -56,6 +56,11 @@ class Readiness(BaseModel):
     model: str = Field(description="Name of the embedding model the snapshot was built with (manifest).")
     fallback: Fallback | None = Field(None, description="Null when the snapshot `CURRENT` names serves; else why "
                                       "an older, intact one serves instead.")
+    upload_workers: dict[str, str] | None = Field(
+        None, description="The upload's warm fork servers (`PRAXISFINDER_UPLOAD_WORKER`): `parse` and `build`, each "
+                          "`ready`, `loading` (its process is loading: an upload waits for it), `down` (none alive: "
+                          "started again shortly; uploads start fresh processes meanwhile) or `off`; null when "
+                          "uploads are off.")
 
 
 class MunicipalityRef(BaseModel):

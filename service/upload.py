@@ -17,6 +17,12 @@ An upload is handled synchronously (the response carries the ingest report):
 4. only then is the file moved to ``sources/<id><suffix>`` (other suffixes of that id are
    removed), and ``Application.reload`` swaps the new snapshot in.
 
+With ``PRAXISFINDER_UPLOAD_WORKER=warm`` (the default) ``praxisfinder serve`` starts two
+warm fork servers (:meth:`DocumentAdmin.start_workers`, ``ingest.forkserver``): the
+children of steps 2 and 3 are then forked from processes that already hold the imports,
+the analyzer's tables and the model, under the same limits, instead of starting a new
+Python each time (15 s to keyword-searchable on the PostgreSQL store at load 7 before).
+
 A crash at any point leaves either the old snapshot and no new file in ``sources/``, or
 the new snapshot and its file still under ``.incoming-*``; :meth:`DocumentAdmin.reconcile`
 (run at start-up) completes or discards such leftovers and removes files the index does
@@ -39,10 +45,11 @@ from typing import Any, BinaryIO
 
 from core.errors import Busy, IngestError, NotFound, SnapshotError, StorageFull, is_disk_full
 from core.settings import Settings
-from index.build_process import build_in_child
+from index.build_process import build_in_child, build_server
+from ingest.forkserver import ForkServer
 from ingest.pipeline import RESERVED_IDS
 from ingest.readers import SUPPORTED_SUFFIXES, sha256_file
-from ingest.sandbox import ingest_sandboxed
+from ingest.sandbox import ingest_sandboxed, parse_server
 from service.security import Conflict, PayloadTooLarge, UnsupportedMediaType
 
 log = logging.getLogger("praxisfinder.upload")
@@ -81,7 +88,8 @@ class DocumentAdmin:
         checked, rebuilt (``index.build.build_index``) and reloaded.
     One write at a time per process (a second gets ``Conflict``); the index's writer
     lock guards against other processes. Methods block: routes run them in a thread.
-    Both refusals carry ``Retry-After`` (:meth:`retry_after`).
+    Both refusals carry ``Retry-After`` (:meth:`retry_after`). Without
+    :meth:`start_workers` every write starts fresh child processes.
     """
 
     FIRST_GUESS_S = 30.0  # how long a write takes before one has been timed in this process
@@ -92,6 +100,40 @@ class DocumentAdmin:
         self._busy = threading.Lock()
         self._started: float | None = None
         self._last_s = self.FIRST_GUESS_S
+        self.parse_server: ForkServer | None = None
+        self.build_server: ForkServer | None = None
+
+    def start_workers(self) -> None:
+        """Start the warm fork servers for the sandboxed parse (``ingest.sandbox.parse_server``)
+        and the build (``index.build_process.build_server``, with the application's model) in
+        the background; each is started again if it dies. While one is loading a write waits
+        for it (at most ``ForkServer.ready_wait_s``); while none is alive writes start fresh
+        processes. Called by ``praxisfinder serve`` when ``upload_worker`` is ``warm``.
+        Needs the application's embedder (loads the server's model if it is not loaded yet)."""
+        if self.parse_server is None:
+            self.parse_server = parse_server().start()
+        if self.build_server is None:
+            self.build_server = build_server(self.settings, self.application.embedder).start()
+
+    def stop_workers(self) -> None:
+        """Stop both fork servers (they also die with this process)."""
+        for server in (self.parse_server, self.build_server):
+            if server is not None:
+                server.stop()
+        self.parse_server = self.build_server = None
+
+    def worker_states(self) -> dict[str, str]:
+        """``{"parse": state, "build": state}``, each ``ready``, ``loading`` (its zygote is
+        loading), ``down`` (none alive; started again shortly) or ``off`` (fresh processes);
+        see ``ingest.forkserver.ForkServer.state``."""
+        return {name: "off" if server is None else server.state
+                for name, server in (("parse", self.parse_server), ("build", self.build_server))}
+
+    def workers(self) -> dict[str, Any]:
+        """``{"parse": ..., "build": ...}``: each fork server's ``describe()`` (mode ``warm``,
+        pid, jobs, starts, preload_s), or ``{"mode": "fresh"}`` without one."""
+        return {name: server.describe() if server is not None else {"mode": "fresh"}
+                for name, server in (("parse", self.parse_server), ("build", self.build_server))}
 
     def retry_after(self) -> int:
         """Whole seconds a refused writer should wait: what the running write still needs,
@@ -247,10 +289,16 @@ class DocumentAdmin:
 
     def _publish(self, doc_id: str, suffix: str, incoming: Path) -> dict[str, Any]:
         final = self.sources / f"{doc_id}{suffix}"
-        document, passages, checked = ingest_sandboxed(incoming, self.settings, doc_id)
+        t = time.perf_counter()
+        server = self.parse_server
+        jobs = server.jobs if server is not None else 0
+        document, passages, checked = ingest_sandboxed(incoming, self.settings, doc_id, server=server)
+        used = {"parse": "warm" if server is not None and server.jobs > jobs else "fresh"}
+        parse_s = time.perf_counter() - t
         document.path = str(final)
         replaced = doc_id in {d.id for d in self._current()[1]}
-        outcome = self._build(prepared=[(document, passages)])
+        outcome = self._build(prepared=[(document, passages)], used=used)
+        outcome.timings = {"parse_s": round(parse_s, 2), **outcome.timings}
         failed = [r for r in outcome.report if r.get("doc_id") == doc_id and r["status"] == "failed"]
         if failed:
             raise IngestError(f"document could not be indexed: {failed[0].get('reason')}",
@@ -260,6 +308,7 @@ class DocumentAdmin:
         log.info("document %s %s", doc_id, "replaced" if replaced else "added")
         result = self._result("replaced" if replaced else "added", doc_id, outcome)
         result["checked"] = checked
+        result["workers"] = used
         return result
 
     def _remove_files(self, doc_id: str, keep: str | None = None) -> None:
@@ -267,10 +316,18 @@ class DocumentAdmin:
             if path.stem == doc_id and path.name != keep:
                 path.unlink(missing_ok=True)
 
-    def _build(self, remove: tuple[str, ...] = (), prepared=()):
-        """The rebuild, in a child process under the ``upload_build_*`` limits (``index.build_process``)."""
-
-        return build_in_child(self.settings, self.application.embedder, remove=remove, prepared=list(prepared))
+    def _build(self, remove: tuple[str, ...] = (), prepared=(), used: dict[str, str] | None = None):
+        """The rebuild, in a child process under the ``upload_build_*`` limits
+        (``index.build_process``), forked from the warm build server when there is one;
+        ``used["build"]`` says which ("warm" or "fresh")."""
+        server = self.build_server
+        jobs = server.jobs if server is not None else 0
+        try:
+            return build_in_child(self.settings, self.application.embedder, remove=remove, prepared=list(prepared),
+                                  server=server)
+        finally:
+            if used is not None:
+                used["build"] = "warm" if server is not None and server.jobs > jobs else "fresh"
 
     def _result(self, status: str, doc_id: str, outcome) -> dict[str, Any]:
         snapshot_id = self.application.reload()

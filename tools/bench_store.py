@@ -22,6 +22,8 @@ passages (what ``build_index`` redoes; embedding time excluded on both).
 
     python -m tools.bench_store --n 100000 --out docs/bench-store-100k.json
     python -m tools.bench_store --real postgresql://... --out docs/bench-store-real.json
+    python -m tools.bench_store --http postgresql://... --out docs/bench-store-http.json
+    python -m tools.bench_store --http embedded --http-rounds 1 --out docs/bench-store-http-embedded.json
 
 Runs niced; at 100,000 passages about 10 minutes on the 2-core machine.
 """
@@ -34,6 +36,8 @@ import os
 import random
 import shutil
 import statistics
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -153,11 +157,14 @@ def main() -> None:
     ap.add_argument("--real", metavar="DATABASE_URL", help="instead: time-to-searchable of a 20-page PDF on the "
                     "real corpus, both stores (the database must hold the current generation: store-copy)")
     ap.add_argument("--http", metavar="DATABASE_URL", help="instead: the whole upload path through `praxisfinder "
-                    "serve` on the PostgreSQL store at DATABASE_URL (http_upload)")
+                    "serve`, fresh and warm upload workers side by side, on the PostgreSQL store at DATABASE_URL "
+                    "(http_upload); `embedded` for the embedded store")
+    ap.add_argument("--http-rounds", type=int, default=2, help="uploads per arm with --http")
+    ap.add_argument("--http-load", type=int, default=0, help="busy-looping processes during --http (a loaded machine)")
     args = ap.parse_args()
     os.nice(10)
     if args.http:
-        http_upload(args.http, args.out)
+        http_upload(None if args.http == "embedded" else args.http, args.out, args.http_rounds, args.http_load)
         return
     if args.real:
         real_corpus(args.real, args.out)
@@ -331,69 +338,156 @@ def twenty_page_pdf(tmp: Path) -> Path:
     return doc
 
 
-def http_upload(database_url: str, out: Path | None) -> dict:
-    """The whole user path on the PostgreSQL store: ``praxisfinder serve`` (real model,
-    ``PRAXISFINDER_STORE=postgres`` at ``database_url``, reload check every 0.2 s), a
-    20-page PDF uploaded through ``POST /api/documents`` (sandboxed parse, the build child,
-    the staged write), while a second client asks ``/api/search`` (BM25 for the marker; the
-    dense arm restricted to the document) and ``/api/documents`` every 0.1 s. Seconds from
-    sending the upload until: the document is listed ``partial``, BM25 finds it, the dense
-    arm finds it, the upload's response. The document is deleted afterwards."""
+def http_upload(database_url: str | None, out: Path | None, rounds: int = 2, load: int = 0) -> dict:
+    """The whole user path: ``praxisfinder serve`` with the real model, a 20-page PDF uploaded
+    through ``POST /api/documents`` (sandboxed parse, the build child, on the PostgreSQL
+    store the staged write), while a second client asks ``/api/search`` (BM25 for the
+    marker; the dense arm restricted to the document) and ``/api/documents`` every 0.1 s.
+
+    Two servers run side by side, one per arm: ``PRAXISFINDER_UPLOAD_WORKER=fresh`` (a new
+    Python process for the parse and for the build, as before) and ``warm`` (both forked
+    from fork servers started with the server; measured once ``/readyz`` reports them
+    ready). The arms alternate, ``rounds`` uploads each (fresh, warm, fresh, warm, ...), so
+    the shared machine's load hits both alike. On the PostgreSQL store at
+    ``database_url`` both servers share the database; with ``database_url`` None, the
+    embedded store, each serves its own copy of the current snapshot. Seconds from sending
+    the upload until: the document is listed ``partial``, BM25 finds it, the dense arm finds
+    it, the upload's response (with its ``timings`` and ``workers``). Each document is
+    deleted after its round."""
     import secrets
 
     import httpx
 
     from tools.liveserver import ServerProcess
 
+    settings = Settings.from_env()
     tmp = Path(tempfile.mkdtemp(prefix="bench-http-"))
     doc = twenty_page_pdf(tmp)
     token = secrets.token_hex(16)
-    env = {"PRAXISFINDER_STORE": "postgres", "PRAXISFINDER_DATABASE_URL": database_url,
-           "PRAXISFINDER_DATA_DIR": str(tmp / "var"), "PRAXISFINDER_UPLOAD_TOKEN": token,
-           "PRAXISFINDER_RELOAD_CHECK_SECONDS": "0.2", "PRAXISFINDER_READ_RATE_PER_MINUTE": "0"}
-    seen: dict = {}
-    done = threading.Event()
-    with ServerProcess(env=env, log=tmp / "server.log") as server:
-        base = server.url
-        httpx.get(base + "/api/search", params={"q": "Sprachkurse", "k": 3}, timeout=120)  # warm
-
-        def watch(t0: float) -> None:
-            with httpx.Client(base_url=base, timeout=60) as c:
-                while not done.is_set() and "dense_s" not in seen:
-                    docs = {d["id"]: d["indexing"] for d in c.get("/api/documents").json()}
-                    if docs.get("zwanzig-seiten") == "partial":
-                        seen.setdefault("listed_partial_s", round(time.perf_counter() - t0, 2))
-                    hits = c.get("/api/search", params={"q": "Quellentaler Zwergpinscherverein", "k": 3,
-                                                        "mode": "bm25"}).json().get("results", [])
-                    if hits and hits[0]["doc_id"] == "zwanzig-seiten":
-                        seen.setdefault("bm25_s", round(time.perf_counter() - t0, 2))
-                        dense = c.get("/api/search", params={"q": "Quellentaler Zwergpinscherverein", "k": 3,
-                                                             "mode": "dense", "doc": "zwanzig-seiten"})
-                        if dense.status_code == 200 and dense.json().get("results"):
-                            seen["dense_s"] = round(time.perf_counter() - t0, 2)
-                    time.sleep(0.1)
-
-        t0 = time.perf_counter()
-        watcher = threading.Thread(target=watch, args=(t0,), daemon=True)
-        watcher.start()
-        with doc.open("rb") as fh:
-            r = httpx.post(base + "/api/documents", files={"file": (doc.name, fh, "application/pdf")},
-                           headers={"Authorization": f"Bearer {token}"}, timeout=600)
-        seen["response_s"] = round(time.perf_counter() - t0, 2)
-        seen["status"] = r.status_code
-        seen["timings"] = r.json().get("timings")
-        deadline = time.monotonic() + 30
-        while "dense_s" not in seen and time.monotonic() < deadline:
-            time.sleep(0.1)
-        done.set()
-        watcher.join()
-        httpx.delete(base + "/api/documents/zwanzig-seiten", headers={"Authorization": f"Bearer {token}"}, timeout=600)
-    shutil.rmtree(tmp, ignore_errors=True)
-    result = {"http_upload_postgres": seen, "load_average": os.getloadavg()}
+    store = "postgres" if database_url else "embedded"
+    servers: dict[str, ServerProcess] = {}
+    result: dict = {"store": store, "rounds": [], "load_average_before": os.getloadavg()}
+    loaders: list[subprocess.Popen] = []
+    try:
+        _start_arms(servers, tmp, token, store, database_url, settings)
+        for arm, server in servers.items():
+            httpx.get(server.url + "/api/search", params={"q": "Sprachkurse", "k": 3}, timeout=120)  # warm
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:  # the warm arm's fork servers have loaded
+            ready = httpx.get(servers["warm"].url + "/readyz", timeout=30).json().get("upload_workers") or {}
+            if ready and all(v == "ready" for v in ready.values()):
+                break
+            time.sleep(0.5)
+        result["warm_workers_ready_after_start_s"] = round(300 - (deadline - time.monotonic()), 1)
+        result["rss_mb"] = {arm: _tree_rss_mb(server.pid) for arm, server in servers.items()}
+        loaders += [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(load)]
+        if load:
+            time.sleep(20)  # the load average follows
+            result["busy_loops"] = load
+        for n in range(rounds):
+            for arm, server in servers.items():
+                seen = _one_upload(server.url, doc, token)
+                seen.update(arm=arm, round=n + 1, load_average=[round(x, 2) for x in os.getloadavg()])
+                result["rounds"].append(seen)
+                print(json.dumps(seen), flush=True)
+    finally:
+        for loader in loaders:
+            loader.kill()
+            loader.wait()
+        for server in servers.values():
+            server.__exit__(None, None, None)
+        shutil.rmtree(tmp, ignore_errors=True)
+    summary = {}
+    for arm in servers:
+        mine = [r for r in result["rounds"] if r["arm"] == arm]
+        summary[arm] = {key: statistics.median(r[key] for r in mine if key in r) for key in
+                        ("listed_partial_s", "bm25_s", "dense_s", "response_s") if any(key in r for r in mine)}
+    result["median"] = summary
+    result["load_average_after"] = os.getloadavg()
     print(json.dumps(result, indent=1))
     if out:
         out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
     return result
+
+
+def _start_arms(servers: dict, tmp: Path, token: str, store: str, database_url: str | None, settings) -> None:
+    """Start one ``praxisfinder serve`` per arm of :func:`http_upload` into ``servers``."""
+    from tools.liveserver import ServerProcess
+
+    for arm in ("fresh", "warm"):
+        env = {"PRAXISFINDER_STORE": store, "PRAXISFINDER_DATA_DIR": str(tmp / arm / "var"),
+               "PRAXISFINDER_UPLOAD_TOKEN": token, "PRAXISFINDER_UPLOAD_WORKER": arm,
+               "PRAXISFINDER_RELOAD_CHECK_SECONDS": "0.2", "PRAXISFINDER_READ_RATE_PER_MINUTE": "0"}
+        if database_url:
+            env["PRAXISFINDER_DATABASE_URL"] = database_url
+        else:
+            shutil.copytree(settings.storage.snapshots_dir, tmp / arm / "var" / "snapshots",
+                            ignore=lambda d, names: [n for n in names if n.startswith(".")])
+        servers[arm] = ServerProcess(env=env, log=tmp / f"server-{arm}.log").__enter__()
+
+
+def _tree_rss_mb(pid: int) -> dict[str, float]:
+    """Resident memory (MiB) of the server ``pid`` and of each of its fork servers' zygotes
+    (children whose command line names ``ingest.forkserver``), read from /proc."""
+    def rss(p: int) -> float:
+        status = Path(f"/proc/{p}/status").read_text()
+        return round(int(next(x.split()[1] for x in status.splitlines() if x.startswith("VmRSS:"))) / 1024, 1)
+
+    out = {"server": rss(pid)}
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                cmd = (proc / "cmdline").read_bytes().decode(errors="replace")
+                if "ingest.forkserver" in cmd:
+                    out["zygote " + cmd.split("\0")[3].split(":")[0]] = rss(int(proc.name))
+        except (OSError, ValueError, IndexError):
+            continue
+    return out
+
+
+def _one_upload(base: str, doc: Path, token: str) -> dict:
+    """One round of :func:`http_upload` against the server at ``base``: upload, watch,
+    wait for the response and the dense arm, delete."""
+    import httpx
+
+    seen: dict = {}
+    done = threading.Event()
+
+    def watch(t0: float) -> None:
+        with httpx.Client(base_url=base, timeout=60) as c:
+            while not done.is_set() and "dense_s" not in seen:
+                docs = {d["id"]: d.get("indexing") for d in c.get("/api/documents").json()}
+                if docs.get("zwanzig-seiten") == "partial":
+                    seen.setdefault("listed_partial_s", round(time.perf_counter() - t0, 2))
+                hits = c.get("/api/search", params={"q": "Quellentaler Zwergpinscherverein", "k": 3,
+                                                    "mode": "bm25"}).json().get("results", [])
+                if hits and hits[0]["doc_id"] == "zwanzig-seiten":
+                    seen.setdefault("bm25_s", round(time.perf_counter() - t0, 2))
+                    dense = c.get("/api/search", params={"q": "Quellentaler Zwergpinscherverein", "k": 3,
+                                                         "mode": "dense", "doc": "zwanzig-seiten"})
+                    if dense.status_code == 200 and dense.json().get("results"):
+                        seen["dense_s"] = round(time.perf_counter() - t0, 2)
+                time.sleep(0.1)
+
+    t0 = time.perf_counter()
+    watcher = threading.Thread(target=watch, args=(t0,), daemon=True)
+    watcher.start()
+    with doc.open("rb") as fh:
+        r = httpx.post(base + "/api/documents", files={"file": (doc.name, fh, "application/pdf")},
+                       headers={"Authorization": f"Bearer {token}"}, timeout=900)
+    seen["response_s"] = round(time.perf_counter() - t0, 2)
+    seen["status"] = r.status_code
+    body = r.json()
+    seen["timings"] = body.get("timings")
+    seen["workers"] = body.get("workers")
+    deadline = time.monotonic() + 30
+    while "dense_s" not in seen and time.monotonic() < deadline:
+        time.sleep(0.1)
+    done.set()
+    watcher.join()
+    httpx.delete(base + "/api/documents/zwanzig-seiten", headers={"Authorization": f"Bearer {token}"}, timeout=900)
+    time.sleep(1.0)  # both servers see the delete before the next round
+    return seen
 
 
 def real_corpus(database_url: str, out: Path | None) -> dict:

@@ -47,9 +47,15 @@ class WriteResult(BaseModel):
     counts: dict[str, int] = Field(default_factory=dict, description="Sizes of the snapshot now serving: documents, "
                                    "passages, embedded, reused_vectors, windows, tokens, municipalities.")
     timings: dict[str, float] = Field(default_factory=dict, description="Build times in seconds: ingest_s, "
-                                      "embed_s, index_s, total_s (empty when nothing was built).")
+                                      "embed_s, index_s, total_s (empty when nothing was built); an upload adds "
+                                      "parse_s (the sandboxed parse) and child_start_s (from the request to the "
+                                      "build child's start of work), a staged write on PostgreSQL "
+                                      "bm25_searchable_s and searchable_s.")
     report: list[dict[str, Any]] = Field(default_factory=list, description="The ingest report of this build.")
     checked: dict[str, Any] | None = Field(None, description="Pages, passages and title found in the upload.")
+    workers: dict[str, str] | None = Field(None, description="How the upload's child processes were started: "
+                                           "`parse` and `build`, each `warm` (forked from a warm fork server, "
+                                           "`PRAXISFINDER_UPLOAD_WORKER`) or `fresh` (a new process).")
 
 
 def mount_admin(api: FastAPI, application, settings: Settings) -> DocumentAdmin:

@@ -22,6 +22,10 @@ def router(settings: Settings) -> APIRouter:
     @r.get("/readyz", response_model=schemas.Readiness, responses=ERRORS, summary="Snapshot loaded")
     async def readyz(request: Request):
         """200 with the snapshot id once the index snapshot is loaded, else 503."""
-        return await run_in_threadpool(application(request).readiness)
+        ready = await run_in_threadpool(application(request).readiness)
+        admin = getattr(request.app.state, "document_admin", None)
+        if admin is not None and admin.settings.upload.token:
+            ready = {**ready, "upload_workers": admin.worker_states()}
+        return ready
 
     return r
