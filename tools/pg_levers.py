@@ -3,6 +3,12 @@ lever buys, side by side with the baseline and the embedded store in one run.
 
     python -m tools.pg_levers prepare --n 100000 --dir /tmp/pf-levers-100k
     python -m tools.pg_levers measure --dir /tmp/pf-levers-100k --out docs/pg-levers-100k.json
+    python -m tools.pg_levers prepare --n 1000000 --dir /tmp/pf-levers-1m      # 40 min on 2 cores
+    python -m tools.pg_levers scale --dir /tmp/pf-levers-1m --rounds 2 --embed --no-whole-reload \
+        --out docs/pg-scale-1m.json
+
+``scale`` compares both stores in their default configuration at the prepared size (see
+its docstring); ``measure`` is the lever study at 100,000.
 
 ``prepare`` builds the synthetic corpus of ``tools.bench_store`` once (the embedded
 snapshot written to ``DIR/snap``, the PostgreSQL generation published into the server
