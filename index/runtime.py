@@ -94,8 +94,9 @@ def refresh_searcher(searcher: Searcher, settings: Settings, embedder) -> Search
                    previous=searcher if ordered else None, keep=keep if ordered else None)
     forms = searcher.normalizer._forms
     if forms is not None:  # the corpus word forms (seconds at 100,000 passages): only the delta counted
-        added_at = np.flatnonzero(~np.isin(new_rows, old_rows))
-        added = [snapshot.passages[i].text for i in added_at.tolist()]
+        # in the delta's order the new passages are the tail; otherwise look them up
+        added_at = range(kept, len(new_rows)) if ordered else np.flatnonzero(~np.isin(new_rows, old_rows)).tolist()
+        added = [snapshot.passages[i].text for i in added_at]
         removed = [searcher.passages[i].text for i in np.flatnonzero(~keep).tolist()]
         new.normalizer._forms = forms.updated(added, removed)
     return new
